@@ -1,0 +1,5 @@
+"""``python -m pmcourse`` runs the command line."""
+
+from pmcourse.cli import main
+
+main(prog_name="pmcourse")
