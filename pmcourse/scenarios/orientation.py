@@ -1,0 +1,129 @@
+"""The orientation warm-up: did the release hurt usage, or is it the weekend?
+
+A tiny case for notebook 00. An app release lands on a Friday; the next two days usage is lower.
+Either the release broke something (usage stays below the same weekday of earlier weeks) or it is the
+product's normal weekend rhythm (same-weekday comparison is flat). The naive reading compares
+today with yesterday and blames the release.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import Case, Scenario, TableDoc
+
+VARIANTS = ("release_hurt_usage", "weekend_rhythm_only")
+LABELS = {
+    "release_hurt_usage": "The release hurt usage: it stays below the same weekday of earlier weeks.",
+    "weekend_rhythm_only": "Nothing broke: the dip is the usual weekend rhythm.",
+}
+N_DAYS = {"small": 42, "default": 56, "large": 3650}
+
+
+def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    n = N_DAYS[size]
+    start = pd.Timestamp("2026-02-02") + pd.Timedelta(days=int(rng.integers(0, 7)) * 7)
+    index = synth.days(start, n)
+    # the release is a Friday in the second half of the window, leaving >= 9 days after it
+    fridays = index[(index.dayofweek == 4) & (index >= index[n // 2]) & (index <= index[-10])]
+    release = synth.pick(rng, list(fridays))
+    effect = float(rng.uniform(0.15, 0.30)) if variant == "release_hurt_usage" else 0.0
+    level = float(rng.uniform(8_000, 15_000))
+    weekend_dip = float(rng.uniform(0.25, 0.4))
+    mean = level * synth.weekly_profile(index, weekend_dip=weekend_dip, rng=rng)
+    mean = mean * (1 - effect * synth.ramp(index, release + pd.Timedelta(days=1)))
+    users = synth.nb_counts(rng, mean, dispersion=400)
+    per_user = rng.normal(2.1, 0.05, n).clip(1.5, 3)
+    daily = pd.DataFrame({
+        "date": index,
+        "active_users": users,
+        "summaries": np.round(users * per_user).astype(np.int64),
+    })
+    tl = synth.timeline([(release, "App v4.2 release", "release", "all platforms")])
+    after = daily[daily["date"] > release].head(7)["active_users"].mean()
+    before = daily[(daily["date"] <= release) & (daily["date"] > release - pd.Timedelta(days=7))][
+        "active_users"].mean()
+    change = float(after / before - 1)
+    truth = {
+        "cause": variant,
+        "cause_label": LABELS[variant],
+        "evidence": ["same_weekday_comparison"],
+        "decision": "investigate_release" if effect else "no_action",
+        "week_over_week_change": round(change, 4),
+    }
+    params = {"release": release.strftime("%Y-%m-%d"), "effect": round(effect, 4),
+              "weekend_dip": round(weekend_dip, 4), "level": round(level, 1)}
+    briefing = (
+        "### Briefing\n\n"
+        f"The mobile team shipped **app v4.2 on {release:%A %d %B}**. On Monday morning a stakeholder "
+        "posts a screenshot: *daily active users of AI summaries fell right after the release.* "
+        "Before anyone rolls back, you have eight weeks of daily numbers. Is the release to blame?"
+    )
+    return Case("orientation", "00-orientation", {"daily": daily}, tl, briefing,
+                _params=params, _truth=truth)
+
+
+def questions(case: Case, truth: dict | None) -> list:
+    from pmcourse.answers import Choice, Hint, Numeric
+
+    return [
+        Choice(
+            "release_effect",
+            "Did the v4.2 release hurt usage of AI summaries?",
+            {
+                "release_hurt_usage": "Yes: usage is below the same weekday of earlier weeks and stays there.",
+                "weekend_rhythm_only": "No: the dip is the usual weekend pattern.",
+                "cannot_tell": "Can't tell from eight weeks of data.",
+            },
+            answer=None if truth is None else truth["cause"],
+            hints=(
+                Hint("Compare each day with the same weekday in the weeks before, not with yesterday.",
+                     safe=True),
+                "Look at the Mondays to Thursdays after the release: are they below earlier ones?",
+            ),
+            solution=(
+                "Weekday rhythm dominates daily product metrics. A Friday release followed by a "
+                "quieter weekend looks like a drop on a day-over-day chart; the same-weekday "
+                "baseline shows whether anything actually changed."
+            ),
+        ),
+        Numeric(
+            "week_change",
+            "By how much did average daily active users change in the 7 days after the release, "
+            "compared with the 7 days up to and including release day? Answer in percent "
+            "(negative for a fall).",
+            answer=None if truth is None else truth["week_over_week_change"],
+            tolerance=0.01,
+            percent=True,
+            unit="%",
+            min_value=-1.0,
+            max_value=1.0,
+            hints=(Hint("Whole weeks contain every weekday once, so the weekly rhythm cancels out.",
+                        safe=True),),
+            solution="Compare full weeks: mean of the 7 days after vs the 7 days up to the release.",
+        ),
+    ]
+
+
+SCENARIO = Scenario(
+    name="orientation",
+    notebook="00-orientation",
+    title="Warm-up: a release, a weekend and a worried stakeholder",
+    variants=VARIANTS,
+    generate=generate,
+    questions=questions,
+    tables={
+        "daily": TableDoc(
+            "One row per calendar day: usage of AI summaries across all platforms.",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "active_users": ("distinct users who opened at least one AI summary", "users/day"),
+                "summaries": ("AI summaries generated", "summaries/day"),
+            },
+        )
+    },
+    naive_reading="Usage fell the day after the release, so the release caused it.",
+    variant_labels=LABELS,
+)
