@@ -27,7 +27,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     start = pd.Timestamp("2026-02-02") + pd.Timedelta(days=int(rng.integers(0, 7)) * 7)
     index = synth.days(start, n)
     # the release is a Friday in the second half of the window, leaving >= 9 days after it
-    fridays = index[(index.dayofweek == 4) & (index >= index[n // 2]) & (index <= index[-10])]
+    fridays = index[(index.day_of_week == 4) & (index >= index[n // 2]) & (index <= index[-10])]
     release = synth.pick(rng, list(fridays))
     effect = float(rng.uniform(0.15, 0.30)) if variant == "release_hurt_usage" else 0.0
     level = float(rng.uniform(8_000, 15_000))

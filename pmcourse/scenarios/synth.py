@@ -59,7 +59,7 @@ def weekly_profile(index: pd.DatetimeIndex, *, weekend_dip: float = 0.3,
     if rng is not None:
         base *= 1 + rng.normal(0, 0.02, 7)
     base /= base.mean()
-    return base[index.dayofweek]
+    return base[index.day_of_week]
 
 
 def holiday_effect(index: pd.DatetimeIndex, holidays: Sequence[pd.Timestamp], *,

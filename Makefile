@@ -1,0 +1,60 @@
+# pmcourse: two commands do all setup on a fresh machine (python3 and make are all they need).
+#   make lab    install if needed, then open the course in JupyterLab (ARGS=--no-browser for headless)
+#   make test   install the dev extra if needed, then run every test
+#   make bench  run every benchmark under benchmarks/ and print a table
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# stamps keyed on pyproject.toml: reinstall only when the dependencies change
+HASH   := $(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
+RUN_STAMP := $(VENV)/.installed-run-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
+# as root (CI, containers) jupyter refuses to start without --allow-root
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PYTEST_ARGS ?=
+ARGS ?=
+
+.PHONY: lab test bench install install-dev lint clean help
+
+help:
+	@echo "make lab    - open the course in JupyterLab (ARGS=--no-browser for a headless server)"
+	@echo "make test   - run every test (unit, fairness, notebooks via nbval + papermill, browser)"
+	@echo "make bench  - run the benchmarks and print ratios against same-run baselines"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-run-*
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-run-*
+	touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
+
+lab: $(RUN_STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(ARGS) 00-orientation.ipynb
+
+# One pytest run over unit tests, fairness sweeps, notebook hygiene, papermill second-seed runs,
+# nbval on every notebook and the browser tests; two workers (xdist), notebooks kept whole per worker.
+test: $(DEV_STAMP)
+	PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadgroup --nbval-lax \
+		tests notebooks $(PYTEST_ARGS)
+
+bench: $(DEV_STAMP)
+	$(PY) benchmarks/run.py $(ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check pmcourse tests benchmarks
+	$(VENV)/bin/ruff format --check pmcourse tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,7 @@
+"""Reference solvers: code that recovers a scenario's hidden cause from its tables and timeline.
+
+They live under tests/, not in the installed package: the toolkit is public, the answer machine is
+not. Each module ``solvers/<scenario>.py`` defines ``solve(case) -> variant id`` (the careful
+analysis, using only ``case.tables`` and ``case.timeline``) and ``naive(case) -> variant id`` (the
+scenario's stated naive reading).
+"""
