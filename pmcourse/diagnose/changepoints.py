@@ -12,7 +12,9 @@ __all__ = ["detect_changepoints", "same_weekday_baseline"]
 
 _COLUMNS = ["date", "level_before", "level_after", "change", "change_pct"]
 #: Default penalty per change point, in units of the robust noise variance times ln(n).
-PENALTY_FACTOR = 3.0
+PENALTY_FACTOR = 8.0
+#: Values further than this many noise sigmas from the running median are clipped before PELT.
+CLIP_SIGMAS = 3.0
 
 
 def _daily_series(series: object, what: str = "series") -> pd.Series:
@@ -59,8 +61,9 @@ def detect_changepoints(
 
     The weekly (``period``) pattern is estimated with robust STL and subtracted; PELT (ruptures,
     least-squares cost) then segments what is left, the trend plus noise, so a step shows as a
-    step and not as a weekend. Robust STL and a minimum segment length of one ``period`` keep a
-    one- or two-day dip (a holiday, an outage) from being reported as two level shifts.
+    step and not as a weekend. Robust STL, clipping each day to within three noise sigmas of a
+    one-``period`` running median, and a minimum segment length of one ``period`` keep a one- or
+    two-day dip (a holiday, an outage) from being reported as two level shifts.
 
     Parameters
     ----------
@@ -71,7 +74,7 @@ def detect_changepoints(
         Length of the seasonal cycle in days.
     penalty : float, optional
         PELT cost of adding a change point, in squared metric units. Default
-        ``3 · σ² · ln(n)`` (a BIC-like multiple of the noise variance), with σ estimated robustly
+        ``8 · σ² · ln(n)`` (a conservative BIC-like multiple of the noise variance), with σ estimated robustly
         from day-to-day differences of the deseasonalised series and ``n`` the observed days.
         Larger values find fewer changes.
     max_changes : int, optional
@@ -131,12 +134,16 @@ def detect_changepoints(
     if sigma == 0:
         sigma = max(float(np.std(x)), 1e-12 * max(1.0, float(np.abs(x).max())))
     pen = PENALTY_FACTOR * sigma**2 * np.log(n) if penalty is None else penalty
+    # A running median keeps steps but not one- or two-day spikes; clipping to it keeps a holiday
+    # dip from buying two change points around itself, while a real step passes untouched.
+    running = pd.Series(x).rolling(period, center=True, min_periods=1).median().to_numpy()
+    x_fit = np.clip(x, running - CLIP_SIGMAS * sigma, running + CLIP_SIGMAS * sigma)
     import ruptures as rpt
 
     bkps: list[int] = []
     if max_changes != 0 and n >= 2 * period:
         # the linear kernel is the least-squares cost; KernelCPD runs PELT (and Dynp) in C
-        algo = rpt.KernelCPD(kernel="linear", min_size=period).fit(x.reshape(-1, 1))
+        algo = rpt.KernelCPD(kernel="linear", min_size=period).fit(x_fit.reshape(-1, 1))
         bkps = [int(b) for b in algo.predict(pen=pen)[:-1]]
         if max_changes is not None and len(bkps) > max_changes:
             bkps = [int(b) for b in algo.predict(n_bkps=max_changes)[:-1]]
