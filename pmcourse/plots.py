@@ -44,20 +44,27 @@ def _build_template() -> go.layout.Template:
     return template
 
 
+_renderer_checked = False
+
+
 def use_course_theme() -> None:
     """Register the ``pmcourse`` template and keep notebooks small.
 
-    Registers the template (idempotent) and, where plotly would embed plotly.js in every notebook
-    (renderers containing ``notebook``), switches to ``plotly_mimetype``: JupyterLab renders it
-    with its bundled plotly extension, offline, and an executed notebook stays a few hundred KB
-    instead of several MB. Called by every ``plot_*``; notebooks never need to call it.
+    Registers the template (idempotent). On its first call in a process, where plotly's renderer
+    would embed plotly.js in the notebook (renderers containing ``notebook``, ~5 MB per notebook),
+    switches to ``plotly_mimetype``: JupyterLab renders it with its bundled plotly extension,
+    offline, and an executed notebook stays small. A renderer set explicitly after that first call
+    is left alone. Called by every ``plot_*``; notebooks never need to call it.
 
     Introduced in notebooks/00-orientation.ipynb.
     """
+    global _renderer_checked
     if TEMPLATE not in pio.templates:
         pio.templates[TEMPLATE] = _build_template()
-    if "notebook" in str(pio.renderers.default):
-        pio.renderers.default = "plotly_mimetype"
+    if not _renderer_checked:
+        _renderer_checked = True
+        if "notebook" in str(pio.renderers.default):
+            pio.renderers.default = "plotly_mimetype"
 
 
 def new_figure(*, title: str, x_title: str, y_title: str) -> go.Figure:

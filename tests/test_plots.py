@@ -1,0 +1,98 @@
+"""The course theme and plot_metric."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+import pmcourse.plots as pp
+from pmcourse.exceptions import ColumnError, InputError
+
+
+@pytest.fixture
+def daily():
+    days = pd.date_range("2026-03-02", periods=14, freq="D")
+    return pd.DataFrame({
+        "date": days,
+        "uses": range(14),
+        "clicks": range(14, 28),
+        "platform": ["ios", "android"] * 7,
+    })
+
+
+@pytest.fixture
+def events():
+    return pd.DataFrame({
+        "date": pd.to_datetime(["2026-03-05", "2026-03-09"]),
+        "event": ["v5.2 release", "server deploy"],
+        "kind": ["release", "deploy"],
+    })
+
+
+def test_template_registered_and_used(daily):
+    fig = pp.plot_metric(daily, x="date", y="uses", title="Uses")
+    assert pp.TEMPLATE in pio.templates
+    assert fig.layout.template == pio.templates[pp.TEMPLATE]
+    assert list(fig.layout.template.layout.colorway) == pp.COLORS
+
+
+def test_plot_metric_labels_and_traces(daily, events):
+    fig = pp.plot_metric(daily, x="date", y=["uses", "clicks"], events=events, title="Daily",
+                         y_title="events per day")
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.title.text == "Daily"
+    assert fig.layout.yaxis.title.text == "events per day"
+    assert fig.layout.xaxis.title.text == "date"
+    assert [t.name for t in fig.data] == ["uses", "clicks"]
+    assert list(fig.data[1].y) == list(range(14, 28))
+
+
+def test_events_are_annotated_vertical_markers(daily, events):
+    fig = pp.plot_metric(daily, x="date", y="uses", events=events, title="Daily")
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 2
+    assert [a.text for a in fig.layout.annotations] == ["v5.2 release", "server deploy"]
+    assert lines[0].line.color == pp.EVENT_COLORS["release"]
+    assert lines[1].line.color == pp.EVENT_COLORS["deploy"]
+
+
+def test_color_splits_lines_by_segment(daily):
+    fig = pp.plot_metric(daily, x="date", y="uses", color="platform", title="By platform")
+    assert sorted(t.name for t in fig.data) == ["android", "ios"]
+    assert fig.layout.showlegend is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"y": "nope"}, ColumnError, "df has no column 'nope'; its columns are 'date', 'uses'"),
+        ({"y": []}, InputError, "y must name at least one column"),
+        ({"y": ["uses", "clicks"], "color": "platform"}, InputError, "With color=, y must be a single column"),
+    ],
+)
+def test_plot_metric_bad_input(daily, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        pp.plot_metric(daily, x="date", title="t", **kwargs)
+
+
+def test_events_need_date_and_event(daily):
+    with pytest.raises(ColumnError, match="events has no column 'event'"):
+        pp.plot_metric(daily, x="date", y="uses", title="t", events=pd.DataFrame({"date": [pd.Timestamp("2026-03-05")]}))
+
+
+def test_not_a_frame():
+    with pytest.raises(InputError, match="df must be a pandas DataFrame, got list"):
+        pp.plot_metric([1, 2], x="date", y="uses", title="t")
+
+
+def test_renderer_switches_away_from_embedding_plotly_js(monkeypatch):
+    monkeypatch.setattr(pp, "_renderer_checked", False)
+    monkeypatch.setattr(pio.renderers, "default", "plotly_mimetype+notebook")
+    pp.use_course_theme()
+    assert pio.renderers.default == "plotly_mimetype"
+    # an explicit choice made after the first call is respected
+    pio.renderers.default = "notebook"
+    pp.use_course_theme()
+    assert pio.renderers.default == "notebook"
