@@ -17,6 +17,17 @@ from pmcourse.answers.questions import (
     Question,
     Ranking,
 )
+from pmcourse.answers.session import Session, current_session, start, submit
+from pmcourse.answers.store import AnswerStore, default_store_path
+from pmcourse.answers.submission import (
+    SCHEMA_VERSION,
+    build_submission,
+    canonical_json,
+    compute_digest,
+    read_submission,
+    validate_submission,
+    write_submission,
+)
 
 __all__ = [
     "Question",
@@ -31,4 +42,17 @@ __all__ = [
     "MEMO_FIELDS",
     "KILL_ACTIONS",
     "COMPARATORS",
+    "AnswerStore",
+    "default_store_path",
+    "Session",
+    "start",
+    "submit",
+    "current_session",
+    "SCHEMA_VERSION",
+    "build_submission",
+    "canonical_json",
+    "compute_digest",
+    "read_submission",
+    "validate_submission",
+    "write_submission",
 ]

@@ -181,7 +181,7 @@ class Feedback:
         body = html.escape(self.message).replace("\n", "<br>")
         head_html = f"<strong>{head}</strong> " if head else ""
         return (
-            f'<div class="pmcourse-feedback pmcourse-feedback-{self.status}" '
+            f'<div class="pmcourse-message pmcourse-message-{self.status}" '
             f'style="background:{background};border-left:4px solid {border};'
             f'padding:6px 10px;margin:4px 0;">{head_html}{body}</div>'
         )
@@ -1235,7 +1235,10 @@ class Numeric(Question):
                 number = number / 100
                 note = f"read {shown!r} as {number * 100:.6g}%"
             elif abs(number) <= 1:
-                note = f"read {shown} as a fraction, i.e. {number * 100:.6g}%"
+                note = (
+                    f"read {shown} as a fraction, i.e. {number * 100:.6g}%; "
+                    f"write '{shown}%' if you meant {shown} percent"
+                )
             else:
                 number = number / 100
                 note = f"read {shown} as a percentage, i.e. {number * 100:.6g}%"

@@ -1,0 +1,283 @@
+"""ipywidgets drawing of questions. No grading logic: every button calls the question's own
+``answer()`` / ``hint()`` / ``solution()``, the same path a headless notebook uses.
+
+Stable CSS classes for browser tests: ``pmcourse-question`` (the box), ``pmcourse-prompt``,
+``pmcourse-input`` (each input), ``pmcourse-confidence``, ``pmcourse-check``, ``pmcourse-hint``,
+``pmcourse-solution``, ``pmcourse-feedback`` (the feedback area), ``pmcourse-hints`` and
+``pmcourse-debrief``; plus ``pmcourse-q-<question id>`` on the box.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from pmcourse.answers.questions import (
+    COMPARATORS,
+    Feedback,
+    Question,
+)
+
+__all__ = ["QuestionWidget", "make_widget"]
+
+_WIDE = widgets.Layout(width="auto")
+_STYLE = {"description_width": "initial"}
+
+
+def _css_id(qid: str) -> str:
+    return "pmcourse-q-" + re.sub(r"[^A-Za-z0-9_-]", "-", qid)
+
+
+def _inputs_for(
+    question: Question,
+) -> tuple[list[widgets.Widget], Callable[[], Any], Callable[[Any], None]]:
+    """The input widgets of a question, a getter of the raw value and a setter from a canonical value."""
+    if question.type == "choice":
+        radio = widgets.RadioButtons(
+            options=[(label, key) for key, label in question.options.items()],
+            value=None,
+            layout=_WIDE,
+        )
+
+        def set_choice(value):
+            radio.value = value if value in question.options else None
+
+        return [radio], lambda: radio.value, set_choice
+
+    if question.type == "multi_choice":
+        boxes = {
+            key: widgets.Checkbox(value=False, description=label, indent=False, layout=_WIDE)
+            for key, label in question.options.items()
+        }
+
+        def set_multi(value):
+            chosen = set(value) if isinstance(value, list) else set()
+            for key, box in boxes.items():
+                box.value = key in chosen
+
+        getter = lambda: [key for key, box in boxes.items() if box.value]  # noqa: E731
+        return list(boxes.values()), getter, set_multi
+
+    if question.type == "numeric":
+        placeholder = "e.g. 12% or 0.12" if question.percent else "a number"
+        text = widgets.Text(
+            placeholder=placeholder,
+            description=f"Value{' (' + question.unit + ')' if question.unit else ''}",
+            style=_STYLE,
+        )
+
+        def set_number(value):
+            text.value = (
+                "" if value is None else (value if isinstance(value, str) else f"{value:g}")
+            )
+
+        return [text], lambda: text.value, set_number
+
+    if question.type == "ranking":
+        choices = [("—", None)] + [(label, key) for key, label in question.items.items()]
+        drops = [
+            widgets.Dropdown(options=choices, value=key, description=f"{rank}.", style=_STYLE)
+            for rank, key in enumerate(question.items, start=1)
+        ]
+
+        def set_order(value):
+            if isinstance(value, list) and len(value) == len(drops):
+                for drop, key in zip(drops, value, strict=True):
+                    drop.value = key if key in question.items else None
+
+        return drops, lambda: [d.value for d in drops], set_order
+
+    if question.type == "kill_criterion":
+        metric = widgets.Dropdown(
+            options=[("—", None)] + [(label, key) for key, label in question.metrics.items()],
+            value=None, description="Metric", style=_STYLE,
+        )  # fmt: skip
+        comparator = widgets.Dropdown(
+            options=[("—", None)] + [(c, c) for c in COMPARATORS], value=None,
+            description="Comparator", style=_STYLE,
+        )  # fmt: skip
+        threshold = widgets.Text(
+            description=f"Threshold ({question.threshold_unit})", style=_STYLE,
+            placeholder=f"{question.threshold_range[0]:g} to {question.threshold_range[1]:g}",
+        )  # fmt: skip
+        window = widgets.Text(description="Window (days)", style=_STYLE, placeholder="e.g. 21")
+        action = widgets.Dropdown(
+            options=[("—", None)] + [(a, a) for a in question.actions], value=None,
+            description="Then", style=_STYLE,
+        )  # fmt: skip
+        parts = {"action": action, "metric": metric, "comparator": comparator,
+                 "threshold": threshold, "window_days": window}  # fmt: skip
+
+        def get_rule():
+            return {name: (w.value if w.value != "" else None) for name, w in parts.items()}
+
+        def set_rule(value):
+            if not isinstance(value, dict):
+                return
+            for name, w in parts.items():
+                item = value.get(name)
+                if isinstance(w, widgets.Text):
+                    w.value = (
+                        ""
+                        if item is None
+                        else f"{item:g}"
+                        if isinstance(item, float)
+                        else str(item)
+                    )
+                else:
+                    w.value = item if item in [o[1] for o in w.options] else None
+
+        return list(parts.values()), get_rule, set_rule
+
+    if question.type == "memo":
+        fields = {**question.required, "notes": "Notes (free text)"}
+        areas = {
+            key: widgets.Textarea(
+                description=label, style=_STYLE, layout=widgets.Layout(width="95%", height="4em")
+            )
+            for key, label in fields.items()
+        }
+
+        def set_memo(value):
+            if isinstance(value, dict):
+                for key, area in areas.items():
+                    area.value = str(value.get(key) or "")
+
+        return list(areas.values()), lambda: {k: a.value for k, a in areas.items()}, set_memo
+
+    raise TypeError(f"no widget for {type(question).__name__}")
+
+
+class QuestionWidget(widgets.VBox):
+    """The drawn question: prompt, inputs, confidence slider, buttons, feedback.
+
+    Attributes ``inputs``, ``confidence``, ``check_button``, ``hint_button``, ``solution_button``
+    (None in graded mode), ``feedback``, ``hints_area`` and ``debrief_area`` are the parts;
+    :meth:`get_value` / :meth:`set_value` read and fill the inputs.
+
+    Examples
+    --------
+    >>> from pmcourse.answers import Choice
+    >>> w = QuestionWidget(Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a"))
+    >>> w.set_value("a"); w.check_button.click()
+    >>> "Correct" in w.feedback.value
+    True
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
+
+    def __init__(self, question: Question):
+        self.question = question
+        self.inputs, self._get, self._set = _inputs_for(question)
+        for item in self.inputs:
+            item.add_class("pmcourse-input")
+        prompt = widgets.HTML(
+            f"<div><strong>{html.escape(question.prompt)}</strong></div>"
+            f"<div style='color:#666;font-size:90%'>Scoring: {html.escape(question.scoring_rule())}</div>"
+        )
+        prompt.add_class("pmcourse-prompt")
+        self.confidence = widgets.IntSlider(
+            value=75, min=50, max=100, step=5, description="Confidence (%)", style=_STYLE,
+            continuous_update=False,
+        )  # fmt: skip
+        self.confidence.add_class("pmcourse-confidence")
+        self.check_button = widgets.Button(
+            description="Check", button_style="primary", icon="check"
+        )
+        self.check_button.add_class("pmcourse-check")
+        self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o")
+        self.hint_button.add_class("pmcourse-hint")
+        buttons = [self.check_button, self.hint_button]
+        self.solution_button = None
+        if question.mode == "practice":
+            self.solution_button = widgets.Button(description="Solution", icon="book")
+            self.solution_button.add_class("pmcourse-solution")
+            buttons.append(self.solution_button)
+        self.feedback = widgets.HTML("")
+        self.feedback.add_class("pmcourse-feedback")
+        self.hints_area = widgets.HTML("")
+        self.hints_area.add_class("pmcourse-hints")
+        self.debrief_area = widgets.HTML("")
+        self.debrief_area.add_class("pmcourse-debrief")
+        self.check_button.on_click(lambda _: self._guard(self._on_check))
+        self.hint_button.on_click(lambda _: self._guard(self._on_hint))
+        if self.solution_button is not None:
+            self.solution_button.on_click(lambda _: self._guard(self._on_solution))
+        super().__init__(
+            [prompt, *self.inputs, self.confidence, widgets.HBox(buttons), self.feedback,
+             self.hints_area, self.debrief_area],
+        )  # fmt: skip
+        self.add_class("pmcourse-question")
+        self.add_class(_css_id(question.id))
+        self._guard(self._restore)
+
+    # ---- reading and filling ------------------------------------------------------------------
+
+    def get_value(self) -> Any:
+        """The raw value in the inputs (what the Check button passes to ``answer()``)."""
+        return self._get()
+
+    def set_value(self, value: Any) -> None:
+        """Fill the inputs from a canonical value (as stored in the answer log)."""
+        self._set(value)
+
+    # ---- callbacks ----------------------------------------------------------------------------
+
+    def _show(self, area: widgets.HTML, feedback: Feedback, append: bool = False) -> None:
+        body = _feedback_html(feedback)
+        area.value = area.value + body if append else body
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - a widget callback must never raise
+            self._show(
+                self.feedback,
+                Feedback(False, None, None, f"Something went wrong in this widget ({exc}).", None),
+            )
+
+    def _restore(self) -> None:
+        last = self.question.last_answer()
+        if not last:
+            return
+        self.set_value(last.get("value"))
+        confidence = last.get("confidence")
+        if isinstance(confidence, int | float):
+            self.confidence.value = int(round(confidence * 100))
+        feedback = Feedback.from_dict(last.get("outcome"))
+        if feedback is not None:
+            self._show(self.feedback, feedback)
+
+    def _on_check(self) -> None:
+        self._show(
+            self.feedback, self.question.answer(self.get_value(), confidence=self.confidence.value)
+        )
+
+    def _on_hint(self) -> None:
+        self._show(self.hints_area, self.question.hint(), append=True)
+
+    def _on_solution(self) -> None:
+        self._show(self.debrief_area, self.question.solution())
+
+
+def _feedback_html(feedback: Feedback) -> str:
+    return feedback._repr_html_()
+
+
+def make_widget(question: Question) -> QuestionWidget:
+    """Draw ``question`` as a :class:`QuestionWidget` (restoring its last answer and feedback).
+
+    Examples
+    --------
+    >>> from pmcourse.answers import Numeric
+    >>> w = make_widget(Numeric("n", "How many?", answer=3, tolerance=0))
+    >>> w.set_value(3.0); w.get_value()
+    '3'
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
+    return QuestionWidget(question)
