@@ -1,0 +1,591 @@
+"""Metric puzzles: "this metric improved, but revenue dropped" and "CTR moved after the re-ranker".
+
+An online home-goods store whose site and app open on an AI-ranked home feed. In the same fortnight
+marketing moved budget, pricing ran promo codes, the returns policy changed and the feed team
+shipped two ranking changes. Every case carries all of those events; only one of them moved the
+numbers. The hidden cause is one of:
+
+- a traffic-mix shift: conversion rose within every channel, but visits moved from high-value to
+  low-value channels, so revenue per visit fell (Simpson's paradox: the mix term dominates);
+- discounting: conversion rose, order values fell within every discounted channel (a rate effect);
+- refunds lagging: gross revenue held up; the new orders come back as refunds two to five weeks
+  later, so net revenue falls after the fact (visible only by order cohort);
+- the diversity re-ranker: CTR and intra-list similarity fell, topic entropy and the 7-day return
+  rate rose: a trade-off worth writing down and keeping;
+- clickbait from a click-trained model: CTR rose, topic entropy fell, churn rose and visits decay.
+
+The naive reading treats CTR as the verdict on the feed and the discount as the default villain for
+revenue.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import Case, Scenario, TableDoc
+
+VARIANTS = (
+    "traffic_mix_to_low_value",
+    "discount_order_value_erosion",
+    "refund_lag_net_revenue",
+    "diversity_reranker_tradeoff",
+    "clickbait_engagement_trap",
+)
+LABELS = {
+    "traffic_mix_to_low_value": (
+        "Mix shift: conversion rose within every channel, but visits moved to low-value channels, "
+        "so revenue per visit fell (Simpson's paradox)."
+    ),
+    "discount_order_value_erosion": (
+        "Discounting: conversion rose, but order values fell within the discounted channels "
+        "(a rate effect, not a mix effect)."
+    ),
+    "refund_lag_net_revenue": (
+        "Refunds lagging: gross revenue held up; refunds on the newer orders arrive weeks later and "
+        "pull net revenue down."
+    ),
+    "diversity_reranker_tradeoff": (
+        "The diversity re-ranker: CTR and list similarity fell while topic diversity and the 7-day "
+        "return rate rose: a trade-off to keep and write down."
+    ),
+    "clickbait_engagement_trap": (
+        "Clickbait: CTR rose while topic diversity fell, churn rose and visits decay."
+    ),
+}
+DECISIONS = {
+    "traffic_mix_to_low_value": "rebalance_channel_budget",
+    "discount_order_value_erosion": "end_blanket_discount",
+    "refund_lag_net_revenue": "report_net_by_cohort_review_returns",
+    "diversity_reranker_tradeoff": "keep_reranker_with_guardrail",
+    "clickbait_engagement_trap": "roll_back_click_retrain",
+}
+EVIDENCE = {
+    "traffic_mix_to_low_value": ["visit_share_moved_to_low_value", "order_value_flat_within_channels"],
+    "discount_order_value_erosion": ["order_value_down_within_channels", "channel_shares_stable"],
+    "refund_lag_net_revenue": ["refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"],
+    "diversity_reranker_tradeoff": ["ctr_and_similarity_down", "return_rate_up"],
+    "clickbait_engagement_trap": ["ctr_up_entropy_down", "churn_up_visits_down"],
+}
+EVIDENCE_OPTIONS = {
+    "visit_share_moved_to_low_value": "Visits moved from high-value channels to low-value channels.",
+    "order_value_flat_within_channels": "Average order value is flat within each channel.",
+    "order_value_down_within_channels": "Average order value fell within the affected channels.",
+    "channel_shares_stable": "Channel shares of visits barely moved.",
+    "refunds_up_in_newer_cohorts": (
+        "Orders placed after the changes are refunded more often, and the refunds arrive weeks later."
+    ),
+    "gross_revenue_per_visit_held": "Gross revenue per visit held up.",
+    "ctr_and_similarity_down": "Feed CTR and intra-list similarity both fell.",
+    "return_rate_up": "The 7-day return rate of feed users rose.",
+    "ctr_up_entropy_down": "Feed CTR rose while topic entropy fell.",
+    "churn_up_visits_down": "Weekly churn rose and visits are decaying.",
+    "overall_conversion_up": "Overall conversion rose, so customers are happier.",
+    "change_nearest_onset": "One change shipped closest to when the numbers moved.",
+}
+
+#: channel -> (share of visits, conversion rate, average order value in USD); the last two are low-value.
+CHANNELS = {
+    "paid_search": (0.27, 0.030, 96.0),
+    "organic_search": (0.31, 0.034, 82.0),
+    "email": (0.14, 0.050, 74.0),
+    "deal_sites": (0.16, 0.058, 31.0),
+    "social": (0.12, 0.022, 38.0),
+}
+HIGH_VALUE = ("paid_search", "organic_search")
+LOW_VALUE = ("deal_sites", "social")
+PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
+N_DAYS = {"small": 91, "default": 91, "large": 3640}
+WINDOW = 28  # baseline = first 28 days, recent = last 28 days (stated in the briefing)
+MAX_LAG = 63  # days a refund can trail its order
+
+#: event key -> (event text, kind, detail); every case carries all of them.
+EVENTS = {
+    "budget": ("Marketing budget moved toward partner channels", "campaign",
+               "paid search spend reallocated to partners and social"),
+    "promo": ("Promo codes extended", "campaign", "promo codes offered in several channels"),
+    "returns": ("Free 60-day returns", "policy", "returns window doubled, return shipping free"),
+    "reranker": ("Home feed re-ranker v2 (diversity constraint)", "release",
+                 "caps items per topic in each feed list"),
+    "retrain": ("Feed model retrained on latest click data", "deploy",
+                "weekly retrain, new click labels"),
+    "checkout": ("Checkout page redesign (web)", "release", "one-page checkout on web"),
+}
+CAUSE_EVENT = {
+    "traffic_mix_to_low_value": "budget",
+    "discount_order_value_erosion": "promo",
+    "refund_lag_net_revenue": "returns",
+    "diversity_reranker_tradeoff": "reranker",
+    "clickbait_engagement_trap": "retrain",
+}
+
+
+def _refund_lag_probs(mean_days: float, shape: float) -> np.ndarray:
+    """Probability of a refund landing 0..MAX_LAG days after the order (gamma, truncated)."""
+    t = np.arange(MAX_LAG + 1, dtype=float) + 0.5
+    scale = mean_days / shape
+    dens = t ** (shape - 1) * np.exp(-t / scale)
+    return dens / dens.sum()
+
+
+def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    n = N_DAYS[size]
+    start = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=int(rng.integers(0, 16)))  # a Monday
+    index = synth.days(start, n)
+    onset_i = n - 56 + int(rng.integers(0, 9))  # 35..43 days in at default size
+    onset = index[onset_i]
+
+    # every change lands within a week of the onset; the cause is at the onset itself
+    keys = list(EVENTS)
+    offsets = rng.choice([d for d in range(-7, 8) if d != 0], size=len(keys), replace=False)
+    event_day = {k: onset + pd.Timedelta(days=int(o)) for k, o in zip(keys, offsets, strict=True)}
+    event_day[CAUSE_EVENT[variant]] = onset
+
+    holidays = synth.pick_holidays(index)
+    hol = synth.holiday_effect(index, [d for d, _ in holidays], depth=0.25)
+    week = synth.weekly_profile(index, weekend_dip=float(rng.uniform(-0.15, 0.05)), rng=rng)
+    total_visits = float(rng.uniform(38_000, 52_000))
+    step = synth.ramp(index, onset, duration_days=float(rng.integers(2, 6)))
+
+    # clickbait: churn erodes the visitor base over the four weeks after the onset
+    decline = float(rng.uniform(0.06, 0.11)) if variant == "clickbait_engagement_trap" else 0.0
+    volume = 1 - decline * synth.ramp(index, onset + pd.Timedelta(days=5), duration_days=28)
+
+    chan = {c: (s * rng.uniform(0.9, 1.1), cv * rng.uniform(0.92, 1.08), aov * rng.uniform(0.92, 1.08))
+            for c, (s, cv, aov) in CHANNELS.items()}
+    share0 = np.array([v[0] for v in chan.values()])
+    share0 = share0 / share0.sum()
+    names = list(chan)
+    shares = np.tile(share0, (n, 1))
+    conv_lift = {c: 0.0 for c in names}
+    aov_cut = {c: 0.0 for c in names}
+    params: dict = {"onset": onset.strftime("%Y-%m-%d"),
+                    "events": {k: d.strftime("%Y-%m-%d") for k, d in event_day.items()}}
+
+    if variant == "traffic_mix_to_low_value":
+        loser, gainer = synth.pick(rng, HIGH_VALUE), synth.pick(rng, LOW_VALUE)
+        moved = float(rng.uniform(0.35, 0.55))
+        i, j = names.index(loser), names.index(gainer)
+        delta = share0[i] * moved * step
+        shares[:, i] -= delta
+        shares[:, j] += delta
+        for c in names:
+            conv_lift[c] = float(rng.uniform(0.02, 0.05))
+        params.update(loser=loser, gainer=gainer, moved_share=round(moved, 4))
+    elif variant == "discount_order_value_erosion":
+        k = int(rng.integers(3, 6))
+        affected = sorted(rng.choice(names, size=k, replace=False).tolist(), key=names.index)
+        depth = float(rng.uniform(0.14, 0.24))
+        for c in affected:
+            aov_cut[c] = depth * float(rng.uniform(0.85, 1.15))
+            conv_lift[c] = float(rng.uniform(0.08, 0.15))
+        params.update(discounted_channels=affected, discount_depth=round(depth, 4))
+    elif variant == "refund_lag_net_revenue":
+        for c in names:
+            conv_lift[c] = float(rng.uniform(0.04, 0.08))
+
+    visits_mean = total_visits * week * hol * volume
+    visits = {}
+    conversions = {}
+    orders = {}
+    order_value = {}
+    for k, c in enumerate(names):
+        _, cv, aov = chan[c]
+        v = synth.nb_counts(rng, visits_mean * shares[:, k], dispersion=250)
+        cr = cv * (1 + conv_lift[c] * step) * (1 + rng.normal(0, 0.015, n))
+        conv = synth.binomial_counts(rng, v, cr)
+        extra = synth.binomial_counts(rng, conv, 0.08)  # a few visits place two orders
+        o = conv + extra
+        mean_value = aov * (1 - aov_cut[c] * step)
+        # order values are right-skewed: a sum of o gamma draws (shape 2) has shape 2*o
+        val = rng.gamma(np.maximum(2.0 * o, 1e-9), mean_value / 2.0)
+        val = np.where(o > 0, val, 0.0)
+        visits[c], conversions[c], orders[c], order_value[c] = v, conv, o, np.round(val, 2)
+
+    orders_daily = pd.concat(
+        [pd.DataFrame({"date": index, "channel": c, "visits": visits[c],
+                       "conversions": conversions[c], "orders": orders[c],
+                       "order_value": order_value[c]}) for c in names],
+        ignore_index=True,
+    ).sort_values(["date", "channel"], kind="stable").reset_index(drop=True)
+
+    # ---- refunds: each order day's refunds spread over the following weeks
+    day_orders = sum(orders[c] for c in names)
+    day_value = sum(order_value[c] for c in names)
+    avg_value = np.where(day_orders > 0, day_value / np.maximum(day_orders, 1), 0.0)
+    base_rate = float(rng.uniform(0.045, 0.065))
+    base_lag = _refund_lag_probs(float(rng.uniform(7, 11)), 2.5)
+    returns_on = synth.ramp(index, event_day["returns"])
+    if variant == "refund_lag_net_revenue":
+        extra_rate = float(rng.uniform(0.08, 0.14))
+        extra_lag = _refund_lag_probs(float(rng.uniform(20, 28)), 4.0)
+        params.update(extra_refund_rate=round(extra_rate, 4))
+    else:
+        extra_rate = float(rng.uniform(0.0, 0.006))  # the policy barely matters here
+        extra_lag = _refund_lag_probs(14.0, 3.0)
+    refund_count = np.zeros((n, MAX_LAG + 1), dtype=np.int64)
+    r_base = synth.binomial_counts(rng, day_orders, np.full(n, base_rate))
+    r_extra = synth.binomial_counts(rng, day_orders - r_base, extra_rate * returns_on)
+    for d in range(n):
+        if r_base[d]:
+            refund_count[d] += rng.multinomial(r_base[d], base_lag)
+        if r_extra[d]:
+            refund_count[d] += rng.multinomial(r_extra[d], extra_lag)
+    # refund (order day d, lag l) lands on day d + l; only refunds up to the last day are observed
+    refund_day = np.arange(n)[:, None] + np.arange(MAX_LAG + 1)[None, :]
+    observed = refund_day < n
+    refund_value = refund_count * avg_value[:, None] * rng.uniform(0.9, 1.1, refund_count.shape)
+    by_day_n = np.bincount(refund_day[observed], weights=refund_count[observed], minlength=n)
+    by_day_v = np.bincount(refund_day[observed], weights=refund_value[observed], minlength=n)
+    refunds_daily = pd.DataFrame({"date": index, "refunded_orders": by_day_n.astype(np.int64),
+                                  "refund_value": np.round(by_day_v, 2)})
+
+    week_of = np.arange(n) // 7
+    n_weeks = int(week_of[-1]) + 1
+    rows = []
+    for w in range(n_weeks):
+        in_week = week_of == w
+        cohort_orders = int(day_orders[in_week].sum())
+        lag_week = (refund_day[in_week] - 7 * w) // 7  # weeks since the cohort's Monday
+        for s in range(0, min(n_weeks - w, MAX_LAG // 7 + 2)):
+            sel = observed[in_week] & (lag_week == s)
+            rows.append((index[7 * w], s, cohort_orders, int(refund_count[in_week][sel].sum()),
+                         round(float(refund_value[in_week][sel].sum()), 2)))
+    refund_cohorts = pd.DataFrame(rows, columns=["order_week", "weeks_since_order", "cohort_orders",
+                                                 "refunded_orders", "refund_value"])
+
+    # ---- the home feed, by platform (client logs: some days are lost)
+    rr_on = synth.ramp(index, event_day["reranker"], duration_days=3)
+    rt_on = synth.ramp(index, event_day["retrain"], duration_days=2)
+    base_ils = float(rng.uniform(0.55, 0.65))
+    base_ent = float(rng.uniform(2.0, 2.4))
+    base_ret = float(rng.uniform(0.44, 0.54))
+    ctr_eff = ils_eff = ent_eff = ret_eff = np.zeros(n)
+    if variant == "diversity_reranker_tradeoff":
+        ctr_drop = float(rng.uniform(0.04, 0.08))
+        ctr_eff = -ctr_drop * rr_on
+        ils_eff = -float(rng.uniform(0.08, 0.15)) * rr_on
+        ent_eff = float(rng.uniform(0.25, 0.5)) * rr_on
+        ret_eff = float(rng.uniform(0.025, 0.05)) * rr_on
+        params.update(ctr_drop=round(ctr_drop, 4))
+    elif variant == "clickbait_engagement_trap":
+        ctr_gain = float(rng.uniform(0.07, 0.15))
+        ctr_eff = ctr_gain * rt_on
+        ils_eff = float(rng.uniform(0.03, 0.08)) * rt_on
+        ent_eff = -float(rng.uniform(0.25, 0.5)) * rt_on
+        ret_eff = -float(rng.uniform(0.03, 0.06)) * rt_on
+        params.update(ctr_gain=round(ctr_gain, 4), visit_decline=round(decline, 4))
+    else:  # the ranking changes shipped but hardly moved anything
+        ctr_eff = float(rng.uniform(-0.012, 0.012)) * rr_on
+        ent_eff = float(rng.uniform(-0.04, 0.04)) * rr_on
+        ils_eff = float(rng.uniform(-0.01, 0.01)) * rr_on
+    feed_users_mean = total_visits * 0.55 * week * hol * volume
+    feed = []
+    for p, (share, ctr) in PLATFORMS.items():
+        users = synth.nb_counts(rng, feed_users_mean * share, dispersion=300)
+        impressions = synth.nb_counts(rng, users * rng.uniform(10, 14), dispersion=2000)
+        clicks = synth.binomial_counts(rng, impressions,
+                                       ctr * (1 + ctr_eff) * (1 + rng.normal(0, 0.01, n)))
+        ils = base_ils + ils_eff + rng.normal(0, 0.008, n)
+        ent = base_ent + ent_eff + rng.normal(0, 0.03, n)
+        returned = synth.binomial_counts(rng, users, base_ret + ret_eff).astype(float)
+        returned[-7:] = np.nan  # a 7-day return is not observable yet for the last week
+        feed.append(pd.DataFrame({"date": index, "platform": p, "feed_users": users,
+                                  "impressions": impressions, "clicks": clicks,
+                                  "intra_list_similarity": np.round(ils, 4),
+                                  "topic_entropy": np.round(ent, 4), "returned_7d": returned}))
+    feed_daily = pd.concat(feed, ignore_index=True).sort_values(["date", "platform"], kind="stable")
+    feed_daily = feed_daily.reset_index(drop=True)
+    near = [onset + pd.Timedelta(days=k) for k in range(-3, 4)]
+    feed_daily, lost = synth.mask_missing_days(
+        rng, feed_daily,
+        ["feed_users", "impressions", "clicks", "intra_list_similarity", "topic_entropy",
+         "returned_7d"],
+        n_days=int(rng.integers(2, 5)) if n < 400 else 40, exclude=near)
+
+    # ---- weekly retention: churn = active last week, not seen this week
+    churn0 = float(rng.uniform(0.07, 0.09))
+    wk_start = index[::7]
+    wk_on = synth.ramp(wk_start, event_day["retrain"] + pd.Timedelta(days=3))
+    churn = churn0 * np.ones(len(wk_start))
+    if variant == "clickbait_engagement_trap":
+        churn = churn0 * (1 + float(rng.uniform(0.25, 0.5)) * wk_on)
+    elif variant == "diversity_reranker_tradeoff":
+        churn = churn0 * (1 - float(rng.uniform(0.0, 0.08)) * synth.ramp(wk_start, event_day["reranker"]))
+    active_mean = total_visits * 2.4 * volume[::7]
+    active = synth.nb_counts(rng, active_mean, dispersion=3000)
+    churned = synth.binomial_counts(rng, np.r_[active[0], active[:-1]], churn)
+    retention_weekly = pd.DataFrame({"week_start": wk_start, "active_users": active,
+                                     "churned_users": churned})
+    if len(wk_start) > 0:
+        retention_weekly.loc[0, "churned_users"] = np.nan  # no previous week to compare with
+
+    rows = [(event_day[k], *EVENTS[k]) for k in keys]
+    rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
+    tl = synth.timeline(rows)
+
+    tables = {"orders_daily": orders_daily, "refunds_daily": refunds_daily,
+              "refund_cohorts": refund_cohorts, "feed_daily": feed_daily,
+              "retention_weekly": retention_weekly}
+    truth = _truth(variant, tables, index)
+    params["lost_feed_days"] = [d.strftime("%Y-%m-%d") for d in lost]
+    briefing = _briefing(index)
+    return Case("metric_puzzles", "07-metric-puzzles", tables, tl, briefing,
+                _params=params, _truth=truth)
+
+
+def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Last day of the baseline window and first day of the recent window."""
+    return index[WINDOW - 1], index[-WINDOW]
+
+
+def _truth(variant: str, tables: dict, index: pd.DatetimeIndex) -> dict:
+    from pmcourse.diagnose import mix_rate
+
+    base_end, recent_start = _windows(index)
+    od = tables["orders_daily"]
+    before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
+    rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
+    conv = mix_rate(before, after, by="channel", numerator="conversions", denominator="visits")
+    fd = tables["feed_daily"].dropna(subset=["clicks", "impressions"])
+    ctr_b = fd.loc[fd["date"] <= base_end, ["clicks", "impressions"]].sum()
+    ctr_a = fd.loc[fd["date"] >= recent_start, ["clicks", "impressions"]].sum()
+    ctr_change = (ctr_a["clicks"] / ctr_a["impressions"]) / (ctr_b["clicks"] / ctr_b["impressions"]) - 1
+    return {
+        "cause": variant,
+        "cause_label": LABELS[variant],
+        "evidence": EVIDENCE[variant],
+        "decision": DECISIONS[variant],
+        "baseline_end": base_end.strftime("%Y-%m-%d"),
+        "recent_start": recent_start.strftime("%Y-%m-%d"),
+        "revenue_per_visit_before": round(float(rpv.loc["total", "before_rate"]), 4),
+        "revenue_per_visit_after": round(float(rpv.loc["total", "after_rate"]), 4),
+        "mix_term": round(float(rpv.loc["total", "mix"]), 4),
+        "rate_term": round(float(rpv.loc["total", "rate"]), 4),
+        "conversion_rate_up_in_channels": int((conv.drop(index="total")["rate"] > 0).sum()),
+        "ctr_change": round(float(ctr_change), 4),
+    }
+
+
+def _briefing(index: pd.DatetimeIndex) -> str:
+    base_end, recent_start = _windows(index)
+    today = index[-1] + pd.Timedelta(days=1)
+    return (
+        "### Briefing\n\n"
+        f"It is {today:%A %d %B %Y}. You are the product manager for the storefront of **Larkspur**, "
+        "an online home-goods shop whose site and app open on an AI-ranked home feed.\n\n"
+        "The weekly business review has turned into two arguments:\n\n"
+        "1. *\"This metric improved, but revenue dropped.\"* Growth brings conversion charts; "
+        "finance brings revenue that did not follow them.\n"
+        "2. *\"CTR moved after the ranking changes.\"* The feed team shipped a diversity re-ranker "
+        "and a retrained model in the same weeks, and the feed's click-through rate is on everyone's "
+        "slides.\n\n"
+        "Marketing, pricing, customer service and the feed team each changed something within the "
+        "same fortnight (see the timeline). Leadership wants **one** explanation of what moved the "
+        "business, and a decision you can be held to.\n\n"
+        f"You have 13 weeks of data: orders by channel, refunds by day and by order cohort, feed "
+        f"metrics by platform, weekly retention. Compare the **baseline** (the first four weeks, up "
+        f"to {base_end:%d %B}, before any of the changes) with the **recent** four weeks (from "
+        f"{recent_start:%d %B})."
+    )
+
+
+def questions(case: Case, truth: dict | None) -> list:
+    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+
+    t = truth or {}
+    given = truth is not None
+    return [
+        Choice(
+            "diagnosis",
+            "Which story explains what moved the business?",
+            dict(LABELS),
+            answer=t.get("cause") if given else None,
+            hints=(
+                Hint("Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
+                     "channel, baseline vs recent.", safe=True),
+                Hint("For the feed, read CTR next to topic entropy, list similarity, the 7-day "
+                     "return rate and weekly churn: CTR alone is not a verdict.", safe=True),
+                "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
+                "refunds_daily by refund date.",
+            ),
+            solution=(
+                "Five plausible stories, one dataset. Every change in the timeline shipped within a "
+                "week of the others, so the timeline cannot pick the cause; the decomposition can. "
+                "A mix effect moves channel shares, not channel rates; a discount moves order value "
+                "inside channels; refunds show up by order cohort, weeks late; a diversity re-ranker "
+                "trades clicks for breadth and return visits; clickbait buys clicks with churn."
+            ),
+        ),
+        MultiChoice(
+            "evidence",
+            "Which observations support your diagnosis? Select all that apply.",
+            dict(EVIDENCE_OPTIONS),
+            answer=set(t["evidence"]) if given else None,
+            hints=(Hint("A fact that holds for every story (the overall conversion moved, a change "
+                        "shipped near the onset) is not evidence for any one of them.", safe=True),),
+            solution=(
+                "Cite the signature that only your story has: shares vs rates for revenue per visit, "
+                "cohort refunds, or CTR read together with a breadth metric and a retention metric."
+            ),
+        ),
+        Numeric(
+            "mix_term",
+            "Run dx.mix_rate on orders_daily by channel, numerator order_value, denominator visits, "
+            "baseline vs recent window. What is the total **mix** term, in USD per visit? "
+            "(negative when traffic moved toward channels that earn less per visit)",
+            answer=t.get("mix_term") if given else None,
+            tolerance=0.02,
+            unit="USD/visit",
+            min_value=-20.0,
+            max_value=20.0,
+            hints=(Hint("before = rows up to the baseline end, after = rows from the recent start; "
+                        "read the 'total' row, column 'mix'.", safe=True),),
+            solution=(
+                "The mix term says how much revenue per visit moved because visits moved between "
+                "channels; the rate term, because channels themselves earned more or less per visit."
+            ),
+        ),
+        Numeric(
+            "ctr_change",
+            "By how much did the feed's click-through rate (total clicks / total impressions over "
+            "all platforms, skipping days with missing logs) change from the baseline to the recent "
+            "window? Answer in percent (negative for a fall).",
+            answer=t.get("ctr_change") if given else None,
+            tolerance=0.005,
+            percent=True,
+            unit="%",
+            min_value=-1.0,
+            max_value=1.0,
+            hints=(Hint("Sum clicks and impressions first, then divide: an average of daily CTRs "
+                        "weights quiet days like busy ones.", safe=True),
+                   "Missing log days are NaN, not zero: drop them, do not fill them."),
+            solution="A CTR change is a cost or a gain only next to what it bought or what it cost.",
+        ),
+        Choice(
+            "decision",
+            "What do you recommend to leadership?",
+            {
+                "rebalance_channel_budget": (
+                    "Keep the conversion work, and take the channel budget decision back: revenue per "
+                    "visit fell because traffic moved to low-value channels."
+                ),
+                "end_blanket_discount": (
+                    "Stop the blanket promo codes; target them where they bring new customers."
+                ),
+                "report_net_by_cohort_review_returns": (
+                    "Report revenue net of refunds by order cohort, and review the returns policy "
+                    "before it scales further."
+                ),
+                "keep_reranker_with_guardrail": (
+                    "Keep the diversity re-ranker, write down the CTR we gave up and guard the "
+                    "7-day return rate."
+                ),
+                "roll_back_click_retrain": (
+                    "Roll back the click-trained model and add a diversity and churn guardrail to "
+                    "the retrain."
+                ),
+                "roll_back_reranker_for_ctr": "Roll back the diversity re-ranker: CTR is the north star.",
+            },
+            answer=t.get("decision") if given else None,
+            hints=(Hint("The right decision follows from the diagnosis; a CTR drop alone never "
+                        "justifies a rollback.", safe=True),),
+            solution=(
+                "Decide on the metric that carries the business outcome (net revenue, retention), "
+                "and state what you gave up for it."
+            ),
+        ),
+        Memo(
+            "tradeoff_memo",
+            "Write the trade-off the way a promotion packet would: what you accepted, for what, "
+            "measured by which metric; then who bears the cost, how you would detect failure, how "
+            "you would undo it, and when you revisit.",
+            extra_fields={
+                "tradeoff_statement": (
+                    "One sentence: 'We accepted <cost, with its size> to get <benefit>, measured by "
+                    "<metric>.'"
+                ),
+            },
+            hints=(Hint("Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
+                        "by topic diversity.' Name the size of the cost.", safe=True),),
+            solution=(
+                "Growth is assumed; a deliberate sacrifice, sized and measured, is what a review "
+                "discusses. A memo that names the cost, its size and the metric that justifies it "
+                "can be falsified later; 'CTR went up' cannot."
+            ),
+        ),
+    ]
+
+
+SCENARIO = Scenario(
+    name="metric_puzzles",
+    notebook="07-metric-puzzles",
+    title="Metric puzzles: conversion up, revenue down; CTR down after a re-ranker",
+    variants=VARIANTS,
+    generate=generate,
+    questions=questions,
+    tables={
+        "orders_daily": TableDoc(
+            "One row per day and acquisition channel: visits, conversions, orders and their value.",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "channel": ("acquisition channel of the visit", ""),
+                "visits": ("site and app visits", "visits/day"),
+                "conversions": ("visits that placed at least one order", "visits/day"),
+                "orders": ("orders placed", "orders/day"),
+                "order_value": ("value paid for those orders, after any discount, before refunds",
+                                "USD/day"),
+            },
+        ),
+        "refunds_daily": TableDoc(
+            "One row per day: refunds paid out that day, whatever day the order was placed.",
+            {
+                "date": ("calendar day the refund was paid (UTC)", "date"),
+                "refunded_orders": ("orders refunded that day", "orders/day"),
+                "refund_value": ("value refunded that day", "USD/day"),
+            },
+        ),
+        "refund_cohorts": TableDoc(
+            "One row per order week and weeks since that week: refunds of that week's orders so far.",
+            {
+                "order_week": ("Monday of the week the orders were placed", "date"),
+                "weeks_since_order": ("refund paid this many whole weeks after that Monday", "weeks"),
+                "cohort_orders": ("orders placed in the order week (the cohort size)", "orders"),
+                "refunded_orders": ("cohort orders refunded in that week", "orders"),
+                "refund_value": ("value refunded in that week for the cohort", "USD"),
+            },
+        ),
+        "feed_daily": TableDoc(
+            "One row per day and platform: the AI-ranked home feed, from client logs (lost days are "
+            "NaN).",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "platform": ("client platform: web, ios or android", ""),
+                "feed_users": ("users who saw the home feed", "users/day"),
+                "impressions": ("feed items shown", "items/day"),
+                "clicks": ("feed items clicked", "clicks/day"),
+                "intra_list_similarity": ("mean pairwise similarity of items within a feed list "
+                                          "(1 = all alike)", "0-1"),
+                "topic_entropy": ("entropy of the topics shown per user (higher = more diverse)",
+                                  "bits"),
+                "returned_7d": ("that day's feed users who came back within 7 days (NaN for the "
+                                "last 7 days: not observable yet)", "users"),
+            },
+        ),
+        "retention_weekly": TableDoc(
+            "One row per week: active users and churn.",
+            {
+                "week_start": ("Monday of the week", "date"),
+                "active_users": ("distinct users with at least one visit that week", "users/week"),
+                "churned_users": ("users active the previous week with no visit this week (NaN in "
+                                  "the first week)", "users/week"),
+            },
+        ),
+    },
+    naive_reading=(
+        "CTR is the verdict on the feed: if it fell after the re-ranker, the re-ranker is the "
+        "problem; otherwise conversion is up, so the revenue gap must be the discount."
+    ),
+    variant_labels=LABELS,
+)

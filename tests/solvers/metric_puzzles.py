@@ -1,0 +1,147 @@
+"""Metric puzzles: read CTR next to breadth and retention; split revenue per visit into mix and rate."""
+
+import pandas as pd
+
+from pmcourse.diagnose import mix_rate
+
+WINDOW = 28
+
+
+def _windows(case):
+    dates = pd.DatetimeIndex(sorted(case.tables["orders_daily"]["date"].unique()))
+    return dates[WINDOW - 1], dates[-WINDOW]
+
+
+def features(case) -> dict:
+    base_end, recent_start = _windows(case)
+    od = case.tables["orders_daily"]
+    before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
+    rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
+    aov = mix_rate(before, after, by="channel", numerator="order_value", denominator="orders")
+    base_rpv = rpv.loc["total", "before_rate"]
+    seg = aov.drop(index="total")
+    # largest within-channel fall in order value, among channels with real volume
+    aov_ratio = (seg["after_rate"] / seg["before_rate"]).min()
+    share_move = (rpv.drop(index="total")["after_share"] - rpv.drop(index="total")["before_share"]).abs().max()
+
+    fd = case.tables["feed_daily"].dropna(subset=["clicks", "impressions", "topic_entropy"])
+    fb, fa = fd[fd["date"] <= base_end], fd[fd["date"] >= recent_start]
+    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (fb["clicks"].sum() / fb["impressions"].sum())
+    entropy = fa["topic_entropy"].mean() - fb["topic_entropy"].mean()
+    ils = fa["intra_list_similarity"].mean() - fb["intra_list_similarity"].mean()
+
+    rc = case.tables["refund_cohorts"]
+    early = rc[rc["weeks_since_order"] <= 4]
+    per_cohort = early.groupby("order_week").agg(refunded=("refunded_orders", "sum"),
+                                                 orders=("cohort_orders", "first"),
+                                                 seen=("weeks_since_order", "max"))
+    per_cohort = per_cohort[per_cohort["seen"] == 4]  # cohorts observed for 5 full weeks
+    rate = per_cohort["refunded"] / per_cohort["orders"]
+    refund_ratio = rate.iloc[-2:].mean() / rate.iloc[:4].mean()
+
+    rw = case.tables["retention_weekly"].dropna()
+    churn = rw["churned_users"] / rw["active_users"].shift(1)
+    churn_ratio = churn.iloc[-4:].mean() / churn.iloc[:4].mean()
+    return {"mix_per_visit": rpv.loc["total", "mix"] / base_rpv,
+            "rate_per_visit": rpv.loc["total", "rate"] / base_rpv,
+            "aov_ratio": aov_ratio, "share_move": share_move, "ctr": ctr, "entropy": entropy,
+            "ils": ils, "refund_ratio": refund_ratio, "churn_ratio": churn_ratio}
+
+
+def solve(case) -> str:
+    f = features(case)
+    if f["entropy"] > 0.12 and f["ils"] < -0.04 and f["ctr"] < 1.0:
+        return "diversity_reranker_tradeoff"
+    if f["entropy"] < -0.12 and f["ctr"] > 1.03:
+        return "clickbait_engagement_trap"
+    if f["refund_ratio"] > 1.5:
+        return "refund_lag_net_revenue"
+    if f["aov_ratio"] < 0.92:
+        return "discount_order_value_erosion"
+    return "traffic_mix_to_low_value"
+
+
+def naive(case) -> str:
+    """CTR is the verdict on the feed; otherwise blame the discount for revenue."""
+    tl = case.timeline
+    reranker = tl.loc[tl["event"].str.contains("re-ranker"), "date"].iloc[0]
+    fd = case.tables["feed_daily"].dropna(subset=["clicks", "impressions"])
+    before, after = fd[fd["date"] < reranker], fd[fd["date"] >= reranker]
+    ctr_before = before["clicks"].sum() / before["impressions"].sum()
+    ctr_after = after["clicks"].sum() / after["impressions"].sum()
+    if ctr_after < ctr_before * 0.98:
+        return "diversity_reranker_tradeoff"
+    return "discount_order_value_erosion"
+
+
+MEMOS = {
+    "traffic_mix_to_low_value": dict(
+        tradeoff_statement=(
+            "We accepted a lower revenue per visit (about {rpv:.0%}) to buy cheaper partner traffic, "
+            "measured by revenue per visit split into channel mix and channel rates."),
+        trade_away="Revenue per visit: cheaper partner traffic earns far less per visit than search.",
+        who_bears_cost="The business: margin per visit falls while the conversion slide looks good.",
+        detect_failure="Weekly mix/rate decomposition of revenue per visit by channel; alert if the "
+                       "mix term is below -0.10 USD per visit.",
+        undo="Move the budget back to paid search through the media plan; it costs a week of "
+             "re-bidding.",
+        revisit="in 14 days, at the next budget review",
+    ),
+    "discount_order_value_erosion": dict(
+        tradeoff_statement=(
+            "We accepted about {rpv:.0%} lower revenue per visit to lift conversion with promo codes, "
+            "measured by average order value within each channel."),
+        trade_away="Order value and margin in the discounted channels.",
+        who_bears_cost="The business, and full-price customers who subsidise the codes.",
+        detect_failure="Average order value per channel against its baseline, weekly; alert on a 10% fall.",
+        undo="Switch the promo codes off in the promotions console; codes expire in 48 hours.",
+        revisit="in 14 days, when the promo period ends",
+    ),
+    "refund_lag_net_revenue": dict(
+        tradeoff_statement=(
+            "We accepted a higher refund rate to lift conversion with free returns, measured by net "
+            "revenue per order cohort after five weeks."),
+        trade_away="Net revenue: refunds on the new orders arrive weeks after the sale.",
+        who_bears_cost="The business (refunds and return shipping) and the warehouse team.",
+        detect_failure="Refund rate per order-week cohort at five weeks; alert if above 10%.",
+        undo="Revert the returns window to 30 days with paid return shipping for new orders.",
+        revisit="in 35 days, when the first post-change cohorts are fully observed",
+    ),
+    "diversity_reranker_tradeoff": dict(
+        tradeoff_statement=(
+            "We accepted a {ctr:.0%} drop in CTR to reduce filter-bubble risk, measured by topic "
+            "diversity (entropy) and the 7-day return rate."),
+        trade_away="Feed clicks: CTR is lower because lists are less repetitive.",
+        who_bears_cost="Sellers of the most-clicked topics, who get fewer feed clicks.",
+        detect_failure="7-day return rate of feed users against baseline, daily; alert if it falls "
+                       "below baseline for a week.",
+        undo="Switch the re-ranker off with its feature flag; the previous ranking is still served.",
+        revisit="in 28 days",
+    ),
+    "clickbait_engagement_trap": dict(
+        tradeoff_statement=(
+            "We gave up a {ctr:.0%} CTR gain to stop churn, measured by weekly churn and topic "
+            "entropy."),
+        trade_away="The CTR gain of the click-trained model.",
+        who_bears_cost="Users shown sensational items, who churn; then the business.",
+        detect_failure="Weekly churn and topic entropy as guardrails on every retrain; block a model "
+                       "that lowers entropy by 0.1 bits.",
+        undo="Roll back to the previous model version from the model registry.",
+        revisit="in 14 days, after two weekly retrains",
+    ),
+}
+
+
+def model_answers(case, truth) -> dict:
+    memo = dict(MEMOS[truth["cause"]])
+    rpv = 1 - truth["revenue_per_visit_after"] / truth["revenue_per_visit_before"]
+    memo["tradeoff_statement"] = memo["tradeoff_statement"].format(
+        rpv=rpv, ctr=abs(truth["ctr_change"]))
+    return {
+        "diagnosis": truth["cause"],
+        "evidence": set(truth["evidence"]),
+        "mix_term": truth["mix_term"],
+        "ctr_change": truth["ctr_change"],
+        "decision": truth["decision"],
+        "tradeoff_memo": memo,
+    }
