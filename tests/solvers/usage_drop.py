@@ -1,0 +1,129 @@
+"""Usage drop: split the fall before reading the timeline.
+
+The solver reads only ``case.tables`` and ``case.timeline``. Its order of questions is the one the
+notebook teaches: is the drop real (client vs server)? did quality break somewhere? did it come
+back? did the users change or their behaviour (mix vs rate)? where does it live (platform or
+locale)?
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmcourse.diagnose import detect_changepoints, mix_rate
+
+NAIVE_MAP = {
+    "release": "nav_refresh_hid_entry_point",
+    "deploy": "locale_model_regression",
+    "pipeline": "client_sdk_event_loss",
+    "holiday": "seasonal_holiday_lull",
+    "market": "competitor_launch_one_market",
+    "campaign": "campaign_low_intent_mix",
+}
+
+
+def _windows(daily: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    days = pd.DatetimeIndex(sorted(daily["date"].unique()))[-70:]
+
+    def span(a, b):
+        return daily[(daily["date"] >= days[a]) & (daily["date"] <= days[b])]
+
+    return {"baseline": span(7, 34), "flagged": span(49, 55), "late": span(63, 69)}
+
+
+def _rate(df: pd.DataFrame, num: str = "summaries_requested", den: str = "active_users",
+          by: str | None = None):
+    ok = df.dropna(subset=[num, den])
+    if by is None:
+        return ok[num].sum() / ok[den].sum()
+    g = ok.groupby(by)[[num, den]].sum()
+    return g[num] / g[den]
+
+
+def solve(case) -> str:
+    w = _windows(case.tables["daily"])
+    base, flag, late = w["baseline"], w["flagged"], w["late"]
+
+    # 1. measurement: client requests per server call, by platform
+    client_server = (_rate(flag, "summaries_requested", "server_summary_calls", "platform")
+                     / _rate(base, "summaries_requested", "server_summary_calls", "platform"))
+    if client_server.min() < 0.9:
+        return "client_sdk_event_loss"
+
+    # 2. quality: accept rate by locale
+    accept = (_rate(flag, "summaries_accepted", "summaries_requested", "locale")
+              - _rate(base, "summaries_accepted", "summaries_requested", "locale"))
+    if accept.min() < -0.06:
+        return "locale_model_regression"
+
+    # 3. the calendar: the fall is gone by the last week
+    overall0, overall1, overall2 = _rate(base), _rate(flag), _rate(late)
+    if overall2 / overall0 > 0.95 and overall1 / overall0 < 0.92:
+        return "seasonal_holiday_lull"
+
+    # 4. who the users are vs what they do
+    split = mix_rate(base.dropna(subset=["summaries_requested"]),
+                     flag.dropna(subset=["summaries_requested"]),
+                     by="tenure", numerator="summaries_requested", denominator="active_users")
+    total = split.loc["total"]
+    if total["mix"] / total["contribution"] > 0.5:
+        return "campaign_low_intent_mix"
+
+    # 5. where it lives: one platform (a version) or one locale (a market)
+    by_platform = _rate(flag, by="platform") / _rate(base, by="platform") - 1
+    by_locale = _rate(flag, by="locale") / _rate(base, by="locale") - 1
+    platform_gap = by_platform.min() - by_platform.median()
+    locale_gap = by_locale.min() - by_locale.median()
+    if platform_gap < locale_gap:
+        return "nav_refresh_hid_entry_point"
+    return "competitor_launch_one_market"
+
+
+def _onset(case) -> pd.Timestamp:
+    """The day the top-line chart turns: the first change point after the baseline weeks."""
+    daily = case.tables["daily"].dropna(subset=["summaries_requested"])
+    g = daily.groupby("date")[["summaries_requested", "active_users"]].sum()
+    series = (g["summaries_requested"] / g["active_users"]).asfreq("D")
+    days = series.index[-70:]
+    cps = detect_changepoints(series[days[0]:])
+    after = cps[(cps["date"] > days[30]) & (cps["change"] < 0)]
+    if len(after):
+        return pd.Timestamp(after["date"].iloc[0])
+    return days[42]
+
+
+def naive(case) -> str:
+    """Blame the timeline event nearest the day the top-line chart turned."""
+    onset = _onset(case)
+    tl = case.timeline
+    gap = (tl["date"] - onset).abs()
+    kind = tl.loc[gap.idxmin(), "kind"]
+    return NAIVE_MAP[kind]
+
+
+def model_answers(case, truth) -> dict:
+    """The right answer to every question of notebook 01."""
+    memo = {
+        "we_trade_away": "A sprint of the owning team's roadmap spent on the one cause the data "
+                         "supports, instead of rolling back everything shipped near the onset.",
+        "who_bears_the_cost": "The team that owns the cause, and users in the affected segment "
+                              "until the fix ships.",
+        "how_we_detect_failure": "Summaries requested per active user in the affected segment "
+                                 "stays more than 5% below its baseline weeks 14 days after the "
+                                 "fix, or client requests and server calls diverge again.",
+        "how_we_undo_it": "The fix ships behind a remote feature flag; turning the flag off "
+                          "restores today's behaviour within a day.",
+        "when_we_revisit": "In 14 days, after two full weeks of data.",
+        "notes": f"Cause: {truth['cause_label']} Evidence: {', '.join(truth['evidence'])}. "
+                 f"Decision: {truth['decision']}.",
+    }
+    return {
+        "diagnosis": truth["cause"],
+        "where": truth["where"],
+        "evidence": set(truth["evidence"]),
+        "headline_change": truth["headline_change"],
+        "mix_share": truth["mix_share"],
+        "decision": truth["decision"],
+        "memo": memo,
+    }
+
