@@ -1,0 +1,486 @@
+"""Override kill rule: the pre-registered rule says revert; should it?
+
+AI suggestions launched with a rule written before launch: *revert if the override rate exceeds
+15% within 21 days*, looked at on days 7, 14 and 21. The pooled daily override rate goes above the
+line, and someone wants to pull the plug. Four hidden causes produce that chart:
+
+- the suggestions really got worse (a model deploy): overrides rise at every exposure level and in
+  every tenure cohort, and tasks fail more often;
+- a novelty effect: users override a lot in their first days with suggestions and less as they get
+  used to them; the pooled rate is high whenever a wave of users is new to the feature;
+- a rollout mix shift: the rollout expanded to a tenure cohort that always overrides more; the rate
+  is flat inside every cohort and only the mix moved;
+- a cheaper override: an app release made overriding one tap, so overrides step up on that date
+  for everyone while task outcomes stay flat.
+
+The naive reading peeks at the daily pooled chart: "it crossed 15% inside 21 days, revert".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import Case, Scenario, TableDoc
+
+VARIANTS = (
+    "suggestions_truly_degraded",
+    "novelty_wears_off",
+    "rollout_cohort_mix",
+    "one_tap_override_ui",
+)
+LABELS = {
+    "suggestions_truly_degraded": "The suggestions really got worse after the model deploy: "
+                                  "overrides rose for every cohort and exposure level, and tasks fail more.",
+    "novelty_wears_off": "Novelty: users override a lot in their first days with suggestions and "
+                         "less as they get used to them.",
+    "rollout_cohort_mix": "Rollout mix: the rollout added a tenure cohort that always overrides more; "
+                          "the rate is flat within every cohort.",
+    "one_tap_override_ui": "A cheaper override: the card redesign made overriding one tap, so "
+                           "overrides stepped up while outcomes stayed flat.",
+}
+DECISIONS = {
+    "suggestions_truly_degraded": "revert",
+    "novelty_wears_off": "keep_and_rewrite",
+    "rollout_cohort_mix": "keep_and_rewrite",
+    "one_tap_override_ui": "keep_and_rewrite",
+}
+EVIDENCE = {
+    "suggestions_truly_degraded": ["failures_rose", "onset_at_model_deploy"],
+    "novelty_wears_off": ["falls_with_exposure", "outcomes_flat"],
+    "rollout_cohort_mix": ["flat_within_cohorts", "outcomes_flat"],
+    "one_tap_override_ui": ["step_on_card_release", "outcomes_flat"],
+}
+
+#: The pre-registered rule, the same in every case.
+THRESHOLD = 0.15
+WINDOW_DAYS = 21
+LOOKS = (7, 14, 21)
+#: Days of outcome data before launch, and days after launch (day 1 = launch day).
+PRE_DAYS = 14
+POST_DAYS = 35
+COHORTS = ("new", "regular", "veteran")
+#: Exposure buckets: label, first and last day since the user's first suggestion.
+BUCKETS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-14", 8, 14), ("15+", 15, 10_000))
+_SCALE = {"small": 0.05, "default": 0.1, "large": 20.0}
+#: Settings of the peeking simulation the questions ask about.
+PEEK_TRUE_RATE = 0.15
+PEEK_SIMS = 4_000
+PEEK_SEED = 0
+
+
+def _event_days(rng: np.random.Generator) -> tuple[int, int, int]:
+    """Days after launch (0-based) of the model deploy, the card release and the rollout expansion.
+
+    All three land within a few days of each other, at least two days apart, so each one's
+    neighbours are decoys.
+    """
+    centre = int(rng.integers(9, 14))
+    while True:
+        pos = rng.choice(np.arange(centre - 4, centre + 5), size=3, replace=False)
+        if np.min(np.diff(np.sort(pos))) >= 2:
+            return int(pos[0]), int(pos[1]), int(pos[2])
+
+
+def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    scale = _SCALE[size]
+    start = pd.Timestamp("2026-03-02") + pd.Timedelta(weeks=int(rng.integers(0, 12)))
+    index = synth.days(start, PRE_DAYS + POST_DAYS)
+    launch = index[PRE_DAYS]
+    post = index[PRE_DAYS:]
+    d_deploy, d_card, d_expand = _event_days(rng)
+    d_tour = int(rng.integers(1, 4))
+
+    # --- knobs ------------------------------------------------------------------------------
+    base_vet = float(rng.uniform(0.075, 0.10))
+    base = {
+        "veteran": base_vet,
+        "regular": base_vet * float(rng.uniform(1.0, 1.15)),
+        "new": (float(rng.uniform(0.30, 0.35)) if variant == "rollout_cohort_mix"
+                else base_vet * float(rng.uniform(1.05, 1.25))),
+    }
+    if variant == "novelty_wears_off":
+        nov_amp, nov_tau = float(rng.uniform(1.2, 1.8)), float(rng.uniform(2.0, 3.5))
+    else:
+        nov_amp, nov_tau = float(rng.uniform(0.0, 0.08)), float(rng.uniform(2.0, 3.5))
+    degrade = float(rng.uniform(2.0, 2.6)) if variant == "suggestions_truly_degraded" else 1.0
+    degrade_days = float(rng.uniform(1.0, 4.0))
+    cheaper = float(rng.uniform(1.9, 2.5)) if variant == "one_tap_override_ui" else 1.0
+    eligible = {
+        "new": float(rng.uniform(11_000, 17_000)) * scale,
+        "regular": float(rng.uniform(7_000, 11_000)) * scale,
+        "veteran": float(rng.uniform(9_000, 14_000)) * scale,
+    }
+    active = {"new": 0.5, "regular": 0.6, "veteran": 0.65}
+    per_user = {"new": 5.0, "regular": 4.0, "veteran": 3.5}
+    half_life = {"veteran": float(rng.uniform(1.5, 3.0)), "new": float(rng.uniform(1.5, 3.0))}
+    half_life["regular"] = half_life["veteran"]
+
+    holidays = synth.pick_holidays(index)
+    rhythm = (synth.weekly_profile(index, weekend_dip=float(rng.uniform(0.3, 0.45)), rng=rng)
+              * synth.holiday_effect(index, [d for d, _ in holidays], depth=0.4))
+    rhythm_post = rhythm[PRE_DAYS:]
+
+    t = np.arange(POST_DAYS)
+    expo = t[:, None] - t[None, :] + 1  # exposure day of users enabled on day s, seen on day t
+    lower = expo >= 1
+    novelty = 1 + nov_amp * np.exp(-(np.clip(expo, 1, None) - 1) / nov_tau)
+    deg_t = 1 + (degrade - 1) * synth.ramp(post, post[d_deploy], duration_days=degrade_days)
+    card_t = np.where(t >= d_card, cheaper, 1.0)
+
+    rows = []
+    enabled = {}
+    for cohort in COHORTS:
+        start_day = 0 if cohort != "new" else d_expand
+        share = synth.logistic_adoption(post, post[start_day], half_life_days=half_life[cohort],
+                                        ceiling=1.0)
+        users = eligible[cohort] * share
+        enabled[cohort] = users
+        newly = np.diff(users, prepend=0.0)
+        shown_ts = np.where(lower, newly[None, :], 0.0) * (
+            active[cohort] * per_user[cohort] * rhythm_post[:, None])
+        rate_ts = np.clip(base[cohort] * novelty * (deg_t * card_t)[:, None], 0, 0.95)
+        day_noise = np.exp(rng.normal(0, 0.04, POST_DAYS))
+        for label, lo, hi in BUCKETS:
+            mask = lower & (expo >= lo) & (expo <= hi)
+            mu = (shown_ts * mask).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = (shown_ts * rate_ts * mask).sum(axis=1) / mu
+            keep = mu >= 5
+            shown = synth.nb_counts(rng, np.where(keep, mu, 1.0), dispersion=300)
+            over = synth.binomial_counts(rng, shown, np.nan_to_num(rate) * day_noise)
+            for i in np.flatnonzero(keep):
+                rows.append((post[i], cohort, label, shown[i], over[i]))
+    overrides = pd.DataFrame(rows, columns=["date", "tenure_cohort", "exposure_days",
+                                            "suggestions_shown", "suggestions_overridden"])
+    order = {c: i for i, c in enumerate(COHORTS)}
+    border = {b[0]: i for i, b in enumerate(BUCKETS)}
+    overrides = overrides.sort_values(
+        ["date", "tenure_cohort", "exposure_days"],
+        key=lambda s: s.map(order) if s.name == "tenure_cohort"
+        else s.map(border) if s.name == "exposure_days" else s,
+    ).reset_index(drop=True)
+    look_dates = [post[k - 1] for k in LOOKS]
+    overrides, missing_over = synth.mask_missing_days(
+        rng, overrides, ["suggestions_shown", "suggestions_overridden"],
+        n_days=int(rng.integers(1, 3)), exclude=[launch, *look_dates])
+
+    rollout = pd.DataFrame({
+        "date": np.repeat(post, len(COHORTS)),
+        "tenure_cohort": np.tile(COHORTS, POST_DAYS),
+        "eligible_users": np.repeat(np.zeros(POST_DAYS), len(COHORTS)).astype(np.int64),
+        "users_enabled": 0,
+    })
+    rollout["eligible_users"] = np.column_stack(
+        [np.full(POST_DAYS, round(eligible[c])) for c in COHORTS]).reshape(-1).astype(np.int64)
+    rollout["users_enabled"] = np.column_stack(
+        [np.round(enabled[c]) for c in COHORTS]).reshape(-1).astype(np.int64)
+    rollout["share_enabled"] = (rollout["users_enabled"] / rollout["eligible_users"]).round(4)
+
+    # --- outcomes: every eligible user's tasks, before and after launch -----------------------
+    total_eligible = sum(eligible.values())
+    enabled_frac = np.concatenate([np.zeros(PRE_DAYS), sum(enabled.values()) / total_eligible])
+    fail0 = float(rng.uniform(0.07, 0.10))
+    deg_full = np.concatenate([np.ones(PRE_DAYS), deg_t])
+    fail_rate = (fail0 * (1 - 0.08 * enabled_frac) * (1 + 0.8 * (deg_full - 1))
+                 * np.exp(rng.normal(0, 0.03, len(index))))
+    tasks = synth.nb_counts(rng, total_eligible * 0.9 * rhythm, dispersion=300)
+    outcomes = pd.DataFrame({"date": index, "tasks_started": tasks,
+                             "tasks_failed": synth.binomial_counts(rng, tasks, fail_rate)})
+    outcomes, missing_out = synth.mask_missing_days(
+        rng, outcomes, ["tasks_started", "tasks_failed"], n_days=int(rng.integers(1, 3)),
+        exclude=[launch])
+
+    # --- timeline -----------------------------------------------------------------------------
+    events = [
+        (launch, "AI suggestions launch", "release",
+         "staged rollout to regular and veteran users; kill rule pre-registered"),
+        (post[d_tour], "In-app tour of AI suggestions", "campaign", "tooltip tour for enabled users"),
+        (post[d_deploy], "Suggestion model v2 deploy", "deploy", "server-side, all users at once"),
+        (post[d_card], "App release: suggestion card redesign", "release",
+         "new card layout and action row, all platforms"),
+        (post[d_expand], "Rollout expanded to new users", "release",
+         "users with under 30 days of tenure get suggestions"),
+    ]
+    events += [(d, name, "holiday", "public holiday") for d, name in holidays]
+    tl = synth.timeline(events)
+
+    # --- truth: what the questions check, computed from the tables ----------------------------
+    from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
+
+    pooled = pooled_daily(overrides)
+    res = evaluate_kill_rule(pooled, threshold=THRESHOLD, window_days=WINDOW_DAYS, looks=list(LOOKS),
+                             successes="suggestions_overridden", trials="suggestions_shown")
+    low21 = float(res.table["wilson_low"].iloc[-1])
+    window = pooled.iloc[:WINDOW_DAYS]
+    daily_rate = window["suggestions_overridden"] / window["suggestions_shown"]
+    median_shown = int(np.nanmedian(window["suggestions_shown"].to_numpy(dtype=float)))
+    sim = simulate_kill_rule(PEEK_TRUE_RATE, median_shown, THRESHOLD, WINDOW_DAYS, list(LOOKS),
+                             n_sims=PEEK_SIMS, seed=PEEK_SEED)
+    onset = {"suggestions_truly_degraded": post[d_deploy], "novelty_wears_off": launch,
+             "rollout_cohort_mix": post[d_expand], "one_tap_override_ui": post[d_card]}[variant]
+    truth = {
+        "cause": variant,
+        "cause_label": LABELS[variant],
+        "evidence": EVIDENCE[variant],
+        "decision": DECISIONS[variant],
+        "onset": onset.strftime("%Y-%m-%d"),
+        "wilson_low_day21": round(low21, 5),
+        "rule_first_fires": f"day_{res.fired_look}" if res.fired else "never",
+        "max_daily_rate_in_window": round(float(np.nanmax(daily_rate)), 4),
+        "median_daily_shown": median_shown,
+        "false_revert_looks": sim.false_revert,
+        "false_revert_daily": sim.false_revert_daily,
+        "kill_criterion": {"metric": "task_failure_rate", "comparator": ">", "threshold": 15,
+                           "window_days": WINDOW_DAYS, "action": "revert"},
+    }
+    params = {
+        "launch": launch.strftime("%Y-%m-%d"),
+        "model_deploy": post[d_deploy].strftime("%Y-%m-%d"),
+        "card_release": post[d_card].strftime("%Y-%m-%d"),
+        "rollout_expansion": post[d_expand].strftime("%Y-%m-%d"),
+        "base_rates": {k: round(v, 4) for k, v in base.items()},
+        "novelty_amplitude": round(nov_amp, 3), "novelty_tau_days": round(nov_tau, 2),
+        "degradation_factor": round(degrade, 3), "cheaper_override_factor": round(cheaper, 3),
+        "baseline_failure_rate": round(fail0, 4),
+        "missing_override_days": [d.strftime("%Y-%m-%d") for d in missing_over],
+        "missing_outcome_days": [d.strftime("%Y-%m-%d") for d in missing_out],
+    }
+    briefing = (
+        "### Briefing\n\n"
+        f"On **{launch:%A %d %B %Y}** the team launched **AI suggestions** in the editor, starting "
+        "with regular and veteran users. Before launch, the team pre-registered a kill rule:\n\n"
+        "> **Revert if the override rate exceeds 15% within 21 days**, checked on days 7, 14 and 21.\n\n"
+        "An *override* is a shown suggestion the user dismissed or replaced. Five weeks on, a "
+        "director forwards the daily dashboard: the pooled daily override rate has gone above "
+        "the 15% line, and she asks why the feature is still live. The team had been peeking at "
+        "that chart every morning.\n\n"
+        "You have the suggestions shown and overridden per day, by user tenure cohort and by days "
+        "since the user first saw a suggestion; the rollout's progress per cohort; and task outcomes "
+        "(tasks started and failed, i.e. abandoned or redone within 24 h) for every eligible user "
+        "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
+        "whether it *should* have, and what rule the team holds the feature to next."
+    )
+    return Case("override_kill_rule", "03-override-kill-rule",
+                {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}, tl, briefing,
+                _params=params, _truth=truth)
+
+
+def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
+    """One row per day: suggestions shown and overridden summed over cohorts and exposure buckets.
+
+    A lost log day stays NaN (``min_count=1``), never 0.
+    """
+    out = (overrides.groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+           .sum(min_count=1).reset_index())
+    return out
+
+
+def questions(case: Case, truth: dict | None) -> list:
+    from pmcourse.answers import Choice, Hint, KillCriterion, Memo, MultiChoice, Numeric
+
+    t = truth or {}
+    given = truth is not None
+    return [
+        Choice(
+            "diagnosis",
+            "What is behind the override rate going above 15%?",
+            dict(LABELS),
+            answer=t.get("cause") if given else None,
+            hints=(
+                Hint("Split the override rate by tenure cohort and by exposure days before you "
+                     "trust the pooled line.", safe=True),
+                "Then check whether tasks fail more often: an override is cheap, a failed task is harm.",
+            ),
+            solution=(
+                "An override rate is a proxy: it moves when suggestions get worse, but also when "
+                "users are new to them, when the mix of users changes, and when overriding gets "
+                "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
+                "(falls with exposure) from mix (flat within cohorts); a step on one date for "
+                "everyone points at the product surface; the outcome series tells harm from noise."
+            ),
+        ),
+        MultiChoice(
+            "evidence",
+            "Which findings support your diagnosis? Select all that apply.",
+            {
+                "failures_rose": "The task failure rate rose above its pre-launch level as overrides rose",
+                "outcomes_flat": "The task failure rate stayed at its usual level while overrides rose",
+                "falls_with_exposure": "Within each tenure cohort, the override rate falls with days "
+                                       "of exposure",
+                "flat_within_cohorts": "Within each tenure cohort the override rate is flat over time; "
+                                       "only the mix of cohorts changed",
+                "step_on_card_release": "Overrides stepped up on the card-redesign date for every "
+                                        "cohort and exposure level at once",
+                "onset_at_model_deploy": "Overrides started rising on the model deploy date for every "
+                                         "cohort and exposure level",
+                "daily_point_above": "The pooled daily rate went above 15% on at least one day",
+            },
+            answer=set(t["evidence"]) if given else None,
+            hints=(Hint("A finding is evidence only if it would look different under the other "
+                        "explanations.", safe=True),),
+            solution=(
+                "A daily point above the line is true in every version of this case, so it "
+                "distinguishes nothing. The useful findings are the ones only one cause produces: "
+                "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
+                "everywhere (the override got cheaper), and failures rising with overrides (harm)."
+            ),
+        ),
+        Numeric(
+            "wilson_low_day21",
+            "Evaluate the rule as it was pre-registered: pool all cohorts, and at the day-21 look "
+            "compute the cumulative override rate since launch with its 95% Wilson interval "
+            "(pmcourse.diagnose.evaluate_kill_rule with looks 7, 14, 21). What is the lower bound "
+            "at day 21? Answer in percent.",
+            answer=t.get("wilson_low_day21") if given else None,
+            tolerance=0.003,
+            percent=True,
+            unit="%",
+            min_value=0.0,
+            max_value=1.0,
+            hints=(Hint("Sum suggestions shown and overridden per day over cohorts and exposure "
+                        "buckets first; a lost log day adds nothing.", safe=True),),
+            solution=(
+                "The Wilson lower bound is the smallest rate the data still support. A rule that "
+                "fires only when it clears the threshold, at looks fixed in advance, reverts "
+                "for a real excess and not for a noisy day."
+            ),
+        ),
+        Choice(
+            "rule_verdict",
+            "Evaluated properly (Wilson lower bound of the pooled cumulative rate above 15% at the "
+            "pre-registered looks), at which look does the rule first fire?",
+            {"day_7": "At the day-7 look", "day_14": "At the day-14 look",
+             "day_21": "At the day-21 look", "never": "It never fires within the 21 days"},
+            answer=t.get("rule_first_fires") if given else None,
+            hints=(Hint("evaluate_kill_rule(...).table has one row per look with `fires`.",
+                        safe=True),),
+            solution=(
+                "Whether the rule fires and whether it should are different questions. The "
+                "pre-registered evaluation only removes the noise of peeking; it cannot tell a "
+                "novelty wave, a mix shift or a cheaper button from harm."
+            ),
+        ),
+        Numeric(
+            "false_revert_daily",
+            "Suppose the true override rate were exactly 15%, so no revert is deserved. With "
+            "pmcourse.diagnose.simulate_kill_rule (true_rate 0.15, daily_trials = the median daily "
+            "pooled suggestions shown over the first 21 days, threshold 0.15, window 21, looks "
+            f"7/14/21, n_sims={PEEK_SIMS}, seed={PEEK_SEED}), how often would checking the rule "
+            "every day revert? Answer in percent.",
+            answer=t.get("false_revert_daily") if given else None,
+            tolerance=0.02,
+            percent=True,
+            unit="%",
+            min_value=0.0,
+            max_value=1.0,
+            hints=(Hint("Read `false_revert_daily` on the simulation result; compare it with "
+                        "`false_revert` (the three looks).", safe=True),),
+            solution=(
+                "Every extra look is another chance for noise to clear the line. Checking daily "
+                "turns a rule with a small false-revert rate at three looks into one that reverts "
+                "a harmless feature several times as often."
+            ),
+        ),
+        Choice(
+            "decision",
+            "What do you recommend to the director?",
+            {"revert": "Revert the AI suggestions now: the rule fired for the right reason",
+             "keep_and_rewrite": "Keep them live, and replace the rule with one that measures harm"},
+            answer=t.get("decision") if given else None,
+            hints=("Revert for harm, not for a proxy that moved for another reason.",),
+            solution=(
+                "Reverting throws away what users would have learned and what the rollout would "
+                "have shown; keeping a harmful feature costs every task it spoils. The outcome "
+                "series decides which mistake you are about to make."
+            ),
+        ),
+        KillCriterion(
+            "kill_criterion",
+            "Write the rule the feature is held to from today. Pick the metric that a novelty wave, "
+            "a rollout mix shift or a cheaper override button cannot move but worse suggestions "
+            "would; the team keeps a 15% line, a window of 21 days that then expires and is "
+            "reviewed, and reverting as the action.",
+            metrics={
+                "override_rate_pooled": "Override rate, all users pooled (the original rule)",
+                "override_rate_settled": "Override rate of users past their first week of exposure",
+                "override_rate_launch_mix": "Override rate reweighted to the launch-week tenure mix",
+                "task_failure_rate": "Task failure rate (tasks abandoned or redone within 24 h)",
+            },
+            actions=("revert", "keep"),
+            threshold_unit="%",
+            threshold_range=(0, 100),
+            answer=t.get("kill_criterion") if given else None,
+            threshold_tolerance=1,
+            window_tolerance=7,
+            hints=(Hint("Each override-rate variant fixes one confound; which metric is immune to "
+                        "all three?", safe=True),),
+            solution=(
+                "Settled-user and mix-adjusted override rates each fix one confound, but a cheaper "
+                "button still moves them. The outcome the override stands in for (a task that "
+                "fails) moves only when users are actually hurt. A window that expires forces the "
+                "rule to be re-argued instead of quietly outliving its assumptions."
+            ),
+        ),
+        Memo(
+            "memo",
+            "Write the decision memo for the director: what you recommend, what it trades away, "
+            "who bears the cost, how you will detect failure, how you undo it, and when the rule "
+            "expires and is revisited.",
+            hints=(Hint("Name the date the new rule expires, and the flag or rollback that undoes "
+                        "the decision.", safe=True),),
+            solution=(
+                "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
+                "the mechanism (a feature flag) that reverses the call in minutes."
+            ),
+        ),
+    ]
+
+
+SCENARIO = Scenario(
+    name="override_kill_rule",
+    notebook="03-override-kill-rule",
+    title="The override kill rule: revert, or fix the rule?",
+    variants=VARIANTS,
+    generate=generate,
+    questions=questions,
+    tables={
+        "overrides": TableDoc(
+            "One row per day, tenure cohort and exposure bucket (from launch): AI suggestions shown "
+            "and overridden.",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "tenure_cohort": ("user tenure in the product when enabled: new (< 30 days), regular "
+                                  "(30-180 days), veteran (> 180 days)", ""),
+                "exposure_days": ("days since the user first saw a suggestion, bucketed: 1-3, 4-7, "
+                                  "8-14, 15+", "days"),
+                "suggestions_shown": ("AI suggestions shown (NaN on a lost log day)", "suggestions/day"),
+                "suggestions_overridden": ("shown suggestions the user dismissed or replaced (NaN on a "
+                                           "lost log day)", "suggestions/day"),
+            },
+        ),
+        "rollout": TableDoc(
+            "One row per day and tenure cohort (from launch): progress of the staged rollout.",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "tenure_cohort": ("user tenure cohort (new, regular, veteran)", ""),
+                "eligible_users": ("users in the cohort who can be enabled", "users"),
+                "users_enabled": ("users with suggestions switched on by the end of the day", "users"),
+                "share_enabled": ("users_enabled / eligible_users", "fraction"),
+            },
+        ),
+        "outcomes": TableDoc(
+            "One row per day, from two weeks before launch: tasks of all eligible users.",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "tasks_started": ("editing tasks started (NaN on a lost log day)", "tasks/day"),
+                "tasks_failed": ("tasks abandoned, or redone within 24 hours (NaN on a lost log day)",
+                                 "tasks/day"),
+            },
+        ),
+    },
+    naive_reading="The pooled daily override rate went above 15% inside the 21 days: the "
+                  "suggestions got worse, revert.",
+    variant_labels=LABELS,
+)
