@@ -1,0 +1,173 @@
+"""``pmcourse cohort``: the instructor's commands (init, prepare, grade, feedback, report).
+
+Loaded lazily by ``pmcourse/cli.py``. Long work shows a tqdm progress bar; failures the instructor
+can act on are printed as one-line errors (exit status 1), never tracebacks.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+
+import click
+
+from pmcourse.exceptions import PMCourseError
+
+__all__ = ["cohort"]
+
+_DB_HELP = ("Gradebook database URL (SQLAlchemy), e.g. postgresql://user@host/db; default "
+            "COURSE_DIR/gradebook.sqlite. Also read from $PMCOURSE_GRADEBOOK_URL.")
+
+
+def _friendly(func):
+    """Turn PMCourseError into a click error (message, exit 1) instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except PMCourseError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@contextmanager
+def _bar(desc: str, unit: str):
+    from tqdm.auto import tqdm
+
+    holder: dict = {}
+
+    def on_total(n: int) -> None:
+        holder["bar"] = tqdm(total=n, desc=desc, unit=unit, dynamic_ncols=True)
+
+    def progress(k: int) -> None:
+        if "bar" in holder:
+            holder["bar"].update(k)
+
+    try:
+        yield on_total, progress
+    finally:
+        if "bar" in holder:
+            holder["bar"].close()
+
+
+@click.group("cohort")
+def cohort() -> None:
+    """Instructor workflow: prepare per-student notebooks, grade submissions, report.
+
+    \b
+    pmcourse cohort init COURSE_DIR
+    pmcourse cohort prepare COURSE_DIR --roster roster.csv [--notebooks 01,02]
+    pmcourse cohort grade COURSE_DIR SUBMISSIONS_DIR [--db URL]
+    pmcourse cohort feedback COURSE_DIR [--format md|html]
+    pmcourse cohort report COURSE_DIR
+    """
+
+
+@cohort.command("init")
+@click.argument("course_dir", type=click.Path(file_okay=False))
+@click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of notebook templates (default: ./notebooks).")
+@click.option("--title", default=None, help="Course title for feedback and the report.")
+@click.option("--deadline", default=None,
+              help="ISO-8601 deadline for every notebook; later submissions are flagged late.")
+@_friendly
+def init_command(course_dir, notebooks_dir, title, deadline) -> None:
+    """Create COURSE_DIR with a random course secret (mode 0600) and config.json."""
+    from pmcourse.cohort.course import init_course
+
+    course = init_course(course_dir, notebooks_dir=notebooks_dir, title=title, deadline=deadline)
+    click.echo(f"Created course folder {course.path} (secret: {course.path / 'secret'}, mode 0600).")
+    click.echo(f"Next: pmcourse cohort prepare {course.path} --roster roster.csv")
+
+
+@cohort.command("prepare")
+@click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="CSV with student_id (required), name, email (optional).")
+@click.option("--notebooks", default=None,
+              help="Comma-separated notebooks, e.g. 01,02 (default: all with a scenario).")
+@click.option("--force", is_flag=True,
+              help="Rewrite students' folders that already exist (and redraw variants).")
+@click.option("--zip", "zip_students", is_flag=True,
+              help="Also write COURSE_DIR/handout/<student_id>.zip per student.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Processes for case generation and export.")
+@click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of notebook templates (default: from config.json).")
+@_friendly
+def prepare_command(course_dir, roster, notebooks, force, zip_students, workers,
+                    notebooks_dir) -> None:
+    """Write each student's parameterised notebooks and case files, and the hidden key."""
+    from pmcourse.cohort.prepare import prepare
+
+    with _bar("prepare", "case") as (on_total, progress):
+        result = prepare(course_dir, roster, notebooks=notebooks, force=force,
+                         zip_students=zip_students, workers=workers, notebooks_dir=notebooks_dir,
+                         progress=progress, on_total=on_total)
+    click.echo(f"Prepared {result.written} student notebooks ({result.skipped} already there, "
+               f"kept) for {result.students} students x {len(result.notebooks)} notebooks "
+               f"in {result.seconds:.1f} s. Leak scan: clean.")
+    for nb, counts in result.counts.items():
+        mix = ", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
+        click.echo(f"  {nb}: {mix}")
+    click.echo(f"Hand out {course_dir}/students/<student_id>/; keep {course_dir}/key/ private.")
+
+
+@cohort.command("grade")
+@click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("submissions_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
+@click.option("--deadline", default=None,
+              help="ISO-8601 deadline overriding config.json; later submissions are flagged late.")
+@_friendly
+def grade_command(course_dir, submissions_dir, db, deadline) -> None:
+    """Grade submission JSON files (never executed) into the gradebook, grades.csv, canvas.csv."""
+    from pmcourse.cohort.grade import grade
+
+    with _bar("grade", "file") as (on_total, progress):
+        result = grade(course_dir, submissions_dir, db=db, deadline=deadline,
+                       progress=progress, on_total=on_total)
+    click.echo(f"Read {result.files} files in {result.seconds:.1f} s: {result.counted} counted, "
+               f"{result.superseded} superseded by a newer valid file, {len(result.rejected)} "
+               f"rejected; {result.late} late. {result.missing} student-notebooks without a "
+               "valid submission.")
+    for nb, mean in sorted(result.mean_scores.items()):
+        click.echo(f"  {nb}: mean score {mean:.1f}")
+    for path, code, reason in result.rejected[:20]:
+        click.echo(f"  rejected {path}: {code}: {reason}")
+    if len(result.rejected) > 20:
+        click.echo(f"  ... and {len(result.rejected) - 20} more (see the report).")
+    click.echo(f"Gradebook: {result.db}; exports: {course_dir}/grades.csv, {course_dir}/canvas.csv")
+
+
+@cohort.command("feedback")
+@click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="Markdown or self-contained HTML.")
+@click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
+@click.option("--student", "students", multiple=True, help="Only this student (repeatable).")
+@_friendly
+def feedback_command(course_dir, fmt, db, students) -> None:
+    """Write per-student feedback: scores, what the data showed, debrief, calibration."""
+    from pmcourse.cohort.feedback import write_feedback
+
+    with _bar("feedback", "student") as (on_total, progress):
+        paths = write_feedback(course_dir, db=db, fmt=fmt, students=students or None,
+                               progress=progress, on_total=on_total)
+    click.echo(f"Wrote {len(paths)} feedback files to {course_dir}/feedback/.")
+
+
+@cohort.command("report")
+@click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Destination (default COURSE_DIR/report.html).")
+@_friendly
+def report_command(course_dir, db, out) -> None:
+    """Write the cohort report: one self-contained HTML file with plotly figures."""
+    from pmcourse.cohort.report import write_report
+
+    path = write_report(course_dir, db=db, out=out)
+    click.echo(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline).")

@@ -1,0 +1,468 @@
+"""The course folder: config, secret, keyed seeds and variant tokens, roster.
+
+A course folder holds everything an instructor's cohort needs (see docs/architecture.md):
+``config.json``, ``secret`` (mode 0600), ``roster.csv``, ``key/<student_id>/<notebook>.json``,
+``students/<student_id>/``, ``gradebook.sqlite``, ``grades.csv``, ``canvas.csv``, ``feedback/`` and
+``report.html``.
+
+Seeds and tokens are HMAC-SHA256 values keyed with the course secret, so a student who knows
+their own id and notebook can regenerate neither their case nor its hidden cause.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pmcourse.exceptions import CohortError
+
+__all__ = [
+    "COURSE_FORMAT",
+    "Course",
+    "Student",
+    "init_course",
+    "open_course",
+    "keyed_seed",
+    "keyed_token",
+    "read_roster",
+    "resolve_notebooks",
+    "default_notebooks_dir",
+]
+
+#: Version of the course folder layout written to ``config.json``.
+COURSE_FORMAT = 1
+_SECRET_BYTES = 32
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+_SEP = "\x1f"  # ASCII unit separator: cannot occur in a student id or notebook id
+
+
+def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
+    """The seed of one student's case: HMAC-SHA256(secret, ``student_id\\x1fnotebook``).
+
+    The first 8 bytes of the MAC, big-endian, as a non-negative int (fits a signed 64-bit column
+    after a right shift; numpy's ``default_rng`` takes it directly).
+
+    Parameters
+    ----------
+    secret : bytes
+        The course secret.
+    student_id, notebook : str
+        Roster id and notebook id (``"01-usage-drop"``).
+
+    Returns
+    -------
+    int
+        In ``[0, 2**64)``.
+
+    Examples
+    --------
+    >>> keyed_seed(b"k" * 32, "s1", "01-usage-drop") == keyed_seed(b"k" * 32, "s1", "01-usage-drop")
+    True
+    >>> keyed_seed(b"k" * 32, "s1", "01-usage-drop") != keyed_seed(b"k" * 32, "s2", "01-usage-drop")
+    True
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    mac = hmac.new(secret, f"{student_id}{_SEP}{notebook}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(mac[:8], "big")
+
+
+def keyed_token(secret: bytes, student_id: str, notebook: str, variant: str) -> str:
+    """The opaque variant token written into a student's notebook.
+
+    An HMAC over a message distinct from the seed's (it starts with ``variant-token``), truncated
+    to 20 bytes and base32-encoded without padding: 32 characters from ``A-Z2-7``. It reveals
+    neither the seed nor the variant, and changes whenever the assigned variant changes.
+
+    Examples
+    --------
+    >>> token = keyed_token(b"k" * 32, "s1", "01-usage-drop", "holiday_seasonality")
+    >>> len(token), token.isalnum() and token.isupper()
+    (32, True)
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    msg = _SEP.join(("variant-token", student_id, notebook, variant)).encode()
+    mac = hmac.new(secret, msg, hashlib.sha256).digest()[:20]
+    return base64.b32encode(mac).decode().rstrip("=")
+
+
+def keyed_rank(secret: bytes, purpose: str, *parts: str) -> bytes:
+    """A secret-keyed sort key: HMAC-SHA256 over ``purpose`` and ``parts`` (for shuffles)."""
+    return hmac.new(secret, _SEP.join((purpose, *parts)).encode(), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class Student:
+    """One roster row: ``student_id`` plus optional ``name``, ``email`` and ``section``."""
+
+    student_id: str
+    name: str = ""
+    email: str = ""
+    section: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def read_roster(path_or_text) -> list[Student]:
+    """Read a roster CSV: ``student_id`` (required), ``name``, ``email``, ``section`` (optional).
+
+    Parameters
+    ----------
+    path_or_text : str or Path or file-like
+        A CSV path, or an open text stream. A UTF-8 byte-order mark (Excel) is accepted.
+
+    Returns
+    -------
+    list of Student
+        In file order.
+
+    Raises
+    ------
+    CohortError
+        No ``student_id`` column, an empty or malformed id (letters, digits and ``._@+-``, at most
+        128 characters, starting with a letter or digit), a duplicate id, or an empty roster.
+
+    Examples
+    --------
+    >>> import io
+    >>> [s.student_id for s in read_roster(io.StringIO("student_id,name\\ns1,Ada\\ns2,Bo\\n"))]
+    ['s1', 's2']
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    if hasattr(path_or_text, "read"):
+        text, where = path_or_text.read(), "the roster"
+    else:
+        path = Path(path_or_text)
+        if not path.is_file():
+            raise CohortError(f"No roster file at {str(path)!r}: pass --roster PATH to a CSV file.")
+        text, where = path.read_text(encoding="utf-8-sig"), str(path)
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip() for c in (reader.fieldnames or [])]
+    if "student_id" not in columns:
+        raise CohortError(
+            f"{where} has no 'student_id' column; its columns are {columns or 'none'}. "
+            "A roster needs student_id and may have name, email and section."
+        )
+    students, seen = [], {}
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        sid = row.get("student_id", "")
+        if not sid and not any(row.values()):
+            continue  # blank line
+        if not _STUDENT_ID.match(sid):
+            raise CohortError(
+                f"{where} line {line}: student_id {sid!r} is not accepted; use letters, digits and "
+                "._@+- (at most 128 characters, starting with a letter or digit)."
+            )
+        if sid in seen:
+            raise CohortError(
+                f"{where} line {line}: student_id {sid!r} repeats line {seen[sid]}; ids must be unique."
+            )
+        seen[sid] = line
+        extra = {k: v for k, v in row.items() if k not in ("student_id", "name", "email", "section")}
+        students.append(Student(sid, row.get("name", ""), row.get("email", ""),
+                                row.get("section", ""), extra))
+    if not students:
+        raise CohortError(f"{where} lists no students.")
+    return students
+
+
+def write_roster(students: list[Student], path: Path) -> None:
+    """Write students as a roster CSV (``student_id,name,email,section``)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student_id", "name", "email", "section"])
+    for s in students:
+        writer.writerow([s.student_id, s.name, s.email, s.section])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def default_notebooks_dir() -> Path:
+    """Where notebook templates live: ``./notebooks`` if present, else the source tree's."""
+    here = Path.cwd() / "notebooks"
+    if here.is_dir():
+        return here.resolve()
+    return (Path(__file__).resolve().parents[2] / "notebooks").resolve()
+
+
+def resolve_notebooks(spec: str | None, *, notebooks_dir: Path | None = None) -> list[str]:
+    """Turn ``--notebooks 01,02`` into notebook ids whose scenario is installed.
+
+    Parameters
+    ----------
+    spec : str or None
+        Comma-separated entries, each a two-digit number (``01``), a notebook id
+        (``01-usage-drop``) or a scenario name (``usage_drop``). ``None`` or ``"all"``: every
+        notebook whose scenario is installed (and, when ``notebooks_dir`` is given, whose template
+        exists there).
+    notebooks_dir : Path, optional
+        Folder of notebook templates, used only to filter the default selection.
+
+    Returns
+    -------
+    list of str
+        Notebook ids in course order.
+
+    Raises
+    ------
+    CohortError
+        An entry names no notebook, or a notebook whose scenario is not part of this version.
+
+    Examples
+    --------
+    >>> resolve_notebooks("00")
+    ['00-orientation']
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
+
+    available = set(SCENARIOS.available())
+    if spec is None or spec.strip().lower() in ("", "all"):
+        out = [nb for name, nb in NOTEBOOKS.items() if name in available]
+        if notebooks_dir is not None:
+            out = [nb for nb in out if (Path(notebooks_dir) / f"{nb}.ipynb").is_file()]
+        return out
+    chosen = []
+    for entry in (e.strip() for e in spec.split(",")):
+        if not entry:
+            continue
+        entry = entry.removesuffix(".ipynb")
+        match = [name for name, nb in NOTEBOOKS.items()
+                 if entry in (nb, name) or nb.split("-", 1)[0] == entry.zfill(2)]
+        if not match:
+            raise CohortError(
+                f"--notebooks entry {entry!r} names no notebook; use numbers like 01,02 or ids "
+                f"among {', '.join(NOTEBOOKS.values())}."
+            )
+        if match[0] not in available:
+            raise CohortError(
+                f"Notebook {NOTEBOOKS[match[0]]} cannot be prepared: its scenario {match[0]!r} is "
+                f"not part of this version (available: {', '.join(sorted(available)) or 'none'})."
+            )
+        if NOTEBOOKS[match[0]] not in chosen:
+            chosen.append(NOTEBOOKS[match[0]])
+    order = list(NOTEBOOKS.values())
+    return sorted(chosen, key=order.index)
+
+
+@dataclass
+class Course:
+    """An opened course folder (see :func:`open_course`).
+
+    Attributes
+    ----------
+    path : Path
+        The course folder.
+    config : dict
+        The parsed ``config.json``.
+    """
+
+    path: Path
+    config: dict[str, Any]
+    _secret: bytes | None = field(default=None, repr=False)
+
+    @property
+    def secret(self) -> bytes:
+        """The course secret (read once; refused if group- or world-readable)."""
+        if self._secret is None:
+            p = self.path / "secret"
+            if not p.is_file():
+                raise CohortError(f"{self.path} has no 'secret' file; run `pmcourse cohort init`.")
+            mode = stat.S_IMODE(p.stat().st_mode)
+            if os.name == "posix" and mode & 0o077:
+                raise CohortError(
+                    f"{p} has mode {mode:04o}; the course secret must be readable by you only "
+                    f"(chmod 600 {p})."
+                )
+            raw = p.read_text().strip()
+            try:
+                self._secret = bytes.fromhex(raw)
+            except ValueError:
+                raise CohortError(f"{p} is not a hex course secret.") from None
+            if len(self._secret) < 16:
+                raise CohortError(f"{p} holds a secret shorter than 16 bytes.")
+        return self._secret
+
+    @property
+    def key_dir(self) -> Path:
+        return self.path / "key"
+
+    @property
+    def students_dir(self) -> Path:
+        return self.path / "students"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.path / "feedback"
+
+    @property
+    def roster_path(self) -> Path:
+        return self.path / "roster.csv"
+
+    @property
+    def notebooks_dir(self) -> Path:
+        value = self.config.get("notebooks_dir")
+        return Path(value) if value else default_notebooks_dir()
+
+    @property
+    def default_db(self) -> str:
+        """SQLAlchemy URL of the default gradebook, ``sqlite:///COURSE_DIR/gradebook.sqlite``."""
+        return f"sqlite:///{(self.path / 'gradebook.sqlite').resolve()}"
+
+    def seed(self, student_id: str, notebook: str) -> int:
+        """The student's case seed for ``notebook`` (see :func:`keyed_seed`)."""
+        return keyed_seed(self.secret, student_id, notebook)
+
+    def variant_token(self, student_id: str, notebook: str, variant: str) -> str:
+        """The student's opaque token for ``notebook`` (see :func:`keyed_token`)."""
+        return keyed_token(self.secret, student_id, notebook, variant)
+
+    def roster(self) -> list[Student]:
+        """The roster saved by the last ``prepare`` (``[]`` before the first)."""
+        return read_roster(self.roster_path) if self.roster_path.is_file() else []
+
+    def key_path(self, student_id: str, notebook: str) -> Path:
+        return self.key_dir / student_id / f"{notebook}.json"
+
+    def read_key(self, student_id: str, notebook: str) -> dict[str, Any]:
+        """One student's key for one notebook (``CohortError`` if it was never prepared)."""
+        p = self.key_path(student_id, notebook)
+        if not p.is_file():
+            raise CohortError(f"No key for student {student_id!r}, notebook {notebook}: run prepare.")
+        return json.loads(p.read_text())
+
+    def iter_keys(self):
+        """Yield every key dict under ``key/``, sorted by student then notebook."""
+        if not self.key_dir.is_dir():
+            return
+        for sdir in sorted(p for p in self.key_dir.iterdir() if p.is_dir()):
+            for kp in sorted(sdir.glob("*.json")):
+                yield json.loads(kp.read_text())
+
+    def deadline(self, notebook: str) -> datetime | None:
+        """The deadline for ``notebook`` from ``config.json`` (``deadlines``), if any."""
+        raw = (self.config.get("deadlines") or {}).get(notebook) or self.config.get("deadline")
+        return parse_time(raw) if raw else None
+
+
+def parse_time(raw) -> datetime | None:
+    """Parse an ISO-8601 time (``Z`` accepted); naive times are taken as UTC."""
+    if raw is None or raw == "":
+        return None
+    try:
+        t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def init_course(course_dir, *, notebooks_dir=None, title: str | None = None,
+                deadline: str | None = None) -> Course:
+    """Create a course folder with a random secret (mode 0600) and ``config.json``.
+
+    Parameters
+    ----------
+    course_dir : str or Path
+        Created if absent; must not already hold a course (``config.json`` or ``secret``).
+    notebooks_dir : str or Path, optional
+        Folder of notebook templates; default :func:`default_notebooks_dir`.
+    title : str, optional
+        Course title shown in feedback and the report.
+    deadline : str, optional
+        ISO-8601 deadline for every notebook (per-notebook deadlines go in ``config.json``
+        under ``deadlines``); later submissions are flagged late.
+
+    Returns
+    -------
+    Course
+
+    Raises
+    ------
+    CohortError
+        The folder already holds a course, or the deadline is not an ISO-8601 time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> course = init_course(Path(tempfile.mkdtemp()) / "spring")
+    >>> oct((course.path / "secret").stat().st_mode & 0o777)
+    '0o600'
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    from pmcourse import __version__
+
+    path = Path(course_dir)
+    if (path / "config.json").exists() or (path / "secret").exists():
+        raise CohortError(f"{path} already holds a course; choose another COURSE_DIR.")
+    if deadline is not None and parse_time(deadline) is None:
+        raise CohortError(f"deadline {deadline!r} is not an ISO-8601 time (e.g. 2026-12-01T23:59Z).")
+    path.mkdir(parents=True, exist_ok=True)
+    secret_path = path / "secret"
+    fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(_SECRET_BYTES) + "\n")
+    os.chmod(secret_path, 0o600)  # in case a umask widened nothing, or a filesystem ignored mode
+    config = {
+        "format": "pmcourse-course",
+        "format_version": COURSE_FORMAT,
+        "title": title or path.resolve().name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "pmcourse_version": __version__,
+        "notebooks_dir": str(Path(notebooks_dir).resolve()) if notebooks_dir else None,
+        "deadline": deadline,
+        "deadlines": {},
+        "max_submission_bytes": 5_000_000,
+    }
+    (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    for sub in ("key", "students", "feedback"):
+        (path / sub).mkdir(exist_ok=True)
+    os.chmod(path / "key", 0o700)
+    return Course(path, config)
+
+
+def open_course(course_dir) -> Course:
+    """Open an existing course folder.
+
+    Raises
+    ------
+    CohortError
+        No ``config.json`` there, or one of another format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "c"
+    >>> _ = init_course(p)
+    >>> open_course(p).config["format"]
+    'pmcourse-course'
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    path = Path(course_dir)
+    cfg = path / "config.json"
+    if not cfg.is_file():
+        raise CohortError(f"{path} is not a course folder (no config.json); run "
+                          f"`pmcourse cohort init {path}` first.")
+    try:
+        config = json.loads(cfg.read_text())
+    except json.JSONDecodeError as exc:
+        raise CohortError(f"{cfg} is not valid JSON ({exc}).") from None
+    if config.get("format") != "pmcourse-course" or config.get("format_version") != COURSE_FORMAT:
+        raise CohortError(f"{cfg} is not a pmcourse course config of format {COURSE_FORMAT}.")
+    return Course(path, config)

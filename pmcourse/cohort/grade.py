@@ -1,0 +1,561 @@
+"""``pmcourse cohort grade``: score submission files against the key, without running anything.
+
+The grader reads each file as bytes (size checked before reading), hands them to the answer
+engine's :func:`~pmcourse.answers.submission.validate_submission` (JSON syntax, schema version,
+fields, SHA-256 digest), then checks student id, notebook, folder and variant token against the
+instructor's key, rebuilds each question from its key entry with ``Question.from_key`` and scores
+the submitted value with ``Question.score``. Nothing from a submission is imported, evaluated or
+executed: values are JSON data handed to pure scoring functions.
+
+A file that fails any check is recorded as ``rejected`` with a reason code and a sentence; the rest
+of the cohort still grades. Of several valid submissions for the same student and notebook the
+newest (by ``created_at``, then file time) counts; the others are ``superseded``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import math
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pmcourse.cohort.course import Course, open_course, parse_time
+from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.exceptions import CohortError
+
+__all__ = [
+    "REJECTION_REASONS",
+    "GradeResult",
+    "grade",
+    "check_submission",
+    "score_submission",
+    "brier_score",
+    "collect_files",
+    "load_keys",
+]
+
+#: Reason codes a rejected file can carry, with what they mean. The first group is the answer
+#: engine's schema check (``validate_submission``); the second is the grader's check against the key.
+REJECTION_REASONS = {
+    "too_large": "the file is larger than the limit; rejected by size before reading",
+    "unreadable": "the file could not be read",
+    "symlink": "the file is a symbolic link (never followed)",
+    "not_json": "not valid UTF-8 JSON: truncated, or edited by hand",
+    "not_object": "the JSON is not an object",
+    "schema_version": "a submission schema version this pmcourse does not read",
+    "missing_field": "a required field is missing",
+    "unknown_field": "a field the schema does not have (never evaluated)",
+    "digest_mismatch": "the SHA-256 digest does not match the content: edited after submit",
+    "bad_type": "a field has the wrong type",
+    "bad_value": "a field has a value outside what the schema accepts",
+    "practice_mode": "a practice-mode submission, not from the graded notebook",
+    "unknown_student": "the student id is not on the course roster",
+    "unknown_notebook": "no key for this student and notebook (not prepared)",
+    "foreign": "the file sits in another student's folder",
+    "token_mismatch": "the variant token is not the one issued to this student for this notebook",
+}
+_CORRECT = 1.0 - 1e-9
+
+
+@dataclass
+class GradeResult:
+    """What ``grade`` did.
+
+    Attributes
+    ----------
+    files, counted, superseded : int
+        Files read; files that count; valid files replaced by a newer one.
+    rejected : list of tuple
+        ``(path, reason_code, reason)`` per rejected file.
+    late : int
+        Counted submissions after their deadline.
+    graded, missing : int
+        (student, notebook) pairs with a counted submission, and without one.
+    mean_scores : dict
+        Notebook -> mean score (0-100) over graded pairs.
+    seconds : float
+    db : str
+        The gradebook URL (password hidden).
+    run_id : int
+    """
+
+    files: int = 0
+    counted: int = 0
+    superseded: int = 0
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)
+    late: int = 0
+    graded: int = 0
+    missing: int = 0
+    mean_scores: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    db: str = ""
+    run_id: int = 0
+
+
+# ------------------------------------------------------------------------------------------------
+# building blocks
+# ------------------------------------------------------------------------------------------------
+
+
+def brier_score(confidences: Iterable[float | None], correct: Iterable[bool]) -> float | None:
+    """Mean squared gap between stated confidence and being right (lower is better).
+
+    Pairs without a confidence are skipped; None when no pair has one. A learner who says 100%
+    and is right scores 0; who says 100% and is wrong scores 1; always saying 50% scores 0.25.
+
+    Examples
+    --------
+    >>> brier_score([1.0, 0.8, None], [True, False, True])
+    0.32
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    pairs = [(float(c), 1.0 if ok else 0.0) for c, ok in zip(confidences, correct, strict=True)
+             if c is not None]
+    if not pairs:
+        return None
+    return round(sum((c - y) ** 2 for c, y in pairs) / len(pairs), 12)
+
+
+def load_keys(course: Course) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every key under ``key/`` as ``(student_id, notebook) -> key``."""
+    keys = {}
+    for key in course.iter_keys():
+        keys[(key["student_id"], key["notebook"])] = key
+    return keys
+
+
+def collect_files(submissions_dir) -> list[tuple[Path, str, str | None]]:
+    """Submission files under ``submissions_dir``: ``(path, relative path, folder owner)``.
+
+    Every regular file counts except hidden ones (name starting with ``.``). The *folder owner* is
+    the first folder under ``submissions_dir`` (``SUBMISSIONS_DIR/<student_id>/...``), or None for
+    files at the top level; a file whose student id differs from its folder's is ``foreign``.
+    """
+    root = Path(submissions_dir)
+    if not root.is_dir():
+        raise CohortError(f"SUBMISSIONS_DIR {str(root)!r} is not a folder.")
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root)
+            owner = rel.parts[0] if len(rel.parts) > 1 else None
+            out.append((path, rel.as_posix(), owner))
+    return out
+
+
+class _Rejected(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def check_submission(raw: bytes, *, keys: dict[tuple[str, str], dict], owner: str | None = None,
+                     roster: set[str] | None = None,
+                     token_owners: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """Validate a submission's bytes and match it to its key; return the parsed submission.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content (the caller enforces the size limit before reading).
+    keys : dict
+        ``(student_id, notebook) -> key`` (see :func:`load_keys`).
+    owner : str, optional
+        The student whose folder held the file.
+    roster : set of str, optional
+        Student ids on the roster (default: the students in ``keys``).
+    token_owners : dict, optional
+        Token -> (student_id, notebook), to name whose token a swapped one is.
+
+    Returns
+    -------
+    dict
+        The submission, as :func:`validate_submission` returns it.
+
+    Raises
+    ------
+    SubmissionError
+        With ``.reason`` one of the codes of :data:`REJECTION_REASONS`.
+
+    Examples
+    --------
+    >>> check_submission(b'{"schema_version": 1', keys={})
+    Traceback (most recent call last):
+    ...
+    pmcourse.exceptions.SubmissionError: submission is not valid UTF-8 JSON (truncated or edited?): ...
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    from pmcourse.answers.submission import validate_submission
+    from pmcourse.exceptions import SubmissionError
+
+    def reject(code: str, message: str):
+        error = SubmissionError(message)
+        error.reason = code
+        return error
+
+    sub = validate_submission(bytes(raw))
+    sid, nb = sub["student_id"], sub["notebook"]
+    if sub["mode"] != "graded":
+        raise reject("practice_mode", f"{nb}: a practice-mode submission (no variant token); the "
+                                      "graded notebook from the student's folder must be used.")
+    known = roster if roster is not None else {s for s, _ in keys}
+    if sid not in known:
+        raise reject("unknown_student", f"student_id {sid!r:.60} is not on the course roster.")
+    if owner is not None and owner in known and owner != sid:
+        raise reject("foreign", f"file in {owner!r}'s folder is {sid!r}'s submission for {nb}.")
+    key = keys.get((sid, nb))
+    if key is None:
+        raise reject("unknown_notebook", f"no key for student {sid!r}, notebook {nb!r:.60}: "
+                                         "that notebook was not prepared for them.")
+    token = str(sub["variant_token"])
+    if not hmac.compare_digest(token.encode(), str(key["variant_token"]).encode()):
+        whose = (token_owners or {}).get(token)
+        detail = (f"it was issued to {whose[0]!r} for {whose[1]}" if whose
+                  else "it was never issued by this course")
+        raise reject("token_mismatch", f"variant token of {sid!r}'s {nb} submission is not "
+                                       f"theirs: {detail}.")
+    return sub
+
+
+def score_submission(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Score each key question against the submitted answers (pure; nothing is executed).
+
+    Parameters
+    ----------
+    key : dict
+        One student's key for one notebook (``questions``: each question's ``to_key()``).
+    answers : dict
+        The submission's ``answers`` (question id -> entry with ``value``, ``confidence``,
+        ``attempts``, ``hints_used``).
+
+    Returns
+    -------
+    list of dict
+        Per key question, in key order: ``question_id``, ``position``, ``question_type``,
+        ``answered``, ``score`` (0-1), ``correct`` (score == 1), ``confidence``, ``hints_used``,
+        ``attempts``, ``value_json``.
+
+    Examples
+    --------
+    >>> from pmcourse.answers import Choice
+    >>> key = {"questions": [Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a").to_key()]}
+    >>> score_submission(key, {"c": {"value": "b", "confidence": 0.9, "attempts": 1,
+    ...                             "hints_used": 0}})[0]["score"]
+    0.0
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    from pmcourse.answers import Question
+    from pmcourse.exceptions import InputError
+
+    rows = []
+    for position, qkey in enumerate(key["questions"]):
+        qid = qkey["id"]
+        try:
+            question = Question.from_key(qkey)
+        except InputError as exc:
+            raise CohortError(f"The key of {key.get('student_id')}/{key.get('notebook')} has a "
+                              f"malformed question {qid!r}: {exc}") from None
+        entry = answers.get(qid)
+        if not isinstance(entry, dict) or "value" not in entry:
+            rows.append({"question_id": qid, "position": position, "question_type": qkey["type"],
+                         "answered": False, "score": 0.0, "correct": False, "confidence": None,
+                         "hints_used": int((entry or {}).get("hints_used") or 0)
+                         if isinstance(entry, dict) else 0,
+                         "attempts": 0, "value_json": None})
+            continue
+        try:
+            score = float(question.score(entry["value"]))
+        except InputError as exc:  # a key without an expected answer
+            raise CohortError(f"Cannot score {qid!r} of {key.get('notebook')}: {exc}") from None
+        if not math.isfinite(score):
+            score = 0.0
+        conf = entry.get("confidence")
+        rows.append({
+            "question_id": qid, "position": position, "question_type": qkey["type"],
+            "answered": True, "score": score, "correct": score >= _CORRECT,
+            "confidence": float(conf) if conf is not None else None,
+            "hints_used": int(entry.get("hints_used") or 0),
+            "attempts": int(entry.get("attempts") or 0),
+            "value_json": json.dumps(entry["value"], ensure_ascii=False, sort_keys=True)[:20_000],
+        })
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# grade
+# ------------------------------------------------------------------------------------------------
+
+
+def _sort_time(sub: dict, mtime: float) -> tuple:
+    created = parse_time(sub.get("created_at"))
+    return (created.timestamp() if created else float("-inf"), mtime)
+
+
+def grade(course_dir, submissions_dir, *, db: str | None = None, deadline: str | None = None,
+          progress: Callable[[int], Any] | None = None,
+          on_total: Callable[[int], Any] | None = None) -> GradeResult:
+    """Grade every submission file in ``submissions_dir`` and write the gradebook and CSVs.
+
+    Parameters
+    ----------
+    course_dir : str or Path
+        A prepared course folder.
+    submissions_dir : str or Path
+        Submission JSON files, anywhere below (``<student_id>/`` sub-folders recommended: a
+        file in another student's folder is rejected as ``foreign``).
+    db : str, optional
+        SQLAlchemy URL of the gradebook (``postgresql://user@host/db`` works); default
+        ``COURSE_DIR/gradebook.sqlite``.
+    deadline : str, optional
+        ISO-8601 time overriding ``config.json``'s deadlines: later submissions are flagged late.
+    progress, on_total : callable, optional
+        Progress callbacks (``on_total(files)`` once, then ``progress(1)`` per file).
+
+    Returns
+    -------
+    GradeResult
+
+    Writes
+    ------
+    The gradebook tables (see :mod:`pmcourse.cohort.gradebook`), ``COURSE_DIR/grades.csv`` (one
+    row per student: a column per notebook, mean, Brier score, late and rejected counts) and
+    ``COURSE_DIR/canvas.csv`` (Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID,
+    Section, one column per notebook, a "Points Possible" row).
+
+    Examples
+    --------
+    >>> result = grade("course/", "inbox/")  # doctest: +SKIP
+    >>> result.rejected[0][1]  # doctest: +SKIP
+    'digest_mismatch'
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    from pmcourse import __version__
+    from pmcourse.answers.submission import MAX_SUBMISSION_BYTES
+    from pmcourse.exceptions import SubmissionError
+
+    t0 = time.perf_counter()
+    started = datetime.now(UTC)
+    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
+    roster = course.roster()
+    keys = load_keys(course)
+    if not keys:
+        raise CohortError(f"{course.path} has no key: run `pmcourse cohort prepare` first.")
+    roster_ids = {s.student_id for s in roster} | {sid for sid, _ in keys}
+    token_owners = {k["variant_token"]: (sid, nb) for (sid, nb), k in keys.items()}
+    limit = int(course.config.get("max_submission_bytes") or MAX_SUBMISSION_BYTES)
+    limit = min(limit, MAX_SUBMISSION_BYTES)
+    if deadline is not None and parse_time(deadline) is None:
+        raise CohortError(f"--deadline {deadline!r} is not an ISO-8601 time.")
+    files = collect_files(submissions_dir)
+    if on_total:
+        on_total(len(files))
+
+    result = GradeResult(files=len(files))
+    sub_rows: list[dict[str, Any]] = []
+    valid: dict[tuple[str, str], list[tuple[tuple, int, dict]]] = defaultdict(list)
+    for sub_id, (path, rel, owner) in enumerate(files, start=1):
+        row = {"submission_id": sub_id, "path": rel, "file_sha256": None, "size_bytes": 0,
+               "student_id": None, "notebook": None, "created_at": None, "status": "rejected",
+               "reason_code": None, "reason": None, "late": False}
+        try:
+            if path.is_symlink():
+                raise _Rejected("symlink", "symbolic links are never followed.")
+            try:
+                st = path.stat()
+                row["size_bytes"] = int(st.st_size)
+                if st.st_size > limit:  # by size, before reading a byte
+                    raise _Rejected("too_large", f"{st.st_size:,} bytes; the limit is {limit:,}.")
+                with path.open("rb") as fh:
+                    raw = fh.read(limit + 1)
+            except OSError as exc:
+                raise _Rejected("unreadable", f"cannot read the file ({exc.strerror}).") from None
+            if len(raw) > limit:
+                raise _Rejected("too_large", f"more than {limit:,} bytes.")
+            row["size_bytes"] = len(raw)
+            row["file_sha256"] = hashlib.sha256(raw).hexdigest()
+            try:
+                sub = check_submission(raw, keys=keys, owner=owner, roster=roster_ids,
+                                       token_owners=token_owners)
+            except SubmissionError as exc:
+                _claim(row, raw)
+                raise _Rejected(getattr(exc, "reason", "bad_value"), str(exc)) from None
+        except _Rejected as rej:
+            row["reason_code"], row["reason"] = rej.code, rej.message[:2000]
+            result.rejected.append((rel, rej.code, row["reason"]))
+        else:
+            sid, nb = sub["student_id"], sub["notebook"]
+            created = parse_time(sub["created_at"])
+            row.update(student_id=sid, notebook=nb, created_at=created, status="valid")
+            limit_time = parse_time(deadline) if deadline else course.deadline(nb)
+            row["late"] = bool(limit_time and created and created > limit_time)
+            valid[(sid, nb)].append((_sort_time(sub, st.st_mtime), sub_id, sub))
+        sub_rows.append(row)
+        if progress:
+            progress(1)
+
+    by_id = {row["submission_id"]: row for row in sub_rows}
+    score_rows, grade_rows = [], []
+    counted: dict[tuple[str, str], tuple[int, dict]] = {}
+    for pair, subs in valid.items():
+        subs.sort(key=lambda item: (item[0], item[1]))
+        *older, newest = subs
+        for _, sid_, _ in older:
+            by_id[sid_]["status"] = "superseded"
+            result.superseded += 1
+        by_id[newest[1]]["status"] = "counted"
+        counted[pair] = (newest[1], newest[2])
+    result.counted = len(counted)
+
+    per_nb_scores: dict[str, list[float]] = defaultdict(list)
+    for (sid, nb), key in sorted(keys.items()):
+        truth = key.get("truth") or {}
+        base = {"student_id": sid, "notebook": nb, "scenario": key["scenario"],
+                "questions": len(key["questions"]), "true_cause": truth.get("cause"),
+                "valid_submissions": len(valid.get((sid, nb), []))}
+        if (sid, nb) not in counted:
+            result.missing += 1
+            grade_rows.append({**base, "status": "missing", "score": 0.0, "answered": 0,
+                               "correct": 0, "brier": None, "confident_answers": 0,
+                               "hints_used": 0, "late": False, "submission_id": None,
+                               "diagnosed_cause": None})
+            continue
+        sub_id, sub = counted[(sid, nb)]
+        rows = score_submission(key, sub["answers"])
+        for r in rows:
+            r.update(student_id=sid, notebook=nb, submission_id=sub_id)
+        score_rows += rows
+        n = len(rows)
+        score = round(100.0 * sum(r["score"] for r in rows) / n, 6) if n else 0.0
+        diag = key.get("diagnosis_question")
+        diagnosed = (sub["answers"].get(diag) or {}).get("value") if diag else None
+        late = by_id[sub_id]["late"]
+        result.late += bool(late)
+        result.graded += 1
+        per_nb_scores[nb].append(score)
+        grade_rows.append({
+            **base, "status": "graded", "score": score,
+            "answered": sum(r["answered"] for r in rows),
+            "correct": sum(r["correct"] for r in rows),
+            "brier": brier_score([r["confidence"] for r in rows], [r["correct"] for r in rows]),
+            "confident_answers": sum(r["confidence"] is not None for r in rows),
+            "hints_used": sum(r["hints_used"] for r in rows), "late": bool(late),
+            "submission_id": sub_id,
+            "diagnosed_cause": diagnosed if isinstance(diagnosed, str) else (
+                None if diagnosed is None else json.dumps(diagnosed)[:200]),
+        })
+    for row in sub_rows:
+        if row["status"] == "valid":  # pragma: no cover - every valid file is counted or superseded
+            row["status"] = "superseded"
+    result.mean_scores = {nb: round(sum(v) / len(v), 3) for nb, v in per_nb_scores.items()}
+
+    students = [{"student_id": s.student_id, "name": s.name, "email": s.email,
+                 "section": s.section} for s in roster]
+    listed = {s["student_id"] for s in students}
+    students += [{"student_id": sid, "name": "", "email": "", "section": ""}
+                 for sid in sorted({sid for sid, _ in keys} - listed)]
+    url = normalize_db_url(db, course.default_db)
+    gb = Gradebook(url)
+    gb.create()
+    run = {"started_at": started, "finished_at": datetime.now(UTC),
+           "submissions_dir": str(Path(submissions_dir).resolve()), "files": len(files),
+           "counted": result.counted, "superseded": result.superseded,
+           "rejected": len(result.rejected), "pmcourse_version": __version__}
+    result.run_id = gb.replace_results(run=run, students=students, submissions=sub_rows,
+                                       scores=score_rows, grades=grade_rows)
+    result.db = gb.safe_url
+    gb.dispose()
+    notebooks = sorted({nb for _, nb in keys}, key=_course_order)
+    write_exports(course, students, grade_rows, score_rows, sub_rows, notebooks)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _claim(row: dict, raw: bytes) -> None:
+    """Best effort: who a rejected file claims to be (for the report), from plain JSON only."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return
+    if isinstance(data, dict):
+        for name in ("student_id", "notebook"):
+            if isinstance(data.get(name), str):
+                row[name] = data[name][:200]
+
+
+def _course_order(nb: str) -> int:
+    from pmcourse.scenarios import NOTEBOOKS
+
+    order = list(NOTEBOOKS.values())
+    return order.index(nb) if nb in order else len(order)
+
+
+def write_exports(course: Course, students: list[dict], grade_rows: list[dict],
+                  score_rows: list[dict], sub_rows: list[dict], notebooks: list[str]) -> None:
+    """Write ``grades.csv`` and ``canvas.csv`` into the course folder."""
+    grades = {(g["student_id"], g["notebook"]): g for g in grade_rows}
+    brier_by_student: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for r in score_rows:
+        if r["confidence"] is not None:
+            brier_by_student[r["student_id"]].append((r["confidence"], r["correct"]))
+    rejected_by: dict[str, int] = defaultdict(int)
+    for row in sub_rows:
+        if row["status"] == "rejected" and row["student_id"]:
+            rejected_by[row["student_id"]] += 1
+    duplicates: dict[str, int] = defaultdict(int)
+    for row in sub_rows:
+        if row["status"] == "superseded" and row["student_id"]:
+            duplicates[row["student_id"]] += 1
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["student_id", "name", "email", "section", *notebooks, "mean_score",
+                "notebooks_graded", "late", "superseded", "rejected_files", "brier"])
+    canvas = io.StringIO()
+    cw = csv.writer(canvas, lineterminator="\n")
+    cw.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                 *[f"pmcourse {nb}" for nb in notebooks]])
+    cw.writerow(["    Points Possible", "", "", "", "", *["100"] * len(notebooks)])
+    for s in students:
+        sid = s["student_id"]
+        cells, canvas_cells, graded_scores, late = [], [], [], 0
+        for nb in notebooks:
+            g = grades.get((sid, nb))
+            if g is None or g["status"] != "graded":
+                cells.append("")
+                canvas_cells.append("")
+                if g is not None:
+                    graded_scores.append(0.0)  # missing counts as 0 in the mean
+                continue
+            cells.append(f"{g['score']:.2f}")
+            canvas_cells.append(f"{g['score']:.2f}")
+            graded_scores.append(g["score"])
+            late += bool(g["late"])
+        pairs = brier_by_student.get(sid, [])
+        brier = brier_score([c for c, _ in pairs], [ok for _, ok in pairs])
+        n_graded = sum(1 for nb in notebooks
+                       if grades.get((sid, nb), {}).get("status") == "graded")
+        mean = sum(graded_scores) / len(graded_scores) if graded_scores else 0.0
+        w.writerow([sid, s["name"], s["email"], s["section"], *cells, f"{mean:.2f}", n_graded,
+                    late, duplicates.get(sid, 0), rejected_by.get(sid, 0),
+                    "" if brier is None else f"{brier:.4f}"])
+        cw.writerow([s["name"] or sid, "", sid, s["email"] or sid, s["section"], *canvas_cells])
+    (course.path / "grades.csv").write_text(buf.getvalue(), encoding="utf-8")
+    (course.path / "canvas.csv").write_text(canvas.getvalue(), encoding="utf-8")

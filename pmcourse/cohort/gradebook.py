@@ -1,0 +1,257 @@
+"""The gradebook: SQLAlchemy Core tables on SQLite (default) or PostgreSQL (``--db URL``).
+
+Tables
+------
+``students``
+    The roster (``student_id``, ``name``, ``email``, ``section``).
+``grading_runs``
+    One row per ``pmcourse cohort grade`` run (history is kept).
+``submissions``
+    Every file the last run read: its claimed student and notebook, ``status`` (``counted``,
+    ``superseded`` or ``rejected``), ``reason_code`` and ``reason`` for rejections, and ``late``.
+``question_scores``
+    One row per counted submission x key question: score in [0, 1], correct, confidence, hints.
+``grades``
+    One row per student x prepared notebook: score (0-100, ``status`` ``graded`` or ``missing``),
+    Brier score, hints, late/duplicate flags, the true and the diagnosed cause.
+
+Each grading run replaces the results of the previous one in a single transaction (grading is a
+function of the key and the submissions folder); ``grading_runs`` keeps the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pmcourse.exceptions import CohortError
+
+__all__ = ["Gradebook", "normalize_db_url", "TABLE_NAMES"]
+
+#: Tables of the gradebook, in dependency order.
+TABLE_NAMES = ("students", "grading_runs", "submissions", "question_scores", "grades")
+
+
+def normalize_db_url(db: str | Path | None, default: str) -> str:
+    """A SQLAlchemy URL from ``--db``: a URL, a plain path (SQLite) or None (``default``).
+
+    ``postgresql://`` and ``postgres://`` URLs use the psycopg 3 driver.
+
+    Examples
+    --------
+    >>> normalize_db_url("postgresql://u@localhost/gb", "sqlite://")
+    'postgresql+psycopg://u@localhost/gb'
+    >>> normalize_db_url("/tmp/gb.sqlite", "sqlite://")
+    'sqlite:////tmp/gb.sqlite'
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    if db is None or str(db) == "":
+        return default
+    text = str(db)
+    for prefix in ("postgresql://", "postgres://"):
+        if text.startswith(prefix):
+            return "postgresql+psycopg://" + text[len(prefix):]
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).resolve()}"
+
+
+def _schema():
+    from sqlalchemy import (
+        BigInteger,
+        Boolean,
+        Column,
+        DateTime,
+        Float,
+        ForeignKey,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+    )
+
+    md = MetaData()
+    Table(
+        "students", md,
+        Column("student_id", String(128), primary_key=True),
+        Column("name", Text, nullable=False, default=""),
+        Column("email", Text, nullable=False, default=""),
+        Column("section", Text, nullable=False, default=""),
+    )
+    Table(
+        "grading_runs", md,
+        Column("run_id", Integer, primary_key=True, autoincrement=True),
+        Column("started_at", DateTime(timezone=True), nullable=False),
+        Column("finished_at", DateTime(timezone=True), nullable=False),
+        Column("submissions_dir", Text, nullable=False),
+        Column("files", Integer, nullable=False),
+        Column("counted", Integer, nullable=False),
+        Column("superseded", Integer, nullable=False),
+        Column("rejected", Integer, nullable=False),
+        Column("pmcourse_version", String(32), nullable=False),
+    )
+    Table(
+        "submissions", md,
+        Column("submission_id", Integer, primary_key=True, autoincrement=False),
+        Column("run_id", Integer, ForeignKey("grading_runs.run_id"), nullable=False),
+        Column("path", Text, nullable=False),
+        Column("file_sha256", String(64), nullable=True),
+        Column("size_bytes", BigInteger, nullable=False),
+        Column("student_id", String(200), nullable=True),
+        Column("notebook", String(200), nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=True),
+        Column("status", String(16), nullable=False),
+        Column("reason_code", String(32), nullable=True),
+        Column("reason", Text, nullable=True),
+        Column("late", Boolean, nullable=False, default=False),
+    )
+    Table(
+        "question_scores", md,
+        Column("student_id", String(128), primary_key=True),
+        Column("notebook", String(64), primary_key=True),
+        Column("question_id", String(200), primary_key=True),
+        Column("position", Integer, nullable=False),
+        Column("question_type", String(32), nullable=False),
+        Column("submission_id", Integer, ForeignKey("submissions.submission_id"), nullable=False),
+        Column("answered", Boolean, nullable=False),
+        Column("score", Float, nullable=False),
+        Column("correct", Boolean, nullable=False),
+        Column("confidence", Float, nullable=True),
+        Column("hints_used", Integer, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("value_json", Text, nullable=True),
+    )
+    Table(
+        "grades", md,
+        Column("student_id", String(128), primary_key=True),
+        Column("notebook", String(64), primary_key=True),
+        Column("scenario", String(64), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("score", Float, nullable=False),
+        Column("questions", Integer, nullable=False),
+        Column("answered", Integer, nullable=False),
+        Column("correct", Integer, nullable=False),
+        Column("brier", Float, nullable=True),
+        Column("confident_answers", Integer, nullable=False),
+        Column("hints_used", Integer, nullable=False),
+        Column("late", Boolean, nullable=False),
+        Column("valid_submissions", Integer, nullable=False),
+        Column("submission_id", Integer, ForeignKey("submissions.submission_id"), nullable=True),
+        Column("true_cause", String(128), nullable=True),
+        Column("diagnosed_cause", String(200), nullable=True),
+    )
+    return md
+
+
+class Gradebook:
+    """The gradebook database behind a SQLAlchemy URL.
+
+    Parameters
+    ----------
+    url : str
+        ``sqlite:///path/gradebook.sqlite`` or ``postgresql+psycopg://user@host/db`` (see
+        :func:`normalize_db_url`).
+
+    Examples
+    --------
+    >>> gb = Gradebook("sqlite://")
+    >>> gb.create()
+    >>> gb.frame("grades").empty
+    True
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import ArgumentError
+        from sqlalchemy.pool import StaticPool
+
+        self.url = url
+        self.metadata = _schema()
+        self.tables = self.metadata.tables
+        kwargs: dict[str, Any] = {}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        try:
+            self.engine = create_engine(url, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise CohortError(f"--db {url!r} is not a usable database URL ({exc}).") from None
+
+    def create(self) -> None:
+        """Create the tables that do not exist yet."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise CohortError(f"Cannot open the gradebook at {self.safe_url}: {exc}") from None
+
+    def drop(self) -> None:
+        """Drop every gradebook table (tests and ``--fresh`` only)."""
+        self.metadata.drop_all(self.engine)
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def replace_results(self, *, run: Mapping[str, Any], students: Iterable[Mapping],
+                        submissions: Iterable[Mapping], scores: Iterable[Mapping],
+                        grades: Iterable[Mapping]) -> int:
+        """Record one grading run: replace roster and results in one transaction.
+
+        Returns the new ``run_id``; the rows of ``submissions`` get that ``run_id``.
+        """
+        from sqlalchemy import delete, insert
+
+        t = self.tables
+        with self.engine.begin() as conn:
+            run_id = conn.execute(insert(t["grading_runs"]).values(**run)).inserted_primary_key[0]
+            for name in ("grades", "question_scores", "submissions", "students"):
+                conn.execute(delete(t[name]))
+            batches = (
+                ("students", list(students)),
+                ("submissions", [{**row, "run_id": run_id} for row in submissions]),
+                ("question_scores", list(scores)),
+                ("grades", list(grades)),
+            )
+            for name, rows in batches:
+                for start in range(0, len(rows), 5000):
+                    conn.execute(insert(t[name]), rows[start:start + 5000])
+        return int(run_id)
+
+    def frame(self, table: str):
+        """A table as a pandas DataFrame (``CohortError`` if the gradebook was never written)."""
+        import pandas as pd
+        from sqlalchemy import inspect, select
+
+        if table not in self.tables:
+            raise CohortError(f"No gradebook table {table!r}; tables are {', '.join(TABLE_NAMES)}.")
+        if not inspect(self.engine).has_table(table):
+            raise CohortError(f"The gradebook at {self.safe_url} is empty: run "
+                              "`pmcourse cohort grade` first.")
+        tbl = self.tables[table]
+        order = [c for c in tbl.primary_key.columns] or list(tbl.columns)[:1]
+        with self.engine.connect() as conn:
+            result = conn.execute(select(tbl).order_by(*order))
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The most recent grading run as a dict, or None."""
+        from sqlalchemy import inspect, select
+
+        if not inspect(self.engine).has_table("grading_runs"):
+            return None
+        t = self.tables["grading_runs"]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t).order_by(t.c.run_id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
