@@ -1,0 +1,504 @@
+"""Perception or behaviour? A writing assistant said to be "too deferential" to female-coded names.
+
+Notebook 05. Screenshots circulate: the assistant rewrites drafts into apologetic, over-hedged
+language for users whose names read as female. Before anyone retrains the tone model or issues a
+statement, the PM separates what users *say* (tone complaints, survey sentiment) from what they
+*do* (exits, usage), and normalises complaints by how often the feedback control was shown.
+
+Hidden causes (variants):
+
+- ``vocal_perception_event``: complaints per exposure jump for female-coded names (a press story
+  and a wave of shared screenshots); exits and usage stay flat. Perception, not behaviour.
+- ``new_feedback_surface``: a new inline feedback control multiplies exposures; raw complaints
+  rise, complaints per exposure stay flat. A measurement change.
+- ``silent_behaviour_churn``: female-coded users leave faster; complaints do not move. Behaviour
+  without voice.
+- ``real_deference_problem``: complaints per exposure rise first, exits follow weeks later. Both
+  move: a product problem.
+
+The naive reading treats raw complaint counts as the truth about the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import Case, Scenario, TableDoc
+
+VARIANTS = (
+    "vocal_perception_event",
+    "new_feedback_surface",
+    "silent_behaviour_churn",
+    "real_deference_problem",
+)
+LABELS = {
+    "vocal_perception_event": "A vocal event: complaints per exposure rose, exits and usage did not "
+    "move (perception, not behaviour).",
+    "new_feedback_surface": "A new feedback control: more people were asked, so raw complaints rose; "
+    "complaints per exposure are flat.",
+    "silent_behaviour_churn": "Silent churn: female-coded users leave faster while complaints stay "
+    "flat (behaviour without voice).",
+    "real_deference_problem": "A real problem: complaints per exposure rose first and exits followed "
+    "weeks later (perception and behaviour).",
+}
+DECISIONS = {
+    "vocal_perception_event": "respond_and_monitor",
+    "new_feedback_surface": "normalise_the_metric",
+    "silent_behaviour_churn": "audit_and_interview",
+    "real_deference_problem": "fix_the_model",
+}
+GROUPS = ("female-coded", "male-coded", "unclassified")
+SURFACES = ("toolbar_menu", "settings_page", "inline_thumbs")
+N_WEEKS = {"small": 20, "default": 22, "large": 22}
+#: Baseline and comparison windows the questions use (whole weeks, counted from the data's ends).
+BASELINE_WEEKS = 8
+RECENT_WEEKS = 6
+
+
+def _nb1(rng: np.random.Generator, mean: float, dispersion: float) -> int:
+    """One negative-binomial count (synth.nb_counts works on arrays)."""
+    return int(synth.nb_counts(rng, np.array([mean]), dispersion=dispersion)[0])
+
+
+def _weekly(index: pd.DatetimeIndex) -> np.ndarray:
+    """Week number (0-based) of each day."""
+    return ((index - index[0]).days // 7).to_numpy()
+
+
+def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    n_weeks = N_WEEKS[size]
+    n_days = n_weeks * 7
+    start = pd.Timestamp("2026-01-05") + pd.Timedelta(days=7 * int(rng.integers(0, 8)))  # a Monday
+    index = synth.days(start, n_days)
+    week = _weekly(index)
+    t = np.arange(n_days, dtype=float)
+
+    onset_day = 7 * int(rng.integers(n_weeks - 13, n_weeks - 10)) + int(rng.integers(0, 7))
+    onset = index[onset_day]
+    since = np.clip(t - onset_day, 0, None)
+    after = (t >= onset_day).astype(float)
+    hol = synth.pick_holidays(index)
+    hol_factor = synth.holiday_effect(index, [d for d, _ in hol], depth=0.4)
+    weekly = synth.weekly_profile(index, weekend_dip=float(rng.uniform(0.35, 0.5)), rng=rng)
+
+    base_users = {
+        "female-coded": float(rng.uniform(18_000, 30_000)),
+        "male-coded": float(rng.uniform(20_000, 34_000)),
+        "unclassified": float(rng.uniform(7_000, 12_000)),
+    }
+    # which secondary group shares part of the effect (the affected segment is randomised)
+    spill_group = synth.pick(rng, ["male-coded", "unclassified"])
+    spill = float(rng.uniform(0.1, 0.35))
+
+    complaint_mult = {g: np.ones(n_days) for g in GROUPS}
+    exit_mult = {g: np.ones(n_days) for g in GROUPS}
+    sentiment_drop = {g: np.zeros(n_days) for g in GROUPS}
+    inline_growth = np.zeros(n_days)
+    effect = {}
+    if variant == "vocal_perception_event":
+        amp = float(rng.uniform(1.5, 2.6))
+        tau = float(rng.uniform(10, 20))
+        shape = after * (0.5 + 0.5 * np.exp(-since / tau))
+        complaint_mult["female-coded"] = 1 + amp * shape
+        complaint_mult[spill_group] = 1 + spill * amp * shape
+        sentiment_drop["female-coded"] = 0.12 * amp * shape
+        effect = {"complaint_amplitude": round(amp, 3), "decay_days": round(tau, 1)}
+    elif variant == "new_feedback_surface":
+        rollout = synth.logistic_adoption(index, onset, half_life_days=float(rng.uniform(4, 8)),
+                                          ceiling=1.0)
+        growth = float(rng.uniform(1.5, 3.0))
+        inline_growth = growth * rollout
+        effect = {"exposure_growth": round(growth, 3)}
+    elif variant == "silent_behaviour_churn":
+        ex = float(rng.uniform(0.6, 1.0))
+        shape = synth.ramp(index, onset, duration_days=14)
+        exit_mult["female-coded"] = 1 + ex * shape
+        exit_mult[spill_group] = 1 + spill * ex * shape
+        effect = {"exit_increase": round(ex, 3)}
+    else:  # real_deference_problem
+        amp = float(rng.uniform(0.9, 1.6))
+        ex = float(rng.uniform(0.5, 0.85))
+        lag = int(rng.integers(14, 29))
+        c_shape = synth.ramp(index, onset, duration_days=10)
+        e_shape = synth.ramp(index, onset + pd.Timedelta(days=lag), duration_days=14)
+        complaint_mult["female-coded"] = 1 + amp * c_shape
+        complaint_mult[spill_group] = 1 + spill * amp * c_shape
+        exit_mult["female-coded"] = 1 + ex * e_shape
+        exit_mult[spill_group] = 1 + spill * ex * e_shape
+        sentiment_drop["female-coded"] = 0.12 * amp * c_shape
+        effect = {"complaint_increase": round(amp, 3), "exit_increase": round(ex, 3), "exit_lag_days": lag}
+
+    # --- retention: accounts active in the last 28 days, and weekly exits -------------------
+    exit_rate = {g: float(rng.uniform(0.012, 0.02)) for g in GROUPS}
+    acq_rate = {g: exit_rate[g] * float(rng.uniform(0.95, 1.1)) for g in GROUPS}
+    ret_rows = []
+    accounts = {g: 3.1 * base_users[g] for g in GROUPS}
+    level = {g: np.ones(n_days) for g in GROUPS}  # active base relative to the start, for usage
+    for w in range(n_weeks):
+        days_w = slice(7 * w, 7 * w + 7)
+        for g in GROUPS:
+            mult = float(exit_mult[g][days_w].mean())
+            active = int(round(accounts[g]))
+            exits = _nb1(rng, active * exit_rate[g] * mult, dispersion=1000)
+            new = _nb1(rng, active * acq_rate[g], dispersion=300)
+            ret_rows.append((index[7 * w], g, active, new, exits))
+            accounts[g] = max(active - exits + new, 1.0)
+            level[g][days_w] = accounts[g] / (3.1 * base_users[g])
+    retention = pd.DataFrame(ret_rows, columns=["week_start", "name_group", "active_accounts",
+                                                "new_accounts", "exits"])
+
+    # --- daily usage -------------------------------------------------------------------------
+    usage_parts = []
+    exposure_parts = []
+    true_exposure = {}
+    for g in GROUPS:
+        mean_users = base_users[g] * weekly * hol_factor * level[g]
+        users = synth.nb_counts(rng, mean_users, dispersion=500)
+        drafts = synth.nb_counts(rng, users * float(rng.uniform(2.2, 3.0)), dispersion=800)
+        accept = float(rng.uniform(0.38, 0.46))
+        accepted = synth.binomial_counts(rng, drafts, accept + rng.normal(0, 0.004, n_days))
+        usage_parts.append(pd.DataFrame({"date": index, "name_group": g, "active_users": users,
+                                         "drafts_generated": drafts, "suggestions_accepted": accepted}))
+        rates = {
+            "toolbar_menu": float(rng.uniform(0.12, 0.18)),
+            "settings_page": float(rng.uniform(0.015, 0.03)),
+            "inline_thumbs": float(rng.uniform(0.02, 0.04)),
+        }
+        total = np.zeros(n_days)
+        for s in SURFACES:
+            r = rates[s] * (1 + (inline_growth * rates["toolbar_menu"] / rates[s]
+                                 if s == "inline_thumbs" else 0))
+            exp_s = synth.nb_counts(rng, users * r, dispersion=200)
+            total += exp_s
+            exposure_parts.append(pd.DataFrame({"date": index, "surface": s, "name_group": g,
+                                                "exposures": exp_s}))
+        true_exposure[g] = total
+    usage = pd.concat(usage_parts, ignore_index=True).sort_values(["date", "name_group"],
+                                                                  kind="stable")
+    usage, usage_missing = synth.mask_missing_days(
+        rng, usage, ["active_users", "drafts_generated", "suggestions_accepted"],
+        n_days=int(rng.integers(2, 5)))
+    exposure = pd.concat(exposure_parts, ignore_index=True).sort_values(
+        ["date", "surface", "name_group"], kind="stable")
+    exposure, exposure_missing = synth.mask_missing_days(
+        rng, exposure, ["exposures"], n_days=int(rng.integers(3, 7)))
+
+    # --- weekly feedback: tone complaints, other feedback, survey sentiment ------------------
+    fb_rows = []
+    base_tone = {g: float(rng.uniform(1.6, 2.4)) / 1000 for g in GROUPS}
+    base_tone["female-coded"] *= float(rng.uniform(1.1, 1.3))
+    base_other = float(rng.uniform(3.0, 4.5)) / 1000
+    base_sent = {g: float(rng.uniform(4.05, 4.3)) for g in GROUPS}
+    for w in range(n_weeks):
+        days_w = slice(7 * w, 7 * w + 7)
+        for g in GROUPS:
+            exp_w = float(true_exposure[g][days_w].sum())
+            tone = _nb1(rng, exp_w * base_tone[g] * complaint_mult[g][days_w].mean(),
+                                       dispersion=120)
+            other = _nb1(rng, exp_w * base_other, dispersion=60)
+            responses = _nb1(rng, exp_w * 0.01, dispersion=200)
+            sent = base_sent[g] - float(sentiment_drop[g][days_w].mean()) + float(rng.normal(0, 0.03))
+            fb_rows.append((index[7 * w], g, tone, other, responses, round(sent, 3)))
+    feedback = pd.DataFrame(fb_rows, columns=["week_start", "name_group", "tone_complaints",
+                                              "other_feedback", "survey_responses", "mean_sentiment"])
+
+    # --- timeline: the deploy, the editor release and the press story all sit near the onset --
+    def near(lo, hi):
+        return index[int(np.clip(onset_day + int(rng.integers(lo, hi + 1)), 0, n_days - 1))]
+
+    release_day = onset if variant == "new_feedback_surface" else near(-6, 6)
+    deploy_day = onset if variant == "real_deference_problem" else near(-5, 5)
+    rows = [
+        (deploy_day, "Tone model v2.4 deployed", "deploy", "rewrite model for formal and polite registers"),
+        (release_day, "Editor v3.8 release", "release", "redesigned feedback menu and toolbar"),
+        (near(-8, 8), "Press story on gendered tone in AI writing tools", "market",
+         "a technology newsletter tests several assistants"),
+        (index[int(rng.integers(7, n_days - 21))], "Referral campaign", "campaign",
+         "invite-a-colleague credits, all markets"),
+    ]
+    rows += [(d, name, "holiday", "public holiday") for d, name in hol]
+    tl = synth.timeline(rows)
+
+    truth = _facts(retention, feedback, exposure, n_weeks)
+    truth.update({
+        "cause": variant,
+        "cause_label": LABELS[variant],
+        "evidence": _evidence(variant),
+        "decision": DECISIONS[variant],
+    })
+    params = {
+        "onset": onset.strftime("%Y-%m-%d"),
+        "spill_group": spill_group,
+        "spill": round(spill, 3),
+        **effect,
+        "usage_missing_days": [d.strftime("%Y-%m-%d") for d in usage_missing],
+        "exposure_missing_days": [d.strftime("%Y-%m-%d") for d in exposure_missing],
+    }
+    end = index[-1]
+    briefing = (
+        "### Briefing\n\n"
+        f"It is **{end + pd.Timedelta(days=1):%A %d %B %Y}**. Screenshots are going round the company: "
+        "the writing assistant turned a user's *\"I need the figures by Friday\"* into *\"So sorry to "
+        "bother you, but if it isn't too much trouble, might you possibly...\"*. The user's first name "
+        "reads as female. Someone has counted the tone complaints and says they are up. A journalist "
+        "has asked for comment and the CEO wants a plan this week: retrain the tone model, publish "
+        "a statement, or something else?\n\n"
+        f"You have {n_weeks} weeks of data split by the **name group** the product infers from first "
+        "names (female-coded, male-coded, unclassified): weekly tone complaints and survey sentiment, "
+        "weekly account exits, daily usage, and the daily log of how often the feedback control was "
+        "shown (exposures), by surface. Before you choose a response, find out whether users are "
+        "*saying* something different, *doing* something different, or both."
+    )
+    tables = {
+        "feedback_weekly": feedback,
+        "retention_weekly": retention,
+        "usage_daily": usage.reset_index(drop=True),
+        "feedback_exposure": exposure.reset_index(drop=True),
+    }
+    return Case("perception_vs_behaviour", "05-perception-vs-behaviour", tables, tl, briefing,
+                _params=params, _truth=truth)
+
+
+def _window_bounds(week_starts: pd.Series, n_weeks: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(end of the baseline window, start of the recent window) as week-start dates."""
+    weeks = pd.DatetimeIndex(sorted(week_starts.unique()))
+    return weeks[BASELINE_WEEKS - 1], weeks[n_weeks - RECENT_WEEKS]
+
+
+def compute_window_facts(feedback: pd.DataFrame, retention: pd.DataFrame, exposure: pd.DataFrame,
+                         group: str) -> dict[str, float]:
+    """Baseline-vs-recent ratios for one name group, exactly as the notebook's questions word them.
+
+    Baseline = the first 8 weeks, recent = the last 6 weeks. Exposures per window are the mean
+    daily exposures over logged days (missing days excluded) times the window's days.
+    """
+    weeks = pd.DatetimeIndex(sorted(feedback["week_start"].unique()))
+    n_weeks = len(weeks)
+    base_end = weeks[BASELINE_WEEKS - 1] + pd.Timedelta(days=6)
+    recent_start = weeks[n_weeks - RECENT_WEEKS]
+
+    fb = feedback[feedback["name_group"] == group]
+    rt = retention[retention["name_group"] == group]
+    daily = (exposure[exposure["name_group"] == group]
+             .groupby("date")["exposures"].sum(min_count=len(SURFACES)))
+    daily = daily.astype(float)
+
+    def window(df, col, lo, hi):
+        return df[(df[col] >= lo) & (df[col] <= hi)]
+
+    first, last = weeks[0], weeks[-1] + pd.Timedelta(days=6)
+    out = {}
+    for name, lo, hi in (("baseline", first, base_end), ("recent", recent_start, last)):
+        days = (hi - lo).days + 1
+        exp = float(daily[(daily.index >= lo) & (daily.index <= hi)].mean()) * days
+        comp = float(window(fb, "week_start", lo, hi)["tone_complaints"].sum())
+        r = window(rt, "week_start", lo, hi)
+        out[f"{name}_complaints"] = comp
+        out[f"{name}_exposures"] = exp
+        out[f"{name}_per_1000"] = comp / exp * 1000
+        out[f"{name}_exit_rate"] = float(r["exits"].sum() / r["active_accounts"].sum())
+    out["complaint_ratio"] = out["recent_complaints"] / out["baseline_complaints"] * BASELINE_WEEKS / RECENT_WEEKS
+    out["exposure_ratio"] = (out["recent_exposures"] / RECENT_WEEKS) / (out["baseline_exposures"] / BASELINE_WEEKS)
+    out["per_exposure_ratio"] = out["recent_per_1000"] / out["baseline_per_1000"]
+    out["exit_ratio"] = out["recent_exit_rate"] / out["baseline_exit_rate"]
+    return out
+
+
+def _facts(retention, feedback, exposure, n_weeks) -> dict:
+    f = compute_window_facts(feedback, retention, exposure, "female-coded")
+    m = compute_window_facts(feedback, retention, exposure, "male-coded")
+    return {
+        "complaint_count_ratio": round(f["complaint_ratio"], 4),
+        "per_exposure_ratio": round(f["per_exposure_ratio"], 4),
+        "exposure_ratio": round(f["exposure_ratio"], 4),
+        "exit_rate_ratio": round(f["exit_ratio"], 4),
+        "exit_rate_ratio_male": round(m["exit_ratio"], 4),
+        "recent_per_1000": round(f["recent_per_1000"], 4),
+    }
+
+
+EVIDENCE = {
+    "per_exposure_up": "Tone complaints per 1,000 feedback exposures rose for female-coded names.",
+    "per_exposure_flat": "Tone complaints per 1,000 feedback exposures stayed flat.",
+    "exposures_up": "The feedback control was shown far more often than before.",
+    "exits_up": "The weekly exit rate of female-coded accounts rose (relative to male-coded).",
+    "exits_flat": "The weekly exit rate of female-coded accounts stayed flat.",
+    "exits_lag": "Exits rose only weeks after complaints did.",
+    "deploy_timing": "The tone model deploy landed within days of the change.",
+}
+
+
+def _evidence(variant: str) -> list[str]:
+    return {
+        "vocal_perception_event": ["per_exposure_up", "exits_flat"],
+        "new_feedback_surface": ["exposures_up", "per_exposure_flat", "exits_flat"],
+        "silent_behaviour_churn": ["per_exposure_flat", "exits_up"],
+        "real_deference_problem": ["per_exposure_up", "exits_up", "exits_lag"],
+    }[variant]
+
+
+def questions(case: Case, truth: dict | None) -> list:
+    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+
+    t = truth or {}
+    key = truth is not None
+    return [
+        Choice(
+            "diagnosis",
+            "What is going on? Pick the reading the data supports.",
+            dict(LABELS),
+            answer=t.get("cause") if key else None,
+            hints=(
+                Hint("Separate what users say (complaints, sentiment) from what they do (exits, usage).",
+                     safe=True),
+                Hint("Divide complaints by how often the feedback control was shown before you compare "
+                     "weeks.", safe=True),
+                "Compare the female-coded exit rate with the male-coded one, before and after.",
+            ),
+            solution=(
+                "Raw complaint counts mix three things: how unhappy people are, how many people there "
+                "are, and how often you asked them. Complaints per exposure isolate the first; the exit "
+                "rate (against a comparison group) shows whether anyone acted on it. Only when both "
+                "move, behaviour after perception, is it a product problem that justifies changing "
+                "the model."
+            ),
+        ),
+        MultiChoice(
+            "evidence",
+            "Which findings support your diagnosis? Select all that apply.",
+            dict(EVIDENCE),
+            answer=set(t["evidence"]) if key else None,
+            hints=(Hint("A deploy near the change is a coincidence until a rate says otherwise.",
+                        safe=True),),
+            solution="Cite rates (per exposure, per active account), not counts or timing.",
+        ),
+        Numeric(
+            "per_exposure_ratio",
+            "For female-coded names: tone complaints per 1,000 feedback exposures in the last 6 weeks, "
+            "divided by the same rate in the first 8 weeks (1.0 = unchanged). Estimate each window's "
+            "exposures as the mean daily exposures (all surfaces, logged days only) times the "
+            "window's days.",
+            answer=t.get("per_exposure_ratio") if key else None,
+            tolerance=0.05,
+            relative=True,
+            unit="x",
+            min_value=0,
+            max_value=100,
+            hints=(Hint("Missing log days are NaN: a plain sum over them undercounts exposures.",
+                        safe=True),),
+            solution="Rate = complaints / exposures; compare the two windows' rates, not their counts.",
+        ),
+        Numeric(
+            "exit_rate_ratio",
+            "For female-coded names: the exit rate (exits / active accounts, summed over the weeks) "
+            "in the last 6 weeks divided by the same rate in the first 8 weeks.",
+            answer=t.get("exit_rate_ratio") if key else None,
+            tolerance=0.03,
+            relative=True,
+            unit="x",
+            min_value=0,
+            max_value=100,
+            hints=(Hint("Do the same for male-coded names: that is your comparison group.", safe=True),),
+            solution="Behaviour is the exit rate, measured against a group the complaint is not about.",
+        ),
+        Choice(
+            "decision",
+            "What do you recommend this week?",
+            {
+                "fix_the_model": "Treat it as a product defect: roll back or retrain the tone model with "
+                "a guardrail on deference by name group, and tell affected users.",
+                "respond_and_monitor": "Respond publicly and acknowledge the concern, audit a sample of "
+                "outputs, and keep watching exits; no model change yet.",
+                "normalise_the_metric": "Fix the dashboard: report complaints per exposure; the rise "
+                "is the new feedback control, not the model.",
+                "audit_and_interview": "Behaviour moved without complaints: audit outputs for "
+                "female-coded names and interview leavers before anyone changes the model.",
+            },
+            answer=t.get("decision") if key else None,
+            hints=(Hint("The response should match what moved: perception, measurement, behaviour, or "
+                        "both.", safe=True),),
+            solution=(
+                "Match the response to the evidence: a perception event needs communication and a "
+                "watch on behaviour; a measurement change needs a better metric; silent churn needs "
+                "an investigation because nobody is telling you why; perception followed by "
+                "behaviour is a defect to fix."
+            ),
+        ),
+        Memo(
+            "memo",
+            "Write your decision memo. Add what evidence would change your mind.",
+            extra_fields={
+                "what_would_change_my_mind": "What would change my mind (a signal and a threshold)",
+            },
+            hints=(Hint("Name a metric and a number for what would change your mind, e.g. the "
+                        "female-coded exit rate over the male-coded one.", safe=True),),
+            solution=(
+                "A strong memo says which of perception and behaviour moved, what the chosen response "
+                "gives up, who carries the risk if you are wrong, the rate you will watch and the "
+                "value that would make you escalate or stand down."
+            ),
+        ),
+    ]
+
+
+SCENARIO = Scenario(
+    name="perception_vs_behaviour",
+    notebook="05-perception-vs-behaviour",
+    title="Perception or behaviour: a writing assistant called too deferential",
+    variants=VARIANTS,
+    generate=generate,
+    questions=questions,
+    tables={
+        "feedback_weekly": TableDoc(
+            "One row per week and name group: feedback about the writing assistant.",
+            {
+                "week_start": ("Monday the week starts", "date"),
+                "name_group": ("name group inferred from the first name (female-coded, male-coded, "
+                               "unclassified)", ""),
+                "tone_complaints": ("feedback tagged as tone: too deferential, apologetic or hedging",
+                                    "complaints/week"),
+                "other_feedback": ("all other feedback submissions", "submissions/week"),
+                "survey_responses": ("answers to the in-app satisfaction survey", "responses/week"),
+                "mean_sentiment": ("mean satisfaction score of the survey", "score 1-5"),
+            },
+        ),
+        "retention_weekly": TableDoc(
+            "One row per week and name group: the account base and the accounts that left.",
+            {
+                "week_start": ("Monday the week starts", "date"),
+                "name_group": ("name group inferred from the first name", ""),
+                "active_accounts": ("accounts active in the 28 days before the week starts", "accounts"),
+                "new_accounts": ("accounts created during the week", "accounts/week"),
+                "exits": ("accounts cancelled or lapsed (28 days inactive) during the week",
+                          "accounts/week"),
+            },
+        ),
+        "usage_daily": TableDoc(
+            "One row per day and name group: use of the writing assistant (NaN on days the usage "
+            "log lost).",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "name_group": ("name group inferred from the first name", ""),
+                "active_users": ("users who opened the assistant", "users/day"),
+                "drafts_generated": ("drafts the assistant rewrote", "drafts/day"),
+                "suggestions_accepted": ("rewrites the user kept", "drafts/day"),
+            },
+        ),
+        "feedback_exposure": TableDoc(
+            "One row per day, feedback surface and name group: how often the feedback control was "
+            "shown (NaN on days the exposure log lost).",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "surface": ("where the feedback control was shown (toolbar_menu, settings_page, "
+                            "inline_thumbs)", ""),
+                "name_group": ("name group inferred from the first name", ""),
+                "exposures": ("times the feedback control was displayed", "exposures/day"),
+            },
+        ),
+    },
+    naive_reading="Tone complaints rose for female-coded names, so the model has become biased and "
+    "must be retrained.",
+    variant_labels=LABELS,
+)

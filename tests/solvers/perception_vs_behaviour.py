@@ -1,0 +1,97 @@
+"""Perception vs behaviour: complaints per exposure for what users say, exit rate for what they do."""
+
+from __future__ import annotations
+
+from pmcourse.scenarios.perception_vs_behaviour import DECISIONS, compute_window_facts
+
+RATE_UP = 1.4       # complaints per exposure, recent / baseline
+EXIT_UP = 1.2       # female-coded exit-rate ratio over the male-coded one
+
+
+def _facts(case):
+    t = case.tables
+    args = (t["feedback_weekly"], t["retention_weekly"], t["feedback_exposure"])
+    return compute_window_facts(*args, "female-coded"), compute_window_facts(*args, "male-coded")
+
+
+def solve(case) -> str:
+    f, m = _facts(case)
+    said = f["per_exposure_ratio"] > RATE_UP
+    did = f["exit_ratio"] / m["exit_ratio"] > EXIT_UP
+    if said and did:
+        return "real_deference_problem"
+    if did:
+        return "silent_behaviour_churn"
+    if said:
+        return "vocal_perception_event"
+    return "new_feedback_surface"
+
+
+def naive(case) -> str:
+    """Count raw tone complaints: up means the model is biased; otherwise a passing flare-up."""
+    f, _ = _facts(case)
+    return "real_deference_problem" if f["complaint_ratio"] > 1.3 else "vocal_perception_event"
+
+
+_MEMOS = {
+    "vocal_perception_event": {
+        "we_trade_away": "a fast model change: we keep the current tone model while we answer the "
+        "press and audit outputs, accepting some reputational heat for two weeks",
+        "who_bears_the_cost": "female-coded users who see deferential rewrites keep seeing them until "
+        "the audit ends; our comms team carries the press exposure",
+        "how_we_detect_failure": "female-coded weekly exit rate rises above 1.15x the male-coded one, "
+        "or complaints per 1,000 exposures stay above twice baseline for 4 weeks",
+        "how_we_undo_it": "roll back the tone model to v2.3 behind its feature flag, one deploy",
+        "when_we_revisit": "in 14 days, after two more weekly exit reports",
+        "what_would_change_my_mind": "an exit-rate ratio (female/male) above 1.15 or a drop in "
+        "accepted suggestions for female-coded users would make it a behaviour problem",
+    },
+    "new_feedback_surface": {
+        "we_trade_away": "the headline complaint count on the dashboard; we report complaints per "
+        "1,000 exposures instead and lose comparability with old reports",
+        "who_bears_the_cost": "the support team re-baselines its targets; users bear nothing new",
+        "how_we_detect_failure": "complaints per 1,000 exposures for female-coded names above 1.3x "
+        "baseline, or the female/male exit-rate ratio above 1.15",
+        "how_we_undo_it": "keep both metrics side by side for a quarter; switching back is a "
+        "dashboard config change",
+        "when_we_revisit": "in 30 days, once the inline control is fully rolled out",
+        "what_would_change_my_mind": "complaints per exposure rising on the old surfaces alone, "
+        "or exits rising for female-coded users, would mean the model did change",
+    },
+    "silent_behaviour_churn": {
+        "we_trade_away": "two weeks of analyst and research time on an audit instead of the roadmap",
+        "who_bears_the_cost": "female-coded users who are leaving silently; we lose them while we "
+        "investigate",
+        "how_we_detect_failure": "female-coded exit rate stays above 1.15x the male-coded one in the "
+        "weekly retention report; accepted-suggestion share by group",
+        "how_we_undo_it": "if the audit finds deferential rewrites, roll back the tone model to v2.3 "
+        "with its feature flag; the audit itself changes nothing for users",
+        "when_we_revisit": "in 14 days with the audit and 20 leaver interviews",
+        "what_would_change_my_mind": "the exit-rate gap closing to below 1.05x without any change, "
+        "or leavers citing price rather than tone",
+    },
+    "real_deference_problem": {
+        "we_trade_away": "the tone model's formality gains for all users while we roll back and retrain",
+        "who_bears_the_cost": "female-coded users bore it so far (complaints then exits); all users "
+        "lose the newer model's polish during the rollback",
+        "how_we_detect_failure": "complaints per 1,000 exposures and the female/male exit-rate ratio "
+        "back under 1.1x baseline within 4 weeks of the fix",
+        "how_we_undo_it": "the rollback is a feature flag to model v2.3; the retrained model ships "
+        "behind the same flag with a deference-by-name-group guardrail metric",
+        "when_we_revisit": "in 28 days, on the weekly retention report",
+        "what_would_change_my_mind": "exits staying high after the rollback would point to a cause "
+        "other than the tone model",
+    },
+}
+
+
+def model_answers(case, truth) -> dict:
+    variant = truth["cause"]
+    return {
+        "diagnosis": variant,
+        "evidence": sorted(truth["evidence"]),
+        "per_exposure_ratio": truth["per_exposure_ratio"],
+        "exit_rate_ratio": truth["exit_rate_ratio"],
+        "decision": DECISIONS[variant],
+        "memo": dict(_MEMOS[variant]),
+    }
