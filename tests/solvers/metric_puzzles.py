@@ -79,55 +79,56 @@ MEMOS = {
         tradeoff_statement=(
             "We accepted a lower revenue per visit (about {rpv:.0%}) to buy cheaper partner traffic, "
             "measured by revenue per visit split into channel mix and channel rates."),
-        trade_away="Revenue per visit: cheaper partner traffic earns far less per visit than search.",
-        who_bears_cost="The business: margin per visit falls while the conversion slide looks good.",
-        detect_failure="Weekly mix/rate decomposition of revenue per visit by channel; alert if the "
+        we_trade_away="Revenue per visit: cheaper partner traffic earns far less per visit than search.",
+        who_bears_the_cost="The business: margin per visit falls while the conversion slide looks good.",
+        how_we_detect_failure="Weekly mix/rate decomposition of revenue per visit by channel; alert if the "
                        "mix term is below -0.10 USD per visit.",
-        undo="Move the budget back to paid search through the media plan; it costs a week of "
-             "re-bidding.",
-        revisit="in 14 days, at the next budget review",
+        how_we_undo_it="Restore the previous budget split in the media-plan configuration; it costs a "
+                       "week of re-bidding.",
+        when_we_revisit="in 14 days, at the next budget review",
     ),
     "discount_order_value_erosion": dict(
         tradeoff_statement=(
             "We accepted about {rpv:.0%} lower revenue per visit to lift conversion with promo codes, "
             "measured by average order value within each channel."),
-        trade_away="Order value and margin in the discounted channels.",
-        who_bears_cost="The business, and full-price customers who subsidise the codes.",
-        detect_failure="Average order value per channel against its baseline, weekly; alert on a 10% fall.",
-        undo="Switch the promo codes off in the promotions console; codes expire in 48 hours.",
-        revisit="in 14 days, when the promo period ends",
+        we_trade_away="Order value and margin in the discounted channels.",
+        who_bears_the_cost="The business, and full-price customers who subsidise the codes.",
+        how_we_detect_failure="Average order value per channel against its baseline, weekly; alert on a 10% fall.",
+        how_we_undo_it="Disable the promo codes with their flag in the promotions console; live codes "
+                       "expire within 48 hours.",
+        when_we_revisit="in 14 days, when the promo period ends",
     ),
     "refund_lag_net_revenue": dict(
         tradeoff_statement=(
             "We accepted a higher refund rate to lift conversion with free returns, measured by net "
             "revenue per order cohort after five weeks."),
-        trade_away="Net revenue: refunds on the new orders arrive weeks after the sale.",
-        who_bears_cost="The business (refunds and return shipping) and the warehouse team.",
-        detect_failure="Refund rate per order-week cohort at five weeks; alert if above 10%.",
-        undo="Revert the returns window to 30 days with paid return shipping for new orders.",
-        revisit="in 35 days, when the first post-change cohorts are fully observed",
+        we_trade_away="Net revenue: refunds on the new orders arrive weeks after the sale.",
+        who_bears_the_cost="The business (refunds and return shipping) and the warehouse team.",
+        how_we_detect_failure="Refund rate per order-week cohort at five weeks; alert if above 10%.",
+        how_we_undo_it="Revert the returns window to 30 days with paid return shipping for new orders.",
+        when_we_revisit="in 35 days, when the first post-change cohorts are fully observed",
     ),
     "diversity_reranker_tradeoff": dict(
         tradeoff_statement=(
             "We accepted a {ctr:.0%} drop in CTR to reduce filter-bubble risk, measured by topic "
             "diversity (entropy) and the 7-day return rate."),
-        trade_away="Feed clicks: CTR is lower because lists are less repetitive.",
-        who_bears_cost="Sellers of the most-clicked topics, who get fewer feed clicks.",
-        detect_failure="7-day return rate of feed users against baseline, daily; alert if it falls "
+        we_trade_away="Feed clicks: CTR is lower because lists are less repetitive.",
+        who_bears_the_cost="Sellers of the most-clicked topics, who get fewer feed clicks.",
+        how_we_detect_failure="7-day return rate of feed users against baseline, daily; alert if it falls "
                        "below baseline for a week.",
-        undo="Switch the re-ranker off with its feature flag; the previous ranking is still served.",
-        revisit="in 28 days",
+        how_we_undo_it="Switch the re-ranker off with its feature flag; the previous ranking is still served.",
+        when_we_revisit="in 28 days",
     ),
     "clickbait_engagement_trap": dict(
         tradeoff_statement=(
             "We gave up a {ctr:.0%} CTR gain to stop churn, measured by weekly churn and topic "
             "entropy."),
-        trade_away="The CTR gain of the click-trained model.",
-        who_bears_cost="Users shown sensational items, who churn; then the business.",
-        detect_failure="Weekly churn and topic entropy as guardrails on every retrain; block a model "
+        we_trade_away="The CTR gain of the click-trained model.",
+        who_bears_the_cost="Users shown sensational items, who churn; then the business.",
+        how_we_detect_failure="Weekly churn and topic entropy as guardrails on every retrain; block a model "
                        "that lowers entropy by 0.1 bits.",
-        undo="Roll back to the previous model version from the model registry.",
-        revisit="in 14 days, after two weekly retrains",
+        how_we_undo_it="Roll back to the previous model version from the model registry.",
+        when_we_revisit="in 14 days, after two weekly retrains",
     ),
 }
 

@@ -1,0 +1,632 @@
+"""Capstone: a scenario-decay drill and a falsifiable decision memo.
+
+An AI feature that drafts and sends replies to customer-support tickets ("AutoResolve") is due for
+general availability on a fixed date. The team's quarterly target counts AI-resolved tickets; human
+reviewers check low-confidence drafts (the guardrail); customers' thumbs-up/down on AI replies are
+the fast feedback loop, complaints the slow one. Four constraints are in the room at once (stale
+data, a misaligned incentive, a broken feedback loop, a deadline); the hidden variant is the one
+that invalidates the others:
+
+- the dashboard's upstream table stopped refreshing days ago: the dashboard repeats the last day
+  loaded, so every number read from it is void;
+- feedback events stopped arriving after a pipeline change: thumbs-down "improved" because nothing
+  arrives, and failure can no longer be detected fast;
+- the target rewards volume: AI-resolved tickets rose because fewer drafts go to review, while
+  complaints per AI-resolved ticket rose;
+- only the deadline binds: the data is fresh, feedback flows, complaints are flat; ship the
+  reversible way (behind a flag, with kill criteria and an expiry date).
+
+Variant-independent facts the memo must get right: how late complaints arrive (and whether a kill
+rule could fire before the decision expires), which customer segment the reviewers protect most,
+and which design option keeps future paths open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import Case, Scenario, TableDoc
+
+VARIANTS = (
+    "stale_upstream_table",
+    "feedback_events_stopped",
+    "volume_target_misaligned",
+    "deadline_ship_behind_flag",
+)
+LABELS = {
+    "stale_upstream_table": (
+        "Stale data: the dashboard's source table stopped refreshing days ago, so every number on "
+        "it is void."
+    ),
+    "feedback_events_stopped": (
+        "Broken feedback loop: feedback events stopped arriving after a pipeline change, so failure "
+        "can no longer be detected fast."
+    ),
+    "volume_target_misaligned": (
+        "Misaligned incentive: the volume target rose while complaints per AI-resolved ticket rose."
+    ),
+    "deadline_ship_behind_flag": (
+        "Only the deadline binds: the data is fresh and the loops work; ship the reversible way."
+    ),
+}
+DECISIONS = {
+    "stale_upstream_table": "hold_until_data_refreshes",
+    "feedback_events_stopped": "repair_feedback_before_launch",
+    "volume_target_misaligned": "replace_target_keep_review",
+    "deadline_ship_behind_flag": "ship_behind_flag_with_expiry",
+}
+DECISION_OPTIONS = {
+    "hold_until_data_refreshes": (
+        "Hold the go/no-go until the dashboard's source refreshes again, then re-read every number."
+    ),
+    "repair_feedback_before_launch": (
+        "Repair the feedback pipeline first; launch only once the fast signal is back, review kept."
+    ),
+    "replace_target_keep_review": (
+        "Replace the volume target with a quality-adjusted one and restore review before launch."
+    ),
+    "ship_behind_flag_with_expiry": (
+        "Ship on the date behind a per-tenant flag to a small share, with kill criteria and an expiry."
+    ),
+    "ship_to_all_remove_review": "Ship to everyone on the date and drop human review to hit the target.",
+    "postpone_until_risk_free": "Postpone the launch until every risk is gone.",
+}
+EVIDENCE = {
+    "stale_upstream_table": ["source_partition_stuck", "dashboard_repeats_values"],
+    "feedback_events_stopped": ["feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"],
+    "volume_target_misaligned": ["resolved_up_complaints_up", "fewer_drafts_reviewed"],
+    "deadline_ship_behind_flag": ["sources_fresh_feedback_flowing", "complaint_rate_flat"],
+}
+EVIDENCE_OPTIONS = {
+    "source_partition_stuck": "The dashboard's source table has loaded no new partition for days.",
+    "dashboard_repeats_values": "The dashboard shows identical numbers day after day.",
+    "feedback_per_reply_collapsed": "Feedback events per AI reply collapsed after a pipeline change.",
+    "thumbs_down_drop_is_missing_data": (
+        "The fall in thumbs-down is missing data, not better answers."
+    ),
+    "resolved_up_complaints_up": (
+        "AI-resolved tickets rose while complaints per 1,000 AI-resolved tickets rose."
+    ),
+    "fewer_drafts_reviewed": "A smaller share of AI drafts goes to human review.",
+    "sources_fresh_feedback_flowing": "Every source is fresh and feedback events keep flowing.",
+    "complaint_rate_flat": "Complaints per 1,000 AI-resolved tickets are flat.",
+    "target_metric_up": "The team's target metric is up, so the feature works.",
+    "deadline_is_close": "The launch date is close.",
+}
+SEGMENTS = {
+    "first_time_customers": "First-time customers",
+    "returning_customers": "Returning customers",
+    "business_accounts": "Business accounts",
+    "non_english_speakers": "Customers writing in a language other than English",
+}
+CLIENTS = {"web_widget": 0.18, "email": 0.34, "ios_sdk": 0.26, "android_sdk": 0.22}
+SOURCE_TABLES = ("tickets_fact", "feedback_events", "complaints")
+N_DAYS = {"small": 70, "default": 70, "large": 3640}
+BASELINE = 28  # the first four weeks: before any of the timeline's changes
+REVIEW_WEEK = 7  # a weekly complaint rate needs a full week of tickets
+EXPIRY_DAYS = 14  # the decision expires two weeks after launch (stated in the briefing)
+DELAY_MEDIANS = (3, 4, 5, 9, 10, 11)  # never near the 7-day boundary of "in time"
+
+#: (id, description, lift range %, rollback-hours range, honours revocation, keeps human review)
+DESIGNS = (
+    ("finetune_transcripts",
+     "Fine-tune on every customer transcript, retained indefinitely in the training set",
+     (13, 18), (48, 120), "no", "yes"),
+    ("drop_review",
+     "Send low-confidence drafts without human review",
+     (10, 14), (1, 4), "yes", "no"),
+    ("launch_all_no_flag",
+     "Launch to all tenants at once in the next app release, no flag",
+     (7, 10), (72, 168), "yes", "yes"),
+    ("flag_retrieval",
+     "Flagged rollout to 10% of tenants; answers grounded in a per-customer index that deletes "
+     "on request",
+     (3, 8), (0.5, 2), "yes", "yes"),
+    ("flag_prompt_only",
+     "Flagged rollout to 10% of tenants; prompt-only, no customer data stored",
+     (2, 7), (0.5, 2), "yes", "yes"),
+)
+
+
+def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    n = N_DAYS[size]
+    start = pd.Timestamp("2026-03-02") + pd.Timedelta(weeks=int(rng.integers(0, 20)))  # a Monday
+    index = synth.days(start, n)
+    today = index[-1] + pd.Timedelta(days=1)
+    launch = today + pd.Timedelta(days=int(rng.integers(8, 13)))
+
+    # the timeline's changes all land in the last four weeks; the cause date depends on the variant
+    stale_days = int(rng.integers(3, 9))
+    cause_day = {
+        "stale_upstream_table": n - stale_days,  # first day the source table did not load
+        "feedback_events_stopped": n - int(rng.integers(6, 19)),
+        "volume_target_misaligned": n - int(rng.integers(14, 25)),
+        "deadline_ship_behind_flag": n - int(rng.integers(6, 22)),
+    }[variant]
+    onset = index[cause_day]
+    kinds = {"scheduler": "stale_upstream_table", "schema": "feedback_events_stopped",
+             "threshold": "volume_target_misaligned"}
+    event_day = {}
+    for key, owner in kinds.items():
+        if owner == variant:
+            event_day[key] = onset
+        else:
+            event_day[key] = index[n - int(rng.integers(4, 26))]
+    model_off = int(rng.choice([-3, -2, -1, 1, 2, 3]))
+    event_day["model"] = min(onset + pd.Timedelta(days=model_off), index[-1])
+    event_day["target"] = index[n - int(rng.integers(30, 38))]
+    event_day["announce"] = index[n - int(rng.integers(20, 27))]
+
+    holidays = synth.pick_holidays(index)
+    hol = synth.holiday_effect(index, [d for d, _ in holidays], depth=0.3)
+    week = synth.weekly_profile(index, weekend_dip=float(rng.uniform(0.2, 0.4)), rng=rng)
+    level = float(rng.uniform(5_000, 8_000))
+    seg_share = synth.segment_shares(rng, list(SEGMENTS), base=[0.3, 0.4, 0.15, 0.15])
+    harmed = synth.pick(rng, list(SEGMENTS))
+
+    # misaligned: the auto-resolve threshold is lowered, fewer drafts reach review, more auto-close
+    push = synth.ramp(index, event_day["threshold"], duration_days=4)
+    misaligned = variant == "volume_target_misaligned"
+    resolve_lift = float(rng.uniform(0.18, 0.32)) if misaligned else float(rng.uniform(0, 0.02))
+    review_cut = float(rng.uniform(0.4, 0.6)) if misaligned else 0.0
+    complaint_mult = float(rng.uniform(1.6, 2.3)) if misaligned else 1.0
+    base_complaint = float(rng.uniform(4.0, 7.0)) / 1000  # per AI-resolved ticket
+    delay_median = int(synth.pick(rng, DELAY_MEDIANS))
+    gamma_scale = delay_median / 2.674  # median of a gamma(3) is ~2.674 x scale
+
+    tickets_rows = []
+    complaint_rows = []
+    for seg in SEGMENTS:
+        tickets = synth.nb_counts(rng, level * seg_share[seg] * week * hol, dispersion=200)
+        handled = synth.binomial_counts(rng, tickets, float(rng.uniform(0.55, 0.7)))
+        resolve = float(rng.uniform(0.5, 0.6)) * (1 + resolve_lift * push)
+        resolved = synth.binomial_counts(rng, handled, resolve)
+        reviewed = synth.binomial_counts(rng, handled, float(rng.uniform(0.22, 0.28)) * (1 - review_cut * push))
+        corr = float(rng.uniform(0.26, 0.34)) if seg == harmed else float(rng.uniform(0.07, 0.14))
+        corrected = synth.binomial_counts(rng, reviewed, corr)
+        tickets_rows.append(pd.DataFrame({
+            "date": index, "segment": seg, "tickets": tickets, "ai_handled": handled,
+            "ai_resolved": resolved, "drafts_reviewed": reviewed, "drafts_corrected": corrected}))
+        seg_rate = base_complaint * (1.8 if seg == harmed else 1.0)
+        seg_mult = 1 + (complaint_mult - 1) * (1.5 if seg == harmed else 0.8) * push
+        counts = synth.binomial_counts(rng, resolved, seg_rate * seg_mult)
+        ticket_day = np.repeat(np.arange(n), counts)
+        lag = np.round(rng.gamma(3.0, gamma_scale, len(ticket_day))).astype(np.int64)
+        keep = ticket_day + lag < n  # complaints that have not arrived yet are not in the log
+        complaint_rows.append(pd.DataFrame({
+            "ticket_date": index[ticket_day[keep]],
+            "complaint_date": index[ticket_day[keep] + lag[keep]],
+            "segment": seg}))
+    tickets_daily = pd.concat(tickets_rows, ignore_index=True).sort_values(
+        ["date", "segment"], kind="stable").reset_index(drop=True)
+    complaints = pd.concat(complaint_rows, ignore_index=True).sort_values(
+        ["complaint_date", "ticket_date", "segment"], kind="stable").reset_index(drop=True)
+
+    # feedback events by client; after a broken schema change only the web widget still sends
+    replies = tickets_daily.groupby("date")["ai_handled"].sum().to_numpy()
+    broken = synth.ramp(index, event_day["schema"]) if variant == "feedback_events_stopped" else np.zeros(n)
+    down_rate = float(rng.uniform(0.08, 0.12)) * (1 + (complaint_mult - 1) * 0.6 * push)
+    fb_rows = []
+    for client, share in CLIENTS.items():
+        client_replies = synth.binomial_counts(rng, replies, share)
+        give = float(rng.uniform(0.06, 0.1)) * (1 if client == "web_widget" else 1 - broken)
+        events = synth.binomial_counts(rng, client_replies, give)
+        down = synth.binomial_counts(rng, events, down_rate)
+        fb_rows.append(pd.DataFrame({"date": index, "client": client, "ai_replies": client_replies,
+                                     "feedback_events": events, "thumbs_down": down}))
+    feedback_daily = pd.concat(fb_rows, ignore_index=True).sort_values(
+        ["date", "client"], kind="stable").reset_index(drop=True)
+    near = [onset + pd.Timedelta(days=k) for k in range(-2, 3)]
+    feedback_daily, lost = synth.mask_missing_days(
+        rng, feedback_daily, ["feedback_events", "thumbs_down"],
+        n_days=int(rng.integers(2, 4)) if n < 400 else 40,
+        exclude=[*near, *index[-8:]])
+
+    # the team dashboard: built nightly from tickets_fact joined with feedback_events
+    day_fb = feedback_daily.groupby("date")[["feedback_events", "thumbs_down"]].sum(min_count=1)
+    dashboard = pd.DataFrame({
+        "date": index,
+        "ai_resolved": tickets_daily.groupby("date")["ai_resolved"].sum().to_numpy(),
+        "feedback_events": day_fb["feedback_events"].to_numpy(),
+        "thumbs_down": day_fb["thumbs_down"].to_numpy(),
+    })
+    last_loaded = index[-1]
+    if variant == "stale_upstream_table":
+        last_loaded = index[cause_day - 1]
+        frozen = dashboard["date"] > last_loaded
+        # the dashboard carries the last loaded day forward: the tile never says "no data"
+        dashboard.loc[frozen, ["ai_resolved", "feedback_events", "thumbs_down"]] = dashboard.loc[
+            dashboard["date"] == last_loaded, ["ai_resolved", "feedback_events", "thumbs_down"]
+        ].to_numpy()
+    dashboard["ai_resolved"] = dashboard["ai_resolved"].astype(np.int64)
+
+    # freshness checks: every morning (up to today's) the newest partition of each source table
+    checks = index[1:].append(pd.DatetimeIndex([today]))
+    prev = index
+    day_tickets = tickets_daily.groupby("date")["tickets"].sum().reindex(index).to_numpy()
+    day_complaints = complaints.groupby("complaint_date").size().reindex(index, fill_value=0)
+    tickets_latest = prev.where(prev <= last_loaded, last_loaded)
+    loaded = {
+        "tickets_fact": (tickets_latest, np.where(prev <= last_loaded, day_tickets, 0)),
+        "feedback_events": (prev, np.nan_to_num(day_fb["feedback_events"].to_numpy())),
+        "complaints": (prev, day_complaints.to_numpy()),
+    }
+    table_freshness = pd.concat(
+        [pd.DataFrame({"check_date": checks, "table": table, "latest_partition": latest,
+                       "rows_loaded": np.asarray(rows).astype(np.int64)})
+         for table, (latest, rows) in loaded.items()],
+        ignore_index=True,
+    ).sort_values(["check_date", "table"], kind="stable").reset_index(drop=True)
+
+    # design options: the best lift always breaks a future path; two options keep them open
+    order = rng.permutation(len(DESIGNS))
+    letters = "ABCDE"
+    design_rows = []
+    lifts = {}
+    for pos, k in enumerate(order):
+        key, desc, (lo, hi), (rlo, rhi), revocable, review = DESIGNS[k]
+        lift = round(float(rng.uniform(lo, hi)), 1)
+        lifts[key] = lift
+        design_rows.append([letters[pos], desc, lift, round(float(rng.uniform(rlo, rhi)), 1),
+                            revocable, review])
+    # keep the two open options apart, so the comparison is a real one
+    open_keys = ("flag_retrieval", "flag_prompt_only")
+    if abs(lifts[open_keys[0]] - lifts[open_keys[1]]) < 1.0:
+        bump = open_keys[0] if lifts[open_keys[0]] >= lifts[open_keys[1]] else open_keys[1]
+        for row, k in zip(design_rows, order, strict=True):
+            if DESIGNS[k][0] == bump:
+                row[2] = round(row[2] + 1.0, 1)
+                lifts[bump] = row[2]
+    design_options = pd.DataFrame(design_rows, columns=[
+        "option", "description", "expected_lift_pct", "rollback_hours",
+        "honours_consent_revocation", "keeps_human_review"])
+
+    events = {
+        "scheduler": ("Warehouse job scheduler migrated", "pipeline", "nightly jobs moved to a new cluster"),
+        "schema": ("Feedback event schema v2", "pipeline", "client SDKs send feedback in the new format"),
+        "threshold": ("Auto-resolve confidence threshold tuned", "deploy",
+                      "drafts above the threshold are sent without review"),
+        "model": ("Reply model v3.2 deployed", "deploy", "new base model for drafts"),
+        "target": ("Quarterly target set: AI-resolved tickets +40%", "policy", "team OKR"),
+        "announce": ("GA date announced at the partner summit", "market",
+                     f"general availability on {launch:%Y-%m-%d}"),
+    }
+    rows = [(event_day[k], *events[k]) for k in events]
+    rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
+    tl = synth.timeline(rows)
+
+    tables = {"dashboard_daily": dashboard, "table_freshness": table_freshness,
+              "tickets_daily": tickets_daily, "feedback_daily": feedback_daily,
+              "complaints": complaints, "design_options": design_options}
+    truth = _truth(variant, tables, index, today, launch)
+    params = {"onset": onset.strftime("%Y-%m-%d"), "launch": launch.strftime("%Y-%m-%d"),
+              "harmed_segment": harmed, "delay_median": delay_median,
+              "events": {k: d.strftime("%Y-%m-%d") for k, d in event_day.items()},
+              "lost_feedback_days": [d.strftime("%Y-%m-%d") for d in lost]}
+    if variant == "stale_upstream_table":
+        params["stale_days"] = stale_days
+    if misaligned:
+        params.update(resolve_lift=round(resolve_lift, 4), review_cut=round(review_cut, 4),
+                      complaint_mult=round(complaint_mult, 4))
+    return Case("capstone", "08-capstone", tables, tl, _briefing(today, launch), _params=params,
+                _truth=truth)
+
+
+def _truth(variant, tables, index, today, launch) -> dict:
+    fresh = tables["table_freshness"]
+    last_check = fresh["check_date"].max()
+    latest = fresh.loc[(fresh["check_date"] == last_check) & (fresh["table"] == "tickets_fact"),
+                       "latest_partition"].iloc[0]
+    days_stale = int((today - latest).days)
+
+    comp = tables["complaints"]
+    delay = (comp["complaint_date"] - comp["ticket_date"]).dt.days
+    median_delay = float(delay.median())
+    detect_days = REVIEW_WEEK + median_delay
+
+    td = tables["tickets_daily"]
+    base_end = index[BASELINE - 1]
+    resolved = td.loc[td["date"] <= base_end, "ai_resolved"].sum()
+    base_complaints = (comp["ticket_date"] <= base_end).sum()
+    baseline_rate = 1000 * base_complaints / resolved
+
+    reviewed = td.groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
+    correction = (reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]).sort_values()
+
+    designs = tables["design_options"]
+    open_paths = designs[(designs["honours_consent_revocation"] == "yes")
+                         & (designs["keeps_human_review"] == "yes") & (designs["rollback_hours"] <= 24)]
+    best_open = open_paths.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
+    best_overall = designs.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
+    return {
+        "cause": variant,
+        "cause_label": LABELS[variant],
+        "evidence": EVIDENCE[variant],
+        "decision": DECISIONS[variant],
+        "briefing_date": today.strftime("%Y-%m-%d"),
+        "launch_date": launch.strftime("%Y-%m-%d"),
+        "expires_on": (launch + pd.Timedelta(days=EXPIRY_DAYS)).strftime("%Y-%m-%d"),
+        "days_stale": days_stale,
+        "median_complaint_delay": median_delay,
+        "detection_days": detect_days,
+        "detected_in_time": "yes" if detect_days <= EXPIRY_DAYS else "no",
+        "baseline_complaints_per_1k": round(float(baseline_rate), 3),
+        "kill_threshold": round(float(1.25 * baseline_rate), 3),
+        "kill_window_days": int(max(EXPIRY_DAYS, np.ceil(detect_days))),
+        "harmed_segment": str(correction.index[-1]),
+        "correction_rate_harmed": round(float(correction.iloc[-1]), 4),
+        "reversible_option": best_open,
+        "best_lift_option": best_overall,
+    }
+
+
+def _briefing(today: pd.Timestamp, launch: pd.Timestamp) -> str:
+    return (
+        "### Briefing\n\n"
+        f"It is {today:%A %d %B %Y}. You own **AutoResolve**, an AI feature that drafts and sends "
+        "replies to customer-support tickets. Human reviewers check the drafts the model is least "
+        "sure about; customers can rate AI replies with a thumbs up or down; complaints reach the "
+        "support system days later.\n\n"
+        f"General availability was announced for **{launch:%A %d %B}** at the partner summit. The "
+        "team's quarterly target counts AI-resolved tickets, and the team dashboard is on the screen "
+        "in every stand-up. Somebody has proposed dropping human review to make the date and the "
+        "target.\n\n"
+        "Four constraints are in the room at once: the freshness of the data, the team's incentive, "
+        "the feedback loop, and the deadline. One of them invalidates the others. Find it from the "
+        "data, then write the decision as a memo someone could prove wrong: an expiry date "
+        f"({EXPIRY_DAYS} days after launch), kill criteria, who is harmed if the guardrail goes, and "
+        "which design keeps future paths open.\n\n"
+        "You have ten weeks of data up to yesterday: the dashboard as displayed, the morning freshness "
+        "checks of its source tables, tickets and reviews by customer segment, feedback events by "
+        "client, the complaint log, and the design options on the table. The **baseline** is the "
+        f"first {BASELINE} days, before any change on the timeline."
+    )
+
+
+def questions(case: Case, truth: dict | None) -> list:
+    from pmcourse.answers import Choice, Hint, KillCriterion, Memo, MultiChoice, Numeric
+
+    t = truth or {}
+    given = truth is not None
+    designs = case.tables["design_options"]
+    design_labels = {row.option: f"{row.option}: {row.description}" for row in designs.itertuples()}
+    return [
+        Choice(
+            "diagnosis",
+            "Which constraint invalidates the others?",
+            dict(LABELS),
+            answer=t.get("cause") if given else None,
+            hints=(
+                Hint("Before reading any number off the dashboard, check that its source is fresh "
+                     "and that the events behind it still arrive.", safe=True),
+                Hint("A metric that improves because its input stopped arriving is not an "
+                     "improvement: divide by the volume that should have produced it.", safe=True),
+                "Compare the team's target with a quality signal per unit of that target.",
+            ),
+            solution=(
+                "Constraint prioritisation: stale data voids every other reading; a broken feedback "
+                "loop voids any plan that relies on detecting failure; a misaligned target voids the "
+                "team's own success metric; only when all three are clear is the deadline the real "
+                "constraint, and then the answer is to ship reversibly."
+            ),
+        ),
+        MultiChoice(
+            "evidence",
+            "Which observations support your answer? Select all that apply.",
+            dict(EVIDENCE_OPTIONS),
+            answer=set(t["evidence"]) if given else None,
+            hints=(Hint("The target being up and the date being close are true in every version of "
+                        "this story: they are not evidence.", safe=True),),
+            solution="Cite the observation that only your constraint produces.",
+        ),
+        Numeric(
+            "days_stale",
+            "As of today, how many days old is the newest partition of the dashboard's source "
+            "table (tickets_fact) in the latest freshness check? (today minus latest_partition)",
+            answer=t.get("days_stale") if given else None,
+            tolerance=0,
+            unit="days",
+            min_value=0,
+            max_value=400,
+            hints=(Hint("Filter table_freshness to the last check_date and table tickets_fact.",
+                        safe=True),),
+            solution="A fresh daily table is one day old in the morning; anything older is stale.",
+        ),
+        Choice(
+            "decision",
+            "What do you decide?",
+            dict(DECISION_OPTIONS),
+            answer=t.get("decision") if given else None,
+            hints=(Hint("Fix what invalidates the others first; if nothing does, choose the option "
+                        "you can undo.", safe=True),),
+            solution=(
+                "A decision with less than full data coverage is still a decision: state what would "
+                "reverse it and when it expires."
+            ),
+        ),
+        Numeric(
+            "complaint_delay",
+            "What is the median number of days between an AI-resolved ticket and a complaint about "
+            "it (complaint_date minus ticket_date, over the whole complaint log)?",
+            answer=t.get("median_complaint_delay") if given else None,
+            tolerance=0.5,
+            unit="days",
+            min_value=0,
+            max_value=400,
+            hints=(Hint("Subtract the two date columns and take .dt.days, then the median.",
+                        safe=True),),
+            solution="Feedback velocity: the slow signal sets how fast any kill rule can fire.",
+        ),
+        Choice(
+            "detected_in_time",
+            f"A kill rule on the weekly complaint rate needs a full week of tickets ({REVIEW_WEEK} "
+            "days) plus the median complaint delay before it can see harm. If harm began on launch "
+            f"day, would it be visible before the decision expires {EXPIRY_DAYS} days after launch?",
+            {"yes": "Yes: week plus delay fits inside the expiry window.",
+             "no": "No: week plus delay is longer than the expiry window; the window must stretch "
+                   "or a faster signal is needed."},
+            answer=t.get("detected_in_time") if given else None,
+            hints=(Hint("7 + median delay, compared with 14.", safe=True),),
+            solution=(
+                "Whether a guardrail's removal would be detected in time is arithmetic on the "
+                "feedback delay, not a feeling."
+            ),
+        ),
+        KillCriterion(
+            "kill_criterion",
+            "Write the kill criterion for the launch: the metric, the direction, a threshold 25% "
+            "above the baseline (complaints about tickets from the first four weeks per 1,000 "
+            "AI-resolved tickets in those weeks), a window long enough for the signal to arrive "
+            f"(at least {EXPIRY_DAYS} days, and at least a week plus the median complaint delay), "
+            "and the action.",
+            metrics={
+                "complaints_per_1k": "complaints per 1,000 AI-resolved tickets",
+                "ai_resolved": "AI-resolved tickets per day (the team target)",
+                "thumbs_down": "thumbs-down count on the dashboard",
+                "correction_rate": "share of reviewed drafts the reviewers corrected",
+            },
+            actions=("revert", "retrain", "redesign", "keep"),
+            threshold_unit="per 1,000 AI-resolved tickets",
+            threshold_range=(0, 1000),
+            answer=(
+                {"metric": "complaints_per_1k", "comparator": ">", "threshold": t["kill_threshold"],
+                 "window_days": t["kill_window_days"], "action": "revert"} if given else None
+            ),
+            threshold_tolerance=(max(0.5, 0.1 * t["kill_threshold"]) if given else 1.0),
+            window_tolerance=3,
+            hints=(Hint("Guard the people who bear the cost, not the team's target.", safe=True),
+                   "Baseline: complaints whose ticket_date is in the first 28 days, divided by "
+                   "ai_resolved in those days, times 1,000."),
+            solution=(
+                "'This should be killed if X happens within Y days' only works if X can arrive "
+                "within Y days."
+            ),
+        ),
+        Choice(
+            "harmed_group",
+            "Who is harmed most if human review of low-confidence drafts is removed? (the segment "
+            "whose reviewed drafts the reviewers correct most often)",
+            dict(SEGMENTS),
+            answer=t.get("harmed_segment") if given else None,
+            hints=(Hint("drafts_corrected / drafts_reviewed by segment, over the whole period.",
+                        safe=True),),
+            solution=(
+                "Liability mapping: the guardrail protects someone in particular; removing it moves "
+                "the cost onto them, and they are often the ones least likely to complain."
+            ),
+        ),
+        Choice(
+            "reversible_option",
+            "Which design option keeps future paths open? (honours consent revocation, keeps human "
+            "review, can be rolled back within a day; among those, the largest expected lift)",
+            design_labels,
+            answer=t.get("reversible_option") if given else None,
+            hints=(Hint("Filter first, then rank: the option with the largest lift is not eligible "
+                        "if it would make a consent revocation impossible to honour.", safe=True),),
+            solution=(
+                "Optionality preservation: an option that cannot honour a consent revocation or "
+                "cannot be rolled back within a day closes paths, however good its lift."
+            ),
+        ),
+        Memo(
+            "decision_memo",
+            "Write the decision memo: what you trade away, who bears the cost, how you detect "
+            "failure, how you undo it, when you revisit; plus a regret-portfolio entry and the date "
+            "the decision expires.",
+            extra_fields={
+                "past_decision": "Regret portfolio: a past decision that failed",
+                "missing_feedback_loop": "The feedback loop that was missing then",
+                "expires_on": "When this decision expires (a date) and what happens then",
+            },
+            hints=(Hint("'I set a 14-day expiration on the decision and defined the kill criteria' "
+                        "is the shape to aim for.", safe=True),),
+            solution=(
+                "A falsifiable memo names the constraint that binds, the signal that would prove it "
+                "wrong, how fast that signal arrives, and the path back. It is kept in full for "
+                "your instructor."
+            ),
+        ),
+    ]
+
+
+SCENARIO = Scenario(
+    name="capstone",
+    notebook="08-capstone",
+    title="Capstone: stale data, a misaligned target, a broken loop and a deadline",
+    variants=VARIANTS,
+    generate=generate,
+    questions=questions,
+    tables={
+        "dashboard_daily": TableDoc(
+            "One row per day: the team dashboard's tiles as displayed (built nightly from the "
+            "tickets_fact and feedback_events source tables).",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "ai_resolved": ("tickets closed by an AI reply (the team's target)", "tickets/day"),
+                "feedback_events": ("thumbs up/down ratings received on AI replies", "events/day"),
+                "thumbs_down": ("thumbs-down ratings received", "events/day"),
+            },
+        ),
+        "table_freshness": TableDoc(
+            "One row per morning check and source table: the newest partition loaded.",
+            {
+                "check_date": ("day of the morning check", "date"),
+                "table": ("source table checked", ""),
+                "latest_partition": ("newest daily partition present in the table", "date"),
+                "rows_loaded": ("rows loaded into the previous day's partition", "rows"),
+            },
+        ),
+        "tickets_daily": TableDoc(
+            "One row per day and customer segment, exported from the support system (complete).",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "segment": ("customer segment", ""),
+                "tickets": ("support tickets opened", "tickets/day"),
+                "ai_handled": ("tickets AutoResolve drafted a reply for", "tickets/day"),
+                "ai_resolved": ("tickets closed by an AI reply", "tickets/day"),
+                "drafts_reviewed": ("AI drafts sent to human review (low confidence)", "drafts/day"),
+                "drafts_corrected": ("reviewed drafts the reviewer corrected before sending",
+                                     "drafts/day"),
+            },
+        ),
+        "feedback_daily": TableDoc(
+            "One row per day and client: AI replies shown and feedback events received (client "
+            "logs: lost days are NaN).",
+            {
+                "date": ("calendar day (UTC)", "date"),
+                "client": ("client the customer used", ""),
+                "ai_replies": ("AI replies shown", "replies/day"),
+                "feedback_events": ("thumbs up/down ratings received", "events/day"),
+                "thumbs_down": ("thumbs-down ratings received", "events/day"),
+            },
+        ),
+        "complaints": TableDoc(
+            "One row per complaint about an AI-resolved ticket, as logged so far.",
+            {
+                "ticket_date": ("day the ticket was resolved by AI", "date"),
+                "complaint_date": ("day the complaint arrived", "date"),
+                "segment": ("customer segment", ""),
+            },
+        ),
+        "design_options": TableDoc(
+            "One row per design option for the launch, as estimated by the team.",
+            {
+                "option": ("option letter", ""),
+                "description": ("what the option does", ""),
+                "expected_lift_pct": ("expected increase in AI-resolved tickets", "%"),
+                "rollback_hours": ("time to undo the option for every customer", "hours"),
+                "honours_consent_revocation": ("whether a customer's consent revocation can be "
+                                               "honoured fully (yes/no)", ""),
+                "keeps_human_review": ("whether low-confidence drafts still go to review (yes/no)",
+                                       ""),
+            },
+        ),
+    },
+    naive_reading=(
+        "The dashboard is green (the target is up, thumbs-down is not rising), so the deadline is "
+        "the only constraint: ship it."
+    ),
+    variant_labels=LABELS,
+)
