@@ -204,8 +204,9 @@ class KillRuleResult:
         One row per look: ``look`` (day number), ``date``, ``successes``, ``trials`` (cumulative
         from the first day), ``rate``, ``wilson_low``, ``wilson_high``, ``fires``.
     daily : DataFrame
-        One row per day, same columns but ``day`` instead of ``look`` and no ``fires``: the
-        cumulative rate and its Wilson band, for plotting and for showing what peeking would see.
+        One row per day, same columns but ``day`` instead of ``look``, no ``fires``, and
+        ``daily_rate`` (that day's own rate): the cumulative rate and its Wilson band, for plotting
+        and for showing what peeking would see.
     threshold, window_days, confidence :
         The rule as evaluated.
     """
@@ -329,9 +330,13 @@ def evaluate_kill_rule(
         {"day": day_no, "date": dates, "successes": s, "trials": n, "rate": rate,
          "wilson_low": low, "wilson_high": high}
     )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        day_rate = (daily[successes].to_numpy(dtype=float, na_value=np.nan)
+                    / daily[trials].to_numpy(dtype=float, na_value=np.nan))
+    per_day["daily_rate"] = np.where(np.isfinite(day_rate), day_rate, np.nan)
     # the row of each look: the last day on or before it (a missing calendar day adds nothing)
     pos = np.searchsorted(day_no, look_days, side="right") - 1
-    table = per_day.iloc[pos].reset_index(drop=True).rename(columns={"day": "look"})
+    table = per_day.iloc[pos].drop(columns="daily_rate").reset_index(drop=True).rename(columns={"day": "look"})
     table["look"] = look_days
     table["date"] = dates[0] + pd.to_timedelta(np.asarray(look_days) - 1, unit="D")
     table["fires"] = (table["wilson_low"] > threshold).fillna(False).astype(bool)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,8 +32,6 @@ class RegretResult:
         by segment. None without ``by``.
     window : Timedelta or float
         The window used (seconds when the time column is numeric).
-    flags : ndarray of bool
-        Per row of the input, in its order: was this request followed by a repeat.
     """
 
     rate: float
@@ -41,7 +39,6 @@ class RegretResult:
     regrets: int
     by_segment: pd.DataFrame | None
     window: pd.Timedelta | float
-    flags: np.ndarray = field(repr=False)
 
     def __float__(self) -> float:
         return self.rate
@@ -95,6 +92,41 @@ def _window(window: object, numeric_time: bool) -> tuple[int | float, pd.Timedel
     return int(td.value), td
 
 
+def _next_within(group: np.ndarray, n_groups: int, t: np.ndarray, w, seg: np.ndarray,
+                 n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by (group, time, segment); flag rows whose next row is the same group within w.
+
+    Returns the segment codes in sorted order and the flags in the same order. Ties in time are
+    broken by segment, so the result depends only on the rows, never on their order.
+    """
+    n = len(group)
+    packed = None
+    if t.dtype.kind == "f" and np.all(t == np.floor(t)) and np.abs(t).max() < 2**52:
+        t, w = t.astype(np.int64), float(np.floor(w))
+    if t.dtype.kind == "i":
+        rel = t - t.min()
+        w_units = int(w)
+        for unit in (10**9, 10**6, 10**3):  # coarsest unit the data are recorded in
+            if unit <= int(rel.max()) and not np.any(rel % unit):
+                rel, w_units = rel // unit, int(w // unit)
+                break
+        span = int(rel.max()) + 1
+        if n_groups * span * n_segments < 2**63:
+            # one int64 per row: a single sort instead of a multi-key lexsort
+            packed = (group * span + rel) * n_segments + seg
+            packed.sort()
+            seg_s = packed % n_segments
+            rest = packed // n_segments
+            g_s, t_s = rest // span, rest % span
+            w = w_units
+    if packed is None:
+        order = np.lexsort((seg, t, group))
+        seg_s, g_s, t_s = seg[order], group[order], t[order]
+    follows = np.zeros(n, dtype=bool)
+    follows[:-1] = (g_s[1:] == g_s[:-1]) & ((t_s[1:] - t_s[:-1]) <= w)
+    return seg_s, follows
+
+
 def regret_rate(
     df_events: pd.DataFrame,
     *,
@@ -111,8 +143,8 @@ def regret_rate(
     rows show up too). Of a burst of ``k`` identical requests, the first ``k - 1`` are regretted.
     Each request is attributed to its own segment of ``by``.
 
-    Vectorised: rows are sorted once on integer codes (user, key, time) and each request is
-    compared with the next one, so ten million events take seconds.
+    Vectorised: (user, key, time, segment) are packed into one integer per row, sorted once, and
+    each request is compared with the next one, so ten million events take seconds.
 
     Parameters
     ----------
@@ -131,7 +163,7 @@ def regret_rate(
     RegretResult
         ``rate`` (float), ``requests``, ``regrets`` (int), ``by_segment`` (DataFrame with
         ``requests``, ``regrets``, ``rate``, ``share_of_regrets`` per segment, or None without
-        ``by``), ``window`` and ``flags`` (bool per input row).
+        ``by``) and ``window``. ``float(result)`` is ``rate``.
 
     Raises
     ------
@@ -181,31 +213,22 @@ def regret_rate(
     u, _ = _codes(df_events[user], user)
     k, key_values = _codes(df_events[key], key)
     group = u * np.int64(len(key_values)) + k
-    if by_cols:
-        seg_codes, seg_index = [], []
-        for c in by_cols:
-            codes, values = _codes(df_events[c], c)
-            seg_codes.append(codes)
-            seg_index.append(values)
-        seg = np.zeros(n, dtype=np.int64)
-        sizes = [len(v) for v in seg_index]
-        for codes, size in zip(seg_codes, sizes, strict=True):
-            seg = seg * size + codes
-        # segment as the last tie-breaker keeps ties between segments independent of row order
-        order = np.lexsort((seg, t, group))
-    else:
-        order = np.lexsort((t, group))
-    gs, ts = group[order], t[order]
-    follows = np.zeros(n, dtype=bool)
-    follows[:-1] = (gs[1:] == gs[:-1]) & ((ts[1:] - ts[:-1]) <= w)
-    flags = np.empty(n, dtype=bool)
-    flags[order] = follows
+    n_groups = int(group.max()) + 1
+    seg = np.zeros(n, dtype=np.int64)
+    sizes: list[int] = []
+    seg_index: list[pd.Index] = []
+    for c in by_cols:
+        codes, values = _codes(df_events[c], c)
+        seg = seg * len(values) + codes
+        sizes.append(len(values))
+        seg_index.append(values)
+    n_segments = int(np.prod(sizes)) if sizes else 1
+    seg_sorted, follows = _next_within(group, n_groups, t, w, seg, n_segments)
     regrets = int(follows.sum())
     by_segment = None
     if by_cols:
-        total_segments = int(np.prod(sizes))
-        req = np.bincount(seg, minlength=total_segments)
-        reg = np.bincount(seg[flags], minlength=total_segments)
+        req = np.bincount(seg, minlength=n_segments)
+        reg = np.bincount(seg_sorted[follows], minlength=n_segments)
         present = np.flatnonzero(req > 0)
         if len(by_cols) == 1:
             index = pd.Index(seg_index[0][present], name=by_cols[0])
@@ -214,11 +237,9 @@ def regret_rate(
             index = pd.MultiIndex.from_arrays(
                 [vals[p] for vals, p in zip(seg_index, parts, strict=True)], names=by_cols
             )
-        by_segment = pd.DataFrame(
-            {"requests": req[present], "regrets": reg[present]}, index=index
-        )
+        by_segment = pd.DataFrame({"requests": req[present], "regrets": reg[present]}, index=index)
         by_segment["rate"] = by_segment["regrets"] / by_segment["requests"]
         by_segment["share_of_regrets"] = by_segment["regrets"] / regrets if regrets else 0.0
     return RegretResult(
-        rate=regrets / n, requests=n, regrets=regrets, by_segment=by_segment, window=window_out, flags=flags
+        rate=regrets / n, requests=n, regrets=regrets, by_segment=by_segment, window=window_out
     )
