@@ -167,6 +167,9 @@ def parameterize_template(template_path, notebook: str) -> str:
     # relative paths: the instructor's folders stay out of the student's file
     nb = prepare_notebook_metadata(nb, f"notebooks/{notebook}.ipynb", f"{notebook}.ipynb")
     nb = remove_error_markers(nb)
+    for cell in nb.cells:  # papermill draws a random cell id; a re-run must give the same bytes
+        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+            cell["id"] = "pmcourse-injected-parameters"
     for cell in nb.cells:  # a template is committed stripped; be sure
         if cell.cell_type == "code":
             cell.outputs = []
@@ -602,7 +605,7 @@ def _run_tasks(tasks, templates, secret_hex, workers, progress) -> list[dict]:
         _init_worker(templates, secret_hex)
         outs = []
         for task in tasks:
-            outs.append(_prepare_one(task))
+            outs += _prepare_chunk([task])
             if progress:
                 progress(1)
         return outs
@@ -624,7 +627,19 @@ def _run_tasks(tasks, templates, secret_hex, workers, progress) -> list[dict]:
 
 
 def _prepare_chunk(tasks: list[dict]) -> list[dict]:
-    return [_prepare_one(t) for t in tasks]
+    out = []
+    for task in tasks:
+        try:
+            out.append(_prepare_one(task))
+        except CohortError:
+            raise
+        except Exception as exc:  # a scenario bug: say which case, keep the original type's text
+            raise CohortError(
+                f"Preparing {task['notebook']} for {task['student_id']} (variant "
+                f"{task['variant']}) failed in scenario {task['scenario']!r}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+    return out
 
 
 def _zip_student(sdir: Path, dest: Path) -> None:
