@@ -1,0 +1,95 @@
+"""Regret signal: a repeat is a symptom; find which kind of repeat grew.
+
+The solver reads only ``case.tables`` and ``case.timeline``. It checks, in the order the notebook
+teaches: copies under a second apart (measurement), answers over the timeout (latency), the share of
+intents repeated on purpose (design), ASR confidence on far-field devices (speech); what is left is
+one intent's understanding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.diagnose import regret_rate
+
+FAR_FIELD = ("smart_speaker", "smart_display")
+DESIGNED = ("timer", "music_next")
+TIMEOUT_MS = 8000
+
+
+def _periods(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    day = events["ts"].dt.floor("D")
+    start = day.min()
+    return events[day < start + pd.Timedelta(days=10)], events[day >= start + pd.Timedelta(days=18)]
+
+
+def sub_second_copies(events: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the previous row of the same user and intent within a second, with
+    identical latency and ASR confidence (the same event logged twice)."""
+    ev = events.sort_values(["user_id", "intent", "ts"], kind="stable")
+    same = (
+        (ev["user_id"] == ev["user_id"].shift())
+        & (ev["intent"] == ev["intent"].shift())
+        & ((ev["ts"] - ev["ts"].shift()) < pd.Timedelta("1s"))
+        & (ev["latency_ms"] == ev["latency_ms"].shift())
+        & (ev["asr_confidence"] == ev["asr_confidence"].shift())
+    )
+    return same.reindex(events.index).to_numpy()
+
+
+def solve(case) -> str:
+    events = case.tables["events"]
+    early, late = _periods(events)
+    copies = sub_second_copies(events)
+    if copies.mean() > 0.005:
+        return "duplicate_event_logging"
+    slow_rise = (late["latency_ms"] > TIMEOUT_MS).mean() - (early["latency_ms"] > TIMEOUT_MS).mean()
+    if slow_rise > 0.03:
+        return "latency_timeout_retries"
+    designed = late["intent"].isin(DESIGNED).mean() / early["intent"].isin(DESIGNED).mean()
+    if designed > 1.35:
+        return "intentional_repeat_intents"
+    far = early["device_type"].isin(FAR_FIELD), late["device_type"].isin(FAR_FIELD)
+    asr_drop = (early.loc[far[0], "asr_confidence"].mean()
+                - late.loc[far[1], "asr_confidence"].mean())
+    if asr_drop > 0.05:
+        return "far_field_asr_misrecognition"
+    return "single_intent_nlu_confusion"
+
+
+def naive(case) -> str:
+    """Every repeat is a misunderstanding: blame speech on the device that repeats most."""
+    res = regret_rate(case.tables["events"], window="60s", by="device_type")
+    top = res.by_segment["rate"].idxmax()
+    return "far_field_asr_misrecognition" if top in FAR_FIELD else "single_intent_nlu_confusion"
+
+
+def model_answers(case, truth) -> dict:
+    """The right answer to every question of notebook 02."""
+    memo = {
+        "we_trade_away": "A metric that is simple to compute: the guarded regret rate needs "
+                         "deduplication, an exclusion list and a per-device breakdown.",
+        "who_bears_the_cost": "The data team maintains the exclusions; owners of intents that are "
+                              "repeated by design lose a headline number.",
+        "how_we_detect_failure": "Guarded regret rate (60 s) per device and intent, weekly; alert "
+                                 "if any segment rises by more than 2 percentage points, or if "
+                                 "sub-second copies exceed 0.5% of events.",
+        "how_we_undo_it": "The metric definition is versioned; we roll back to the previous "
+                          "definition and restate the dashboard within a day.",
+        "when_we_revisit": "In 30 days, after the fix has had four full weeks of data.",
+        "caveats": "The window changes the number; intents repeated on purpose and logging "
+                   "copies inflate it; a repeat says an answer failed, not why.",
+        "notes": f"Cause: {truth['cause_label']} Decision: {truth['decision']}.",
+    }
+    return {
+        "diagnosis": truth["cause"],
+        "where": truth["where"],
+        "evidence": set(truth["evidence"]),
+        "regret_60s": truth["regret_60s"],
+        "window_sensitivity": truth["window_sensitivity"],
+        "rise": truth["rise_last_vs_first_week"],
+        "decision": truth["decision"],
+        "north_star": truth["north_star"],
+        "memo": memo,
+    }
