@@ -83,6 +83,11 @@ def lab(tmp_path):
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
+    # no "get notified about news?" toast over the screenshots
+    notify = tmp_path / "jupyter-settings" / "@jupyterlab" / "apputils-extension"
+    notify.mkdir(parents=True)
+    (notify / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
     log = (tmp_path / "jupyter.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}"
@@ -131,7 +136,19 @@ def open_notebook(page, lab: Lab, name: str) -> None:
     """Open ``name`` in JupyterLab (fresh workspace) and wait for its kernel to be idle."""
     page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-Notebook .jp-Cell")
+    accept_kernel_dialog(page)
     wait_idle(page)
+
+
+def accept_kernel_dialog(page, timeout_ms: int = 5_000) -> None:
+    """Accept JupyterLab's "Select Kernel" dialog (preselected: the notebook's python3) if shown."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    try:
+        dialog.wait_for(state="visible", timeout=timeout_ms)
+    except Exception:  # no dialog: the kernel started on its own
+        return
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    dialog.wait_for(state="hidden")
 
 
 def wait_idle(page) -> None:
