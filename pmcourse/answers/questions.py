@@ -362,6 +362,13 @@ def _fmt(number: float) -> str:
     return f"{number:.6g}"
 
 
+def _field_name(key: Any, fallback: str) -> str:
+    """``key`` as a field name when it is short plain text, else ``fallback``."""
+    if isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_ .-]{0,39}", key):
+        return key
+    return fallback
+
+
 def _check_id(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"{what} must be a non-empty string, got {value!r}.")
@@ -839,7 +846,7 @@ class Question:
         score = float(min(1.0, max(0.0, self._score(canonical))))
         correct = score >= 1.0 - _EPS
         message, field = self._explain(canonical, score)
-        return Feedback(True, correct, round(score, 6), prefix + message, field)
+        return Feedback(True, correct, score, prefix + message, field)
 
     def _safe_record(self, kind, value, confidence, outcome) -> str | None:
         try:
@@ -1591,14 +1598,16 @@ class KillCriterion(Question):
     def _normalize(self, value):
         if not isinstance(value, Mapping):
             raise _Rejected(
-                "rule", f"expected a dict with keys {list(_KC_FIELDS)}, got {_describe(value)}."
+                "rule",
+                f"rule: expected a dict with keys {list(_KC_FIELDS)}, got {_describe(value)}.",
             )
         unknown = [k for k in value if k not in _KC_FIELDS]
         if unknown:
+            field = _field_name(unknown[0], "rule")
             raise _Rejected(
-                str(unknown[0])[:40],
-                f"{_describe(unknown[0])} is not a field of a kill rule; "
-                f"the fields are {list(_KC_FIELDS)}.",
+                field,
+                f"{'rule: ' if field == 'rule' else ''}{_describe(unknown[0])} is not a field of "
+                f"a kill rule; the fields are {list(_KC_FIELDS)}.",
             )
         for name in _KC_FIELDS:
             if name not in value or value[name] is None or value[name] == "":
@@ -1852,9 +1861,11 @@ class Memo(Question):
         canonical = {}
         for key, text in value.items():
             if key not in allowed:
+                field = _field_name(key, "memo")
                 raise _Rejected(
-                    str(key)[:40],
-                    f"{_describe(key)} is not a memo field; the fields are {allowed}.",
+                    field,
+                    f"{'memo: ' if field == 'memo' else ''}{_describe(key)} is not a memo field; "
+                    f"the fields are {allowed}.",
                 )
             if text is None:
                 text = ""
