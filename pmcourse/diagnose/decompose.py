@@ -31,7 +31,14 @@ def _aggregate(df: pd.DataFrame, by: list[str], numerator: str, denominator: str
             f"{what} has missing values in {numerator!r} or {denominator!r}; "
             "drop or fill those rows first (a missing day is not a zero)."
         )
-    return df.groupby(by, sort=True, observed=True, dropna=False)[[numerator, denominator]].sum()
+    agg = df.groupby(by, sort=True, observed=True, dropna=False)[[numerator, denominator]].sum()
+    orphan = (agg[denominator] == 0) & (agg[numerator] != 0)
+    if orphan.any():
+        raise InputError(
+            f"{what}: segment {orphan.index[orphan.to_numpy()][0]!r} has {numerator!r} but a zero "
+            f"{denominator!r}; every segment with a numerator needs a positive denominator."
+        )
+    return agg
 
 
 def mix_rate(
@@ -80,7 +87,8 @@ def mix_rate(
     Raises
     ------
     InputError, ColumnError
-        Empty frame, missing or non-numeric column, negative or missing denominator, zero total.
+        Empty frame, missing or non-numeric column, negative or missing denominator, zero total,
+        a segment with a numerator but no denominator.
 
     Examples
     --------
