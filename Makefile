@@ -41,7 +41,8 @@ install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
 
 lab: $(RUN_STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(ARGS) 00-orientation.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
+		--LabApp.default_url=/lab/tree/00-orientation.ipynb $(ROOT_FLAG) $(ARGS)
 
 # One pytest run over unit tests, fairness sweeps, notebook hygiene, papermill second-seed runs,
 # nbval on every notebook and the browser tests; two workers (xdist), notebooks kept whole per worker.
