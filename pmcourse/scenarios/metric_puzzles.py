@@ -90,7 +90,7 @@ CHANNELS = {
     "paid_search": (0.27, 0.030, 96.0),
     "organic_search": (0.31, 0.034, 82.0),
     "email": (0.14, 0.050, 74.0),
-    "deal_sites": (0.16, 0.058, 31.0),
+    "deal_sites": (0.16, 0.058, 27.0),
     "social": (0.12, 0.022, 38.0),
 }
 HIGH_VALUE = ("paid_search", "organic_search")
@@ -137,9 +137,14 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     onset = index[onset_i]
 
     # every change lands within a week of the onset; the cause is at the onset itself
+    # the checkout redesign (never the cause) always lands within three days of the onset
     keys = list(EVENTS)
-    offsets = rng.choice([d for d in range(-7, 8) if d != 0], size=len(keys), replace=False)
-    event_day = {k: onset + pd.Timedelta(days=int(o)) for k, o in zip(keys, offsets, strict=True)}
+    others = [k for k in keys if k not in ("checkout", CAUSE_EVENT[variant])]
+    near_off = int(rng.choice([-3, -2, -1, 1, 2, 3]))
+    pool = [d for d in range(-7, 8) if d not in (0, near_off)]
+    offsets = rng.choice(pool, size=len(others), replace=False)
+    event_day = {k: onset + pd.Timedelta(days=int(o)) for k, o in zip(others, offsets, strict=True)}
+    event_day["checkout"] = onset + pd.Timedelta(days=near_off)
     event_day[CAUSE_EVENT[variant]] = onset
 
     holidays = synth.pick_holidays(index)
@@ -165,13 +170,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 
     if variant == "traffic_mix_to_low_value":
         loser, gainer = synth.pick(rng, HIGH_VALUE), synth.pick(rng, LOW_VALUE)
-        moved = float(rng.uniform(0.35, 0.55))
+        moved = float(rng.uniform(0.45, 0.65))
         i, j = names.index(loser), names.index(gainer)
         delta = share0[i] * moved * step
         shares[:, i] -= delta
         shares[:, j] += delta
         for c in names:
-            conv_lift[c] = float(rng.uniform(0.02, 0.05))
+            conv_lift[c] = float(rng.uniform(0.025, 0.045))
         params.update(loser=loser, gainer=gainer, moved_share=round(moved, 4))
     elif variant == "discount_order_value_erosion":
         k = int(rng.integers(3, 6))
@@ -347,7 +352,9 @@ def _truth(variant: str, tables: dict, index: pd.DatetimeIndex) -> dict:
     od = tables["orders_daily"]
     before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
     rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
-    conv = mix_rate(before, after, by="channel", numerator="conversions", denominator="visits")
+    sums_b = before.groupby("channel")[["conversions", "visits"]].sum()
+    sums_a = after.groupby("channel")[["conversions", "visits"]].sum()
+    conv_up = (sums_a["conversions"] / sums_a["visits"]) > (sums_b["conversions"] / sums_b["visits"])
     fd = tables["feed_daily"].dropna(subset=["clicks", "impressions"])
     ctr_b = fd.loc[fd["date"] <= base_end, ["clicks", "impressions"]].sum()
     ctr_a = fd.loc[fd["date"] >= recent_start, ["clicks", "impressions"]].sum()
@@ -363,7 +370,7 @@ def _truth(variant: str, tables: dict, index: pd.DatetimeIndex) -> dict:
         "revenue_per_visit_after": round(float(rpv.loc["total", "after_rate"]), 4),
         "mix_term": round(float(rpv.loc["total", "mix"]), 4),
         "rate_term": round(float(rpv.loc["total", "rate"]), 4),
-        "conversion_rate_up_in_channels": int((conv.drop(index="total")["rate"] > 0).sum()),
+        "conversion_rate_up_in_channels": int(conv_up.sum()),
         "ctr_change": round(float(ctr_change), 4),
     }
 

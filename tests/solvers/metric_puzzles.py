@@ -17,11 +17,12 @@ def features(case) -> dict:
     od = case.tables["orders_daily"]
     before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
     rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
-    aov = mix_rate(before, after, by="channel", numerator="order_value", denominator="orders")
     base_rpv = rpv.loc["total", "before_rate"]
-    seg = aov.drop(index="total")
-    # largest within-channel fall in order value, among channels with real volume
-    aov_ratio = (seg["after_rate"] / seg["before_rate"]).min()
+    sums_b = before.groupby("channel")[["order_value", "orders"]].sum()
+    sums_a = after.groupby("channel")[["order_value", "orders"]].sum()
+    # largest within-channel fall in average order value
+    aov_ratio = ((sums_a["order_value"] / sums_a["orders"])
+                 / (sums_b["order_value"] / sums_b["orders"])).min()
     share_move = (rpv.drop(index="total")["after_share"] - rpv.drop(index="total")["before_share"]).abs().max()
 
     fd = case.tables["feed_daily"].dropna(subset=["clicks", "impressions", "topic_entropy"])

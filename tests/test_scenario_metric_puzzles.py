@@ -1,0 +1,260 @@
+"""metric_puzzles: determinism, each variant's signature, decoys, NaN log days, docs, leaks, questions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios.casefile import frame_to_csv
+from pmcourse.scenarios.metric_puzzles import CAUSE_EVENT, LOW_VALUE
+from solvers import metric_puzzles as solver
+
+NAME = "metric_puzzles"
+SCENARIO = SCENARIOS[NAME]
+VARIANTS = SCENARIO.variants
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
+
+
+def _windows(case):
+    od = case.tables["orders_daily"]
+    days = pd.DatetimeIndex(sorted(od["date"].unique()))
+    return od[od["date"] <= days[27]], od[od["date"] >= days[-28]]
+
+
+def _by_channel(df, num, den):
+    g = df.groupby("channel")[[num, den]].sum()
+    return g[num] / g[den]
+
+
+def test_same_seed_same_bytes():
+    a = load_case(NAME, seed=41, variant="refund_lag_net_revenue")
+    b = load_case(NAME, seed=41, variant="refund_lag_net_revenue")
+    for name in a.tables:
+        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
+    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
+    assert a.briefing == b.briefing
+    c = load_case(NAME, seed=42, variant="refund_lag_net_revenue")
+    assert frame_to_csv(a.tables["orders_daily"]) != frame_to_csv(c.tables["orders_daily"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mix_shift_signature(cases, seed):
+    case = cases[("traffic_mix_to_low_value", seed)]
+    before, after = _windows(case)
+    share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
+    share_a = after.groupby("channel")["visits"].sum() / after["visits"].sum()
+    gainer = (share_a - share_b).idxmax()
+    assert gainer in LOW_VALUE and share_a[gainer] - share_b[gainer] > 0.05
+    # every channel converts better, order values within channels barely move
+    conv = _by_channel(after, "conversions", "visits") / _by_channel(before, "conversions", "visits")
+    assert (conv > 1).sum() >= 4
+    aov = _by_channel(after, "order_value", "orders") / _by_channel(before, "order_value", "orders")
+    assert aov.min() > 0.95
+    # ... and yet revenue per visit fell
+    rpv_b = before["order_value"].sum() / before["visits"].sum()
+    rpv_a = after["order_value"].sum() / after["visits"].sum()
+    assert rpv_a < rpv_b
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_discount_signature(cases, seed):
+    case = cases[("discount_order_value_erosion", seed)]
+    before, after = _windows(case)
+    aov = _by_channel(after, "order_value", "orders") / _by_channel(before, "order_value", "orders")
+    assert aov.min() < 0.9
+    share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
+    share_a = after.groupby("channel")["visits"].sum() / after["visits"].sum()
+    assert (share_a - share_b).abs().max() < 0.02
+
+
+def _cohort_refund_rates(case):
+    rc = case.tables["refund_cohorts"]
+    early = rc[rc["weeks_since_order"] <= 4]
+    agg = early.groupby("order_week").agg(refunded=("refunded_orders", "sum"),
+                                          orders=("cohort_orders", "first"),
+                                          seen=("weeks_since_order", "max"))
+    agg = agg[agg["seen"] == 4]
+    return agg["refunded"] / agg["orders"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_refund_lag_signature(cases, seed):
+    case = cases[("refund_lag_net_revenue", seed)]
+    rates = _cohort_refund_rates(case)
+    assert rates.iloc[-2:].mean() > 1.5 * rates.iloc[:4].mean()
+    # gross revenue per visit held up, refunds by payment day rose in the recent window
+    before, after = _windows(case)
+    assert (after["order_value"].sum() / after["visits"].sum()
+            >= 0.98 * before["order_value"].sum() / before["visits"].sum())
+    rd = case.tables["refunds_daily"]
+    assert rd["refund_value"].iloc[-28:].sum() > 1.3 * rd["refund_value"].iloc[7:35].sum()
+    other = cases[("traffic_mix_to_low_value", seed)]
+    other_rates = _cohort_refund_rates(other)
+    assert other_rates.iloc[-2:].mean() < 1.3 * other_rates.iloc[:4].mean()
+
+
+def _feed(case):
+    fd = case.tables["feed_daily"].dropna()
+    days = pd.DatetimeIndex(sorted(case.tables["feed_daily"]["date"].unique()))
+    return fd[fd["date"] <= days[27]], fd[(fd["date"] >= days[-28])]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_diversity_and_clickbait_signatures(cases, seed):
+    for variant, sign in (("diversity_reranker_tradeoff", -1), ("clickbait_engagement_trap", 1)):
+        case = cases[(variant, seed)]
+        b, a = _feed(case)
+        ctr = (a["clicks"].sum() / a["impressions"].sum()) / (b["clicks"].sum() / b["impressions"].sum())
+        entropy = a["topic_entropy"].mean() - b["topic_entropy"].mean()
+        ils = a["intra_list_similarity"].mean() - b["intra_list_similarity"].mean()
+        ret = a["returned_7d"].sum() / a["feed_users"].sum() - b["returned_7d"].sum() / b["feed_users"].sum()
+        assert np.sign(ctr - 1) == sign and abs(ctr - 1) > 0.02, variant
+        assert np.sign(entropy) == -sign and abs(entropy) > 0.15, variant
+        assert np.sign(ils) == sign, variant
+        assert np.sign(ret) == -sign, variant
+        rw = case.tables["retention_weekly"]
+        churn = (rw["churned_users"] / rw["active_users"].shift(1)).dropna()
+        if variant == "clickbait_engagement_trap":
+            assert churn.iloc[-4:].mean() > 1.15 * churn.iloc[:4].mean()
+        else:
+            assert churn.iloc[-4:].mean() < 1.05 * churn.iloc[:4].mean()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_truth_numbers_match_an_independent_shift_share(cases, variant):
+    case = cases[(variant, 1)]
+    before, after = _windows(case)
+    gb = before.groupby("channel")[["order_value", "visits"]].sum()
+    ga = after.groupby("channel")[["order_value", "visits"]].sum()
+    s0, s1 = gb["visits"] / gb["visits"].sum(), ga["visits"] / ga["visits"].sum()
+    r0, r1 = gb["order_value"] / gb["visits"], ga["order_value"] / ga["visits"]
+    mix = ((s1 - s0) * (r0 + r1) / 2).sum()
+    rate = ((r1 - r0) * (s0 + s1) / 2).sum()
+    assert case.truth["mix_term"] == pytest.approx(mix, abs=1e-4)
+    assert case.truth["rate_term"] == pytest.approx(rate, abs=1e-4)
+    fd = case.tables["feed_daily"]
+    days = pd.DatetimeIndex(sorted(fd["date"].unique()))
+    ok = fd.dropna(subset=["clicks"])
+    fb, fa = ok[ok["date"] <= days[27]], ok[ok["date"] >= days[-28]]
+    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (fb["clicks"].sum() / fb["impressions"].sum()) - 1
+    assert case.truth["ctr_change"] == pytest.approx(ctr, abs=1e-4)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_decoy_near_onset_and_cause_event_at_onset(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        onset = pd.Timestamp(case.params["onset"])
+        tl = case.timeline
+        cause_text = {"budget": "budget", "promo": "Promo", "returns": "returns",
+                      "reranker": "re-ranker", "retrain": "retrained"}[CAUSE_EVENT[variant]]
+        at_onset = tl[tl["date"] == onset]
+        assert at_onset["event"].str.contains(cause_text).any()
+        near = tl[((tl["date"] - onset).abs() <= pd.Timedelta(days=3)) & (tl["date"] != onset)]
+        assert len(near) >= 1
+
+
+def test_missing_feed_days_are_nan_not_zero(cases):
+    for case in cases.values():
+        fd = case.tables["feed_daily"]
+        lost = pd.to_datetime(case.params["lost_feed_days"])
+        assert len(lost) >= 2
+        assert fd.loc[fd["date"].isin(lost), "impressions"].isna().all()
+        assert (fd["impressions"].dropna() > 0).all()
+        assert fd["returned_7d"].iloc[-3 * 7:].isna().all()  # last week not observable yet
+        # the billing-side tables are complete
+        for name in ("orders_daily", "refunds_daily", "refund_cohorts"):
+            assert not case.tables[name].isna().any().any(), name
+
+
+def test_every_column_documented_and_nothing_else(cases):
+    case = cases[(VARIANTS[0], 1)]
+    assert set(case.tables) == set(SCENARIO.tables)
+    for name, df in case.tables.items():
+        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
+
+
+def test_variant_ids_never_leak(cases):
+    for case in cases.values():
+        blobs = [frame_to_csv(df).decode() for df in case.tables.values()]
+        blobs += [frame_to_csv(case.timeline).decode(), case.briefing, " ".join(
+            " ".join(map(str, df.columns)) for df in case.tables.values())]
+        text = "\n".join(blobs)
+        for v in VARIANTS:
+            assert v not in text
+
+
+def test_briefing_is_variant_neutral():
+    briefings = {load_case(NAME, seed=9, variant=v).briefing for v in VARIANTS}
+    assert len(briefings) == 1
+
+
+def test_default_generation_is_fast():
+    load_case(NAME, seed=0)
+    t0 = time.perf_counter()
+    for seed in range(5):
+        load_case(NAME, seed=seed)
+    assert (time.perf_counter() - t0) / 5 < 0.5
+
+
+def test_small_and_large_sizes_generate():
+    small = load_case(NAME, seed=3, size="small")
+    assert len(small.tables["orders_daily"]) > 0
+    large = load_case(NAME, seed=3, size="large", variant="refund_lag_net_revenue")
+    assert large.tables["orders_daily"]["date"].nunique() == 3640
+
+
+def test_questions_build_in_both_modes(cases):
+    case = cases[(VARIANTS[0], 1)]
+    practice = SCENARIO.questions(case, case.truth)
+    graded = SCENARIO.questions(case, None)
+    assert [q.id for q in practice] == [q.id for q in graded]
+    kinds = {type(q).__name__ for q in practice}
+    assert {"Choice", "MultiChoice", "Numeric", "Memo"} <= kinds
+    diag = next(q for q in practice if q.id == "diagnosis")
+    assert set(diag.options) == set(VARIANTS)
+    for q in graded:
+        if type(q).__name__ != "Memo":
+            assert not q.has_key, q.id
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_model_answers_score_full_marks_and_wrong_diagnosis_does_not(cases, variant):
+    case = cases[(variant, 2)]
+    answers = solver.model_answers(case, case.truth)
+    questions = SCENARIO.questions(case, case.truth)
+    assert {q.id for q in questions} == set(answers)
+    for q in questions:
+        assert q.score(answers[q.id]) == 1.0, q.id
+    diag = next(q for q in questions if q.id == "diagnosis")
+    wrong = next(v for v in VARIANTS if v != variant)
+    assert diag.score(wrong) == 0.0
+    decision = next(q for q in questions if q.id == "decision")
+    assert decision.score("roll_back_reranker_for_ctr") == 0.0
+
+
+def test_full_marks_through_a_practice_session(tmp_path):
+    import pmcourse
+
+    session = pmcourse.start("07-metric-puzzles", seed=5, variant="diversity_reranker_tradeoff",
+                             store=tmp_path / "answers.sqlite", learner="tester")
+    answers = solver.model_answers(session.case, session.case.truth)
+    for qid, q in session.questions.items():
+        fb = q.answer(answers[qid])
+        assert fb.score == 1.0, (qid, fb.message)
+
+
+def test_solver_sees_only_tables(cases):
+    for (variant, _), case in cases.items():
+        hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
+        assert solver.solve(hidden) == variant
