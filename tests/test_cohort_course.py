@@ -52,7 +52,7 @@ def test_open_course_errors_name_the_problem(tmp_path):
     course = init_course(tmp_path / "c")
     (course.path / "secret").chmod(0o644)
     with pytest.raises(CohortError, match="readable by you only"):
-        open_course(course.path).secret
+        _ = open_course(course.path).secret
 
 
 def test_seed_is_the_documented_hmac():

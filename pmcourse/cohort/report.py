@@ -288,13 +288,19 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
             int(g["late"].sum()), int((g["valid_submissions"] > 1).sum()),
             f"{g['brier'].mean():.3f}" if g["brier"].notna().any() else "",
         ])
+    superseded = subs[subs["status"] == "superseded"]
+    path_of = dict(zip(subs["submission_id"], subs["path"], strict=True))
+    older: dict[tuple, list[str]] = {}
+    for r in superseded.to_dict("records"):
+        older.setdefault((r["student_id"], r["notebook"]), []).append(r["path"])
     late_rows = [[r["student_id"], r["notebook"], r["valid_submissions"],
+                  path_of.get(r["submission_id"], ""),
+                  ", ".join(older.get((r["student_id"], r["notebook"]), [])) or "-",
                   "late" if r["late"] else "on time"]
                  for r in graded.to_dict("records") if r["late"] or r["valid_submissions"] > 1]
     rej = subs[subs["status"] == "rejected"]
     rej_rows = [[r["path"], r["student_id"] or "", r["notebook"] or "", r["reason_code"],
                  r["reason"]] for r in rej.to_dict("records")]
-    superseded = subs[subs["status"] == "superseded"]
     style = ("body{font-family:Inter,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
              "color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;width:100%}"
              "td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:13px}"
@@ -325,7 +331,8 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         f"<p>For each student and notebook the newest valid submission counts; "
         f"{len(superseded)} older valid file(s) were superseded and {int(graded['late'].sum())} "
         "counted submission(s) arrived after the deadline.</p>",
-        _table(late_rows, ["student", "notebook", "valid submissions", "counted one"])
+        _table(late_rows, ["student", "notebook", "valid submissions", "counted (newest)",
+                           "superseded", "counted one was"])
         if late_rows else "<p>None.</p>",
         "<h2>Rejected submissions</h2>",
         dict(zip([f for f, _ in figs], divs, strict=True))["fig-rejections"],
