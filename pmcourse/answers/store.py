@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +115,9 @@ class AnswerStore:
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.notice: str | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._pid = os.getpid()
+        self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -130,22 +134,47 @@ class AnswerStore:
     # ---- opening, checking, recovering -------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = FULL")  # an answer is on disk when append() returns
         return conn
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = self._connect()
-        except sqlite3.Error as exc:
-            raise AnswerStoreError(f"Cannot open the answer log {self.path}: {exc}.") from None
-        try:
-            yield conn
-        except sqlite3.Error as exc:
-            raise AnswerStoreError(f"The answer log {self.path} failed: {exc}.") from None
-        finally:
-            conn.close()
+        """The store's connection, opened once per process and kept (closing the last connection
+        of a WAL database checkpoints it, which made every append ~40 ms)."""
+        with self._lock:
+            if self._conn is None or self._pid != os.getpid():
+                try:
+                    self._conn = self._connect()
+                    self._pid = os.getpid()
+                except sqlite3.Error as exc:
+                    self._conn = None
+                    raise AnswerStoreError(
+                        f"Cannot open the answer log {self.path}: {exc}."
+                    ) from None
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                self.close()
+                raise AnswerStoreError(f"The answer log {self.path} failed: {exc}.") from None
+
+    def close(self) -> None:
+        """Close the connection (it reopens on the next call).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> AnswerStore(pathlib.Path(tempfile.mkdtemp()) / "answers.sqlite").close()
+
+        Introduced in notebooks/00-orientation.ipynb.
+        """
+        conn, self._conn = self._conn, None
+        if conn is not None and self._pid == os.getpid():
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     @contextlib.contextmanager
     def _recovery_lock(self) -> Iterator[None]:
