@@ -1,0 +1,255 @@
+"""Scenario usage_drop (notebook 01): determinism, signatures, decoys, documentation, questions."""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from solvers import usage_drop as solver
+
+from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, LABELS, VARIANTS
+
+SCENARIO = SCENARIOS["usage_drop"]
+SEEDS = (3, 41, 2026)
+
+
+@functools.cache
+def case(variant: str, seed: int = 3):
+    return load_case("usage_drop", seed=seed, variant=variant)
+
+
+def _window(daily, name, c):
+    days = pd.DatetimeIndex(sorted(daily["date"].unique()))[-70:]
+    a, b = {"baseline": (7, 34), "flagged": (49, 55), "late": (63, 69)}[name]
+    return daily[(daily["date"] >= days[a]) & (daily["date"] <= days[b])]
+
+
+def _rate(df, num="summaries_requested", den="active_users", by=None):
+    ok = df.dropna(subset=[num])
+    if by is None:
+        return ok[num].sum() / ok[den].sum()
+    g = ok.groupby(by)[[num, den]].sum()
+    return g[num] / g[den]
+
+
+def test_scenario_is_registered_with_distinct_variants():
+    assert SCENARIO.notebook == "01-usage-drop"
+    assert set(SCENARIO.variants) == set(LABELS) and len(VARIANTS) == 6
+    assert set(SCENARIO.tables) == {"daily", "app_versions"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_same_seed_and_variant_give_identical_bytes(variant):
+    a = load_case("usage_drop", seed=17, variant=variant)
+    b = load_case("usage_drop", seed=17, variant=variant)
+    for name in a.tables:
+        assert a.tables[name].to_csv(index=False) == b.tables[name].to_csv(index=False)
+    assert a.timeline.to_csv(index=False) == b.timeline.to_csv(index=False)
+    assert a.briefing == b.briefing and a.truth == b.truth
+    other = load_case("usage_drop", seed=18, variant=variant)
+    assert other.tables["daily"].to_csv(index=False) != a.tables["daily"].to_csv(index=False)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_default_generation_is_fast_and_small(variant):
+    load_case("usage_drop", seed=5, variant=variant)
+    t0 = time.perf_counter()
+    c = load_case("usage_drop", seed=6, variant=variant)
+    assert time.perf_counter() - t0 < 0.5
+    for df in c.tables.values():
+        assert len(df) <= 15_000
+        assert len(df.to_csv(index=False).encode()) < 1_000_000
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_column_is_documented_and_no_other(variant):
+    c = case(variant)
+    for name, df in c.tables.items():
+        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_ids_never_leak_into_the_data(variant):
+    c = case(variant)
+    text = [c.briefing, c.timeline.to_csv(index=False)]
+    text += [df.to_csv(index=False) for df in c.tables.values()]
+    blob = "\n".join(text).lower()
+    for vid in VARIANTS:
+        assert vid not in blob
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_decoy_sits_within_four_days_of_the_onset(variant):
+    c = case(variant)
+    onset = pd.Timestamp(c.params["onset"])
+    gap = (c.timeline["date"] - onset).dt.days.abs()
+    assert (gap == 0).sum() >= 1  # the cause's own event (or a decoy) on the onset
+    near = c.timeline[(gap >= 1) & (gap <= 4)]
+    assert len(near) >= 1
+    # the timeline has the same kinds of events whatever the cause
+    assert sorted(c.timeline["kind"]) == sorted(
+        ["release", "release", "deploy", "holiday", "market", "campaign", "pipeline"])
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_lost_log_days_are_nan_never_zero(variant):
+    c = case(variant)
+    daily = c.tables["daily"]
+    lost = pd.to_datetime(c.params["missing_client_days"])
+    assert len(lost) >= 1
+    on_lost = daily["date"].isin(lost)
+    for col in CLIENT_COLUMNS:
+        assert daily.loc[on_lost, col].isna().all()
+        assert daily.loc[~on_lost, col].notna().all()
+    assert daily["active_users"].notna().all() and daily["server_summary_calls"].notna().all()
+    assert (daily.loc[~on_lost, "active_users"] > 0).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_signature_ui_change_lives_in_one_platforms_new_version(seed):
+    c = case("nav_refresh_hid_entry_point", seed)
+    p = c.params["target_platform"]
+    flagged = _window(c.tables["daily"], "flagged", c)
+    on_p = flagged[flagged["platform"] == p]
+    by_version = _rate(on_p, "entry_point_clicks", by="app_version")
+    old, new = sorted(by_version.index, key=lambda v: tuple(map(int, v.split("."))))
+    assert by_version[new] < 0.65 * by_version[old]
+    # per use, nothing changed: requests per click and accept rate as on the old version
+    per_click = _rate(on_p, "summaries_requested", "entry_point_clicks", by="app_version")
+    assert abs(per_click[new] / per_click[old] - 1) < 0.05
+    # the server saw the fall too
+    base = _window(c.tables["daily"], "baseline", c)
+    server = (_rate(flagged, "server_summary_calls", by="platform")
+              / _rate(base, "server_summary_calls", by="platform"))
+    assert server[p] < 0.85 and server.drop(p).min() > 0.93
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_signature_sdk_bug_loses_client_events_not_server_calls(seed):
+    c = case("client_sdk_event_loss", seed)
+    p = c.params["target_platform"]
+    base = _window(c.tables["daily"], "baseline", c)
+    flagged = _window(c.tables["daily"], "flagged", c)
+    client = _rate(flagged, by="platform") / _rate(base, by="platform")
+    server = (_rate(flagged, "server_summary_calls", by="platform")
+              / _rate(base, "server_summary_calls", by="platform"))
+    assert client[p] < 0.8
+    assert abs(server[p] - 1) < 0.06
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_signature_model_regression_breaks_quality_in_one_locale_before_usage(seed):
+    c = case("locale_model_regression", seed)
+    loc = c.params["target_locale"]
+    onset = pd.Timestamp(c.params["onset"])
+    daily = c.tables["daily"].dropna(subset=["summaries_requested"])
+    in_loc = daily[daily["locale"] == loc]
+    d = in_loc.groupby("date")[["summaries_accepted", "summaries_requested", "active_users"]].sum()
+    accept = d["summaries_accepted"] / d["summaries_requested"]
+    usage = d["summaries_requested"] / d["active_users"]
+    before = accept[accept.index < onset].mean()
+    # quality breaks on the deploy day, on every platform
+    for _, rows in in_loc[in_loc["date"] == onset].groupby("platform"):
+        assert rows["summaries_accepted"].sum() / rows["summaries_requested"].sum() < before - 0.07
+    # usage on the deploy day has not moved yet; it falls days later
+    lag = c.params["model_usage_lag_days"]
+    same_weekday_before = usage[onset - pd.Timedelta(days=7)]
+    assert usage[onset] > 0.9 * same_weekday_before
+    assert usage[onset + pd.Timedelta(days=lag + 10)] < 0.7 * usage[
+        onset + pd.Timedelta(days=lag + 10 - 14)]
+    others = daily[daily["locale"] != loc]
+    o_acc = others.groupby(others["date"] >= onset)[["summaries_accepted", "summaries_requested"]].sum()
+    o_rate = o_acc["summaries_accepted"] / o_acc["summaries_requested"]
+    assert abs(o_rate[True] - o_rate[False]) < 0.02
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_signature_holiday_is_proportional_and_recovers(seed):
+    c = case("seasonal_holiday_lull", seed)
+    daily = c.tables["daily"]
+    base, flagged, late = (_window(daily, w, c) for w in ("baseline", "flagged", "late"))
+    for by in ("platform", "locale", "tenure"):
+        change = _rate(flagged, by=by) / _rate(base, by=by) - 1
+        assert change.max() < -0.08 and change.max() - change.min() < 0.08, by
+    assert abs(_rate(late) / _rate(base) - 1) < 0.05
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_signature_competitor_hits_new_users_in_one_market(seed):
+    c = case("competitor_launch_one_market", seed)
+    loc = c.params["target_locale"]
+    daily = c.tables["daily"]
+    base, flagged = _window(daily, "baseline", c), _window(daily, "flagged", c)
+    change = _rate(flagged, by=["locale", "tenure"]) / _rate(base, by=["locale", "tenure"]) - 1
+    assert change[(loc, "new")] < change[(loc, "established")] < -0.1
+    assert change.drop(index=loc, level=0).min() > -0.08
+    assert c.timeline.loc[c.timeline["kind"] == "market", "date"].iloc[0] == pd.Timestamp(
+        c.params["onset"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_signature_campaign_moves_the_mix_not_the_rates(seed):
+    c = case("campaign_low_intent_mix", seed)
+    daily = c.tables["daily"]
+    base, flagged = _window(daily, "baseline", c), _window(daily, "flagged", c)
+    share = lambda df: df.groupby("tenure")["active_users"].sum()["new"] / df["active_users"].sum()  # noqa: E731
+    assert share(flagged) > 2 * share(base)
+    per_tenure = _rate(flagged, by="tenure") / _rate(base, by="tenure") - 1
+    assert per_tenure.abs().max() < 0.06
+    assert c.truth["mix_share"] > 0.7
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_truth_numbers_are_reproducible_from_the_tables(variant):
+    from pmcourse.diagnose import mix_rate
+
+    c = case(variant)
+    daily = c.tables["daily"]
+    base, flagged = _window(daily, "baseline", c), _window(daily, "flagged", c)
+    assert c.truth["headline_change"] == pytest.approx(_rate(flagged) / _rate(base) - 1, abs=1e-4)
+    split = mix_rate(base.dropna(), flagged.dropna(), by="tenure",
+                     numerator="summaries_requested", denominator="active_users")
+    assert c.truth["mix_share"] == pytest.approx(
+        split.loc["total", "mix"] / split.loc["total", "contribution"], abs=1e-4)
+    # the briefing quotes the same headline number
+    assert f"{abs(c.truth['headline_change']):.0%}" in c.briefing
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_questions_build_in_both_modes_and_model_answers_score_full(variant):
+    c = case(variant)
+    practice = SCENARIO.questions(c, c.truth)
+    graded = SCENARIO.questions(c, None)
+    ids = [q.id for q in practice]
+    assert ids == [q.id for q in graded]
+    assert {"diagnosis", "evidence", "decision", "memo"} <= set(ids)
+    assert set(practice[0].options) == set(VARIANTS)
+    answers = solver.model_answers(c, c.truth)
+    for q in practice:
+        assert q.score(answers[q.id]) == 1, q.id
+    wrong = next(v for v in VARIANTS if v != variant)
+    assert practice[0].score(wrong) < 1
+    assert all(not q.has_key or q.type == "memo" for q in graded)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_solver_and_naive_reading_on_a_few_seeds(variant):
+    from dataclasses import replace
+
+    for seed in (100, 101):
+        c = load_case("usage_drop", seed=seed, variant=variant)
+        hidden = replace(c, _truth=None, _params=None, graded=True, seed=None)
+        assert solver.solve(hidden) == variant
+        assert solver.naive(hidden) in VARIANTS
+
+
+def test_large_size_has_two_years_and_more_locales():
+    c = load_case("usage_drop", seed=1, variant="campaign_low_intent_mix", size="large")
+    daily = c.tables["daily"]
+    assert daily["date"].nunique() == 728 and daily["locale"].nunique() == 8
+    assert len(daily) > 30_000
+    assert np.isfinite(c.truth["headline_change"])
