@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from pmcourse._startup import skip_slow_optional_imports
 from pmcourse.exceptions import ColumnError, InputError
 
 __all__ = ["TEMPLATE", "COLORS", "EVENT_COLORS", "use_course_theme", "plot_metric", "add_events",
@@ -62,6 +63,7 @@ def use_course_theme() -> None:
     Introduced in notebooks/00-orientation.ipynb.
     """
     global _renderer_checked
+    skip_slow_optional_imports()  # plotly's renderers import nbformat -> jsonschema
     if TEMPLATE not in pio.templates:
         pio.templates[TEMPLATE] = _build_template()
     if not _renderer_checked:

@@ -96,3 +96,20 @@ def test_renderer_switches_away_from_embedding_plotly_js(monkeypatch):
     pio.renderers.default = "notebook"
     pp.use_course_theme()
     assert pio.renderers.default == "notebook"
+
+
+def test_figures_do_not_pay_for_the_iri_grammar():
+    # displaying a figure imports nbformat -> jsonschema; the optional rfc3987_syntax grammar
+    # (seconds to compile) must not load, and jsonschema must still validate notebooks
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd, pmcourse.plots as pp, nbformat\n"
+        "df = pd.DataFrame({'date': pd.date_range('2026-01-01', periods=3), 'y': [1, 2, 3]})\n"
+        "pp.plot_metric(df, x='date', y='y', title='t')\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() in ("None", "absent")
