@@ -142,7 +142,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     cause_day = {
         "stale_upstream_table": n - stale_days,  # first day the source table did not load
         "feedback_events_stopped": n - int(rng.integers(6, 19)),
-        "volume_target_misaligned": n - int(rng.integers(14, 25)),
+        "volume_target_misaligned": n - int(rng.integers(20, 29)),
         "deadline_ship_behind_flag": n - int(rng.integers(6, 22)),
     }[variant]
     onset = index[cause_day]
@@ -171,7 +171,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     misaligned = variant == "volume_target_misaligned"
     resolve_lift = float(rng.uniform(0.18, 0.32)) if misaligned else float(rng.uniform(0, 0.02))
     review_cut = float(rng.uniform(0.4, 0.6)) if misaligned else 0.0
-    complaint_mult = float(rng.uniform(1.6, 2.3)) if misaligned else 1.0
+    complaint_mult = float(rng.uniform(2.0, 2.8)) if misaligned else 1.0
     base_complaint = float(rng.uniform(4.0, 7.0)) / 1000  # per AI-resolved ticket
     delay_median = int(synth.pick(rng, DELAY_MEDIANS))
     gamma_scale = delay_median / 2.674  # median of a gamma(3) is ~2.674 x scale
