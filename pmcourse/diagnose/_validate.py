@@ -7,6 +7,7 @@ and says what is accepted.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -102,7 +103,9 @@ def require_int(value: object, what: str, *, low: int | None = None) -> int:
 def require_dates(dates: pd.Series | pd.Index, what: str) -> pd.DatetimeIndex:
     """Dates as a DatetimeIndex: parseable, no missing, strictly increasing (sorted, unique)."""
     try:
-        idx = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we raise below
+            idx = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates)))
     except (ValueError, TypeError) as exc:
         raise InputError(f"{what} must hold dates (datetime64 or parseable strings): {exc}") from None
     if idx.hasnans:
