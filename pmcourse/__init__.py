@@ -9,7 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from pmcourse._startup import skip_slow_optional_imports
 from pmcourse._version import __version__
+
+# seconds off every kernel that displays a figure or touches nbformat: see pmcourse/_startup.py
+skip_slow_optional_imports()
 
 __all__ = [
     "__version__",
