@@ -80,8 +80,8 @@ def _inputs_for(
     if question.type == "ranking":
         choices = [("—", None)] + [(label, key) for key, label in question.items.items()]
         drops = [
-            widgets.Dropdown(options=choices, value=key, description=f"{rank}.", style=_STYLE)
-            for rank, key in enumerate(question.items, start=1)
+            widgets.Dropdown(options=choices, value=None, description=f"{rank}.", style=_STYLE)
+            for rank in range(1, len(question.items) + 1)
         ]
 
         def set_order(value):
@@ -107,7 +107,7 @@ def _inputs_for(
         window = widgets.Text(description="Window (days)", style=_STYLE, placeholder="e.g. 21")
         action = widgets.Dropdown(
             options=[("—", None)] + [(a, a) for a in question.actions], value=None,
-            description="Then", style=_STYLE,
+            description="Action", style=_STYLE,
         )  # fmt: skip
         parts = {"action": action, "metric": metric, "comparator": comparator,
                  "threshold": threshold, "window_days": window}  # fmt: skip
