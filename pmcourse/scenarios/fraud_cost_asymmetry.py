@@ -66,9 +66,8 @@ SEGMENTS = {
 DOMESTIC = ("US-US", "GB-GB", "EU-EU")
 CROSS_BORDER = ("US-IN", "US-PH", "GB-NG", "EU-UA", "US-MX")
 CORRIDORS = DOMESTIC + CROSS_BORDER
-INVOICES_PER_DAY = {"small": 30, "default": 46, "large": 6000}
-N_DAYS = 182
-CHARGEBACK_WINDOW = 90
+INVOICES_PER_DAY = {"small": 24, "default": 36, "large": 4500}
+N_DAYS = 238
 #: Tagger content groups: label -> (sensitive, people depicted can contest a tag, id).
 TAGGER_GROUPS = {
     "landscapes": ("no", "yes", "landscapes"),
@@ -101,7 +100,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     start = pd.Timestamp("2025-09-01") + pd.Timedelta(days=7 * int(rng.integers(0, 10)))  # Monday
     index = synth.days(start, N_DAYS)
     end = index[-1]
-    review_day = int(rng.integers(N_DAYS - 63, N_DAYS - 41))
+    review_day = int(rng.integers(N_DAYS - 126, N_DAYS - 104))
     review = index[review_day]
     onset_day = review_day if variant == "threshold_tightened_on_freelancers" else (
         review_day + int(rng.integers(-7, 11)))
@@ -178,15 +177,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     a_idx = np.flatnonzero(appealed)
     filed_day = day[a_idx] + rng.integers(0, 3, a_idx.size)
     filed_per_day = np.bincount(filed_day, minlength=N_DAYS + 3).astype(float)
-    base_load = filed_per_day[:review_day].mean()
-    capacity = max(base_load * float(rng.uniform(1.2, 1.4)), 0.5)
-    backlog = np.zeros_like(filed_per_day)
-    for d in range(filed_per_day.size):
-        prev = backlog[d - 1] if d else 0.0
-        backlog[d] = max(0.0, prev + filed_per_day[d] - capacity)
-    base_median = float(rng.uniform(2.5, 4.5))
-    resolution = np.ceil(base_median * np.exp(rng.normal(0, 0.35, a_idx.size))
-                         + backlog[filed_day] / capacity).astype(int)
+    # a fixed review team: when the monthly appeal load outgrows it, every appeal waits longer
+    monthly = pd.Series(filed_per_day).rolling(28, min_periods=7).mean().bfill().to_numpy()
+    base_load = max(float(filed_per_day[:review_day].mean()), 0.05)
+    load = monthly / (base_load * float(rng.uniform(1.15, 1.3)))
+    base_median = float(rng.uniform(3.0, 5.0))
+    slow = np.maximum(1.0, load[filed_day]) ** 1.4
+    resolution = np.ceil(base_median * np.exp(rng.normal(0, 0.35, a_idx.size)) * slow).astype(int)
     resolved_day = filed_day + resolution
     upheld = np.where(is_fraud[a_idx], rng.random(a_idx.size) < 0.04, rng.random(a_idx.size) < 0.93)
     done = resolved_day <= N_DAYS - 1
@@ -204,8 +201,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "decision": decision,
     }).sort_values(["filed_date", "appeal_id"], kind="stable").reset_index(drop=True)
 
-    # --- outcomes: chargebacks arrive 30-90 days later; legit is known when the window closes --
-    outcome_day = np.where(is_fraud, day + rng.integers(30, 91, n), day + CHARGEBACK_WINDOW)
+    # --- outcomes arrive 30-90 days later: a chargeback, or a payment settled without dispute ---
+    outcome_day = day + rng.integers(30, 91, n)
     upheld_done = np.zeros(n, dtype=bool)
     upheld_done[a_idx] = done & upheld & ~is_fraud[a_idx]
     early = np.full(n, np.iinfo(np.int64).max)
@@ -297,7 +294,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "score_sigma": round(sigma, 3),
         "base_rate_logit_shift": round(shift, 3),
         "ring_corridor": ring_corridor,
-        "appeal_capacity_per_day": round(capacity, 2),
+        "appeal_median_days": round(base_median, 2),
         "tagger_harmed_group": tagger_truth["harmed_group"],
         "tagger_hiding": tagger_truth["hiding"],
     }
@@ -309,7 +306,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "with disagree: payments says *confirmed fraud is down, the model is working, tighten further*; "
         "seller support says *legitimate sellers are being blocked and cannot get paid*.\n\n"
         "You have a sample of invoices with their scores, block decisions and outcomes (chargebacks "
-        "arrive 30 to 90 days after an invoice, so recent outcomes are still pending), the appeals "
+        "and settlements arrive 30 to 90 days after an invoice, so recent outcomes are still pending), the appeals "
         "sellers filed and how long they took, each seller segment's payment cycle, and finance's "
         "estimate of what each kind of error costs and who pays it. Work out what actually changed, "
         "who bears each error's cost, where the threshold should sit, and how fast an appeal has to "
@@ -634,8 +631,8 @@ SCENARIO = Scenario(
                           "probability 0-1"),
                 "blocked": ("1 if the invoice was blocked (score at or above the threshold in force)",
                             "0/1"),
-                "outcome": ("fraud (chargeback or confirmed report), legit (chargeback window closed or "
-                            "appeal upheld) or pending (not known yet)", ""),
+                "outcome": ("fraud (chargeback or confirmed fraud report), legit (payment settled "
+                            "without dispute, or appeal upheld) or pending (not known yet)", ""),
                 "outcome_date": ("day the outcome became known; empty while pending", "date"),
             },
         ),

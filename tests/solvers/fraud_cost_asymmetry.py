@@ -10,7 +10,7 @@ from pmcourse.scenarios.fraud_cost_asymmetry import DECISIONS, TAGGER_GROUPS
 
 CUTOFF_FALL = 0.8       # lowest blocked score after / before the review
 SHIFT_EVERYWHERE = 0.5   # median corridor change of mean logit score
-ONE_CORRIDOR = 0.75      # largest corridor change above the median corridor change
+ONE_CORRIDOR = 0.9       # largest corridor change above the median corridor change
 
 
 def _review(case) -> pd.Timestamp:
