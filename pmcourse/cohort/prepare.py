@@ -283,9 +283,38 @@ def assign_variants(secret: bytes, notebook: str, variants: Iterable[str],
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(templates: dict[str, str], secret_hex: str) -> None:
+def _init_worker(templates: dict[str, str], secret_hex: str, one_blas_thread: bool = False
+                 ) -> None:
     _WORKER["templates"] = templates
     _WORKER["secret_hex"] = secret_hex
+    if one_blas_thread:
+        _limit_blas_threads()
+
+
+def _limit_blas_threads() -> None:
+    """One BLAS thread per worker process: N workers on N cores must not spawn N x N threads.
+
+    OpenBLAS reads its thread count at load time, and the workers are forked after numpy loaded
+    it, so the limit is set through the library's own setter (best effort: numpy's and scipy's
+    bundled OpenBLAS builds; anything else is left alone).
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as fh:
+            libs = {line.split()[-1] for line in fh if "openblas" in line.lower()}
+    except OSError:
+        return
+    for path in sorted(libs):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("openblas_set_num_threads", "openblas_set_num_threads64_",
+                       "scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_"):
+            setter = getattr(lib, symbol, None)
+            if setter is not None:
+                setter(1)
 
 
 def _json_default(value):
@@ -616,7 +645,7 @@ def _run_tasks(tasks, templates, secret_hex, workers, progress) -> list[dict]:
     chunks = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
     outs: list[dict] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(templates, secret_hex)) as pool:
+                             initargs=(templates, secret_hex, True)) as pool:
         futures = [pool.submit(_prepare_chunk, c) for c in chunks]
         for fut in as_completed(futures):
             got = fut.result()
