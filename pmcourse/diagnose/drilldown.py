@@ -117,7 +117,7 @@ def attribute_change(
     ------
     InputError, ColumnError
         Empty frame, missing or non-numeric columns, negative or missing metric values, malformed
-        or empty period selection, thresholds outside (0, 1].
+        or empty period selection, ``t_ep <= 0``, ``t_eep`` outside [0, 1].
 
     Examples
     --------
@@ -141,7 +141,7 @@ def attribute_change(
     require_columns(df, [*dims, metric], "df")
     require_numeric(df, [metric], "df")
     require_nonnegative(df, [metric], "df")
-    t_ep = require_number(t_ep, "t_ep", low=0, high=1, low_open=True)
+    t_ep = require_number(t_ep, "t_ep", low=0, low_open=True)
     t_eep = require_number(t_eep, "t_eep", low=0, high=1)
     values = df[metric].to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(values).any():
