@@ -79,6 +79,14 @@ def test_missing_days_are_not_zeros():
     assert len(detect_changepoints(flat.where(flat.index.isin(gappy.dropna().index), 0.0))) > 0
 
 
+def test_flat_series_and_small_counts_have_no_change():
+    days = pd.date_range("2026-01-01", periods=120, freq="D")
+    assert len(detect_changepoints(pd.Series(100.0, index=days))) == 0
+    for seed in range(5):  # small daily counts (complaints per day)
+        counts = np.random.default_rng(seed).poisson(5, 120).astype(float)
+        assert len(detect_changepoints(pd.Series(counts, index=days))) == 0
+
+
 def test_max_changes_and_penalty():
     rng = np.random.default_rng(2)
     days = pd.date_range("2026-01-01", periods=210, freq="D")

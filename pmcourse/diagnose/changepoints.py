@@ -47,6 +47,8 @@ def _robust_sigma(x: np.ndarray) -> float:
     if d.size == 0:
         return 0.0
     mad = np.median(np.abs(d - np.median(d)))
+    if mad == 0:  # mostly repeated values (small counts): the plain spread is the better guess
+        return float(np.std(d) / np.sqrt(2))
     return float(mad / 0.6745 / np.sqrt(2))
 
 
@@ -130,9 +132,8 @@ def detect_changepoints(
     deseason = values - seasonal
     x = deseason[observed]
     dates = s.index[observed]
-    sigma = _robust_sigma(x)
-    if sigma == 0:
-        sigma = max(float(np.std(x)), 1e-12 * max(1.0, float(np.abs(x).max())))
+    # a floor relative to the level, so that a flat series' rounding noise is never a "change"
+    sigma = max(_robust_sigma(x), 1e-6 * abs(float(np.median(x))), 1e-12)
     pen = PENALTY_FACTOR * sigma**2 * np.log(n) if penalty is None else penalty
     # A running median keeps steps but not one- or two-day spikes; clipping to it keeps a holiday
     # dip from buying two change points around itself, while a real step passes untouched.

@@ -1,0 +1,67 @@
+"""The public surface of pmcourse.diagnose: names, docstrings, worked examples that run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+import pmcourse.diagnose as dx
+
+FUNCTIONS = [
+    "mix_rate", "attribute_change", "detect_changepoints", "same_weekday_baseline", "psi", "ks_drift",
+    "js_distance", "drift_report", "wilson_interval", "srm_test", "evaluate_kill_rule",
+    "simulate_kill_rule", "regret_rate", "cost_threshold", "expected_cost", "cost_curve",
+]
+MODULES = ["decompose", "drilldown", "changepoints", "drift", "rates", "regret", "costs"]
+
+
+def test_all_lists_every_public_function():
+    assert set(FUNCTIONS) <= set(dx.__all__)
+    for name in dx.__all__:
+        assert getattr(dx, name) is not None
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_docstring_has_sections_and_notebook(name):
+    doc = inspect.getdoc(getattr(dx, name))
+    for section in ("Parameters", "Returns", "Examples"):
+        assert f"\n{section}\n" in doc, f"{name} lacks {section}"
+    assert doc.rstrip().splitlines()[-1].startswith("Introduced in notebooks/")
+
+
+def test_signatures_match_the_issue():
+    sig = {name: inspect.signature(getattr(dx, name)) for name in FUNCTIONS}
+    assert list(sig["mix_rate"].parameters)[:5] == ["before", "after", "by", "numerator", "denominator"]
+    assert sig["detect_changepoints"].parameters["period"].default == 7
+    assert sig["detect_changepoints"].parameters["penalty"].default is None
+    assert sig["same_weekday_baseline"].parameters["weeks"].default == 4
+    assert sig["psi"].parameters["bins"].default == 10
+    assert sig["wilson_interval"].parameters["confidence"].default == 0.95
+    assert sig["attribute_change"].parameters["t_ep"].default == 0.67
+    assert sig["attribute_change"].parameters["t_eep"].default == 0.1
+    rr = sig["regret_rate"].parameters
+    assert (rr["window"].default, rr["user"].default, rr["time"].default, rr["key"].default, rr["by"].default) == (
+        "60s", "user_id", "ts", "intent", None)
+    assert list(sig["simulate_kill_rule"].parameters)[:7] == [
+        "true_rate", "daily_trials", "threshold", "window_days", "looks", "n_sims", "seed"]
+    assert list(sig["expected_cost"].parameters) == ["y_true", "scores", "threshold", "costs"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_worked_examples_run(module):
+    mod = importlib.import_module(f"pmcourse.diagnose.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_import_stays_light():
+    code = ("import sys, pmcourse.diagnose; "
+            "print(sorted(m for m in ('scipy', 'statsmodels', 'ruptures', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
