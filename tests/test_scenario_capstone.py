@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from solvers import capstone as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.capstone import BASELINE, EXPIRY_DAYS
 from pmcourse.scenarios.casefile import frame_to_csv
-from solvers import capstone as solver
 
 NAME = "capstone"
 SCENARIO = SCENARIOS[NAME]

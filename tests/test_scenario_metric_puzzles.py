@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from solvers import metric_puzzles as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.metric_puzzles import CAUSE_EVENT, LOW_VALUE
-from solvers import metric_puzzles as solver
 
 NAME = "metric_puzzles"
 SCENARIO = SCENARIOS[NAME]
