@@ -18,7 +18,7 @@ Hidden causes (variants):
 - ``chargeback_lag_artifact``: nothing changed; recent invoices' outcomes are not in yet
   (chargebacks arrive 30-90 days later), so recent fraud looks low.
 
-A second, shorter part (``tagger_groups``): an image-tagging model reported as 98% accurate whose
+A second, shorter part (``tagger_groups``, drawn from ``rng.spawn(1)[0]``): an image-tagging model reported as 98% accurate whose
 errors concentrate in one sensitive content group, hidden either by that group's tiny share of
 volume or by an aggregate that improved while the group got worse. Its sub-variant is drawn from
 the same ``rng`` and recorded in ``truth["tagger"]``.
@@ -97,6 +97,8 @@ def _expit(x):
 
 
 def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    # the tagger part draws from its own child generator, so its sub-variant does not depend on size
+    tagger_rng = rng.spawn(1)[0]
     start = pd.Timestamp("2025-09-01") + pd.Timedelta(days=7 * int(rng.integers(0, 10)))  # Monday
     index = synth.days(start, N_DAYS)
     end = index[-1]
@@ -240,11 +242,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     })
     costs = pd.DataFrame([
         ("false_positive", "late pay: bridging loan, missed rent, a client who walks away", "seller",
-         round(float(rng.uniform(120, 220)))),
+         round(float(rng.uniform(160, 260)))),
         ("false_positive", "support contact and manual review of the blocked invoice", "platform",
-         round(float(rng.uniform(15, 30)))),
+         round(float(rng.uniform(10, 25)))),
         ("false_positive", "expected churn of a wrongly blocked seller", "platform",
-         round(float(rng.uniform(60, 120)))),
+         round(float(rng.uniform(40, 90)))),
         ("false_negative", "fraud loss net of recoveries", "platform", round(float(rng.uniform(450, 800)))),
         ("false_negative", "chargeback fee and card-network penalties", "platform",
          round(float(rng.uniform(20, 40)))),
@@ -252,7 +254,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     ], columns=["error", "cost_item", "borne_by", "usd_per_invoice"])
 
     # --- the tagger part -----------------------------------------------------------------------
-    tagger, tagger_truth = _tagger(rng, end)
+    tagger, tagger_truth = make_tagger_table(tagger_rng, end)
 
     # --- timeline ------------------------------------------------------------------------------
     def near(lo, hi):
@@ -318,7 +320,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
                 _params=params, _truth=truth)
 
 
-def _tagger(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """The tagger part: two monthly review samples by content group, and its truth.
+
+    One sensitive group carries the errors (``truth["harmed_group"]``); the aggregate hides it
+    either because the group is a tiny share of volume or because the aggregate improved while the
+    group got worse (``truth["hiding"]``).
+    """
     harmed = synth.pick(rng, list(SENSITIVE))
     hiding = synth.pick(rng, list(TAGGER_HIDING))
     tiny_err = float(rng.uniform(0.15, 0.3))
@@ -332,10 +340,10 @@ def _tagger(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.DataFrame, 
                 if hiding == "tiny_share_of_volume":
                     err = tiny_err * float(rng.uniform(0.9, 1.1))
                 else:
-                    err = float(rng.uniform(0.015, 0.03)) if k == 0 else float(rng.uniform(0.12, 0.25))
+                    err = float(rng.uniform(0.015, 0.03)) if k == 0 else float(rng.uniform(0.15, 0.28))
             elif sensitive == "yes":
                 volume = float(rng.uniform(300, 900))
-                err = float(rng.uniform(0.01, 0.03))
+                err = float(rng.uniform(0.008, 0.025))
             else:
                 volume = float(rng.uniform(3_000, 12_000))
                 if hiding == "aggregate_improved_while_group_worsened":
