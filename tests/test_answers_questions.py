@@ -383,8 +383,8 @@ def test_hints_one_at_a_time_and_safe_hints_only_in_graded_mode():
 
 
 def test_solution_shown_in_practice_hidden_in_graded():
-    assert make_questions()["choice"].solution().message == "The UI."
-    hidden = make_questions(with_key=False)["choice"].solution()
+    assert make_questions()["choice"].reveal_solution().message == "The UI."
+    hidden = make_questions(with_key=False)["choice"].reveal_solution()
     assert "The UI." not in hidden.message and "hidden" in hidden.message
 
 

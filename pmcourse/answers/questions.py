@@ -428,7 +428,8 @@ class Question:
         Ordered hints. Plain strings are shown in practice mode only; ``Hint(text, safe=True)``
         in both modes.
     solution : str
-        The debrief shown by ``solution()`` in practice mode.
+        The debrief text; ``reveal_solution()`` (and ``session.solution(qid)``) shows it in
+        practice mode only, and logs the reveal.
 
     Examples
     --------
@@ -468,7 +469,7 @@ class Question:
         self.hints: tuple[Hint, ...] = tuple(normalised)
         if not isinstance(solution, str):
             raise InputError(f"solution of question {id!r} must be a string.")
-        self.solution_text = solution
+        self.solution = solution
         self._log: Any = _MemoryLog()
 
     # ---- contract -------------------------------------------------------------------------
@@ -649,12 +650,12 @@ class Question:
         graded = self.mode == "graded"
         return [h.text for h in self.hints if h.safe or not graded]
 
-    def solution(self) -> Feedback:
+    def reveal_solution(self) -> Feedback:
         """Show the debrief (practice mode only; logged). Graded mode keeps it hidden.
 
         Examples
         --------
-        >>> Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a", solution="A, because...").solution().message
+        >>> Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a", solution="A, because...").reveal_solution().message
         'A, because...'
 
         Introduced in notebooks/00-orientation.ipynb.
@@ -668,7 +669,7 @@ class Question:
                     "The debrief stays hidden in a graded notebook; it comes with your grade.",
                     None,
                 )
-            text = self.solution_text or "No debrief has been written for this question."
+            text = self.solution or "No debrief has been written for this question."
             warning = self._safe_record("solution", None, None, {"valid": True, "message": text})
             return Feedback(True, None, None, text + (f"\n\n{warning}" if warning else ""), None)
         except Exception as exc:  # noqa: BLE001 - learner-facing: never raise
@@ -749,7 +750,7 @@ class Question:
         }
         key.update(self._key_params())
         key["hints"] = [{"text": h.text, "safe": h.safe} for h in self.hints]
-        key["solution"] = self.solution_text
+        key["solution"] = self.solution
         return json.loads(json.dumps(key, allow_nan=False))
 
     @classmethod

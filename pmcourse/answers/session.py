@@ -258,7 +258,7 @@ class Session:
         Introduced in notebooks/00-orientation.ipynb.
         """
         question = self.questions.get(qid) if isinstance(qid, str) else None
-        return self._unknown(qid) if question is None else question.solution()
+        return self._unknown(qid) if question is None else question.reveal_solution()
 
     def submit(self, path: str | os.PathLike | None = None) -> Path:
         """Write this notebook's submission file and return its path.

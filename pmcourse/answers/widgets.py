@@ -261,7 +261,7 @@ class QuestionWidget(widgets.VBox):
         self._show(self.hints_area, self.question.hint(), append=True)
 
     def _on_solution(self) -> None:
-        self._show(self.debrief_area, self.question.solution())
+        self._show(self.debrief_area, self.question.reveal_solution())
 
 
 def _feedback_html(feedback: Feedback) -> str:
