@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmcourse.diagnose import detect_changepoints, mix_rate
+from pmcourse.diagnose import mix_rate, same_weekday_baseline
 
 NAIVE_MAP = {
     "release": "nav_refresh_hid_entry_point",
@@ -80,16 +80,15 @@ def solve(case) -> str:
 
 
 def _onset(case) -> pd.Timestamp:
-    """The day the top-line chart turns: the first change point after the baseline weeks."""
+    """The day the top-line chart turns, as a reader of the chart sees it: the first day after the
+    baseline weeks that sits 8% or more below the same weekday of the previous weeks."""
     daily = case.tables["daily"].dropna(subset=["summaries_requested"])
     g = daily.groupby("date")[["summaries_requested", "active_users"]].sum()
     series = (g["summaries_requested"] / g["active_users"]).asfreq("D")
     days = series.index[-70:]
-    cps = detect_changepoints(series[days[0]:])
-    after = cps[(cps["date"] > days[30]) & (cps["change"] < 0)]
-    if len(after):
-        return pd.Timestamp(after["date"].iloc[0])
-    return days[42]
+    ratio = series / same_weekday_baseline(series, weeks=4)
+    below = ratio[days[35]:][ratio[days[35]:] < 0.92]
+    return below.index[0] if len(below) else days[42]
 
 
 def naive(case) -> str:
