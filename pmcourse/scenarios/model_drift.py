@@ -127,7 +127,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     centre = int(rng.integers(28, 35))
     while True:
         pos = rng.choice(np.arange(centre - 4, centre + 5), size=3, replace=False)
-        if np.min(np.diff(np.sort(pos))) >= 2:
+        if np.min(np.diff(np.sort(pos))) >= 2 and np.ptp(pos) <= 6:
             break
     d_first_pipe, d_release, d_campaign = (int(p) for p in pos)
     d_second_pipe = d_first_pipe + int(rng.integers(8, 15))
@@ -138,7 +138,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     skew_job = synth.pick(rng, ["user", "item"])
     skew_feature = synth.pick(rng, JOB_FEATURES[skew_job])
     d_skew = pipe_day[skew_job]
-    d_drift = int(rng.integers(24, 30))
+    d_drift = int(min(pos)) - int(rng.integers(1, 4))  # the slide starts just before the events
 
     # --- daily quality by item age --------------------------------------------------------------
     ctr_est = float(rng.uniform(0.045, 0.06))

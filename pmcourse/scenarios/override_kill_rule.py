@@ -74,12 +74,12 @@ def _event_days(rng: np.random.Generator) -> tuple[int, int, int]:
     """Days after launch (0-based) of the model deploy, the card release and the rollout expansion.
 
     All three land within a few days of each other, at least two days apart, so each one's
-    neighbours are decoys.
+    neighbours are decoys (at most six days span all three).
     """
     centre = int(rng.integers(9, 14))
     while True:
         pos = rng.choice(np.arange(centre - 4, centre + 5), size=3, replace=False)
-        if np.min(np.diff(np.sort(pos))) >= 2:
+        if np.min(np.diff(np.sort(pos))) >= 2 and np.ptp(pos) <= 6:
             return int(pos[0]), int(pos[1]), int(pos[2])
 
 
@@ -103,7 +103,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     if variant == "novelty_wears_off":
         nov_amp, nov_tau = float(rng.uniform(1.2, 1.8)), float(rng.uniform(2.0, 3.5))
     else:
-        nov_amp, nov_tau = float(rng.uniform(0.0, 0.08)), float(rng.uniform(2.0, 3.5))
+        nov_amp, nov_tau = float(rng.uniform(0.0, 0.05)), float(rng.uniform(2.0, 3.5))
     degrade = float(rng.uniform(2.0, 2.6)) if variant == "suggestions_truly_degraded" else 1.0
     degrade_days = float(rng.uniform(1.0, 4.0))
     cheaper = float(rng.uniform(1.9, 2.5)) if variant == "one_tap_override_ui" else 1.0
@@ -147,7 +147,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             mu = (shown_ts * mask).sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate = (shown_ts * rate_ts * mask).sum(axis=1) / mu
-            keep = mu >= 5
+            keep = mu >= min(20.0, 200 * scale)  # a bucket with a handful of users is not reported
             shown = synth.nb_counts(rng, np.where(keep, mu, 1.0), dispersion=300)
             over = synth.binomial_counts(rng, shown, np.nan_to_num(rate) * day_noise)
             for i in np.flatnonzero(keep):

@@ -1,0 +1,240 @@
+"""override_kill_rule: determinism, each cause's signature, decoys, NaN days, docs, leaks, questions."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios.casefile import frame_to_csv
+from pmcourse.scenarios.override_kill_rule import LOOKS, THRESHOLD, pooled_daily
+from solvers import override_kill_rule as solver
+
+NAME = "override_kill_rule"
+SCENARIO = SCENARIOS[NAME]
+VARIANTS = SCENARIO.variants
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
+
+
+def _rate(df: pd.DataFrame) -> float:
+    return df["suggestions_overridden"].sum() / df["suggestions_shown"].sum()
+
+
+def _failure_ratio(case) -> float:
+    """Task failure rate over the last 14 days / the two weeks before launch."""
+    out = case.tables["outcomes"].dropna()
+    launch = pd.Timestamp(case.params["launch"])
+    before = out[out["date"] < launch]
+    after = out[out["date"] > out["date"].max() - pd.Timedelta(days=14)]
+    fail = lambda d: d["tasks_failed"].sum() / d["tasks_started"].sum()  # noqa: E731
+    return fail(after) / fail(before)
+
+
+def _around(df: pd.DataFrame, day: pd.Timestamp, before: int, after: int):
+    return (df[(df["date"] >= day - pd.Timedelta(days=before)) & (df["date"] < day)],
+            df[(df["date"] >= day) & (df["date"] < day + pd.Timedelta(days=after))])
+
+
+def test_same_seed_same_bytes():
+    a = load_case(NAME, seed=17, variant="novelty_wears_off")
+    b = load_case(NAME, seed=17, variant="novelty_wears_off")
+    for name in a.tables:
+        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
+    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
+    assert a.briefing == b.briefing and a.truth == b.truth
+    c = load_case(NAME, seed=18, variant="novelty_wears_off")
+    assert frame_to_csv(a.tables["overrides"]) != frame_to_csv(c.tables["overrides"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_degradation_signature(cases, seed):
+    case = cases[("suggestions_truly_degraded", seed)]
+    assert _failure_ratio(case) > 1.3
+    # settled veterans override more after the deploy than before it
+    ov = case.tables["overrides"].dropna()
+    vet = ov[(ov["tenure_cohort"] == "veteran") & (ov["exposure_days"] != "1-3")]
+    deploy = pd.Timestamp(case.params["model_deploy"])
+    before = vet[vet["date"] < deploy]
+    after = vet[vet["date"] >= deploy + pd.Timedelta(days=5)]
+    assert _rate(after) > 1.6 * _rate(before)
+    for other in VARIANTS[1:]:
+        assert _failure_ratio(cases[(other, seed)]) < 1.05
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_novelty_signature(cases, seed):
+    case = cases[("novelty_wears_off", seed)]
+    ov = case.tables["overrides"].dropna()
+    for cohort in ("regular", "veteran"):
+        part = ov[ov["tenure_cohort"] == cohort]
+        early = _rate(part[part["exposure_days"] == "1-3"])
+        late = _rate(part[part["exposure_days"] == "15+"])
+        assert early > 1.6 * late, cohort
+    mix = cases[("rollout_cohort_mix", seed)].tables["overrides"].dropna()
+    part = mix[mix["tenure_cohort"] == "veteran"]
+    assert _rate(part[part["exposure_days"] == "1-3"]) < 1.3 * _rate(part[part["exposure_days"] == "15+"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rollout_mix_signature(cases, seed):
+    case = cases[("rollout_cohort_mix", seed)]
+    ov = case.tables["overrides"].dropna()
+    first_week = ov["date"] < ov["date"].min() + pd.Timedelta(days=7)
+    last_week = ov["date"] > ov["date"].max() - pd.Timedelta(days=7)
+    # flat within the cohorts present from launch...
+    for cohort in ("regular", "veteran"):
+        part = ov["tenure_cohort"] == cohort
+        assert abs(_rate(ov[part & last_week]) / _rate(ov[part & first_week]) - 1) < 0.12, cohort
+    # ...the pooled rate rises only because the new cohort, which overrides more, joined
+    assert _rate(ov[last_week]) > 1.4 * _rate(ov[first_week])
+    new = ov[ov["tenure_cohort"] == "new"]
+    assert _rate(new) > 2.5 * _rate(ov[ov["tenure_cohort"] == "veteran"])
+    expand = pd.Timestamp(case.params["rollout_expansion"])
+    assert new["date"].min() >= expand
+    roll = case.tables["rollout"]
+    assert roll.loc[(roll["tenure_cohort"] == "new") & (roll["date"] < expand), "users_enabled"].eq(0).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cheaper_override_signature(cases, seed):
+    case = cases[("one_tap_override_ui", seed)]
+    ov = case.tables["overrides"].dropna()
+    card = pd.Timestamp(case.params["card_release"])
+    for cohort in ("regular", "veteran"):
+        daily = ov[ov["tenure_cohort"] == cohort].groupby("date")[
+            ["suggestions_shown", "suggestions_overridden"]].sum().reset_index()
+        before, after = _around(daily, card, 4, 5)
+        assert _rate(after) > 1.6 * _rate(before), cohort
+    assert 0.8 < _failure_ratio(case) < 1.05
+    # no step on the card date in the other variants' veteran cohort
+    other = cases[("rollout_cohort_mix", seed)]
+    ov = other.tables["overrides"].dropna()
+    daily = ov[ov["tenure_cohort"] == "veteran"].groupby("date")[
+        ["suggestions_shown", "suggestions_overridden"]].sum().reset_index()
+    before, after = _around(daily, pd.Timestamp(other.params["card_release"]), 4, 5)
+    assert _rate(after) < 1.2 * _rate(before)
+
+
+def test_pooled_daily_rate_breaches_the_line_in_every_variant():
+    # the briefing says the pooled daily chart went above 15%: it must hold for every case
+    for seed in range(24):
+        case = load_case(NAME, seed=seed, variant=VARIANTS[seed % 4])
+        pooled = pooled_daily(case.tables["overrides"]).iloc[:21]
+        rate = pooled["suggestions_overridden"] / pooled["suggestions_shown"]
+        assert rate.max() > THRESHOLD, (seed, rate.max())
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_wilson_truth_matches_statsmodels(cases, variant):
+    case = cases[(variant, 2)]
+    pooled = pooled_daily(case.tables["overrides"])
+    s = pooled["suggestions_overridden"].iloc[:21].sum()
+    n = pooled["suggestions_shown"].iloc[:21].sum()
+    low, _ = proportion_confint(s, n, alpha=0.05, method="wilson")
+    assert case.truth["wilson_low_day21"] == pytest.approx(low, abs=1e-5)
+    # the verdict: first pre-registered look whose cumulative lower bound clears 15%
+    verdict = "never"
+    for look in LOOKS:
+        lo, _ = proportion_confint(pooled["suggestions_overridden"].iloc[:look].sum(),
+                                   pooled["suggestions_shown"].iloc[:look].sum(), method="wilson")
+        if lo > THRESHOLD:
+            verdict = f"day_{look}"
+            break
+    assert case.truth["rule_first_fires"] == verdict
+    assert case.truth["false_revert_daily"] > case.truth["false_revert_looks"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_decoy_near_onset(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        onset = pd.Timestamp(case.truth["onset"])
+        tl = case.timeline[case.timeline["kind"] != "holiday"]
+        near = tl[(tl["date"] - onset).abs() <= pd.Timedelta(days=4)]
+        assert len(near) >= 2, (seed, near)
+
+
+def test_missing_days_are_nan_not_zero(cases):
+    for case in cases.values():
+        ov, out = case.tables["overrides"], case.tables["outcomes"]
+        lost = ov.loc[ov["suggestions_shown"].isna(), "date"].unique()
+        assert 1 <= len(lost) <= 2
+        assert ov.loc[ov["date"].isin(lost), "suggestions_overridden"].isna().all()
+        assert (ov["suggestions_shown"].dropna() > 0).all()
+        assert 1 <= out["tasks_started"].isna().sum() <= 2
+        assert (out["tasks_started"].dropna() > 0).all()
+        pooled = pooled_daily(ov)
+        assert pooled.loc[pooled["date"].isin(lost), "suggestions_shown"].isna().all()
+
+
+def test_every_column_documented(cases):
+    case = cases[(VARIANTS[0], 1)]
+    assert set(case.tables) == set(SCENARIO.tables)
+    for name, df in case.tables.items():
+        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
+
+
+def test_variant_ids_never_leak(cases):
+    for case in cases.values():
+        text = [case.briefing, frame_to_csv(case.timeline).decode()]
+        for name, df in case.tables.items():
+            text.append(name)
+            text.append(frame_to_csv(df).decode())
+        blob = "\n".join(text).lower()
+        for v in VARIANTS:
+            assert v not in blob
+
+
+def test_briefing_same_structure_for_every_variant():
+    briefings = {v: load_case(NAME, seed=5, variant=v).briefing for v in VARIANTS}
+    strip = {v: "".join(ch for ch in b if not ch.isdigit()) for v, b in briefings.items()}
+    assert len(set(strip.values())) == 1
+
+
+def test_default_generation_is_fast():
+    load_case(NAME, seed=0)
+    t0 = time.perf_counter()
+    for seed in range(10):
+        load_case(NAME, seed=seed)
+    assert (time.perf_counter() - t0) / 10 < 0.5
+
+
+def test_sizes_scale():
+    small = load_case(NAME, seed=4, size="small").tables["overrides"]["suggestions_shown"].sum()
+    large = load_case(NAME, seed=4, size="large").tables["overrides"]["suggestions_shown"].sum()
+    assert large > 100 * small and large > 1_000_000
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_questions_and_model_answers(cases, variant):
+    case = cases[(variant, 3)]
+    practice = SCENARIO.questions(case, case.truth)
+    graded = SCENARIO.questions(case, None)
+    ids = [q.id for q in practice]
+    assert ids == [q.id for q in graded] and len(set(ids)) == len(ids)
+    assert {"diagnosis", "evidence", "kill_criterion", "memo"} <= set(ids)
+    assert all(q.expected is None for q in graded)
+    assert set(practice[0].options) == set(VARIANTS)
+    answers = solver.model_answers(case, case.truth)
+    for q in practice:
+        assert q.score(answers[q.id]) == 1, q.id
+    wrong = next(v for v in VARIANTS if v != variant)
+    diagnosis = next(q for q in practice if q.id == "diagnosis")
+    assert diagnosis.score(wrong) == 0
+    total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in practice)
+    assert total < len(practice)
+
+
+def test_decision_follows_harm(cases):
+    for (variant, _), case in cases.items():
+        assert (case.truth["decision"] == "revert") == (variant == "suggestions_truly_degraded")
+        assert np.isfinite(case.truth["max_daily_rate_in_window"])
