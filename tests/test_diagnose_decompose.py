@@ -116,6 +116,8 @@ def test_validation_of_arguments(kidney):
         mix_rate(a.to_dict(), b, by="stone", numerator="success", denominator="patients")
     with pytest.raises(InputError, match="by"):
         mix_rate(a, b, by=[], numerator="success", denominator="patients")
+    with pytest.raises(InputError, match="called 'total'"):
+        mix_rate(a.assign(stone=["total", "large"]), b, by="stone", numerator="success", denominator="patients")
     with pytest.raises(InputError, match="different"):
         mix_rate(a, b, by="stone", numerator="patients", denominator="patients")
 

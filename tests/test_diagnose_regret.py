@@ -111,6 +111,8 @@ def test_several_by_columns_custom_names_and_tz():
 def test_string_and_categorical_ids_give_the_same_answer():
     df = _events(9)
     res = regret_rate(df, by="device")
+    nullable = regret_rate(df.assign(cohort=pd.array([1, None] * 40, dtype="Int64")), by="cohort")
+    assert nullable.by_segment["requests"].tolist() == [40, 40]
     alt = df.assign(user_id="u" + df["user_id"].astype(str), device=df["device"].astype("category"))
     res2 = regret_rate(alt, by="device")
     assert res2.regrets == res.regrets

@@ -134,6 +134,8 @@ def mix_rate(
     else:
         labels = [" / ".join(map(str, t)) for t in idx]
         name = " / ".join(by_cols)
+    if "total" in labels:
+        raise InputError(f"a segment of {name!r} is called 'total', which names the result's total row; rename it.")
     out = pd.DataFrame(
         {
             "before_rate": r0,

@@ -53,7 +53,8 @@ def _codes(col: pd.Series, what: str) -> tuple[np.ndarray, pd.Index]:
             codes = np.where(codes < 0, len(cats), codes)
             cats = cats.append(pd.Index([np.nan]))
         return codes, cats
-    if pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.ArrowDtype):
+    if (pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.ArrowDtype)
+            and not col.isna().any()):
         # integer ids are their own order: no hashing needed
         arr = col.to_numpy()
         lo = arr.min()
