@@ -13,6 +13,7 @@ import json
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,8 @@ scalars = st.one_of(
     st.builds(lambda c, n: c * n, st.sampled_from(["a", "9", "%", " ", "é"]), st.integers(201, 20_000)),
     st.binary(max_size=20),
     st.complex_numbers(allow_nan=True),
+    st.floats().map(np.float64), st.integers(-(2**63), 2**63 - 1).map(np.int64),
+    st.lists(st.floats(), max_size=3).map(np.array),
 )  # fmt: skip
 garbage = st.recursive(
     scalars,

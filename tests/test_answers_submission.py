@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmcourse.answers import (
     build_submission,
@@ -200,3 +202,39 @@ def test_schema_document_covers_every_field():
     for reason in ("too_large", "not_json", "not_object", "schema_version", "missing_field",
                    "unknown_field", "digest_mismatch", "bad_type", "bad_value"):  # fmt: skip
         assert f"`{reason}`" in doc, reason
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    field=st.sampled_from([*SUBMISSION_FIELDS, "extra"]),
+    replacement=json_values,
+    cut=st.integers(0, 3000),
+    flip=st.integers(0, 3000),
+)
+def test_validate_only_ever_raises_submission_error(field, replacement, cut, flip):
+    """Whatever a file holds, the grader gets a dict or a SubmissionError with a reason."""
+    sub = make()
+    raw = bytearray(json.dumps(sub).encode())
+    raw[flip % len(raw)] ^= 0x20
+    candidates = [
+        lambda: resign({**sub, field: replacement}),  # re-signed: the digest passes
+        lambda: {**sub, field: replacement},
+        lambda: bytes(raw),
+        lambda: json.dumps(sub).encode()[: cut % 2000],
+    ]
+    for candidate in candidates:
+        try:
+            validate_submission(candidate())
+        except SubmissionError as exc:
+            assert exc.reason and str(exc)

@@ -1611,7 +1611,11 @@ class KillCriterion(Question):
                 f"a kill rule; the fields are {list(_KC_FIELDS)}.",
             )
         for name in _KC_FIELDS:
-            if name not in value or value[name] is None or value[name] == "":
+            if (
+                name not in value
+                or value[name] is None
+                or (isinstance(value[name], str) and not value[name].strip())
+            ):
                 raise _Rejected(
                     name, f"{name} is missing; a kill rule needs {', '.join(_KC_FIELDS)}."
                 )
