@@ -1,0 +1,241 @@
+"""model_drift: determinism, each cause's signature, decoys, NaN days, docs, leaks, questions."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pmcourse.diagnose import drift_report, psi
+from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios.casefile import frame_to_csv
+from pmcourse.scenarios.model_drift import FEATURES, N_WEEKS
+from solvers import model_drift as solver
+
+NAME = "model_drift"
+SCENARIO = SCENARIOS[NAME]
+VARIANTS = SCENARIO.variants
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
+
+
+def _periods(case):
+    d = case.tables["daily_quality"].dropna(subset=["impressions"])
+    first = d[d["date"] < d["date"].min() + pd.Timedelta(days=21)]
+    last = d[d["date"] > d["date"].max() - pd.Timedelta(days=14)]
+    return first, last
+
+
+def _ratio(first, last, num, den):
+    return (last[num].sum() / last[den].sum()) / (first[num].sum() / first[den].sum())
+
+
+def _psi_week(case, week: int) -> pd.Series:
+    f = case.tables["features"]
+    ref, cur = f[f["snapshot"] == "training"], f[f["snapshot"] == f"week {week}"]
+    return pd.Series({c: psi(ref[c], cur[c]) for c in FEATURES})
+
+
+def _ndcg(case, model, window):
+    off = case.tables["offline_eval"]
+    return off.loc[(off["model"] == model) & (off["eval_window"] == window), "ndcg_at_10"].item()
+
+
+def test_same_seed_same_bytes():
+    a = load_case(NAME, seed=17, variant="serving_feature_skew")
+    b = load_case(NAME, seed=17, variant="serving_feature_skew")
+    for name in a.tables:
+        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
+    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
+    assert a.briefing == b.briefing and a.truth == b.truth
+    c = load_case(NAME, seed=18, variant="serving_feature_skew")
+    assert frame_to_csv(a.tables["features"]) != frame_to_csv(c.tables["features"])
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_quality_fell_about_fifteen_percent(cases, variant):
+    for seed in SEEDS:
+        assert -0.27 < cases[(variant, seed)].truth["ctr_change"] < -0.1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_skew_signature(cases, seed):
+    case = cases[("serving_feature_skew", seed)]
+    feature = case.params["skew_feature"]
+    last = _psi_week(case, N_WEEKS)
+    assert last[feature] > 1.0
+    assert (last.drop(feature) < 0.12).all()
+    # stable before the pipeline change that broke it
+    start = case.tables["daily_quality"]["date"].min()
+    week_of_change = (pd.Timestamp(case.params["skew_date"]) - start).days // 7 + 1
+    assert _psi_week(case, week_of_change - 1)[feature] < 0.12
+    # it is a pipeline event's day, and that job computes the feature
+    tl = case.timeline
+    event = tl[(tl["date"] == pd.Timestamp(case.params["skew_date"])) & (tl["kind"] == "pipeline")]
+    assert len(event) == 1 and feature in event["detail"].item()
+    # offline the model is fine: the skew lives only in the serving path
+    assert _ndcg(case, "production", "last 2 weeks") > 0.97 * _ndcg(case, "production", "training holdout")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_denominator_signature(cases, seed):
+    case = cases[("impression_definition_change", seed)]
+    first, last = _periods(case)
+    assert _ratio(first, last, "impressions", "cards_served") > 1.1
+    assert abs(_ratio(first, last, "clicks", "cards_served") - 1) < 0.04
+    assert (_psi_week(case, N_WEEKS) < 0.12).all()
+    for other in ("serving_feature_skew", "gradual_concept_drift", "new_item_cold_start"):
+        f, l_ = _periods(cases[(other, seed)])
+        assert abs(_ratio(f, l_, "impressions", "cards_served") - 1) < 0.02
+        assert _ratio(f, l_, "clicks", "cards_served") < 0.92
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_concept_drift_signature(cases, seed):
+    case = cases[("gradual_concept_drift", seed)]
+    last = _psi_week(case, N_WEEKS)
+    assert (last > 0.1).sum() >= 2 and last.max() < 0.35
+    moved = [k for k, v in case.params["drift_directions"].items() if v]
+    # the drift grows week by week on the moved features
+    mid = _psi_week(case, 6)
+    assert mid[moved].mean() < last[moved].mean()
+    assert _ndcg(case, "production", "last 2 weeks") < 0.92 * _ndcg(case, "production", "training holdout")
+    assert _ndcg(case, "retrained on last 4 weeks", "last 2 weeks") > 0.97 * _ndcg(
+        case, "production", "training holdout")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cold_start_signature(cases, seed):
+    case = cases[("new_item_cold_start", seed)]
+    first, last = _periods(case)
+    est = lambda d: d[d["item_age"] == "established (>60 d)"]  # noqa: E731
+    new = lambda d: d[d["item_age"] == "new (<7 d)"]  # noqa: E731
+    assert abs(_ratio(est(first), est(last), "clicks", "impressions") - 1) < 0.04
+    assert _ratio(new(first), new(last), "clicks", "impressions") < 0.9
+    share = lambda d: new(d)["cards_served"].sum() / d["cards_served"].sum()  # noqa: E731
+    assert share(last) - share(first) > 0.2
+    assert _ndcg(case, "retrained on last 4 weeks", "last 2 weeks") < 0.95 * _ndcg(
+        case, "production", "training holdout")
+    # elsewhere the established items' CTR falls too
+    f, l_ = _periods(cases[("gradual_concept_drift", seed)])
+    assert _ratio(est(f), est(l_), "clicks", "impressions") < 0.92
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_psi_truth_matches_drift_report(cases, variant):
+    case = cases[(variant, 1)]
+    f = case.tables["features"]
+    cols = list(FEATURES)
+    rep = drift_report(f.loc[f["snapshot"] == "training", cols], f.loc[f["snapshot"] == f"week {N_WEEKS}", cols])
+    assert case.truth["max_psi"] == pytest.approx(rep["psi"].max(), abs=1e-5)
+    assert case.truth["max_psi_feature"] == rep.loc[rep["psi"].idxmax(), "column"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_ctr_change_truth_by_hand(cases, variant):
+    case = cases[(variant, 2)]
+    d = case.tables["daily_quality"]
+    per_day = d.groupby("date")[["clicks", "impressions"]].sum(min_count=1).dropna()
+    first = per_day.iloc[: sum(per_day.index < per_day.index.min() + pd.Timedelta(days=14))]
+    last = per_day[per_day.index > per_day.index.max() - pd.Timedelta(days=14)]
+    expected = (last["clicks"].sum() / last["impressions"].sum()) / (
+        first["clicks"].sum() / first["impressions"].sum()) - 1
+    assert case.truth["ctr_change"] == pytest.approx(expected, abs=1e-5)
+
+
+def test_two_pipeline_changes_in_every_case(cases):
+    for case in cases.values():
+        assert (case.timeline["kind"] == "pipeline").sum() == 2
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_decoy_near_onset(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        onset = pd.Timestamp(case.truth["onset"])
+        tl = case.timeline[case.timeline["kind"] != "holiday"]
+        near = tl[((tl["date"] - onset).abs() <= pd.Timedelta(days=4)) & (tl["date"] != onset)]
+        assert len(near) >= 1, (seed, case.timeline)
+
+
+def test_missing_days_are_nan_not_zero(cases):
+    for case in cases.values():
+        d = case.tables["daily_quality"]
+        lost = d.loc[d["impressions"].isna(), "date"].unique()
+        assert 4 <= len(lost) <= 6
+        assert d.loc[d["date"].isin(lost), "clicks"].isna().all()
+        assert d["cards_served"].notna().all()
+        assert (d["impressions"].dropna() > 0).all() and (d["clicks"].dropna() > 0).all()
+        runs = case.tables["pipeline_runs"]
+        assert (runs["rows_out"].dropna() > 0).all()
+
+
+def test_every_column_documented(cases):
+    case = cases[(VARIANTS[0], 1)]
+    assert set(case.tables) == set(SCENARIO.tables)
+    for name, df in case.tables.items():
+        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
+
+
+def test_variant_ids_never_leak(cases):
+    for case in cases.values():
+        text = [case.briefing, frame_to_csv(case.timeline).decode()]
+        for name, df in case.tables.items():
+            text.append(name)
+            text.append(frame_to_csv(df).decode())
+        blob = "\n".join(text).lower()
+        for v in VARIANTS:
+            assert v not in blob
+
+
+def test_briefing_same_structure_for_every_variant():
+    briefings = {v: load_case(NAME, seed=5, variant=v).briefing for v in VARIANTS}
+    assert len(set(briefings.values())) == 1
+
+
+def test_default_generation_is_fast_and_small():
+    load_case(NAME, seed=0)
+    t0 = time.perf_counter()
+    for seed in range(10):
+        case = load_case(NAME, seed=seed)
+    assert (time.perf_counter() - t0) / 10 < 0.5
+    for df in case.tables.values():
+        assert len(df) <= 15_000 and len(frame_to_csv(df)) < 1_000_000
+
+
+def test_sizes_scale():
+    small = load_case(NAME, seed=4, size="small").tables["daily_quality"]["cards_served"].sum()
+    large = load_case(NAME, seed=4, size="large").tables["daily_quality"]["cards_served"].sum()
+    assert large > 100 * small and large > 1_000_000
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_questions_and_model_answers(cases, variant):
+    case = cases[(variant, 3)]
+    practice = SCENARIO.questions(case, case.truth)
+    graded = SCENARIO.questions(case, None)
+    ids = [q.id for q in practice]
+    assert ids == [q.id for q in graded] and len(set(ids)) == len(ids)
+    assert {"diagnosis", "evidence", "decision", "memo"} <= set(ids)
+    assert all(q.expected is None for q in graded)
+    assert set(practice[0].options) == set(VARIANTS)
+    answers = solver.model_answers(case, case.truth)
+    for q in practice:
+        assert q.score(answers[q.id]) == 1, q.id
+    wrong = next(v for v in VARIANTS if v != variant)
+    diagnosis = next(q for q in practice if q.id == "diagnosis")
+    assert diagnosis.score(wrong) == 0
+    total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in practice)
+    assert total < len(practice)
+
+
+def test_decisions_are_distinct_per_cause(cases):
+    decisions = {v: cases[(v, 1)].truth["decision"] for v in VARIANTS}
+    assert len(set(decisions.values())) == len(VARIANTS)
+    assert np.isfinite([cases[(v, 1)].truth["max_psi"] for v in VARIANTS]).all()
