@@ -7,12 +7,12 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from solvers import model_drift as solver
 
 from pmcourse.diagnose import drift_report, psi
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.model_drift import FEATURES, N_WEEKS
-from solvers import model_drift as solver
 
 NAME = "model_drift"
 SCENARIO = SCENARIOS[NAME]

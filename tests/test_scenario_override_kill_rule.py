@@ -7,12 +7,12 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.override_kill_rule import LOOKS, THRESHOLD, pooled_daily
-from solvers import override_kill_rule as solver
 
 NAME = "override_kill_rule"
 SCENARIO = SCENARIOS[NAME]
