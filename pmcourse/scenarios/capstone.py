@@ -141,7 +141,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     stale_days = int(rng.integers(3, 9))
     cause_day = {
         "stale_upstream_table": n - stale_days,  # first day the source table did not load
-        "feedback_events_stopped": n - int(rng.integers(6, 19)),
+        "feedback_events_stopped": n - int(rng.integers(8, 20)),
         "volume_target_misaligned": n - int(rng.integers(20, 29)),
         "deadline_ship_behind_flag": n - int(rng.integers(6, 22)),
     }[variant]
