@@ -21,8 +21,20 @@ import pandas as pd
 
 from pmcourse.diagnose import attribute_change, detect_changepoints, regret_rate
 
-INTENTS = ["timer", "weather", "music", "news", "call", "lights", "shopping", "reminder", "alarm",
-           "radio", "sports", "traffic"]
+INTENTS = [
+    "timer",
+    "weather",
+    "music",
+    "news",
+    "call",
+    "lights",
+    "shopping",
+    "reminder",
+    "alarm",
+    "radio",
+    "sports",
+    "traffic",
+]
 DEVICES = ["speaker", "phone", "car", "tv"]
 
 
@@ -48,12 +60,14 @@ def make_events(n: int, seed: int = 0) -> pd.DataFrame:
     ts = np.r_[ts, ts[rep] + rng.integers(1_000, 90_000, rep.size)]
     intent, device = np.r_[intent, intent[rep]], np.r_[device, device[rep]]
     order = rng.permutation(n)
-    return pd.DataFrame({
-        "user_id": users[order],
-        "ts": pd.Timestamp("2026-03-01") + pd.to_timedelta(ts[order], unit="ms"),
-        "intent": pd.Series(np.asarray(INTENTS, dtype=object)[intent[order]], dtype="str"),
-        "device": pd.Series(np.asarray(DEVICES, dtype=object)[device[order]], dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": users[order],
+            "ts": pd.Timestamp("2026-03-01") + pd.to_timedelta(ts[order], unit="ms"),
+            "intent": pd.Series(np.asarray(INTENTS, dtype=object)[intent[order]], dtype="str"),
+            "device": pd.Series(np.asarray(DEVICES, dtype=object)[device[order]], dtype="str"),
+        }
+    )
 
 
 DUCKDB_QUERY = """
@@ -75,22 +89,30 @@ def bench_regret(n: int, repeats: int) -> dict:
     t_duck, duck = best_of(lambda: con.execute(DUCKDB_QUERY).df(), repeats)
     t_ours, ours = best_of(lambda: regret_rate(df_events, window="60s", by="device"), repeats)
     agree = (ours.by_segment["regrets"].to_numpy() == duck["regrets"].to_numpy()).all()
-    return {"figure": f"regret_rate, {n / 1e6:g} M events, by device", "seconds": t_ours,
-            "baseline": "DuckDB lead() window", "baseline_s": t_duck, "ratio": t_ours / t_duck,
-            "target": "<= 1.5x DuckDB", "ok": t_ours / t_duck <= 1.5,
-            "note": f"rate {ours.rate:.3f}, {'agrees' if agree else 'DISAGREES'} with DuckDB"}
+    return {
+        "figure": f"regret_rate, {n / 1e6:g} M events, by device",
+        "seconds": t_ours,
+        "baseline": "DuckDB lead() window",
+        "baseline_s": t_duck,
+        "ratio": t_ours / t_duck,
+        "target": "<= 1.5x DuckDB",
+        "ok": t_ours / t_duck <= 1.5,
+        "note": f"rate {ours.rate:.3f}, {'agrees' if agree else 'DISAGREES'} with DuckDB",
+    }
 
 
 def bench_attribution(n: int, repeats: int) -> dict:
     rng = np.random.default_rng(1)
-    df = pd.DataFrame({
-        "period": rng.choice(["before", "after"], n),
-        "platform": pd.Series(rng.choice(["ios", "android", "web"], n), dtype="str"),
-        "locale": pd.Series(rng.choice([f"loc{i}" for i in range(10)], n), dtype="str"),
-        "app_version": rng.integers(0, 8, n),
-        "plan": pd.Series(rng.choice(["free", "plus", "pro", "team", "edu"], n), dtype="str"),
-        "uses": rng.poisson(20, n),
-    })
+    df = pd.DataFrame(
+        {
+            "period": rng.choice(["before", "after"], n),
+            "platform": pd.Series(rng.choice(["ios", "android", "web"], n), dtype="str"),
+            "locale": pd.Series(rng.choice([f"loc{i}" for i in range(10)], n), dtype="str"),
+            "app_version": rng.integers(0, 8, n),
+            "plan": pd.Series(rng.choice(["free", "plus", "pro", "team", "edu"], n), dtype="str"),
+            "uses": rng.poisson(20, n),
+        }
+    )
     dims = ["platform", "locale", "app_version", "plan"]
     before = df["period"].eq("before")
 
@@ -98,11 +120,22 @@ def bench_attribution(n: int, repeats: int) -> dict:
         return [df.groupby([d, "period"])["uses"].sum() for d in dims]
 
     t_base, _ = best_of(baseline, repeats)
-    t_ours, _ = best_of(lambda: attribute_change(df, dimensions=dims, metric="uses", baseline=before,
-                                                 current=~before), repeats)
-    return {"figure": f"attribute_change, {n / 1e6:g} M rows x 4 dims", "seconds": t_ours,
-            "baseline": "pandas groupby per dimension", "baseline_s": t_base, "ratio": t_ours / t_base,
-            "target": "<= 1 s", "ok": t_ours <= 1.0, "note": ""}
+    t_ours, _ = best_of(
+        lambda: attribute_change(
+            df, dimensions=dims, metric="uses", baseline=before, current=~before
+        ),
+        repeats,
+    )
+    return {
+        "figure": f"attribute_change, {n / 1e6:g} M rows x 4 dims",
+        "seconds": t_ours,
+        "baseline": "pandas groupby per dimension",
+        "baseline_s": t_base,
+        "ratio": t_ours / t_base,
+        "target": "<= 1 s",
+        "ok": t_ours <= 1.0,
+        "note": "",
+    }
 
 
 def bench_changepoints(days: int, repeats: int) -> dict:
@@ -118,9 +151,16 @@ def bench_changepoints(days: int, repeats: int) -> dict:
     detect_changepoints(series)  # first call imports statsmodels and ruptures
     t_base, _ = best_of(lambda: STL(filled, period=7, robust=True).fit(), repeats)
     t_ours, cps = best_of(lambda: detect_changepoints(series), repeats)
-    return {"figure": f"detect_changepoints, {days} days", "seconds": t_ours,
-            "baseline": "robust STL fit alone", "baseline_s": t_base, "ratio": t_ours / t_base,
-            "target": "<= 0.2 s", "ok": t_ours <= 0.2, "note": f"{len(cps)} change(s) found"}
+    return {
+        "figure": f"detect_changepoints, {days} days",
+        "seconds": t_ours,
+        "baseline": "robust STL fit alone",
+        "baseline_s": t_base,
+        "ratio": t_ours / t_base,
+        "target": "<= 0.2 s",
+        "ok": t_ours <= 0.2,
+        "note": f"{len(cps)} change(s) found",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,10 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(bench_attribution(1_000_000, repeats))
     rows.append(bench_changepoints(730, 5 if args.quick else 20))
     table = pd.DataFrame(rows)
-    print(f"{'figure':<42} {'seconds':>8}  {'target':<15} {'baseline':<30} {'base s':>7} {'ratio':>6}  result")
+    print(
+        f"{'figure':<42} {'seconds':>8}  {'target':<15} {'baseline':<30} {'base s':>7} {'ratio':>6}  result"
+    )
     for r in table.itertuples():
-        print(f"{r.figure:<42} {r.seconds:>8.3f}  {r.target:<15} {r.baseline:<30} {r.baseline_s:>7.3f} "
-              f"{r.ratio:>5.2f}x  {'ok' if r.ok else 'MISS'}{'  (' + r.note + ')' if r.note else ''}")
+        print(
+            f"{r.figure:<42} {r.seconds:>8.3f}  {r.target:<15} {r.baseline:<30} {r.baseline_s:>7.3f} "
+            f"{r.ratio:>5.2f}x  {'ok' if r.ok else 'MISS'}{'  (' + r.note + ')' if r.note else ''}"
+        )
     return 0
 
 

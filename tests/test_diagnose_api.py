@@ -13,9 +13,22 @@ import pytest
 import pmcourse.diagnose as dx
 
 FUNCTIONS = [
-    "mix_rate", "attribute_change", "detect_changepoints", "same_weekday_baseline", "psi", "ks_drift",
-    "js_distance", "drift_report", "wilson_interval", "srm_test", "evaluate_kill_rule",
-    "simulate_kill_rule", "regret_rate", "cost_threshold", "expected_cost", "cost_curve",
+    "mix_rate",
+    "attribute_change",
+    "detect_changepoints",
+    "same_weekday_baseline",
+    "psi",
+    "ks_drift",
+    "js_distance",
+    "drift_report",
+    "wilson_interval",
+    "srm_test",
+    "evaluate_kill_rule",
+    "simulate_kill_rule",
+    "regret_rate",
+    "cost_threshold",
+    "expected_cost",
+    "cost_curve",
 ]
 MODULES = ["decompose", "drilldown", "changepoints", "drift", "rates", "regret", "costs"]
 
@@ -36,7 +49,13 @@ def test_docstring_has_sections_and_notebook(name):
 
 def test_signatures_match_the_issue():
     sig = {name: inspect.signature(getattr(dx, name)) for name in FUNCTIONS}
-    assert list(sig["mix_rate"].parameters)[:5] == ["before", "after", "by", "numerator", "denominator"]
+    assert list(sig["mix_rate"].parameters)[:5] == [
+        "before",
+        "after",
+        "by",
+        "numerator",
+        "denominator",
+    ]
     assert sig["detect_changepoints"].parameters["period"].default == 7
     assert sig["detect_changepoints"].parameters["penalty"].default is None
     assert sig["same_weekday_baseline"].parameters["weeks"].default == 4
@@ -45,10 +64,22 @@ def test_signatures_match_the_issue():
     assert sig["attribute_change"].parameters["t_ep"].default == 0.67
     assert sig["attribute_change"].parameters["t_eep"].default == 0.1
     rr = sig["regret_rate"].parameters
-    assert (rr["window"].default, rr["user"].default, rr["time"].default, rr["key"].default, rr["by"].default) == (
-        "60s", "user_id", "ts", "intent", None)
+    assert (
+        rr["window"].default,
+        rr["user"].default,
+        rr["time"].default,
+        rr["key"].default,
+        rr["by"].default,
+    ) == ("60s", "user_id", "ts", "intent", None)
     assert list(sig["simulate_kill_rule"].parameters)[:7] == [
-        "true_rate", "daily_trials", "threshold", "window_days", "looks", "n_sims", "seed"]
+        "true_rate",
+        "daily_trials",
+        "threshold",
+        "window_days",
+        "looks",
+        "n_sims",
+        "seed",
+    ]
     assert list(sig["expected_cost"].parameters) == ["y_true", "scores", "threshold", "costs"]
 
 
@@ -61,7 +92,9 @@ def test_worked_examples_run(module):
 
 
 def test_import_stays_light():
-    code = ("import sys, pmcourse.diagnose; "
-            "print(sorted(m for m in ('scipy', 'statsmodels', 'ruptures', 'plotly') if m in sys.modules))")
+    code = (
+        "import sys, pmcourse.diagnose; "
+        "print(sorted(m for m in ('scipy', 'statsmodels', 'ruptures', 'plotly') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -33,7 +33,7 @@ def make_series(seed: int, n: int = 365):
         holiday = rng.integers(5, n - 5)
         if np.min(np.abs(steps - holiday)) >= 10:
             break
-    y[holiday:holiday + rng.integers(1, 3)] *= 1 - rng.uniform(0.3, 0.5)
+    y[holiday : holiday + rng.integers(1, 3)] *= 1 - rng.uniform(0.3, 0.5)
     y[rng.choice(n, 5, replace=False)] = np.nan
     return pd.Series(y, index=days, name="uses"), days[steps]
 
@@ -70,7 +70,11 @@ def test_result_shape_levels_and_percent():
 def test_missing_days_are_not_zeros():
     series, _ = make_series(3)
     flat = series.copy()
-    flat[:] = 1000 + np.random.default_rng(0).normal(0, 20, len(flat)) + np.tile([30, 40, 30, 20, 0, -60, -60], 53)[:365]
+    flat[:] = (
+        1000
+        + np.random.default_rng(0).normal(0, 20, len(flat))
+        + np.tile([30, 40, 30, 20, 0, -60, -60], 53)[:365]
+    )
     gappy = flat.copy()
     gappy.iloc[100:104] = np.nan  # four lost log days
     gappy = gappy.drop(gappy.index[200:203])  # and three days absent from the index
@@ -106,7 +110,9 @@ def test_two_years_in_well_under_a_second():
     detect_changepoints(series)
     start = time.perf_counter()
     detect_changepoints(series)
-    assert time.perf_counter() - start < 1.0  # target 0.2 s, measured in benchmarks/bench_diagnose.py
+    assert (
+        time.perf_counter() - start < 1.0
+    )  # target 0.2 s, measured in benchmarks/bench_diagnose.py
 
 
 @pytest.mark.parametrize(
@@ -116,13 +122,29 @@ def test_two_years_in_well_under_a_second():
         (pd.Series(dtype=float), {}, "empty"),
         (pd.Series(["a"] * 30, index=pd.date_range("2026-01-01", periods=30)), {}, "numeric"),
         (pd.Series(1.0, index=pd.date_range("2026-01-01", periods=30)[::-1]), {}, "not sorted"),
-        (pd.Series(1.0, index=pd.DatetimeIndex(["2026-01-01"] * 2 + list(pd.date_range("2026-01-02", periods=28)))),
-         {}, "duplicated dates"),
+        (
+            pd.Series(
+                1.0,
+                index=pd.DatetimeIndex(
+                    ["2026-01-01"] * 2 + list(pd.date_range("2026-01-02", periods=28))
+                ),
+            ),
+            {},
+            "duplicated dates",
+        ),
         (pd.Series(1.0, index=pd.date_range("2026-01-01", periods=30, freq="h")), {}, "whole days"),
-        (pd.Series(1.0, index=pd.date_range("2026-01-01", periods=12)), {}, "at least 3 \\* period"),
+        (
+            pd.Series(1.0, index=pd.date_range("2026-01-01", periods=12)),
+            {},
+            "at least 3 \\* period",
+        ),
         (pd.Series(1.0, index=pd.date_range("2026-01-01", periods=30)), {"period": 1}, "period"),
         (pd.Series(1.0, index=pd.date_range("2026-01-01", periods=30)), {"penalty": -1}, "penalty"),
-        (pd.Series(1.0, index=pd.date_range("2026-01-01", periods=30)), {"max_changes": 1.5}, "max_changes"),
+        (
+            pd.Series(1.0, index=pd.date_range("2026-01-01", periods=30)),
+            {"max_changes": 1.5},
+            "max_changes",
+        ),
         (pd.Series(1.0, index=["x"] * 30), {}, "dates"),
     ],
 )
@@ -157,6 +179,8 @@ def test_same_weekday_baseline_skips_missing_days():
 
 def test_same_weekday_baseline_validation():
     with pytest.raises(InputError, match="weeks"):
-        same_weekday_baseline(pd.Series(1.0, index=pd.date_range("2026-01-01", periods=10)), weeks=0)
+        same_weekday_baseline(
+            pd.Series(1.0, index=pd.date_range("2026-01-01", periods=10)), weeks=0
+        )
     with pytest.raises(InputError, match="not sorted"):
         same_weekday_baseline(pd.Series(1.0, index=pd.date_range("2026-01-01", periods=10)[::-1]))

@@ -39,8 +39,9 @@ def test_expected_cost_matches_loop(seed):
     y = rng.uniform(0, 1, 300) < s
     for thr in (0.0, 0.1, 0.37, 0.5, 0.99, 1.0):
         assert expected_cost(y, s, thr, (30, 400)) == pytest.approx(_loop_cost(y, s, thr, 30, 400))
-    assert expected_cost(y.astype(int), s, 0.4, {"false_positive": 30, "false_negative": 400}) == \
-        pytest.approx(_loop_cost(y, s, 0.4, 30, 400))
+    assert expected_cost(
+        y.astype(int), s, 0.4, {"false_positive": 30, "false_negative": 400}
+    ) == pytest.approx(_loop_cost(y, s, 0.4, 30, 400))
 
 
 def test_cost_curve_rows_and_best_threshold_near_p_star():
@@ -49,8 +50,17 @@ def test_cost_curve_rows_and_best_threshold_near_p_star():
     y = rng.uniform(0, 1, s.size) < s  # calibrated scores
     curve = cost_curve(y, s, {"fp": 10, "fn": 90})
     assert list(curve.columns) == [
-        "threshold", "blocked", "true_positives", "false_positives", "false_negatives", "true_negatives",
-        "false_positive_rate", "false_negative_rate", "total_cost", "expected_cost"]
+        "threshold",
+        "blocked",
+        "true_positives",
+        "false_positives",
+        "false_negatives",
+        "true_negatives",
+        "false_positive_rate",
+        "false_negative_rate",
+        "total_cost",
+        "expected_cost",
+    ]
     assert len(curve) == 101 and curve["threshold"].iloc[-1] == 1
     for thr in (0.0, 0.25, 0.5):
         row = curve.loc[np.isclose(curve["threshold"], thr)].iloc[0]

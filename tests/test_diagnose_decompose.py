@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from pmcourse.diagnose import mix_rate
 from pmcourse.exceptions import ColumnError, InputError
 
-COLUMNS = ["before_rate", "after_rate", "before_share", "after_share", "mix", "rate", "contribution"]
+COLUMNS = [
+    "before_rate",
+    "after_rate",
+    "before_share",
+    "after_share",
+    "mix",
+    "rate",
+    "contribution",
+]
 
 
 @pytest.fixture
@@ -36,7 +44,9 @@ def test_kidney_stones_sign_reversal(kidney):
     assert (d.loc[["small", "large"], "rate"] < 0).all()
     assert d.loc["total", "contribution"] > 0
     assert d.loc["total", "mix"] > -d.loc["total", "rate"] > 0
-    assert d.loc["total", "mix"] + d.loc["total", "rate"] == pytest.approx(d.loc["total", "contribution"])
+    assert d.loc["total", "mix"] + d.loc["total", "rate"] == pytest.approx(
+        d.loc["total", "contribution"]
+    )
 
 
 def test_midpoint_formula_by_hand(kidney):
@@ -55,23 +65,38 @@ def test_midpoint_formula_by_hand(kidney):
 def test_raw_rows_equal_aggregated_rows(kidney):
     a, b = kidney
     rng = np.random.default_rng(3)
+
     # split each aggregated row into many raw rows that sum to it
     def explode(df):
         rows = []
         for r in df.itertuples(index=False):
             cut = np.sort(rng.choice(np.arange(1, r.patients), 4, replace=False))
             pats = np.diff(np.r_[0, cut, r.patients])
-            succ = np.diff(np.r_[0, np.minimum(np.sort(rng.choice(np.arange(1, r.success), 4, replace=False)), cut), r.success])
-            rows += [{"stone": r.stone, "success": s, "patients": p} for s, p in zip(succ, pats, strict=True)]
+            succ = np.diff(
+                np.r_[
+                    0,
+                    np.minimum(np.sort(rng.choice(np.arange(1, r.success), 4, replace=False)), cut),
+                    r.success,
+                ]
+            )
+            rows += [
+                {"stone": r.stone, "success": s, "patients": p}
+                for s, p in zip(succ, pats, strict=True)
+            ]
         return pd.DataFrame(rows).sample(frac=1, random_state=1)
-    exploded = mix_rate(explode(a), explode(b), by="stone", numerator="success", denominator="patients")
+
+    exploded = mix_rate(
+        explode(a), explode(b), by="stone", numerator="success", denominator="patients"
+    )
     plain = mix_rate(a, b, by="stone", numerator="success", denominator="patients")
     pd.testing.assert_frame_equal(exploded, plain)
 
 
 def test_segment_in_one_period_only_is_all_mix():
     before = pd.DataFrame({"channel": ["search", "email"], "conv": [10, 5], "visits": [100, 100]})
-    after = pd.DataFrame({"channel": ["search", "email", "tiktok"], "conv": [10, 5, 1], "visits": [100, 100, 200]})
+    after = pd.DataFrame(
+        {"channel": ["search", "email", "tiktok"], "conv": [10, 5, 1], "visits": [100, 100, 200]}
+    )
     d = mix_rate(before, after, by="channel", numerator="conv", denominator="visits")
     assert np.isnan(d.loc["tiktok", "before_rate"])
     assert d.loc["tiktok", "rate"] == 0
@@ -81,8 +106,14 @@ def test_segment_in_one_period_only_is_all_mix():
 
 
 def test_several_by_columns_are_joined():
-    df = pd.DataFrame({"os": ["ios", "ios", "web"], "tier": ["free", "pro", "free"],
-                       "n": [1, 2, 3], "d": [10, 10, 10]})
+    df = pd.DataFrame(
+        {
+            "os": ["ios", "ios", "web"],
+            "tier": ["free", "pro", "free"],
+            "n": [1, 2, 3],
+            "d": [10, 10, 10],
+        }
+    )
     d = mix_rate(df, df.assign(n=[2, 2, 3]), by=["os", "tier"], numerator="n", denominator="d")
     assert list(d.index) == ["ios / free", "ios / pro", "web / free", "total"]
     assert d.loc["ios / free", "rate"] == pytest.approx(0.1 / 3)
@@ -94,7 +125,11 @@ def test_several_by_columns_are_joined():
     [
         (lambda df: df.drop(columns="patients"), ColumnError, ["'patients'", "columns are"]),
         (lambda df: df.drop(columns="stone"), ColumnError, ["'stone'"]),
-        (lambda df: df.assign(patients=df["patients"].astype(str)), ColumnError, ["'patients'", "numeric"]),
+        (
+            lambda df: df.assign(patients=df["patients"].astype(str)),
+            ColumnError,
+            ["'patients'", "numeric"],
+        ),
         (lambda df: df.assign(patients=-df["patients"]), InputError, ["'patients'", "negative"]),
         (lambda df: df.iloc[0:0], InputError, ["before", "empty"]),
         (lambda df: df.assign(success=[1.0, np.nan]), InputError, ["missing"]),
@@ -117,14 +152,21 @@ def test_validation_of_arguments(kidney):
     with pytest.raises(InputError, match="by"):
         mix_rate(a, b, by=[], numerator="success", denominator="patients")
     with pytest.raises(InputError, match="called 'total'"):
-        mix_rate(a.assign(stone=["total", "large"]), b, by="stone", numerator="success", denominator="patients")
+        mix_rate(
+            a.assign(stone=["total", "large"]),
+            b,
+            by="stone",
+            numerator="success",
+            denominator="patients",
+        )
     with pytest.raises(InputError, match="different"):
         mix_rate(a, b, by="stone", numerator="patients", denominator="patients")
 
 
 segments = st.lists(
     st.tuples(st.sampled_from("abcdef"), st.integers(0, 500), st.integers(0, 1000)),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -144,4 +186,6 @@ def test_parts_always_add_up_to_the_total_change(rows0, rows1):
     assert parts["mix"].sum() + parts["rate"].sum() == pytest.approx(change, abs=1e-9)
     assert parts["contribution"].sum() == pytest.approx(change, abs=1e-9)
     assert d.loc["total", "contribution"] == pytest.approx(change, abs=1e-12)
-    assert parts["before_share"].sum() == pytest.approx(1) and parts["after_share"].sum() == pytest.approx(1)
+    assert parts["before_share"].sum() == pytest.approx(1) and parts[
+        "after_share"
+    ].sum() == pytest.approx(1)

@@ -88,18 +88,44 @@ def test_js_categorical_bounds():
 
 def test_psi_band_boundaries():
     assert [psi_band(v) for v in (0.0, 0.099, 0.1, 0.25, 0.2501, 3)] == [
-        "stable", "stable", "moderate", "moderate", "major", "major"]
+        "stable",
+        "stable",
+        "moderate",
+        "moderate",
+        "major",
+        "major",
+    ]
 
 
 def test_drift_report_per_column():
     rng = np.random.default_rng(1)
     n = 5000
-    ref = pd.DataFrame({"age": rng.normal(40, 10, n), "tenure": rng.exponential(10, n),
-                        "device": rng.choice(["ios", "web"], n), "day": pd.Timestamp("2026-01-01")})
-    cur = pd.DataFrame({"age": rng.normal(48, 10, n), "tenure": rng.exponential(11.5, n),
-                        "device": rng.choice(["ios", "web"], n), "day": pd.Timestamp("2026-03-01")})
+    ref = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "tenure": rng.exponential(10, n),
+            "device": rng.choice(["ios", "web"], n),
+            "day": pd.Timestamp("2026-01-01"),
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "age": rng.normal(48, 10, n),
+            "tenure": rng.exponential(11.5, n),
+            "device": rng.choice(["ios", "web"], n),
+            "day": pd.Timestamp("2026-03-01"),
+        }
+    )
     rep = drift_report(ref, cur)
-    assert list(rep.columns) == ["column", "kind", "psi", "ks_statistic", "ks_pvalue", "js_distance", "status"]
+    assert list(rep.columns) == [
+        "column",
+        "kind",
+        "psi",
+        "ks_statistic",
+        "ks_pvalue",
+        "js_distance",
+        "status",
+    ]
     assert rep["column"].tolist() == ["age", "tenure", "device"]  # the date column is skipped
     assert rep["kind"].tolist() == ["numeric", "numeric", "categorical"]
     assert rep.loc[0, "status"] == "major" and rep.loc[2, "status"] == "stable"

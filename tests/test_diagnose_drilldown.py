@@ -12,22 +12,38 @@ from scipy.spatial.distance import jensenshannon
 from pmcourse.diagnose import attribute_change
 from pmcourse.exceptions import ColumnError, InputError
 
-COLUMNS = ["dimension", "element", "baseline", "current", "explanatory_power", "surprise", "selected"]
+COLUMNS = [
+    "dimension",
+    "element",
+    "baseline",
+    "current",
+    "explanatory_power",
+    "surprise",
+    "selected",
+]
 
 
 @pytest.fixture
 def small():
-    return pd.DataFrame({
-        "period": ["before"] * 4 + ["after"] * 4,
-        "platform": ["ios", "android", "ios", "android"] * 2,
-        "locale": ["en", "en", "de", "de"] * 2,
-        "uses": [100, 100, 100, 100, 95, 100, 40, 105],
-    })
+    return pd.DataFrame(
+        {
+            "period": ["before"] * 4 + ["after"] * 4,
+            "platform": ["ios", "android", "ios", "android"] * 2,
+            "locale": ["en", "en", "de", "de"] * 2,
+            "uses": [100, 100, 100, 100, 95, 100, 40, 105],
+        }
+    )
 
 
 def _run(df, **kw):
-    return attribute_change(df, dimensions=["platform", "locale"], metric="uses",
-                            baseline={"period": "before"}, current={"period": "after"}, **kw)
+    return attribute_change(
+        df,
+        dimensions=["platform", "locale"],
+        metric="uses",
+        baseline={"period": "before"},
+        current={"period": "after"},
+        **kw,
+    )
 
 
 def test_by_hand(small):
@@ -39,7 +55,10 @@ def test_by_hand(small):
     p, q = 200 / 400, 135 / 340
     by_hand = 0.5 * (p * math.log(2 * p / (p + q)) + q * math.log(2 * q / (p + q)))
     assert ios["surprise"] == pytest.approx(by_hand)
-    assert res.loc[res["selected"], ["dimension", "element"]].values.tolist() == [["platform", "ios"], ["locale", "de"]]
+    assert res.loc[res["selected"], ["dimension", "element"]].values.tolist() == [
+        ["platform", "ios"],
+        ["locale", "de"],
+    ]
     cand = res.attrs["candidates"]
     assert cand["dimension"].tolist() == ["platform", "locale"]
     assert cand["elements"].iloc[0] == ("ios",)
@@ -48,9 +67,16 @@ def test_by_hand(small):
 def test_surprise_sums_to_jensen_shannon_divergence():
     rng = np.random.default_rng(0)
     n = 4000
-    df = pd.DataFrame({"period": rng.choice(["b", "a"], n), "os": rng.choice(list("pqrstu"), n),
-                       "uses": rng.poisson(5, n)})
-    res = attribute_change(df, dimensions="os", metric="uses", baseline={"period": "b"}, current={"period": "a"})
+    df = pd.DataFrame(
+        {
+            "period": rng.choice(["b", "a"], n),
+            "os": rng.choice(list("pqrstu"), n),
+            "uses": rng.poisson(5, n),
+        }
+    )
+    res = attribute_change(
+        df, dimensions="os", metric="uses", baseline={"period": "b"}, current={"period": "a"}
+    )
     f = df[df["period"] == "b"].groupby("os")["uses"].sum()
     a = df[df["period"] == "a"].groupby("os")["uses"].sum()
     js = jensenshannon(f / f.sum(), a / a.sum()) ** 2  # natural log: the divergence
@@ -61,18 +87,27 @@ def test_surprise_sums_to_jensen_shannon_divergence():
 def test_planted_cause_among_four_dimensions():
     rng = np.random.default_rng(42)
     n = 60_000
-    df = pd.DataFrame({
-        "period": rng.choice(["before", "after"], n),
-        "platform": rng.choice(["ios", "android", "web"], n),
-        "locale": rng.choice([f"l{i}" for i in range(10)], n),
-        "version": rng.integers(0, 6, n),
-        "plan": pd.Categorical(rng.choice(["free", "pro"], n), categories=["free", "pro", "legacy"]),
-        "uses": rng.poisson(30, n).astype(float),
-    })
+    df = pd.DataFrame(
+        {
+            "period": rng.choice(["before", "after"], n),
+            "platform": rng.choice(["ios", "android", "web"], n),
+            "locale": rng.choice([f"l{i}" for i in range(10)], n),
+            "version": rng.integers(0, 6, n),
+            "plan": pd.Categorical(
+                rng.choice(["free", "pro"], n), categories=["free", "pro", "legacy"]
+            ),
+            "uses": rng.poisson(30, n).astype(float),
+        }
+    )
     hit = (df["period"] == "after") & (df["locale"] == "l7")
     df.loc[hit, "uses"] *= 0.4
-    res = attribute_change(df, dimensions=["platform", "locale", "version", "plan"], metric="uses",
-                           baseline=df["period"].eq("before"), current=lambda d: d["period"].eq("after"))
+    res = attribute_change(
+        df,
+        dimensions=["platform", "locale", "version", "plan"],
+        metric="uses",
+        baseline=df["period"].eq("before"),
+        current=lambda d: d["period"].eq("after"),
+    )
     top = res.attrs["candidates"].iloc[0]
     assert top["dimension"] == "locale" and top["elements"] == ("l7",)
     assert res["dimension"].iloc[0] == "locale" and res["element"].iloc[0] == "l7"
@@ -91,8 +126,13 @@ def test_thresholds_are_parameters(small):
 def test_selectors_and_no_change(small):
     mask = small["period"].eq("before")
     a = attribute_change(small, dimensions="locale", metric="uses", baseline=mask, current=~mask)
-    b = attribute_change(small, dimensions="locale", metric="uses", baseline=mask.to_numpy(),
-                         current={"period": ["after"]})
+    b = attribute_change(
+        small,
+        dimensions="locale",
+        metric="uses",
+        baseline=mask.to_numpy(),
+        current={"period": ["after"]},
+    )
     pd.testing.assert_frame_equal(a, b)
     same = small.assign(uses=[100] * 8)
     flat = attribute_change(same, dimensions="locale", metric="uses", baseline=mask, current=~mask)
@@ -116,7 +156,12 @@ def test_selectors_and_no_change(small):
     ],
 )
 def test_validation(small, mutate, kw, error, words):
-    args = {"dimensions": ["platform", "locale"], "metric": "uses", "baseline": {"period": "before"},
-            "current": {"period": "after"}, **kw}
+    args = {
+        "dimensions": ["platform", "locale"],
+        "metric": "uses",
+        "baseline": {"period": "before"},
+        "current": {"period": "after"},
+        **kw,
+    }
     with pytest.raises(error, match=words):
         attribute_change(mutate(small), **args)

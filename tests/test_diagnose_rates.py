@@ -21,7 +21,9 @@ from pmcourse.exceptions import ColumnError, InputError
 
 
 @pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95, 0.99])
-@pytest.mark.parametrize(("s", "n"), [(0, 1), (0, 10), (1, 1), (3, 7), (12, 80), (500, 1000), (999, 1000), (7, 20000)])
+@pytest.mark.parametrize(
+    ("s", "n"), [(0, 1), (0, 10), (1, 1), (3, 7), (12, 80), (500, 1000), (999, 1000), (7, 20000)]
+)
 def test_wilson_matches_statsmodels(s, n, confidence):
     low, high = wilson_interval(s, n, confidence=confidence)
     ref = proportion_confint(s, n, alpha=1 - confidence, method="wilson")
@@ -62,7 +64,12 @@ def test_wilson_validation(s, n, kw, words):
 
 @pytest.mark.parametrize(
     ("obs", "ratios"),
-    [([50_600, 49_400], [0.5, 0.5]), ([1000, 1040, 980], [1, 1, 1]), ([900, 2100], [0.3, 0.7]), ([5, 0], [1, 3])],
+    [
+        ([50_600, 49_400], [0.5, 0.5]),
+        ([1000, 1040, 980], [1, 1, 1]),
+        ([900, 2100], [0.3, 0.7]),
+        ([5, 0], [1, 3]),
+    ],
 )
 def test_srm_matches_scipy_chisquare(obs, ratios):
     stat, p, expected = srm_test(obs, ratios)
@@ -107,10 +114,20 @@ def test_kill_rule_table_is_cumulative_wilson():
     rng = np.random.default_rng(5)
     trials = rng.integers(150, 250, 21)
     successes = rng.binomial(trials, 0.17)
-    res = evaluate_kill_rule(_daily(successes, trials), threshold=0.15, window_days=21, looks=[7, 14, 21])
+    res = evaluate_kill_rule(
+        _daily(successes, trials), threshold=0.15, window_days=21, looks=[7, 14, 21]
+    )
     assert isinstance(res, KillRuleResult)
-    assert list(res.table.columns) == ["look", "date", "successes", "trials", "rate", "wilson_low",
-                                       "wilson_high", "fires"]
+    assert list(res.table.columns) == [
+        "look",
+        "date",
+        "successes",
+        "trials",
+        "rate",
+        "wilson_low",
+        "wilson_high",
+        "fires",
+    ]
     for row in res.table.itertuples():
         s, n = successes[: row.look].sum(), trials[: row.look].sum()
         assert (row.successes, row.trials) == (s, n)
@@ -126,14 +143,18 @@ def test_kill_rule_fires_at_first_look_above():
     # 13% for a week, then 22%: the cumulative lower bound clears 15% only at a later look
     trials = [200] * 21
     successes = [26] * 7 + [44] * 14
-    res = evaluate_kill_rule(_daily(successes, trials), threshold=0.15, window_days=21, looks=[7, 14, 21])
+    res = evaluate_kill_rule(
+        _daily(successes, trials), threshold=0.15, window_days=21, looks=[7, 14, 21]
+    )
     assert res.table["fires"].tolist() == [False, True, True]
     assert res.fired and res.fired_look == 14
     assert res.fired_on == pd.Timestamp("2026-05-14")
 
 
 def test_kill_rule_does_not_fire_on_noise_near_threshold():
-    res = evaluate_kill_rule(_daily([31] * 21, [200] * 21), threshold=0.15, window_days=21, looks=[7, 14, 21])
+    res = evaluate_kill_rule(
+        _daily([31] * 21, [200] * 21), threshold=0.15, window_days=21, looks=[7, 14, 21]
+    )
     assert not res.fired and res.fired_on is None and res.fired_look is None
     # a noisy early day above the threshold would fool a daily peek, not the rule
     assert res.daily["daily_rate"].max() > 0.15
@@ -143,8 +164,14 @@ def test_kill_rule_missing_days_and_index_and_column_names():
     df = _daily([30] * 10, [200] * 10).rename(columns={"successes": "overrides", "trials": "shown"})
     df.loc[3, ["overrides", "shown"]] = np.nan  # a lost log day adds nothing
     df = df.drop(index=5)  # a day missing entirely
-    res = evaluate_kill_rule(df.set_index("date"), threshold=0.1, window_days=10, looks=[6, 10],
-                             successes="overrides", trials="shown")
+    res = evaluate_kill_rule(
+        df.set_index("date"),
+        threshold=0.1,
+        window_days=10,
+        looks=[6, 10],
+        successes="overrides",
+        trials="shown",
+    )
     assert res.table["trials"].tolist() == [800, 1600]
     assert res.table["date"].tolist() == [pd.Timestamp("2026-05-06"), pd.Timestamp("2026-05-10")]
     assert res.fired and res.fired_look == 6
@@ -156,9 +183,19 @@ def test_kill_rule_missing_days_and_index_and_column_names():
         (lambda d: d.drop(columns="trials"), {}, ColumnError, "'trials'"),
         (lambda d: d.assign(trials=d["trials"].astype(str)), {}, ColumnError, "numeric"),
         (lambda d: d.assign(successes=-1), {}, InputError, "negative"),
-        (lambda d: d.assign(successes=d["trials"] + 1), {}, InputError, "'successes' exceeds column 'trials'"),
+        (
+            lambda d: d.assign(successes=d["trials"] + 1),
+            {},
+            InputError,
+            "'successes' exceeds column 'trials'",
+        ),
         (lambda d: d.iloc[::-1], {}, InputError, "not sorted"),
-        (lambda d: pd.concat([d, d.iloc[[3]]]).sort_values("date"), {}, InputError, "duplicated dates"),
+        (
+            lambda d: pd.concat([d, d.iloc[[3]]]).sort_values("date"),
+            {},
+            InputError,
+            "duplicated dates",
+        ),
         (lambda d: d.iloc[0:0], {}, InputError, "empty"),
         (lambda d: d.drop(columns="date"), {}, InputError, "'date' column or a DatetimeIndex"),
         (lambda d: d, {"looks": [7, 28]}, InputError, "between 1 and window_days=21"),
@@ -184,7 +221,10 @@ def test_simulation_matches_a_plain_loop_with_statsmodels():
     draws = rng.binomial(np.full(10, 120), 0.15, size=(300, 10))
     fires_looks = fires_daily = 0
     for row in draws:
-        lows = [proportion_confint(row[:d].sum(), 120 * d, alpha=0.05, method="wilson")[0] for d in range(1, 11)]
+        lows = [
+            proportion_confint(row[:d].sum(), 120 * d, alpha=0.05, method="wilson")[0]
+            for d in range(1, 11)
+        ]
         fires_daily += any(low > 0.15 for low in lows)
         fires_looks += any(lows[d - 1] > 0.15 for d in (5, 10))
     assert sim.false_revert == fires_looks / 300

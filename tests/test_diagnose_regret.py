@@ -20,7 +20,9 @@ def _loop(df, window_s, by=None):
     """The definition, pair by pair: i is regretted if the same user repeats the same intent at or
     after i's time, within the window (rows at the same time count once, in any fixed order)."""
     rows = list(df.itertuples(index=False))
-    secs = [(r.ts - T0).total_seconds() if isinstance(r.ts, pd.Timestamp) else float(r.ts) for r in rows]
+    secs = [
+        (r.ts - T0).total_seconds() if isinstance(r.ts, pd.Timestamp) else float(r.ts) for r in rows
+    ]
     flags = []
     for i, ri in enumerate(rows):
         hit = False
@@ -28,7 +30,10 @@ def _loop(df, window_s, by=None):
             if j == i or rj.user_id != ri.user_id or rj.intent != ri.intent:
                 continue
             dt = secs[j] - secs[i]
-            tie_after = dt == 0 and (str(getattr(rj, by)) if by else "", j) > (str(getattr(ri, by)) if by else "", i)
+            tie_after = dt == 0 and (str(getattr(rj, by)) if by else "", j) > (
+                str(getattr(ri, by)) if by else "",
+                i,
+            )
             if (0 < dt <= window_s) or tie_after:
                 hit = True
                 break
@@ -36,7 +41,11 @@ def _loop(df, window_s, by=None):
     flags = np.array(flags)
     if by is None:
         return flags.mean(), None
-    seg = pd.DataFrame({"seg": [getattr(r, by) for r in rows], "f": flags}).groupby("seg")["f"].agg(["size", "sum"])
+    seg = (
+        pd.DataFrame({"seg": [getattr(r, by) for r in rows], "f": flags})
+        .groupby("seg")["f"]
+        .agg(["size", "sum"])
+    )
     return flags.mean(), seg
 
 
@@ -45,12 +54,14 @@ def _events(seed, n=80, n_users=6, span_s=600, numeric=False, fractional=False):
     secs = rng.integers(0, span_s, n).astype(float)
     if fractional:
         secs += rng.choice([0.0, 0.25, 0.5], n)
-    df = pd.DataFrame({
-        "user_id": rng.integers(0, n_users, n),
-        "ts": secs if numeric else T0 + pd.to_timedelta(secs, unit="s"),
-        "intent": rng.choice(["timer", "weather", "music"], n),
-        "device": rng.choice(["speaker", "phone", "car"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, n_users, n),
+            "ts": secs if numeric else T0 + pd.to_timedelta(secs, unit="s"),
+            "intent": rng.choice(["timer", "weather", "music"], n),
+            "device": rng.choice(["speaker", "phone", "car"], n),
+        }
+    )
     return df
 
 
@@ -78,13 +89,22 @@ def test_numeric_seconds_and_fractional_times_match_loop(seed):
 
 
 def test_worked_example_and_result_shape():
-    ev = pd.DataFrame({
-        "user_id": [1, 1, 1, 2, 2, 3, 3],
-        "ts": [T0, T0 + pd.Timedelta("20s"), T0 + pd.Timedelta("5min"), T0, T0 + pd.Timedelta("90s"),
-               T0, T0],  # a duplicated log row
-        "intent": ["timer", "timer", "timer", "weather", "weather", "call", "call"],
-        "device": ["speaker", "speaker", "speaker", "phone", "phone", "car", "car"],
-    })
+    ev = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 2, 2, 3, 3],
+            "ts": [
+                T0,
+                T0 + pd.Timedelta("20s"),
+                T0 + pd.Timedelta("5min"),
+                T0,
+                T0 + pd.Timedelta("90s"),
+                T0,
+                T0,
+            ],  # a duplicated log row
+            "intent": ["timer", "timer", "timer", "weather", "weather", "call", "call"],
+            "device": ["speaker", "speaker", "speaker", "phone", "phone", "car", "car"],
+        }
+    )
     res = regret_rate(ev, by="device")
     assert isinstance(res, RegretResult)
     assert (res.requests, res.regrets) == (7, 2) and float(res) == pytest.approx(2 / 7)
@@ -135,9 +155,13 @@ def test_invariant_to_row_order(seed, rnd):
 def test_vectorised_on_a_million_events():
     rng = np.random.default_rng(0)
     n = 1_000_000
-    df = pd.DataFrame({"user_id": rng.integers(0, 40_000, n),
-                       "ts": T0 + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
-                       "intent": rng.choice(["timer", "weather", "music", "news"], n)})
+    df = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 40_000, n),
+            "ts": T0 + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
+            "intent": rng.choice(["timer", "weather", "music", "news"], n),
+        }
+    )
     start = time.perf_counter()
     regret_rate(df)
     # a few tenths of a second when vectorised; a groupby-apply takes minutes
@@ -151,7 +175,12 @@ def test_vectorised_on_a_million_events():
         (lambda d: d, {"by": "locale"}, ColumnError, "'locale'"),
         (lambda d: d.assign(ts=d["ts"].astype(str)), {}, ColumnError, "datetime64 or numeric"),
         (lambda d: d.assign(ts=d["ts"].where(d.index != 2)), {}, InputError, "missing times"),
-        (lambda d: d.assign(user_id=d["user_id"].where(d.index != 2)), {}, InputError, "'user_id'.*missing"),
+        (
+            lambda d: d.assign(user_id=d["user_id"].where(d.index != 2)),
+            {},
+            InputError,
+            "'user_id'.*missing",
+        ),
         (lambda d: d.iloc[0:0], {}, InputError, "empty"),
         (lambda d: d, {"window": "-5s"}, InputError, ">= 0"),
         (lambda d: d, {"window": "soon"}, InputError, "duration"),

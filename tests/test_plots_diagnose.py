@@ -26,15 +26,22 @@ def _check_theme(fig, title_part=None):
 
 @pytest.fixture
 def events():
-    return pd.DataFrame({"date": pd.to_datetime(["2026-02-10", "2026-03-01"]),
-                         "event": ["v5.2 release", "server deploy"], "kind": ["release", "deploy"]})
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-02-10", "2026-03-01"]),
+            "event": ["v5.2 release", "server deploy"],
+            "kind": ["release", "deploy"],
+        }
+    )
 
 
 def test_plot_decomposition():
     a = pd.DataFrame({"stone": ["small", "large"], "ok": [81, 192], "n": [87, 263]})
     b = pd.DataFrame({"stone": ["small", "large"], "ok": [234, 55], "n": [270, 80]})
     d = dx.mix_rate(a, b, by="stone", numerator="ok", denominator="n")
-    fig = pp.plot_decomposition(d, title="Kidney stones", y_title="change in success rate (fraction)")
+    fig = pp.plot_decomposition(
+        d, title="Kidney stones", y_title="change in success rate (fraction)"
+    )
     _check_theme(fig, "Kidney")
     assert list(fig.data[0].x) == ["large", "small", "total"]
     assert list(fig.data[1].y) == pytest.approx(d["rate"].tolist())
@@ -45,10 +52,16 @@ def test_plot_decomposition():
 
 
 def test_plot_attribution():
-    df = pd.DataFrame({"period": ["b"] * 6 + ["a"] * 6, "os": ["ios", "web", "android"] * 4,
-                       "uses": [100, 100, 100, 100, 100, 100, 40, 100, 100, 40, 100, 100]})
-    att = dx.attribute_change(df, dimensions="os", metric="uses", baseline={"period": "b"},
-                              current={"period": "a"})
+    df = pd.DataFrame(
+        {
+            "period": ["b"] * 6 + ["a"] * 6,
+            "os": ["ios", "web", "android"] * 4,
+            "uses": [100, 100, 100, 100, 100, 100, 40, 100, 100, 40, 100, 100],
+        }
+    )
+    att = dx.attribute_change(
+        df, dimensions="os", metric="uses", baseline={"period": "b"}, current={"period": "a"}
+    )
     fig = pp.plot_attribution(att, top=2)
     _check_theme(fig)
     assert [t.name for t in fig.data] == ["selected", "not selected"]
@@ -61,8 +74,11 @@ def test_plot_attribution():
 def test_plot_changepoints_with_events(events):
     rng = np.random.default_rng(0)
     days = pd.date_range("2026-01-01", periods=90, freq="D")
-    series = pd.Series(np.where(np.arange(90) < 50, 500.0, 420.0) + rng.normal(0, 5, 90), index=days,
-                       name="summaries per day")
+    series = pd.Series(
+        np.where(np.arange(90) < 50, 500.0, 420.0) + rng.normal(0, 5, 90),
+        index=days,
+        name="summaries per day",
+    )
     series.iloc[20] = np.nan
     cps = dx.detect_changepoints(series)
     fig = pp.plot_changepoints(series, cps, events=events)
@@ -81,8 +97,12 @@ def test_plot_changepoints_with_events(events):
 
 def test_plot_drift():
     rng = np.random.default_rng(1)
-    ref = pd.DataFrame({"age": rng.normal(40, 10, 3000), "device": rng.choice(["ios", "web"], 3000)})
-    cur = pd.DataFrame({"age": rng.normal(47, 10, 3000), "device": rng.choice(["ios", "web"], 3000)})
+    ref = pd.DataFrame(
+        {"age": rng.normal(40, 10, 3000), "device": rng.choice(["ios", "web"], 3000)}
+    )
+    cur = pd.DataFrame(
+        {"age": rng.normal(47, 10, 3000), "device": rng.choice(["ios", "web"], 3000)}
+    )
     fig = pp.plot_drift(dx.drift_report(ref, cur))
     _check_theme(fig)
     assert [t.name for t in fig.data] == ["stable", "major"]
@@ -106,9 +126,14 @@ def test_plot_kill_rule(events):
 
 def test_plot_regret():
     t0 = pd.Timestamp("2026-04-01 08:00")
-    ev = pd.DataFrame({"user_id": [1, 1, 2, 2, 3], "intent": ["timer"] * 5,
-                       "ts": [t0, t0 + pd.Timedelta("10s"), t0, t0 + pd.Timedelta("2min"), t0],
-                       "device": ["speaker", "speaker", "phone", "phone", "phone"]})
+    ev = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3],
+            "intent": ["timer"] * 5,
+            "ts": [t0, t0 + pd.Timedelta("10s"), t0, t0 + pd.Timedelta("2min"), t0],
+            "device": ["speaker", "speaker", "phone", "phone", "phone"],
+        }
+    )
     res = dx.regret_rate(ev, by="device")
     fig = pp.plot_regret(res)
     _check_theme(fig)
@@ -128,8 +153,11 @@ def test_plot_cost_curve():
     s = rng.uniform(0, 1, 5000)
     y = rng.uniform(0, 1, 5000) < s
     curve = dx.cost_curve(y, s, (10, 90))
-    fig = pp.plot_cost_curve(curve, marks={"p*": dx.cost_threshold(10, 90), "today": 0.5},
-                             y_title="expected cost per invoice (EUR)")
+    fig = pp.plot_cost_curve(
+        curve,
+        marks={"p*": dx.cost_threshold(10, 90), "today": 0.5},
+        y_title="expected cost per invoice (EUR)",
+    )
     _check_theme(fig)
     assert fig.layout.yaxis.title.text == "expected cost per invoice (EUR)"
     assert fig.data[1].x[0] == curve.attrs["best_threshold"]
@@ -141,8 +169,15 @@ def test_plot_cost_curve():
 def test_plot_examples_run():
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    names = ["plot_decomposition", "plot_attribution", "plot_changepoints", "plot_drift",
-             "plot_kill_rule", "plot_regret", "plot_cost_curve"]
+    names = [
+        "plot_decomposition",
+        "plot_attribution",
+        "plot_changepoints",
+        "plot_drift",
+        "plot_kill_rule",
+        "plot_regret",
+        "plot_cost_curve",
+    ]
     assert set(names) <= set(pp.__all__)
     for name in names:
         for test in finder.find(getattr(pp, name), name, globs=vars(pp).copy()):

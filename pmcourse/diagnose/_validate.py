@@ -24,7 +24,9 @@ def as_list(value: str | Sequence[str], what: str) -> list[str]:
         names = list(value)
         if names and all(isinstance(v, str) for v in names):
             return names
-    raise InputError(f"{what} must be a column name or a non-empty list of column names, got {value!r}.")
+    raise InputError(
+        f"{what} must be a column name or a non-empty list of column names, got {value!r}."
+    )
 
 
 def require_frame(df: object, what: str, *, allow_empty: bool = False) -> pd.DataFrame:
@@ -77,8 +79,15 @@ def require_not_more(df: pd.DataFrame, small: str, large: str, what: str) -> Non
         )
 
 
-def require_number(value: object, what: str, *, low: float | None = None, high: float | None = None,
-                   low_open: bool = False, high_open: bool = False) -> float:
+def require_number(
+    value: object,
+    what: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """A real number, optionally within [low, high] (open ends when asked)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise InputError(f"{what} must be a number, got {value!r}.")
@@ -107,12 +116,16 @@ def require_dates(dates: pd.Series | pd.Index, what: str) -> pd.DatetimeIndex:
             warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we raise below
             idx = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates)))
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{what} must hold dates (datetime64 or parseable strings): {exc}") from None
+        raise InputError(
+            f"{what} must hold dates (datetime64 or parseable strings): {exc}"
+        ) from None
     if idx.hasnans:
         raise InputError(f"{what} has missing dates (NaT); every row needs a date.")
     if idx.has_duplicates:
         dup = idx[idx.duplicated()][0]
-        raise InputError(f"{what} has duplicated dates (first: {dup.date()}); one row per day is accepted.")
+        raise InputError(
+            f"{what} has duplicated dates (first: {dup.date()}); one row per day is accepted."
+        )
     if not idx.is_monotonic_increasing:
         raise InputError(f"{what} is not sorted; dates must be increasing (sort by date first).")
     return idx
@@ -121,7 +134,9 @@ def require_dates(dates: pd.Series | pd.Index, what: str) -> pd.DatetimeIndex:
 def to_float_array(values: object, what: str) -> np.ndarray:
     """Array-like of numbers as a 1-D float array (no strings, no objects)."""
     if isinstance(values, (pd.Series, pd.Index)):
-        if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+        if not (
+            pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)
+        ):
             raise InputError(f"{what} must be numeric, got dtype {values.dtype}.")
         arr = values.to_numpy(dtype=float, na_value=np.nan)
     else:

@@ -27,13 +27,17 @@ def _daily_series(series: object, what: str = "series") -> pd.Series:
         )
     if len(series) == 0:
         raise InputError(f"{what} is empty; it needs one value per day.")
-    if not (pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+    if not (
+        pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    ):
         raise InputError(f"{what} must be numeric (int or float), got dtype {series.dtype}.")
     idx = require_dates(series.index, f"{what}'s index")
     if idx.tz is not None:
         idx = idx.tz_localize(None)
     if not (idx == idx.normalize()).all():
-        raise InputError(f"{what}'s index must hold whole days (midnight timestamps), one row per day.")
+        raise InputError(
+            f"{what}'s index must hold whole days (midnight timestamps), one row per day."
+        )
     values = series.to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(values).any():
         raise InputError(f"{what} holds infinite values; use NaN for a missing day.")
@@ -153,8 +157,15 @@ def detect_changepoints(
     rows = []
     for i, b in enumerate(bkps):
         before, after = levels[i], levels[i + 1]
-        rows.append((dates[b], before, after, after - before,
-                     100 * (after - before) / before if before != 0 else np.nan))
+        rows.append(
+            (
+                dates[b],
+                before,
+                after,
+                after - before,
+                100 * (after - before) / before if before != 0 else np.nan,
+            )
+        )
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["date"] = pd.to_datetime(out["date"])
     out.attrs["deseasonalised"] = pd.Series(deseason, index=s.index, name=s.name)
@@ -209,4 +220,6 @@ def same_weekday_baseline(series: pd.Series, *, weeks: int = 4) -> pd.Series:
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: NaN is the answer
             base = np.nanmedian(lagged, axis=1)
     out = pd.Series(base, index=s.index, name="baseline")
-    return out.loc[pd.DatetimeIndex(pd.to_datetime(original_index)).tz_localize(None)].set_axis(original_index)
+    return out.loc[pd.DatetimeIndex(pd.to_datetime(original_index)).tz_localize(None)].set_axis(
+        original_index
+    )

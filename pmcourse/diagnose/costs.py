@@ -13,8 +13,16 @@ from pmcourse.exceptions import InputError
 __all__ = ["cost_threshold", "expected_cost", "cost_curve"]
 
 _CURVE_COLUMNS = [
-    "threshold", "blocked", "true_positives", "false_positives", "false_negatives", "true_negatives",
-    "false_positive_rate", "false_negative_rate", "total_cost", "expected_cost",
+    "threshold",
+    "blocked",
+    "true_positives",
+    "false_positives",
+    "false_negatives",
+    "true_negatives",
+    "false_positive_rate",
+    "false_negative_rate",
+    "total_cost",
+    "expected_cost",
 ]
 
 
@@ -53,7 +61,9 @@ def cost_threshold(cost_false_positive: float, cost_false_negative: float) -> fl
     c_fp = require_number(cost_false_positive, "cost_false_positive", low=0)
     c_fn = require_number(cost_false_negative, "cost_false_negative", low=0)
     if c_fp + c_fn == 0:
-        raise InputError("cost_false_positive and cost_false_negative are both 0; at least one must be > 0.")
+        raise InputError(
+            "cost_false_positive and cost_false_negative are both 0; at least one must be > 0."
+        )
     return c_fp / (c_fp + c_fn)
 
 
@@ -73,7 +83,9 @@ def _costs(costs: object) -> tuple[float, float]:
                 )
             found[slot] = hits[0]
         pair = (found["fp"], found["fn"])
-    elif isinstance(costs, Sequence | np.ndarray) and not isinstance(costs, str) and len(costs) == 2:
+    elif (
+        isinstance(costs, Sequence | np.ndarray) and not isinstance(costs, str) and len(costs) == 2
+    ):
         pair = (costs[0], costs[1])
     else:
         raise InputError(
@@ -93,7 +105,9 @@ def _labels_scores(y_true: object, scores: object) -> tuple[np.ndarray, np.ndarr
     if y.size != s.size:
         raise InputError(f"y_true has {y.size} values but scores has {s.size}; one score per case.")
     if not np.isin(y, (0.0, 1.0)).all():
-        raise InputError("y_true must hold only 0/1 (or False/True): 1 = a bad case that should be blocked.")
+        raise InputError(
+            "y_true must hold only 0/1 (or False/True): 1 = a bad case that should be blocked."
+        )
     if np.isnan(s).any() or np.isinf(s).any():
         raise InputError("scores must be finite numbers (no NaN or inf).")
     return y.astype(bool), s
@@ -198,17 +212,19 @@ def cost_curve(y_true, scores, costs, *, thresholds=None) -> pd.DataFrame:
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     total = c_fp * fp + c_fn * fn
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.DataFrame({
-            "threshold": thr,
-            "blocked": (tp + fp) / y.size,
-            "true_positives": tp,
-            "false_positives": fp,
-            "false_negatives": fn,
-            "true_negatives": tn,
-            "false_positive_rate": fp / n_neg if n_neg else np.nan,
-            "false_negative_rate": fn / n_pos if n_pos else np.nan,
-            "total_cost": total.astype(float),
-            "expected_cost": total / y.size,
-        })
+        out = pd.DataFrame(
+            {
+                "threshold": thr,
+                "blocked": (tp + fp) / y.size,
+                "true_positives": tp,
+                "false_positives": fp,
+                "false_negatives": fn,
+                "true_negatives": tn,
+                "false_positive_rate": fp / n_neg if n_neg else np.nan,
+                "false_negative_rate": fn / n_pos if n_pos else np.nan,
+                "total_cost": total.astype(float),
+                "expected_cost": total / y.size,
+            }
+        )
     out.attrs["best_threshold"] = float(thr[int(np.argmin(total))])
     return out[_CURVE_COLUMNS]

@@ -18,10 +18,20 @@ from pmcourse.exceptions import InputError
 
 __all__ = ["mix_rate"]
 
-_COLUMNS = ["before_rate", "after_rate", "before_share", "after_share", "mix", "rate", "contribution"]
+_COLUMNS = [
+    "before_rate",
+    "after_rate",
+    "before_share",
+    "after_share",
+    "mix",
+    "rate",
+    "contribution",
+]
 
 
-def _aggregate(df: pd.DataFrame, by: list[str], numerator: str, denominator: str, what: str) -> pd.DataFrame:
+def _aggregate(
+    df: pd.DataFrame, by: list[str], numerator: str, denominator: str, what: str
+) -> pd.DataFrame:
     require_frame(df, what)
     require_columns(df, [*by, numerator, denominator], what)
     require_numeric(df, [numerator, denominator], what)
@@ -117,7 +127,9 @@ def mix_rate(
     n1, d1 = a1[numerator].to_numpy(float), a1[denominator].to_numpy(float)
     for what, d in (("before", d0), ("after", d1)):
         if d.sum() <= 0:
-            raise InputError(f"{what}: the total of {denominator!r} is 0; the overall rate is undefined.")
+            raise InputError(
+                f"{what}: the total of {denominator!r} is 0; the overall rate is undefined."
+            )
     with np.errstate(divide="ignore", invalid="ignore"):
         r0 = np.where(d0 > 0, n0 / d0, np.nan)
         r1 = np.where(d1 > 0, n1 / d1, np.nan)
@@ -135,7 +147,9 @@ def mix_rate(
         labels = [" / ".join(map(str, t)) for t in idx]
         name = " / ".join(by_cols)
     if "total" in labels:
-        raise InputError(f"a segment of {name!r} is called 'total', which names the result's total row; rename it.")
+        raise InputError(
+            f"a segment of {name!r} is called 'total', which names the result's total row; rename it."
+        )
     out = pd.DataFrame(
         {
             "before_rate": r0,
@@ -149,6 +163,13 @@ def mix_rate(
         index=pd.Index(labels, dtype=object, name=name),
     )
     total_before, total_after = n0.sum() / d0.sum(), n1.sum() / d1.sum()
-    out.loc["total"] = [total_before, total_after, 1.0, 1.0, mix.sum(), rate.sum(),
-                        total_after - total_before]
+    out.loc["total"] = [
+        total_before,
+        total_after,
+        1.0,
+        1.0,
+        mix.sum(),
+        rate.sum(),
+        total_after - total_before,
+    ]
     return out[_COLUMNS]

@@ -22,7 +22,11 @@ def _sample(values: object, what: str) -> tuple[np.ndarray, bool]:
     """A 1-D sample without missing values, and whether it is numeric."""
     if isinstance(values, pd.DataFrame):
         raise InputError(f"{what} must be one column (Series or 1-D array), got a DataFrame.")
-    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).reshape(-1) if np.ndim(values) else [values])
+    s = (
+        values
+        if isinstance(values, pd.Series)
+        else pd.Series(np.asarray(values).reshape(-1) if np.ndim(values) else [values])
+    )
     s = s.dropna()
     if len(s) == 0:
         raise InputError(f"{what} has no non-missing values; a distribution needs at least one.")
@@ -35,7 +39,9 @@ def _sample(values: object, what: str) -> tuple[np.ndarray, bool]:
     return s.astype(str).to_numpy(dtype=object), False
 
 
-def _shares(expected: object, actual: object, bins: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _shares(
+    expected: object, actual: object, bins: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Shares of both samples over the reference's quantile bins (or categories)."""
     e, e_num = _sample(expected, "expected")
     a, a_num = _sample(actual, "actual")
@@ -236,8 +242,11 @@ def drift_report(reference_df: pd.DataFrame, current_df: pd.DataFrame) -> pd.Dat
     """
     require_frame(reference_df, "reference_df")
     require_frame(current_df, "current_df")
-    columns = [c for c in reference_df.columns
-               if not pd.api.types.is_datetime64_any_dtype(reference_df[c].dtype)]
+    columns = [
+        c
+        for c in reference_df.columns
+        if not pd.api.types.is_datetime64_any_dtype(reference_df[c].dtype)
+    ]
     if not columns:
         raise InputError("reference_df has no non-date column to compare.")
     missing = [c for c in columns if c not in current_df.columns]
@@ -254,7 +263,15 @@ def drift_report(reference_df: pd.DataFrame, current_df: pd.DataFrame) -> pd.Dat
             raise InputError(f"column {c!r}: {exc}") from None
         _, numeric = _sample(reference_df[c], "reference_df")
         ks = ks_drift(reference_df[c], current_df[c]) if numeric else KSResult(np.nan, np.nan)
-        rows.append({"column": c, "kind": "numeric" if numeric else "categorical", "psi": p,
-                     "ks_statistic": ks.statistic, "ks_pvalue": ks.pvalue, "js_distance": j,
-                     "status": psi_band(p)})
+        rows.append(
+            {
+                "column": c,
+                "kind": "numeric" if numeric else "categorical",
+                "psi": p,
+                "ks_statistic": ks.statistic,
+                "ks_pvalue": ks.pvalue,
+                "js_distance": j,
+                "status": psi_band(p),
+            }
+        )
     return pd.DataFrame(rows)

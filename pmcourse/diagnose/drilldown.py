@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,15 @@ from pmcourse.exceptions import InputError
 
 __all__ = ["attribute_change"]
 
-_COLUMNS = ["dimension", "element", "baseline", "current", "explanatory_power", "surprise", "selected"]
+_COLUMNS = [
+    "dimension",
+    "element",
+    "baseline",
+    "current",
+    "explanatory_power",
+    "surprise",
+    "selected",
+]
 
 
 def _select(df: pd.DataFrame, which, what: str) -> np.ndarray:
@@ -189,15 +197,29 @@ def attribute_change(
             if cum > t_ep:
                 selected[chosen] = True
                 candidates.append(
-                    {"dimension": dim, "elements": tuple(elements[chosen]),
-                     "explanatory_power": float(ep[chosen].sum()), "surprise": float(s[chosen].sum())}
+                    {
+                        "dimension": dim,
+                        "elements": tuple(elements[chosen]),
+                        "explanatory_power": float(ep[chosen].sum()),
+                        "surprise": float(s[chosen].sum()),
+                    }
                 )
         parts.append(
-            pd.DataFrame({"dimension": dim, "element": elements[order], "baseline": f[order],
-                          "current": a[order], "explanatory_power": ep[order], "surprise": s[order],
-                          "selected": selected[order]})
+            pd.DataFrame(
+                {
+                    "dimension": dim,
+                    "element": elements[order],
+                    "baseline": f[order],
+                    "current": a[order],
+                    "explanatory_power": ep[order],
+                    "surprise": s[order],
+                    "selected": selected[order],
+                }
+            )
         )
-    cand = pd.DataFrame(candidates, columns=["dimension", "elements", "explanatory_power", "surprise"])
+    cand = pd.DataFrame(
+        candidates, columns=["dimension", "elements", "explanatory_power", "surprise"]
+    )
     cand = cand.sort_values("surprise", ascending=False, kind="stable").reset_index(drop=True)
     rank = {d: i for i, d in enumerate(cand["dimension"])}
     parts.sort(key=lambda p: rank.get(p["dimension"].iloc[0], len(rank)) if len(p) else len(rank))

@@ -85,7 +85,9 @@ def wilson_interval(successes, trials, *, confidence: float = 0.95):
 
     Introduced in notebooks/03-override-kill-rule.ipynb.
     """
-    confidence = require_number(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
+    confidence = require_number(
+        confidence, "confidence", low=0, high=1, low_open=True, high_open=True
+    )
     scalar = np.ndim(successes) == 0 and np.ndim(trials) == 0
     try:
         s = np.asarray(successes, dtype=float)
@@ -95,7 +97,9 @@ def wilson_interval(successes, trials, *, confidence: float = 0.95):
             f"successes and trials must be numbers or arrays of numbers, got {successes!r} and {trials!r}."
         ) from None
     if s.shape != n.shape:
-        raise InputError(f"successes and trials must have the same shape, got {s.shape} and {n.shape}.")
+        raise InputError(
+            f"successes and trials must have the same shape, got {s.shape} and {n.shape}."
+        )
     if np.any(~np.isfinite(s)) or np.any(~np.isfinite(n)):
         raise InputError("successes and trials must be finite (no NaN or inf).")
     if np.any(s < 0):
@@ -224,7 +228,9 @@ class KillRuleResult:
 def _check_looks(looks, window_days: int) -> list[int]:
     if isinstance(looks, (int, np.integer)) and not isinstance(looks, bool):
         looks = [looks]
-    if not isinstance(looks, Sequence | np.ndarray | pd.Index | pd.Series) or isinstance(looks, str):
+    if not isinstance(looks, Sequence | np.ndarray | pd.Index | pd.Series) or isinstance(
+        looks, str
+    ):
         raise InputError(f"looks must be a list of day numbers (1 = first day), got {looks!r}.")
     out = []
     for v in looks:
@@ -303,7 +309,9 @@ def evaluate_kill_rule(
     require_frame(daily, "daily")
     threshold = require_number(threshold, "threshold", low=0, high=1, low_open=True, high_open=True)
     window_days = require_int(window_days, "window_days", low=1)
-    confidence = require_number(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
+    confidence = require_number(
+        confidence, "confidence", low=0, high=1, low_open=True, high_open=True
+    )
     look_days = _check_looks(looks, window_days)
     require_columns(daily, [successes, trials], "daily")
     if date in daily.columns:
@@ -327,16 +335,29 @@ def evaluate_kill_rule(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(n > 0, s / n, np.nan)
     per_day = pd.DataFrame(
-        {"day": day_no, "date": dates, "successes": s, "trials": n, "rate": rate,
-         "wilson_low": low, "wilson_high": high}
+        {
+            "day": day_no,
+            "date": dates,
+            "successes": s,
+            "trials": n,
+            "rate": rate,
+            "wilson_low": low,
+            "wilson_high": high,
+        }
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        day_rate = (daily[successes].to_numpy(dtype=float, na_value=np.nan)
-                    / daily[trials].to_numpy(dtype=float, na_value=np.nan))
+        day_rate = daily[successes].to_numpy(dtype=float, na_value=np.nan) / daily[trials].to_numpy(
+            dtype=float, na_value=np.nan
+        )
     per_day["daily_rate"] = np.where(np.isfinite(day_rate), day_rate, np.nan)
     # the row of each look: the last day on or before it (a missing calendar day adds nothing)
     pos = np.searchsorted(day_no, look_days, side="right") - 1
-    table = per_day.iloc[pos].drop(columns="daily_rate").reset_index(drop=True).rename(columns={"day": "look"})
+    table = (
+        per_day.iloc[pos]
+        .drop(columns="daily_rate")
+        .reset_index(drop=True)
+        .rename(columns={"day": "look"})
+    )
     table["look"] = look_days
     table["date"] = dates[0] + pd.to_timedelta(np.asarray(look_days) - 1, unit="D")
     table["fires"] = (table["wilson_low"] > threshold).fillna(False).astype(bool)
@@ -385,7 +406,9 @@ class KillRuleSimulation:
     @property
     def inflation(self) -> float:
         """How many times more often daily peeking reverts than the pre-registered looks."""
-        return self.false_revert_daily / self.false_revert if self.false_revert > 0 else float("inf")
+        return (
+            self.false_revert_daily / self.false_revert if self.false_revert > 0 else float("inf")
+        )
 
 
 def simulate_kill_rule(
@@ -450,7 +473,9 @@ def simulate_kill_rule(
     threshold = require_number(threshold, "threshold", low=0, high=1, low_open=True, high_open=True)
     window_days = require_int(window_days, "window_days", low=1)
     n_sims = require_int(n_sims, "n_sims", low=1)
-    confidence = require_number(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
+    confidence = require_number(
+        confidence, "confidence", low=0, high=1, low_open=True, high_open=True
+    )
     look_days = _check_looks(looks, window_days)
     try:
         trials = np.broadcast_to(np.asarray(daily_trials), (window_days,)).astype(np.int64)

@@ -53,8 +53,11 @@ def _codes(col: pd.Series, what: str) -> tuple[np.ndarray, pd.Index]:
             codes = np.where(codes < 0, len(cats), codes)
             cats = cats.append(pd.Index([np.nan]))
         return codes, cats
-    if (pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.ArrowDtype)
-            and not col.isna().any()):
+    if (
+        pd.api.types.is_integer_dtype(col.dtype)
+        and not isinstance(col.dtype, pd.ArrowDtype)
+        and not col.isna().any()
+    ):
         # integer ids are their own order: no hashing needed
         arr = col.to_numpy()
         lo = arr.min()
@@ -72,7 +75,9 @@ def _codes(col: pd.Series, what: str) -> tuple[np.ndarray, pd.Index]:
 
 def _window(window: object, numeric_time: bool) -> tuple[int | float, pd.Timedelta | float]:
     if isinstance(window, bool):
-        raise InputError(f"window must be a duration such as '60s' or a number of seconds, got {window!r}.")
+        raise InputError(
+            f"window must be a duration such as '60s' or a number of seconds, got {window!r}."
+        )
     if isinstance(window, (int, float, np.integer, np.floating)):
         seconds = float(window)
         td = pd.Timedelta(seconds=seconds)
@@ -93,8 +98,9 @@ def _window(window: object, numeric_time: bool) -> tuple[int | float, pd.Timedel
     return int(td.value), td
 
 
-def _next_within(group: np.ndarray, n_groups: int, t: np.ndarray, w, seg: np.ndarray,
-                 n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+def _next_within(
+    group: np.ndarray, n_groups: int, t: np.ndarray, w, seg: np.ndarray, n_segments: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Sort rows by (group, time, segment); flag rows whose next row is the same group within w.
 
     Returns the segment codes in sorted order and the flags in the same order. Ties in time are
@@ -194,14 +200,18 @@ def regret_rate(
     if pd.api.types.is_datetime64_any_dtype(tcol.dtype):
         numeric_time = False
         if tcol.isna().any():
-            raise InputError(f"column {time!r} of df_events has missing times (NaT); every request needs one.")
+            raise InputError(
+                f"column {time!r} of df_events has missing times (NaT); every request needs one."
+            )
         t = tcol.dt.tz_localize(None) if getattr(tcol.dt, "tz", None) is not None else tcol
         t = t.astype("datetime64[ns]").to_numpy().view(np.int64)
     elif pd.api.types.is_numeric_dtype(tcol.dtype) and not pd.api.types.is_bool_dtype(tcol.dtype):
         numeric_time = True
         t = tcol.to_numpy(dtype=float, na_value=np.nan)
         if np.isnan(t).any():
-            raise InputError(f"column {time!r} of df_events has missing times (NaN); every request needs one.")
+            raise InputError(
+                f"column {time!r} of df_events has missing times (NaN); every request needs one."
+            )
     else:
         raise ColumnError(
             f"column {time!r} of df_events must be datetime64 or numeric seconds, got dtype {tcol.dtype}."
@@ -209,7 +219,9 @@ def regret_rate(
     w, window_out = _window(window, numeric_time)
     for c in (user, key):
         if df_events[c].isna().any():
-            raise InputError(f"column {c!r} of df_events has missing values; every request needs a {c}.")
+            raise InputError(
+                f"column {c!r} of df_events has missing values; every request needs a {c}."
+            )
     n = len(df_events)
     u, _ = _codes(df_events[user], user)
     k, key_values = _codes(df_events[key], key)
