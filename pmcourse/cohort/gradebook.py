@@ -222,9 +222,39 @@ class Gradebook:
                 ("grades", list(grades)),
             )
             for name, rows in batches:
-                for start in range(0, len(rows), 5000):
-                    conn.execute(insert(t[name]), rows[start:start + 5000])
+                self._bulk_insert(conn, t[name], rows)
         return int(run_id)
+
+    def _bulk_insert(self, conn, table, rows: list[Mapping]) -> None:
+        """``executemany`` through the driver with SQLAlchemy's own type conversion.
+
+        ``conn.execute(insert(table), rows)`` builds parameters row by row in Python (~40 us a
+        row); 70,000 score rows of a 1,000-student cohort would take seconds. Here the statement
+        is compiled once for the dialect and each column's ``bind_processor`` is applied directly.
+        """
+        from sqlalchemy import insert
+
+        if not rows:
+            return
+        dialect = self.engine.dialect
+        compiled = insert(table).compile(dialect=dialect)
+        columns = list(table.columns)
+        procs = {c.name: c.type.bind_processor(dialect) for c in columns}
+        defaults = {c.name: (c.default.arg if c.default is not None and c.default.is_scalar
+                             else None) for c in columns}
+
+        def value(row, name):
+            v = row.get(name, defaults[name])
+            proc = procs[name]
+            return proc(v) if proc is not None and v is not None else v
+
+        order = compiled.positiontup
+        if order:  # positional paramstyle (sqlite: qmark)
+            params = [tuple(value(r, n) for n in order) for r in rows]
+        else:  # named paramstyle (psycopg: pyformat)
+            params = [{c.name: value(r, c.name) for c in columns} for r in rows]
+        for start in range(0, len(params), 10_000):
+            conn.exec_driver_sql(str(compiled), params[start:start + 10_000])
 
     def frame(self, table: str):
         """A table as a pandas DataFrame (``CohortError`` if the gradebook was never written)."""
