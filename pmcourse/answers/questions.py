@@ -285,6 +285,8 @@ def _loggable(value: Any) -> Any:
 
 
 def _as_short_text(value: Any, field: str, what: str) -> str:
+    if value is None:
+        raise _Rejected(field, f"{field}: nothing chosen yet; pick or type one.")
     if not isinstance(value, str):
         raise _Rejected(field, f"{field}: expected {what} (text), got {_describe(value)}.")
     text = value.strip()
