@@ -92,8 +92,8 @@ def questions(case: Case, truth: dict | None) -> list:
         Numeric(
             "week_change",
             "By how much did average daily active users change in the 7 days after the release, "
-            "compared with the 7 days up to and including release day? Answer in percent "
-            "(negative for a fall).",
+            "compared with the 7 days up to and including release day? Type a percentage with its "
+            "% sign, negative for a fall (e.g. -3.2%).",
             answer=None if truth is None else truth["week_over_week_change"],
             tolerance=0.01,
             percent=True,
