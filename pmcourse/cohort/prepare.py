@@ -59,9 +59,9 @@ differ from your classmates'.
 1. Open each notebook in JupyterLab (`make lab` in the course repository, or `jupyter lab` here).
 2. Run it top to bottom and answer every question. Answers are recorded, not judged: feedback and
    the debrief come with your grade. Each answer can carry your confidence (50-100%).
-3. When done, run the last question cell's `pmcourse.submit()` (or call it in a new cell). It writes
-   a submission file (`*.submission.json`) next to the notebook and prints its path.
-4. Hand in that file, unedited. An edited, truncated or renamed-student file is rejected.
+3. When done, run `pmcourse.submit()` in a new cell at the end of the notebook. It writes
+   `submission-<notebook>.json` in this folder and returns its path.
+4. Hand in that file, unedited: an edited, truncated or another student's file is rejected.
 
 Notebooks: {notebooks}
 """
