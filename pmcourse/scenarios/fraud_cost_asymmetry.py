@@ -155,7 +155,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         seg = np.concatenate([seg, r_seg])
         corridor = np.concatenate([corridor, np.full(r_n, ring_corridor, dtype=object)])
         score = np.concatenate([score, r_score])
-        fraud_p = np.concatenate([fraud_p, np.maximum(r_score, 0.9)])
+        fraud_p = np.concatenate([fraud_p, np.maximum(r_score, 0.97)])
         order = np.argsort(day, kind="stable")
         day, seg, corridor, score, fraud_p = (a[order] for a in (day, seg, corridor, score, fraud_p))
         n = day.size
