@@ -417,7 +417,7 @@ def questions(case: Case, truth: dict | None) -> list:
             "ctr_change",
             "By how much did pooled CTR (sum of clicks / sum of impressions, all item ages) change "
             "from the first 14 days of the table to the last 14 days? Leave out days with lost logs. "
-            "Answer in percent (negative for a fall).",
+            "Answer in percent with the % sign, negative for a fall (e.g. -12.5%).",
             answer=t.get("ctr_change"),
             tolerance=0.01,
             percent=True,

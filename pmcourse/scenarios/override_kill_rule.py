@@ -332,7 +332,7 @@ def questions(case: Case, truth: dict | None) -> list:
             "Evaluate the rule as it was pre-registered: pool all cohorts, and at the day-21 look "
             "compute the cumulative override rate since launch with its 95% Wilson interval "
             "(pmcourse.diagnose.evaluate_kill_rule with looks 7, 14, 21). What is the lower bound "
-            "at day 21? Answer in percent.",
+            "at day 21? Answer in percent, with the % sign (e.g. 9.4%).",
             answer=t.get("wilson_low_day21") if given else None,
             tolerance=0.003,
             percent=True,
@@ -368,7 +368,7 @@ def questions(case: Case, truth: dict | None) -> list:
             "pmcourse.diagnose.simulate_kill_rule (true_rate 0.15, daily_trials = the median daily "
             "pooled suggestions shown over the first 21 days, threshold 0.15, window 21, looks "
             f"7/14/21, n_sims={PEEK_SIMS}, seed={PEEK_SEED}), how often would checking the rule "
-            "every day revert? Answer in percent.",
+            "every day revert? Answer in percent, with the % sign (e.g. 9.4%).",
             answer=t.get("false_revert_daily") if given else None,
             tolerance=0.02,
             percent=True,
