@@ -11,12 +11,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from solvers import fraud_cost_asymmetry as solver
 
 from pmcourse.diagnose import cost_curve, cost_threshold, expected_cost
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.fraud_cost_asymmetry import TAGGER_GROUPS, TAGGER_HIDING, make_tagger_table
-from solvers import fraud_cost_asymmetry as solver
 
 NAME = "fraud_cost_asymmetry"
 SCENARIO = SCENARIOS[NAME]
@@ -247,7 +247,7 @@ def _tagger_only(seed, end):
 
 
 def test_tagger_part_is_the_first_child_generator(cases):
-    for (variant, seed), case in list(cases.items())[:4]:
+    for (_variant, seed), case in list(cases.items())[:4]:
         end = case.tables["invoices"]["date"].max()
         table, truth = _tagger_only(seed, end)
         assert frame_to_csv(table) == frame_to_csv(case.tables["tagger_groups"])

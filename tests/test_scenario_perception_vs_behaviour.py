@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from solvers import perception_vs_behaviour as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.perception_vs_behaviour import compute_window_facts
-from solvers import perception_vs_behaviour as solver
 
 NAME = "perception_vs_behaviour"
 SCENARIO = SCENARIOS[NAME]

@@ -51,7 +51,7 @@ DECISIONS = {
 }
 GROUPS = ("female-coded", "male-coded", "unclassified")
 SURFACES = ("toolbar_menu", "settings_page", "inline_thumbs")
-N_WEEKS = {"small": 20, "default": 22, "large": 22}
+N_WEEKS = {"small": 20, "default": 22, "large": 260}
 #: Baseline and comparison windows the questions use (whole weeks, counted from the data's ends).
 BASELINE_WEEKS = 8
 RECENT_WEEKS = 6
@@ -62,17 +62,11 @@ def _nb1(rng: np.random.Generator, mean: float, dispersion: float) -> int:
     return int(synth.nb_counts(rng, np.array([mean]), dispersion=dispersion)[0])
 
 
-def _weekly(index: pd.DatetimeIndex) -> np.ndarray:
-    """Week number (0-based) of each day."""
-    return ((index - index[0]).days // 7).to_numpy()
-
-
 def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     n_weeks = N_WEEKS[size]
     n_days = n_weeks * 7
     start = pd.Timestamp("2026-01-05") + pd.Timedelta(days=7 * int(rng.integers(0, 8)))  # a Monday
     index = synth.days(start, n_days)
-    week = _weekly(index)
     t = np.arange(n_days, dtype=float)
 
     onset_day = 7 * int(rng.integers(n_weeks - 13, n_weeks - 10)) + int(rng.integers(0, 7))
