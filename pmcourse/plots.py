@@ -257,7 +257,9 @@ def plot_attribution(
     Returns
     -------
     plotly.graph_objects.Figure
-        Horizontal bars, one per ``dimension = element``; hover shows surprise and both totals.
+        Horizontal bars, one per ``dimension = element``, top to bottom in rank order: the best
+        candidate set ("top explanation"), other candidate sets, then unselected elements by
+        surprise. Hover shows surprise and both totals.
 
     Examples
     --------
@@ -268,7 +270,7 @@ def plot_attribution(
     ...                        current={"period": "a"})
     >>> fig = plot_attribution(att)
     >>> fig.data[0].name, list(fig.data[0].y)
-    ('selected', ['os = ios'])
+    ('top explanation', ['os = ios'])
 
     Introduced in notebooks/01-usage-drop.ipynb.
     """
@@ -276,22 +278,32 @@ def plot_attribution(
     _check_columns(attribution, cols, "attribution")
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InputError(f"top must be a whole number >= 1, got {top!r}.")
-    rows = attribution.sort_values(["selected", "surprise"], ascending=[False, False], kind="stable")
-    rows = rows.head(top).iloc[::-1]
+    # selected elements in the result's order (best-ranked dimension first), then the most
+    # surprising of the rest
+    chosen = attribution[attribution["selected"]]
+    others = attribution[~attribution["selected"]].sort_values("surprise", ascending=False, kind="stable")
+    rows = pd.concat([chosen, others]).head(top)
+    first_dim = chosen["dimension"].iloc[0] if len(chosen) else None
+    group = np.where(~rows["selected"], "not selected",
+                     np.where(rows["dimension"] == first_dim, "top explanation", "other candidate set"))
+    labels = [f"{d} = {e}" for d, e in zip(rows["dimension"], rows["element"], strict=True)]
     fig = new_figure(title=title, x_title="explanatory power (share of the total change)",
                      y_title="dimension = element")
-    for flag, name, color in ((True, "selected", COLORS[3]), (False, "not selected", "#AAAAAA")):
-        part = rows[rows["selected"] == flag]
-        if len(part) == 0:
+    palette = (("top explanation", COLORS[3]), ("other candidate set", "#F2B38C"), ("not selected", "#AAAAAA"))
+    for name, color in palette:
+        keep = group == name
+        if not keep.any():
             continue
+        part = rows[keep]
         fig.add_bar(
-            x=part["explanatory_power"],
-            y=[f"{d} = {e}" for d, e in zip(part["dimension"], part["element"], strict=True)],
+            x=part["explanatory_power"], y=[lab for lab, k in zip(labels, keep, strict=True) if k],
             orientation="h", name=name, marker_color=color,
             customdata=part[["surprise", "baseline", "current"]].to_numpy(),
             hovertemplate="EP %{x:.2f}<br>surprise %{customdata[0]:.4f}<br>"
                           "baseline %{customdata[1]:,.0f} → current %{customdata[2]:,.0f}<extra></extra>",
         )
+    # first row at the top
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
     fig.update_layout(hovermode="closest", barmode="overlay")
     return fig
 
@@ -349,9 +361,8 @@ def plot_changepoints(
         starts = [s.index[0], *pd.to_datetime(cps["date"])]
         levels = [cps["level_before"].iloc[0], *cps["level_after"]]
     else:
-        deseason = changepoints.attrs.get("deseasonalised")
         starts = [s.index[0]]
-        levels = [float(np.nanmedian(deseason if deseason is not None else s.to_numpy()))]
+        levels = [float(np.nanmedian(s.to_numpy()))]
     fig.add_scatter(x=[*starts, s.index[-1]], y=[*levels, levels[-1]], mode="lines", name="level",
                     line={"shape": "hv", "dash": "dot", "width": 2.5, "color": COLORS[3]})
     fig.add_scatter(

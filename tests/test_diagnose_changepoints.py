@@ -64,7 +64,10 @@ def test_result_shape_levels_and_percent():
     assert row["level_after"] == pytest.approx(850, abs=8)
     assert row["change"] == pytest.approx(row["level_after"] - row["level_before"])
     assert row["change_pct"] == pytest.approx(100 * row["change"] / row["level_before"])
-    assert cp.attrs["penalty"] > 0 and len(cp.attrs["deseasonalised"]) == 140
+    assert cp.attrs["penalty"] == pytest.approx(8 * cp.attrs["noise_sigma"] ** 2 * np.log(140))
+    assert 5 < cp.attrs["noise_sigma"] < 12  # true noise sd 10; STL absorbs a little of it
+    # results concatenate (attrs hold plain numbers)
+    assert len(pd.concat([cp, detect_changepoints(pd.Series(level + weekly, index=days))])) >= 1
 
 
 def test_missing_days_are_not_zeros():

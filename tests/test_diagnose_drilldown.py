@@ -60,8 +60,10 @@ def test_by_hand(small):
         ["locale", "de"],
     ]
     cand = res.attrs["candidates"]
-    assert cand["dimension"].tolist() == ["platform", "locale"]
-    assert cand["elements"].iloc[0] == ("ios",)
+    assert [c["dimension"] for c in cand] == ["platform", "locale"]
+    assert cand[0]["elements"] == ("ios",)
+    assert cand[0]["surprise"] == pytest.approx(ios["surprise"])
+    assert len(pd.concat([res, _run(small.assign(uses=small["uses"] + 1))])) == 8
 
 
 def test_surprise_sums_to_jensen_shannon_divergence():
@@ -108,7 +110,7 @@ def test_planted_cause_among_four_dimensions():
         baseline=df["period"].eq("before"),
         current=lambda d: d["period"].eq("after"),
     )
-    top = res.attrs["candidates"].iloc[0]
+    top = res.attrs["candidates"][0]
     assert top["dimension"] == "locale" and top["elements"] == ("l7",)
     assert res["dimension"].iloc[0] == "locale" and res["element"].iloc[0] == "l7"
     assert "legacy" not in set(res["element"])  # unused categories are not elements

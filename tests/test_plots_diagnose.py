@@ -64,9 +64,23 @@ def test_plot_attribution():
     )
     fig = pp.plot_attribution(att, top=2)
     _check_theme(fig)
-    assert [t.name for t in fig.data] == ["selected", "not selected"]
+    assert [t.name for t in fig.data] == ["top explanation", "not selected"]
     assert list(fig.data[0].y) == ["os = ios"]
     assert sum(len(t.y) for t in fig.data) == 2
+    assert list(fig.layout.yaxis.categoryarray)[-1] == "os = ios"  # drawn at the top
+    df2 = df.assign(plan=["free", "pro"] * 6)
+    df2.loc[6:, "uses"] = [40, 100, 100, 40, 100, 100]
+    two = dx.attribute_change(
+        df2,
+        dimensions=["os", "plan"],
+        metric="uses",
+        baseline={"period": "b"},
+        current={"period": "a"},
+        t_eep=0.05,
+    )
+    groups = {t.name: list(t.y) for t in pp.plot_attribution(two).data}
+    top_dim = two.attrs["candidates"][0]["dimension"]
+    assert all(label.startswith(top_dim) for label in groups["top explanation"])
     with pytest.raises(InputError, match="top"):
         pp.plot_attribution(att, top=0)
 

@@ -94,8 +94,8 @@ def detect_changepoints(
         ``level_before`` and ``level_after`` (median of the deseasonalised metric over the segment
         before and after), ``change`` (after - before) and ``change_pct`` (``100 · change /
         level_before``, in percent). Empty, with those columns, if nothing changed.
-        ``result.attrs`` holds ``deseasonalised`` (the Series PELT saw), ``seasonal`` and
-        ``penalty`` (the value used).
+        ``result.attrs`` holds ``penalty`` (the value used) and ``noise_sigma`` (the robust
+        noise scale behind the default penalty).
 
     Raises
     ------
@@ -168,9 +168,9 @@ def detect_changepoints(
         )
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["date"] = pd.to_datetime(out["date"])
-    out.attrs["deseasonalised"] = pd.Series(deseason, index=s.index, name=s.name)
-    out.attrs["seasonal"] = pd.Series(seasonal, index=s.index, name="seasonal")
+    # plain numbers only: pandas compares attrs when frames are concatenated
     out.attrs["penalty"] = float(pen)
+    out.attrs["noise_sigma"] = float(sigma)
     return out
 
 

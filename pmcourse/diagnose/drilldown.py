@@ -116,9 +116,10 @@ def attribute_change(
         ``element``, ``baseline``, ``current`` (metric sums), ``explanatory_power``, ``surprise``,
         ``selected`` (True for elements of a candidate set that reached ``t_ep``). Rows are
         ordered by dimension rank (dimensions with a selected set first, by their set's surprise)
-        then by element surprise. ``result.attrs["candidates"]`` is a DataFrame with one row per
-        explaining dimension: ``dimension``, ``elements`` (tuple), ``explanatory_power``,
-        ``surprise``, ranked. If the total did not change, explanatory power is NaN and nothing is
+        then by element surprise. ``result.attrs["candidates"]`` is a list with one dict per
+        explaining dimension, best first: ``dimension``, ``elements`` (tuple),
+        ``explanatory_power``, ``surprise`` (``pd.DataFrame(result.attrs["candidates"])`` makes
+        it a table). If the total did not change, explanatory power is NaN and nothing is
         selected.
 
     Raises
@@ -139,7 +140,7 @@ def attribute_change(
     ...                        baseline={"period": "before"}, current={"period": "after"})
     >>> res.loc[res["selected"], ["dimension", "element"]].values.tolist()
     [['platform', 'ios'], ['locale', 'de']]
-    >>> res.attrs["candidates"]["dimension"].tolist()
+    >>> [c["dimension"] for c in res.attrs["candidates"]]
     ['platform', 'locale']
 
     Introduced in notebooks/01-usage-drop.ipynb.
@@ -224,5 +225,6 @@ def attribute_change(
     rank = {d: i for i, d in enumerate(cand["dimension"])}
     parts.sort(key=lambda p: rank.get(p["dimension"].iloc[0], len(rank)) if len(p) else len(rank))
     out = pd.concat(parts, ignore_index=True)[_COLUMNS]
-    out.attrs["candidates"] = cand
+    # plain records, not a DataFrame: pandas compares attrs when frames are concatenated
+    out.attrs["candidates"] = cand.to_dict("records")
     return out
