@@ -408,7 +408,7 @@ def plot_drift(report: pd.DataFrame, *, title: str = "Feature drift (PSI) agains
             fig.add_bar(x=[str(c) for c in part["column"]], y=part["psi"], name=status, marker_color=color)
     for y, label in ((0.1, "0.1: moderate"), (0.25, "0.25: major")):
         fig.add_hline(y=y, line={"dash": "dash", "width": 1, "color": "#777777"},
-                      annotation_text=label, annotation_position="top left")
+                      annotation_text=label, annotation_position="top right")
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_layout(hovermode="x")
     return fig
@@ -526,7 +526,7 @@ def plot_regret(result, *, title: str = "Regret rate by segment (repeat of the s
         hovertemplate="%{x}: %{y:.1f}%<br>%{customdata[1]:,} of %{customdata[0]:,} requests<extra></extra>",
     )
     fig.add_hline(y=100 * result.rate, line={"dash": "dash", "color": COLORS[3], "width": 1.5},
-                  annotation_text=f"overall {100 * result.rate:.1f}%", annotation_position="top left")
+                  annotation_text=f"overall {100 * result.rate:.1f}%", annotation_position="top right")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -576,6 +576,6 @@ def plot_cost_curve(
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise InputError(f"marks must map labels to threshold numbers; {label!r} maps to {value!r}.")
         fig.add_vline(x=float(value), line={"dash": "dash", "width": 1, "color": COLORS[(i + 1) % 8]},
-                      annotation_text=str(label), annotation_position="top")
+                      annotation_text=str(label), annotation_position="bottom right")
     fig.update_layout(hovermode="x")
     return fig
