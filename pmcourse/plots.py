@@ -221,7 +221,7 @@ def plot_decomposition(
     >>> [t.name for t in fig.data]
     ['mix (segment share moved)', 'rate (segment itself moved)', 'net contribution']
 
-    Introduced in notebooks/07-metric-puzzles.ipynb.
+    Introduced in notebooks/01-usage-drop.ipynb.
     """
     _check_columns(decomposition, ["mix", "rate", "contribution"], "decomposition")
     labels = [str(i) for i in decomposition.index]

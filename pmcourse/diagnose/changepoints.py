@@ -207,7 +207,7 @@ def same_weekday_baseline(series: pd.Series, *, weeks: int = 4) -> pd.Series:
     >>> float(base.iloc[28]), round(float(uses.iloc[28] / base.iloc[28] - 1), 2)
     (100.0, -0.3)
 
-    Introduced in notebooks/01-usage-drop.ipynb.
+    Introduced in notebooks/00-orientation.ipynb.
     """
     weeks = require_int(weeks, "weeks", low=1)
     original_index = series.index if isinstance(series, pd.Series) else None

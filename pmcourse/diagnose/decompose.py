@@ -113,7 +113,7 @@ def mix_rate(
     >>> bool(np.isclose(d.loc["total", "mix"] + d.loc["total", "rate"], d.loc["total", "contribution"]))
     True
 
-    Introduced in notebooks/07-metric-puzzles.ipynb.
+    Introduced in notebooks/01-usage-drop.ipynb.
     """
     by_cols = as_list(by, "by")
     if numerator == denominator:

@@ -83,7 +83,7 @@ def wilson_interval(successes, trials, *, confidence: float = 0.95):
     >>> lows.round(3).tolist()
     [0.0, 0.237]
 
-    Introduced in notebooks/03-override-kill-rule.ipynb.
+    Introduced in notebooks/05-perception-vs-behaviour.ipynb.
     """
     confidence = require_number(
         confidence, "confidence", low=0, high=1, low_open=True, high_open=True
