@@ -392,12 +392,15 @@ def _needles(secret_hex: str, keys: list[dict], variants: Iterable[str]) -> dict
 
 
 def _file_blobs(path: Path) -> Iterable[tuple[str, bytes]]:
-    raw = path.read_bytes()
-    yield "", raw
+    """A file's bytes; for a zip, its member names and each member decompressed instead."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
+            infos = zf.infolist()
+            yield "", "\n".join(i.filename for i in infos).encode() + (zf.comment or b"")
+            for info in infos:
                 yield f"!{info.filename}", zf.read(info)
+        return
+    yield "", path.read_bytes()
 
 
 def _scan_file(path: Path, needles: dict[bytes, str]) -> list[str]:
