@@ -168,6 +168,30 @@ def _fails(rng, intent, latency, asr, post, variant, knobs):
 
 
 def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    """Draw one case of the scenario (called by :func:`pmcourse.scenarios.load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of :data:`VARIANTS`, the hidden cause.
+    size : {"small", "default", "large"}
+        ``large`` is for benchmarks.
+
+    Returns
+    -------
+    Case
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("regret_signal", seed=1, variant="latency_timeout_retries")
+    >>> sorted(case.tables)
+    ['dashboard', 'events']
+
+    Introduced in notebooks/02-regret-signal.ipynb.
+    """
     n_base, n_users = SIZE[size]
     start = pd.Timestamp("2026-01-05") + pd.Timedelta(days=7 * int(rng.integers(0, 40)))
     onset_day = int(rng.integers(11, 17))
@@ -178,7 +202,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "nlu_intent": synth.pick(rng, NLU_TARGETS),
         "nlu_fail": float(rng.uniform(0.4, 0.55)),
         "promo_mult": float(rng.uniform(2.2, 3.0)),
-        "dup_device": synth.pick(rng, DEVICES),
+        "dup_device": synth.pick(rng, ("phone", "smart_speaker")),
         "dup_share": float(rng.uniform(0.15, 0.25)),
     }
 
@@ -401,6 +425,17 @@ def _briefing(dashboard: pd.DataFrame, first_week: pd.DataFrame, n_events: int) 
 
 
 def questions(case: Case, truth: dict | None) -> list:
+    """The notebook's questions; with ``truth=None`` (graded mode) they carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("regret_signal", seed=1)
+    >>> [q.id for q in questions(case, case.truth)][:3]
+    ['diagnosis', 'where', 'evidence']
+
+    Introduced in notebooks/02-regret-signal.ipynb.
+    """
     from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
 
     t = truth or {}

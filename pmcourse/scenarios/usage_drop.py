@@ -153,6 +153,30 @@ def _rate(df: pd.DataFrame, num: str, den: str) -> float:
 
 
 def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
+    """Draw one case of the scenario (called by :func:`pmcourse.scenarios.load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of :data:`VARIANTS`, the hidden cause.
+    size : {"small", "default", "large"}
+        ``large`` is for benchmarks.
+
+    Returns
+    -------
+    Case
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=1, variant="campaign_low_intent_mix")
+    >>> sorted(case.tables)
+    ['app_versions', 'daily']
+
+    Introduced in notebooks/01-usage-drop.ipynb.
+    """
     n = N_DAYS[size]
     locales = LOCALES_LARGE if size == "large" else LOCALES
     base = n - 70
@@ -452,6 +476,17 @@ def _briefing(win: dict, change: float, last: pd.Timestamp) -> str:
 
 
 def questions(case: Case, truth: dict | None) -> list:
+    """The notebook's questions; with ``truth=None`` (graded mode) they carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=1)
+    >>> [q.id for q in questions(case, case.truth)][:3]
+    ['diagnosis', 'where', 'evidence']
+
+    Introduced in notebooks/01-usage-drop.ipynb.
+    """
     from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
 
     t = truth or {}

@@ -42,7 +42,7 @@ def solve(case) -> str:
     events = case.tables["events"]
     early, late = _periods(events)
     copies = sub_second_copies(events)
-    if copies.mean() > 0.005:
+    if copies.mean() > 0.001:
         return "duplicate_event_logging"
     slow_rise = (late["latency_ms"] > TIMEOUT_MS).mean() - (early["latency_ms"] > TIMEOUT_MS).mean()
     if slow_rise > 0.03:
