@@ -288,3 +288,23 @@ def test_cli_grade_reports_rejections(course_with_inbox):
     res = CliRunner().invoke(cli_main, ["cohort", "grade", str(course.path), str(inbox),
                                         "--db", "nosuchdriver://x"])
     assert res.exit_code == 1 and "Traceback" not in res.output
+
+
+def test_worker_pool_grades_exactly_like_one_process(course_with_inbox):
+    """More than 200 files take the 2-process path; the gradebook must not depend on it."""
+    course, clean, tmp = course_with_inbox
+    inbox = _fresh_inbox(clean, tmp, "pool")
+    src = inbox / "g2" / f"submission-{NB}.json"
+    for i in range(240):
+        shutil.copy(src, inbox / "g2" / f"copy-{i:03d}.json")
+    (inbox / "g3" / "broken.json").write_text("[1, 2")
+    tables = {}
+    for workers in (1, 2):
+        result = grade(course.path, inbox, workers=workers)
+        assert result.files == 245 and result.counted == 4 and result.superseded == 240
+        gb = Gradebook(course.default_db)
+        tables[workers] = {t: _comparable(gb, t) for t in ("submissions", "question_scores",
+                                                            "grades")}
+        gb.dispose()
+    for t in tables[1]:
+        assert tables[1][t].astype(str).equals(tables[2][t].astype(str)), t

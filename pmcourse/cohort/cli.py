@@ -121,13 +121,15 @@ def prepare_command(course_dir, roster, notebooks, force, zip_students, workers,
 @click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
 @click.option("--deadline", default=None,
               help="ISO-8601 deadline overriding config.json; later submissions are flagged late.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Processes that check and score files.")
 @_friendly
-def grade_command(course_dir, submissions_dir, db, deadline) -> None:
+def grade_command(course_dir, submissions_dir, db, deadline, workers) -> None:
     """Grade submission JSON files (never executed) into the gradebook, grades.csv, canvas.csv."""
     from pmcourse.cohort.grade import grade
 
     with _bar("grade", "file") as (on_total, progress):
-        result = grade(course_dir, submissions_dir, db=db, deadline=deadline,
+        result = grade(course_dir, submissions_dir, db=db, deadline=deadline, workers=workers,
                        progress=progress, on_total=on_total)
     click.echo(f"Read {result.files} files in {result.seconds:.1f} s: {result.counted} counted, "
                f"{result.superseded} superseded by a newer valid file, {len(result.rejected)} "
