@@ -98,3 +98,16 @@ def test_import_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_benchmark_stays_runnable_and_agrees_with_duckdb():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_diagnose.py"
+    spec = importlib.util.spec_from_file_location("bench_diagnose", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    row = bench.bench_regret(20_000, 1)
+    assert "agrees with DuckDB" in row["note"]
+    assert bench.bench_changepoints(120, 1)["seconds"] > 0
