@@ -337,7 +337,26 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 def ctr_change(daily: pd.DataFrame) -> float:
     """Relative change of pooled CTR (clicks / impressions) from the first 14 to the last 14 days.
 
-    Days with lost logs (NaN) are left out of both sums.
+    Parameters
+    ----------
+    daily : DataFrame
+        The case's ``daily_quality`` table (``date``, ``impressions``, ``clicks``; any number of
+        rows per day). Days with lost logs (NaN) are left out of both sums, never read as 0.
+
+    Returns
+    -------
+    float
+        ``CTR(last 14 days) / CTR(first 14 days) - 1``, negative for a fall.
+
+    Examples
+    --------
+    >>> dates = pd.date_range("2026-04-01", periods=28, freq="D")
+    >>> df = pd.DataFrame({"date": dates, "impressions": [1000.0] * 28,
+    ...                    "clicks": [50.0] * 14 + [40.0] * 14})
+    >>> round(ctr_change(df), 3)
+    -0.2
+
+    Introduced in notebooks/04-model-drift.ipynb.
     """
     days = daily.dropna(subset=["impressions", "clicks"])
     first = days[days["date"] < days["date"].min() + pd.Timedelta(days=14)]

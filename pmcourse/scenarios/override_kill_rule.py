@@ -270,7 +270,29 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
     """One row per day: suggestions shown and overridden summed over cohorts and exposure buckets.
 
-    A lost log day stays NaN (``min_count=1``), never 0.
+    This is the frame the pre-registered rule is evaluated on (the dashboard's pooled rate).
+
+    Parameters
+    ----------
+    overrides : DataFrame
+        The case's ``overrides`` table (``date``, ``suggestions_shown``,
+        ``suggestions_overridden``, one row per cohort and exposure bucket).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``suggestions_shown``, ``suggestions_overridden``; a lost log day stays NaN
+        (``min_count=1``), never 0.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date": pd.to_datetime(["2026-05-01"] * 2 + ["2026-05-02"] * 2),
+    ...                    "suggestions_shown": [100, 50, np.nan, np.nan],
+    ...                    "suggestions_overridden": [10, 5, np.nan, np.nan]})
+    >>> pooled_daily(df)["suggestions_shown"].tolist()
+    [150.0, nan]
+
+    Introduced in notebooks/03-override-kill-rule.ipynb.
     """
     out = (overrides.groupby("date")[["suggestions_shown", "suggestions_overridden"]]
            .sum(min_count=1).reset_index())
