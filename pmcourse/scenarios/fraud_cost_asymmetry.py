@@ -326,6 +326,29 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
     One sensitive group carries the errors (``truth["harmed_group"]``); the aggregate hides it
     either because the group is a tiny share of volume or because the aggregate improved while the
     group got worse (``truth["hiding"]``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The tagger's generator (``generate`` passes ``rng.spawn(1)[0]``).
+    end : Timestamp
+        Last day of the case; the two review months are the two months before it.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The ``tagger_groups`` table and the tagger's truth: ``harmed_group``, ``harmed_group_id``,
+        ``hiding``, ``recourse``, ``harmed_error_rate``, ``aggregate_accuracy``,
+        ``harmed_error_share``, ``launch``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table, truth = make_tagger_table(np.random.default_rng(1), pd.Timestamp("2026-04-20"))
+    >>> len(table), truth["harmed_group"] in SENSITIVE
+    (24, True)
+
+    Introduced in notebooks/06-fraud-cost-asymmetry.ipynb.
     """
     harmed = synth.pick(rng, list(SENSITIVE))
     hiding = synth.pick(rng, list(TAGGER_HIDING))
@@ -374,7 +397,36 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
 
 def compute_fraud_facts(invoices: pd.DataFrame, appeals: pd.DataFrame, segments: pd.DataFrame,
                         costs: pd.DataFrame, review: pd.Timestamp) -> dict:
-    """The numbers the questions check, computed from the tables exactly as the questions word them."""
+    """The numbers the fraud questions check, computed from the tables as the questions word them.
+
+    Parameters
+    ----------
+    invoices, appeals, segments, costs : DataFrame
+        The case's tables of the same names.
+    review : Timestamp
+        Date of the threshold review (the ``policy`` event of the timeline).
+
+    Returns
+    -------
+    dict
+        ``cost_false_positive`` and ``cost_false_negative`` (summed USD), ``cost_threshold``
+        (``C_FP / (C_FP + C_FN)``), ``fp_cost_seller_share``, ``fp_bearer``, ``harmed_segment`` (most
+        upheld appeals per 1,000 invoices issued since the review), ``upheld_per_1000`` by segment,
+        ``appeal_sla_days`` (that segment's payment cycle) and ``late_appeal_share`` (its resolved
+        appeals, on invoices since the review, that took longer than the cycle).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("fraud_cost_asymmetry", seed=2)
+    >>> t = case.tables
+    >>> review = case.timeline.loc[case.timeline["kind"] == "policy", "date"].iloc[0]
+    >>> facts = compute_fraud_facts(t["invoices"], t["appeals"], t["segments"], t["costs"], review)
+    >>> facts["fp_bearer"], 0 < facts["cost_threshold"] < 1
+    ('seller', True)
+
+    Introduced in notebooks/06-fraud-cost-asymmetry.ipynb.
+    """
     c_fp = float(costs.loc[costs["error"] == "false_positive", "usd_per_invoice"].sum())
     c_fn = float(costs.loc[costs["error"] == "false_negative", "usd_per_invoice"].sum())
     seller_fp = float(costs.loc[(costs["error"] == "false_positive") & (costs["borne_by"] == "seller"),

@@ -263,10 +263,35 @@ def _window_bounds(week_starts: pd.Series, n_weeks: int) -> tuple[pd.Timestamp, 
 
 def compute_window_facts(feedback: pd.DataFrame, retention: pd.DataFrame, exposure: pd.DataFrame,
                          group: str) -> dict[str, float]:
-    """Baseline-vs-recent ratios for one name group, exactly as the notebook's questions word them.
+    """Baseline-vs-recent numbers for one name group, exactly as the notebook's questions word them.
 
-    Baseline = the first 8 weeks, recent = the last 6 weeks. Exposures per window are the mean
-    daily exposures over logged days (missing days excluded) times the window's days.
+    Baseline = the first 8 weeks, recent = the last 6 weeks. A window's exposures are the mean
+    daily exposures over its logged days (lost log days excluded, not counted as 0) times its days.
+
+    Parameters
+    ----------
+    feedback, retention, exposure : DataFrame
+        The case's ``feedback_weekly``, ``retention_weekly`` and ``feedback_exposure`` tables.
+    group : str
+        A ``name_group`` value, e.g. ``"female-coded"``.
+
+    Returns
+    -------
+    dict of str to float
+        Per window (``baseline_*``, ``recent_*``): complaints, exposures, complaints per 1,000
+        exposures and exit rate; and the ratios recent / baseline: ``complaint_ratio`` (weekly
+        counts), ``exposure_ratio`` (weekly exposures), ``per_exposure_ratio`` and ``exit_ratio``.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("perception_vs_behaviour", seed=3, variant="new_feedback_surface").tables
+    >>> f = compute_window_facts(t["feedback_weekly"], t["retention_weekly"],
+    ...                          t["feedback_exposure"], "female-coded")
+    >>> f["exposure_ratio"] > 1.5, 0.7 < f["per_exposure_ratio"] < 1.3
+    (True, True)
+
+    Introduced in notebooks/05-perception-vs-behaviour.ipynb.
     """
     weeks = pd.DatetimeIndex(sorted(feedback["week_start"].unique()))
     n_weeks = len(weeks)
