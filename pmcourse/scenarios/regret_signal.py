@@ -248,8 +248,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     latency, asr = _attributes(rng, dev, post, variant, knobs)
     fail = _fails(rng, intent, latency, asr, post, variant, knobs)
 
-    parts = [pd.DataFrame({"t": t, "sess": sess, "dev": dev, "intent": intent,
-                           "latency": latency, "asr": asr})]
+    parts = [{"t": t, "sess": sess, "dev": dev, "intent": intent, "latency": latency, "asr": asr}]
 
     # ---- repeats: after a failed answer, and on purpose --------------------------------------
     prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (t, sess, dev, intent,
@@ -262,8 +261,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         rpost = rt >= onset_s
         rlat, rasr = _attributes(rng, rdev, rpost, variant, knobs)
         rfail = _fails(rng, rint, rlat, rasr, rpost, variant, knobs)
-        parts.append(pd.DataFrame({"t": rt, "sess": prev_sess[again], "dev": rdev,
-                                   "intent": rint, "latency": rlat, "asr": rasr}))
+        parts.append({"t": rt, "sess": prev_sess[again], "dev": rdev, "intent": rint,
+                      "latency": rlat, "asr": rasr})
         prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (
             rt, prev_sess[again], rdev, rint, rlat, rfail)
 
@@ -272,8 +271,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     m = int(timer.sum())
     rt = t[timer] + latency[timer] / 1000 + rng.lognormal(np.log(14), 0.5, m)
     rlat, rasr = _attributes(rng, dev[timer], rt >= onset_s, variant, knobs)
-    parts.append(pd.DataFrame({"t": rt, "sess": sess[timer], "dev": dev[timer],
-                               "intent": intent[timer], "latency": rlat, "asr": rasr}))
+    parts.append({"t": rt, "sess": sess[timer], "dev": dev[timer], "intent": intent[timer],
+                  "latency": rlat, "asr": rasr})
     skip = (intent == INTENTS.index("music_next")) & ~fail
     ct, cs, cd, cl = t[skip], sess[skip], dev[skip], latency[skip]
     for _ in range(3):
@@ -281,41 +280,43 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         ct, cs, cd, cl = ct[go_on], cs[go_on], cd[go_on], cl[go_on]
         rt = ct + cl / 1000 + rng.lognormal(np.log(12), 0.6, len(ct))
         rlat, rasr = _attributes(rng, cd, rt >= onset_s, variant, knobs)
-        parts.append(pd.DataFrame({"t": rt, "sess": cs, "dev": cd,
-                                   "intent": INTENTS.index("music_next"), "latency": rlat,
-                                   "asr": rasr}))
+        parts.append({"t": rt, "sess": cs, "dev": cd,
+                      "intent": np.full(len(rt), INTENTS.index("music_next")), "latency": rlat,
+                      "asr": rasr})
         ct, cl = rt, rlat
 
-    ev = pd.concat(parts, ignore_index=True)
+    ev = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
 
     # ---- duplicate logging: one device type's new SDK writes some events twice ----------------
     if variant == "duplicate_event_logging":
         d_i = DEVICES.index(knobs["dup_device"])
-        dup = (ev["t"].to_numpy() >= onset_s) & (ev["dev"].to_numpy() == d_i) & (
-            rng.random(len(ev)) < knobs["dup_share"])
-        copies = ev[dup].copy()
-        copies["t"] = copies["t"] + rng.uniform(0.05, 0.9, len(copies))
-        ev = pd.concat([ev, copies], ignore_index=True)
+        dup = (ev["t"] >= onset_s) & (ev["dev"] == d_i) & (
+            rng.random(len(ev["t"])) < knobs["dup_share"])
+        copies = {k: v[dup] for k, v in ev.items()}
+        copies["t"] = copies["t"] + rng.uniform(0.05, 0.9, int(dup.sum()))
+        ev = {k: np.concatenate([ev[k], copies[k]]) for k in ev}
 
-    ev = ev[ev["t"] < N_DAYS * 86400].sort_values(["t", "sess"], kind="stable")
     # the log export lost one whole day: no rows, and NaN (never 0) on the dashboard
     lost_day = int(rng.integers(2, N_DAYS - 1))
     while abs(lost_day - onset_day) <= 1:
         lost_day = int(rng.integers(2, N_DAYS - 1))
-    ev = ev[(ev["t"] // 86400).astype(int) != lost_day].reset_index(drop=True)
+    keep = (ev["t"] < N_DAYS * 86400) & ((ev["t"] // 86400).astype(int) != lost_day)
+    ev = {k: v[keep] for k, v in ev.items()}
+    order = np.lexsort((ev["sess"], ev["t"]))  # by time, then session
+    ev = {k: v[order] for k, v in ev.items()}
 
     # ids: users as 5-digit numbers, sessions numbered in order of first appearance
     user_ids = 10_000 + rng.permutation(max(n_users, 90_000))[:n_users]
     sess_codes, _ = pd.factorize(ev["sess"], sort=False)
-    ts = start + pd.to_timedelta(np.round(ev["t"].to_numpy() * 1000).astype(np.int64), unit="ms")
+    ts = start + pd.to_timedelta(np.round(ev["t"] * 1000).astype(np.int64), unit="ms")
     events = pd.DataFrame({
         "ts": ts.astype("datetime64[ms]"),
-        "user_id": user_ids[s_user[ev["sess"].to_numpy()]].astype(np.int64),
+        "user_id": user_ids[s_user[ev["sess"]]].astype(np.int64),
         "session_id": (100_000 + sess_codes).astype(np.int64),
-        "device_type": np.array(DEVICES)[ev["dev"].to_numpy()],
-        "intent": np.array(INTENTS)[ev["intent"].to_numpy()],
-        "latency_ms": ev["latency"].to_numpy().astype(np.int64),
-        "asr_confidence": ev["asr"].to_numpy(),
+        "device_type": np.array(DEVICES, dtype=object)[ev["dev"]],
+        "intent": np.array(INTENTS, dtype=object)[ev["intent"]],
+        "latency_ms": ev["latency"].astype(np.int64),
+        "asr_confidence": ev["asr"],
     })
 
     dashboard = _dashboard(events, start)
