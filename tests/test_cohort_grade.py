@@ -188,6 +188,7 @@ def test_sentinel_code_in_an_answer_value_is_scored_as_data(course_with_inbox):
     gb.dispose()
     row = scores[(scores.student_id == "g4") & (scores.question_id == "release_effect")].iloc[0]
     assert row["score"] == 0.0 and "__import__" in row["value_json"]
+    assert _grades(course)[("g4", NB)]["diagnosed_cause"] == "(not an option)"
 
 
 def test_late_and_duplicate_newest_valid_counts_and_is_reported(course_with_inbox):

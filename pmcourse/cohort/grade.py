@@ -380,13 +380,20 @@ def _grade_one(sub_id: int, path_s: str, rel: str, owner: str | None) -> dict[st
                late=bool(deadline and created and created > deadline))
     key = keys.get((sid, nb))
     scores = score_submission(key, sub["answers"])
-    diag = key.get("diagnosis_question")
-    diagnosed = (sub["answers"].get(diag) or {}).get("value") if diag else None
     out.update(pair=(sid, nb), sort=_sort_time(created, st.st_mtime), scores=scores,
-               diagnosed=diagnosed if isinstance(diagnosed, str) or diagnosed is None
-               else json.dumps(diagnosed)[:200],
-               summary=_summary(key))
+               diagnosed=_diagnosed(key, sub["answers"]), summary=_summary(key))
     return out
+
+
+def _diagnosed(key: dict, answers: dict) -> str | None:
+    """The option the student chose for the diagnosis question (None: unanswered)."""
+    qid = key.get("diagnosis_question")
+    entry = answers.get(qid) if qid else None
+    if not isinstance(entry, dict) or entry.get("value") is None:
+        return None
+    value = entry["value"]
+    options = next((q.get("options") or {} for q in key["questions"] if q["id"] == qid), {})
+    return value if isinstance(value, str) and value in options else "(not an option)"
 
 
 def _summary(key: dict) -> dict[str, Any]:
