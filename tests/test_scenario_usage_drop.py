@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import time
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from solvers import usage_drop as solver
 
+from pmcourse.answers.questions import Question
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, LABELS, VARIANTS
 
@@ -231,6 +233,9 @@ def test_questions_build_in_both_modes_and_model_answers_score_full(variant):
     answers = solver.model_answers(c, c.truth)
     for q in practice:
         assert q.score(answers[q.id]) == 1, q.id
+        # the cohort grader rebuilds each question from its JSON key and scores the same
+        rebuilt = Question.from_key(json.loads(json.dumps(q.to_key())))
+        assert rebuilt.score(answers[q.id]) == 1, q.id
     wrong = next(v for v in VARIANTS if v != variant)
     assert practice[0].score(wrong) < 1
     assert all(not q.has_key or q.type == "memo" for q in graded)
