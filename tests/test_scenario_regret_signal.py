@@ -64,13 +64,17 @@ def test_default_generation_is_fast_and_small(variant):
 def test_event_log_is_a_sessioned_request_log(variant):
     ev = case(variant).tables["events"]
     assert list(ev.columns) == list(SCENARIO.tables["events"].columns)
-    assert list(SCENARIO.tables["dashboard"].columns) == list(case(variant).tables["dashboard"].columns)
+    assert list(SCENARIO.tables["dashboard"].columns) == list(
+        case(variant).tables["dashboard"].columns
+    )
     assert ev["ts"].is_monotonic_increasing
     assert set(ev["device_type"]) == set(DEVICES)
     # each session belongs to one user and one device, and spans minutes, not days
-    per_session = ev.groupby("session_id").agg(users=("user_id", "nunique"),
-                                               devices=("device_type", "nunique"),
-                                               span=("ts", lambda s: s.max() - s.min()))
+    per_session = ev.groupby("session_id").agg(
+        users=("user_id", "nunique"),
+        devices=("device_type", "nunique"),
+        span=("ts", lambda s: s.max() - s.min()),
+    )
     assert (per_session["users"] == 1).all() and (per_session["devices"] == 1).all()
     assert per_session["span"].quantile(0.95) < pd.Timedelta("1h")
     assert ev["asr_confidence"].between(0, 1).all() and (ev["latency_ms"] > 0).all()
@@ -79,8 +83,10 @@ def test_event_log_is_a_sessioned_request_log(variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_variant_ids_never_leak_into_the_data(variant):
     c = case(variant)
-    blob = "\n".join([c.briefing, c.timeline.to_csv(index=False)]
-                     + [df.to_csv(index=False) for df in c.tables.values()]).lower()
+    blob = "\n".join(
+        [c.briefing, c.timeline.to_csv(index=False)]
+        + [df.to_csv(index=False) for df in c.tables.values()]
+    ).lower()
     for vid in VARIANTS:
         assert vid not in blob
 
@@ -120,8 +126,10 @@ def test_dashboard_and_truth_match_regret_rate(variant):
     assert c.truth["window_sensitivity"] == pytest.approx(sens, abs=1e-4)
     assert sens > 0
     first, last = dash.head(7), dash.tail(7)
-    rise = (last["repeated_requests"].sum() / last["requests"].sum()
-            - first["repeated_requests"].sum() / first["requests"].sum())
+    rise = (
+        last["repeated_requests"].sum() / last["requests"].sum()
+        - first["repeated_requests"].sum() / first["requests"].sum()
+    )
     assert c.truth["rise_last_vs_first_week"] == pytest.approx(rise, abs=1e-4)
     assert f"{last['repeated_requests'].sum() / last['requests'].sum():.1%}" in c.briefing
 
@@ -131,9 +139,13 @@ def test_signature_far_field_asr(seed):
     c = case("far_field_asr_misrecognition", seed)
     before, after = _split(c)
     far_b, far_a = before["device_type"].isin(FAR_FIELD), after["device_type"].isin(FAR_FIELD)
-    assert before.loc[far_b, "asr_confidence"].mean() - after.loc[far_a, "asr_confidence"].mean() > 0.08
-    near_shift = (before.loc[~far_b, "asr_confidence"].mean()
-                  - after.loc[~far_a, "asr_confidence"].mean())
+    assert (
+        before.loc[far_b, "asr_confidence"].mean() - after.loc[far_a, "asr_confidence"].mean()
+        > 0.08
+    )
+    near_shift = (
+        before.loc[~far_b, "asr_confidence"].mean() - after.loc[~far_a, "asr_confidence"].mean()
+    )
     assert abs(near_shift) < 0.01
     rb = regret_rate(before, by="device_type").by_segment["rate"]
     ra = regret_rate(after, by="device_type").by_segment["rate"]
@@ -151,8 +163,10 @@ def test_signature_one_intent_repeats_on_every_device(seed):
     for device in DEVICES:
         if ra.loc[(intent, device), "requests"] >= 40:
             assert ra.loc[(intent, device), "rate"] - rb.loc[(intent, device), "rate"] > 0.15
-    others = (regret_rate(after[after["intent"] != intent]).rate
-              - regret_rate(before[before["intent"] != intent]).rate)
+    others = (
+        regret_rate(after[after["intent"] != intent]).rate
+        - regret_rate(before[before["intent"] != intent]).rate
+    )
     assert abs(others) < 0.02
     assert abs(after["asr_confidence"].mean() - before["asr_confidence"].mean()) < 0.01
 

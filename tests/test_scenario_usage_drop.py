@@ -94,7 +94,8 @@ def test_a_decoy_sits_within_four_days_of_the_onset(variant):
     assert len(near) >= 1
     # the timeline has the same kinds of events whatever the cause
     assert sorted(c.timeline["kind"]) == sorted(
-        ["release", "release", "deploy", "holiday", "market", "campaign", "pipeline"])
+        ["release", "release", "deploy", "holiday", "market", "campaign", "pipeline"]
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -125,8 +126,9 @@ def test_signature_ui_change_lives_in_one_platforms_new_version(seed):
     assert abs(per_click[new] / per_click[old] - 1) < 0.05
     # the server saw the fall too
     base = _window(c.tables["daily"], "baseline", c)
-    server = (_rate(flagged, "server_summary_calls", by="platform")
-              / _rate(base, "server_summary_calls", by="platform"))
+    server = _rate(flagged, "server_summary_calls", by="platform") / _rate(
+        base, "server_summary_calls", by="platform"
+    )
     assert server[p] < 0.85 and server.drop(p).min() > 0.93
 
 
@@ -137,8 +139,9 @@ def test_signature_sdk_bug_loses_client_events_not_server_calls(seed):
     base = _window(c.tables["daily"], "baseline", c)
     flagged = _window(c.tables["daily"], "flagged", c)
     client = _rate(flagged, by="platform") / _rate(base, by="platform")
-    server = (_rate(flagged, "server_summary_calls", by="platform")
-              / _rate(base, "server_summary_calls", by="platform"))
+    server = _rate(flagged, "server_summary_calls", by="platform") / _rate(
+        base, "server_summary_calls", by="platform"
+    )
     assert client[p] < 0.8
     assert abs(server[p] - 1) < 0.06
 
@@ -161,10 +164,14 @@ def test_signature_model_regression_breaks_quality_in_one_locale_before_usage(se
     lag = c.params["model_usage_lag_days"]
     same_weekday_before = usage[onset - pd.Timedelta(days=7)]
     assert usage[onset] > 0.9 * same_weekday_before
-    assert usage[onset + pd.Timedelta(days=lag + 10)] < 0.7 * usage[
-        onset + pd.Timedelta(days=lag + 10 - 14)]
+    assert (
+        usage[onset + pd.Timedelta(days=lag + 10)]
+        < 0.7 * usage[onset + pd.Timedelta(days=lag + 10 - 14)]
+    )
     others = daily[daily["locale"] != loc]
-    o_acc = others.groupby(others["date"] >= onset)[["summaries_accepted", "summaries_requested"]].sum()
+    o_acc = others.groupby(others["date"] >= onset)[
+        ["summaries_accepted", "summaries_requested"]
+    ].sum()
     o_rate = o_acc["summaries_accepted"] / o_acc["summaries_requested"]
     assert abs(o_rate[True] - o_rate[False]) < 0.02
 
@@ -190,7 +197,8 @@ def test_signature_competitor_hits_new_users_in_one_market(seed):
     assert change[(loc, "new")] < change[(loc, "established")] < -0.1
     assert change.drop(index=loc, level=0).min() > -0.08
     assert c.timeline.loc[c.timeline["kind"] == "market", "date"].iloc[0] == pd.Timestamp(
-        c.params["onset"])
+        c.params["onset"]
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -213,10 +221,16 @@ def test_truth_numbers_are_reproducible_from_the_tables(variant):
     daily = c.tables["daily"]
     base, flagged = _window(daily, "baseline", c), _window(daily, "flagged", c)
     assert c.truth["headline_change"] == pytest.approx(_rate(flagged) / _rate(base) - 1, abs=1e-4)
-    split = mix_rate(base.dropna(), flagged.dropna(), by="tenure",
-                     numerator="summaries_requested", denominator="active_users")
+    split = mix_rate(
+        base.dropna(),
+        flagged.dropna(),
+        by="tenure",
+        numerator="summaries_requested",
+        denominator="active_users",
+    )
     assert c.truth["mix_share"] == pytest.approx(
-        split.loc["total", "mix"] / split.loc["total", "contribution"], abs=1e-4)
+        split.loc["total", "mix"] / split.loc["total", "contribution"], abs=1e-4
+    )
     # the briefing quotes the same headline number
     assert f"{abs(c.truth['headline_change']):.0%}" in c.briefing
 

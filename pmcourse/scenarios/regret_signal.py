@@ -59,15 +59,15 @@ LABELS = {
 }
 DECISIONS = {
     "tune_far_field": "Roll back the far-field firmware's microphone tuning and add a far-field "
-                      "ASR check to the firmware release gate.",
+    "ASR check to the firmware release gate.",
     "fix_intent_nlu": "Roll back or retrain the language model for the broken intent, with a "
-                      "per-intent regression test.",
+    "per-intent regression test.",
     "fix_timeouts": "Fix the slow backend path (or roll back the migration) and alert on the "
-                    "share of answers over the timeout.",
+    "share of answers over the timeout.",
     "exclude_designed_repeats": "No product fix: exclude intents repeated by design from the "
-                                "metric and report it per intent.",
+    "metric and report it per intent.",
     "dedupe_logging": "No product fix: deduplicate the events, fix the logging SDK and restate "
-                      "the dashboard.",
+    "the dashboard.",
 }
 DECISION_FOR = {
     "far_field_asr_misrecognition": "tune_far_field",
@@ -78,15 +78,15 @@ DECISION_FOR = {
 }
 EVIDENCE = {
     "far_field_concentrated": "The rise is concentrated on far-field devices (smart speakers and "
-                              "displays), across intents.",
+    "displays), across intents.",
     "asr_confidence_fell": "ASR confidence on those devices fell at the onset.",
     "one_intent_all_devices": "The rise is concentrated in one intent, on every device type.",
     "slow_answers_before_repeats": "Repeats follow answers slower than the 8-second timeout, and "
-                                   "such answers became common.",
+    "such answers became common.",
     "designed_intents_grew": "Intents repeated on purpose (timer, next track) grew as a share of "
-                             "requests; each intent's own regret rate is flat.",
+    "requests; each intent's own regret rate is flat.",
     "sub_second_copies": "Many 'repeats' arrive under a second after the original, with "
-                         "identical latency and ASR confidence.",
+    "identical latency and ASR confidence.",
 }
 EVIDENCE_FOR = {
     "far_field_asr_misrecognition": ["far_field_concentrated", "asr_confidence_fell"],
@@ -98,26 +98,36 @@ EVIDENCE_FOR = {
 NORTH_STAR = {
     "adopt_raw": "Adopt the dashboard's regret rate as it is.",
     "adopt_with_guards": "Adopt it with guards: deduplicate sub-second copies, exclude intents "
-                         "repeated by design, fix the window, and report it by device and intent.",
+    "repeated by design, fix the window, and report it by device and intent.",
     "reject": "Reject it: repeats are too noisy to mean anything; keep counting errors.",
 }
 
 DEVICES = ("phone", "smart_speaker", "smart_display", "car")
 FAR_FIELD = ("smart_speaker", "smart_display")
-INTENTS = ("weather", "timer", "music_next", "play_music", "call_contact", "navigation",
-           "shopping_list", "smart_home", "general_question")
+INTENTS = (
+    "weather",
+    "timer",
+    "music_next",
+    "play_music",
+    "call_contact",
+    "navigation",
+    "shopping_list",
+    "smart_home",
+    "general_question",
+)
 DESIGNED = ("timer", "music_next")
 #: Intents the language-understanding regression can hit (never the designed repeats).
-NLU_TARGETS = ("weather", "play_music", "call_contact", "shopping_list",
-               "general_question")
+NLU_TARGETS = ("weather", "play_music", "call_contact", "shopping_list", "general_question")
 #: Intent mix per device (rows: DEVICES, columns: INTENTS), before normalisation.
-INTENT_MIX = np.array([
-    # weather timer next  play  call  nav   list  home  question
-    [0.14, 0.07, 0.03, 0.08, 0.16, 0.10, 0.10, 0.08, 0.24],  # phone
-    [0.15, 0.12, 0.08, 0.20, 0.02, 0.00, 0.12, 0.14, 0.17],  # smart_speaker
-    [0.15, 0.14, 0.06, 0.14, 0.05, 0.00, 0.14, 0.15, 0.17],  # smart_display
-    [0.08, 0.01, 0.10, 0.20, 0.20, 0.28, 0.03, 0.00, 0.10],  # car
-])
+INTENT_MIX = np.array(
+    [
+        # weather timer next  play  call  nav   list  home  question
+        [0.14, 0.07, 0.03, 0.08, 0.16, 0.10, 0.10, 0.08, 0.24],  # phone
+        [0.15, 0.12, 0.08, 0.20, 0.02, 0.00, 0.12, 0.14, 0.17],  # smart_speaker
+        [0.15, 0.14, 0.06, 0.14, 0.05, 0.00, 0.14, 0.15, 0.17],  # smart_display
+        [0.08, 0.01, 0.10, 0.20, 0.20, 0.28, 0.03, 0.00, 0.10],  # car
+    ]
+)
 ASR_MEAN = np.array([0.93, 0.88, 0.89, 0.90])
 LATENCY_MEDIAN_MS = np.array([850.0, 900.0, 950.0, 1150.0])
 TIMEOUT_MS = 8000
@@ -207,8 +217,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     }
 
     # ---- users and sessions ------------------------------------------------------------------
-    device_share = np.array(list(synth.segment_shares(
-        rng, DEVICES, base=[0.4, 0.3, 0.12, 0.18], concentration=80).values()))
+    device_share = np.array(
+        list(
+            synth.segment_shares(
+                rng, DEVICES, base=[0.4, 0.3, 0.12, 0.18], concentration=80
+            ).values()
+        )
+    )
     user_device = rng.choice(len(DEVICES), n_users, p=device_share)
     activity = rng.lognormal(0, 0.8, n_users)
     activity /= activity.sum()
@@ -218,8 +233,10 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     s_day = rng.integers(0, N_DAYS, n_sessions)
     # time of day: morning, lunch and evening peaks
     peak = rng.choice(3, n_sessions, p=[0.35, 0.2, 0.45])
-    tod = np.array([7.5, 12.5, 19.0])[peak] + rng.normal(0, 1, n_sessions) * np.array(
-        [1.2, 1.0, 1.8])[peak]
+    tod = (
+        np.array([7.5, 12.5, 19.0])[peak]
+        + rng.normal(0, 1, n_sessions) * np.array([1.2, 1.0, 1.8])[peak]
+    )
     tod = np.mod(tod, 24) * 3600
     s_start = s_day * 86400.0 + tod
     n_req = rng.geometric(1 / per_session, n_sessions)
@@ -251,8 +268,14 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     parts = [{"t": t, "sess": sess, "dev": dev, "intent": intent, "latency": latency, "asr": asr}]
 
     # ---- repeats: after a failed answer, and on purpose --------------------------------------
-    prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (t, sess, dev, intent,
-                                                                      latency, fail)
+    prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (
+        t,
+        sess,
+        dev,
+        intent,
+        latency,
+        fail,
+    )
     for level in range(2):
         again = prev_fail & (rng.random(len(prev_t)) < (0.72 if level == 0 else 0.5))
         m = int(again.sum())
@@ -261,18 +284,40 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         rpost = rt >= onset_s
         rlat, rasr = _attributes(rng, rdev, rpost, variant, knobs)
         rfail = _fails(rng, rint, rlat, rasr, rpost, variant, knobs)
-        parts.append({"t": rt, "sess": prev_sess[again], "dev": rdev, "intent": rint,
-                      "latency": rlat, "asr": rasr})
+        parts.append(
+            {
+                "t": rt,
+                "sess": prev_sess[again],
+                "dev": rdev,
+                "intent": rint,
+                "latency": rlat,
+                "asr": rasr,
+            }
+        )
         prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (
-            rt, prev_sess[again], rdev, rint, rlat, rfail)
+            rt,
+            prev_sess[again],
+            rdev,
+            rint,
+            rlat,
+            rfail,
+        )
 
     # designed repeats: another timer; skipping several tracks in a row
     timer = (intent == INTENTS.index("timer")) & (rng.random(len(t)) < 0.22)
     m = int(timer.sum())
     rt = t[timer] + latency[timer] / 1000 + rng.lognormal(np.log(14), 0.5, m)
     rlat, rasr = _attributes(rng, dev[timer], rt >= onset_s, variant, knobs)
-    parts.append({"t": rt, "sess": sess[timer], "dev": dev[timer], "intent": intent[timer],
-                  "latency": rlat, "asr": rasr})
+    parts.append(
+        {
+            "t": rt,
+            "sess": sess[timer],
+            "dev": dev[timer],
+            "intent": intent[timer],
+            "latency": rlat,
+            "asr": rasr,
+        }
+    )
     skip = (intent == INTENTS.index("music_next")) & ~fail
     ct, cs, cd, cl = t[skip], sess[skip], dev[skip], latency[skip]
     for _ in range(3):
@@ -280,9 +325,16 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         ct, cs, cd, cl = ct[go_on], cs[go_on], cd[go_on], cl[go_on]
         rt = ct + cl / 1000 + rng.lognormal(np.log(12), 0.6, len(ct))
         rlat, rasr = _attributes(rng, cd, rt >= onset_s, variant, knobs)
-        parts.append({"t": rt, "sess": cs, "dev": cd,
-                      "intent": np.full(len(rt), INTENTS.index("music_next")), "latency": rlat,
-                      "asr": rasr})
+        parts.append(
+            {
+                "t": rt,
+                "sess": cs,
+                "dev": cd,
+                "intent": np.full(len(rt), INTENTS.index("music_next")),
+                "latency": rlat,
+                "asr": rasr,
+            }
+        )
         ct, cl = rt, rlat
 
     ev = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
@@ -290,8 +342,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     # ---- duplicate logging: one device type's new SDK writes some events twice ----------------
     if variant == "duplicate_event_logging":
         d_i = DEVICES.index(knobs["dup_device"])
-        dup = (ev["t"] >= onset_s) & (ev["dev"] == d_i) & (
-            rng.random(len(ev["t"])) < knobs["dup_share"])
+        dup = (
+            (ev["t"] >= onset_s)
+            & (ev["dev"] == d_i)
+            & (rng.random(len(ev["t"])) < knobs["dup_share"])
+        )
         copies = {k: v[dup] for k, v in ev.items()}
         copies["t"] = copies["t"] + rng.uniform(0.05, 0.9, int(dup.sum()))
         ev = {k: np.concatenate([ev[k], copies[k]]) for k in ev}
@@ -309,15 +364,17 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     user_ids = 10_000 + rng.permutation(max(n_users, 90_000))[:n_users]
     sess_codes, _ = pd.factorize(ev["sess"], sort=False)
     ts = start + pd.to_timedelta(np.round(ev["t"] * 1000).astype(np.int64), unit="ms")
-    events = pd.DataFrame({
-        "ts": ts.astype("datetime64[ms]"),
-        "user_id": user_ids[s_user[ev["sess"]]].astype(np.int64),
-        "session_id": (100_000 + sess_codes).astype(np.int64),
-        "device_type": np.array(DEVICES, dtype=object)[ev["dev"]],
-        "intent": np.array(INTENTS, dtype=object)[ev["intent"]],
-        "latency_ms": ev["latency"].astype(np.int64),
-        "asr_confidence": ev["asr"],
-    })
+    events = pd.DataFrame(
+        {
+            "ts": ts.astype("datetime64[ms]"),
+            "user_id": user_ids[s_user[ev["sess"]]].astype(np.int64),
+            "session_id": (100_000 + sess_codes).astype(np.int64),
+            "device_type": np.array(DEVICES, dtype=object)[ev["dev"]],
+            "intent": np.array(INTENTS, dtype=object)[ev["intent"]],
+            "latency_ms": ev["latency"].astype(np.int64),
+            "asr_confidence": ev["asr"],
+        }
+    )
 
     dashboard = _dashboard(events, start)
 
@@ -330,22 +387,49 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         if s != near:
             day_of[s] = int(rng.integers(2, N_DAYS - 2))
     when = {s: start + pd.Timedelta(days=day_of[s]) for s in SLOTS}
-    sdk_device = knobs["dup_device"] if variant == "duplicate_event_logging" else synth.pick(
-        rng, DEVICES)
-    tl = synth.timeline([
-        (when["firmware"], "Speaker and display firmware update", "release",
-         "New microphone-array tuning and wake-word model for smart speakers and displays."),
-        (when["asr_deploy"], "Speech recogniser update", "deploy",
-         "Acoustic model retrained with more accented speech; all device types."),
-        (when["nlu_deploy"], "Language understanding update", "deploy",
-         "Intent classifier retrained on last quarter's utterances; all intents."),
-        (when["backend"], "Serving backend migration", "deploy",
-         "Assistant answers now served from a new cloud region."),
-        (when["logging_sdk"], "Logging SDK 4.0 rollout", "pipeline",
-         f"New event-logging SDK on {sdk_device.replace('_', ' ')} clients."),
-        (when["promo"], "Kitchen and music promotion", "campaign",
-         "In-app tips: 'set several timers while cooking', 'say next to skip a song'."),
-    ])
+    sdk_device = (
+        knobs["dup_device"] if variant == "duplicate_event_logging" else synth.pick(rng, DEVICES)
+    )
+    tl = synth.timeline(
+        [
+            (
+                when["firmware"],
+                "Speaker and display firmware update",
+                "release",
+                "New microphone-array tuning and wake-word model for smart speakers and displays.",
+            ),
+            (
+                when["asr_deploy"],
+                "Speech recogniser update",
+                "deploy",
+                "Acoustic model retrained with more accented speech; all device types.",
+            ),
+            (
+                when["nlu_deploy"],
+                "Language understanding update",
+                "deploy",
+                "Intent classifier retrained on last quarter's utterances; all intents.",
+            ),
+            (
+                when["backend"],
+                "Serving backend migration",
+                "deploy",
+                "Assistant answers now served from a new cloud region.",
+            ),
+            (
+                when["logging_sdk"],
+                "Logging SDK 4.0 rollout",
+                "pipeline",
+                f"New event-logging SDK on {sdk_device.replace('_', ' ')} clients.",
+            ),
+            (
+                when["promo"],
+                "Kitchen and music promotion",
+                "campaign",
+                "In-app tips: 'set several timers while cooking', 'say next to skip a song'.",
+            ),
+        ]
+    )
 
     truth = _truth(variant, events, dashboard, knobs)
     params = {
@@ -358,8 +442,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     }
     first_week = dashboard.head(7)
     briefing = _briefing(dashboard, first_week, len(events))
-    return Case("regret_signal", "02-regret-signal", {"events": events, "dashboard": dashboard},
-                tl, briefing, _params=params, _truth=truth)
+    return Case(
+        "regret_signal",
+        "02-regret-signal",
+        {"events": events, "dashboard": dashboard},
+        tl,
+        briefing,
+        _params=params,
+        _truth=truth,
+    )
 
 
 def _dashboard(events: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
@@ -368,11 +459,13 @@ def _dashboard(events: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
     res = regret_rate(events.assign(date=events["ts"].dt.floor("D")), window=WINDOW, by="date")
     g = res.by_segment.rename(columns={"requests": "size", "regrets": "sum"})
     g = g.reindex(pd.date_range(start, periods=N_DAYS, freq="D", name="date"))
-    out = pd.DataFrame({
-        "date": g.index,
-        "requests": g["size"].to_numpy(dtype=float),
-        "repeated_requests": g["sum"].to_numpy(dtype=float),
-    })
+    out = pd.DataFrame(
+        {
+            "date": g.index,
+            "requests": g["size"].to_numpy(dtype=float),
+            "repeated_requests": g["sum"].to_numpy(dtype=float),
+        }
+    )
     out["regret_rate"] = (out["repeated_requests"] / out["requests"]).round(4)
     return out
 
@@ -385,8 +478,10 @@ def _truth(variant: str, events: pd.DataFrame, dashboard: pd.DataFrame, knobs: d
     r15 = regret_rate(events, window="15s").rate
     r300 = regret_rate(events, window="300s").rate
     first, last = dashboard.head(7), dashboard.tail(7)
-    rise = (last["repeated_requests"].sum() / last["requests"].sum()
-            - first["repeated_requests"].sum() / first["requests"].sum())
+    rise = (
+        last["repeated_requests"].sum() / last["requests"].sum()
+        - first["repeated_requests"].sum() / first["requests"].sum()
+    )
     where = {
         "far_field_asr_misrecognition": "far_field",
         "single_intent_nlu_confusion": knobs["nlu_intent"],
@@ -444,8 +539,9 @@ def questions(case: Case, truth: dict | None) -> list:
     where_options.update({i: f"The {i} intent, on every device" for i in NLU_TARGETS})
     where_options["slow_answers"] = "Requests whose answer took longer than the 8 s timeout"
     where_options["designed_intents"] = "No intent got worse: timer and next-track requests grew"
-    where_options.update({d: f"Copies of {d.replace('_', ' ')} events under a second apart"
-                          for d in DEVICES})
+    where_options.update(
+        {d: f"Copies of {d.replace('_', ' ')} events under a second apart" for d in DEVICES}
+    )
     return [
         Choice(
             "diagnosis",
@@ -453,10 +549,16 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause"),
             hints=(
-                Hint("Compute `dx.regret_rate(case.tables['events'], by=...)` for the first and "
-                     "the last week, by device_type and by intent.", safe=True),
-                Hint("Look at the time between a request and its repeat: a person needs a few "
-                     "seconds to hear an answer and ask again.", safe=True),
+                Hint(
+                    "Compute `dx.regret_rate(case.tables['events'], by=...)` for the first and "
+                    "the last week, by device_type and by intent.",
+                    safe=True,
+                ),
+                Hint(
+                    "Look at the time between a request and its repeat: a person needs a few "
+                    "seconds to hear an answer and ask again.",
+                    safe=True,
+                ),
                 "Check whether some intents are repeated on purpose, and whether their share of "
                 "requests moved.",
             ),
@@ -473,8 +575,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "Where does the rise concentrate?",
             where_options,
             answer=t.get("where"),
-            hints=(Hint("Compare the by-segment regret rates of the first and the last week; "
-                        "weigh each segment's change by its share of requests.", safe=True),),
+            hints=(
+                Hint(
+                    "Compare the by-segment regret rates of the first and the last week; "
+                    "weigh each segment's change by its share of requests.",
+                    safe=True,
+                ),
+            ),
             solution="The segment whose regrets grew most, once the others are accounted for.",
         ),
         MultiChoice(
@@ -483,10 +590,16 @@ def questions(case: Case, truth: dict | None) -> list:
             "points at the cause.",
             dict(EVIDENCE),
             answer=None if truth is None else set(t["evidence"]),
-            hints=(Hint("Each finding is one groupby or one regret_rate call away; check it "
-                        "before ticking it.", safe=True),),
+            hints=(
+                Hint(
+                    "Each finding is one groupby or one regret_rate call away; check it "
+                    "before ticking it.",
+                    safe=True,
+                ),
+            ),
             solution="The findings that separate this cause from its look-alikes: "
-                     + (", ".join(t["evidence"]) if truth else "see the debrief") + ".",
+            + (", ".join(t["evidence"]) if truth else "see the debrief")
+            + ".",
         ),
         Numeric(
             "regret_60s",
@@ -511,11 +624,12 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="percentage points",
             min_value=-1.0,
             max_value=1.0,
-            hints=(Hint("Two calls of dx.regret_rate with window='300s' and window='15s'.",
-                        safe=True),),
+            hints=(
+                Hint("Two calls of dx.regret_rate with window='300s' and window='15s'.", safe=True),
+            ),
             solution="The metric moves with its window: a longer window counts follow-up "
-                     "requests that were not regret. A north star needs its window fixed and "
-                     "justified.",
+            "requests that were not regret. A north star needs its window fixed and "
+            "justified.",
         ),
         Numeric(
             "rise",
@@ -528,8 +642,13 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="percentage points",
             min_value=-1.0,
             max_value=1.0,
-            hints=(Hint("Sum before you divide, and let pandas skip the NaN day: a lost day is "
-                        "not a day with zero requests.", safe=True),),
+            hints=(
+                Hint(
+                    "Sum before you divide, and let pandas skip the NaN day: a lost day is "
+                    "not a day with zero requests.",
+                    safe=True,
+                ),
+            ),
             solution="Ratio of sums over each 7-day window, skipping the lost day.",
         ),
         Choice(
@@ -537,8 +656,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "What should the team do first?",
             dict(DECISIONS),
             answer=t.get("decision"),
-            hints=(Hint("Fix the cause the evidence supports; some causes need no product "
-                        "change at all.", safe=True),),
+            hints=(
+                Hint(
+                    "Fix the cause the evidence supports; some causes need no product "
+                    "change at all.",
+                    safe=True,
+                ),
+            ),
             solution="Each cause has its own remedy; only one matches the evidence.",
         ),
         Choice(
@@ -546,8 +670,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "Should the regret rate become the team's north-star metric?",
             dict(NORTH_STAR),
             answer=None if truth is None else t["north_star"],
-            hints=(Hint("Would the raw number have moved for a reason the team cannot act on? "
-                        "Would it move with the window?", safe=True),),
+            hints=(
+                Hint(
+                    "Would the raw number have moved for a reason the team cannot act on? "
+                    "Would it move with the window?",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Repeats are a rare direct trace of an answer that did not work, which is why the "
                 "signal is worth having; raw, it also counts copies, designed repeats and "
@@ -560,10 +689,14 @@ def questions(case: Case, truth: dict | None) -> list:
             "Write the memo to the VP: what drove the rise, what to do, and your proposal for "
             "the north star with its caveats.",
             extra_fields={"caveats": "Caveats of the regret rate as a north star"},
-            hints=(Hint("Name the window, the exclusions and the segment breakdown you would "
-                        "require.", safe=True),),
+            hints=(
+                Hint(
+                    "Name the window, the exclusions and the segment breakdown you would require.",
+                    safe=True,
+                ),
+            ),
             solution="A good memo separates the incident (its cause and fix) from the metric "
-                     "(its definition, its guards, and the signal that would show it misleads).",
+            "(its definition, its guards, and the signal that would show it misleads).",
         ),
     ]
 
@@ -582,11 +715,16 @@ SCENARIO = Scenario(
                 "ts": ("time the request was logged (UTC, millisecond precision)", "timestamp"),
                 "user_id": ("pseudonymous user id", ""),
                 "session_id": ("conversation session id (requests a few minutes apart)", ""),
-                "device_type": ("phone, smart_speaker (far-field), smart_display (far-field) or "
-                                "car", ""),
+                "device_type": (
+                    "phone, smart_speaker (far-field), smart_display (far-field) or car",
+                    "",
+                ),
                 "intent": ("the intent the language model assigned to the request", ""),
-                "latency_ms": ("time from end of speech to the start of the answer; answers over "
-                               "8000 ms time out with an apology", "ms"),
+                "latency_ms": (
+                    "time from end of speech to the start of the answer; answers over "
+                    "8000 ms time out with an apology",
+                    "ms",
+                ),
                 "asr_confidence": ("speech recogniser's confidence in its transcript", "0-1"),
             },
         ),
@@ -595,10 +733,14 @@ SCENARIO = Scenario(
             "events). NaN on days whose log export was lost.",
             {
                 "date": ("calendar day (UTC)", "date"),
-                "requests": ("requests logged that day (NaN when the day's log was lost)",
-                             "requests/day"),
-                "repeated_requests": ("requests the same user repeated (same intent) within 60 s",
-                                      "requests/day"),
+                "requests": (
+                    "requests logged that day (NaN when the day's log was lost)",
+                    "requests/day",
+                ),
+                "repeated_requests": (
+                    "requests the same user repeated (same intent) within 60 s",
+                    "requests/day",
+                ),
                 "regret_rate": ("repeated_requests / requests", "fraction (0-1)"),
             },
         ),

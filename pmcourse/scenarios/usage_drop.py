@@ -66,17 +66,17 @@ LABELS = {
 #: The action that fits each cause (``decision`` question).
 DECISIONS = {
     "restore_entry_point": "Restore the summary entry point in the next app release and track "
-                           "entry-point clicks per active user on the new version.",
+    "entry-point clicks per active user on the new version.",
     "roll_back_model": "Roll back the summariser model for the affected locale and add a "
-                       "per-locale quality gate to deploys.",
+    "per-locale quality gate to deploys.",
     "fix_client_logging": "Fix the client analytics bug and restate the dashboard from server "
-                          "counts; no product change.",
+    "counts; no product change.",
     "annotate_and_wait": "No product change: annotate the dashboard with the holidays and "
-                         "re-check against the same weeks once they end.",
+    "re-check against the same weeks once they end.",
     "respond_in_market": "Respond in that market: new-user onboarding and positioning against "
-                         "the competitor; leave the model and the app alone.",
+    "the competitor; leave the model and the app alone.",
     "report_by_tenure": "No product change: report the usage rate per tenure segment (mix-"
-                        "adjusted) and judge the campaign on its own cohort's retention.",
+    "adjusted) and judge the campaign on its own cohort's retention.",
 }
 DECISION_FOR = {
     "nav_refresh_hid_entry_point": "restore_entry_point",
@@ -89,17 +89,17 @@ DECISION_FOR = {
 EVIDENCE = {
     "one_platform": "The fall is concentrated on one platform.",
     "follows_adoption": "On that platform the fall follows the new app version's adoption curve "
-                        "(old-version users are unaffected).",
+    "(old-version users are unaffected).",
     "server_calls_flat": "Server-side summary calls per active user stayed flat while "
-                         "client-logged requests fell.",
+    "client-logged requests fell.",
     "quality_fell_first": "Accept rate fell and thumbs-down rose on the deploy day, before usage "
-                          "fell, on every platform.",
+    "fell, on every platform.",
     "one_locale": "The fall is concentrated in one locale (market).",
     "new_users_hit_hardest": "New users' usage fell proportionally most, gradually over weeks.",
     "proportional_then_recovered": "Every platform and locale fell by a similar share, and usage "
-                                   "came back to its baseline.",
+    "came back to its baseline.",
     "mix_term_dominates": "In a mix/rate split by tenure the mix term dominates: each tenure "
-                          "segment's rate is flat, the share of new users jumped.",
+    "segment's rate is flat, the share of new users jumped.",
 }
 EVIDENCE_FOR = {
     "nav_refresh_hid_entry_point": ["one_platform", "follows_adoption"],
@@ -115,9 +115,16 @@ MOBILE = ("ios", "android")
 TENURES = ("new", "established")
 LOCALES = ("en-US", "en-GB", "de-DE", "ja-JP")
 LOCALES_LARGE = (*LOCALES, "fr-FR", "es-ES", "pt-BR", "it-IT")
-COUNTRY = {"en-US": "the United States", "en-GB": "the United Kingdom", "de-DE": "Germany",
-           "ja-JP": "Japan", "fr-FR": "France", "es-ES": "Spain", "pt-BR": "Brazil",
-           "it-IT": "Italy"}
+COUNTRY = {
+    "en-US": "the United States",
+    "en-GB": "the United Kingdom",
+    "de-DE": "Germany",
+    "ja-JP": "Japan",
+    "fr-FR": "France",
+    "es-ES": "Spain",
+    "pt-BR": "Brazil",
+    "it-IT": "Italy",
+}
 PLATFORM_NAME = {"ios": "iOS", "android": "Android", "web": "web"}
 CLIENT_COLUMNS = ("entry_point_clicks", "summaries_requested", "summaries_accepted", "thumbs_down")
 #: Days in a case: the last 70 days hold the story (10 weeks, Monday to Sunday); ``large``
@@ -139,8 +146,14 @@ def _windows(index: pd.DatetimeIndex) -> dict[str, tuple[pd.Timestamp, pd.Timest
     }
 
 
-def _plateau(index: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp, *,
-             ramp_in: int = 2, ramp_out: int = 3) -> np.ndarray:
+def _plateau(
+    index: pd.DatetimeIndex,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    ramp_in: int = 2,
+    ramp_out: int = 3,
+) -> np.ndarray:
     """0 outside [start, end], ramping up over ``ramp_in`` days and down over ``ramp_out``."""
     up = synth.ramp(index, start, duration_days=ramp_in)
     down = synth.ramp(index, end, duration_days=ramp_out)
@@ -224,7 +237,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "competitor_launch_one_market": "market",
         "campaign_low_intent_mix": "campaign",
     }[variant]
-    slots = ["release_ios", "release_android", "deploy", "holiday", "market", "campaign", "pipeline"]
+    slots = [
+        "release_ios",
+        "release_android",
+        "deploy",
+        "holiday",
+        "market",
+        "campaign",
+        "pipeline",
+    ]
     cause_slot = f"release_{target_platform}" if cause_kind == "release" else cause_kind
     decoys = [s for s in slots if s != cause_slot]
     near = synth.pick(rng, decoys)
@@ -243,8 +264,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         dates["holiday"] = base + 47
     d = {s: index[i] for s, i in dates.items()}
 
-    market_locale = target_locale if variant == "competitor_launch_one_market" else synth.pick(
-        rng, locales[:4])
+    market_locale = (
+        target_locale if variant == "competitor_launch_one_market" else synth.pick(rng, locales[:4])
+    )
     competitor = synth.pick(rng, COMPETITORS)
     offer = synth.pick(rng, CAMPAIGNS)
     major = int(rng.integers(6, 9))
@@ -252,27 +274,58 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     versions = {p: (f"{major}.{minor[p]}", f"{major}.{minor[p] + 1}") for p in MOBILE}
     model_version = int(rng.integers(3, 7))
     # the lull covers the flagged week and ends at least a week before the data does
-    holiday_len = (base + int(rng.integers(55, 59)) - onset_i if variant == "seasonal_holiday_lull"
-                   else int(rng.integers(7, 12)))
+    holiday_len = (
+        base + int(rng.integers(55, 59)) - onset_i
+        if variant == "seasonal_holiday_lull"
+        else int(rng.integers(7, 12))
+    )
     holiday_end = d["holiday"] + pd.Timedelta(days=holiday_len)
     half_life = {p: float(rng.uniform(3, 6)) for p in MOBILE}
     ceiling = {p: float(rng.uniform(0.88, 0.96)) for p in MOBILE}
 
     events = [
-        (d["release_ios"], f"iOS app {versions['ios'][1]}", "release",
-         "Redesigned navigation bar; analytics SDK update; bug fixes. Phased App Store rollout."),
-        (d["release_android"], f"Android app {versions['android'][1]}", "release",
-         "Redesigned navigation bar; analytics SDK update; bug fixes. Staged Play Store rollout."),
-        (d["deploy"], f"Summariser model v{model_version}.0 deployed", "deploy",
-         "Server-side model update for every locale; offline evaluation passed."),
-        (d["holiday"], "School holidays begin", "holiday",
-         f"School holidays in most markets until {holiday_end:%d %B}."),
-        (d["market"], f"{competitor} launches AI summaries", "market",
-         f"{competitor} launches free AI file summaries in {COUNTRY[market_locale]}."),
-        (d["campaign"], "Growth campaign", "campaign",
-         f"Sign-up campaign in every market: {offer} for new accounts."),
-        (d["pipeline"], "Analytics ingestion migrated", "pipeline",
-         "Client events now flow through the new ingestion service; dashboards unchanged."),
+        (
+            d["release_ios"],
+            f"iOS app {versions['ios'][1]}",
+            "release",
+            "Redesigned navigation bar; analytics SDK update; bug fixes. Phased App Store rollout.",
+        ),
+        (
+            d["release_android"],
+            f"Android app {versions['android'][1]}",
+            "release",
+            "Redesigned navigation bar; analytics SDK update; bug fixes. Staged Play Store rollout.",
+        ),
+        (
+            d["deploy"],
+            f"Summariser model v{model_version}.0 deployed",
+            "deploy",
+            "Server-side model update for every locale; offline evaluation passed.",
+        ),
+        (
+            d["holiday"],
+            "School holidays begin",
+            "holiday",
+            f"School holidays in most markets until {holiday_end:%d %B}.",
+        ),
+        (
+            d["market"],
+            f"{competitor} launches AI summaries",
+            "market",
+            f"{competitor} launches free AI file summaries in {COUNTRY[market_locale]}.",
+        ),
+        (
+            d["campaign"],
+            "Growth campaign",
+            "campaign",
+            f"Sign-up campaign in every market: {offer} for new accounts.",
+        ),
+        (
+            d["pipeline"],
+            "Analytics ingestion migrated",
+            "pipeline",
+            "Client events now flow through the new ingestion service; dashboards unchanged.",
+        ),
     ]
     tl = synth.timeline(events)
 
@@ -284,8 +337,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     ps = np.array([platform_share[p] for p in PLATFORMS])
     ls = np.array([locale_share[x] for x in locales])
     ts = np.array([new_share, 1 - new_share])
-    users_mean = dau * week_users[:, None, None, None] * ps[None, :, None, None] \
-        * ls[None, None, :, None] * ts[None, None, None, :]
+    users_mean = (
+        dau
+        * week_users[:, None, None, None]
+        * ps[None, :, None, None]
+        * ls[None, None, :, None]
+        * ts[None, None, None, :]
+    )
     intent = np.ones(shape)
     intent *= week_clicks[:, None, None, None]
     intent *= np.array([clicks_per_user[p] for p in PLATFORMS])[None, :, None, None]
@@ -312,8 +370,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         intent[:, :, li, 1] *= (1 - locale_effect * ramp_competitor)[:, None]
         users_mean[:, :, li, 0] *= (1 - float(rng.uniform(0.2, 0.4)) * ramp_competitor)[:, None]
     lag = int(rng.integers(2, 6))
-    ramp_model = synth.ramp(index, onset + pd.Timedelta(days=lag),
-                            duration_days=float(rng.uniform(6, 10)))
+    ramp_model = synth.ramp(
+        index, onset + pd.Timedelta(days=lag), duration_days=float(rng.uniform(6, 10))
+    )
     if variant == "locale_model_regression":
         intent[:, :, li, :] *= (1 - locale_effect * ramp_model)[:, None, None]
 
@@ -321,20 +380,26 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 
     # ---- split each cell over app versions by adoption -------------------------------------
     rows = []
-    adoption = {p: synth.logistic_adoption(index, d[f"release_{p}"], half_life_days=half_life[p],
-                                           ceiling=ceiling[p]) for p in MOBILE}
+    adoption = {
+        p: synth.logistic_adoption(
+            index, d[f"release_{p}"], half_life_days=half_life[p], ceiling=ceiling[p]
+        )
+        for p in MOBILE
+    }
     for pi, p in enumerate(PLATFORMS):
         if p == "web":
             rows.append((pi, "web", users[:, pi], np.zeros(n, dtype=bool)))
             continue
-        on_new = synth.binomial_counts(rng, users[:, pi], adoption[p][:, None, None]
-                                       * np.ones((1, L, T)))
+        on_new = synth.binomial_counts(
+            rng, users[:, pi], adoption[p][:, None, None] * np.ones((1, L, T))
+        )
         rows.append((pi, versions[p][0], users[:, pi] - on_new, np.zeros(n, dtype=bool)))
         rows.append((pi, versions[p][1], on_new, np.ones(n, dtype=bool)))
 
     frames = []
-    date_grid, loc_grid, ten_grid = np.meshgrid(np.arange(n), np.arange(L), np.arange(T),
-                                                indexing="ij")
+    date_grid, loc_grid, ten_grid = np.meshgrid(
+        np.arange(n), np.arange(L), np.arange(T), indexing="ij"
+    )
     for pi, version, active, is_new in rows:
         if is_new.any():
             # a new version exists in the table from its release day on
@@ -344,18 +409,34 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         fi, li_, ti = date_grid[keep], loc_grid[keep], ten_grid[keep]
         rate = intent[fi, pi, li_, ti]
         new_version = bool(is_new.any())
-        if variant == "nav_refresh_hid_entry_point" and new_version and PLATFORMS[pi] == target_platform:
+        if (
+            variant == "nav_refresh_hid_entry_point"
+            and new_version
+            and PLATFORMS[pi] == target_platform
+        ):
             rate = rate * (1 - effect)
-        frames.append(pd.DataFrame({
-            "_d": fi, "_p": pi, "_l": li_, "_t": ti,
-            "app_version": version,
-            "active_users": active[keep].astype(np.int64),
-            "_intent": rate,
-            "_sdk": bool(variant == "client_sdk_event_loss" and new_version
-                         and PLATFORMS[pi] == target_platform),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "_d": fi,
+                    "_p": pi,
+                    "_l": li_,
+                    "_t": ti,
+                    "app_version": version,
+                    "active_users": active[keep].astype(np.int64),
+                    "_intent": rate,
+                    "_sdk": bool(
+                        variant == "client_sdk_event_loss"
+                        and new_version
+                        and PLATFORMS[pi] == target_platform
+                    ),
+                }
+            )
+        )
     df = pd.concat(frames, ignore_index=True)
-    df = df.sort_values(["_d", "_p", "app_version", "_l", "_t"], kind="stable").reset_index(drop=True)
+    df = df.sort_values(["_d", "_p", "app_version", "_l", "_t"], kind="stable").reset_index(
+        drop=True
+    )
 
     au = df["active_users"].to_numpy()
     clicks = synth.nb_counts(rng, au * df["_intent"].to_numpy(), dispersion=150)
@@ -371,35 +452,41 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         acc_rate = np.where(hit, acc_rate - drop_acc, acc_rate)
         td_rate = np.where(hit, td_rate * rise_td, td_rate)
     accepted = synth.binomial_counts(rng, requested, acc_rate)
-    thumbs_down = synth.binomial_counts(rng, requested - accepted,
-                                        td_rate / np.clip(1 - acc_rate, 0.05, None))
+    thumbs_down = synth.binomial_counts(
+        rng, requested - accepted, td_rate / np.clip(1 - acc_rate, 0.05, None)
+    )
     if variant == "client_sdk_event_loss":
         keep_p = np.where(df["_sdk"].to_numpy(), 1 - effect, 1.0)
         clicks = synth.binomial_counts(rng, clicks, keep_p)
         requested = synth.binomial_counts(rng, requested, keep_p)
         accepted = np.minimum(synth.binomial_counts(rng, accepted, keep_p), requested)
-        thumbs_down = np.minimum(synth.binomial_counts(rng, thumbs_down, keep_p),
-                                 requested - accepted)
+        thumbs_down = np.minimum(
+            synth.binomial_counts(rng, thumbs_down, keep_p), requested - accepted
+        )
 
-    daily = pd.DataFrame({
-        "date": index[df["_d"].to_numpy()],
-        "platform": np.array(PLATFORMS)[df["_p"].to_numpy()],
-        "app_version": df["app_version"].to_numpy(),
-        "locale": np.array(locales)[df["_l"].to_numpy()],
-        "tenure": np.array(TENURES)[df["_t"].to_numpy()],
-        "active_users": au,
-        "entry_point_clicks": clicks,
-        "summaries_requested": requested,
-        "summaries_accepted": accepted,
-        "thumbs_down": thumbs_down,
-        "server_summary_calls": server,
-    })
+    daily = pd.DataFrame(
+        {
+            "date": index[df["_d"].to_numpy()],
+            "platform": np.array(PLATFORMS)[df["_p"].to_numpy()],
+            "app_version": df["app_version"].to_numpy(),
+            "locale": np.array(locales)[df["_l"].to_numpy()],
+            "tenure": np.array(TENURES)[df["_t"].to_numpy()],
+            "active_users": au,
+            "entry_point_clicks": clicks,
+            "summaries_requested": requested,
+            "summaries_accepted": accepted,
+            "thumbs_down": thumbs_down,
+            "server_summary_calls": server,
+        }
+    )
     # the client pipeline lost whole days (NaN, never 0), never inside the review windows
     win = _windows(index)
-    protected = [day for a, b in (win["baseline"], win["flagged"])
-                 for day in pd.date_range(a, b, freq="D")]
-    daily, missing = synth.mask_missing_days(rng, daily, list(CLIENT_COLUMNS),
-                                             n_days=int(rng.integers(1, 3)), exclude=protected)
+    protected = [
+        day for a, b in (win["baseline"], win["flagged"]) for day in pd.date_range(a, b, freq="D")
+    ]
+    daily, missing = synth.mask_missing_days(
+        rng, daily, list(CLIENT_COLUMNS), n_days=int(rng.integers(1, 3)), exclude=protected
+    )
 
     by_version = daily.groupby(["date", "platform", "app_version"], sort=True)["active_users"].sum()
     by_platform = daily.groupby(["date", "platform"], sort=True)["active_users"].sum()
@@ -435,9 +522,13 @@ def _truth(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: 
     before, flagged = _in(daily, win["baseline"]), _in(daily, win["flagged"])
     r0 = _rate(before, "summaries_requested", "active_users")
     r1 = _rate(flagged, "summaries_requested", "active_users")
-    split = mix_rate(before.dropna(subset=["summaries_requested"]),
-                     flagged.dropna(subset=["summaries_requested"]),
-                     by="tenure", numerator="summaries_requested", denominator="active_users")
+    split = mix_rate(
+        before.dropna(subset=["summaries_requested"]),
+        flagged.dropna(subset=["summaries_requested"]),
+        by="tenure",
+        numerator="summaries_requested",
+        denominator="active_users",
+    )
     total = split.loc["total"]
     where = {
         "nav_refresh_hid_entry_point": platform,
@@ -501,11 +592,16 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause"),
             hints=(
-                Hint("Split the fall by platform, by locale and by tenure before reading the "
-                     "timeline: which split concentrates it?", safe=True),
-                Hint("Compare the client's count of requests with the server's count of calls, "
-                     "and per-use quality (accept rate, thumbs-down rate) before and after.",
-                     safe=True),
+                Hint(
+                    "Split the fall by platform, by locale and by tenure before reading the "
+                    "timeline: which split concentrates it?",
+                    safe=True,
+                ),
+                Hint(
+                    "Compare the client's count of requests with the server's count of calls, "
+                    "and per-use quality (accept rate, thumbs-down rate) before and after.",
+                    safe=True,
+                ),
                 "Does the fall persist to the last week of data, or come back?",
             ),
             solution=(
@@ -523,10 +619,15 @@ def questions(case: Case, truth: dict | None) -> list:
             "Where does the fall concentrate?",
             where_options,
             answer=t.get("where"),
-            hints=(Hint("Compute the usage rate per platform and per locale in the baseline weeks "
-                        "and the flagged week; compare the relative changes.", safe=True),),
+            hints=(
+                Hint(
+                    "Compute the usage rate per platform and per locale in the baseline weeks "
+                    "and the flagged week; compare the relative changes.",
+                    safe=True,
+                ),
+            ),
             solution="Rate per segment, before vs flagged week: the segment whose rate fell "
-                     "several times more than the others carries the fall.",
+            "several times more than the others carries the fall.",
         ),
         MultiChoice(
             "evidence",
@@ -534,10 +635,16 @@ def questions(case: Case, truth: dict | None) -> list:
             "and points at the cause.",
             dict(EVIDENCE),
             answer=None if truth is None else set(t["evidence"]),
-            hints=(Hint("Each finding is checkable with a groupby on `daily`; check each before "
-                        "ticking it.", safe=True),),
+            hints=(
+                Hint(
+                    "Each finding is checkable with a groupby on `daily`; check each before "
+                    "ticking it.",
+                    safe=True,
+                ),
+            ),
             solution="The findings that separate this cause from its look-alikes: "
-                     + (", ".join(t["evidence"]) if truth else "see the debrief") + ".",
+            + (", ".join(t["evidence"]) if truth else "see the debrief")
+            + ".",
         ),
         Numeric(
             "headline_change",
@@ -550,10 +657,15 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=-1.0,
             max_value=1.0,
-            hints=(Hint("Filter the two date windows, drop rows with NaN requests, then divide "
-                        "the sums.", safe=True),),
+            hints=(
+                Hint(
+                    "Filter the two date windows, drop rows with NaN requests, then divide "
+                    "the sums.",
+                    safe=True,
+                ),
+            ),
             solution="Sum of summaries_requested over sum of active_users in each window; the "
-                     "ratio minus one.",
+            "ratio minus one.",
         ),
         Numeric(
             "mix_share",
@@ -567,15 +679,20 @@ def questions(case: Case, truth: dict | None) -> list:
             max_value=5.0,
             hints=(Hint("Read the 'total' row: mix / contribution.", safe=True),),
             solution="Near 1 when the fall is a change in who the users are; near 0 when the "
-                     "users' own behaviour changed.",
+            "users' own behaviour changed.",
         ),
         Choice(
             "decision",
             "What do you recommend?",
             dict(DECISIONS),
             answer=t.get("decision"),
-            hints=(Hint("Fix what the evidence points at and nothing else: a rollback that "
-                        "addresses the wrong cause costs a release and fixes nothing.", safe=True),),
+            hints=(
+                Hint(
+                    "Fix what the evidence points at and nothing else: a rollback that "
+                    "addresses the wrong cause costs a release and fixes nothing.",
+                    safe=True,
+                ),
+            ),
             solution="Each cause has its own remedy; only one of them matches the evidence.",
         ),
         Memo(
@@ -584,8 +701,8 @@ def questions(case: Case, truth: dict | None) -> list:
             "will know if you were wrong.",
             hints=(Hint("Name a measurable signal and a date for the revisit.", safe=True),),
             solution="A good memo names the cause and the two or three findings that rule out "
-                     "the look-alikes, states the action and its cost, the signal that would "
-                     "show the diagnosis wrong, and when you will look again.",
+            "the look-alikes, states the action and its cost, the signal that would "
+            "show the diagnosis wrong, and when you will look again.",
         ),
     ]
 
@@ -604,22 +721,38 @@ SCENARIO = Scenario(
             {
                 "date": ("calendar day (UTC)", "date"),
                 "platform": ("client platform: ios, android or web", ""),
-                "app_version": ("app version the users ran that day ('web' for the web client)", ""),
+                "app_version": (
+                    "app version the users ran that day ('web' for the web client)",
+                    "",
+                ),
                 "locale": ("user's locale, which is also their market", ""),
                 "tenure": ("'new' (account younger than 30 days) or 'established'", ""),
-                "active_users": ("distinct users active in the app that day (account service)",
-                                 "users/day"),
-                "entry_point_clicks": ("taps or clicks on the 'Summarise' entry point (client "
-                                       "event; NaN on days the client pipeline lost)",
-                                       "clicks/day"),
-                "summaries_requested": ("summaries requested (client event; NaN on lost days)",
-                                        "requests/day"),
-                "summaries_accepted": ("summaries the user kept, copied or shared (client event; "
-                                       "NaN on lost days)", "summaries/day"),
-                "thumbs_down": ("thumbs-down ratings on a summary (client event; NaN on lost "
-                                "days)", "ratings/day"),
-                "server_summary_calls": ("summary calls served, counted by the summariser "
-                                         "service (includes a few retries)", "calls/day"),
+                "active_users": (
+                    "distinct users active in the app that day (account service)",
+                    "users/day",
+                ),
+                "entry_point_clicks": (
+                    "taps or clicks on the 'Summarise' entry point (client "
+                    "event; NaN on days the client pipeline lost)",
+                    "clicks/day",
+                ),
+                "summaries_requested": (
+                    "summaries requested (client event; NaN on lost days)",
+                    "requests/day",
+                ),
+                "summaries_accepted": (
+                    "summaries the user kept, copied or shared (client event; NaN on lost days)",
+                    "summaries/day",
+                ),
+                "thumbs_down": (
+                    "thumbs-down ratings on a summary (client event; NaN on lost days)",
+                    "ratings/day",
+                ),
+                "server_summary_calls": (
+                    "summary calls served, counted by the summariser "
+                    "service (includes a few retries)",
+                    "calls/day",
+                ),
             },
         ),
         "app_versions": TableDoc(
@@ -630,8 +763,10 @@ SCENARIO = Scenario(
                 "platform": ("client platform: ios, android or web", ""),
                 "app_version": ("app version ('web' for the web client)", ""),
                 "active_users": ("active users on that version that day", "users/day"),
-                "share_of_platform_users": ("share of the platform's active users on that version",
-                                            "fraction (0-1)"),
+                "share_of_platform_users": (
+                    "share of the platform's active users on that version",
+                    "fraction (0-1)",
+                ),
             },
         ),
     },

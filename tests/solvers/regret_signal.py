@@ -51,8 +51,9 @@ def solve(case) -> str:
     if designed > 1.35:
         return "intentional_repeat_intents"
     far = early["device_type"].isin(FAR_FIELD), late["device_type"].isin(FAR_FIELD)
-    asr_drop = (early.loc[far[0], "asr_confidence"].mean()
-                - late.loc[far[1], "asr_confidence"].mean())
+    asr_drop = (
+        early.loc[far[0], "asr_confidence"].mean() - late.loc[far[1], "asr_confidence"].mean()
+    )
     if asr_drop > 0.05:
         return "far_field_asr_misrecognition"
     return "single_intent_nlu_confusion"
@@ -69,17 +70,17 @@ def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 02."""
     memo = {
         "we_trade_away": "A metric that is simple to compute: the guarded regret rate needs "
-                         "deduplication, an exclusion list and a per-device breakdown.",
+        "deduplication, an exclusion list and a per-device breakdown.",
         "who_bears_the_cost": "The data team maintains the exclusions; owners of intents that are "
-                              "repeated by design lose a headline number.",
+        "repeated by design lose a headline number.",
         "how_we_detect_failure": "Guarded regret rate (60 s) per device and intent, weekly; alert "
-                                 "if any segment rises by more than 2 percentage points, or if "
-                                 "sub-second copies exceed 0.5% of events.",
+        "if any segment rises by more than 2 percentage points, or if "
+        "sub-second copies exceed 0.5% of events.",
         "how_we_undo_it": "The metric definition is versioned; we roll back to the previous "
-                          "definition and restate the dashboard within a day.",
+        "definition and restate the dashboard within a day.",
         "when_we_revisit": "In 30 days, after the fix has had four full weeks of data.",
         "caveats": "The window changes the number; intents repeated on purpose and logging "
-                   "copies inflate it; a repeat says an answer failed, not why.",
+        "copies inflate it; a repeat says an answer failed, not why.",
         "notes": f"Cause: {truth['cause_label']} Decision: {truth['decision']}.",
     }
     return {

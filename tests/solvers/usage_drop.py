@@ -31,8 +31,12 @@ def _windows(daily: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"baseline": span(7, 34), "flagged": span(49, 55), "late": span(63, 69)}
 
 
-def _rate(df: pd.DataFrame, num: str = "summaries_requested", den: str = "active_users",
-          by: str | None = None):
+def _rate(
+    df: pd.DataFrame,
+    num: str = "summaries_requested",
+    den: str = "active_users",
+    by: str | None = None,
+):
     ok = df.dropna(subset=[num, den])
     if by is None:
         return ok[num].sum() / ok[den].sum()
@@ -45,14 +49,16 @@ def solve(case) -> str:
     base, flag, late = w["baseline"], w["flagged"], w["late"]
 
     # 1. measurement: client requests per server call, by platform
-    client_server = (_rate(flag, "summaries_requested", "server_summary_calls", "platform")
-                     / _rate(base, "summaries_requested", "server_summary_calls", "platform"))
+    client_server = _rate(flag, "summaries_requested", "server_summary_calls", "platform") / _rate(
+        base, "summaries_requested", "server_summary_calls", "platform"
+    )
     if client_server.min() < 0.9:
         return "client_sdk_event_loss"
 
     # 2. quality: accept rate by locale
-    accept = (_rate(flag, "summaries_accepted", "summaries_requested", "locale")
-              - _rate(base, "summaries_accepted", "summaries_requested", "locale"))
+    accept = _rate(flag, "summaries_accepted", "summaries_requested", "locale") - _rate(
+        base, "summaries_accepted", "summaries_requested", "locale"
+    )
     if accept.min() < -0.06:
         return "locale_model_regression"
 
@@ -62,9 +68,13 @@ def solve(case) -> str:
         return "seasonal_holiday_lull"
 
     # 4. who the users are vs what they do
-    split = mix_rate(base.dropna(subset=["summaries_requested"]),
-                     flag.dropna(subset=["summaries_requested"]),
-                     by="tenure", numerator="summaries_requested", denominator="active_users")
+    split = mix_rate(
+        base.dropna(subset=["summaries_requested"]),
+        flag.dropna(subset=["summaries_requested"]),
+        by="tenure",
+        numerator="summaries_requested",
+        denominator="active_users",
+    )
     total = split.loc["total"]
     if total["mix"] / total["contribution"] > 0.5:
         return "campaign_low_intent_mix"
@@ -87,7 +97,7 @@ def _onset(case) -> pd.Timestamp:
     series = (g["summaries_requested"] / g["active_users"]).asfreq("D")
     days = series.index[-70:]
     ratio = series / same_weekday_baseline(series, weeks=4)
-    below = ratio[days[35]:][ratio[days[35]:] < 0.92]
+    below = ratio[days[35] :][ratio[days[35] :] < 0.92]
     return below.index[0] if len(below) else days[42]
 
 
@@ -104,17 +114,17 @@ def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 01."""
     memo = {
         "we_trade_away": "A sprint of the owning team's roadmap spent on the one cause the data "
-                         "supports, instead of rolling back everything shipped near the onset.",
+        "supports, instead of rolling back everything shipped near the onset.",
         "who_bears_the_cost": "The team that owns the cause, and users in the affected segment "
-                              "until the fix ships.",
+        "until the fix ships.",
         "how_we_detect_failure": "Summaries requested per active user in the affected segment "
-                                 "stays more than 5% below its baseline weeks 14 days after the "
-                                 "fix, or client requests and server calls diverge again.",
+        "stays more than 5% below its baseline weeks 14 days after the "
+        "fix, or client requests and server calls diverge again.",
         "how_we_undo_it": "The fix ships behind a remote feature flag; turning the flag off "
-                          "restores today's behaviour within a day.",
+        "restores today's behaviour within a day.",
         "when_we_revisit": "In 14 days, after two full weeks of data.",
         "notes": f"Cause: {truth['cause_label']} Evidence: {', '.join(truth['evidence'])}. "
-                 f"Decision: {truth['decision']}.",
+        f"Decision: {truth['decision']}.",
     }
     return {
         "diagnosis": truth["cause"],
@@ -125,4 +135,3 @@ def model_answers(case, truth) -> dict:
         "decision": truth["decision"],
         "memo": memo,
     }
-
