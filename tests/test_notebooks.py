@@ -100,3 +100,14 @@ def test_notebook_runs_under_papermill_with_second_seed(path, tmp_path, monkeypa
     executed = _load(out)
     errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"{path.name} raised at SEED={SECOND_SEED}: {errors[0]['ename']}: {errors[0]['evalue']}"
+
+
+def test_readme_lists_every_notebook_with_its_time_estimate():
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(\d\d-[a-z0-9-]+)` \|.*\| (\d+) min \|$", readme, re.M))
+    assert sorted(rows) == IDS, "README's notebook table must list every notebook"
+    for path in PATHS:
+        title = _code(_load(path)["cells"][0])
+        minutes = re.search(r"about (\d+) minutes", title)
+        assert minutes, f"{path.name}: the title cell has no 'about N minutes'"
+        assert rows[path.stem] == minutes.group(1), f"{path.name}: README says {rows[path.stem]} min"
