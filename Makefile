@@ -45,9 +45,9 @@ lab: $(RUN_STAMP)
 		--LabApp.default_url=/lab/tree/00-orientation.ipynb $(ROOT_FLAG) $(ARGS)
 
 # One pytest run over unit tests, fairness sweeps, notebook hygiene, papermill second-seed runs,
-# nbval on every notebook and the browser tests; two workers (xdist), notebooks kept whole per worker.
+# nbval on every notebook and the browser tests; two workers (xdist), each file (notebook) kept whole.
 test: $(DEV_STAMP)
-	PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadgroup --nbval-lax \
+	PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadfile --nbval-lax \
 		tests notebooks $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
