@@ -35,10 +35,14 @@ def available_notebooks() -> list[str]:
 def minimal_template(notebook: str) -> nbformat.NotebookNode:
     """A notebook in the course skeleton: parameters cell, start cell, one ask per question."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     params = nbformat.v4.new_code_cell(
-        "SEED = 2026\nVARIANT = None\nVARIANT_TOKEN = None\nDATA_PATH = None")
+        "SEED = 2026\nVARIANT = None\nVARIANT_TOKEN = None\nDATA_PATH = None"
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [
         nbformat.v4.new_markdown_cell(f"# {notebook}\n\n*Level: test template*"),
@@ -47,7 +51,8 @@ def minimal_template(notebook: str) -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell(
             f'session = pmcourse.start("{notebook}", seed=SEED, variant=VARIANT,\n'
             "                         variant_token=VARIANT_TOKEN, data_path=DATA_PATH)\n"
-            "case = session.case"),
+            "case = session.case"
+        ),
         nbformat.v4.new_code_cell("pmcourse.show_versions()"),
     ]
     return nb
@@ -95,14 +100,26 @@ def wrong_choice(qkey: dict) -> str | None:
     return next(o for o in sorted(qkey["options"]) if o != qkey["expected"])
 
 
-def answer_notebook(student_dir: Path, notebook: str, answers: dict, *, store: Path,
-                    confidence: dict | None = None, hints: tuple = ()) -> pmcourse.answers.session.Session:
+def answer_notebook(
+    student_dir: Path,
+    notebook: str,
+    answers: dict,
+    *,
+    store: Path,
+    confidence: dict | None = None,
+    hints: tuple = (),
+) -> pmcourse.answers.session.Session:
     """Start the student's graded notebook headless and answer; returns the session."""
     params = injected_parameters(student_dir / f"{notebook}.ipynb")
     assert params["SEED"] is None and params["VARIANT"] is None
-    session = pmcourse.start(notebook, seed=params["SEED"], variant=params["VARIANT"],
-                             variant_token=params["VARIANT_TOKEN"],
-                             data_path=str(student_dir / params["DATA_PATH"]), store=store)
+    session = pmcourse.start(
+        notebook,
+        seed=params["SEED"],
+        variant=params["VARIANT"],
+        variant_token=params["VARIANT_TOKEN"],
+        data_path=str(student_dir / params["DATA_PATH"]),
+        store=store,
+    )
     assert session.mode == "graded"
     for qid in hints:
         session.hint(qid)

@@ -59,8 +59,12 @@ def test_seed_is_the_documented_hmac():
     secret = bytes(range(32))
     mac = hmac.new(secret, b"s-17\x1f01-usage-drop", hashlib.sha256).digest()
     assert keyed_seed(secret, "s-17", "01-usage-drop") == int.from_bytes(mac[:8], "big")
-    assert keyed_seed(secret, "s-17", "02-regret-signal") != keyed_seed(secret, "s-17", "01-usage-drop")
-    assert keyed_seed(secret[::-1], "s-17", "01-usage-drop") != keyed_seed(secret, "s-17", "01-usage-drop")
+    assert keyed_seed(secret, "s-17", "02-regret-signal") != keyed_seed(
+        secret, "s-17", "01-usage-drop"
+    )
+    assert keyed_seed(secret[::-1], "s-17", "01-usage-drop") != keyed_seed(
+        secret, "s-17", "01-usage-drop"
+    )
 
 
 def test_token_is_opaque_and_bound_to_student_notebook_variant():
@@ -71,9 +75,11 @@ def test_token_is_opaque_and_bound_to_student_notebook_variant():
     seed = keyed_seed(secret, "s1", "01-usage-drop")
     assert seed.to_bytes(8, "big") not in raw and str(seed) not in token
     assert "holiday" not in token.lower()
-    others = {keyed_token(secret, "s2", "01-usage-drop", "holiday_seasonality"),
-              keyed_token(secret, "s1", "02-regret-signal", "holiday_seasonality"),
-              keyed_token(secret, "s1", "01-usage-drop", "logging_sdk_bug")}
+    others = {
+        keyed_token(secret, "s2", "01-usage-drop", "holiday_seasonality"),
+        keyed_token(secret, "s1", "02-regret-signal", "holiday_seasonality"),
+        keyed_token(secret, "s1", "01-usage-drop", "logging_sdk_bug"),
+    }
     assert token not in others and len(others) == 3
 
 
@@ -81,17 +87,22 @@ def test_read_roster_accepts_optional_columns_and_bom(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("\ufeffstudent_id,email\n a1 ,a@x.org\n\nb.2@uni,\n", encoding="utf-8")
     students = read_roster(p)
-    assert [(s.student_id, s.email, s.name) for s in students] == [("a1", "a@x.org", ""),
-                                                                  ("b.2@uni", "", "")]
+    assert [(s.student_id, s.email, s.name) for s in students] == [
+        ("a1", "a@x.org", ""),
+        ("b.2@uni", "", ""),
+    ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("name,email\nAda,a@x\n", "no 'student_id' column"),
-    ("student_id\na1\na1\n", "repeats line 2"),
-    ("student_id\n../etc\n", "not accepted"),
-    ("student_id,name\n,Ada\n", "not accepted"),
-    ("student_id\n", "lists no students"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("name,email\nAda,a@x\n", "no 'student_id' column"),
+        ("student_id\na1\na1\n", "repeats line 2"),
+        ("student_id\n../etc\n", "not accepted"),
+        ("student_id,name\n,Ada\n", "not accepted"),
+        ("student_id\n", "lists no students"),
+    ],
+)
 def test_read_roster_rejects_bad_rosters(text, message):
     with pytest.raises(CohortError, match=message):
         read_roster(io.StringIO(text))
@@ -122,8 +133,9 @@ def test_assign_variants_is_keyed_deterministic_and_stable_when_roster_grows():
     assert first == assign_variants(b"k" * 32, "nb", variants, list(reversed(ids)))
     assert first != assign_variants(b"K" * 32, "nb", variants, ids)  # the secret shuffles
     assert first != assign_variants(b"k" * 32, "nb2", variants, ids)  # per notebook
-    more = assign_variants(b"k" * 32, "nb", variants, ids + ["t1", "t2", "t3", "t4"],
-                           existing=first)
+    more = assign_variants(
+        b"k" * 32, "nb", variants, ids + ["t1", "t2", "t3", "t4"], existing=first
+    )
     assert all(more[s] == first[s] for s in ids)
     counts = Counter(more.values())
     assert max(counts.values()) - min(counts.values()) <= 1

@@ -44,12 +44,24 @@ def cohort(tmp_path_factory):
     tdir = templates_dir(tmp, NBS)
     course_dir = tmp / "course"
     runner = CliRunner()
-    res = runner.invoke(cli_main, ["cohort", "init", str(course_dir), "--notebooks-dir", str(tdir),
-                                   "--title", "E2E cohort"])
+    res = runner.invoke(
+        cli_main,
+        ["cohort", "init", str(course_dir), "--notebooks-dir", str(tdir), "--title", "E2E cohort"],
+    )
     assert res.exit_code == 0, res.output
     roster = write_roster(tmp / "roster.csv", IDS)
-    res = runner.invoke(cli_main, ["cohort", "prepare", str(course_dir), "--roster", str(roster),
-                                   "--notebooks", ",".join(nb[:2] for nb in NBS)])
+    res = runner.invoke(
+        cli_main,
+        [
+            "cohort",
+            "prepare",
+            str(course_dir),
+            "--roster",
+            str(roster),
+            "--notebooks",
+            ",".join(nb[:2] for nb in NBS),
+        ],
+    )
     assert res.exit_code == 0, res.output
 
     inbox = tmp / "inbox"
@@ -68,26 +80,47 @@ def cohort(tmp_path_factory):
                     answers[qid], conf[qid] = right[qid], 0.9
                     per_q.append(practice[qid].answer(right[qid]).score)
                 elif qkey["type"] == "choice":
-                    answers[qid], conf[qid] = next(
-                        o for o in sorted(qkey["options"]) if o != qkey["expected"]), 0.6
+                    answers[qid], conf[qid] = (
+                        next(o for o in sorted(qkey["options"]) if o != qkey["expected"]),
+                        0.6,
+                    )
                     per_q.append(0.0)
                 else:
                     per_q.append(0.0)
                 if qid == key["diagnosis_question"]:
                     diagnosed = answers.get(qid)
             hints = (key["questions"][0]["id"],) if sid == "e2" else ()
-            session = answer_notebook(course_dir / "students" / sid, nb, answers,
-                                      store=tmp / f"{sid}.sqlite", confidence=conf, hints=hints)
+            session = answer_notebook(
+                course_dir / "students" / sid,
+                nb,
+                answers,
+                store=tmp / f"{sid}.sqlite",
+                confidence=conf,
+                hints=hints,
+            )
             if (sid, nb) == SKIPPED:
                 continue
             session.submit(inbox / sid / f"submission-{nb}.json")
-            answered = [(conf[q["id"]], s) for q, s in zip(key["questions"], per_q, strict=True)
-                        if q["id"] in answers]
-            brier = (sum((c - (1.0 if s >= 1 - 1e-9 else 0.0)) ** 2 for c, s in answered)
-                     / len(answered)) if answered else None
-            expected[(sid, nb)] = {"score": round(100 * sum(per_q) / len(per_q), 6),
-                                   "brier": brier, "diagnosed": diagnosed,
-                                   "true": truth["cause"], "per_q": per_q}
+            answered = [
+                (conf[q["id"]], s)
+                for q, s in zip(key["questions"], per_q, strict=True)
+                if q["id"] in answers
+            ]
+            brier = (
+                (
+                    sum((c - (1.0 if s >= 1 - 1e-9 else 0.0)) ** 2 for c, s in answered)
+                    / len(answered)
+                )
+                if answered
+                else None
+            )
+            expected[(sid, nb)] = {
+                "score": round(100 * sum(per_q) / len(per_q), 6),
+                "brier": brier,
+                "diagnosed": diagnosed,
+                "true": truth["cause"],
+                "per_q": per_q,
+            }
 
     res = runner.invoke(cli_main, ["cohort", "grade", str(course_dir), str(inbox)])
     assert res.exit_code == 0, res.output
@@ -166,8 +199,10 @@ def test_feedback_files_hold_scores_truth_debrief_and_calibration(cohort):
             if (sid, nb) in expected:
                 assert f"## {nb}: {expected[(sid, nb)]['score']:.1f}/100" in md
             assert "### Debrief" in md and "| Question | Your answer | Score |" in md
-    assert f"## {SKIPPED[1]}: 0.0/100 (no valid submission)" in (
-        course_dir / "feedback" / f"{SKIPPED[0]}.md").read_text()
+    assert (
+        f"## {SKIPPED[1]}: 0.0/100 (no valid submission)"
+        in (course_dir / "feedback" / f"{SKIPPED[0]}.md").read_text()
+    )
 
 
 def test_report_is_self_contained_with_every_figure(cohort):

@@ -40,8 +40,13 @@ def course_with_inbox(tmp_path_factory):
     for i, sid in enumerate(IDS):
         key = read_key(course.path, sid, NB)
         answers = {q["id"]: q["expected"] for q in key["questions"]}
-        session = answer_notebook(course.path / "students" / sid, NB, answers, store=store,
-                                  confidence={q: 0.5 + 0.1 * i for q in answers})
+        session = answer_notebook(
+            course.path / "students" / sid,
+            NB,
+            answers,
+            store=store,
+            confidence={q: 0.5 + 0.1 * i for q in answers},
+        )
         session.submit(clean / sid / f"submission-{NB}.json")
     return course, clean, tmp
 
@@ -82,7 +87,8 @@ def test_clean_cohort_grades_full_marks(course_with_inbox):
 
 
 def test_every_tampering_case_is_rejected_with_its_reason_and_the_rest_grades(
-        course_with_inbox, monkeypatch):
+    course_with_inbox, monkeypatch
+):
     course, clean, tmp = course_with_inbox
     inbox = _fresh_inbox(clean, tmp, "tampered")
     original = {sid: (inbox / sid / f"submission-{NB}.json").read_bytes() for sid in IDS}
@@ -178,7 +184,8 @@ def test_sentinel_code_in_an_answer_value_is_scored_as_data(course_with_inbox):
     sentinel = tmp / "SENTINEL-VALUE"
     sub = json.loads((inbox / "g4" / f"submission-{NB}.json").read_text())
     sub["answers"]["release_effect"]["value"] = (
-        f"__import__('pathlib').Path({str(sentinel)!r}).touch()")
+        f"__import__('pathlib').Path({str(sentinel)!r}).touch()"
+    )
     sub["created_at"] = "2099-01-01T00:00:00Z"  # the newest: this is the one that counts
     (inbox / "g4" / "resubmitted.json").write_bytes(_resign(sub))
     grade(course.path, inbox)
@@ -253,8 +260,10 @@ def _comparable(gb: Gradebook, table: str):
 def test_gradebook_on_postgresql_matches_sqlite(course_with_inbox):
     url = os.environ.get("PMCOURSE_TEST_POSTGRES_URL")
     if not url:
-        pytest.skip("PMCOURSE_TEST_POSTGRES_URL is not set: no PostgreSQL server was given "
-                    "(.ci/run starts one on loopback)")
+        pytest.skip(
+            "PMCOURSE_TEST_POSTGRES_URL is not set: no PostgreSQL server was given "
+            "(.ci/run starts one on loopback)"
+        )
     course, clean, tmp = course_with_inbox
     inbox = _fresh_inbox(clean, tmp, "pg")
     (inbox / "g1" / "broken.json").write_text("{")
@@ -286,8 +295,9 @@ def test_cli_grade_reports_rejections(course_with_inbox):
     assert res.exit_code == 0, res.output
     assert "4 counted" in res.output and "1 rejected" in res.output
     assert "g1/broken.json: not_json" in res.output
-    res = CliRunner().invoke(cli_main, ["cohort", "grade", str(course.path), str(inbox),
-                                        "--db", "nosuchdriver://x"])
+    res = CliRunner().invoke(
+        cli_main, ["cohort", "grade", str(course.path), str(inbox), "--db", "nosuchdriver://x"]
+    )
     assert res.exit_code == 1 and "Traceback" not in res.output
 
 
@@ -304,8 +314,9 @@ def test_worker_pool_grades_exactly_like_one_process(course_with_inbox):
         result = grade(course.path, inbox, workers=workers)
         assert result.files == 245 and result.counted == 4 and result.superseded == 240
         gb = Gradebook(course.default_db)
-        tables[workers] = {t: _comparable(gb, t) for t in ("submissions", "question_scores",
-                                                            "grades")}
+        tables[workers] = {
+            t: _comparable(gb, t) for t in ("submissions", "question_scores", "grades")
+        }
         gb.dispose()
     for t in tables[1]:
         assert tables[1][t].astype(str).equals(tables[2][t].astype(str)), t

@@ -37,8 +37,11 @@ def prepared(tmp_path_factory):
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_prepare_writes_every_student_notebook_and_key(prepared):
@@ -50,8 +53,16 @@ def test_prepare_writes_every_student_notebook_and_key(prepared):
         assert sorted(p.stem for p in sdir.glob("*.ipynb")) == sorted(nbs)
         for nb in nbs:
             key = read_key(course.path, sid, nb)
-            assert {"student_id", "notebook", "scenario", "variant", "variant_token", "seed",
-                    "truth", "questions"} <= set(key)
+            assert {
+                "student_id",
+                "notebook",
+                "scenario",
+                "variant",
+                "variant_token",
+                "seed",
+                "truth",
+                "questions",
+            } <= set(key)
             assert key["student_id"] == sid and key["notebook"] == nb
             assert key["seed"] == course.seed(sid, nb)
             assert key["variant_token"] == course.variant_token(sid, nb, key["variant"])
@@ -129,14 +140,24 @@ def test_notebook_equals_papermill_prepare_only(prepared, tmp_path):
         key = read_key(course.path, sid, nb_id)
         out = tmp_path / f"{nb_id}.ipynb"
         papermill.execute_notebook(
-            str(tdir / f"{nb_id}.ipynb"), str(out), prepare_only=True, kernel_name="python3",
-            language="python", progress_bar=False,
-            parameters={"SEED": None, "VARIANT": None, "VARIANT_TOKEN": key["variant_token"],
-                        "DATA_PATH": f"data/{nb_id}.pmcase"})
+            str(tdir / f"{nb_id}.ipynb"),
+            str(out),
+            prepare_only=True,
+            kernel_name="python3",
+            language="python",
+            progress_bar=False,
+            parameters={
+                "SEED": None,
+                "VARIANT": None,
+                "VARIANT_TOKEN": key["variant_token"],
+                "DATA_PATH": f"data/{nb_id}.pmcase",
+            },
+        )
         ref = nbformat.read(out, as_version=4)
         mine = nbformat.read(course.path / "students" / sid / f"{nb_id}.ipynb", as_version=4)
         assert [(c.cell_type, c.source, c.metadata.get("tags")) for c in mine.cells] == [
-            (c.cell_type, c.source, c.metadata.get("tags")) for c in ref.cells]
+            (c.cell_type, c.source, c.metadata.get("tags")) for c in ref.cells
+        ]
         assert mine.metadata["papermill"]["parameters"] == ref.metadata["papermill"]["parameters"]
         injected = next(c for c in mine.cells if "injected-parameters" in c.metadata["tags"])
         assert set(re.findall(r"^(\w+) =", injected.source, re.M)) == set(PARAMETERS)
@@ -145,13 +166,15 @@ def test_notebook_equals_papermill_prepare_only(prepared, tmp_path):
 def test_rerun_is_deterministic_and_keeps_existing_folders(prepared, tmp_path):
     course, _, tdir, roster = prepared
     before = _hashes(course.path / "students") | {
-        f"key/{k}": v for k, v in _hashes(course.path / "key").items()}
+        f"key/{k}": v for k, v in _hashes(course.path / "key").items()
+    }
     again = prepare(course.path, roster, workers=1)
     assert again.written == 0 and again.skipped == len(IDS) * len(NBS)
     forced = prepare(course.path, roster, notebooks="00", force=True, workers=1)
     assert forced.written == len(IDS)
     after = _hashes(course.path / "students") | {
-        f"key/{k}": v for k, v in _hashes(course.path / "key").items()}
+        f"key/{k}": v for k, v in _hashes(course.path / "key").items()
+    }
     assert after == before
 
 
@@ -166,8 +189,10 @@ def test_a_student_who_edited_their_notebook_is_not_overwritten(tmp_path):
     bigger = write_roster(tmp_path / "r2.csv", ["a1", "a2", "a3", "a4", "a5"])
     result = prepare(course.path, bigger, workers=1)
     assert result.written == 2 and result.skipped == 3 and mine.read_bytes() == edited
-    counts = Counter(read_key(course.path, s, "00-orientation")["variant"]
-                     for s in ["a1", "a2", "a3", "a4", "a5"])
+    counts = Counter(
+        read_key(course.path, s, "00-orientation")["variant"]
+        for s in ["a1", "a2", "a3", "a4", "a5"]
+    )
     assert sorted(counts.values()) == [2, 3]
     assert "a4" in (course.path / "roster.csv").read_text()
 
@@ -186,12 +211,24 @@ def test_template_without_parameters_cell_is_refused(tmp_path):
 def test_cli_init_and_prepare_with_zip(tmp_path):
     tdir = templates_dir(tmp_path, ["00-orientation"])
     runner = CliRunner()
-    res = runner.invoke(cli_main, ["cohort", "init", str(tmp_path / "c"), "--notebooks-dir",
-                                   str(tdir)])
+    res = runner.invoke(
+        cli_main, ["cohort", "init", str(tmp_path / "c"), "--notebooks-dir", str(tdir)]
+    )
     assert res.exit_code == 0, res.output
     roster = write_roster(tmp_path / "r.csv", ["z1", "z2"])
-    res = runner.invoke(cli_main, ["cohort", "prepare", str(tmp_path / "c"), "--roster",
-                                   str(roster), "--notebooks", "00", "--zip"])
+    res = runner.invoke(
+        cli_main,
+        [
+            "cohort",
+            "prepare",
+            str(tmp_path / "c"),
+            "--roster",
+            str(roster),
+            "--notebooks",
+            "00",
+            "--zip",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "Leak scan: clean" in res.output
     with zipfile.ZipFile(tmp_path / "c" / "handout" / "z1.zip") as zf:

@@ -15,8 +15,10 @@ from pmcourse.exceptions import PMCourseError
 
 __all__ = ["cohort"]
 
-_DB_HELP = ("Gradebook database URL (SQLAlchemy), e.g. postgresql://user@host/db; default "
-            "COURSE_DIR/gradebook.sqlite. Also read from $PMCOURSE_GRADEBOOK_URL.")
+_DB_HELP = (
+    "Gradebook database URL (SQLAlchemy), e.g. postgresql://user@host/db; default "
+    "COURSE_DIR/gradebook.sqlite. Also read from $PMCOURSE_GRADEBOOK_URL."
+)
 
 
 def _friendly(func):
@@ -67,48 +69,91 @@ def cohort() -> None:
 
 @cohort.command("init")
 @click.argument("course_dir", type=click.Path(file_okay=False))
-@click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder of notebook templates (default: ./notebooks).")
+@click.option(
+    "--notebooks-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder of notebook templates (default: ./notebooks).",
+)
 @click.option("--title", default=None, help="Course title for feedback and the report.")
-@click.option("--deadline", default=None,
-              help="ISO-8601 deadline for every notebook; later submissions are flagged late.")
+@click.option(
+    "--deadline",
+    default=None,
+    help="ISO-8601 deadline for every notebook; later submissions are flagged late.",
+)
 @_friendly
 def init_command(course_dir, notebooks_dir, title, deadline) -> None:
     """Create COURSE_DIR with a random course secret (mode 0600) and config.json."""
     from pmcourse.cohort.course import init_course
 
     course = init_course(course_dir, notebooks_dir=notebooks_dir, title=title, deadline=deadline)
-    click.echo(f"Created course folder {course.path} (secret: {course.path / 'secret'}, mode 0600).")
+    click.echo(
+        f"Created course folder {course.path} (secret: {course.path / 'secret'}, mode 0600)."
+    )
     click.echo(f"Next: pmcourse cohort prepare {course.path} --roster roster.csv")
 
 
 @cohort.command("prepare")
 @click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--roster", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="CSV with student_id (required), name, email (optional).")
-@click.option("--notebooks", default=None,
-              help="Comma-separated notebooks, e.g. 01,02 (default: all with a scenario).")
-@click.option("--force", is_flag=True,
-              help="Rewrite students' folders that already exist (and redraw variants).")
-@click.option("--zip", "zip_students", is_flag=True,
-              help="Also write COURSE_DIR/handout/<student_id>.zip per student.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Processes for case generation and export.")
-@click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder of notebook templates (default: from config.json).")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="CSV with student_id (required), name, email (optional).",
+)
+@click.option(
+    "--notebooks",
+    default=None,
+    help="Comma-separated notebooks, e.g. 01,02 (default: all with a scenario).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Rewrite students' folders that already exist (and redraw variants).",
+)
+@click.option(
+    "--zip",
+    "zip_students",
+    is_flag=True,
+    help="Also write COURSE_DIR/handout/<student_id>.zip per student.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes for case generation and export.",
+)
+@click.option(
+    "--notebooks-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder of notebook templates (default: from config.json).",
+)
 @_friendly
-def prepare_command(course_dir, roster, notebooks, force, zip_students, workers,
-                    notebooks_dir) -> None:
+def prepare_command(
+    course_dir, roster, notebooks, force, zip_students, workers, notebooks_dir
+) -> None:
     """Write each student's parameterised notebooks and case files, and the hidden key."""
     from pmcourse.cohort.prepare import prepare
 
     with _bar("prepare", "case") as (on_total, progress):
-        result = prepare(course_dir, roster, notebooks=notebooks, force=force,
-                         zip_students=zip_students, workers=workers, notebooks_dir=notebooks_dir,
-                         progress=progress, on_total=on_total)
-    click.echo(f"Prepared {result.written} student notebooks ({result.skipped} already there, "
-               f"kept) for {result.students} students x {len(result.notebooks)} notebooks "
-               f"in {result.seconds:.1f} s. Leak scan: clean.")
+        result = prepare(
+            course_dir,
+            roster,
+            notebooks=notebooks,
+            force=force,
+            zip_students=zip_students,
+            workers=workers,
+            notebooks_dir=notebooks_dir,
+            progress=progress,
+            on_total=on_total,
+        )
+    click.echo(
+        f"Prepared {result.written} student notebooks ({result.skipped} already there, "
+        f"kept) for {result.students} students x {len(result.notebooks)} notebooks "
+        f"in {result.seconds:.1f} s. Leak scan: clean."
+    )
     for nb, counts in result.counts.items():
         mix = ", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
         click.echo(f"  {nb}: {mix}")
@@ -119,22 +164,39 @@ def prepare_command(course_dir, roster, notebooks, force, zip_students, workers,
 @click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
 @click.argument("submissions_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
-@click.option("--deadline", default=None,
-              help="ISO-8601 deadline overriding config.json; later submissions are flagged late.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Processes that check and score files.")
+@click.option(
+    "--deadline",
+    default=None,
+    help="ISO-8601 deadline overriding config.json; later submissions are flagged late.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes that check and score files.",
+)
 @_friendly
 def grade_command(course_dir, submissions_dir, db, deadline, workers) -> None:
     """Grade submission JSON files (never executed) into the gradebook, grades.csv, canvas.csv."""
     from pmcourse.cohort.grade import grade
 
     with _bar("grade", "file") as (on_total, progress):
-        result = grade(course_dir, submissions_dir, db=db, deadline=deadline, workers=workers,
-                       progress=progress, on_total=on_total)
-    click.echo(f"Read {result.files} files in {result.seconds:.1f} s: {result.counted} counted, "
-               f"{result.superseded} superseded by a newer valid file, {len(result.rejected)} "
-               f"rejected; {result.late} late. {result.missing} student-notebooks without a "
-               "valid submission.")
+        result = grade(
+            course_dir,
+            submissions_dir,
+            db=db,
+            deadline=deadline,
+            workers=workers,
+            progress=progress,
+            on_total=on_total,
+        )
+    click.echo(
+        f"Read {result.files} files in {result.seconds:.1f} s: {result.counted} counted, "
+        f"{result.superseded} superseded by a newer valid file, {len(result.rejected)} "
+        f"rejected; {result.late} late. {result.missing} student-notebooks without a "
+        "valid submission."
+    )
     for nb, mean in sorted(result.mean_scores.items()):
         click.echo(f"  {nb}: mean score {mean:.1f}")
     for path, code, reason in result.rejected[:20]:
@@ -146,8 +208,14 @@ def grade_command(course_dir, submissions_dir, db, deadline, workers) -> None:
 
 @cohort.command("feedback")
 @click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="Markdown or self-contained HTML.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    default="md",
+    show_default=True,
+    help="Markdown or self-contained HTML.",
+)
 @click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
 @click.option("--student", "students", multiple=True, help="Only this student (repeatable).")
 @_friendly
@@ -156,16 +224,26 @@ def feedback_command(course_dir, fmt, db, students) -> None:
     from pmcourse.cohort.feedback import write_feedback
 
     with _bar("feedback", "student") as (on_total, progress):
-        paths = write_feedback(course_dir, db=db, fmt=fmt, students=students or None,
-                               progress=progress, on_total=on_total)
+        paths = write_feedback(
+            course_dir,
+            db=db,
+            fmt=fmt,
+            students=students or None,
+            progress=progress,
+            on_total=on_total,
+        )
     click.echo(f"Wrote {len(paths)} feedback files to {course_dir}/feedback/.")
 
 
 @cohort.command("report")
 @click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Destination (default COURSE_DIR/report.html).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Destination (default COURSE_DIR/report.html).",
+)
 @_friendly
 def report_command(course_dir, db, out) -> None:
     """Write the cohort report: one self-contained HTML file with plotly figures."""

@@ -173,9 +173,12 @@ def read_roster(path_or_text) -> list[Student]:
                 f"{where} line {line}: student_id {sid!r} repeats line {seen[sid]}; ids must be unique."
             )
         seen[sid] = line
-        extra = {k: v for k, v in row.items() if k not in ("student_id", "name", "email", "section")}
-        students.append(Student(sid, row.get("name", ""), row.get("email", ""),
-                                row.get("section", ""), extra))
+        extra = {
+            k: v for k, v in row.items() if k not in ("student_id", "name", "email", "section")
+        }
+        students.append(
+            Student(sid, row.get("name", ""), row.get("email", ""), row.get("section", ""), extra)
+        )
     if not students:
         raise CohortError(f"{where} lists no students.")
     return students
@@ -242,8 +245,11 @@ def resolve_notebooks(spec: str | None, *, notebooks_dir: Path | None = None) ->
         if not entry:
             continue
         entry = entry.removesuffix(".ipynb")
-        match = [name for name, nb in NOTEBOOKS.items()
-                 if entry in (nb, name) or nb.split("-", 1)[0] == entry.zfill(2)]
+        match = [
+            name
+            for name, nb in NOTEBOOKS.items()
+            if entry in (nb, name) or nb.split("-", 1)[0] == entry.zfill(2)
+        ]
         if not match:
             raise CohortError(
                 f"--notebooks entry {entry!r} names no notebook; use numbers like 01,02 or ids "
@@ -343,7 +349,9 @@ class Course:
         """One student's key for one notebook (``CohortError`` if it was never prepared)."""
         p = self.key_path(student_id, notebook)
         if not p.is_file():
-            raise CohortError(f"No key for student {student_id!r}, notebook {notebook}: run prepare.")
+            raise CohortError(
+                f"No key for student {student_id!r}, notebook {notebook}: run prepare."
+            )
         return json.loads(p.read_text())
 
     def iter_keys(self):
@@ -371,8 +379,9 @@ def parse_time(raw) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def init_course(course_dir, *, notebooks_dir=None, title: str | None = None,
-                deadline: str | None = None) -> Course:
+def init_course(
+    course_dir, *, notebooks_dir=None, title: str | None = None, deadline: str | None = None
+) -> Course:
     """Create a course folder with a random secret (mode 0600) and ``config.json``.
 
     Parameters
@@ -411,7 +420,9 @@ def init_course(course_dir, *, notebooks_dir=None, title: str | None = None,
     if (path / "config.json").exists() or (path / "secret").exists():
         raise CohortError(f"{path} already holds a course; choose another COURSE_DIR.")
     if deadline is not None and parse_time(deadline) is None:
-        raise CohortError(f"deadline {deadline!r} is not an ISO-8601 time (e.g. 2026-12-01T23:59Z).")
+        raise CohortError(
+            f"deadline {deadline!r} is not an ISO-8601 time (e.g. 2026-12-01T23:59Z)."
+        )
     path.mkdir(parents=True, exist_ok=True)
     secret_path = path / "secret"
     fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -457,8 +468,10 @@ def open_course(course_dir) -> Course:
     path = Path(course_dir)
     cfg = path / "config.json"
     if not cfg.is_file():
-        raise CohortError(f"{path} is not a course folder (no config.json); run "
-                          f"`pmcourse cohort init {path}` first.")
+        raise CohortError(
+            f"{path} is not a course folder (no config.json); run "
+            f"`pmcourse cohort init {path}` first."
+        )
     try:
         config = json.loads(cfg.read_text())
     except json.JSONDecodeError as exc:

@@ -48,10 +48,12 @@ def calibration_sentence(confidences: list[float], correct: list[bool]) -> str:
         verdict = f"underconfident by {-gap} points"
     else:
         verdict = "well calibrated"
-    return (f"Brier score {brier:.3f} over {len(pairs)} answer{'s' * (len(pairs) != 1)} with a "
-            "confidence (0 is perfect; always saying 50% scores 0.25). You said "
-            f"{100 * mean_conf:.0f}% on average and were right {100 * accuracy:.0f}% of the time: "
-            f"{verdict}.")
+    return (
+        f"Brier score {brier:.3f} over {len(pairs)} answer{'s' * (len(pairs) != 1)} with a "
+        "confidence (0 is perfect; always saying 50% scores 0.25). You said "
+        f"{100 * mean_conf:.0f}% on average and were right {100 * accuracy:.0f}% of the time: "
+        f"{verdict}."
+    )
 
 
 def _short(value_json: str | None, limit: int = 160) -> str:
@@ -70,8 +72,14 @@ def _short(value_json: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def feedback_blocks(student: dict[str, Any], grades: list[dict], scores: list[dict],
-                    keys: dict[str, dict], rejected: list[dict], title: str) -> list[tuple]:
+def feedback_blocks(
+    student: dict[str, Any],
+    grades: list[dict],
+    scores: list[dict],
+    keys: dict[str, dict],
+    rejected: list[dict],
+    title: str,
+) -> list[tuple]:
     """The feedback of one student as blocks: ``("h1"|"h2"|"h3"|"p"|"table"|"list", content)``.
 
     Both renderers (Markdown, HTML) draw the same blocks, so the two formats never drift.
@@ -81,9 +89,14 @@ def feedback_blocks(student: dict[str, Any], grades: list[dict], scores: list[di
     graded = [g for g in grades if g["status"] == "graded"]
     if grades:
         mean = sum(g["score"] for g in grades) / len(grades)
-        blocks.append(("p", f"Student id `{student['student_id']}`. Mean score {mean:.1f}/100 over "
-                            f"{len(grades)} notebook{'s' * (len(grades) != 1)} "
-                            f"({len(graded)} submitted)."))
+        blocks.append(
+            (
+                "p",
+                f"Student id `{student['student_id']}`. Mean score {mean:.1f}/100 over "
+                f"{len(grades)} notebook{'s' * (len(grades) != 1)} "
+                f"({len(graded)} submitted).",
+            )
+        )
     all_conf = [s["confidence"] for s in scores if s["answered"]]
     all_ok = [bool(s["correct"]) for s in scores if s["answered"]]
     blocks.append(("h2", "Your calibration"))
@@ -92,9 +105,14 @@ def feedback_blocks(student: dict[str, Any], grades: list[dict], scores: list[di
         nb = g["notebook"]
         key = keys.get(nb, {})
         truth = key.get("truth") or {}
-        blocks.append(("h2", f"{nb}: {g['score']:.1f}/100"
-                             + (" (late)" if g.get("late") else "")
-                             + (" (no valid submission)" if g["status"] != "graded" else "")))
+        blocks.append(
+            (
+                "h2",
+                f"{nb}: {g['score']:.1f}/100"
+                + (" (late)" if g.get("late") else "")
+                + (" (no valid submission)" if g["status"] != "graded" else ""),
+            )
+        )
         if g["status"] != "graded":
             mine = [r for r in rejected if r.get("notebook") in (nb, None)]
             if mine:
@@ -103,15 +121,21 @@ def feedback_blocks(student: dict[str, Any], grades: list[dict], scores: list[di
             else:
                 blocks.append(("p", "No submission was received for this notebook."))
         elif g.get("valid_submissions", 1) > 1:
-            blocks.append(("p", f"You handed in {g['valid_submissions']} valid submissions; the "
-                                "newest one counts."))
+            blocks.append(
+                (
+                    "p",
+                    f"You handed in {g['valid_submissions']} valid submissions; the "
+                    "newest one counts.",
+                )
+            )
         blocks.append(("h3", "What the data showed"))
         shown = truth.get("cause_label") or truth.get("cause") or "(not recorded)"
         evidence = truth.get("evidence") or []
         text = shown
         if evidence:
-            text += " Evidence a careful analyst cites: " + ", ".join(
-                f"`{e}`" for e in evidence) + "."
+            text += (
+                " Evidence a careful analyst cites: " + ", ".join(f"`{e}`" for e in evidence) + "."
+            )
         if g["status"] == "graded" and g.get("diagnosed_cause") and truth.get("cause"):
             diag = g["diagnosed_cause"]
             labels = dict(key.get("variant_labels") or {})
@@ -121,7 +145,7 @@ def feedback_blocks(student: dict[str, Any], grades: list[dict], scores: list[di
             if diag == truth["cause"]:
                 text += " Your diagnosis matched."
             else:
-                text += (f" You diagnosed: {labels.get(diag, diag)}")
+                text += f" You diagnosed: {labels.get(diag, diag)}"
         blocks.append(("p", text))
         rows = sorted((s for s in scores if s["notebook"] == nb), key=lambda s: s["position"])
         if rows:
@@ -130,14 +154,30 @@ def feedback_blocks(student: dict[str, Any], grades: list[dict], scores: list[di
             for s in rows:
                 q = prompts.get(s["question_id"], {})
                 conf = "" if s["confidence"] is None else f"{100 * s['confidence']:.0f}%"
-                table.append([q.get("prompt", s["question_id"])[:120], _short(s["value_json"]),
-                              f"{s['score']:.2f}", conf, str(s["hints_used"])])
+                table.append(
+                    [
+                        q.get("prompt", s["question_id"])[:120],
+                        _short(s["value_json"]),
+                        f"{s['score']:.2f}",
+                        conf,
+                        str(s["hints_used"]),
+                    ]
+                )
             blocks.append(("table", table))
-            blocks.append(("p", calibration_sentence(
-                [s["confidence"] for s in rows if s["answered"]],
-                [bool(s["correct"]) for s in rows if s["answered"]])))
-        debrief = [f"**{q['prompt']}** {q['solution']}" for q in key.get("questions", [])
-                   if q.get("solution")]
+            blocks.append(
+                (
+                    "p",
+                    calibration_sentence(
+                        [s["confidence"] for s in rows if s["answered"]],
+                        [bool(s["correct"]) for s in rows if s["answered"]],
+                    ),
+                )
+            )
+        debrief = [
+            f"**{q['prompt']}** {q['solution']}"
+            for q in key.get("questions", [])
+            if q.get("solution")
+        ]
         if debrief:
             blocks.append(("h3", "Debrief"))
             blocks.append(("list", debrief))
@@ -160,8 +200,7 @@ def render_markdown(blocks: Iterable[tuple]) -> str:
             out.append("\n".join(f"- {item}" for item in content))
         elif kind == "table":
             head, *rows = content
-            lines = ["| " + " | ".join(map(_md_cell, head)) + " |",
-                     "|" + "---|" * len(head)]
+            lines = ["| " + " | ".join(map(_md_cell, head)) + " |", "|" + "---|" * len(head)]
             lines += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in rows]
             out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
@@ -190,22 +229,34 @@ def render_html(blocks: Iterable[tuple]) -> str:
         elif kind == "table":
             head, *rows = content
             cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-            trs = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
-                          for r in rows)
+            trs = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+                for r in rows
+            )
             body.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>")
-    style = ("body{font-family:Inter,Helvetica,Arial,sans-serif;max-width:900px;margin:2em auto;"
-             "line-height:1.45;color:#222}table{border-collapse:collapse;width:100%}"
-             "td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
-             "th{background:#f3f6fa}code{background:#f5f5f5;padding:0 3px}")
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    style = (
+        "body{font-family:Inter,Helvetica,Arial,sans-serif;max-width:900px;margin:2em auto;"
+        "line-height:1.45;color:#222}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
+        "th{background:#f3f6fa}code{background:#f5f5f5;padding:0 3px}"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{style}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
-def write_feedback(course_dir, *, db: str | None = None, fmt: str = "md",
-                   students: Iterable[str] | None = None,
-                   progress: Callable[[int], Any] | None = None,
-                   on_total: Callable[[int], Any] | None = None) -> list[Path]:
+def write_feedback(
+    course_dir,
+    *,
+    db: str | None = None,
+    fmt: str = "md",
+    students: Iterable[str] | None = None,
+    progress: Callable[[int], Any] | None = None,
+    on_total: Callable[[int], Any] | None = None,
+) -> list[Path]:
     """Write ``feedback/<student_id>.md`` (or ``.html``) for every student in the gradebook.
 
     Parameters
@@ -255,8 +306,9 @@ def write_feedback(course_dir, *, db: str | None = None, fmt: str = "md",
     rejected_by = _group(df_subs[df_subs["status"] == "rejected"])
     title = course.config.get("title") or course.path.name
     course.feedback_dir.mkdir(exist_ok=True)
-    rows = [r for r in df_students.to_dict("records")
-            if wanted is None or r["student_id"] in wanted]
+    rows = [
+        r for r in df_students.to_dict("records") if wanted is None or r["student_id"] in wanted
+    ]
     if on_total:
         on_total(len(rows))
     written = []
@@ -268,8 +320,9 @@ def write_feedback(course_dir, *, db: str | None = None, fmt: str = "md",
             kp = course.key_path(sid, g["notebook"])
             if kp.is_file():
                 keys[g["notebook"]] = json.loads(kp.read_text())
-        rejected = [{**r, "reason": f"{r['reason_code']}: {r['reason']}"}
-                    for r in rejected_by.get(sid, [])]
+        rejected = [
+            {**r, "reason": f"{r['reason_code']}: {r['reason']}"} for r in rejected_by.get(sid, [])
+        ]
         blocks = feedback_blocks(student, grades, scores_by.get(sid, []), keys, rejected, title)
         text = render_markdown(blocks) if fmt == "md" else render_html(blocks)
         path = course.feedback_dir / f"{sid}.{fmt}"

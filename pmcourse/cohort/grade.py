@@ -120,8 +120,11 @@ def brier_score(confidences: Iterable[float | None], correct: Iterable[bool]) ->
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    pairs = [(float(c), 1.0 if ok else 0.0) for c, ok in zip(confidences, correct, strict=True)
-             if c is not None]
+    pairs = [
+        (float(c), 1.0 if ok else 0.0)
+        for c, ok in zip(confidences, correct, strict=True)
+        if c is not None
+    ]
     if not pairs:
         return None
     return round(sum((c - y) ** 2 for c, y in pairs) / len(pairs), 12)
@@ -164,9 +167,14 @@ class _Rejected(Exception):
         self.code, self.message = code, message
 
 
-def check_submission(raw: bytes, *, keys: dict[tuple[str, str], dict], owner: str | None = None,
-                     roster: set[str] | None = None,
-                     token_owners: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+def check_submission(
+    raw: bytes,
+    *,
+    keys: dict[tuple[str, str], dict],
+    owner: str | None = None,
+    roster: set[str] | None = None,
+    token_owners: dict[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """Validate a submission's bytes and match it to its key; return the parsed submission.
 
     Parameters
@@ -212,8 +220,11 @@ def check_submission(raw: bytes, *, keys: dict[tuple[str, str], dict], owner: st
     sub = validate_submission(bytes(raw))
     sid, nb = sub["student_id"], sub["notebook"]
     if sub["mode"] != "graded":
-        raise reject("practice_mode", f"{nb}: a practice-mode submission (no variant token); the "
-                                      "graded notebook from the student's folder must be used.")
+        raise reject(
+            "practice_mode",
+            f"{nb}: a practice-mode submission (no variant token); the "
+            "graded notebook from the student's folder must be used.",
+        )
     known = roster if roster is not None else {s for s, _ in keys}
     if sid not in known:
         raise reject("unknown_student", f"student_id {sid!r:.60} is not on the course roster.")
@@ -221,14 +232,19 @@ def check_submission(raw: bytes, *, keys: dict[tuple[str, str], dict], owner: st
         raise reject("foreign", f"file in {owner!r}'s folder is {sid!r}'s submission for {nb}.")
     key = keys.get((sid, nb))
     if key is None:
-        raise reject("unknown_notebook", f"no key for student {sid!r}, notebook {nb!r:.60}: "
-                                         "that notebook was not prepared for them.")
+        raise reject(
+            "unknown_notebook",
+            f"no key for student {sid!r}, notebook {nb!r:.60}: "
+            "that notebook was not prepared for them.",
+        )
     token = str(sub["variant_token"])
     if not hmac.compare_digest(token.encode(), str(key["variant_token"]).encode()):
         whose = (token_owners or {}).get(token)
         detail = f" It was issued to {whose[0]!r} for {whose[1]}." if whose else ""
-        raise reject("token_mismatch", f"variant token of {sid!r}'s {nb} submission is not "
-                                       f"the one issued to them.{detail}")
+        raise reject(
+            "token_mismatch",
+            f"variant token of {sid!r}'s {nb} submission is not the one issued to them.{detail}",
+        )
     return sub
 
 
@@ -269,15 +285,28 @@ def score_submission(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[
         try:
             question = Question.from_key(qkey)
         except InputError as exc:
-            raise CohortError(f"The key of {key.get('student_id')}/{key.get('notebook')} has a "
-                              f"malformed question {qid!r}: {exc}") from None
+            raise CohortError(
+                f"The key of {key.get('student_id')}/{key.get('notebook')} has a "
+                f"malformed question {qid!r}: {exc}"
+            ) from None
         entry = answers.get(qid)
         if not isinstance(entry, dict) or "value" not in entry:
-            rows.append({"question_id": qid, "position": position, "question_type": qkey["type"],
-                         "answered": False, "score": 0.0, "correct": False, "confidence": None,
-                         "hints_used": int((entry or {}).get("hints_used") or 0)
-                         if isinstance(entry, dict) else 0,
-                         "attempts": 0, "value_json": None})
+            rows.append(
+                {
+                    "question_id": qid,
+                    "position": position,
+                    "question_type": qkey["type"],
+                    "answered": False,
+                    "score": 0.0,
+                    "correct": False,
+                    "confidence": None,
+                    "hints_used": int((entry or {}).get("hints_used") or 0)
+                    if isinstance(entry, dict)
+                    else 0,
+                    "attempts": 0,
+                    "value_json": None,
+                }
+            )
             continue
         try:
             score = float(question.score(entry["value"]))
@@ -286,14 +315,22 @@ def score_submission(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[
         if not math.isfinite(score):
             score = 0.0
         conf = entry.get("confidence")
-        rows.append({
-            "question_id": qid, "position": position, "question_type": qkey["type"],
-            "answered": True, "score": score, "correct": score >= _CORRECT,
-            "confidence": float(conf) if conf is not None else None,
-            "hints_used": int(entry.get("hints_used") or 0),
-            "attempts": int(entry.get("attempts") or 0),
-            "value_json": json.dumps(entry["value"], ensure_ascii=False, sort_keys=True)[:20_000],
-        })
+        rows.append(
+            {
+                "question_id": qid,
+                "position": position,
+                "question_type": qkey["type"],
+                "answered": True,
+                "score": score,
+                "correct": score >= _CORRECT,
+                "confidence": float(conf) if conf is not None else None,
+                "hints_used": int(entry.get("hints_used") or 0),
+                "attempts": int(entry.get("attempts") or 0),
+                "value_json": json.dumps(entry["value"], ensure_ascii=False, sort_keys=True)[
+                    :20_000
+                ],
+            }
+        )
     return rows
 
 
@@ -330,10 +367,15 @@ class _KeyStore:
 _GRADER: dict[str, Any] = {}
 
 
-def _init_grader(key_dir: str, pairs: set, roster: set, limit: int,
-                 deadlines: dict[str, str | None]) -> None:
-    _GRADER.update(keys=_KeyStore(Path(key_dir), pairs), roster=roster, limit=limit,
-                   deadlines={nb: parse_time(t) for nb, t in deadlines.items()})
+def _init_grader(
+    key_dir: str, pairs: set, roster: set, limit: int, deadlines: dict[str, str | None]
+) -> None:
+    _GRADER.update(
+        keys=_KeyStore(Path(key_dir), pairs),
+        roster=roster,
+        limit=limit,
+        deadlines={nb: parse_time(t) for nb, t in deadlines.items()},
+    )
 
 
 def _grade_batch(batch: list[tuple[int, str, str, str | None]]) -> list[dict[str, Any]]:
@@ -345,9 +387,19 @@ def _grade_one(sub_id: int, path_s: str, rel: str, owner: str | None) -> dict[st
     from pmcourse.exceptions import SubmissionError
 
     path, keys, limit = Path(path_s), _GRADER["keys"], _GRADER["limit"]
-    row = {"submission_id": sub_id, "path": rel, "file_sha256": None, "size_bytes": 0,
-           "student_id": None, "notebook": None, "created_at": None, "status": "rejected",
-           "reason_code": None, "reason": None, "late": False}
+    row = {
+        "submission_id": sub_id,
+        "path": rel,
+        "file_sha256": None,
+        "size_bytes": 0,
+        "student_id": None,
+        "notebook": None,
+        "created_at": None,
+        "status": "rejected",
+        "reason_code": None,
+        "reason": None,
+        "late": False,
+    }
     out: dict[str, Any] = {"row": row}
     try:
         if path.is_symlink():
@@ -376,12 +428,22 @@ def _grade_one(sub_id: int, path_s: str, rel: str, owner: str | None) -> dict[st
     sid, nb = sub["student_id"], sub["notebook"]
     created = parse_time(sub["created_at"])
     deadline = _GRADER["deadlines"].get(nb)
-    row.update(student_id=sid, notebook=nb, created_at=created, status="valid",
-               late=bool(deadline and created and created > deadline))
+    row.update(
+        student_id=sid,
+        notebook=nb,
+        created_at=created,
+        status="valid",
+        late=bool(deadline and created and created > deadline),
+    )
     key = keys.get((sid, nb))
     scores = score_submission(key, sub["answers"])
-    out.update(pair=(sid, nb), sort=_sort_time(created, st.st_mtime), scores=scores,
-               diagnosed=_diagnosed(key, sub["answers"]), summary=_summary(key))
+    out.update(
+        pair=(sid, nb),
+        sort=_sort_time(created, st.st_mtime),
+        scores=scores,
+        diagnosed=_diagnosed(key, sub["answers"]),
+        summary=_summary(key),
+    )
     return out
 
 
@@ -397,8 +459,11 @@ def _diagnosed(key: dict, answers: dict) -> str | None:
 
 
 def _summary(key: dict) -> dict[str, Any]:
-    return {"scenario": key["scenario"], "questions": len(key["questions"]),
-            "true_cause": (key.get("truth") or {}).get("cause")}
+    return {
+        "scenario": key["scenario"],
+        "questions": len(key["questions"]),
+        "true_cause": (key.get("truth") or {}).get("cause"),
+    }
 
 
 def _run_grading(items, init_args, workers: int, progress) -> list[dict]:
@@ -415,10 +480,11 @@ def _run_grading(items, init_args, workers: int, progress) -> list[dict]:
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     size = max(1, min(200, len(items) // (workers * 8)))
-    batches = [items[i:i + size] for i in range(0, len(items), size)]
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
     outs: list[dict] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_grader,
-                             initargs=init_args) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_grader, initargs=init_args
+    ) as pool:
         for fut in as_completed([pool.submit(_grade_batch, b) for b in batches]):
             got = fut.result()
             outs += got
@@ -456,9 +522,16 @@ def _key_pairs(course: Course) -> set[tuple[str, str]]:
     return pairs
 
 
-def grade(course_dir, submissions_dir, *, db: str | None = None, deadline: str | None = None,
-          workers: int = 2, progress: Callable[[int], Any] | None = None,
-          on_total: Callable[[int], Any] | None = None) -> GradeResult:
+def grade(
+    course_dir,
+    submissions_dir,
+    *,
+    db: str | None = None,
+    deadline: str | None = None,
+    workers: int = 2,
+    progress: Callable[[int], Any] | None = None,
+    on_total: Callable[[int], Any] | None = None,
+) -> GradeResult:
     """Grade every submission file in ``submissions_dir`` and write the gradebook and CSVs.
 
     Parameters
@@ -522,8 +595,12 @@ def grade(course_dir, submissions_dir, *, db: str | None = None, deadline: str |
     if on_total:
         on_total(len(files))
     items = [(i, str(path), rel, owner) for i, (path, rel, owner) in enumerate(files, start=1)]
-    outs = _run_grading(items, (str(course.key_dir), pairs, roster_ids, limit, deadlines),
-                        max(1, int(workers or 1)), progress)
+    outs = _run_grading(
+        items,
+        (str(course.key_dir), pairs, roster_ids, limit, deadlines),
+        max(1, int(workers or 1)),
+        progress,
+    )
 
     result = GradeResult(files=len(files))
     sub_rows = [o["row"] for o in outs]
@@ -534,8 +611,11 @@ def grade(course_dir, submissions_dir, *, db: str | None = None, deadline: str |
             owners = owners if owners is not None else _token_owners(course, pairs)
             token = _claimed_token(Path(submissions_dir) / row["path"])
             whose = owners.get(token) if token else None
-            row["reason"] += (f" It was issued to {whose[0]!r} for {whose[1]}." if whose
-                              else " It was never issued by this course.")
+            row["reason"] += (
+                f" It was issued to {whose[0]!r} for {whose[1]}."
+                if whose
+                else " It was never issued by this course."
+            )
         if row["status"] == "rejected":
             result.rejected.append((row["path"], row["reason_code"], row["reason"]))
     valid: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -560,11 +640,24 @@ def grade(course_dir, submissions_dir, *, db: str | None = None, deadline: str |
         n_valid = len(valid.get((sid, nb), []))
         if (sid, nb) not in counted:
             result.missing += 1
-            grade_rows.append({"student_id": sid, "notebook": nb,
-                               **_summary(keys.get((sid, nb))), "valid_submissions": n_valid,
-                               "status": "missing", "score": 0.0, "answered": 0, "correct": 0,
-                               "brier": None, "confident_answers": 0, "hints_used": 0,
-                               "late": False, "submission_id": None, "diagnosed_cause": None})
+            grade_rows.append(
+                {
+                    "student_id": sid,
+                    "notebook": nb,
+                    **_summary(keys.get((sid, nb))),
+                    "valid_submissions": n_valid,
+                    "status": "missing",
+                    "score": 0.0,
+                    "answered": 0,
+                    "correct": 0,
+                    "brier": None,
+                    "confident_answers": 0,
+                    "hints_used": 0,
+                    "late": False,
+                    "submission_id": None,
+                    "diagnosed_cause": None,
+                }
+            )
             continue
         o = counted[(sid, nb)]
         sub_id = o["row"]["submission_id"]
@@ -578,32 +671,51 @@ def grade(course_dir, submissions_dir, *, db: str | None = None, deadline: str |
         result.late += bool(late)
         result.graded += 1
         per_nb_scores[nb].append(score)
-        grade_rows.append({
-            "student_id": sid, "notebook": nb, **o["summary"], "valid_submissions": n_valid,
-            "status": "graded", "score": score,
-            "answered": sum(r["answered"] for r in rows),
-            "correct": sum(r["correct"] for r in rows),
-            "brier": brier_score([r["confidence"] for r in rows], [r["correct"] for r in rows]),
-            "confident_answers": sum(r["confidence"] is not None for r in rows),
-            "hints_used": sum(r["hints_used"] for r in rows), "late": bool(late),
-            "submission_id": sub_id, "diagnosed_cause": o["diagnosed"],
-        })
+        grade_rows.append(
+            {
+                "student_id": sid,
+                "notebook": nb,
+                **o["summary"],
+                "valid_submissions": n_valid,
+                "status": "graded",
+                "score": score,
+                "answered": sum(r["answered"] for r in rows),
+                "correct": sum(r["correct"] for r in rows),
+                "brier": brier_score([r["confidence"] for r in rows], [r["correct"] for r in rows]),
+                "confident_answers": sum(r["confidence"] is not None for r in rows),
+                "hints_used": sum(r["hints_used"] for r in rows),
+                "late": bool(late),
+                "submission_id": sub_id,
+                "diagnosed_cause": o["diagnosed"],
+            }
+        )
     result.mean_scores = {nb: round(sum(v) / len(v), 3) for nb, v in per_nb_scores.items()}
 
-    students = [{"student_id": s.student_id, "name": s.name, "email": s.email,
-                 "section": s.section} for s in roster]
+    students = [
+        {"student_id": s.student_id, "name": s.name, "email": s.email, "section": s.section}
+        for s in roster
+    ]
     listed = {s["student_id"] for s in students}
-    students += [{"student_id": sid, "name": "", "email": "", "section": ""}
-                 for sid in sorted({sid for sid, _ in pairs} - listed)]
+    students += [
+        {"student_id": sid, "name": "", "email": "", "section": ""}
+        for sid in sorted({sid for sid, _ in pairs} - listed)
+    ]
     url = normalize_db_url(db, course.default_db)
     gb = Gradebook(url)
     gb.create()
-    run = {"started_at": started, "finished_at": datetime.now(UTC),
-           "submissions_dir": str(Path(submissions_dir).resolve()), "files": len(files),
-           "counted": result.counted, "superseded": result.superseded,
-           "rejected": len(result.rejected), "pmcourse_version": __version__}
-    result.run_id = gb.replace_results(run=run, students=students, submissions=sub_rows,
-                                       scores=score_rows, grades=grade_rows)
+    run = {
+        "started_at": started,
+        "finished_at": datetime.now(UTC),
+        "submissions_dir": str(Path(submissions_dir).resolve()),
+        "files": len(files),
+        "counted": result.counted,
+        "superseded": result.superseded,
+        "rejected": len(result.rejected),
+        "pmcourse_version": __version__,
+    }
+    result.run_id = gb.replace_results(
+        run=run, students=students, submissions=sub_rows, scores=score_rows, grades=grade_rows
+    )
     result.db = gb.safe_url
     gb.dispose()
     write_exports(course, students, grade_rows, score_rows, sub_rows, notebooks)
@@ -637,8 +749,14 @@ def _course_order(nb: str) -> str:
     return nb
 
 
-def write_exports(course: Course, students: list[dict], grade_rows: list[dict],
-                  score_rows: list[dict], sub_rows: list[dict], notebooks: list[str]) -> None:
+def write_exports(
+    course: Course,
+    students: list[dict],
+    grade_rows: list[dict],
+    score_rows: list[dict],
+    sub_rows: list[dict],
+    notebooks: list[str],
+) -> None:
     """Write ``grades.csv`` and ``canvas.csv`` into the course folder."""
     grades = {(g["student_id"], g["notebook"]): g for g in grade_rows}
     brier_by_student: dict[str, list[tuple[float, bool]]] = defaultdict(list)
@@ -656,12 +774,33 @@ def write_exports(course: Course, students: list[dict], grade_rows: list[dict],
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student_id", "name", "email", "section", *notebooks, "mean_score",
-                "notebooks_graded", "late", "superseded", "rejected_files", "brier"])
+    w.writerow(
+        [
+            "student_id",
+            "name",
+            "email",
+            "section",
+            *notebooks,
+            "mean_score",
+            "notebooks_graded",
+            "late",
+            "superseded",
+            "rejected_files",
+            "brier",
+        ]
+    )
     canvas = io.StringIO()
     cw = csv.writer(canvas, lineterminator="\n")
-    cw.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                 *[f"pmcourse {nb}" for nb in notebooks]])
+    cw.writerow(
+        [
+            "Student",
+            "ID",
+            "SIS User ID",
+            "SIS Login ID",
+            "Section",
+            *[f"pmcourse {nb}" for nb in notebooks],
+        ]
+    )
     cw.writerow(["    Points Possible", "", "", "", "", *["100"] * len(notebooks)])
     for s in students:
         sid = s["student_id"]
@@ -680,12 +819,23 @@ def write_exports(course: Course, students: list[dict], grade_rows: list[dict],
             late += bool(g["late"])
         pairs = brier_by_student.get(sid, [])
         brier = brier_score([c for c, _ in pairs], [ok for _, ok in pairs])
-        n_graded = sum(1 for nb in notebooks
-                       if grades.get((sid, nb), {}).get("status") == "graded")
+        n_graded = sum(1 for nb in notebooks if grades.get((sid, nb), {}).get("status") == "graded")
         mean = sum(graded_scores) / len(graded_scores) if graded_scores else 0.0
-        w.writerow([sid, s["name"], s["email"], s["section"], *cells, f"{mean:.2f}", n_graded,
-                    late, duplicates.get(sid, 0), rejected_by.get(sid, 0),
-                    "" if brier is None else f"{brier:.4f}"])
+        w.writerow(
+            [
+                sid,
+                s["name"],
+                s["email"],
+                s["section"],
+                *cells,
+                f"{mean:.2f}",
+                n_graded,
+                late,
+                duplicates.get(sid, 0),
+                rejected_by.get(sid, 0),
+                "" if brier is None else f"{brier:.4f}",
+            ]
+        )
         cw.writerow([s["name"] or sid, "", sid, s["email"] or sid, s["section"], *canvas_cells])
     (course.path / "grades.csv").write_text(buf.getvalue(), encoding="utf-8")
     (course.path / "canvas.csv").write_text(canvas.getvalue(), encoding="utf-8")

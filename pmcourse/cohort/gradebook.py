@@ -52,7 +52,7 @@ def normalize_db_url(db: str | Path | None, default: str) -> str:
     text = str(db)
     for prefix in ("postgresql://", "postgres://"):
         if text.startswith(prefix):
-            return "postgresql+psycopg://" + text[len(prefix):]
+            return "postgresql+psycopg://" + text[len(prefix) :]
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).resolve()}"
@@ -75,14 +75,16 @@ def _schema():
 
     md = MetaData()
     Table(
-        "students", md,
+        "students",
+        md,
         Column("student_id", String(128), primary_key=True),
         Column("name", Text, nullable=False, default=""),
         Column("email", Text, nullable=False, default=""),
         Column("section", Text, nullable=False, default=""),
     )
     Table(
-        "grading_runs", md,
+        "grading_runs",
+        md,
         Column("run_id", Integer, primary_key=True, autoincrement=True),
         Column("started_at", DateTime(timezone=True), nullable=False),
         Column("finished_at", DateTime(timezone=True), nullable=False),
@@ -94,7 +96,8 @@ def _schema():
         Column("pmcourse_version", String(32), nullable=False),
     )
     Table(
-        "submissions", md,
+        "submissions",
+        md,
         Column("submission_id", Integer, primary_key=True, autoincrement=False),
         Column("run_id", Integer, ForeignKey("grading_runs.run_id"), nullable=False),
         Column("path", Text, nullable=False),
@@ -109,7 +112,8 @@ def _schema():
         Column("late", Boolean, nullable=False, default=False),
     )
     Table(
-        "question_scores", md,
+        "question_scores",
+        md,
         Column("student_id", String(128), primary_key=True),
         Column("notebook", String(64), primary_key=True),
         Column("question_id", String(200), primary_key=True),
@@ -125,7 +129,8 @@ def _schema():
         Column("value_json", Text, nullable=True),
     )
     Table(
-        "grades", md,
+        "grades",
+        md,
         Column("student_id", String(128), primary_key=True),
         Column("notebook", String(64), primary_key=True),
         Column("scenario", String(64), nullable=False),
@@ -201,9 +206,15 @@ class Gradebook:
 
         return make_url(self.url).render_as_string(hide_password=True)
 
-    def replace_results(self, *, run: Mapping[str, Any], students: Iterable[Mapping],
-                        submissions: Iterable[Mapping], scores: Iterable[Mapping],
-                        grades: Iterable[Mapping]) -> int:
+    def replace_results(
+        self,
+        *,
+        run: Mapping[str, Any],
+        students: Iterable[Mapping],
+        submissions: Iterable[Mapping],
+        scores: Iterable[Mapping],
+        grades: Iterable[Mapping],
+    ) -> int:
         """Record one grading run: replace roster and results in one transaction.
 
         Returns the new ``run_id``; the rows of ``submissions`` get that ``run_id``.
@@ -240,8 +251,10 @@ class Gradebook:
         compiled = insert(table).compile(dialect=dialect)
         columns = list(table.columns)
         procs = {c.name: c.type.bind_processor(dialect) for c in columns}
-        defaults = {c.name: (c.default.arg if c.default is not None and c.default.is_scalar
-                             else None) for c in columns}
+        defaults = {
+            c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None)
+            for c in columns
+        }
 
         def value(row, name):
             v = row.get(name, defaults[name])
@@ -254,7 +267,7 @@ class Gradebook:
         else:  # named paramstyle (psycopg: pyformat)
             params = [{c.name: value(r, c.name) for c in columns} for r in rows]
         for start in range(0, len(params), 10_000):
-            conn.exec_driver_sql(str(compiled), params[start:start + 10_000])
+            conn.exec_driver_sql(str(compiled), params[start : start + 10_000])
 
     def frame(self, table: str):
         """A table as a pandas DataFrame (``CohortError`` if the gradebook was never written)."""
@@ -264,8 +277,9 @@ class Gradebook:
         if table not in self.tables:
             raise CohortError(f"No gradebook table {table!r}; tables are {', '.join(TABLE_NAMES)}.")
         if not inspect(self.engine).has_table(table):
-            raise CohortError(f"The gradebook at {self.safe_url} is empty: run "
-                              "`pmcourse cohort grade` first.")
+            raise CohortError(
+                f"The gradebook at {self.safe_url} is empty: run `pmcourse cohort grade` first."
+            )
         tbl = self.tables[table]
         order = [c for c in tbl.primary_key.columns] or list(tbl.columns)[:1]
         with self.engine.connect() as conn:

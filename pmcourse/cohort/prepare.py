@@ -161,8 +161,12 @@ def parameterize_template(template_path, notebook: str) -> str:
             f"{path}: the parameters cell assigns {sorted(assigned)}; it must assign exactly "
             f"{', '.join(PARAMETERS)}."
         )
-    params = {"SEED": None, "VARIANT": None, "VARIANT_TOKEN": TOKEN_PLACEHOLDER,
-              "DATA_PATH": f"data/{notebook}.pmcase"}
+    params = {
+        "SEED": None,
+        "VARIANT": None,
+        "VARIANT_TOKEN": TOKEN_PLACEHOLDER,
+        "DATA_PATH": f"data/{notebook}.pmcase",
+    }
     nb = parameterize_notebook(nb, params, kernel_name=_kernel(nb), language="python")
     # relative paths: the instructor's folders stay out of the student's file
     nb = prepare_notebook_metadata(nb, f"notebooks/{notebook}.ipynb", f"{notebook}.ipynb")
@@ -194,8 +198,11 @@ def _assigned_names(source: str) -> set[str]:
         raise CohortError(f"the parameters cell is not valid Python ({exc}).") from None
     names = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+        )
         for t in targets:
             if isinstance(t, ast.Name):
                 names.add(t.id)
@@ -224,9 +231,13 @@ def student_notebook_text(template_text: str, token: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def assign_variants(secret: bytes, notebook: str, variants: Iterable[str],
-                    student_ids: Iterable[str], existing: dict[str, str] | None = None
-                    ) -> dict[str, str]:
+def assign_variants(
+    secret: bytes,
+    notebook: str,
+    variants: Iterable[str],
+    student_ids: Iterable[str],
+    existing: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Give each student a variant so that counts per variant differ by at most one.
 
     Students are visited in a secret-keyed shuffled order; each new student takes the least-used
@@ -267,8 +278,10 @@ def assign_variants(secret: bytes, notebook: str, variants: Iterable[str],
     out = dict(existing or {})
     counts = Counter({v: 0 for v in variants})
     counts.update(v for v in out.values() if v in counts)
-    new = sorted((s for s in student_ids if s not in out),
-                 key=lambda s: keyed_rank(secret, "student-order", notebook, s))
+    new = sorted(
+        (s for s in student_ids if s not in out),
+        key=lambda s: keyed_rank(secret, "student-order", notebook, s),
+    )
     for sid in new:
         choice = min(order, key=lambda v: (counts[v], order.index(v)))
         out[sid] = choice
@@ -283,8 +296,7 @@ def assign_variants(secret: bytes, notebook: str, variants: Iterable[str],
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(templates: dict[str, str], secret_hex: str, one_blas_thread: bool = False
-                 ) -> None:
+def _init_worker(templates: dict[str, str], secret_hex: str, one_blas_thread: bool = False) -> None:
     _WORKER["templates"] = templates
     _WORKER["secret_hex"] = secret_hex
     if one_blas_thread:
@@ -310,8 +322,12 @@ def _limit_blas_threads() -> None:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for symbol in ("openblas_set_num_threads", "openblas_set_num_threads64_",
-                       "scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_"):
+        for symbol in (
+            "openblas_set_num_threads",
+            "openblas_set_num_threads64_",
+            "scipy_openblas_set_num_threads",
+            "scipy_openblas_set_num_threads64_",
+        ):
             setter = getattr(lib, symbol, None)
             if setter is not None:
                 setter(1)
@@ -340,8 +356,14 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     scenario = SCENARIOS[name]
     truth = case.truth
     questions = [q.to_key() for q in scenario.questions(case, truth)]
-    diagnosis = next((q["id"] for q in questions
-                      if q.get("type") == "choice" and q.get("expected") == truth.get("cause")), None)
+    diagnosis = next(
+        (
+            q["id"]
+            for q in questions
+            if q.get("type") == "choice" and q.get("expected") == truth.get("cause")
+        ),
+        None,
+    )
     key = {
         "format": "pmcourse-key",
         "format_version": KEY_FORMAT,
@@ -363,8 +385,15 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     t3 = time.perf_counter()
     needles = _needles(_WORKER["secret_hex"], [key], SCENARIOS[name].variants)
     leaks = [f"{p}: {what}" for p in (data_path, nb_path) for what in _scan_file(p, needles)]
-    return {"student_id": sid, "notebook": nb, "scenario": name, "generate": t1 - t0,
-            "save": t2 - t1, "key": t3 - t2, "leaks": leaks}
+    return {
+        "student_id": sid,
+        "notebook": nb,
+        "scenario": name,
+        "generate": t1 - t0,
+        "save": t2 - t1,
+        "key": t3 - t2,
+        "leaks": leaks,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -468,8 +497,9 @@ def scan_for_leaks(course_dir, *, student_ids: Iterable[str] | None = None) -> l
 # ------------------------------------------------------------------------------------------------
 
 
-def _existing_assignment(course: Course, sid: str, nb: str, variants: tuple[str, ...]
-                         ) -> str | None:
+def _existing_assignment(
+    course: Course, sid: str, nb: str, variants: tuple[str, ...]
+) -> str | None:
     """The variant already handed out to ``sid`` for ``nb``: from the key, else from the token."""
     kp = course.key_path(sid, nb)
     if kp.is_file():
@@ -488,10 +518,18 @@ def _existing_assignment(course: Course, sid: str, nb: str, variants: tuple[str,
     return None
 
 
-def prepare(course_dir, roster, *, notebooks: str | Iterable[str] | None = None,
-            force: bool = False, zip_students: bool = False, workers: int | None = 2,
-            notebooks_dir=None, progress: Callable[[int], Any] | None = None,
-            on_total: Callable[[int], Any] | None = None) -> PrepareResult:
+def prepare(
+    course_dir,
+    roster,
+    *,
+    notebooks: str | Iterable[str] | None = None,
+    force: bool = False,
+    zip_students: bool = False,
+    workers: int | None = 2,
+    notebooks_dir=None,
+    progress: Callable[[int], Any] | None = None,
+    on_total: Callable[[int], Any] | None = None,
+) -> PrepareResult:
     """Prepare every student's graded notebooks, case files and the instructor's key.
 
     Parameters
@@ -570,18 +608,27 @@ def prepare(course_dir, roster, *, notebooks: str | Iterable[str] | None = None,
         result.counts[nb] = dict(Counter(assigned[s] for s in ids))
         for sid in ids:
             sdir = course.students_dir / sid
-            done = ((sdir / f"{nb}.ipynb").is_file() and (sdir / "data" / f"{nb}.pmcase").is_file()
-                    and course.key_path(sid, nb).is_file())
+            done = (
+                (sdir / f"{nb}.ipynb").is_file()
+                and (sdir / "data" / f"{nb}.pmcase").is_file()
+                and course.key_path(sid, nb).is_file()
+            )
             if done and not force:
                 result.skipped += 1
                 continue
             variant = assigned[sid]
-            tasks.append({
-                "student_id": sid, "notebook": nb, "scenario": scenario.name,
-                "seed": course.seed(sid, nb), "variant": variant,
-                "token": course.variant_token(sid, nb, variant),
-                "student_dir": str(sdir), "key_path": str(course.key_path(sid, nb)),
-            })
+            tasks.append(
+                {
+                    "student_id": sid,
+                    "notebook": nb,
+                    "scenario": scenario.name,
+                    "seed": course.seed(sid, nb),
+                    "variant": variant,
+                    "token": course.variant_token(sid, nb, variant),
+                    "student_dir": str(sdir),
+                    "key_path": str(course.key_path(sid, nb)),
+                }
+            )
     # one student's notebooks together: their folder is complete as soon as possible
     order = {sid: i for i, sid in enumerate(ids)}
     tasks.sort(key=lambda t: (order[t["student_id"]], nbs.index(t["notebook"])))
@@ -592,8 +639,9 @@ def prepare(course_dir, roster, *, notebooks: str | Iterable[str] | None = None,
     course.key_dir.mkdir(mode=0o700, exist_ok=True)
 
     outputs = _run_tasks(tasks, templates, secret.hex(), workers, progress)
-    timings: dict[str, dict[str, float]] = defaultdict(lambda: {"generate": 0.0, "save": 0.0,
-                                                                "key": 0.0})
+    timings: dict[str, dict[str, float]] = defaultdict(
+        lambda: {"generate": 0.0, "save": 0.0, "key": 0.0}
+    )
     for out in outputs:
         for part in ("generate", "save", "key"):
             timings[out["scenario"]][part] += out[part]
@@ -612,20 +660,24 @@ def prepare(course_dir, roster, *, notebooks: str | Iterable[str] | None = None,
         sdir.mkdir(parents=True, exist_ok=True)
         have = sorted(p.stem for p in sdir.glob("*.ipynb"))
         name = by_id[sid].name
-        (sdir / "README.md").write_text(_README.format(
-            title=title, name=f" {name}" if name else "", notebooks=", ".join(have)))
+        (sdir / "README.md").write_text(
+            _README.format(title=title, name=f" {name}" if name else "", notebooks=", ".join(have))
+        )
         if zip_students:
             _zip_student(sdir, course.path / "handout" / f"{sid}.zip")
     write_roster(roster_all, course.roster_path)
     course.config.setdefault("prepared", [])
     course_order = list(NOTEBOOKS.values())
-    course.config["prepared"] = sorted(set(course.config["prepared"]) | set(nbs),
-                                       key=course_order.index)
+    course.config["prepared"] = sorted(
+        set(course.config["prepared"]) | set(nbs), key=course_order.index
+    )
     (course.path / "config.json").write_text(json.dumps(course.config, indent=2) + "\n")
     result.seconds = time.perf_counter() - t_start
     if result.leaks:
-        raise CohortError("Leak scan failed; these student files hold hidden data:\n"
-                          + "\n".join(result.leaks[:20]))
+        raise CohortError(
+            "Leak scan failed; these student files hold hidden data:\n"
+            + "\n".join(result.leaks[:20])
+        )
     return result
 
 
@@ -645,10 +697,14 @@ def _run_tasks(tasks, templates, secret_hex, workers, progress) -> list[dict]:
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     chunk = max(1, min(50, len(tasks) // (workers * 8) or 1))
-    chunks = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
+    chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
     outs: list[dict] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(templates, secret_hex, True)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(templates, secret_hex, True),
+    ) as pool:
         futures = [pool.submit(_prepare_chunk, c) for c in chunks]
         for fut in as_completed(futures):
             got = fut.result()
@@ -679,8 +735,9 @@ def _zip_student(sdir: Path, dest: Path) -> None:
     tmp = dest.with_name(dest.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in sdir.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(f"{sdir.name}/{path.relative_to(sdir).as_posix()}",
-                                   date_time=(2026, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                f"{sdir.name}/{path.relative_to(sdir).as_posix()}", date_time=(2026, 1, 1, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, path.read_bytes())
     tmp.replace(dest)
