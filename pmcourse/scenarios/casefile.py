@@ -141,7 +141,9 @@ def write_case_file(case: Case, path, *, graded: bool = True, student_id: str | 
     def put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
         info = zipfile.ZipInfo(name, date_time=stamp)
         info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, data)
+        # level 1: a 5x faster write than the default 6 for ~25% more bytes; preparing a cohort
+        # writes thousands of these
+        zf.writestr(info, data, compresslevel=1)
 
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
