@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import filecmp
+import functools
+import importlib
+import importlib.util
 import json
+import re
 import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import pmcourse
+from pmcourse.answers import Choice, Question
 from pmcourse.exceptions import CaseFileError, ScenarioError, TruthHiddenError
 from pmcourse.scenarios import (
     DEFAULT_SEED,
     NOTEBOOKS,
     SCENARIOS,
+    TableDoc,
     load_case,
     read_case_file,
     scenario_for_notebook,
 )
+from pmcourse.scenarios.base import EVENT_KINDS, TIMELINE_COLUMNS
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.export import export_data
 
@@ -135,64 +143,242 @@ def test_unknown_table_message_lists_tables():
 
 
 # ---- checks every scenario must pass (run over whatever scenarios exist) ----
+#
+# The per-scenario files (tests/test_scenario_<name>.py) test only what is particular to their
+# scenario: each variant's signature in the data, the decoys, the scenario's numbers and rules.
+# Everything every scenario must satisfy lives here, parametrised over SCENARIOS.available()
+# and, where it needs the reference solver, over the scenarios with tests/solvers/<name>.py
+# (SOLVED: solve and naive) or with its model_answers (ANSWERED).
+
+#: Seeds of the shared sample: every variant of every scenario at each of these seeds.
+SAMPLE_SEEDS = (1, 2, 3)
+#: Limits on a default-size case (what a notebook loads and `pmcourse data export` writes).
+MAX_ROWS, MAX_CSV_BYTES, MAX_SECONDS = 15_000, 1_000_000, 0.5
+#: Scenarios whose briefing quotes the case's own numbers (a headline change): their briefings
+#: may differ between variants in digits only. Every other briefing is the same for every variant.
+BRIEFING_QUOTES_CASE_NUMBERS = {"usage_drop", "regret_signal"}
+SOLVED = [n for n in NAMES if importlib.util.find_spec(f"solvers.{n}") is not None]
+ANSWERED = [n for n in SOLVED if hasattr(importlib.import_module(f"solvers.{n}"), "model_answers")]
+
+
+@functools.cache
+def _case(name: str, variant: str | None, seed: int, size: str = "default"):
+    """One case per (scenario, variant, seed, size) per process; tests must not modify it."""
+    return load_case(name, seed=seed, variant=variant, size=size)
+
+
+def _sample(name: str) -> dict:
+    """The shared sample: (variant, seed) -> case, every variant at every SAMPLE_SEEDS seed."""
+    return {(v, s): _case(name, v, s) for v in SCENARIOS[name].variants for s in SAMPLE_SEEDS}
+
+
+def _solver(name: str):
+    return importlib.import_module(f"solvers.{name}")
+
+
+def _as_graded(case):
+    """What a graded student sees: tables, timeline and briefing; truth and params hidden."""
+    hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
+    for attr in ("truth", "params", "variant"):
+        with pytest.raises(TruthHiddenError):
+            getattr(hidden, attr)
+    return hidden
+
+
+def _student_text(case) -> str:
+    """Every piece of text a student sees in a case, lower-cased: briefing, table and column names,
+    and every cell that is not a number, boolean or date (those cannot spell a variant id)."""
+    parts = [case.briefing, *case.tables]
+    for df in (*case.tables.values(), case.timeline):
+        parts += map(str, df.columns)
+        for col in df.columns:
+            ser = df[col]
+            if not (pd.api.types.is_numeric_dtype(ser) or pd.api.types.is_datetime64_any_dtype(ser)):
+                parts += map(str, ser.dropna().unique())
+    return "\n".join(parts).lower()
+
+
+def _volume(case) -> float:
+    """Sum of every numeric cell's magnitude: how much activity a case holds."""
+    return sum(float(np.nansum(np.abs(df.select_dtypes("number").to_numpy(dtype=float))))
+               for df in case.tables.values())
+
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_variant_is_deterministic_and_documented(name):
+def test_scenario_is_declared_completely(name):
     scenario = SCENARIOS[name]
-    for i, variant in enumerate(scenario.variants):
-        a = load_case(name, seed=100 + i, variant=variant)
-        b = load_case(name, seed=100 + i, variant=variant)
-        assert a.scenario == name and a.notebook == scenario.notebook == NOTEBOOKS[name]
-        assert a.truth["cause"] == variant
-        json.dumps(a.truth), json.dumps(a.params, default=str)
+    assert scenario.name == name and scenario.notebook == NOTEBOOKS[name]
+    assert scenario.title.strip() and scenario.naive_reading.strip()
+    assert len(scenario.variants) >= 2 and len(set(scenario.variants)) == len(scenario.variants)
+    for vid in scenario.variants:
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", vid), f"{name}: {vid!r} is not snake_case"
+    assert set(scenario.variant_labels) == set(scenario.variants)
+    assert scenario.tables, f"{name} documents no table"
+    for table, doc in scenario.tables.items():
+        assert isinstance(doc, TableDoc) and doc.description.strip(), f"{name}.{table}"
+        for col, meaning_unit in doc.columns.items():
+            assert isinstance(meaning_unit, tuple) and len(meaning_unit) == 2, f"{name}.{table}.{col}"
+            meaning, unit = meaning_unit
+            assert isinstance(meaning, str) and meaning.strip() and isinstance(unit, str), (
+                f"{name}.{table}.{col}: TableDoc wants (meaning, unit)")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_variant_is_deterministic_byte_for_byte(name):
+    scenario = SCENARIOS[name]
+    for variant in scenario.variants:
+        a, b = _case(name, variant, 1), load_case(name, seed=1, variant=variant)
+        other = _case(name, variant, 2)
+        assert a.scenario == name and a.notebook == scenario.notebook and a.truth["cause"] == variant
         for table, df in a.tables.items():
-            assert frame_to_csv(df) == frame_to_csv(b.tables[table]), f"{name}.{table} not deterministic"
-            doc = scenario.tables[table]
-            assert list(doc.columns) == list(df.columns), f"{name}.{table}: TableDoc columns differ"
-        assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
+            assert df.equals(b.tables[table]), f"{name}.{table} ({variant}) not deterministic"
+            assert frame_to_csv(df) == frame_to_csv(b.tables[table]), f"{name}.{table} CSV bytes"
+            assert not df.equals(other.tables[table]), f"{name}.{table}: seeds 1 and 2 give the same"
+        assert a.timeline.equals(b.timeline) and frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
         assert a.briefing == b.briefing
+        canonical = lambda d: json.dumps(d, sort_keys=True, default=str)  # noqa: E731
+        json.dumps(a.truth)  # the truth is JSON as it is (the cohort grader stores it)
+        assert canonical(a.truth) == canonical(b.truth) and canonical(a.params) == canonical(b.params)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_table_and_column_is_documented_and_no_other(name):
+    scenario = SCENARIOS[name]
+    for (variant, seed), case in _sample(name).items():
+        assert set(case.tables) == set(scenario.tables), (variant, seed)
+        for table, df in case.tables.items():
+            assert list(df.columns) == list(scenario.tables[table].columns), f"{name}.{table}"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_variant_ids_never_appear_in_what_a_student_sees(name):
-    scenario = SCENARIOS[name]
-    for i, variant in enumerate(scenario.variants):
-        case = load_case(name, seed=200 + i, variant=variant)
-        blobs = [frame_to_csv(df).decode() for df in case.tables.values()]
-        blobs += [frame_to_csv(case.timeline).decode(), case.briefing]
-        for vid in scenario.variants:
-            for blob in blobs:
-                assert vid not in blob, f"{name}: variant id {vid!r} appears in student-visible data"
+    variants = SCENARIOS[name].variants
+    for (variant, seed), case in _sample(name).items():
+        text = _student_text(case)
+        for vid in variants:
+            assert vid not in text, f"{name} ({variant}, seed {seed}): {vid!r} is visible"
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_default_case_generates_fast(name):
-    load_case(name)  # warm imports
-    start = time.perf_counter()
-    load_case(name, seed=31)
-    assert time.perf_counter() - start < 0.5
+def test_default_case_is_fast_and_small(name):
+    scenario = SCENARIOS[name]
+    load_case(name, seed=0)  # warm imports
+    timed = [(v, 6) for v in scenario.variants] + [(None, s) for s in range(10)]
+    for variant, seed in timed:
+        start = time.perf_counter()
+        case = load_case(name, seed=seed, variant=variant)
+        seconds = time.perf_counter() - start
+        assert seconds < MAX_SECONDS, f"{name} ({variant or 'drawn'}, seed {seed}): {seconds:.2f} s"
+        assert all(len(df) <= MAX_ROWS for df in case.tables.values()), (variant, seed)
+        if variant is None and seed not in (4, 9):
+            continue  # CSV sizes: every variant at seed 6, the drawn cases of seeds 4 and 9
+        for table, df in case.tables.items():
+            size = max(len(frame_to_csv(df)), len(df.to_csv(index=False).encode()))
+            assert size < MAX_CSV_BYTES, f"{name}.{table}: {size:,} bytes of CSV"
+    for sampled in _sample(name).values():
+        for table, df in sampled.tables.items():
+            assert len(df) <= MAX_ROWS, f"{name}.{table}: {len(df)} rows"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sizes_scale(name):
+    small, default = _case(name, None, 4, "small"), _case(name, None, 4)
+    large = load_case(name, seed=4, size="large")  # not cached: up to millions of rows
+    assert small.variant == default.variant == large.variant
+    for case in (small, large):
+        assert set(case.tables) == set(default.tables)
+        for table, df in case.tables.items():
+            assert list(df.columns) == list(default.tables[table].columns), f"{name}.{table}"
+            assert len(small.tables[table]) <= len(default.tables[table]) <= len(large.tables[table])
+    assert _volume(small) <= _volume(default) and _volume(large) > 5 * _volume(default)
+    assert _volume(large) > 1e6
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_timeline_is_well_formed(name):
-    case = load_case(name, seed=3)
-    tl = case.timeline
-    assert list(tl.columns) == ["date", "event", "kind", "detail"]
-    assert pd.api.types.is_datetime64_any_dtype(tl["date"]) and tl["date"].is_monotonic_increasing
-    from pmcourse.scenarios.base import EVENT_KINDS
-
-    assert set(tl["kind"]) <= set(EVENT_KINDS)
+    for case in _sample(name).values():
+        tl = case.timeline
+        assert list(tl.columns) == list(TIMELINE_COLUMNS)
+        assert pd.api.types.is_datetime64_any_dtype(tl["date"]) and tl["date"].is_monotonic_increasing
+        assert tl[["date", "event", "kind"]].notna().all(axis=None)
+        assert set(tl["kind"]) <= set(EVENT_KINDS)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_questions_build_in_both_modes(name):
-    pytest.importorskip("pmcourse.answers")
+def test_briefing_and_timeline_kinds_do_not_depend_on_the_variant(name):
+    sample = _sample(name)
+    for seed in SAMPLE_SEEDS:
+        cases = [sample[(v, seed)] for v in SCENARIOS[name].variants]
+        kinds = {tuple(sorted(c.timeline["kind"])) for c in cases}
+        assert len(kinds) == 1, f"{name}, seed {seed}: the kinds of event reveal the variant"
+        briefings = {c.briefing for c in cases}
+        if name in BRIEFING_QUOTES_CASE_NUMBERS:
+            briefings = {re.sub(r"\d", "", b) for b in briefings}
+        assert len(briefings) == 1, f"{name}, seed {seed}: the briefing reveals the variant"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_questions_build_in_both_modes_and_graded_ones_carry_no_answer(name):
     scenario = SCENARIOS[name]
-    case = load_case(name, seed=4)
-    practice = scenario.questions(case, case.truth)
-    graded = scenario.questions(case, None)
-    assert [q.id for q in practice] == [q.id for q in graded]
-    assert len({q.id for q in practice}) == len(practice), "question ids must be unique"
+    for (variant, seed), case in _sample(name).items():
+        practice, graded = scenario.questions(case, case.truth), scenario.questions(case, None)
+        ids = [q.id for q in practice]
+        assert ids == [q.id for q in graded] and len(set(ids)) == len(ids), "ids: unique, same"
+        assert all(q.has_key for q in practice)
+        for q in graded:
+            assert q.expected is None and q.to_key()["expected"] is None, (variant, seed, q.id)
+            assert not q.has_key or q.type == "memo", (variant, seed, q.id)
+            assert Question.from_key(q.to_key()).expected is None
+        first = practice[0]
+        assert isinstance(first, Choice) and set(scenario.variants) <= set(first.options)
+
+
+@pytest.mark.parametrize("name", ANSWERED)
+def test_model_answers_score_full_marks_and_a_wrong_diagnosis_does_not(name):
+    scenario, solver = SCENARIOS[name], _solver(name)
+    for (variant, seed), case in _sample(name).items():
+        questions = scenario.questions(case, case.truth)
+        assert {type(q).__name__ for q in questions} >= {"Choice", "MultiChoice", "Numeric", "Memo"}
+        diagnosis = questions[0]
+        assert diagnosis.id == "diagnosis" and set(diagnosis.options) == set(scenario.variants)
+        answers = solver.model_answers(case, case.truth)
+        assert set(answers) == {q.id for q in questions}
+        for q in questions:
+            # the cohort grader rebuilds each question from its JSON key: it must score the same
+            key = json.loads(json.dumps(q.to_key()))
+            rebuilt = Question.from_key(key)
+            assert rebuilt.to_key() == key, q.id
+            assert q.score(answers[q.id]) == rebuilt.score(answers[q.id]) == 1, (variant, seed, q.id)
+        rebuilt_diagnosis = Question.from_key(diagnosis.to_key())
+        for wrong in scenario.variants:
+            if wrong != variant:
+                assert diagnosis.score(wrong) == rebuilt_diagnosis.score(wrong) == 0, (variant, wrong)
+                total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in questions)
+                assert total < len(questions)
+
+
+@pytest.mark.parametrize("name", ANSWERED)
+def test_model_answers_score_full_marks_through_a_practice_session(name, tmp_path):
+    solver = _solver(name)
+    for variant in SCENARIOS[name].variants:
+        session = pmcourse.start(NOTEBOOKS[name], seed=6, variant=variant,
+                                 store=tmp_path / "answers.sqlite", learner="tester")
+        answers = solver.model_answers(session.case, session.case.truth)
+        assert set(answers) == set(session.questions)
+        for qid, q in session.questions.items():
+            feedback = q.answer(answers[qid])
+            assert feedback.score == 1.0, (variant, qid, feedback.message)
+
+
+@pytest.mark.parametrize("name", SOLVED)
+def test_solver_recovers_the_cause_from_the_tables_alone(name):
+    scenario, solver = SCENARIOS[name], _solver(name)
+    for (variant, seed), case in _sample(name).items():
+        hidden = _as_graded(case)
+        assert solver.solve(hidden) == variant, (seed, variant)
+        assert solver.naive(hidden) in scenario.variants
+    for variant in scenario.variants:  # the small size keeps the story
+        assert solver.solve(_as_graded(_case(name, variant, 3, "small"))) == variant
 
 
 def test_committed_data_matches_a_fresh_export(tmp_path):
