@@ -1,17 +1,16 @@
-"""Scenario usage_drop (notebook 01): determinism, signatures, decoys, documentation, questions."""
+"""Scenario usage_drop (notebook 01): signatures, decoys, lost log days, truth numbers.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
 
 import functools
-import json
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
-from solvers import usage_drop as solver
 
-from pmcourse.answers.questions import Question
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, LABELS, VARIANTS
 
@@ -42,46 +41,6 @@ def test_scenario_is_registered_with_distinct_variants():
     assert SCENARIO.notebook == "01-usage-drop"
     assert set(SCENARIO.variants) == set(LABELS) and len(VARIANTS) == 6
     assert set(SCENARIO.tables) == {"daily", "app_versions"}
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_same_seed_and_variant_give_identical_bytes(variant):
-    a = load_case("usage_drop", seed=17, variant=variant)
-    b = load_case("usage_drop", seed=17, variant=variant)
-    for name in a.tables:
-        assert a.tables[name].to_csv(index=False) == b.tables[name].to_csv(index=False)
-    assert a.timeline.to_csv(index=False) == b.timeline.to_csv(index=False)
-    assert a.briefing == b.briefing and a.truth == b.truth
-    other = load_case("usage_drop", seed=18, variant=variant)
-    assert other.tables["daily"].to_csv(index=False) != a.tables["daily"].to_csv(index=False)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_default_generation_is_fast_and_small(variant):
-    load_case("usage_drop", seed=5, variant=variant)
-    t0 = time.perf_counter()
-    c = load_case("usage_drop", seed=6, variant=variant)
-    assert time.perf_counter() - t0 < 0.5
-    for df in c.tables.values():
-        assert len(df) <= 15_000
-        assert len(df.to_csv(index=False).encode()) < 1_000_000
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_every_column_is_documented_and_no_other(variant):
-    c = case(variant)
-    for name, df in c.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_variant_ids_never_leak_into_the_data(variant):
-    c = case(variant)
-    text = [c.briefing, c.timeline.to_csv(index=False)]
-    text += [df.to_csv(index=False) for df in c.tables.values()]
-    blob = "\n".join(text).lower()
-    for vid in VARIANTS:
-        assert vid not in blob
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -235,35 +194,9 @@ def test_truth_numbers_are_reproducible_from_the_tables(variant):
     assert f"{abs(c.truth['headline_change']):.0%}" in c.briefing
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_questions_build_in_both_modes_and_model_answers_score_full(variant):
-    c = case(variant)
-    practice = SCENARIO.questions(c, c.truth)
-    graded = SCENARIO.questions(c, None)
-    ids = [q.id for q in practice]
-    assert ids == [q.id for q in graded]
-    assert {"diagnosis", "evidence", "decision", "memo"} <= set(ids)
-    assert set(practice[0].options) == set(VARIANTS)
-    answers = solver.model_answers(c, c.truth)
-    for q in practice:
-        assert q.score(answers[q.id]) == 1, q.id
-        # the cohort grader rebuilds each question from its JSON key and scores the same
-        rebuilt = Question.from_key(json.loads(json.dumps(q.to_key())))
-        assert rebuilt.score(answers[q.id]) == 1, q.id
-    wrong = next(v for v in VARIANTS if v != variant)
-    assert practice[0].score(wrong) < 1
-    assert all(not q.has_key or q.type == "memo" for q in graded)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_solver_and_naive_reading_on_a_few_seeds(variant):
-    from dataclasses import replace
-
-    for seed in (100, 101):
-        c = load_case("usage_drop", seed=seed, variant=variant)
-        hidden = replace(c, _truth=None, _params=None, graded=True, seed=None)
-        assert solver.solve(hidden) == variant
-        assert solver.naive(hidden) in VARIANTS
+def test_questions_ask_for_diagnosis_evidence_decision_and_memo():
+    c = case(VARIANTS[0])
+    assert {"diagnosis", "evidence", "decision", "memo"} <= {q.id for q in SCENARIO.questions(c, None)}
 
 
 def test_large_size_has_two_years_and_more_locales():
