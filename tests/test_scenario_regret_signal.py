@@ -1,17 +1,17 @@
-"""Scenario regret_signal (notebook 02): determinism, signatures, decoys, documentation, questions."""
+"""Scenario regret_signal (notebook 02): the request log, signatures, decoys, lost log day, truth numbers.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
 
 import functools
-import json
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 from solvers import regret_signal as solver
 
-from pmcourse.answers.questions import Question
 from pmcourse.diagnose import regret_rate
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.regret_signal import DESIGNED, DEVICES, FAR_FIELD, LABELS, VARIANTS
@@ -38,35 +38,9 @@ def test_scenario_is_registered_with_distinct_variants():
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_same_seed_and_variant_give_identical_bytes(variant):
-    a = load_case("regret_signal", seed=17, variant=variant)
-    b = load_case("regret_signal", seed=17, variant=variant)
-    for name in a.tables:
-        assert a.tables[name].to_csv(index=False) == b.tables[name].to_csv(index=False)
-    assert a.timeline.to_csv(index=False) == b.timeline.to_csv(index=False)
-    assert a.briefing == b.briefing and a.truth == b.truth
-    other = load_case("regret_signal", seed=18, variant=variant)
-    assert other.tables["events"].to_csv(index=False) != a.tables["events"].to_csv(index=False)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_default_generation_is_fast_and_small(variant):
-    load_case("regret_signal", seed=5, variant=variant)
-    t0 = time.perf_counter()
-    c = load_case("regret_signal", seed=6, variant=variant)
-    assert time.perf_counter() - t0 < 0.5
-    ev = c.tables["events"]
-    assert 8_000 <= len(ev) <= 15_000
-    assert len(ev.to_csv(index=False).encode()) < 1_000_000
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_event_log_is_a_sessioned_request_log(variant):
     ev = case(variant).tables["events"]
-    assert list(ev.columns) == list(SCENARIO.tables["events"].columns)
-    assert list(SCENARIO.tables["dashboard"].columns) == list(
-        case(variant).tables["dashboard"].columns
-    )
+    assert 8_000 <= len(ev)  # at most 15k rows, like every default case
     assert ev["ts"].is_monotonic_increasing
     assert set(ev["device_type"]) == set(DEVICES)
     # each session belongs to one user and one device, and spans minutes, not days
@@ -78,17 +52,6 @@ def test_event_log_is_a_sessioned_request_log(variant):
     assert (per_session["users"] == 1).all() and (per_session["devices"] == 1).all()
     assert per_session["span"].quantile(0.95) < pd.Timedelta("1h")
     assert ev["asr_confidence"].between(0, 1).all() and (ev["latency_ms"] > 0).all()
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_variant_ids_never_leak_into_the_data(variant):
-    c = case(variant)
-    blob = "\n".join(
-        [c.briefing, c.timeline.to_csv(index=False)]
-        + [df.to_csv(index=False) for df in c.tables.values()]
-    ).lower()
-    for vid in VARIANTS:
-        assert vid not in blob
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -207,35 +170,10 @@ def test_signature_duplicate_logging(seed):
         assert solver.sub_second_copies(case(v, seed).tables["events"]).sum() <= 2
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_questions_build_in_both_modes_and_model_answers_score_full(variant):
-    c = case(variant)
-    practice = SCENARIO.questions(c, c.truth)
-    graded = SCENARIO.questions(c, None)
-    ids = [q.id for q in practice]
-    assert ids == [q.id for q in graded]
-    assert {"diagnosis", "evidence", "decision", "north_star", "memo"} <= set(ids)
-    assert set(practice[0].options) == set(VARIANTS)
-    answers = solver.model_answers(c, c.truth)
-    for q in practice:
-        assert q.score(answers[q.id]) == 1, q.id
-        # the cohort grader rebuilds each question from its JSON key and scores the same
-        rebuilt = Question.from_key(json.loads(json.dumps(q.to_key())))
-        assert rebuilt.score(answers[q.id]) == 1, q.id
-    wrong = next(v for v in VARIANTS if v != variant)
-    assert practice[0].score(wrong) < 1
-    assert all(not q.has_key or q.type == "memo" for q in graded)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_solver_and_naive_reading_on_a_few_seeds(variant):
-    from dataclasses import replace
-
-    for seed in (100, 101):
-        c = load_case("regret_signal", seed=seed, variant=variant)
-        hidden = replace(c, _truth=None, _params=None, graded=True, seed=None)
-        assert solver.solve(hidden) == variant
-        assert solver.naive(hidden) in VARIANTS
+def test_questions_ask_for_diagnosis_evidence_decision_north_star_and_memo():
+    c = case(VARIANTS[0])
+    ids = {q.id for q in SCENARIO.questions(c, None)}
+    assert {"diagnosis", "evidence", "decision", "north_star", "memo"} <= ids
 
 
 def test_small_size_is_smaller_and_keeps_the_story():
