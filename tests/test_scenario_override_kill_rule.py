@@ -1,17 +1,16 @@
-"""override_kill_rule: determinism, each cause's signature, decoys, NaN days, docs, leaks, questions."""
+"""override_kill_rule: each cause's signature, the kill rule's numbers, decoys, NaN days.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
-from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
 
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.override_kill_rule import LOOKS, THRESHOLD, pooled_daily
 
 NAME = "override_kill_rule"
@@ -42,17 +41,6 @@ def _failure_ratio(case) -> float:
 def _around(df: pd.DataFrame, day: pd.Timestamp, before: int, after: int):
     return (df[(df["date"] >= day - pd.Timedelta(days=before)) & (df["date"] < day)],
             df[(df["date"] >= day) & (df["date"] < day + pd.Timedelta(days=after))])
-
-
-def test_same_seed_same_bytes():
-    a = load_case(NAME, seed=17, variant="novelty_wears_off")
-    b = load_case(NAME, seed=17, variant="novelty_wears_off")
-    for name in a.tables:
-        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
-    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
-    assert a.briefing == b.briefing and a.truth == b.truth
-    c = load_case(NAME, seed=18, variant="novelty_wears_off")
-    assert frame_to_csv(a.tables["overrides"]) != frame_to_csv(c.tables["overrides"])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -176,62 +164,16 @@ def test_missing_days_are_nan_not_zero(cases):
         assert pooled.loc[pooled["date"].isin(lost), "suggestions_shown"].isna().all()
 
 
-def test_every_column_documented(cases):
-    case = cases[(VARIANTS[0], 1)]
-    assert set(case.tables) == set(SCENARIO.tables)
-    for name, df in case.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
-
-
-def test_variant_ids_never_leak(cases):
-    for case in cases.values():
-        text = [case.briefing, frame_to_csv(case.timeline).decode()]
-        for name, df in case.tables.items():
-            text.append(name)
-            text.append(frame_to_csv(df).decode())
-        blob = "\n".join(text).lower()
-        for v in VARIANTS:
-            assert v not in blob
-
-
-def test_briefing_same_structure_for_every_variant():
-    briefings = {v: load_case(NAME, seed=5, variant=v).briefing for v in VARIANTS}
-    strip = {v: "".join(ch for ch in b if not ch.isdigit()) for v, b in briefings.items()}
-    assert len(set(strip.values())) == 1
-
-
-def test_default_generation_is_fast():
-    load_case(NAME, seed=0)
-    t0 = time.perf_counter()
-    for seed in range(10):
-        load_case(NAME, seed=seed)
-    assert (time.perf_counter() - t0) / 10 < 0.5
-
-
-def test_sizes_scale():
+def test_large_size_has_over_a_hundred_times_the_suggestions_of_small():
     small = load_case(NAME, seed=4, size="small").tables["overrides"]["suggestions_shown"].sum()
     large = load_case(NAME, seed=4, size="large").tables["overrides"]["suggestions_shown"].sum()
     assert large > 100 * small and large > 1_000_000
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_questions_and_model_answers(cases, variant):
-    case = cases[(variant, 3)]
-    practice = SCENARIO.questions(case, case.truth)
-    graded = SCENARIO.questions(case, None)
-    ids = [q.id for q in practice]
-    assert ids == [q.id for q in graded] and len(set(ids)) == len(ids)
-    assert {"diagnosis", "evidence", "kill_criterion", "memo"} <= set(ids)
-    assert all(q.expected is None for q in graded)
-    assert set(practice[0].options) == set(VARIANTS)
-    answers = solver.model_answers(case, case.truth)
-    for q in practice:
-        assert q.score(answers[q.id]) == 1, q.id
-    wrong = next(v for v in VARIANTS if v != variant)
-    diagnosis = next(q for q in practice if q.id == "diagnosis")
-    assert diagnosis.score(wrong) == 0
-    total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in practice)
-    assert total < len(practice)
+def test_questions_ask_for_diagnosis_evidence_kill_criterion_and_memo(cases):
+    case = cases[(VARIANTS[0], 3)]
+    ids = {q.id for q in SCENARIO.questions(case, None)}
+    assert {"diagnosis", "evidence", "kill_criterion", "memo"} <= ids
 
 
 def test_decision_follows_harm(cases):
