@@ -1,17 +1,16 @@
-"""model_drift: determinism, each cause's signature, decoys, NaN days, docs, leaks, questions."""
+"""model_drift: each cause's signature, PSI and CTR truth, decoys, NaN days.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
-from solvers import model_drift as solver
 
 from pmcourse.diagnose import drift_report, psi
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.model_drift import FEATURES, N_WEEKS
 
 NAME = "model_drift"
@@ -45,17 +44,6 @@ def _psi_week(case, week: int) -> pd.Series:
 def _ndcg(case, model, window):
     off = case.tables["offline_eval"]
     return off.loc[(off["model"] == model) & (off["eval_window"] == window), "ndcg_at_10"].item()
-
-
-def test_same_seed_same_bytes():
-    a = load_case(NAME, seed=17, variant="serving_feature_skew")
-    b = load_case(NAME, seed=17, variant="serving_feature_skew")
-    for name in a.tables:
-        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
-    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
-    assert a.briefing == b.briefing and a.truth == b.truth
-    c = load_case(NAME, seed=18, variant="serving_feature_skew")
-    assert frame_to_csv(a.tables["features"]) != frame_to_csv(c.tables["features"])
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -176,63 +164,15 @@ def test_missing_days_are_nan_not_zero(cases):
         assert (runs["rows_out"].dropna() > 0).all()
 
 
-def test_every_column_documented(cases):
-    case = cases[(VARIANTS[0], 1)]
-    assert set(case.tables) == set(SCENARIO.tables)
-    for name, df in case.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
-
-
-def test_variant_ids_never_leak(cases):
-    for case in cases.values():
-        text = [case.briefing, frame_to_csv(case.timeline).decode()]
-        for name, df in case.tables.items():
-            text.append(name)
-            text.append(frame_to_csv(df).decode())
-        blob = "\n".join(text).lower()
-        for v in VARIANTS:
-            assert v not in blob
-
-
-def test_briefing_same_structure_for_every_variant():
-    briefings = {v: load_case(NAME, seed=5, variant=v).briefing for v in VARIANTS}
-    assert len(set(briefings.values())) == 1
-
-
-def test_default_generation_is_fast_and_small():
-    load_case(NAME, seed=0)
-    t0 = time.perf_counter()
-    for seed in range(10):
-        case = load_case(NAME, seed=seed)
-    assert (time.perf_counter() - t0) / 10 < 0.5
-    for df in case.tables.values():
-        assert len(df) <= 15_000 and len(frame_to_csv(df)) < 1_000_000
-
-
-def test_sizes_scale():
+def test_large_size_has_over_a_hundred_times_the_cards_of_small():
     small = load_case(NAME, seed=4, size="small").tables["daily_quality"]["cards_served"].sum()
     large = load_case(NAME, seed=4, size="large").tables["daily_quality"]["cards_served"].sum()
     assert large > 100 * small and large > 1_000_000
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_questions_and_model_answers(cases, variant):
-    case = cases[(variant, 3)]
-    practice = SCENARIO.questions(case, case.truth)
-    graded = SCENARIO.questions(case, None)
-    ids = [q.id for q in practice]
-    assert ids == [q.id for q in graded] and len(set(ids)) == len(ids)
-    assert {"diagnosis", "evidence", "decision", "memo"} <= set(ids)
-    assert all(q.expected is None for q in graded)
-    assert set(practice[0].options) == set(VARIANTS)
-    answers = solver.model_answers(case, case.truth)
-    for q in practice:
-        assert q.score(answers[q.id]) == 1, q.id
-    wrong = next(v for v in VARIANTS if v != variant)
-    diagnosis = next(q for q in practice if q.id == "diagnosis")
-    assert diagnosis.score(wrong) == 0
-    total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in practice)
-    assert total < len(practice)
+def test_questions_ask_for_diagnosis_evidence_decision_and_memo(cases):
+    case = cases[(VARIANTS[0], 3)]
+    assert {"diagnosis", "evidence", "decision", "memo"} <= {q.id for q in SCENARIO.questions(case, None)}
 
 
 def test_decisions_are_distinct_per_cause(cases):
