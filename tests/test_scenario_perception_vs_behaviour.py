@@ -1,8 +1,10 @@
-"""perception_vs_behaviour: determinism, each variant's signature, decoys, docs, leaks, questions."""
+"""perception_vs_behaviour: each variant's signature, window facts, decoys, NaN log days, questions.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +13,6 @@ import pytest
 from solvers import perception_vs_behaviour as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.perception_vs_behaviour import compute_window_facts
 
 NAME = "perception_vs_behaviour"
@@ -28,17 +29,6 @@ def cases():
 def _facts(case, group="female-coded"):
     t = case.tables
     return compute_window_facts(t["feedback_weekly"], t["retention_weekly"], t["feedback_exposure"], group)
-
-
-def test_same_seed_same_bytes():
-    a = load_case(NAME, seed=17, variant="real_deference_problem")
-    b = load_case(NAME, seed=17, variant="real_deference_problem")
-    for name in a.tables:
-        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
-    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
-    assert a.briefing == b.briefing
-    c = load_case(NAME, seed=18, variant="real_deference_problem")
-    assert frame_to_csv(a.tables["feedback_weekly"]) != frame_to_csv(c.tables["feedback_weekly"])
 
 
 def test_window_facts_match_an_independent_computation(cases):
@@ -140,71 +130,27 @@ def test_missing_log_days_are_nan_not_zero(cases):
             assert not case.tables[name].isna().any().any(), name
 
 
-def test_every_column_documented_and_nothing_else(cases):
-    case = cases[(VARIANTS[0], 1)]
-    assert set(case.tables) == set(SCENARIO.tables)
-    for name, df in case.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
+def test_timeline_has_the_same_events_for_every_variant(cases):
+    for seed in SEEDS:
+        assert len({tuple(sorted(cases[(v, seed)].timeline["event"])) for v in VARIANTS}) == 1, seed
 
 
-def test_variant_ids_never_leak(cases):
-    for case in cases.values():
-        text = "\n".join([frame_to_csv(df).decode() for df in case.tables.values()]
-                         + [frame_to_csv(case.timeline).decode(), case.briefing])
-        for v in VARIANTS:
-            assert v not in text
-
-
-def test_briefing_and_timeline_structure_are_variant_neutral():
-    briefings = {load_case(NAME, seed=4, variant=v).briefing for v in VARIANTS}
-    assert len(briefings) == 1
-    events = {tuple(load_case(NAME, seed=4, variant=v).timeline["event"]) for v in VARIANTS}
-    assert len({tuple(sorted(e)) for e in events}) == 1
-
-
-def test_default_generation_is_fast_and_small():
-    load_case(NAME, seed=0)
-    t0 = time.perf_counter()
-    for seed in range(5):
-        case = load_case(NAME, seed=seed)
-    assert (time.perf_counter() - t0) / 5 < 0.5
-    for name, df in case.tables.items():
-        assert len(df) <= 15_000 and len(frame_to_csv(df)) < 1_000_000, name
-
-
-def test_small_and_large_sizes_generate():
+def test_small_size_has_twenty_weeks():
     small = load_case(NAME, seed=3, size="small", variant="silent_behaviour_churn")
     assert small.tables["feedback_weekly"]["week_start"].nunique() == 20
-    assert solver.solve(small) == "silent_behaviour_churn"
-    assert len(load_case(NAME, seed=3, size="large").tables["usage_daily"]) > 0
 
 
-def test_questions_build_in_both_modes(cases):
+def test_memo_asks_what_would_change_my_mind(cases):
     case = cases[(VARIANTS[0], 1)]
-    practice = SCENARIO.questions(case, case.truth)
-    graded = SCENARIO.questions(case, None)
-    assert [q.id for q in practice] == [q.id for q in graded]
-    kinds = {type(q).__name__ for q in practice}
-    assert {"Choice", "MultiChoice", "Numeric", "Memo"} <= kinds
-    assert set(next(q for q in practice if q.id == "diagnosis").options) == set(VARIANTS)
-    memo = next(q for q in practice if q.id == "memo")
+    memo = next(q for q in SCENARIO.questions(case, None) if q.id == "memo")
     assert "what_would_change_my_mind" in memo.required
-    for q in graded:
-        if type(q).__name__ != "Memo":
-            assert not q.has_key, q.id
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_model_answers_score_full_marks_and_wrong_ones_do_not(cases, variant):
+def test_tempting_wrong_answers_lose_marks(cases, variant):
     case = cases[(variant, 2)]
     answers = solver.model_answers(case, case.truth)
     questions = {q.id: q for q in SCENARIO.questions(case, case.truth)}
-    assert set(questions) == set(answers)
-    for qid, q in questions.items():
-        assert q.score(answers[qid]) == 1.0, qid
-    for other in VARIANTS:
-        if other != variant:
-            assert questions["diagnosis"].score(other) == 0.0
     # counting complaints instead of complaints per exposure is the naive reading: it is off
     raw = case.truth["complaint_count_ratio"]
     if abs(raw / case.truth["per_exposure_ratio"] - 1) > 0.1:
@@ -216,19 +162,6 @@ def test_model_answers_score_full_marks_and_wrong_ones_do_not(cases, variant):
     assert questions["memo"].score(memo) < 1.0
 
 
-def test_full_marks_through_a_practice_session(tmp_path):
-    import pmcourse
-
-    session = pmcourse.start("05-perception-vs-behaviour", seed=6, variant="silent_behaviour_churn",
-                             store=tmp_path / "answers.sqlite", learner="tester")
-    answers = solver.model_answers(session.case, session.case.truth)
-    for qid, q in session.questions.items():
-        fb = q.answer(answers[qid])
-        assert fb.score == 1.0, (qid, fb.message)
-
-
-def test_solver_sees_only_tables(cases):
-    for (variant, _), case in cases.items():
-        hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
-        assert solver.solve(hidden) == variant
+def test_window_facts_need_only_the_tables(cases):
+    hidden = replace(cases[(VARIANTS[0], 1)], _truth=None, _params=None, graded=True, seed=None)
     assert np.isfinite(_facts(hidden)["per_exposure_ratio"])
