@@ -1,10 +1,12 @@
-"""fraud_cost_asymmetry: determinism, each variant's signature, the tagger part, decoys, docs, leaks,
-questions."""
+"""fraud_cost_asymmetry: each variant's signature, the block rule, outcome delays, cost facts, the
+tagger part, decoys, questions.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -37,17 +39,6 @@ def _review(case):
 def _logit(p):
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
-
-
-def test_same_seed_same_bytes():
-    a = load_case(NAME, seed=17, variant="corridor_fraud_ring")
-    b = load_case(NAME, seed=17, variant="corridor_fraud_ring")
-    for name in a.tables:
-        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
-    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
-    assert a.briefing == b.briefing
-    c = load_case(NAME, seed=18, variant="corridor_fraud_ring")
-    assert frame_to_csv(a.tables["invoices"]) != frame_to_csv(c.tables["invoices"])
 
 
 def test_block_rule_is_one_threshold_per_period(cases):
@@ -270,71 +261,31 @@ def test_tagger_solver_recovers_the_harmed_group_over_500_seeds():
     assert len(seen) == 8  # every sensitive group, each way of hiding
 
 
-def test_every_column_documented_and_nothing_else(cases):
-    case = cases[(VARIANTS[0], 1)]
-    assert set(case.tables) == set(SCENARIO.tables)
-    for name, df in case.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
-
-
-def test_variant_ids_never_leak(cases):
+def test_tagger_hiding_ids_never_leak(cases):
     for case in cases.values():
         text = "\n".join([frame_to_csv(df).decode() for df in case.tables.values()]
                          + [frame_to_csv(case.timeline).decode(), case.briefing])
-        for v in VARIANTS:
-            assert v not in text
         for hiding in ("tiny_share_of_volume", "aggregate_improved_while_group_worsened"):
             assert hiding not in text
 
 
-def test_briefing_and_timeline_structure_are_variant_neutral():
-    assert len({load_case(NAME, seed=4, variant=v).briefing for v in VARIANTS}) == 1
-    kinds = {tuple(sorted(load_case(NAME, seed=4, variant=v).timeline["kind"])) for v in VARIANTS}
-    assert len(kinds) == 1
-
-
-def test_default_generation_is_fast_and_small():
-    load_case(NAME, seed=0)
-    t0 = time.perf_counter()
-    for seed in range(5):
-        case = load_case(NAME, seed=seed)
-    assert (time.perf_counter() - t0) / 5 < 0.5
-    for name, df in case.tables.items():
-        assert len(df) <= 15_000 and len(frame_to_csv(df)) < 1_000_000, name
-
-
-def test_small_size_generates_and_solves():
+def test_small_size_has_fewer_invoices():
     small = load_case(NAME, seed=3, size="small", variant="corridor_fraud_ring")
     assert 0 < len(small.tables["invoices"]) < len(load_case(NAME, seed=3).tables["invoices"])
-    assert solver.solve(small) == "corridor_fraud_ring"
 
 
-def test_questions_build_in_both_modes(cases):
+def test_tagger_group_options_are_the_content_groups(cases):
     case = cases[(VARIANTS[0], 1)]
     practice = SCENARIO.questions(case, case.truth)
-    graded = SCENARIO.questions(case, None)
-    assert [q.id for q in practice] == [q.id for q in graded]
-    kinds = {type(q).__name__ for q in practice}
-    assert {"Choice", "MultiChoice", "Numeric", "Memo"} <= kinds
-    assert set(next(q for q in practice if q.id == "diagnosis").options) == set(VARIANTS)
     assert set(next(q for q in practice if q.id == "tagger_group").options) == {
         gid for _, _, gid in TAGGER_GROUPS.values()}
-    for q in graded:
-        if type(q).__name__ != "Memo":
-            assert not q.has_key, q.id
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_model_answers_score_full_marks_and_wrong_ones_do_not(cases, variant):
+def test_tempting_wrong_answers_lose_marks(cases, variant):
     case = cases[(variant, 2)]
     answers = solver.model_answers(case, case.truth)
     questions = {q.id: q for q in SCENARIO.questions(case, case.truth)}
-    assert set(questions) == set(answers)
-    for qid, q in questions.items():
-        assert q.score(answers[qid]) == 1.0, qid
-    for other in VARIANTS:
-        if other != variant:
-            assert questions["diagnosis"].score(other) == 0.0
     # the default 0.5 cut-off is not the cost threshold; accuracy above 99% is not a launch criterion
     assert questions["cost_threshold"].score(0.5) == 0.0
     assert questions["tagger_launch"].score("accuracy_99") == 0.0
@@ -344,19 +295,7 @@ def test_model_answers_score_full_marks_and_wrong_ones_do_not(cases, variant):
     assert questions["evidence"].score(["review_timing"]) < 1.0
 
 
-def test_full_marks_through_a_practice_session(tmp_path):
-    import pmcourse
-
-    session = pmcourse.start("06-fraud-cost-asymmetry", seed=6, variant="fraud_base_rate_shift",
-                             store=tmp_path / "answers.sqlite", learner="tester")
-    answers = solver.model_answers(session.case, session.case.truth)
-    for qid, q in session.questions.items():
-        fb = q.answer(answers[qid])
-        assert fb.score == 1.0, (qid, fb.message)
-
-
-def test_solver_sees_only_tables(cases):
-    for (variant, _), case in cases.items():
+def test_tagger_solver_sees_only_tables(cases):
+    for case in cases.values():
         hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
-        assert solver.solve(hidden) == variant
         assert solver.solve_tagger(hidden) == case.truth["tagger"]["harmed_group"]
