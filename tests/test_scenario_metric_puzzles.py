@@ -1,17 +1,15 @@
-"""metric_puzzles: determinism, each variant's signature, decoys, NaN log days, docs, leaks, questions."""
+"""metric_puzzles: each variant's signature, shift-share truth, decoys, NaN log days.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
-
-import time
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from solvers import metric_puzzles as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.metric_puzzles import CAUSE_EVENT, LOW_VALUE
 
 NAME = "metric_puzzles"
@@ -34,17 +32,6 @@ def _windows(case):
 def _by_channel(df, num, den):
     g = df.groupby("channel")[[num, den]].sum()
     return g[num] / g[den]
-
-
-def test_same_seed_same_bytes():
-    a = load_case(NAME, seed=41, variant="refund_lag_net_revenue")
-    b = load_case(NAME, seed=41, variant="refund_lag_net_revenue")
-    for name in a.tables:
-        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
-    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
-    assert a.briefing == b.briefing
-    c = load_case(NAME, seed=42, variant="refund_lag_net_revenue")
-    assert frame_to_csv(a.tables["orders_daily"]) != frame_to_csv(c.tables["orders_daily"])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -177,84 +164,14 @@ def test_missing_feed_days_are_nan_not_zero(cases):
             assert not case.tables[name].isna().any().any(), name
 
 
-def test_every_column_documented_and_nothing_else(cases):
-    case = cases[(VARIANTS[0], 1)]
-    assert set(case.tables) == set(SCENARIO.tables)
-    for name, df in case.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
-
-
-def test_variant_ids_never_leak(cases):
-    for case in cases.values():
-        blobs = [frame_to_csv(df).decode() for df in case.tables.values()]
-        blobs += [frame_to_csv(case.timeline).decode(), case.briefing, " ".join(
-            " ".join(map(str, df.columns)) for df in case.tables.values())]
-        text = "\n".join(blobs)
-        for v in VARIANTS:
-            assert v not in text
-
-
-def test_briefing_is_variant_neutral():
-    briefings = {load_case(NAME, seed=9, variant=v).briefing for v in VARIANTS}
-    assert len(briefings) == 1
-
-
-def test_default_generation_is_fast():
-    load_case(NAME, seed=0)
-    t0 = time.perf_counter()
-    for seed in range(5):
-        load_case(NAME, seed=seed)
-    assert (time.perf_counter() - t0) / 5 < 0.5
-
-
-def test_small_and_large_sizes_generate():
-    small = load_case(NAME, seed=3, size="small")
-    assert len(small.tables["orders_daily"]) > 0
+def test_large_size_spans_ten_years():
     large = load_case(NAME, seed=3, size="large", variant="refund_lag_net_revenue")
     assert large.tables["orders_daily"]["date"].nunique() == 3640
 
 
-def test_questions_build_in_both_modes(cases):
-    case = cases[(VARIANTS[0], 1)]
-    practice = SCENARIO.questions(case, case.truth)
-    graded = SCENARIO.questions(case, None)
-    assert [q.id for q in practice] == [q.id for q in graded]
-    kinds = {type(q).__name__ for q in practice}
-    assert {"Choice", "MultiChoice", "Numeric", "Memo"} <= kinds
-    diag = next(q for q in practice if q.id == "diagnosis")
-    assert set(diag.options) == set(VARIANTS)
-    for q in graded:
-        if type(q).__name__ != "Memo":
-            assert not q.has_key, q.id
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_model_answers_score_full_marks_and_wrong_diagnosis_does_not(cases, variant):
+def test_rolling_back_the_reranker_for_ctr_is_wrong(cases, variant):
     case = cases[(variant, 2)]
-    answers = solver.model_answers(case, case.truth)
     questions = SCENARIO.questions(case, case.truth)
-    assert {q.id for q in questions} == set(answers)
-    for q in questions:
-        assert q.score(answers[q.id]) == 1.0, q.id
-    diag = next(q for q in questions if q.id == "diagnosis")
-    wrong = next(v for v in VARIANTS if v != variant)
-    assert diag.score(wrong) == 0.0
     decision = next(q for q in questions if q.id == "decision")
     assert decision.score("roll_back_reranker_for_ctr") == 0.0
-
-
-def test_full_marks_through_a_practice_session(tmp_path):
-    import pmcourse
-
-    session = pmcourse.start("07-metric-puzzles", seed=5, variant="diversity_reranker_tradeoff",
-                             store=tmp_path / "answers.sqlite", learner="tester")
-    answers = solver.model_answers(session.case, session.case.truth)
-    for qid, q in session.questions.items():
-        fb = q.answer(answers[qid])
-        assert fb.score == 1.0, (qid, fb.message)
-
-
-def test_solver_sees_only_tables(cases):
-    for (variant, _), case in cases.items():
-        hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
-        assert solver.solve(hidden) == variant
