@@ -1,8 +1,10 @@
-"""capstone: determinism, each constraint's signature, decision facts, decoys, docs, leaks, questions."""
+"""capstone: each constraint's signature, decision facts, decoys, NaN feedback days, questions.
+
+The checks every scenario must pass live in tests/test_scenarios_engine.py.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +14,6 @@ from solvers import capstone as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.capstone import BASELINE, EXPIRY_DAYS
-from pmcourse.scenarios.casefile import frame_to_csv
 
 NAME = "capstone"
 SCENARIO = SCENARIOS[NAME]
@@ -23,17 +24,6 @@ SEEDS = (1, 2, 3)
 @pytest.fixture(scope="module")
 def cases():
     return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
-
-
-def test_same_seed_same_bytes():
-    a = load_case(NAME, seed=17, variant="feedback_events_stopped")
-    b = load_case(NAME, seed=17, variant="feedback_events_stopped")
-    for name in a.tables:
-        assert frame_to_csv(a.tables[name]) == frame_to_csv(b.tables[name]), name
-    assert frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
-    assert a.briefing == b.briefing
-    c = load_case(NAME, seed=18, variant="feedback_events_stopped")
-    assert frame_to_csv(a.tables["complaints"]) != frame_to_csv(c.tables["complaints"])
 
 
 def _latest_tickets_partition(case):
@@ -171,62 +161,22 @@ def test_missing_feedback_days_are_nan_not_zero(cases):
             assert not case.tables[name].isna().any().any(), name
 
 
-def test_every_column_documented_and_nothing_else(cases):
-    case = cases[(VARIANTS[0], 1)]
-    assert set(case.tables) == set(SCENARIO.tables)
-    for name, df in case.tables.items():
-        assert list(df.columns) == list(SCENARIO.tables[name].columns), name
-
-
-def test_variant_ids_never_leak(cases):
-    for case in cases.values():
-        text = "\n".join([frame_to_csv(df).decode() for df in case.tables.values()]
-                         + [frame_to_csv(case.timeline).decode(), case.briefing])
-        for v in VARIANTS:
-            assert v not in text
-
-
-def test_briefing_is_variant_neutral():
-    assert len({load_case(NAME, seed=4, variant=v).briefing for v in VARIANTS}) == 1
-
-
-def test_default_generation_is_fast():
-    load_case(NAME, seed=0)
-    t0 = time.perf_counter()
-    for seed in range(5):
-        load_case(NAME, seed=seed)
-    assert (time.perf_counter() - t0) / 5 < 0.5
-
-
-def test_small_and_large_sizes_generate():
-    assert len(load_case(NAME, seed=3, size="small").tables["tickets_daily"]) > 0
+def test_large_size_spans_ten_years_and_keeps_the_story():
     large = load_case(NAME, seed=3, size="large", variant="stale_upstream_table")
     assert large.tables["dashboard_daily"]["date"].nunique() == 3640
     assert large.truth["days_stale"] >= 4
 
 
-def test_questions_build_in_both_modes(cases):
+def test_questions_include_a_kill_criterion(cases):
     case = cases[(VARIANTS[0], 1)]
-    practice = SCENARIO.questions(case, case.truth)
-    graded = SCENARIO.questions(case, None)
-    assert [q.id for q in practice] == [q.id for q in graded]
-    kinds = {type(q).__name__ for q in practice}
-    assert {"Choice", "MultiChoice", "Numeric", "KillCriterion", "Memo"} <= kinds
-    assert set(next(q for q in practice if q.id == "diagnosis").options) == set(VARIANTS)
-    for q in graded:
-        if type(q).__name__ != "Memo":
-            assert not q.has_key, q.id
+    assert "KillCriterion" in {type(q).__name__ for q in SCENARIO.questions(case, case.truth)}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_model_answers_score_full_marks_and_wrong_ones_do_not(cases, variant):
+def test_tempting_wrong_answers_lose_marks(cases, variant):
     case = cases[(variant, 2)]
     answers = solver.model_answers(case, case.truth)
     questions = {q.id: q for q in SCENARIO.questions(case, case.truth)}
-    assert set(questions) == set(answers)
-    for qid, q in questions.items():
-        assert q.score(answers[qid]) == 1.0, qid
-    assert questions["diagnosis"].score(next(v for v in VARIANTS if v != variant)) == 0.0
     # the tempting option with the best lift is wrong; so is guarding the team's target
     assert questions["reversible_option"].score(case.truth["best_lift_option"]) == 0.0
     kill = dict(answers["kill_criterion"], metric="ai_resolved")
@@ -234,19 +184,6 @@ def test_model_answers_score_full_marks_and_wrong_ones_do_not(cases, variant):
     assert questions["decision"].score("ship_to_all_remove_review") == 0.0
 
 
-def test_full_marks_through_a_practice_session(tmp_path):
-    import pmcourse
-
-    session = pmcourse.start("08-capstone", seed=6, variant="volume_target_misaligned",
-                             store=tmp_path / "answers.sqlite", learner="tester")
-    answers = solver.model_answers(session.case, session.case.truth)
-    for qid, q in session.questions.items():
-        fb = q.answer(answers[qid])
-        assert fb.score == 1.0, (qid, fb.message)
-
-
-def test_solver_sees_only_tables(cases):
-    for (variant, _), case in cases.items():
-        hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
-        assert solver.solve(hidden) == variant
+def test_solver_features_need_only_the_tables(cases):
+    hidden = replace(cases[(VARIANTS[0], 1)], _truth=None, _params=None, graded=True, seed=None)
     assert np.isfinite(solver.features(hidden)["feedback_ratio"])
