@@ -7,12 +7,12 @@ The checks every scenario must pass live in tests/test_scenarios_engine.py.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+import scenario_cases
 from solvers import fraud_cost_asymmetry as solver
 
 from pmcourse.diagnose import cost_curve, cost_threshold, expected_cost
@@ -29,7 +29,7 @@ N_TAGGER_SEEDS = int(os.environ.get("PMCOURSE_FAIRNESS_SEEDS", "500"))
 
 @pytest.fixture(scope="module")
 def cases():
-    return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
+    return scenario_cases.sample(NAME, SEEDS)
 
 
 def _review(case):
@@ -263,8 +263,7 @@ def test_tagger_solver_recovers_the_harmed_group_over_500_seeds():
 
 def test_tagger_hiding_ids_never_leak(cases):
     for case in cases.values():
-        text = "\n".join([frame_to_csv(df).decode() for df in case.tables.values()]
-                         + [frame_to_csv(case.timeline).decode(), case.briefing])
+        text = scenario_cases.student_text(case)
         for hiding in ("tiny_share_of_volume", "aggregate_improved_while_group_worsened"):
             assert hiding not in text
 
@@ -297,5 +296,5 @@ def test_tempting_wrong_answers_lose_marks(cases, variant):
 
 def test_tagger_solver_sees_only_tables(cases):
     for case in cases.values():
-        hidden = replace(case, _truth=None, _params=None, graded=True, seed=None)
+        hidden = scenario_cases.as_graded(case)
         assert solver.solve_tagger(hidden) == case.truth["tagger"]["harmed_group"]

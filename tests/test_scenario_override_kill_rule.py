@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scenario_cases
 from statsmodels.stats.proportion import proportion_confint
 
 from pmcourse.scenarios import SCENARIOS, load_case
@@ -21,7 +22,7 @@ SEEDS = (1, 2, 3)
 
 @pytest.fixture(scope="module")
 def cases():
-    return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
+    return scenario_cases.sample(NAME, SEEDS)
 
 
 def _rate(df: pd.DataFrame) -> float:

@@ -5,11 +5,10 @@ The checks every scenario must pass live in tests/test_scenarios_engine.py.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 import pytest
+import scenario_cases
 from solvers import perception_vs_behaviour as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
@@ -23,7 +22,7 @@ SEEDS = (1, 2, 3)
 
 @pytest.fixture(scope="module")
 def cases():
-    return {(v, s): load_case(NAME, seed=s, variant=v) for v in VARIANTS for s in SEEDS}
+    return scenario_cases.sample(NAME, SEEDS)
 
 
 def _facts(case, group="female-coded"):
@@ -163,5 +162,5 @@ def test_tempting_wrong_answers_lose_marks(cases, variant):
 
 
 def test_window_facts_need_only_the_tables(cases):
-    hidden = replace(cases[(VARIANTS[0], 1)], _truth=None, _params=None, graded=True, seed=None)
+    hidden = scenario_cases.as_graded(cases[(VARIANTS[0], 1)])
     assert np.isfinite(_facts(hidden)["per_exposure_ratio"])

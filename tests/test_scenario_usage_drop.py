@@ -5,11 +5,10 @@ The checks every scenario must pass live in tests/test_scenarios_engine.py.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 import pytest
+import scenario_cases
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, LABELS, VARIANTS
@@ -18,9 +17,8 @@ SCENARIO = SCENARIOS["usage_drop"]
 SEEDS = (3, 41, 2026)
 
 
-@functools.cache
 def case(variant: str, seed: int = 3):
-    return load_case("usage_drop", seed=seed, variant=variant)
+    return scenario_cases.case("usage_drop", variant, seed)
 
 
 def _window(daily, name, c):
