@@ -1,4 +1,4 @@
-"""Cases shared by the scenario tests: each (scenario, variant, seed, size) is drawn once per process.
+"""Cases shared by the scenario tests: each (scenario, variant, seed, size) drawn once per process.
 
 tests/test_scenarios_engine.py (the checks every scenario must pass) and the per-scenario files
 tests/test_scenario_<name>.py read the same cases from here, so a pytest process (or xdist worker)
@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 
 from pmcourse.scenarios import SCENARIOS, load_case
 
@@ -41,6 +42,16 @@ def sample(name: str, seeds: tuple[int, ...] = SAMPLE_SEEDS) -> dict:
     return {(v, s): case(name, v, s) for v in SCENARIOS[name].variants for s in seeds}
 
 
+def cases_fixture(name: str, seeds: tuple[int, ...] = SAMPLE_SEEDS):
+    """A module-scoped fixture ``cases``: :func:`sample` (use ``cases = cases_fixture(NAME)``)."""
+
+    @pytest.fixture(scope="module")
+    def cases() -> dict:
+        return sample(name, seeds)
+
+    return cases
+
+
 def as_graded(drawn):
     """What a graded student sees of a case: tables, timeline, briefing; truth and params hidden."""
     return replace(drawn, _truth=None, _params=None, graded=True, seed=None)
@@ -48,12 +59,13 @@ def as_graded(drawn):
 
 def student_text(drawn) -> str:
     """Every piece of text a student sees in a case, lower-cased: briefing, table and column names,
-    and every cell that is not a number or a date (those cannot spell an id such as a variant's)."""
+    and every cell that is not a number or a date (those cannot spell an id like a variant's)."""
     parts = [drawn.briefing, *drawn.tables]
     for df in (*drawn.tables.values(), drawn.timeline):
         parts += map(str, df.columns)
         for col in df.columns:
             ser = df[col]
-            if not (pd.api.types.is_numeric_dtype(ser) or pd.api.types.is_datetime64_any_dtype(ser)):
-                parts += map(str, ser.dropna().unique())
+            if pd.api.types.is_numeric_dtype(ser) or pd.api.types.is_datetime64_any_dtype(ser):
+                continue
+            parts += map(str, ser.dropna().unique())
     return "\n".join(parts).lower()

@@ -1,7 +1,4 @@
-"""capstone: each constraint's signature, decision facts, decoys, NaN feedback days, questions.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+"""capstone: each constraint's signature, decision facts, decoys, NaN feedback days, questions."""
 
 from __future__ import annotations
 
@@ -20,9 +17,7 @@ VARIANTS = SCENARIO.variants
 SEEDS = (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return scenario_cases.sample(NAME, SEEDS)
+cases = scenario_cases.cases_fixture(NAME, SEEDS)
 
 
 def _latest_tickets_partition(case):

@@ -1,8 +1,5 @@
 """fraud_cost_asymmetry: each variant's signature, the block rule, outcome delays, cost facts, the
-tagger part, decoys, questions.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+tagger part, decoys, questions."""
 
 from __future__ import annotations
 
@@ -27,9 +24,7 @@ SEEDS = (1, 2, 3)
 N_TAGGER_SEEDS = int(os.environ.get("PMCOURSE_FAIRNESS_SEEDS", "500"))
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return scenario_cases.sample(NAME, SEEDS)
+cases = scenario_cases.cases_fixture(NAME, SEEDS)
 
 
 def _review(case):

@@ -1,7 +1,4 @@
-"""metric_puzzles: each variant's signature, shift-share truth, decoys, NaN log days.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+"""metric_puzzles: each variant's signature, shift-share truth, decoys, NaN log days."""
 
 from __future__ import annotations
 
@@ -19,9 +16,7 @@ VARIANTS = SCENARIO.variants
 SEEDS = (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return scenario_cases.sample(NAME, SEEDS)
+cases = scenario_cases.cases_fixture(NAME, SEEDS)
 
 
 def _windows(case):

@@ -1,7 +1,4 @@
-"""model_drift: each cause's signature, PSI and CTR truth, decoys, NaN days.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+"""model_drift: each cause's signature, PSI and CTR truth, decoys, NaN days."""
 
 from __future__ import annotations
 
@@ -20,9 +17,7 @@ VARIANTS = SCENARIO.variants
 SEEDS = (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return scenario_cases.sample(NAME, SEEDS)
+cases = scenario_cases.cases_fixture(NAME, SEEDS)
 
 
 def _periods(case):

@@ -1,7 +1,4 @@
-"""perception_vs_behaviour: each variant's signature, window facts, decoys, NaN log days, questions.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+"""perception_vs_behaviour: each variant's signature, window facts, decoys, NaN days, questions."""
 
 from __future__ import annotations
 
@@ -20,9 +17,7 @@ VARIANTS = SCENARIO.variants
 SEEDS = (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return scenario_cases.sample(NAME, SEEDS)
+cases = scenario_cases.cases_fixture(NAME, SEEDS)
 
 
 def _facts(case, group="female-coded"):

@@ -1,7 +1,4 @@
-"""Scenario regret_signal (notebook 02): the request log, signatures, decoys, lost log day, truth numbers.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+"""Scenario regret_signal (notebook 02): the request log, signatures, decoys, lost day, truth."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Scenario usage_drop (notebook 01): signatures, decoys, lost log days, truth numbers.
-
-The checks every scenario must pass live in tests/test_scenarios_engine.py.
-"""
+"""Scenario usage_drop (notebook 01): signatures, decoys, lost log days, truth numbers."""
 
 from __future__ import annotations
 
