@@ -323,6 +323,7 @@ def test_model_answers_score_full_marks_and_a_wrong_diagnosis_does_not(name):
     for (variant, seed), case in _sample(name).items():
         questions = scenario.questions(case, case.truth)
         assert {type(q).__name__ for q in questions} >= {"Choice", "MultiChoice", "Numeric", "Memo"}
+        assert {"diagnosis", "evidence", "decision"} <= {q.id for q in questions}
         diagnosis = questions[0]
         assert diagnosis.id == "diagnosis" and set(diagnosis.options) == set(scenario.variants)
         answers = solver.model_answers(case, case.truth)
