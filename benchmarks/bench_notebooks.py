@@ -28,7 +28,8 @@ RENDERERS = ("plotly_mimetype", "notebook", "notebook_connected")
 def _execute(src: Path, out: Path, parameters: dict | None = None) -> float:
     start = time.perf_counter()
     pm.execute_notebook(str(src), str(out), parameters=parameters or {}, progress_bar=False,
-                        kernel_name="python3", cwd=str(out.parent), shutdown_kernel="immediate")
+                        kernel_name="python3", cwd=str(out.parent), shutdown_kernel="immediate",
+                        request_save_on_cell_execute=False)
     return time.perf_counter() - start
 
 

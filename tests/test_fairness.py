@@ -3,7 +3,8 @@
 For each scenario with a reference solver, over N seeds (default 500, spread evenly over variants):
 - fair: the solver, reading only tables and timeline, recovers the hidden cause in >= 99% of cases;
 - non-trivial: the scenario's stated naive reading is wrong in >= 30% of cases.
-Both rates are printed (run with -s, or see the captured output in the report).
+Both rates are printed per scenario at the end of every test run (a FAIRNESS section, see the root
+conftest.py), whether or not the tests pass.
 Set PMCOURSE_FAIRNESS_SEEDS to change N (CI uses the default, 500).
 """
 
@@ -49,10 +50,12 @@ def _as_graded(case):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SOLVED)
-def test_solver_recovers_truth_and_naive_reading_fails(name):
+def test_solver_recovers_truth_and_naive_reading_fails(name, record_property):
     solver_rate, naive_error, misses = _sweep(name)
-    print(f"\nFAIRNESS {name}: solver accuracy {solver_rate:.1%}, naive reading wrong "
-          f"{naive_error:.1%} over {N_SEEDS} seeds; misses {dict(misses)}")
+    line = (f"{name}: solver accuracy {solver_rate:.1%}, naive reading wrong {naive_error:.1%} "
+            f"over {N_SEEDS} seeds; misses {dict(misses) or 'none'}")
+    record_property("fairness", line)  # collected by conftest.py's terminal summary (xdist too)
+    print(line)
     assert solver_rate >= 0.99, f"{name}: solver recovered only {solver_rate:.1%}; misses {misses}"
     assert naive_error >= 0.30, f"{name}: naive reading wrong only {naive_error:.1%}"
 

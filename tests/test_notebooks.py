@@ -96,6 +96,7 @@ def test_notebook_runs_under_papermill_with_second_seed(path, tmp_path, monkeypa
         progress_bar=False,
         kernel_name="python3",
         shutdown_kernel="immediate",
+        request_save_on_cell_execute=False,  # papermill rewrites the whole notebook per cell otherwise
     )
     executed = _load(out)
     errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]

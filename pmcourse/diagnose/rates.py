@@ -33,9 +33,11 @@ __all__ = [
 
 
 def _z(confidence: float) -> float:
-    from scipy.stats import norm
+    # the standard library's normal quantile (Wichura's AS241, ~1e-16 relative error) equals
+    # scipy.stats.norm.ppf to the last digits and spares a notebook the 0.5 s scipy.stats import
+    from statistics import NormalDist
 
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
 def _wilson(s: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
