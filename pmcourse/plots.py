@@ -17,9 +17,21 @@ import plotly.io as pio
 from pmcourse._startup import skip_slow_optional_imports
 from pmcourse.exceptions import ColumnError, InputError
 
-__all__ = ["TEMPLATE", "COLORS", "EVENT_COLORS", "use_course_theme", "plot_metric", "add_events",
-           "plot_decomposition", "plot_attribution", "plot_changepoints", "plot_drift",
-           "plot_kill_rule", "plot_regret", "plot_cost_curve"]
+__all__ = [
+    "TEMPLATE",
+    "COLORS",
+    "EVENT_COLORS",
+    "use_course_theme",
+    "plot_metric",
+    "add_events",
+    "plot_decomposition",
+    "plot_attribution",
+    "plot_changepoints",
+    "plot_drift",
+    "plot_kill_rule",
+    "plot_regret",
+    "plot_cost_curve",
+]
 
 TEMPLATE = "pmcourse"
 #: Colour-blind-safe qualitative palette (Okabe–Ito), in the order traces use it.
@@ -225,13 +237,25 @@ def plot_decomposition(
     """
     _check_columns(decomposition, ["mix", "rate", "contribution"], "decomposition")
     labels = [str(i) for i in decomposition.index]
-    fig = new_figure(title=title, x_title=str(decomposition.index.name or "segment"), y_title=y_title)
-    fig.add_bar(x=labels, y=decomposition["mix"], name="mix (segment share moved)",
-                marker_color=COLORS[1])
-    fig.add_bar(x=labels, y=decomposition["rate"], name="rate (segment itself moved)",
-                marker_color=COLORS[0])
-    fig.add_scatter(x=labels, y=decomposition["contribution"], mode="markers", name="net contribution",
-                    marker={"symbol": "diamond", "size": 11, "color": COLORS[7]})
+    fig = new_figure(
+        title=title, x_title=str(decomposition.index.name or "segment"), y_title=y_title
+    )
+    fig.add_bar(
+        x=labels, y=decomposition["mix"], name="mix (segment share moved)", marker_color=COLORS[1]
+    )
+    fig.add_bar(
+        x=labels,
+        y=decomposition["rate"],
+        name="rate (segment itself moved)",
+        marker_color=COLORS[0],
+    )
+    fig.add_scatter(
+        x=labels,
+        y=decomposition["contribution"],
+        mode="markers",
+        name="net contribution",
+        marker={"symbol": "diamond", "size": 11, "color": COLORS[7]},
+    )
     fig.add_hline(y=0, line={"color": "#777777", "width": 1})
     fig.update_layout(barmode="relative", hovermode="x")
     return fig
@@ -274,33 +298,56 @@ def plot_attribution(
 
     Introduced in notebooks/01-usage-drop.ipynb.
     """
-    cols = ["dimension", "element", "baseline", "current", "explanatory_power", "surprise", "selected"]
+    cols = [
+        "dimension",
+        "element",
+        "baseline",
+        "current",
+        "explanatory_power",
+        "surprise",
+        "selected",
+    ]
     _check_columns(attribution, cols, "attribution")
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InputError(f"top must be a whole number >= 1, got {top!r}.")
     # selected elements in the result's order (best-ranked dimension first), then the most
     # surprising of the rest
     chosen = attribution[attribution["selected"]]
-    others = attribution[~attribution["selected"]].sort_values("surprise", ascending=False, kind="stable")
+    others = attribution[~attribution["selected"]].sort_values(
+        "surprise", ascending=False, kind="stable"
+    )
     rows = pd.concat([chosen, others]).head(top)
     first_dim = chosen["dimension"].iloc[0] if len(chosen) else None
-    group = np.where(~rows["selected"], "not selected",
-                     np.where(rows["dimension"] == first_dim, "top explanation", "other candidate set"))
+    group = np.where(
+        ~rows["selected"],
+        "not selected",
+        np.where(rows["dimension"] == first_dim, "top explanation", "other candidate set"),
+    )
     labels = [f"{d} = {e}" for d, e in zip(rows["dimension"], rows["element"], strict=True)]
-    fig = new_figure(title=title, x_title="explanatory power (share of the total change)",
-                     y_title="dimension = element")
-    palette = (("top explanation", COLORS[3]), ("other candidate set", "#F2B38C"), ("not selected", "#AAAAAA"))
+    fig = new_figure(
+        title=title,
+        x_title="explanatory power (share of the total change)",
+        y_title="dimension = element",
+    )
+    palette = (
+        ("top explanation", COLORS[3]),
+        ("other candidate set", "#F2B38C"),
+        ("not selected", "#AAAAAA"),
+    )
     for name, color in palette:
         keep = group == name
         if not keep.any():
             continue
         part = rows[keep]
         fig.add_bar(
-            x=part["explanatory_power"], y=[lab for lab, k in zip(labels, keep, strict=True) if k],
-            orientation="h", name=name, marker_color=color,
+            x=part["explanatory_power"],
+            y=[lab for lab, k in zip(labels, keep, strict=True) if k],
+            orientation="h",
+            name=name,
+            marker_color=color,
             customdata=part[["surprise", "baseline", "current"]].to_numpy(),
             hovertemplate="EP %{x:.2f}<br>surprise %{customdata[0]:.4f}<br>"
-                          "baseline %{customdata[1]:,.0f} → current %{customdata[2]:,.0f}<extra></extra>",
+            "baseline %{customdata[1]:,.0f} → current %{customdata[2]:,.0f}<extra></extra>",
         )
     # first row at the top
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
@@ -350,12 +397,20 @@ def plot_changepoints(
 
     if changepoints is None:
         changepoints = detect_changepoints(series)
-    _check_columns(changepoints, ["date", "level_before", "level_after", "change_pct"], "changepoints")
+    _check_columns(
+        changepoints, ["date", "level_before", "level_after", "change_pct"], "changepoints"
+    )
     s = _daily_series(series)
     name = str(series.name) if series.name is not None else "value"
     fig = new_figure(title=title, x_title="date", y_title=y_title or name)
-    fig.add_scatter(x=s.index, y=s.to_numpy(), mode="lines", name=name, connectgaps=False,
-                    line={"color": COLORS[0], "width": 1.5})
+    fig.add_scatter(
+        x=s.index,
+        y=s.to_numpy(),
+        mode="lines",
+        name=name,
+        connectgaps=False,
+        line={"color": COLORS[0], "width": 1.5},
+    )
     cps = changepoints.sort_values("date")
     if len(cps):
         starts = [s.index[0], *pd.to_datetime(cps["date"])]
@@ -363,18 +418,29 @@ def plot_changepoints(
     else:
         starts = [s.index[0]]
         levels = [float(np.nanmedian(s.to_numpy()))]
-    fig.add_scatter(x=[*starts, s.index[-1]], y=[*levels, levels[-1]], mode="lines", name="level",
-                    line={"shape": "hv", "dash": "dot", "width": 2.5, "color": COLORS[3]})
     fig.add_scatter(
-        x=pd.to_datetime(cps["date"]), y=cps["level_after"], mode="markers+text", name="change points",
-        text=[f"{c:+.0f}%" for c in cps["change_pct"]], textposition="top center",
+        x=[*starts, s.index[-1]],
+        y=[*levels, levels[-1]],
+        mode="lines",
+        name="level",
+        line={"shape": "hv", "dash": "dot", "width": 2.5, "color": COLORS[3]},
+    )
+    fig.add_scatter(
+        x=pd.to_datetime(cps["date"]),
+        y=cps["level_after"],
+        mode="markers+text",
+        name="change points",
+        text=[f"{c:+.0f}%" for c in cps["change_pct"]],
+        textposition="top center",
         marker={"symbol": "x", "size": 12, "color": COLORS[3]},
     )
     fig.update_layout(showlegend=True)
     return add_events(fig, events)
 
 
-def plot_drift(report: pd.DataFrame, *, title: str = "Feature drift (PSI) against the reference window") -> go.Figure:
+def plot_drift(
+    report: pd.DataFrame, *, title: str = "Feature drift (PSI) against the reference window"
+) -> go.Figure:
     """PSI per column, coloured by its reading, with the 0.1 and 0.25 thresholds drawn.
 
     Parameters
@@ -399,16 +465,24 @@ def plot_drift(report: pd.DataFrame, *, title: str = "Feature drift (PSI) agains
     Introduced in notebooks/04-model-drift.ipynb.
     """
     _check_columns(report, ["column", "psi", "status"], "report")
-    fig = new_figure(title=title, x_title="column", y_title="population stability index (PSI, unitless)")
+    fig = new_figure(
+        title=title, x_title="column", y_title="population stability index (PSI, unitless)"
+    )
     order = [str(c) for c in report.sort_values("psi", ascending=False)["column"]]
     palette = {"stable": COLORS[2], "moderate": COLORS[1], "major": COLORS[3]}
     for status, color in palette.items():
         part = report[report["status"] == status]
         if len(part):
-            fig.add_bar(x=[str(c) for c in part["column"]], y=part["psi"], name=status, marker_color=color)
+            fig.add_bar(
+                x=[str(c) for c in part["column"]], y=part["psi"], name=status, marker_color=color
+            )
     for y, label in ((0.1, "0.1: moderate"), (0.25, "0.25: major")):
-        fig.add_hline(y=y, line={"dash": "dash", "width": 1, "color": "#777777"},
-                      annotation_text=label, annotation_position="top right")
+        fig.add_hline(
+            y=y,
+            line={"dash": "dash", "width": 1, "color": "#777777"},
+            annotation_text=label,
+            annotation_position="top right",
+        )
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_layout(hovermode="x")
     return fig
@@ -449,32 +523,75 @@ def plot_kill_rule(
 
     Introduced in notebooks/03-override-kill-rule.ipynb.
     """
-    _require_result(result, ["daily", "table", "threshold", "fired"], "result",
-                    "pmcourse.diagnose.evaluate_kill_rule")
+    _require_result(
+        result,
+        ["daily", "table", "threshold", "fired"],
+        "result",
+        "pmcourse.diagnose.evaluate_kill_rule",
+    )
     daily, table = result.daily, result.table
     fig = new_figure(title=title, x_title="date", y_title=y_title)
-    fig.add_scatter(x=daily["date"], y=100 * daily["wilson_low"], mode="lines", name="Wilson low",
-                    line={"width": 0}, showlegend=False, hoverinfo="skip")
-    fig.add_scatter(x=daily["date"], y=100 * daily["wilson_high"], mode="lines", name="Wilson band",
-                    line={"width": 0}, fill="tonexty", fillcolor="rgba(0,114,178,0.18)")
-    fig.add_scatter(x=daily["date"], y=100 * daily["rate"], mode="lines", name="cumulative rate",
-                    line={"color": COLORS[0], "width": 2.5})
-    fig.add_scatter(x=daily["date"], y=100 * daily["daily_rate"], mode="markers", name="daily rate",
-                    marker={"color": "#999999", "size": 5})
     fig.add_scatter(
-        x=table["date"], y=100 * table["wilson_low"], mode="markers+text", name="looks",
-        text=[f"day {d}" + (" fires" if f else "") for d, f in zip(table["look"], table["fires"], strict=True)],
-        textposition="bottom center",
-        marker={"size": 12, "symbol": ["circle" if f else "circle-open" for f in table["fires"]],
-                "color": COLORS[3], "line": {"width": 2, "color": COLORS[3]}},
+        x=daily["date"],
+        y=100 * daily["wilson_low"],
+        mode="lines",
+        name="Wilson low",
+        line={"width": 0},
+        showlegend=False,
+        hoverinfo="skip",
     )
-    fig.add_hline(y=100 * result.threshold, line={"dash": "dash", "color": COLORS[3], "width": 1.5},
-                  annotation_text=f"threshold {100 * result.threshold:g}%",
-                  annotation_position="top left")
+    fig.add_scatter(
+        x=daily["date"],
+        y=100 * daily["wilson_high"],
+        mode="lines",
+        name="Wilson band",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor="rgba(0,114,178,0.18)",
+    )
+    fig.add_scatter(
+        x=daily["date"],
+        y=100 * daily["rate"],
+        mode="lines",
+        name="cumulative rate",
+        line={"color": COLORS[0], "width": 2.5},
+    )
+    fig.add_scatter(
+        x=daily["date"],
+        y=100 * daily["daily_rate"],
+        mode="markers",
+        name="daily rate",
+        marker={"color": "#999999", "size": 5},
+    )
+    fig.add_scatter(
+        x=table["date"],
+        y=100 * table["wilson_low"],
+        mode="markers+text",
+        name="looks",
+        text=[
+            f"day {d}" + (" fires" if f else "")
+            for d, f in zip(table["look"], table["fires"], strict=True)
+        ],
+        textposition="bottom center",
+        marker={
+            "size": 12,
+            "symbol": ["circle" if f else "circle-open" for f in table["fires"]],
+            "color": COLORS[3],
+            "line": {"width": 2, "color": COLORS[3]},
+        },
+    )
+    fig.add_hline(
+        y=100 * result.threshold,
+        line={"dash": "dash", "color": COLORS[3], "width": 1.5},
+        annotation_text=f"threshold {100 * result.threshold:g}%",
+        annotation_position="top left",
+    )
     return add_events(fig, events)
 
 
-def plot_regret(result, *, title: str = "Regret rate by segment (repeat of the same request)") -> go.Figure:
+def plot_regret(
+    result, *, title: str = "Regret rate by segment (repeat of the same request)"
+) -> go.Figure:
     """Regret rate per segment with 95% Wilson intervals, and the overall rate as a line.
 
     Parameters
@@ -506,7 +623,9 @@ def plot_regret(result, *, title: str = "Regret rate by segment (repeat of the s
     _require_result(result, ["by_segment", "rate"], "result", "pmcourse.diagnose.regret_rate")
     seg = result.by_segment
     if seg is None:
-        raise InputError("result has no by-segment table; call regret_rate(..., by=<segment column>).")
+        raise InputError(
+            "result has no by-segment table; call regret_rate(..., by=<segment column>)."
+        )
     from pmcourse.diagnose.rates import wilson_interval
 
     low, high = wilson_interval(seg["regrets"].to_numpy(), seg["requests"].to_numpy())
@@ -517,16 +636,30 @@ def plot_regret(result, *, title: str = "Regret rate by segment (repeat of the s
         labels = [str(v) for v in seg.index]
         x_title = str(seg.index.name or "segment")
     rate = 100 * seg["rate"].to_numpy()
-    fig = new_figure(title=title, x_title=x_title, y_title="requests repeated within the window (%)")
+    fig = new_figure(
+        title=title, x_title=x_title, y_title="requests repeated within the window (%)"
+    )
     fig.add_bar(
-        x=labels, y=rate, name="regret rate", marker_color=COLORS[0],
-        error_y={"type": "data", "symmetric": False, "array": 100 * high - rate,
-                 "arrayminus": rate - 100 * low, "color": "#555555"},
+        x=labels,
+        y=rate,
+        name="regret rate",
+        marker_color=COLORS[0],
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": 100 * high - rate,
+            "arrayminus": rate - 100 * low,
+            "color": "#555555",
+        },
         customdata=seg[["requests", "regrets"]].to_numpy(),
         hovertemplate="%{x}: %{y:.1f}%<br>%{customdata[1]:,} of %{customdata[0]:,} requests<extra></extra>",
     )
-    fig.add_hline(y=100 * result.rate, line={"dash": "dash", "color": COLORS[3], "width": 1.5},
-                  annotation_text=f"overall {100 * result.rate:.1f}%", annotation_position="top right")
+    fig.add_hline(
+        y=100 * result.rate,
+        line={"dash": "dash", "color": COLORS[3], "width": 1.5},
+        annotation_text=f"overall {100 * result.rate:.1f}%",
+        annotation_position="top right",
+    )
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -565,17 +698,34 @@ def plot_cost_curve(
     Introduced in notebooks/06-fraud-cost-asymmetry.ipynb.
     """
     _check_columns(curve, ["threshold", "expected_cost"], "curve")
-    fig = new_figure(title=title, x_title="block threshold (score at or above is blocked)", y_title=y_title)
-    fig.add_scatter(x=curve["threshold"], y=curve["expected_cost"], mode="lines", name="expected cost",
-                    line={"color": COLORS[0], "width": 2.5})
+    fig = new_figure(
+        title=title, x_title="block threshold (score at or above is blocked)", y_title=y_title
+    )
+    fig.add_scatter(
+        x=curve["threshold"],
+        y=curve["expected_cost"],
+        mode="lines",
+        name="expected cost",
+        line={"color": COLORS[0], "width": 2.5},
+    )
     best = int(np.argmin(curve["expected_cost"].to_numpy()))
-    fig.add_scatter(x=[curve["threshold"].iloc[best]], y=[curve["expected_cost"].iloc[best]],
-                    mode="markers", name="cheapest threshold",
-                    marker={"size": 12, "symbol": "star", "color": COLORS[3]})
+    fig.add_scatter(
+        x=[curve["threshold"].iloc[best]],
+        y=[curve["expected_cost"].iloc[best]],
+        mode="markers",
+        name="cheapest threshold",
+        marker={"size": 12, "symbol": "star", "color": COLORS[3]},
+    )
     for i, (label, value) in enumerate((marks or {}).items()):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise InputError(f"marks must map labels to threshold numbers; {label!r} maps to {value!r}.")
-        fig.add_vline(x=float(value), line={"dash": "dash", "width": 1, "color": COLORS[(i + 1) % 8]},
-                      annotation_text=str(label), annotation_position="bottom right")
+            raise InputError(
+                f"marks must map labels to threshold numbers; {label!r} maps to {value!r}."
+            )
+        fig.add_vline(
+            x=float(value),
+            line={"dash": "dash", "width": 1, "color": COLORS[(i + 1) % 8]},
+            annotation_text=str(label),
+            annotation_position="bottom right",
+        )
     fig.update_layout(hovermode="x")
     return fig

@@ -9,8 +9,20 @@ from importlib import metadata
 __all__ = ["show_versions", "versions_text", "STACK"]
 
 STACK = (
-    "pmcourse", "pandas", "numpy", "scipy", "statsmodels", "ruptures", "plotly", "ipywidgets",
-    "jupyterlab", "ipykernel", "papermill", "nbformat", "sqlalchemy", "click",
+    "pmcourse",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "ruptures",
+    "plotly",
+    "ipywidgets",
+    "jupyterlab",
+    "ipykernel",
+    "papermill",
+    "nbformat",
+    "sqlalchemy",
+    "click",
 )
 
 

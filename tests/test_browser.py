@@ -15,9 +15,16 @@ def test_orientation_notebook_renders_plotly_and_widgets(lab, lab_page, tmp_path
     page.wait_for_selector(".js-plotly-plot", timeout=30_000)
     page.wait_for_selector(".pmcourse-question", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 1
-    assert page.locator(".jp-OutputArea-output .widget-button, .jp-OutputArea-output .jupyter-widgets").count() >= 1
-    tracebacks = page.locator(".jp-OutputArea-output [data-mime-type='application/vnd.jupyter.error'], "
-                              ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+    assert (
+        page.locator(
+            ".jp-OutputArea-output .widget-button, .jp-OutputArea-output .jupyter-widgets"
+        ).count()
+        >= 1
+    )
+    tracebacks = page.locator(
+        ".jp-OutputArea-output [data-mime-type='application/vnd.jupyter.error'], "
+        ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+    )
     assert tracebacks.count() == 0, tracebacks.all_inner_texts()
     shot = tmp_path / "orientation.png"
     page.screenshot(path=str(shot), full_page=True)

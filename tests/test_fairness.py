@@ -52,8 +52,10 @@ def _as_graded(case):
 @pytest.mark.parametrize("name", SOLVED)
 def test_solver_recovers_truth_and_naive_reading_fails(name, record_property):
     solver_rate, naive_error, misses = _sweep(name)
-    line = (f"{name}: solver accuracy {solver_rate:.1%}, naive reading wrong {naive_error:.1%} "
-            f"over {N_SEEDS} seeds; misses {dict(misses) or 'none'}")
+    line = (
+        f"{name}: solver accuracy {solver_rate:.1%}, naive reading wrong {naive_error:.1%} "
+        f"over {N_SEEDS} seeds; misses {dict(misses) or 'none'}"
+    )
     record_property("fairness", line)  # collected by conftest.py's terminal summary (xdist too)
     print(line)
     assert solver_rate >= 0.99, f"{name}: solver recovered only {solver_rate:.1%}; misses {misses}"

@@ -57,10 +57,16 @@ def test_notebook_hygiene(path):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
                 problems.append(f"cell {i} defines a function/class: helpers belong in pmcourse/")
             if isinstance(node, ast.Import | ast.ImportFrom):
-                names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                names = (
+                    [node.module]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                )
                 for name in names:
                     if not (name or "").startswith(ALLOWED_IMPORTS):
-                        problems.append(f"cell {i} imports {name}: notebooks import only {ALLOWED_IMPORTS}")
+                        problems.append(
+                            f"cell {i} imports {name}: notebooks import only {ALLOWED_IMPORTS}"
+                        )
     markdown = "\n".join(_code(c) for c in cells if c["cell_type"] == "markdown")
     for heading in ("## Learning objectives", "## Debrief", "## Key takeaways"):
         if not re.search(rf"^{re.escape(heading)}\s*$", markdown, re.M):
@@ -71,10 +77,17 @@ def test_notebook_hygiene(path):
     if len(tagged) != 1:
         problems.append(f"{len(tagged)} cells tagged 'parameters' (need exactly one)")
     else:
-        names = [t.id for node in ast.parse(_code(tagged[0])).body if isinstance(node, ast.Assign)
-                 for t in node.targets if isinstance(t, ast.Name)]
+        names = [
+            t.id
+            for node in ast.parse(_code(tagged[0])).body
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        ]
         if tuple(names) != PARAMETERS:
-            problems.append(f"parameters cell assigns {names}; it must assign exactly {list(PARAMETERS)}")
+            problems.append(
+                f"parameters cell assigns {names}; it must assign exactly {list(PARAMETERS)}"
+            )
     last = [c for c in cells if c["cell_type"] == "code"][-1]
     if "show_versions()" not in _code(last):
         problems.append("the last code cell does not call pmcourse.show_versions()")
@@ -99,8 +112,15 @@ def test_notebook_runs_under_papermill_with_second_seed(path, tmp_path, monkeypa
         request_save_on_cell_execute=False,  # papermill rewrites the whole notebook per cell otherwise
     )
     executed = _load(out)
-    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors, f"{path.name} raised at SEED={SECOND_SEED}: {errors[0]['ename']}: {errors[0]['evalue']}"
+    errors = [
+        o
+        for c in executed["cells"]
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert not errors, (
+        f"{path.name} raised at SEED={SECOND_SEED}: {errors[0]['ename']}: {errors[0]['evalue']}"
+    )
 
 
 def test_readme_lists_every_notebook_with_its_time_estimate():
@@ -111,4 +131,6 @@ def test_readme_lists_every_notebook_with_its_time_estimate():
         title = _code(_load(path)["cells"][0])
         minutes = re.search(r"about (\d+) minutes", title)
         assert minutes, f"{path.name}: the title cell has no 'about N minutes'"
-        assert rows[path.stem] == minutes.group(1), f"{path.name}: README says {rows[path.stem]} min"
+        assert rows[path.stem] == minutes.group(1), (
+            f"{path.name}: README says {rows[path.stem]} min"
+        )

@@ -14,21 +14,25 @@ from pmcourse.exceptions import ColumnError, InputError
 @pytest.fixture
 def daily():
     days = pd.date_range("2026-03-02", periods=14, freq="D")
-    return pd.DataFrame({
-        "date": days,
-        "uses": range(14),
-        "clicks": range(14, 28),
-        "platform": ["ios", "android"] * 7,
-    })
+    return pd.DataFrame(
+        {
+            "date": days,
+            "uses": range(14),
+            "clicks": range(14, 28),
+            "platform": ["ios", "android"] * 7,
+        }
+    )
 
 
 @pytest.fixture
 def events():
-    return pd.DataFrame({
-        "date": pd.to_datetime(["2026-03-05", "2026-03-09"]),
-        "event": ["v5.2 release", "server deploy"],
-        "kind": ["release", "deploy"],
-    })
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-03-05", "2026-03-09"]),
+            "event": ["v5.2 release", "server deploy"],
+            "kind": ["release", "deploy"],
+        }
+    )
 
 
 def test_template_registered_and_used(daily):
@@ -39,8 +43,14 @@ def test_template_registered_and_used(daily):
 
 
 def test_plot_metric_labels_and_traces(daily, events):
-    fig = pp.plot_metric(daily, x="date", y=["uses", "clicks"], events=events, title="Daily",
-                         y_title="events per day")
+    fig = pp.plot_metric(
+        daily,
+        x="date",
+        y=["uses", "clicks"],
+        events=events,
+        title="Daily",
+        y_title="events per day",
+    )
     assert isinstance(fig, go.Figure)
     assert fig.layout.title.text == "Daily"
     assert fig.layout.yaxis.title.text == "events per day"
@@ -69,7 +79,11 @@ def test_color_splits_lines_by_segment(daily):
     [
         ({"y": "nope"}, ColumnError, "df has no column 'nope'; its columns are 'date', 'uses'"),
         ({"y": []}, InputError, "y must name at least one column"),
-        ({"y": ["uses", "clicks"], "color": "platform"}, InputError, "With color=, y must be a single column"),
+        (
+            {"y": ["uses", "clicks"], "color": "platform"},
+            InputError,
+            "With color=, y must be a single column",
+        ),
     ],
 )
 def test_plot_metric_bad_input(daily, kwargs, error, message):
@@ -79,7 +93,13 @@ def test_plot_metric_bad_input(daily, kwargs, error, message):
 
 def test_events_need_date_and_event(daily):
     with pytest.raises(ColumnError, match="events has no column 'event'"):
-        pp.plot_metric(daily, x="date", y="uses", title="t", events=pd.DataFrame({"date": [pd.Timestamp("2026-03-05")]}))
+        pp.plot_metric(
+            daily,
+            x="date",
+            y="uses",
+            title="t",
+            events=pd.DataFrame({"date": [pd.Timestamp("2026-03-05")]}),
+        )
 
 
 def test_not_a_frame():
@@ -115,5 +135,9 @@ def test_figures_do_not_pay_for_the_iri_grammar():
     assert out.stdout.strip() in ("None", "absent")
     # jsonschema still works, just without the iri format checker
     code = "import pmcourse, jsonschema; jsonschema.validate({'a': 1}, {'type': 'object'}); print('ok')"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "ok"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "ok"
+    )

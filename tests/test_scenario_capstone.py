@@ -38,7 +38,11 @@ def test_stale_signature(cases, seed):
     assert len(frozen) >= 3 and frozen["ai_resolved"].nunique() == 1
     td = case.tables["tickets_daily"].groupby("date")["ai_resolved"].sum()
     assert td[td.index > latest].nunique() > 1
-    for other in ("feedback_events_stopped", "volume_target_misaligned", "deadline_ship_behind_flag"):
+    for other in (
+        "feedback_events_stopped",
+        "volume_target_misaligned",
+        "deadline_ship_behind_flag",
+    ):
         c = cases[(other, seed)]
         assert c.truth["days_stale"] == 1
         assert c.tables["dashboard_daily"]["ai_resolved"].iloc[-4:].nunique() > 1
@@ -56,7 +60,10 @@ def test_broken_feedback_signature(cases, seed):
     per_reply = _feedback_per_reply(case)
     assert per_reply.iloc[-3:].mean() < 0.4 * per_reply.iloc[:BASELINE].mean()
     schema = case.timeline.loc[case.timeline["event"].str.contains("schema"), "date"].iloc[0]
-    assert per_reply[per_reply.index < schema].iloc[-3:].mean() > 0.8 * per_reply.iloc[:BASELINE].mean()
+    assert (
+        per_reply[per_reply.index < schema].iloc[-3:].mean()
+        > 0.8 * per_reply.iloc[:BASELINE].mean()
+    )
     # the dashboard's thumbs-down "improved"; the freshness check still says the table loads
     dash = case.tables["dashboard_daily"]
     assert dash["thumbs_down"].iloc[-3:].mean() < 0.5 * dash["thumbs_down"].iloc[:BASELINE].mean()
@@ -81,9 +88,16 @@ def test_misaligned_signature(cases, seed):
     case = cases[("volume_target_misaligned", seed)]
     onset = pd.Timestamp(case.params["onset"])
     td = case.tables["tickets_daily"].groupby("date").sum(numeric_only=True)
-    before, after = td[td.index < onset - pd.Timedelta(days=7)], td[td.index > onset + pd.Timedelta(days=5)]
-    assert (after["ai_resolved"] / after["ai_handled"]).mean() > 1.1 * (before["ai_resolved"] / before["ai_handled"]).mean()
-    assert (after["drafts_reviewed"] / after["ai_handled"]).mean() < 0.75 * (before["drafts_reviewed"] / before["ai_handled"]).mean()
+    before, after = (
+        td[td.index < onset - pd.Timedelta(days=7)],
+        td[td.index > onset + pd.Timedelta(days=5)],
+    )
+    assert (after["ai_resolved"] / after["ai_handled"]).mean() > 1.1 * (
+        before["ai_resolved"] / before["ai_handled"]
+    ).mean()
+    assert (after["drafts_reviewed"] / after["ai_handled"]).mean() < 0.75 * (
+        before["drafts_reviewed"] / before["ai_handled"]
+    ).mean()
     # complaints arriving per AI-resolved ticket rose: last week against weeks 4-5 (by then the
     # log holds complaints about earlier tickets too)
     assert _arrivals_per_1k(case, -7, None) > 1.45 * _arrivals_per_1k(case, 21, 35)
@@ -95,7 +109,11 @@ def _arrivals_per_1k(case, lo, hi):
     days = pd.DatetimeIndex(sorted(case.tables["tickets_daily"]["date"].unique()))[lo:hi]
     td = case.tables["tickets_daily"]
     comp = case.tables["complaints"]
-    return 1000 * comp["complaint_date"].isin(days).sum() / td[td["date"].isin(days)]["ai_resolved"].sum()
+    return (
+        1000
+        * comp["complaint_date"].isin(days).sum()
+        / td[td["date"].isin(days)]["ai_resolved"].sum()
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -112,7 +130,11 @@ def test_decision_facts_follow_from_the_tables(cases, variant):
         first = case.tables["tickets_daily"]["date"].min()
         base = _complaint_rate(case, first, first + pd.Timedelta(days=BASELINE - 1))
         assert t["kill_threshold"] == pytest.approx(1.25 * base, abs=1e-3)
-        rev = case.tables["tickets_daily"].groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
+        rev = (
+            case.tables["tickets_daily"]
+            .groupby("segment")[["drafts_reviewed", "drafts_corrected"]]
+            .sum()
+        )
         rates = (rev["drafts_corrected"] / rev["drafts_reviewed"]).sort_values()
         assert t["harmed_segment"] == rates.index[-1] == case.params["harmed_segment"]
         assert rates.iloc[-1] > 1.5 * rates.iloc[-2]
@@ -122,11 +144,16 @@ def test_decision_facts_follow_from_the_tables(cases, variant):
         assert pick["rollback_hours"] <= 24
         # the option with the best lift always closes a path: it is never the answer
         assert d["expected_lift_pct"].idxmax() != t["reversible_option"]
-        eligible = d[(d["honours_consent_revocation"] == "yes") & (d["keeps_human_review"] == "yes")
-                     & (d["rollback_hours"] <= 24)]
+        eligible = d[
+            (d["honours_consent_revocation"] == "yes")
+            & (d["keeps_human_review"] == "yes")
+            & (d["rollback_hours"] <= 24)
+        ]
         assert len(eligible) == 2
         assert eligible["expected_lift_pct"].max() - eligible["expected_lift_pct"].min() >= 1.0
-        assert pd.Timestamp(t["expires_on"]) == pd.Timestamp(t["launch_date"]) + pd.Timedelta(days=EXPIRY_DAYS)
+        assert pd.Timestamp(t["expires_on"]) == pd.Timestamp(t["launch_date"]) + pd.Timedelta(
+            days=EXPIRY_DAYS
+        )
 
 
 def test_detection_varies_across_seeds():

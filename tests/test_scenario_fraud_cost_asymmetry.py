@@ -39,8 +39,10 @@ def _logit(p):
 def test_block_rule_is_one_threshold_per_period(cases):
     for case in cases.values():
         inv = case.tables["invoices"]
-        for part, t in ((inv[inv["date"] < _review(case)], case.params["threshold_before"]),
-                        (inv[inv["date"] >= _review(case)], case.params["threshold_after"])):
+        for part, t in (
+            (inv[inv["date"] < _review(case)], case.params["threshold_before"]),
+            (inv[inv["date"] >= _review(case)], case.params["threshold_after"]),
+        ):
             assert (part.loc[part["blocked"] == 1, "score"] >= t).all()
             assert (part.loc[part["blocked"] == 0, "score"] < t).all()
 
@@ -77,14 +79,19 @@ def test_threshold_signature(cases, seed):
     for_seg = []
     for part in (inv[inv["date"] < review], inv[inv["date"] >= review]):
         up = upheld[upheld["invoice_id"].isin(part["invoice_id"])].groupby("seller_segment").size()
-        for_seg.append(up.reindex(part["seller_segment"].unique(), fill_value=0)
-                       / part.groupby("seller_segment").size() * 1000)
+        for_seg.append(
+            up.reindex(part["seller_segment"].unique(), fill_value=0)
+            / part.groupby("seller_segment").size()
+            * 1000
+        )
     xb = "new cross-border freelancer"
     assert for_seg[1][xb] > 2 * for_seg[0][xb]
     assert for_seg[1][xb] == for_seg[1].max()
     x = ap[ap["seller_segment"] == xb]
-    assert x[x["filed_date"] >= review]["resolution_days"].median() > 1.5 * x[x["filed_date"] < review][
-        "resolution_days"].median()
+    assert (
+        x[x["filed_date"] >= review]["resolution_days"].median()
+        > 1.5 * x[x["filed_date"] < review]["resolution_days"].median()
+    )
     assert case.truth["late_appeal_share"] > 0.25
     for other in ("corridor_fraud_ring", "fraud_base_rate_shift", "chargeback_lag_artifact"):
         assert solver.cutoff_ratio(cases[(other, seed)]) > 0.9
@@ -97,10 +104,14 @@ def test_ring_signature(cases, seed):
     ring = case.params["ring_corridor"]
     onset = pd.Timestamp(case.params["onset"])
     before, after = inv[inv["date"] < onset], inv[inv["date"] >= onset]
-    ratio = after.groupby("corridor")["blocked"].mean() / before.groupby("corridor")["blocked"].mean()
+    ratio = (
+        after.groupby("corridor")["blocked"].mean() / before.groupby("corridor")["blocked"].mean()
+    )
     assert ratio[ring] > 4
-    shift = (_logit(after["score"]).groupby(after["corridor"]).mean()
-             - _logit(before["score"]).groupby(before["corridor"]).mean())
+    shift = (
+        _logit(after["score"]).groupby(after["corridor"]).mean()
+        - _logit(before["score"]).groupby(before["corridor"]).mean()
+    )
     assert shift[ring] > 1.0 and (shift.drop(ring).abs() < 0.6).all()
     # the ring is new to the model: in its corridor, known fraud far exceeds the scores
     k = after[(after["corridor"] == ring) & (after["outcome"] != "pending")]
@@ -161,7 +172,9 @@ def test_truth_facts_follow_from_the_tables(cases):
         c_fn = costs.loc[costs["error"] == "false_negative", "usd_per_invoice"].sum()
         assert t["cost_threshold"] == pytest.approx(cost_threshold(c_fp, c_fn), abs=1e-4)
         assert 0.15 < t["cost_threshold"] < 0.5
-        by_bearer = costs[costs["error"] == "false_positive"].groupby("borne_by")["usd_per_invoice"].sum()
+        by_bearer = (
+            costs[costs["error"] == "false_positive"].groupby("borne_by")["usd_per_invoice"].sum()
+        )
         assert t["fp_bearer"] == by_bearer.idxmax() == "seller"
         inv, ap, seg = case.tables["invoices"], case.tables["appeals"], case.tables["segments"]
         since = inv[inv["date"] >= _review(case)]
@@ -171,9 +184,14 @@ def test_truth_facts_follow_from_the_tables(cases):
         assert t["harmed_segment"] == harmed
         cycle = seg.set_index("seller_segment").loc[harmed, "payment_cycle_days"]
         assert t["appeal_sla_days"] == cycle
-        done = ap[(ap["seller_segment"] == harmed) & (ap["decision"] != "pending")
-                  & ap["invoice_id"].isin(since["invoice_id"])]
-        assert t["late_appeal_share"] == pytest.approx((done["resolution_days"] > cycle).mean(), abs=1e-4)
+        done = ap[
+            (ap["seller_segment"] == harmed)
+            & (ap["decision"] != "pending")
+            & ap["invoice_id"].isin(since["invoice_id"])
+        ]
+        assert t["late_appeal_share"] == pytest.approx(
+            (done["resolution_days"] > cycle).mean(), abs=1e-4
+        )
 
 
 def test_cost_threshold_is_the_cheapest_on_matured_invoices(cases):
@@ -187,7 +205,9 @@ def test_cost_threshold_is_the_cheapest_on_matured_invoices(cases):
     t_star = case.truth["cost_threshold"]
     best = curve["expected_cost"].min()
     assert expected_cost(y, known["score"], t_star, costs) < 1.1 * best
-    assert expected_cost(y, known["score"], 0.5 * t_star, costs) > expected_cost(y, known["score"], t_star, costs)
+    assert expected_cost(y, known["score"], 0.5 * t_star, costs) > expected_cost(
+        y, known["score"], t_star, costs
+    )
 
 
 def test_decoys_near_the_onset(cases):
@@ -201,8 +221,10 @@ def test_decoys_near_the_onset(cases):
 
 
 def test_tagger_signature(cases):
-    extra = [SimpleNamespace(tables={"tagger_groups": t}, truth={"tagger": tr})
-             for t, tr in (_tagger_only(seed, pd.Timestamp("2026-04-20")) for seed in range(40))]
+    extra = [
+        SimpleNamespace(tables={"tagger_groups": t}, truth={"tagger": tr})
+        for t, tr in (_tagger_only(seed, pd.Timestamp("2026-04-20")) for seed in range(40))
+    ]
     assert {c.truth["tagger"]["hiding"] for c in extra} == set(TAGGER_HIDING)
     for case in [*cases.values(), *extra]:
         tg = case.tables["tagger_groups"]
@@ -250,8 +272,10 @@ def test_tagger_solver_recovers_the_harmed_group_over_500_seeds():
         hidden = SimpleNamespace(tables={"tagger_groups": table})
         right += solver.solve_tagger(hidden) == truth["harmed_group"]
         hiding += solver.solve_tagger_hiding(hidden) == truth["hiding"]
-    print(f"\nTAGGER {NAME}: harmed group recovered {right / N_TAGGER_SEEDS:.1%}, hiding "
-          f"{hiding / N_TAGGER_SEEDS:.1%} over {N_TAGGER_SEEDS} seeds")
+    print(
+        f"\nTAGGER {NAME}: harmed group recovered {right / N_TAGGER_SEEDS:.1%}, hiding "
+        f"{hiding / N_TAGGER_SEEDS:.1%} over {N_TAGGER_SEEDS} seeds"
+    )
     assert right / N_TAGGER_SEEDS >= 0.99 and hiding / N_TAGGER_SEEDS >= 0.99
     assert len(seen) == 8  # every sensitive group, each way of hiding
 
@@ -272,7 +296,8 @@ def test_tagger_group_options_are_the_content_groups(cases):
     case = cases[(VARIANTS[0], 1)]
     practice = SCENARIO.questions(case, case.truth)
     assert set(next(q for q in practice if q.id == "tagger_group").options) == {
-        gid for _, _, gid in TAGGER_GROUPS.values()}
+        gid for _, _, gid in TAGGER_GROUPS.values()
+    }
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -39,7 +39,9 @@ def test_mix_shift_signature(cases, seed):
     gainer = (share_a - share_b).idxmax()
     assert gainer in LOW_VALUE and share_a[gainer] - share_b[gainer] > 0.05
     # every channel converts better, order values within channels barely move
-    conv = _by_channel(after, "conversions", "visits") / _by_channel(before, "conversions", "visits")
+    conv = _by_channel(after, "conversions", "visits") / _by_channel(
+        before, "conversions", "visits"
+    )
     assert (conv > 1).sum() >= 4
     aov = _by_channel(after, "order_value", "orders") / _by_channel(before, "order_value", "orders")
     assert aov.min() > 0.95
@@ -63,9 +65,11 @@ def test_discount_signature(cases, seed):
 def _cohort_refund_rates(case):
     rc = case.tables["refund_cohorts"]
     early = rc[rc["weeks_since_order"] <= 4]
-    agg = early.groupby("order_week").agg(refunded=("refunded_orders", "sum"),
-                                          orders=("cohort_orders", "first"),
-                                          seen=("weeks_since_order", "max"))
+    agg = early.groupby("order_week").agg(
+        refunded=("refunded_orders", "sum"),
+        orders=("cohort_orders", "first"),
+        seen=("weeks_since_order", "max"),
+    )
     agg = agg[agg["seen"] == 4]
     return agg["refunded"] / agg["orders"]
 
@@ -77,8 +81,10 @@ def test_refund_lag_signature(cases, seed):
     assert rates.iloc[-2:].mean() > 1.5 * rates.iloc[:4].mean()
     # gross revenue per visit held up, refunds by payment day rose in the recent window
     before, after = _windows(case)
-    assert (after["order_value"].sum() / after["visits"].sum()
-            >= 0.98 * before["order_value"].sum() / before["visits"].sum())
+    assert (
+        after["order_value"].sum() / after["visits"].sum()
+        >= 0.98 * before["order_value"].sum() / before["visits"].sum()
+    )
     rd = case.tables["refunds_daily"]
     assert rd["refund_value"].iloc[-28:].sum() > 1.3 * rd["refund_value"].iloc[7:35].sum()
     other = cases[("traffic_mix_to_low_value", seed)]
@@ -97,10 +103,15 @@ def test_diversity_and_clickbait_signatures(cases, seed):
     for variant, sign in (("diversity_reranker_tradeoff", -1), ("clickbait_engagement_trap", 1)):
         case = cases[(variant, seed)]
         b, a = _feed(case)
-        ctr = (a["clicks"].sum() / a["impressions"].sum()) / (b["clicks"].sum() / b["impressions"].sum())
+        ctr = (a["clicks"].sum() / a["impressions"].sum()) / (
+            b["clicks"].sum() / b["impressions"].sum()
+        )
         entropy = a["topic_entropy"].mean() - b["topic_entropy"].mean()
         ils = a["intra_list_similarity"].mean() - b["intra_list_similarity"].mean()
-        ret = a["returned_7d"].sum() / a["feed_users"].sum() - b["returned_7d"].sum() / b["feed_users"].sum()
+        ret = (
+            a["returned_7d"].sum() / a["feed_users"].sum()
+            - b["returned_7d"].sum() / b["feed_users"].sum()
+        )
         assert np.sign(ctr - 1) == sign and abs(ctr - 1) > 0.02, variant
         assert np.sign(entropy) == -sign and abs(entropy) > 0.15, variant
         assert np.sign(ils) == sign, variant
@@ -129,7 +140,9 @@ def test_truth_numbers_match_an_independent_shift_share(cases, variant):
     days = pd.DatetimeIndex(sorted(fd["date"].unique()))
     ok = fd.dropna(subset=["clicks"])
     fb, fa = ok[ok["date"] <= days[27]], ok[ok["date"] >= days[-28]]
-    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (fb["clicks"].sum() / fb["impressions"].sum()) - 1
+    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (
+        fb["clicks"].sum() / fb["impressions"].sum()
+    ) - 1
     assert case.truth["ctr_change"] == pytest.approx(ctr, abs=1e-4)
 
 
@@ -139,8 +152,13 @@ def test_decoy_near_onset_and_cause_event_at_onset(cases, variant):
         case = cases[(variant, seed)]
         onset = pd.Timestamp(case.params["onset"])
         tl = case.timeline
-        cause_text = {"budget": "budget", "promo": "Promo", "returns": "returns",
-                      "reranker": "re-ranker", "retrain": "retrained"}[CAUSE_EVENT[variant]]
+        cause_text = {
+            "budget": "budget",
+            "promo": "Promo",
+            "returns": "returns",
+            "reranker": "re-ranker",
+            "retrain": "retrained",
+        }[CAUSE_EVENT[variant]]
         at_onset = tl[tl["date"] == onset]
         assert at_onset["event"].str.contains(cause_text).any()
         near = tl[((tl["date"] - onset).abs() <= pd.Timedelta(days=3)) & (tl["date"] != onset)]
@@ -154,7 +172,7 @@ def test_missing_feed_days_are_nan_not_zero(cases):
         assert len(lost) >= 2
         assert fd.loc[fd["date"].isin(lost), "impressions"].isna().all()
         assert (fd["impressions"].dropna() > 0).all()
-        assert fd["returned_7d"].iloc[-3 * 7:].isna().all()  # last week not observable yet
+        assert fd["returned_7d"].iloc[-3 * 7 :].isna().all()  # last week not observable yet
         # the billing-side tables are complete
         for name in ("orders_daily", "refunds_daily", "refund_cohorts"):
             assert not case.tables[name].isna().any().any(), name

@@ -64,7 +64,9 @@ def test_skew_signature(cases, seed):
     event = tl[(tl["date"] == pd.Timestamp(case.params["skew_date"])) & (tl["kind"] == "pipeline")]
     assert len(event) == 1 and feature in event["detail"].item()
     # offline the model is fine: the skew lives only in the serving path
-    assert _ndcg(case, "production", "last 2 weeks") > 0.97 * _ndcg(case, "production", "training holdout")
+    assert _ndcg(case, "production", "last 2 weeks") > 0.97 * _ndcg(
+        case, "production", "training holdout"
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -89,9 +91,12 @@ def test_concept_drift_signature(cases, seed):
     # the drift grows week by week on the moved features
     mid = _psi_week(case, 6)
     assert mid[moved].mean() < last[moved].mean()
-    assert _ndcg(case, "production", "last 2 weeks") < 0.92 * _ndcg(case, "production", "training holdout")
+    assert _ndcg(case, "production", "last 2 weeks") < 0.92 * _ndcg(
+        case, "production", "training holdout"
+    )
     assert _ndcg(case, "retrained on last 4 weeks", "last 2 weeks") > 0.97 * _ndcg(
-        case, "production", "training holdout")
+        case, "production", "training holdout"
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -105,7 +110,8 @@ def test_cold_start_signature(cases, seed):
     share = lambda d: new(d)["cards_served"].sum() / d["cards_served"].sum()  # noqa: E731
     assert share(last) - share(first) > 0.2
     assert _ndcg(case, "retrained on last 4 weeks", "last 2 weeks") < 0.95 * _ndcg(
-        case, "production", "training holdout")
+        case, "production", "training holdout"
+    )
     # elsewhere the established items' CTR falls too
     f, l_ = _periods(cases[("gradual_concept_drift", seed)])
     assert _ratio(est(f), est(l_), "clicks", "impressions") < 0.92
@@ -116,7 +122,9 @@ def test_psi_truth_matches_drift_report(cases, variant):
     case = cases[(variant, 1)]
     f = case.tables["features"]
     cols = list(FEATURES)
-    rep = drift_report(f.loc[f["snapshot"] == "training", cols], f.loc[f["snapshot"] == f"week {N_WEEKS}", cols])
+    rep = drift_report(
+        f.loc[f["snapshot"] == "training", cols], f.loc[f["snapshot"] == f"week {N_WEEKS}", cols]
+    )
     assert case.truth["max_psi"] == pytest.approx(rep["psi"].max(), abs=1e-5)
     assert case.truth["max_psi_feature"] == rep.loc[rep["psi"].idxmax(), "column"]
 
@@ -129,7 +137,8 @@ def test_ctr_change_truth_by_hand(cases, variant):
     first = per_day.iloc[: sum(per_day.index < per_day.index.min() + pd.Timedelta(days=14))]
     last = per_day[per_day.index > per_day.index.max() - pd.Timedelta(days=14)]
     expected = (last["clicks"].sum() / last["impressions"].sum()) / (
-        first["clicks"].sum() / first["impressions"].sum()) - 1
+        first["clicks"].sum() / first["impressions"].sum()
+    ) - 1
     assert case.truth["ctr_change"] == pytest.approx(expected, abs=1e-5)
 
 
@@ -168,7 +177,9 @@ def test_large_size_has_over_a_hundred_times_the_cards_of_small():
 
 def test_questions_ask_for_diagnosis_evidence_decision_and_memo(cases):
     case = cases[(VARIANTS[0], 3)]
-    assert {"diagnosis", "evidence", "decision", "memo"} <= {q.id for q in SCENARIO.questions(case, None)}
+    assert {"diagnosis", "evidence", "decision", "memo"} <= {
+        q.id for q in SCENARIO.questions(case, None)
+    }
 
 
 def test_decisions_are_distinct_per_cause(cases):

@@ -35,8 +35,10 @@ def _failure_ratio(case) -> float:
 
 
 def _around(df: pd.DataFrame, day: pd.Timestamp, before: int, after: int):
-    return (df[(df["date"] >= day - pd.Timedelta(days=before)) & (df["date"] < day)],
-            df[(df["date"] >= day) & (df["date"] < day + pd.Timedelta(days=after))])
+    return (
+        df[(df["date"] >= day - pd.Timedelta(days=before)) & (df["date"] < day)],
+        df[(df["date"] >= day) & (df["date"] < day + pd.Timedelta(days=after))],
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -65,7 +67,9 @@ def test_novelty_signature(cases, seed):
         assert early > 1.6 * late, cohort
     mix = cases[("rollout_cohort_mix", seed)].tables["overrides"].dropna()
     part = mix[mix["tenure_cohort"] == "veteran"]
-    assert _rate(part[part["exposure_days"] == "1-3"]) < 1.3 * _rate(part[part["exposure_days"] == "15+"])
+    assert _rate(part[part["exposure_days"] == "1-3"]) < 1.3 * _rate(
+        part[part["exposure_days"] == "15+"]
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -85,7 +89,11 @@ def test_rollout_mix_signature(cases, seed):
     expand = pd.Timestamp(case.params["rollout_expansion"])
     assert new["date"].min() >= expand
     roll = case.tables["rollout"]
-    assert roll.loc[(roll["tenure_cohort"] == "new") & (roll["date"] < expand), "users_enabled"].eq(0).all()
+    assert (
+        roll.loc[(roll["tenure_cohort"] == "new") & (roll["date"] < expand), "users_enabled"]
+        .eq(0)
+        .all()
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -94,16 +102,24 @@ def test_cheaper_override_signature(cases, seed):
     ov = case.tables["overrides"].dropna()
     card = pd.Timestamp(case.params["card_release"])
     for cohort in ("regular", "veteran"):
-        daily = ov[ov["tenure_cohort"] == cohort].groupby("date")[
-            ["suggestions_shown", "suggestions_overridden"]].sum().reset_index()
+        daily = (
+            ov[ov["tenure_cohort"] == cohort]
+            .groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+            .sum()
+            .reset_index()
+        )
         before, after = _around(daily, card, 4, 5)
         assert _rate(after) > 1.6 * _rate(before), cohort
     assert 0.8 < _failure_ratio(case) < 1.05
     # no step on the card date in the other variants' veteran cohort
     other = cases[("rollout_cohort_mix", seed)]
     ov = other.tables["overrides"].dropna()
-    daily = ov[ov["tenure_cohort"] == "veteran"].groupby("date")[
-        ["suggestions_shown", "suggestions_overridden"]].sum().reset_index()
+    daily = (
+        ov[ov["tenure_cohort"] == "veteran"]
+        .groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+        .sum()
+        .reset_index()
+    )
     before, after = _around(daily, pd.Timestamp(other.params["card_release"]), 4, 5)
     assert _rate(after) < 1.2 * _rate(before)
 
@@ -128,8 +144,11 @@ def test_wilson_truth_matches_statsmodels(cases, variant):
     # the verdict: first pre-registered look whose cumulative lower bound clears 15%
     verdict = "never"
     for look in LOOKS:
-        lo, _ = proportion_confint(pooled["suggestions_overridden"].iloc[:look].sum(),
-                                   pooled["suggestions_shown"].iloc[:look].sum(), method="wilson")
+        lo, _ = proportion_confint(
+            pooled["suggestions_overridden"].iloc[:look].sum(),
+            pooled["suggestions_shown"].iloc[:look].sum(),
+            method="wilson",
+        )
         if lo > THRESHOLD:
             verdict = f"day_{look}"
             break

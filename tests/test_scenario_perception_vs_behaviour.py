@@ -22,17 +22,22 @@ cases = scenario_cases.cases_fixture(NAME, SEEDS)
 
 def _facts(case, group="female-coded"):
     t = case.tables
-    return compute_window_facts(t["feedback_weekly"], t["retention_weekly"], t["feedback_exposure"], group)
+    return compute_window_facts(
+        t["feedback_weekly"], t["retention_weekly"], t["feedback_exposure"], group
+    )
 
 
 def test_window_facts_match_an_independent_computation(cases):
     case = cases[("vocal_perception_event", 1)]
-    fb, rt, ex = (case.tables[k] for k in ("feedback_weekly", "retention_weekly", "feedback_exposure"))
+    fb, rt, ex = (
+        case.tables[k] for k in ("feedback_weekly", "retention_weekly", "feedback_exposure")
+    )
     weeks = sorted(fb["week_start"].unique())
     base, recent = weeks[:8], weeks[-6:]
     f = fb[fb["name_group"] == "female-coded"].set_index("week_start")
     daily = ex[ex["name_group"] == "female-coded"].pivot_table(
-        index="date", columns="surface", values="exposures", aggfunc="first", dropna=False)
+        index="date", columns="surface", values="exposures", aggfunc="first", dropna=False
+    )
     daily = daily.sum(axis=1, min_count=3)
     rates = []
     for wk in (base, recent):
@@ -42,7 +47,8 @@ def test_window_facts_match_an_independent_computation(cases):
     assert _facts(case)["per_exposure_ratio"] == pytest.approx(rates[1] / rates[0], rel=1e-9)
     r = rt[rt["name_group"] == "female-coded"].set_index("week_start")
     exit_ratio = (r.loc[recent, "exits"].sum() / r.loc[recent, "active_accounts"].sum()) / (
-        r.loc[base, "exits"].sum() / r.loc[base, "active_accounts"].sum())
+        r.loc[base, "exits"].sum() / r.loc[base, "active_accounts"].sum()
+    )
     assert case.truth["exit_rate_ratio"] == pytest.approx(exit_ratio, abs=1e-4)
 
 
@@ -62,12 +68,14 @@ def test_vocal_event_signature(cases, seed):
 def test_new_feedback_surface_signature(cases, seed):
     case = cases[("new_feedback_surface", seed)]
     f, m = _facts(case), _facts(case, "male-coded")
-    assert f["complaint_ratio"] > 1.6            # raw complaints rose...
-    assert f["exposure_ratio"] > 1.8             # ...because the control was shown far more...
+    assert f["complaint_ratio"] > 1.6  # raw complaints rose...
+    assert f["exposure_ratio"] > 1.8  # ...because the control was shown far more...
     assert 0.75 < f["per_exposure_ratio"] < 1.3  # ...and the rate per exposure did not move
     assert f["exit_ratio"] / m["exit_ratio"] < 1.15
     ex = case.tables["feedback_exposure"]
-    inline = ex[ex["surface"] == "inline_thumbs"].groupby("date")["exposures"].sum(min_count=1).dropna()
+    inline = (
+        ex[ex["surface"] == "inline_thumbs"].groupby("date")["exposures"].sum(min_count=1).dropna()
+    )
     assert inline.iloc[-14:].mean() > 5 * inline.iloc[:28].mean()
 
 
@@ -94,7 +102,9 @@ def test_real_problem_signature_behaviour_lags_perception(cases, seed):
     rate = r["exits"] / r["active_accounts"]
     base = rate.iloc[:8].mean()
     # in the two weeks after the complaints start, exits have not moved yet
-    window = rate[(rate.index >= onset + pd.Timedelta(days=7)) & (rate.index < onset + pd.Timedelta(days=14))]
+    window = rate[
+        (rate.index >= onset + pd.Timedelta(days=7)) & (rate.index < onset + pd.Timedelta(days=14))
+    ]
     assert lag >= 14 and (window < 1.12 * base).all()
     assert rate.iloc[-4:].mean() > 1.25 * base
 
@@ -104,7 +114,9 @@ def test_decoys_near_the_onset(cases):
         onset = pd.Timestamp(case.params["onset"])
         tl = case.timeline
         near = tl[((tl["date"] - onset).abs() <= pd.Timedelta(days=8)) & (tl["kind"] != "holiday")]
-        cause_kind = {"new_feedback_surface": "release", "real_deference_problem": "deploy"}.get(variant)
+        cause_kind = {"new_feedback_surface": "release", "real_deference_problem": "deploy"}.get(
+            variant
+        )
         decoys = near[(near["kind"] != cause_kind)]
         assert len(decoys) >= 1, variant
         assert (tl["kind"] == "deploy").sum() == 1 and (tl["kind"] == "release").sum() == 1
@@ -113,8 +125,10 @@ def test_decoys_near_the_onset(cases):
 def test_missing_log_days_are_nan_not_zero(cases):
     for case in cases.values():
         use, ex = case.tables["usage_daily"], case.tables["feedback_exposure"]
-        for df, col, key in ((use, "active_users", "usage_missing_days"),
-                             (ex, "exposures", "exposure_missing_days")):
+        for df, col, key in (
+            (use, "active_users", "usage_missing_days"),
+            (ex, "exposures", "exposure_missing_days"),
+        ):
             lost = pd.to_datetime(case.params[key])
             assert len(lost) >= 2
             assert df.loc[df["date"].isin(lost), col].isna().all()

@@ -191,7 +191,9 @@ def test_truth_numbers_are_reproducible_from_the_tables(variant):
 
 def test_questions_ask_for_diagnosis_evidence_decision_and_memo():
     c = case(VARIANTS[0])
-    assert {"diagnosis", "evidence", "decision", "memo"} <= {q.id for q in SCENARIO.questions(c, None)}
+    assert {"diagnosis", "evidence", "decision", "memo"} <= {
+        q.id for q in SCENARIO.questions(c, None)
+    }
 
 
 def test_large_size_has_two_years_and_more_locales():

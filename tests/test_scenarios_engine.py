@@ -40,7 +40,9 @@ def test_registry_lists_scenarios_in_course_order():
     assert NAMES[0] == "orientation"
     assert [n for n in NOTEBOOKS if n in NAMES] == NAMES
     assert "orientation" in SCENARIOS and "nope" not in SCENARIOS
-    with pytest.raises(ScenarioError, match="Unknown scenario 'nope'; known scenarios are orientation"):
+    with pytest.raises(
+        ScenarioError, match="Unknown scenario 'nope'; known scenarios are orientation"
+    ):
         SCENARIOS["nope"]
 
 
@@ -108,8 +110,12 @@ def test_practice_case_file_keeps_truth(tmp_path):
 
 
 def test_case_file_bytes_depend_only_on_the_case(tmp_path):
-    a = load_case("orientation", seed=9).save(tmp_path / "a.pmcase", student_id="x", variant_token="t")
-    b = load_case("orientation", seed=9).save(tmp_path / "b.pmcase", student_id="x", variant_token="t")
+    a = load_case("orientation", seed=9).save(
+        tmp_path / "a.pmcase", student_id="x", variant_token="t"
+    )
+    b = load_case("orientation", seed=9).save(
+        tmp_path / "b.pmcase", student_id="x", variant_token="t"
+    )
     assert a.read_bytes() == b.read_bytes()
 
 
@@ -180,8 +186,10 @@ def _as_graded(case):
 
 def _volume(case) -> float:
     """Sum of every numeric cell's magnitude: how much activity a case holds."""
-    return sum(float(np.nansum(np.abs(df.select_dtypes("number").to_numpy(dtype=float))))
-               for df in case.tables.values())
+    return sum(
+        float(np.nansum(np.abs(df.select_dtypes("number").to_numpy(dtype=float))))
+        for df in case.tables.values()
+    )
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
@@ -213,16 +221,21 @@ def test_scenario_is_declared_completely(name):
     assert scenario.title.strip() and scenario.naive_reading.strip()
     assert len(scenario.variants) >= 2 and len(set(scenario.variants)) == len(scenario.variants)
     for vid in scenario.variants:
-        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", vid), f"{name}: {vid!r} is not snake_case"
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", vid), (
+            f"{name}: {vid!r} is not snake_case"
+        )
     assert set(scenario.variant_labels) == set(scenario.variants)
     assert scenario.tables, f"{name} documents no table"
     for table, doc in scenario.tables.items():
         assert isinstance(doc, TableDoc) and doc.description.strip(), f"{name}.{table}"
         for col, meaning_unit in doc.columns.items():
-            assert isinstance(meaning_unit, tuple) and len(meaning_unit) == 2, f"{name}.{table}.{col}"
+            assert isinstance(meaning_unit, tuple) and len(meaning_unit) == 2, (
+                f"{name}.{table}.{col}"
+            )
             meaning, unit = meaning_unit
             assert isinstance(meaning, str) and meaning.strip() and isinstance(unit, str), (
-                f"{name}.{table}.{col}: TableDoc wants (meaning, unit)")
+                f"{name}.{table}.{col}: TableDoc wants (meaning, unit)"
+            )
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
@@ -231,18 +244,28 @@ def test_every_variant_is_deterministic_byte_for_byte(name):
     for variant in scenario.variants:
         a, b = _case(name, variant, 1), load_case(name, seed=1, variant=variant)
         other = _case(name, variant, 2)
-        assert a.scenario == name and a.notebook == scenario.notebook and a.truth["cause"] == variant
+        assert (
+            a.scenario == name and a.notebook == scenario.notebook and a.truth["cause"] == variant
+        )
         # equal values, dtypes, labels and order: the deterministic CSV writer gives equal bytes
         for table, df in a.tables.items():
             assert df.equals(b.tables[table]), f"{name}.{table} ({variant}) not deterministic"
-            assert not df.equals(other.tables[table]), f"{name}.{table}: seeds 1 and 2 give the same"
+            assert not df.equals(other.tables[table]), (
+                f"{name}.{table}: seeds 1 and 2 give the same"
+            )
             if variant == scenario.variants[0]:
-                assert frame_to_csv(df) == frame_to_csv(b.tables[table]), f"{name}.{table} CSV bytes"
-        assert a.timeline.equals(b.timeline) and frame_to_csv(a.timeline) == frame_to_csv(b.timeline)
+                assert frame_to_csv(df) == frame_to_csv(b.tables[table]), (
+                    f"{name}.{table} CSV bytes"
+                )
+        assert a.timeline.equals(b.timeline) and frame_to_csv(a.timeline) == frame_to_csv(
+            b.timeline
+        )
         assert a.briefing == b.briefing
         canonical = lambda d: json.dumps(d, sort_keys=True, default=str)  # noqa: E731
         json.dumps(a.truth)  # the truth is JSON as it is (the cohort grader stores it)
-        assert canonical(a.truth) == canonical(b.truth) and canonical(a.params) == canonical(b.params)
+        assert canonical(a.truth) == canonical(b.truth) and canonical(a.params) == canonical(
+            b.params
+        )
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
@@ -283,7 +306,9 @@ def test_timeline_is_well_formed(name):
     for case in _sample(name).values():
         tl = case.timeline
         assert list(tl.columns) == list(TIMELINE_COLUMNS)
-        assert pd.api.types.is_datetime64_any_dtype(tl["date"]) and tl["date"].is_monotonic_increasing
+        assert (
+            pd.api.types.is_datetime64_any_dtype(tl["date"]) and tl["date"].is_monotonic_increasing
+        )
         assert tl[["date", "event", "kind"]].notna().all(axis=None)
         assert set(tl["kind"]) <= set(EVENT_KINDS)
 
@@ -333,11 +358,18 @@ def test_model_answers_score_full_marks_and_a_wrong_diagnosis_does_not(name):
             key = json.loads(json.dumps(q.to_key()))
             rebuilt = Question.from_key(key)
             assert rebuilt.to_key() == key, q.id
-            assert q.score(answers[q.id]) == rebuilt.score(answers[q.id]) == 1, (variant, seed, q.id)
+            assert q.score(answers[q.id]) == rebuilt.score(answers[q.id]) == 1, (
+                variant,
+                seed,
+                q.id,
+            )
         rebuilt_diagnosis = Question.from_key(diagnosis.to_key())
         for wrong in scenario.variants:
             if wrong != variant:
-                assert diagnosis.score(wrong) == rebuilt_diagnosis.score(wrong) == 0, (variant, wrong)
+                assert diagnosis.score(wrong) == rebuilt_diagnosis.score(wrong) == 0, (
+                    variant,
+                    wrong,
+                )
                 total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in questions)
                 assert total < len(questions)
 
@@ -345,8 +377,13 @@ def test_model_answers_score_full_marks_and_a_wrong_diagnosis_does_not(name):
 @pytest.mark.parametrize("name", ANSWERED, scope="module")
 def test_model_answers_score_full_marks_through_a_practice_session(name, tmp_path):
     variants = SCENARIOS[name].variants
-    session = pmcourse.start(NOTEBOOKS[name], seed=6, variant=variants[6 % len(variants)],
-                             store=tmp_path / "answers.sqlite", learner="tester")
+    session = pmcourse.start(
+        NOTEBOOKS[name],
+        seed=6,
+        variant=variants[6 % len(variants)],
+        store=tmp_path / "answers.sqlite",
+        learner="tester",
+    )
     answers = _solver(name).model_answers(session.case, session.case.truth)
     assert set(answers) == set(session.questions)
     for qid, q in session.questions.items():
@@ -372,8 +409,12 @@ def test_committed_data_matches_a_fresh_export(tmp_path):
     fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
     committed_files = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     assert committed_files == fresh_files, "run `pmcourse data export` and commit data/"
-    differing = [str(p) for p in fresh_files if not filecmp.cmp(fresh / p, committed / p, shallow=False)]
-    assert not differing, f"data/ is stale in {differing}: run `pmcourse data export` and commit data/"
+    differing = [
+        str(p) for p in fresh_files if not filecmp.cmp(fresh / p, committed / p, shallow=False)
+    ]
+    assert not differing, (
+        f"data/ is stale in {differing}: run `pmcourse data export` and commit data/"
+    )
 
 
 def test_export_refuses_undocumented_columns(tmp_path, monkeypatch):
@@ -384,7 +425,9 @@ def test_export_refuses_undocumented_columns(tmp_path, monkeypatch):
         case.tables["daily"] = case.tables["daily"].assign(extra=1)
         return case
 
-    monkeypatch.setitem(SCENARIOS._loaded, "orientation", replace(orientation.SCENARIO, generate=generate))
+    monkeypatch.setitem(
+        SCENARIOS._loaded, "orientation", replace(orientation.SCENARIO, generate=generate)
+    )
     with pytest.raises(ScenarioError, match=r"undocumented columns \['extra'\]"):
         export_data(tmp_path, names=["orientation"], progress=False)
 
@@ -394,8 +437,9 @@ def test_data_export_cli(tmp_path):
 
     from pmcourse.cli import main
 
-    result = CliRunner().invoke(main, ["data", "export", "--out", str(tmp_path), "--scenario",
-                                       "orientation", "--seed", "3"])
+    result = CliRunner().invoke(
+        main, ["data", "export", "--out", str(tmp_path), "--scenario", "orientation", "--seed", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "orientation" / "daily.csv").exists()
     assert "pmcourse data export --seed 3" in (tmp_path / "README.md").read_text()

@@ -12,7 +12,11 @@ from pmcourse.scenarios import synth
 
 def test_days_is_a_daily_index():
     idx = synth.days("2026-03-01", 10)
-    assert len(idx) == 10 and idx.name == "date" and (idx[1:] - idx[:-1]).unique().tolist() == [pd.Timedelta(days=1)]
+    assert (
+        len(idx) == 10
+        and idx.name == "date"
+        and (idx[1:] - idx[:-1]).unique().tolist() == [pd.Timedelta(days=1)]
+    )
 
 
 def test_weekly_profile_has_mean_one_and_weekend_dip():
@@ -63,7 +67,14 @@ def test_logistic_adoption_shape():
 def test_ramp_step_and_linear():
     idx = synth.days("2026-03-01", 6)
     assert synth.ramp(idx, pd.Timestamp("2026-03-03")).tolist() == [0, 0, 1, 1, 1, 1]
-    assert synth.ramp(idx, pd.Timestamp("2026-03-03"), duration_days=2).tolist() == [0, 0, 0, 0.5, 1, 1]
+    assert synth.ramp(idx, pd.Timestamp("2026-03-03"), duration_days=2).tolist() == [
+        0,
+        0,
+        0,
+        0.5,
+        1,
+        1,
+    ]
 
 
 def test_mask_missing_days_uses_nan_and_respects_exclusions():
@@ -78,17 +89,23 @@ def test_mask_missing_days_uses_nan_and_respects_exclusions():
 
 def test_segment_shares_sum_to_one_and_follow_base():
     rng = np.random.default_rng(2)
-    draws = [synth.segment_shares(rng, ["a", "b"], base=[3, 1], concentration=400) for _ in range(200)]
+    draws = [
+        synth.segment_shares(rng, ["a", "b"], base=[3, 1], concentration=400) for _ in range(200)
+    ]
     mean_a = np.mean([d["a"] for d in draws])
     assert all(sum(d.values()) == pytest.approx(1) for d in draws)
     assert mean_a == pytest.approx(0.75, abs=0.01)
 
 
 def test_timeline_sorted_and_typed():
-    tl = synth.timeline([("2026-03-05", "b", "deploy", None), ("2026-03-01", "a", "release", "ios")])
+    tl = synth.timeline(
+        [("2026-03-05", "b", "deploy", None), ("2026-03-01", "a", "release", "ios")]
+    )
     assert tl["event"].tolist() == ["a", "b"] and tl["detail"].tolist() == ["ios", ""]
     assert pd.api.types.is_datetime64_any_dtype(tl["date"])
 
 
 def test_pick_is_deterministic():
-    assert synth.pick(np.random.default_rng(5), ["x", "y", "z"]) == synth.pick(np.random.default_rng(5), ["x", "y", "z"])
+    assert synth.pick(np.random.default_rng(5), ["x", "y", "z"]) == synth.pick(
+        np.random.default_rng(5), ["x", "y", "z"]
+    )

@@ -25,7 +25,16 @@ SIZES = ("small", "default", "large")
 #: Columns of every case's timeline, in order.
 TIMELINE_COLUMNS = ("date", "event", "kind", "detail")
 #: Kinds of timeline event (``kind`` column); plots colour markers by kind.
-EVENT_KINDS = ("release", "deploy", "pipeline", "campaign", "holiday", "incident", "market", "policy")
+EVENT_KINDS = (
+    "release",
+    "deploy",
+    "pipeline",
+    "campaign",
+    "holiday",
+    "incident",
+    "market",
+    "policy",
+)
 
 _HIDDEN = (
     "This case was loaded from a graded case file: its hidden cause and parameters stay with your "
@@ -94,7 +103,9 @@ class Case:
     def __post_init__(self) -> None:
         missing = [c for c in TIMELINE_COLUMNS if c not in self.timeline.columns]
         if missing:
-            raise InputError(f"timeline lacks columns {missing}; it needs {list(TIMELINE_COLUMNS)}.")
+            raise InputError(
+                f"timeline lacks columns {missing}; it needs {list(TIMELINE_COLUMNS)}."
+            )
         self.timeline = self.timeline.sort_values("date", kind="stable").reset_index(drop=True)
 
     @property
@@ -125,13 +136,20 @@ class Case:
                 f"This case has no table {name!r}; its tables are {', '.join(sorted(self.tables))}."
             ) from None
 
-    def save(self, path, *, graded: bool = True, student_id: str | None = None,
-             variant_token: str | None = None):
+    def save(
+        self,
+        path,
+        *,
+        graded: bool = True,
+        student_id: str | None = None,
+        variant_token: str | None = None,
+    ):
         """Write the case to a ``.pmcase`` file; see :func:`pmcourse.scenarios.casefile.write_case_file`."""
         from pmcourse.scenarios.casefile import write_case_file
 
-        return write_case_file(self, path, graded=graded, student_id=student_id,
-                               variant_token=variant_token)
+        return write_case_file(
+            self, path, graded=graded, student_id=student_id, variant_token=variant_token
+        )
 
     def _repr_markdown_(self) -> str:
         rows = "\n".join(

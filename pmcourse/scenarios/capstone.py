@@ -111,22 +111,47 @@ DELAY_MEDIANS = (3, 4, 5, 9, 10, 11)  # never near the 7-day boundary of "in tim
 
 #: (id, description, lift range %, rollback-hours range, honours revocation, keeps human review)
 DESIGNS = (
-    ("finetune_transcripts",
-     "Fine-tune on every customer transcript, retained indefinitely in the training set",
-     (13, 18), (48, 120), "no", "yes"),
-    ("drop_review",
-     "Send low-confidence drafts without human review",
-     (10, 14), (1, 4), "yes", "no"),
-    ("launch_all_no_flag",
-     "Launch to all tenants at once in the next app release, no flag",
-     (7, 10), (72, 168), "yes", "yes"),
-    ("flag_retrieval",
-     "Flagged rollout to 10% of tenants; answers grounded in a per-customer index that deletes "
-     "on request",
-     (3, 8), (0.5, 2), "yes", "yes"),
-    ("flag_prompt_only",
-     "Flagged rollout to 10% of tenants; prompt-only, no customer data stored",
-     (2, 7), (0.5, 2), "yes", "yes"),
+    (
+        "finetune_transcripts",
+        "Fine-tune on every customer transcript, retained indefinitely in the training set",
+        (13, 18),
+        (48, 120),
+        "no",
+        "yes",
+    ),
+    (
+        "drop_review",
+        "Send low-confidence drafts without human review",
+        (10, 14),
+        (1, 4),
+        "yes",
+        "no",
+    ),
+    (
+        "launch_all_no_flag",
+        "Launch to all tenants at once in the next app release, no flag",
+        (7, 10),
+        (72, 168),
+        "yes",
+        "yes",
+    ),
+    (
+        "flag_retrieval",
+        "Flagged rollout to 10% of tenants; answers grounded in a per-customer index that deletes "
+        "on request",
+        (3, 8),
+        (0.5, 2),
+        "yes",
+        "yes",
+    ),
+    (
+        "flag_prompt_only",
+        "Flagged rollout to 10% of tenants; prompt-only, no customer data stored",
+        (2, 7),
+        (0.5, 2),
+        "yes",
+        "yes",
+    ),
 )
 
 
@@ -146,8 +171,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "deadline_ship_behind_flag": n - int(rng.integers(6, 22)),
     }[variant]
     onset = index[cause_day]
-    kinds = {"scheduler": "stale_upstream_table", "schema": "feedback_events_stopped",
-             "threshold": "volume_target_misaligned"}
+    kinds = {
+        "scheduler": "stale_upstream_table",
+        "schema": "feedback_events_stopped",
+        "threshold": "volume_target_misaligned",
+    }
     event_day = {}
     for key, owner in kinds.items():
         if owner == variant:
@@ -183,30 +211,57 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         handled = synth.binomial_counts(rng, tickets, float(rng.uniform(0.55, 0.7)))
         resolve = float(rng.uniform(0.5, 0.6)) * (1 + resolve_lift * push)
         resolved = synth.binomial_counts(rng, handled, resolve)
-        reviewed = synth.binomial_counts(rng, handled, float(rng.uniform(0.22, 0.28)) * (1 - review_cut * push))
+        reviewed = synth.binomial_counts(
+            rng, handled, float(rng.uniform(0.22, 0.28)) * (1 - review_cut * push)
+        )
         corr = float(rng.uniform(0.26, 0.34)) if seg == harmed else float(rng.uniform(0.07, 0.14))
         corrected = synth.binomial_counts(rng, reviewed, corr)
-        tickets_rows.append(pd.DataFrame({
-            "date": index, "segment": seg, "tickets": tickets, "ai_handled": handled,
-            "ai_resolved": resolved, "drafts_reviewed": reviewed, "drafts_corrected": corrected}))
+        tickets_rows.append(
+            pd.DataFrame(
+                {
+                    "date": index,
+                    "segment": seg,
+                    "tickets": tickets,
+                    "ai_handled": handled,
+                    "ai_resolved": resolved,
+                    "drafts_reviewed": reviewed,
+                    "drafts_corrected": corrected,
+                }
+            )
+        )
         seg_rate = base_complaint * (1.8 if seg == harmed else 1.0)
         seg_mult = 1 + (complaint_mult - 1) * (1.5 if seg == harmed else 0.8) * push
         counts = synth.binomial_counts(rng, resolved, seg_rate * seg_mult)
         ticket_day = np.repeat(np.arange(n), counts)
         lag = np.round(rng.gamma(3.0, gamma_scale, len(ticket_day))).astype(np.int64)
         keep = ticket_day + lag < n  # complaints that have not arrived yet are not in the log
-        complaint_rows.append(pd.DataFrame({
-            "ticket_date": index[ticket_day[keep]],
-            "complaint_date": index[ticket_day[keep] + lag[keep]],
-            "segment": seg}))
-    tickets_daily = pd.concat(tickets_rows, ignore_index=True).sort_values(
-        ["date", "segment"], kind="stable").reset_index(drop=True)
-    complaints = pd.concat(complaint_rows, ignore_index=True).sort_values(
-        ["complaint_date", "ticket_date", "segment"], kind="stable").reset_index(drop=True)
+        complaint_rows.append(
+            pd.DataFrame(
+                {
+                    "ticket_date": index[ticket_day[keep]],
+                    "complaint_date": index[ticket_day[keep] + lag[keep]],
+                    "segment": seg,
+                }
+            )
+        )
+    tickets_daily = (
+        pd.concat(tickets_rows, ignore_index=True)
+        .sort_values(["date", "segment"], kind="stable")
+        .reset_index(drop=True)
+    )
+    complaints = (
+        pd.concat(complaint_rows, ignore_index=True)
+        .sort_values(["complaint_date", "ticket_date", "segment"], kind="stable")
+        .reset_index(drop=True)
+    )
 
     # feedback events by client; after a broken schema change only the web widget still sends
     replies = tickets_daily.groupby("date")["ai_handled"].sum().to_numpy()
-    broken = synth.ramp(index, event_day["schema"]) if variant == "feedback_events_stopped" else np.zeros(n)
+    broken = (
+        synth.ramp(index, event_day["schema"])
+        if variant == "feedback_events_stopped"
+        else np.zeros(n)
+    )
     down_rate = float(rng.uniform(0.08, 0.12)) * (1 + (complaint_mult - 1) * 0.6 * push)
     fb_rows = []
     for client, share in CLIENTS.items():
@@ -214,24 +269,41 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         give = float(rng.uniform(0.06, 0.1)) * (1 if client == "web_widget" else 1 - broken)
         events = synth.binomial_counts(rng, client_replies, give)
         down = synth.binomial_counts(rng, events, down_rate)
-        fb_rows.append(pd.DataFrame({"date": index, "client": client, "ai_replies": client_replies,
-                                     "feedback_events": events, "thumbs_down": down}))
-    feedback_daily = pd.concat(fb_rows, ignore_index=True).sort_values(
-        ["date", "client"], kind="stable").reset_index(drop=True)
+        fb_rows.append(
+            pd.DataFrame(
+                {
+                    "date": index,
+                    "client": client,
+                    "ai_replies": client_replies,
+                    "feedback_events": events,
+                    "thumbs_down": down,
+                }
+            )
+        )
+    feedback_daily = (
+        pd.concat(fb_rows, ignore_index=True)
+        .sort_values(["date", "client"], kind="stable")
+        .reset_index(drop=True)
+    )
     near = [onset + pd.Timedelta(days=k) for k in range(-2, 3)]
     feedback_daily, lost = synth.mask_missing_days(
-        rng, feedback_daily, ["feedback_events", "thumbs_down"],
+        rng,
+        feedback_daily,
+        ["feedback_events", "thumbs_down"],
         n_days=int(rng.integers(2, 4)) if n < 400 else 40,
-        exclude=[*near, *index[-8:]])
+        exclude=[*near, *index[-8:]],
+    )
 
     # the team dashboard: built nightly from tickets_fact joined with feedback_events
     day_fb = feedback_daily.groupby("date")[["feedback_events", "thumbs_down"]].sum(min_count=1)
-    dashboard = pd.DataFrame({
-        "date": index,
-        "ai_resolved": tickets_daily.groupby("date")["ai_resolved"].sum().to_numpy(),
-        "feedback_events": day_fb["feedback_events"].to_numpy(),
-        "thumbs_down": day_fb["thumbs_down"].to_numpy(),
-    })
+    dashboard = pd.DataFrame(
+        {
+            "date": index,
+            "ai_resolved": tickets_daily.groupby("date")["ai_resolved"].sum().to_numpy(),
+            "feedback_events": day_fb["feedback_events"].to_numpy(),
+            "thumbs_down": day_fb["thumbs_down"].to_numpy(),
+        }
+    )
     last_loaded = index[-1]
     if variant == "stale_upstream_table":
         last_loaded = index[cause_day - 1]
@@ -253,12 +325,24 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "feedback_events": (prev, np.nan_to_num(day_fb["feedback_events"].to_numpy())),
         "complaints": (prev, day_complaints.to_numpy()),
     }
-    table_freshness = pd.concat(
-        [pd.DataFrame({"check_date": checks, "table": table, "latest_partition": latest,
-                       "rows_loaded": np.asarray(rows).astype(np.int64)})
-         for table, (latest, rows) in loaded.items()],
-        ignore_index=True,
-    ).sort_values(["check_date", "table"], kind="stable").reset_index(drop=True)
+    table_freshness = (
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "check_date": checks,
+                        "table": table,
+                        "latest_partition": latest,
+                        "rows_loaded": np.asarray(rows).astype(np.int64),
+                    }
+                )
+                for table, (latest, rows) in loaded.items()
+            ],
+            ignore_index=True,
+        )
+        .sort_values(["check_date", "table"], kind="stable")
+        .reset_index(drop=True)
+    )
 
     # design options: the best lift always breaks a future path; two options keep them open
     order = rng.permutation(len(DESIGNS))
@@ -269,8 +353,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         key, desc, (lo, hi), (rlo, rhi), revocable, review = DESIGNS[k]
         lift = round(float(rng.uniform(lo, hi)), 1)
         lifts[key] = lift
-        design_rows.append([letters[pos], desc, lift, round(float(rng.uniform(rlo, rhi)), 1),
-                            revocable, review])
+        design_rows.append(
+            [letters[pos], desc, lift, round(float(rng.uniform(rlo, rhi)), 1), revocable, review]
+        )
     # keep the two open options apart, so the comparison is a real one
     open_keys = ("flag_retrieval", "flag_prompt_only")
     if abs(lifts[open_keys[0]] - lifts[open_keys[1]]) < 1.0:
@@ -279,46 +364,88 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             if DESIGNS[k][0] == bump:
                 row[2] = round(row[2] + 1.0, 1)
                 lifts[bump] = row[2]
-    design_options = pd.DataFrame(design_rows, columns=[
-        "option", "description", "expected_lift_pct", "rollback_hours",
-        "honours_consent_revocation", "keeps_human_review"])
+    design_options = pd.DataFrame(
+        design_rows,
+        columns=[
+            "option",
+            "description",
+            "expected_lift_pct",
+            "rollback_hours",
+            "honours_consent_revocation",
+            "keeps_human_review",
+        ],
+    )
 
     events = {
-        "scheduler": ("Warehouse job scheduler migrated", "pipeline", "nightly jobs moved to a new cluster"),
-        "schema": ("Feedback event schema v2", "pipeline", "client SDKs send feedback in the new format"),
-        "threshold": ("Auto-resolve confidence threshold tuned", "deploy",
-                      "drafts above the threshold are sent without review"),
+        "scheduler": (
+            "Warehouse job scheduler migrated",
+            "pipeline",
+            "nightly jobs moved to a new cluster",
+        ),
+        "schema": (
+            "Feedback event schema v2",
+            "pipeline",
+            "client SDKs send feedback in the new format",
+        ),
+        "threshold": (
+            "Auto-resolve confidence threshold tuned",
+            "deploy",
+            "drafts above the threshold are sent without review",
+        ),
         "model": ("Reply model v3.2 deployed", "deploy", "new base model for drafts"),
         "target": ("Quarterly target set: AI-resolved tickets +40%", "policy", "team OKR"),
-        "announce": ("GA date announced at the partner summit", "market",
-                     f"general availability on {launch:%Y-%m-%d}"),
+        "announce": (
+            "GA date announced at the partner summit",
+            "market",
+            f"general availability on {launch:%Y-%m-%d}",
+        ),
     }
     rows = [(event_day[k], *events[k]) for k in events]
     rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
     tl = synth.timeline(rows)
 
-    tables = {"dashboard_daily": dashboard, "table_freshness": table_freshness,
-              "tickets_daily": tickets_daily, "feedback_daily": feedback_daily,
-              "complaints": complaints, "design_options": design_options}
+    tables = {
+        "dashboard_daily": dashboard,
+        "table_freshness": table_freshness,
+        "tickets_daily": tickets_daily,
+        "feedback_daily": feedback_daily,
+        "complaints": complaints,
+        "design_options": design_options,
+    }
     truth = _truth(variant, tables, index, today, launch)
-    params = {"onset": onset.strftime("%Y-%m-%d"), "launch": launch.strftime("%Y-%m-%d"),
-              "harmed_segment": harmed, "delay_median": delay_median,
-              "events": {k: d.strftime("%Y-%m-%d") for k, d in event_day.items()},
-              "lost_feedback_days": [d.strftime("%Y-%m-%d") for d in lost]}
+    params = {
+        "onset": onset.strftime("%Y-%m-%d"),
+        "launch": launch.strftime("%Y-%m-%d"),
+        "harmed_segment": harmed,
+        "delay_median": delay_median,
+        "events": {k: d.strftime("%Y-%m-%d") for k, d in event_day.items()},
+        "lost_feedback_days": [d.strftime("%Y-%m-%d") for d in lost],
+    }
     if variant == "stale_upstream_table":
         params["stale_days"] = stale_days
     if misaligned:
-        params.update(resolve_lift=round(resolve_lift, 4), review_cut=round(review_cut, 4),
-                      complaint_mult=round(complaint_mult, 4))
-    return Case("capstone", "08-capstone", tables, tl, _briefing(today, launch), _params=params,
-                _truth=truth)
+        params.update(
+            resolve_lift=round(resolve_lift, 4),
+            review_cut=round(review_cut, 4),
+            complaint_mult=round(complaint_mult, 4),
+        )
+    return Case(
+        "capstone",
+        "08-capstone",
+        tables,
+        tl,
+        _briefing(today, launch),
+        _params=params,
+        _truth=truth,
+    )
 
 
 def _truth(variant, tables, index, today, launch) -> dict:
     fresh = tables["table_freshness"]
     last_check = fresh["check_date"].max()
-    latest = fresh.loc[(fresh["check_date"] == last_check) & (fresh["table"] == "tickets_fact"),
-                       "latest_partition"].iloc[0]
+    latest = fresh.loc[
+        (fresh["check_date"] == last_check) & (fresh["table"] == "tickets_fact"), "latest_partition"
+    ].iloc[0]
     days_stale = int((today - latest).days)
 
     comp = tables["complaints"]
@@ -336,8 +463,11 @@ def _truth(variant, tables, index, today, launch) -> dict:
     correction = (reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]).sort_values()
 
     designs = tables["design_options"]
-    open_paths = designs[(designs["honours_consent_revocation"] == "yes")
-                         & (designs["keeps_human_review"] == "yes") & (designs["rollback_hours"] <= 24)]
+    open_paths = designs[
+        (designs["honours_consent_revocation"] == "yes")
+        & (designs["keeps_human_review"] == "yes")
+        & (designs["rollback_hours"] <= 24)
+    ]
     best_open = open_paths.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
     best_overall = designs.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
     return {
@@ -399,10 +529,16 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause") if given else None,
             hints=(
-                Hint("Before reading any number off the dashboard, check that its source is fresh "
-                     "and that the events behind it still arrive.", safe=True),
-                Hint("A metric that improves because its input stopped arriving is not an "
-                     "improvement: divide by the volume that should have produced it.", safe=True),
+                Hint(
+                    "Before reading any number off the dashboard, check that its source is fresh "
+                    "and that the events behind it still arrive.",
+                    safe=True,
+                ),
+                Hint(
+                    "A metric that improves because its input stopped arriving is not an "
+                    "improvement: divide by the volume that should have produced it.",
+                    safe=True,
+                ),
                 "Compare the team's target with a quality signal per unit of that target.",
             ),
             solution=(
@@ -417,8 +553,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "Which observations support your answer? Select all that apply.",
             dict(EVIDENCE_OPTIONS),
             answer=set(t["evidence"]) if given else None,
-            hints=(Hint("The target being up and the date being close are true in every version of "
-                        "this story: they are not evidence.", safe=True),),
+            hints=(
+                Hint(
+                    "The target being up and the date being close are true in every version of "
+                    "this story: they are not evidence.",
+                    safe=True,
+                ),
+            ),
             solution="Cite the observation that only your constraint produces.",
         ),
         Numeric(
@@ -430,8 +571,12 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="days",
             min_value=0,
             max_value=400,
-            hints=(Hint("Filter table_freshness to the last check_date and table tickets_fact.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "Filter table_freshness to the last check_date and table tickets_fact.",
+                    safe=True,
+                ),
+            ),
             solution="A fresh daily table is one day old in the morning; anything older is stale.",
         ),
         Choice(
@@ -439,8 +584,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "What do you decide?",
             dict(DECISION_OPTIONS),
             answer=t.get("decision") if given else None,
-            hints=(Hint("Fix what invalidates the others first; if nothing does, choose the option "
-                        "you can undo.", safe=True),),
+            hints=(
+                Hint(
+                    "Fix what invalidates the others first; if nothing does, choose the option "
+                    "you can undo.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "A decision with less than full data coverage is still a decision: state what would "
                 "reverse it and when it expires."
@@ -455,8 +605,11 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="days",
             min_value=0,
             max_value=400,
-            hints=(Hint("Subtract the two date columns and take .dt.days, then the median.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "Subtract the two date columns and take .dt.days, then the median.", safe=True
+                ),
+            ),
             solution="Feedback velocity: the slow signal sets how fast any kill rule can fire.",
         ),
         Choice(
@@ -464,9 +617,11 @@ def questions(case: Case, truth: dict | None) -> list:
             f"A kill rule on the weekly complaint rate needs a full week of tickets ({REVIEW_WEEK} "
             "days) plus the median complaint delay before it can see harm. If harm began on launch "
             f"day, would it be visible before the decision expires {EXPIRY_DAYS} days after launch?",
-            {"yes": "Yes: week plus delay fits inside the expiry window.",
-             "no": "No: week plus delay is longer than the expiry window; the window must stretch "
-                   "or a faster signal is needed."},
+            {
+                "yes": "Yes: week plus delay fits inside the expiry window.",
+                "no": "No: week plus delay is longer than the expiry window; the window must stretch "
+                "or a faster signal is needed.",
+            },
             answer=t.get("detected_in_time") if given else None,
             hints=(Hint("7 + median delay, compared with 14.", safe=True),),
             solution=(
@@ -491,14 +646,23 @@ def questions(case: Case, truth: dict | None) -> list:
             threshold_unit="per 1,000 AI-resolved tickets",
             threshold_range=(0, 1000),
             answer=(
-                {"metric": "complaints_per_1k", "comparator": ">", "threshold": t["kill_threshold"],
-                 "window_days": t["kill_window_days"], "action": "revert"} if given else None
+                {
+                    "metric": "complaints_per_1k",
+                    "comparator": ">",
+                    "threshold": t["kill_threshold"],
+                    "window_days": t["kill_window_days"],
+                    "action": "revert",
+                }
+                if given
+                else None
             ),
             threshold_tolerance=(max(0.5, 0.1 * t["kill_threshold"]) if given else 1.0),
             window_tolerance=3,
-            hints=(Hint("Guard the people who bear the cost, not the team's target.", safe=True),
-                   "Baseline: complaints whose ticket_date is in the first 28 days, divided by "
-                   "ai_resolved in those days, times 1,000."),
+            hints=(
+                Hint("Guard the people who bear the cost, not the team's target.", safe=True),
+                "Baseline: complaints whose ticket_date is in the first 28 days, divided by "
+                "ai_resolved in those days, times 1,000.",
+            ),
             solution=(
                 "'This should be killed if X happens within Y days' only works if X can arrive "
                 "within Y days."
@@ -510,8 +674,12 @@ def questions(case: Case, truth: dict | None) -> list:
             "whose reviewed drafts the reviewers correct most often)",
             dict(SEGMENTS),
             answer=t.get("harmed_segment") if given else None,
-            hints=(Hint("drafts_corrected / drafts_reviewed by segment, over the whole period.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "drafts_corrected / drafts_reviewed by segment, over the whole period.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Liability mapping: the guardrail protects someone in particular; removing it moves "
                 "the cost onto them, and they are often the ones least likely to complain."
@@ -523,8 +691,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "review, can be rolled back within a day; among those, the largest expected lift)",
             design_labels,
             answer=t.get("reversible_option") if given else None,
-            hints=(Hint("Filter first, then rank: the option with the largest lift is not eligible "
-                        "if it would make a consent revocation impossible to honour.", safe=True),),
+            hints=(
+                Hint(
+                    "Filter first, then rank: the option with the largest lift is not eligible "
+                    "if it would make a consent revocation impossible to honour.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Optionality preservation: an option that cannot honour a consent revocation or "
                 "cannot be rolled back within a day closes paths, however good its lift."
@@ -540,8 +713,13 @@ def questions(case: Case, truth: dict | None) -> list:
                 "missing_feedback_loop": "The feedback loop that was missing then",
                 "expires_on": "When this decision expires (a date) and what happens then",
             },
-            hints=(Hint("'I set a 14-day expiration on the decision and defined the kill criteria' "
-                        "is the shape to aim for.", safe=True),),
+            hints=(
+                Hint(
+                    "'I set a 14-day expiration on the decision and defined the kill criteria' "
+                    "is the shape to aim for.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "A falsifiable memo names the constraint that binds, the signal that would prove it "
                 "wrong, how fast that signal arrives, and the path back. It is kept in full for "
@@ -586,9 +764,14 @@ SCENARIO = Scenario(
                 "tickets": ("support tickets opened", "tickets/day"),
                 "ai_handled": ("tickets AutoResolve drafted a reply for", "tickets/day"),
                 "ai_resolved": ("tickets closed by an AI reply", "tickets/day"),
-                "drafts_reviewed": ("AI drafts sent to human review (low confidence)", "drafts/day"),
-                "drafts_corrected": ("reviewed drafts the reviewer corrected before sending",
-                                     "drafts/day"),
+                "drafts_reviewed": (
+                    "AI drafts sent to human review (low confidence)",
+                    "drafts/day",
+                ),
+                "drafts_corrected": (
+                    "reviewed drafts the reviewer corrected before sending",
+                    "drafts/day",
+                ),
             },
         ),
         "feedback_daily": TableDoc(
@@ -617,10 +800,14 @@ SCENARIO = Scenario(
                 "description": ("what the option does", ""),
                 "expected_lift_pct": ("expected increase in AI-resolved tickets", "%"),
                 "rollback_hours": ("time to undo the option for every customer", "hours"),
-                "honours_consent_revocation": ("whether a customer's consent revocation can be "
-                                               "honoured fully (yes/no)", ""),
-                "keeps_human_review": ("whether low-confidence drafts still go to review (yes/no)",
-                                       ""),
+                "honours_consent_revocation": (
+                    "whether a customer's consent revocation can be honoured fully (yes/no)",
+                    "",
+                ),
+                "keeps_human_review": (
+                    "whether low-confidence drafts still go to review (yes/no)",
+                    "",
+                ),
             },
         ),
     },

@@ -19,8 +19,15 @@ import pandas as pd
 from pmcourse.exceptions import CaseFileError
 from pmcourse.scenarios.base import TIMELINE_COLUMNS, Case
 
-__all__ = ["FORMAT_VERSION", "write_case_file", "read_case_file", "frame_to_csv", "frame_dtypes",
-           "csv_to_frame", "json_default"]
+__all__ = [
+    "FORMAT_VERSION",
+    "write_case_file",
+    "read_case_file",
+    "frame_to_csv",
+    "frame_dtypes",
+    "csv_to_frame",
+    "json_default",
+]
 
 FORMAT_VERSION = 1
 _FLOAT_FORMAT = "%.10g"
@@ -70,16 +77,20 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
             valid = ~np.isnat(stamps)
             days_only = stamps.astype("datetime64[D]")
             only_dates = bool((days_only[valid] == stamps[valid]).all())
-            text = (np.datetime_as_string(days_only, unit="D") if only_dates
-                    else np.datetime_as_string(stamps, unit="us"))
+            text = (
+                np.datetime_as_string(days_only, unit="D")
+                if only_dates
+                else np.datetime_as_string(stamps, unit="us")
+            )
             data[col] = np.where(valid, text, "")
     return data.to_csv(index=False, float_format=_FLOAT_FORMAT, lineterminator="\n").encode()
 
 
 def csv_to_frame(raw: bytes, dtypes: dict[str, str]) -> pd.DataFrame:
     """Inverse of :func:`frame_to_csv` given the column kinds from :func:`frame_dtypes`."""
-    read_as = {c: (str if k == "str" else "float64") for c, k in dtypes.items()
-               if k in ("str", "float")}
+    read_as = {
+        c: (str if k == "str" else "float64") for c, k in dtypes.items() if k in ("str", "float")
+    }
     df = pd.read_csv(io.BytesIO(raw), dtype=read_as, keep_default_na=True)
     for col, kind in dtypes.items():
         if col not in df.columns:
@@ -93,8 +104,14 @@ def csv_to_frame(raw: bytes, dtypes: dict[str, str]) -> pd.DataFrame:
     return df
 
 
-def write_case_file(case: Case, path, *, graded: bool = True, student_id: str | None = None,
-                    variant_token: str | None = None) -> Path:
+def write_case_file(
+    case: Case,
+    path,
+    *,
+    graded: bool = True,
+    student_id: str | None = None,
+    variant_token: str | None = None,
+) -> Path:
     """Write ``case`` to a ``.pmcase`` zip.
 
     Parameters
@@ -158,10 +175,16 @@ def write_case_file(case: Case, path, *, graded: bool = True, student_id: str | 
         put(zf, "timeline.csv", frame_to_csv(case.timeline))
         put(zf, "briefing.md", case.briefing.encode())
         if not graded:
-            put(zf, "params.json", json.dumps(case.params, default=json_default,
-                                              sort_keys=True).encode())
-            put(zf, "truth.json", json.dumps(case.truth, default=json_default,
-                                             sort_keys=True).encode())
+            put(
+                zf,
+                "params.json",
+                json.dumps(case.params, default=json_default, sort_keys=True).encode(),
+            )
+            put(
+                zf,
+                "truth.json",
+                json.dumps(case.truth, default=json_default, sort_keys=True).encode(),
+            )
     tmp.replace(path)
     return path
 
@@ -181,7 +204,9 @@ def read_case_file(path) -> Case:
     """
     path = Path(path)
     if not path.is_file():
-        raise CaseFileError(f"No case file at {str(path)!r}: check DATA_PATH in the parameters cell.")
+        raise CaseFileError(
+            f"No case file at {str(path)!r}: check DATA_PATH in the parameters cell."
+        )
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = json.loads(zf.read("manifest.json"))
@@ -192,8 +217,10 @@ def read_case_file(path) -> Case:
                     f"{path} has case-file format {manifest.get('format_version')!r}; this pmcourse "
                     f"reads format {FORMAT_VERSION}. Ask your instructor for a fresh file."
                 )
-            tables = {name: csv_to_frame(zf.read(f"tables/{name}.csv"), dtypes)
-                      for name, dtypes in manifest["tables"].items()}
+            tables = {
+                name: csv_to_frame(zf.read(f"tables/{name}.csv"), dtypes)
+                for name, dtypes in manifest["tables"].items()
+            }
             timeline = csv_to_frame(zf.read("timeline.csv"), manifest["timeline"])
             briefing = zf.read("briefing.md").decode()
             graded = bool(manifest["graded"])

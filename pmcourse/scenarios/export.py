@@ -55,20 +55,32 @@ def data_dictionary(cases: dict[str, Case], seed: int) -> str:
         "",
         "| column | type | meaning | unit |",
         "|---|---|---|---|",
-        *[f"| `{c}` | {'date' if c == 'date' else 'text'} | {m} | {u or '—'} |"
-          for c, (m, u) in TIMELINE_DOC.items()],
+        *[
+            f"| `{c}` | {'date' if c == 'date' else 'text'} | {m} | {u or '—'} |"
+            for c, (m, u) in TIMELINE_DOC.items()
+        ],
         "",
     ]
     for name, case in cases.items():
         scenario = SCENARIOS[name]
-        lines += [f"## {scenario.title}", "",
-                  f"Scenario `{name}`, taught in `notebooks/{scenario.notebook}.ipynb`; "
-                  f"folder `{name}/`.", ""]
+        lines += [
+            f"## {scenario.title}",
+            "",
+            f"Scenario `{name}`, taught in `notebooks/{scenario.notebook}.ipynb`; "
+            f"folder `{name}/`.",
+            "",
+        ]
         for table, df in case.tables.items():
             doc = scenario.tables[table]
             kinds = frame_dtypes(df)
-            lines += [f"### `{name}/{table}.csv` ({len(df):,} rows)", "", doc.description, "",
-                      "| column | type | meaning | unit |", "|---|---|---|---|"]
+            lines += [
+                f"### `{name}/{table}.csv` ({len(df):,} rows)",
+                "",
+                doc.description,
+                "",
+                "| column | type | meaning | unit |",
+                "|---|---|---|---|",
+            ]
             for col in df.columns:
                 meaning, unit = doc.columns[col]
                 lines.append(f"| `{col}` | {kinds[col]} | {meaning} | {unit or '—'} |")
@@ -76,8 +88,13 @@ def data_dictionary(cases: dict[str, Case], seed: int) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def export_data(out: str | Path = "data", *, seed: int = DEFAULT_SEED,
-                names: list[str] | None = None, progress: bool = True) -> list[Path]:
+def export_data(
+    out: str | Path = "data",
+    *,
+    seed: int = DEFAULT_SEED,
+    names: list[str] | None = None,
+    progress: bool = True,
+) -> list[Path]:
     """Write each scenario's default case as CSV files plus ``README.md``, the data dictionary.
 
     Parameters
@@ -141,12 +158,27 @@ def data() -> None:
 
 
 @data.command("export")
-@click.option("--out", "out", default="data", show_default=True, type=click.Path(file_okay=False),
-              help="Folder to write (one sub-folder per scenario, plus README.md).")
-@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0),
-              help="Seed of the exported cases.")
-@click.option("--scenario", "names", multiple=True,
-              help="Export only this scenario (repeatable). Default: all.")
+@click.option(
+    "--out",
+    "out",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write (one sub-folder per scenario, plus README.md).",
+)
+@click.option(
+    "--seed",
+    default=DEFAULT_SEED,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Seed of the exported cases.",
+)
+@click.option(
+    "--scenario",
+    "names",
+    multiple=True,
+    help="Export only this scenario (repeatable). Default: all.",
+)
 def export_command(out: str, seed: int, names: tuple[str, ...]) -> None:
     """Write each scenario's default case as CSV plus data/README.md (the data dictionary)."""
     try:

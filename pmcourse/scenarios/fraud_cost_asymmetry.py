@@ -104,14 +104,20 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     end = index[-1]
     review_day = int(rng.integers(N_DAYS - 126, N_DAYS - 104))
     review = index[review_day]
-    onset_day = review_day if variant == "threshold_tightened_on_freelancers" else (
-        review_day + int(rng.integers(-7, 11)))
+    onset_day = (
+        review_day
+        if variant == "threshold_tightened_on_freelancers"
+        else (review_day + int(rng.integers(-7, 11)))
+    )
     onset = index[onset_day]
 
     # --- invoices -----------------------------------------------------------------------------
     hol = synth.pick_holidays(index)
-    mean = (INVOICES_PER_DAY[size] * synth.weekly_profile(index, weekend_dip=0.6, rng=rng)
-            * synth.holiday_effect(index, [d for d, _ in hol], depth=0.5))
+    mean = (
+        INVOICES_PER_DAY[size]
+        * synth.weekly_profile(index, weekend_dip=0.6, rng=rng)
+        * synth.holiday_effect(index, [d for d, _ in hol], depth=0.5)
+    )
     per_day = synth.nb_counts(rng, mean, dispersion=80)
     day = np.repeat(np.arange(N_DAYS), per_day)
     n = day.size
@@ -131,7 +137,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         corridor[m] = np.asarray(pool, dtype=object)[rng.choice(len(pool), size=int(m.sum()), p=w)]
     corr_offset = {c: float(rng.normal(0, 0.25)) for c in CORRIDORS}
     sigma = float(rng.uniform(1.5, 1.8))
-    mu = np.array([SEGMENTS[seg_names[s]][1] for s in seg]) + np.array([corr_offset[c] for c in corridor])
+    mu = np.array([SEGMENTS[seg_names[s]][1] for s in seg]) + np.array(
+        [corr_offset[c] for c in corridor]
+    )
     shift = 0.0
     if variant == "fraud_base_rate_shift":
         shift = float(rng.choice([-1, 1])) * float(rng.uniform(0.8, 1.2))
@@ -145,11 +153,19 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         ring_corridor = synth.pick(rng, list(CORRIDORS))
         ring_rate = float(rng.uniform(4.0, 7.0))
         ring_days = np.arange(onset_day, N_DAYS)
-        ring_counts = rng.poisson(ring_rate * synth.weekly_profile(index[ring_days], weekend_dip=0.2))
+        ring_counts = rng.poisson(
+            ring_rate * synth.weekly_profile(index[ring_days], weekend_dip=0.2)
+        )
         r_day = np.repeat(ring_days, ring_counts)
         r_n = r_day.size
-        r_seg = np.full(r_n, seg_names.index("new cross-border freelancer" if ring_corridor in CROSS_BORDER
-                                             else "new domestic seller"))
+        r_seg = np.full(
+            r_n,
+            seg_names.index(
+                "new cross-border freelancer"
+                if ring_corridor in CROSS_BORDER
+                else "new domestic seller"
+            ),
+        )
         r_score = _expit(rng.normal(-0.8, 1.0, r_n))
         day = np.concatenate([day, r_day])
         seg = np.concatenate([seg, r_seg])
@@ -157,7 +173,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         score = np.concatenate([score, r_score])
         fraud_p = np.concatenate([fraud_p, np.maximum(r_score, 0.97)])
         order = np.argsort(day, kind="stable")
-        day, seg, corridor, score, fraud_p = (a[order] for a in (day, seg, corridor, score, fraud_p))
+        day, seg, corridor, score, fraud_p = (
+            a[order] for a in (day, seg, corridor, score, fraud_p)
+        )
         n = day.size
     score = np.round(score, 4)
     is_fraud = rng.random(n) < fraud_p
@@ -192,16 +210,22 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     decision = np.where(done, np.where(upheld, "upheld", "denied"), "pending")
     filed_dates = index[0] + pd.to_timedelta(filed_day, unit="D")
     resolved_dates = pd.Series(index[0] + pd.to_timedelta(resolved_day, unit="D")).where(done)
-    appeals = pd.DataFrame({
-        "appeal_id": [f"APL-{i:05d}" for i in range(1, a_idx.size + 1)],
-        "invoice_id": [f"INV-{i + 1:06d}" for i in a_idx],
-        "seller_segment": [seg_names[s] for s in seg[a_idx]],
-        "corridor": corridor[a_idx].astype(str),
-        "filed_date": filed_dates,
-        "resolved_date": resolved_dates.to_numpy(),
-        "resolution_days": pd.Series(resolution, dtype="float").where(done).to_numpy(),
-        "decision": decision,
-    }).sort_values(["filed_date", "appeal_id"], kind="stable").reset_index(drop=True)
+    appeals = (
+        pd.DataFrame(
+            {
+                "appeal_id": [f"APL-{i:05d}" for i in range(1, a_idx.size + 1)],
+                "invoice_id": [f"INV-{i + 1:06d}" for i in a_idx],
+                "seller_segment": [seg_names[s] for s in seg[a_idx]],
+                "corridor": corridor[a_idx].astype(str),
+                "filed_date": filed_dates,
+                "resolved_date": resolved_dates.to_numpy(),
+                "resolution_days": pd.Series(resolution, dtype="float").where(done).to_numpy(),
+                "decision": decision,
+            }
+        )
+        .sort_values(["filed_date", "appeal_id"], kind="stable")
+        .reset_index(drop=True)
+    )
 
     # --- outcomes arrive 30-90 days later: a chargeback, or a payment settled without dispute ---
     outcome_day = day + rng.integers(30, 91, n)
@@ -212,46 +236,85 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     outcome_day = np.where(upheld_done, np.minimum(outcome_day, early), outcome_day)
     known = outcome_day <= N_DAYS - 1
     outcome = np.where(known, np.where(is_fraud, "fraud", "legit"), "pending")
-    outcome_date = pd.Series(index[0] + pd.to_timedelta(np.minimum(outcome_day, 10_000), unit="D")).where(known)
+    outcome_date = pd.Series(
+        index[0] + pd.to_timedelta(np.minimum(outcome_day, 10_000), unit="D")
+    ).where(known)
 
-    invoices = pd.DataFrame({
-        "invoice_id": [f"INV-{i:06d}" for i in range(1, n + 1)],
-        "date": dates,
-        "seller_segment": [seg_names[s] for s in seg],
-        "corridor": corridor.astype(str),
-        "amount_usd": amount,
-        "score": score,
-        "blocked": blocked.astype(np.int64),
-        "outcome": outcome,
-        "outcome_date": outcome_date.to_numpy(),
-    })
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": [f"INV-{i:06d}" for i in range(1, n + 1)],
+            "date": dates,
+            "seller_segment": [seg_names[s] for s in seg],
+            "corridor": corridor.astype(str),
+            "amount_usd": amount,
+            "score": score,
+            "blocked": blocked.astype(np.int64),
+            "outcome": outcome,
+            "outcome_date": outcome_date.to_numpy(),
+        }
+    )
 
     cycles = {s: int(rng.integers(lo, hi + 1)) for s, (*_, (lo, hi)) in SEGMENTS.items()}
-    segments = pd.DataFrame({
-        "seller_segment": seg_names,
-        "active_sellers": [int(round(SEGMENTS[s][0] * float(rng.uniform(30_000, 36_000)))) for s in seg_names],
-        "payment_cycle_days": [cycles[s] for s in seg_names],
-        "median_invoice_usd": [int(round(float(np.median(amount[seg == i])))) if (seg == i).any() else 0
-                               for i in range(len(seg_names))],
-        "description": [
-            "sellers under 90 days old invoicing clients in another country; paid per job",
-            "sellers under 90 days old invoicing clients in their own country",
-            "small businesses with more than a year of history",
-            "large businesses on negotiated terms",
+    segments = pd.DataFrame(
+        {
+            "seller_segment": seg_names,
+            "active_sellers": [
+                int(round(SEGMENTS[s][0] * float(rng.uniform(30_000, 36_000)))) for s in seg_names
+            ],
+            "payment_cycle_days": [cycles[s] for s in seg_names],
+            "median_invoice_usd": [
+                int(round(float(np.median(amount[seg == i])))) if (seg == i).any() else 0
+                for i in range(len(seg_names))
+            ],
+            "description": [
+                "sellers under 90 days old invoicing clients in another country; paid per job",
+                "sellers under 90 days old invoicing clients in their own country",
+                "small businesses with more than a year of history",
+                "large businesses on negotiated terms",
+            ],
+        }
+    )
+    costs = pd.DataFrame(
+        [
+            (
+                "false_positive",
+                "late pay: bridging loan, missed rent, a client who walks away",
+                "seller",
+                round(float(rng.uniform(160, 260))),
+            ),
+            (
+                "false_positive",
+                "support contact and manual review of the blocked invoice",
+                "platform",
+                round(float(rng.uniform(10, 25))),
+            ),
+            (
+                "false_positive",
+                "expected churn of a wrongly blocked seller",
+                "platform",
+                round(float(rng.uniform(40, 90))),
+            ),
+            (
+                "false_negative",
+                "fraud loss net of recoveries",
+                "platform",
+                round(float(rng.uniform(450, 800))),
+            ),
+            (
+                "false_negative",
+                "chargeback fee and card-network penalties",
+                "platform",
+                round(float(rng.uniform(20, 40))),
+            ),
+            (
+                "false_negative",
+                "buyer's time disputing the charge",
+                "buyer",
+                round(float(rng.uniform(10, 25))),
+            ),
         ],
-    })
-    costs = pd.DataFrame([
-        ("false_positive", "late pay: bridging loan, missed rent, a client who walks away", "seller",
-         round(float(rng.uniform(160, 260)))),
-        ("false_positive", "support contact and manual review of the blocked invoice", "platform",
-         round(float(rng.uniform(10, 25)))),
-        ("false_positive", "expected churn of a wrongly blocked seller", "platform",
-         round(float(rng.uniform(40, 90)))),
-        ("false_negative", "fraud loss net of recoveries", "platform", round(float(rng.uniform(450, 800)))),
-        ("false_negative", "chargeback fee and card-network penalties", "platform",
-         round(float(rng.uniform(20, 40)))),
-        ("false_negative", "buyer's time disputing the charge", "buyer", round(float(rng.uniform(10, 25)))),
-    ], columns=["error", "cost_item", "borne_by", "usd_per_invoice"])
+        columns=["error", "cost_item", "borne_by", "usd_per_invoice"],
+    )
 
     # --- the tagger part -----------------------------------------------------------------------
     tagger, tagger_truth = make_tagger_table(tagger_rng, end)
@@ -261,14 +324,36 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         return index[int(np.clip(onset_day + int(rng.integers(lo, hi + 1)), 0, N_DAYS - 1))]
 
     rows = [
-        (review, "Risk threshold review", "policy", "block threshold reviewed by the risk committee"),
-        (near(-5, 5), "Scoring service migrated to a new cluster", "deploy", "same model, new hosts"),
-        (near(-8, 8), f"Instant payouts launched in {synth.pick(rng, list(CORRIDORS))}", "market",
-         "partner bank offers same-day payout"),
-        (index[int(rng.integers(14, N_DAYS - 30))], "Seller referral campaign", "campaign",
-         "referral credits for new sellers"),
-        (index[int(rng.integers(10, N_DAYS - 10))], "Tagger evaluation set refreshed", "pipeline",
-         "image tagger review sample redrawn"),
+        (
+            review,
+            "Risk threshold review",
+            "policy",
+            "block threshold reviewed by the risk committee",
+        ),
+        (
+            near(-5, 5),
+            "Scoring service migrated to a new cluster",
+            "deploy",
+            "same model, new hosts",
+        ),
+        (
+            near(-8, 8),
+            f"Instant payouts launched in {synth.pick(rng, list(CORRIDORS))}",
+            "market",
+            "partner bank offers same-day payout",
+        ),
+        (
+            index[int(rng.integers(14, N_DAYS - 30))],
+            "Seller referral campaign",
+            "campaign",
+            "referral credits for new sellers",
+        ),
+        (
+            index[int(rng.integers(10, N_DAYS - 10))],
+            "Tagger evaluation set refreshed",
+            "pipeline",
+            "image tagger review sample redrawn",
+        ),
     ]
     rows += [(d, name, "holiday", "public holiday") for d, name in hol]
     tl = synth.timeline(rows)
@@ -281,13 +366,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "tagger_groups": tagger,
     }
     truth = compute_fraud_facts(invoices, appeals, segments, costs, review)
-    truth.update({
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": _evidence(variant),
-        "decision": DECISIONS[variant],
-        "tagger": tagger_truth,
-    })
+    truth.update(
+        {
+            "cause": variant,
+            "cause_label": LABELS[variant],
+            "evidence": _evidence(variant),
+            "decision": DECISIONS[variant],
+            "tagger": tagger_truth,
+        }
+    )
     params = {
         "review_date": review.strftime("%Y-%m-%d"),
         "onset": onset.strftime("%Y-%m-%d"),
@@ -316,8 +403,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "**Part 2.** The platform's image-tagging model is reported as *98% accurate* and up for a "
         "wider launch. `tagger_groups` holds the last two monthly review samples by content group."
     )
-    return Case("fraud_cost_asymmetry", "06-fraud-cost-asymmetry", tables, tl, briefing,
-                _params=params, _truth=truth)
+    return Case(
+        "fraud_cost_asymmetry",
+        "06-fraud-cost-asymmetry",
+        tables,
+        tl,
+        briefing,
+        _params=params,
+        _truth=truth,
+    )
 
 
 def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
@@ -353,17 +447,27 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
     harmed = synth.pick(rng, list(SENSITIVE))
     hiding = synth.pick(rng, list(TAGGER_HIDING))
     tiny_err = float(rng.uniform(0.15, 0.3))
-    months = [(end - pd.offsets.MonthBegin(2)).normalize(), (end - pd.offsets.MonthBegin(1)).normalize()]
+    months = [
+        (end - pd.offsets.MonthBegin(2)).normalize(),
+        (end - pd.offsets.MonthBegin(1)).normalize(),
+    ]
     rows = []
     for k, month in enumerate(months):
         for g, (sensitive, contest, _) in TAGGER_GROUPS.items():
             if g == harmed:
-                volume = float(rng.uniform(150, 400)) if hiding == "tiny_share_of_volume" else float(
-                    rng.uniform(400, 900))
+                volume = (
+                    float(rng.uniform(150, 400))
+                    if hiding == "tiny_share_of_volume"
+                    else float(rng.uniform(400, 900))
+                )
                 if hiding == "tiny_share_of_volume":
                     err = tiny_err * float(rng.uniform(0.9, 1.1))
                 else:
-                    err = float(rng.uniform(0.015, 0.03)) if k == 0 else float(rng.uniform(0.15, 0.28))
+                    err = (
+                        float(rng.uniform(0.015, 0.03))
+                        if k == 0
+                        else float(rng.uniform(0.15, 0.28))
+                    )
             elif sensitive == "yes":
                 volume = float(rng.uniform(300, 900))
                 err = float(rng.uniform(0.008, 0.025))
@@ -372,14 +476,27 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
                 if hiding == "aggregate_improved_while_group_worsened":
                     # the easy groups got easier and bigger: the aggregate improves
                     volume *= 1.0 if k == 0 else float(rng.uniform(1.2, 1.5))
-                    err = float(rng.uniform(0.018, 0.03)) if k == 0 else float(rng.uniform(0.006, 0.014))
+                    err = (
+                        float(rng.uniform(0.018, 0.03))
+                        if k == 0
+                        else float(rng.uniform(0.006, 0.014))
+                    )
                 else:
                     err = float(rng.uniform(0.008, 0.025))
             reviewed = int(round(volume))
             mistagged = int(rng.binomial(reviewed, err))
             rows.append((month, g, sensitive, contest, reviewed, mistagged))
-    df = pd.DataFrame(rows, columns=["review_month", "content_group", "sensitive",
-                                     "depicted_can_contest", "images_reviewed", "mistagged"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "review_month",
+            "content_group",
+            "sensitive",
+            "depicted_can_contest",
+            "images_reviewed",
+            "mistagged",
+        ],
+    )
     latest = df[df["review_month"] == months[-1]]
     h = latest[latest["content_group"] == harmed].iloc[0]
     truth = {
@@ -388,15 +505,22 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
         "hiding": hiding,
         "recourse": "yes" if h["depicted_can_contest"] == "yes" else "no",
         "harmed_error_rate": round(float(h["mistagged"] / h["images_reviewed"]), 4),
-        "aggregate_accuracy": round(float(1 - latest["mistagged"].sum() / latest["images_reviewed"].sum()), 4),
+        "aggregate_accuracy": round(
+            float(1 - latest["mistagged"].sum() / latest["images_reviewed"].sum()), 4
+        ),
         "harmed_error_share": round(float(h["mistagged"] / latest["mistagged"].sum()), 4),
         "launch": "group_bound_and_recourse",
     }
     return df, truth
 
 
-def compute_fraud_facts(invoices: pd.DataFrame, appeals: pd.DataFrame, segments: pd.DataFrame,
-                        costs: pd.DataFrame, review: pd.Timestamp) -> dict:
+def compute_fraud_facts(
+    invoices: pd.DataFrame,
+    appeals: pd.DataFrame,
+    segments: pd.DataFrame,
+    costs: pd.DataFrame,
+    review: pd.Timestamp,
+) -> dict:
     """The numbers the fraud questions check, computed from the tables as the questions word them.
 
     Parameters
@@ -429,18 +553,27 @@ def compute_fraud_facts(invoices: pd.DataFrame, appeals: pd.DataFrame, segments:
     """
     c_fp = float(costs.loc[costs["error"] == "false_positive", "usd_per_invoice"].sum())
     c_fn = float(costs.loc[costs["error"] == "false_negative", "usd_per_invoice"].sum())
-    seller_fp = float(costs.loc[(costs["error"] == "false_positive") & (costs["borne_by"] == "seller"),
-                                "usd_per_invoice"].sum())
+    seller_fp = float(
+        costs.loc[
+            (costs["error"] == "false_positive") & (costs["borne_by"] == "seller"),
+            "usd_per_invoice",
+        ].sum()
+    )
     since = invoices[invoices["date"] >= review]
     upheld = appeals[(appeals["decision"] == "upheld")]
     upheld = upheld[upheld["invoice_id"].isin(since["invoice_id"])]
-    per_1000 = (upheld.groupby("seller_segment").size()
-                .reindex(segments["seller_segment"], fill_value=0)
-                / since.groupby("seller_segment").size().reindex(segments["seller_segment"]) * 1000)
+    per_1000 = (
+        upheld.groupby("seller_segment").size().reindex(segments["seller_segment"], fill_value=0)
+        / since.groupby("seller_segment").size().reindex(segments["seller_segment"])
+        * 1000
+    )
     harmed = str(per_1000.idxmax())
     cycle = int(segments.set_index("seller_segment").loc[harmed, "payment_cycle_days"])
-    a = appeals[(appeals["seller_segment"] == harmed) & (appeals["decision"] != "pending")
-                & appeals["invoice_id"].isin(since["invoice_id"])]
+    a = appeals[
+        (appeals["seller_segment"] == harmed)
+        & (appeals["decision"] != "pending")
+        & appeals["invoice_id"].isin(since["invoice_id"])
+    ]
     late = float((a["resolution_days"] > cycle).mean()) if len(a) else 0.0
     return {
         "cost_false_positive": c_fp,
@@ -492,10 +625,15 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause") if key else None,
             hints=(
-                Hint("Find the lowest blocked score per week: it tells you the threshold actually in "
-                     "force.", safe=True),
-                Hint("Split block rate and mean score by corridor and by segment before and after.",
-                     safe=True),
+                Hint(
+                    "Find the lowest blocked score per week: it tells you the threshold actually in "
+                    "force.",
+                    safe=True,
+                ),
+                Hint(
+                    "Split block rate and mean score by corridor and by segment before and after.",
+                    safe=True,
+                ),
                 "Count how many recent invoices still have outcome 'pending'.",
             ),
             solution=(
@@ -510,7 +648,12 @@ def questions(case: Case, truth: dict | None) -> list:
             "Which findings support your diagnosis? Select all that apply.",
             dict(EVIDENCE),
             answer=set(t["evidence"]) if key else None,
-            hints=(Hint("Timing alone is not evidence; a rate split by segment or corridor is.", safe=True),),
+            hints=(
+                Hint(
+                    "Timing alone is not evidence; a rate split by segment or corridor is.",
+                    safe=True,
+                ),
+            ),
             solution="Cite the rule, the split and the calibration, not the calendar.",
         ),
         Choice(
@@ -536,8 +679,13 @@ def questions(case: Case, truth: dict | None) -> list:
             tolerance=0.01,
             min_value=0,
             max_value=1,
-            hints=(Hint("Block when p · C_FN > (1 − p) · C_FP; pmcourse.diagnose.cost_threshold does "
-                        "the algebra.", safe=True),),
+            hints=(
+                Hint(
+                    "Block when p · C_FN > (1 − p) · C_FP; pmcourse.diagnose.cost_threshold does "
+                    "the algebra.",
+                    safe=True,
+                ),
+            ),
             solution="p* = C_FP / (C_FP + C_FN): the threshold is a cost ratio, not a model property.",
         ),
         Numeric(
@@ -550,8 +698,13 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="days",
             min_value=0,
             max_value=365,
-            hints=(Hint("Upheld appeals are the false positives you can see; divide by the segment's "
-                        "invoices since the review.", safe=True),),
+            hints=(
+                Hint(
+                    "Upheld appeals are the false positives you can see; divide by the segment's "
+                    "invoices since the review.",
+                    safe=True,
+                ),
+            ),
             solution="The appeal path has to beat the payment cycle of the people the errors land on.",
         ),
         Numeric(
@@ -564,8 +717,13 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=0,
             max_value=1,
-            hints=(Hint("Use appeals whose decision is not 'pending'; compare resolution_days with "
-                        "payment_cycle_days.", safe=True),),
+            hints=(
+                Hint(
+                    "Use appeals whose decision is not 'pending'; compare resolution_days with "
+                    "payment_cycle_days.",
+                    safe=True,
+                ),
+            ),
             solution="Every late appeal is a seller who missed a payout for an error you made.",
         ),
         Choice(
@@ -582,8 +740,13 @@ def questions(case: Case, truth: dict | None) -> list:
                 "outcomes are in before crediting or blaming the threshold.",
             },
             answer=t.get("decision") if key else None,
-            hints=(Hint("A global lever for a local problem moves the cost onto people who did "
-                        "nothing.", safe=True),),
+            hints=(
+                Hint(
+                    "A global lever for a local problem moves the cost onto people who did "
+                    "nothing.",
+                    safe=True,
+                ),
+            ),
             solution="Match the lever to the cause, and keep the threshold at the cost ratio.",
         ),
         Memo(
@@ -637,14 +800,22 @@ def questions(case: Case, truth: dict | None) -> list:
             "Part 2: how does the aggregate hide it?",
             dict(TAGGER_HIDING),
             answer=tg.get("hiding") if key else None,
-            hints=(Hint("Compare the two review months, overall and for that group, and look at the "
-                        "group's share of volume.", safe=True),),
+            hints=(
+                Hint(
+                    "Compare the two review months, overall and for that group, and look at the "
+                    "group's share of volume.",
+                    safe=True,
+                ),
+            ),
             solution="Small groups vanish in averages, and averages can improve while a group worsens.",
         ),
         Choice(
             "tagger_recourse",
             "Part 2: can the people depicted in that group contest a wrong tag today?",
-            {"yes": "Yes, they can contest a tag.", "no": "No: they are not the uploader and have no path."},
+            {
+                "yes": "Yes, they can contest a tag.",
+                "no": "No: they are not the uploader and have no path.",
+            },
             answer=tg.get("recourse") if key else None,
             hints=(Hint("See `depicted_can_contest`.", safe=True),),
             solution="Liability mapping: who is harmed, and whether the product gives them recourse.",
@@ -687,12 +858,19 @@ SCENARIO = Scenario(
                 "seller_segment": ("seller segment (see the segments table)", ""),
                 "corridor": ("payment corridor, payer region to seller region", ""),
                 "amount_usd": ("invoice amount", "USD"),
-                "score": ("calibrated fraud score: the model's probability that the invoice is fraud",
-                          "probability 0-1"),
-                "blocked": ("1 if the invoice was blocked (score at or above the threshold in force)",
-                            "0/1"),
-                "outcome": ("fraud (chargeback or confirmed fraud report), legit (payment settled "
-                            "without dispute, or appeal upheld) or pending (not known yet)", ""),
+                "score": (
+                    "calibrated fraud score: the model's probability that the invoice is fraud",
+                    "probability 0-1",
+                ),
+                "blocked": (
+                    "1 if the invoice was blocked (score at or above the threshold in force)",
+                    "0/1",
+                ),
+                "outcome": (
+                    "fraud (chargeback or confirmed fraud report), legit (payment settled "
+                    "without dispute, or appeal upheld) or pending (not known yet)",
+                    "",
+                ),
                 "outcome_date": ("day the outcome became known; empty while pending", "date"),
             },
         ),
@@ -714,8 +892,11 @@ SCENARIO = Scenario(
             {
                 "seller_segment": ("seller segment", ""),
                 "active_sellers": ("sellers who issued an invoice in the last 90 days", "sellers"),
-                "payment_cycle_days": ("days a seller in this segment typically waits between invoice "
-                                       "and payout and can bridge without harm", "days"),
+                "payment_cycle_days": (
+                    "days a seller in this segment typically waits between invoice "
+                    "and payout and can bridge without harm",
+                    "days",
+                ),
                 "median_invoice_usd": ("median invoice amount in the sample", "USD"),
                 "description": ("who the segment is", ""),
             },
@@ -723,8 +904,11 @@ SCENARIO = Scenario(
         "costs": TableDoc(
             "One row per cost item: finance's estimate of what each kind of error costs, and who pays.",
             {
-                "error": ("false_positive (a legitimate invoice blocked) or false_negative (a fraudulent "
-                          "invoice let through)", ""),
+                "error": (
+                    "false_positive (a legitimate invoice blocked) or false_negative (a fraudulent "
+                    "invoice let through)",
+                    "",
+                ),
                 "cost_item": ("what the cost is", ""),
                 "borne_by": ("who pays it: seller, platform or buyer", ""),
                 "usd_per_invoice": ("expected cost per erroneous invoice", "USD"),
@@ -736,8 +920,14 @@ SCENARIO = Scenario(
             {
                 "review_month": ("first day of the review month", "date"),
                 "content_group": ("content group of the reviewed images", ""),
-                "sensitive": ("yes if a wrong tag on this content can harm the people depicted", "yes/no"),
-                "depicted_can_contest": ("yes if the people depicted have a way to contest a tag", "yes/no"),
+                "sensitive": (
+                    "yes if a wrong tag on this content can harm the people depicted",
+                    "yes/no",
+                ),
+                "depicted_can_contest": (
+                    "yes if the people depicted have a way to contest a tag",
+                    "yes/no",
+                ),
                 "images_reviewed": ("images a human reviewer checked", "images"),
                 "mistagged": ("images whose tags the reviewer marked wrong", "images"),
             },

@@ -62,7 +62,10 @@ DECISIONS = {
     "clickbait_engagement_trap": "roll_back_click_retrain",
 }
 EVIDENCE = {
-    "traffic_mix_to_low_value": ["visit_share_moved_to_low_value", "order_value_flat_within_channels"],
+    "traffic_mix_to_low_value": [
+        "visit_share_moved_to_low_value",
+        "order_value_flat_within_channels",
+    ],
     "discount_order_value_erosion": ["order_value_down_within_channels", "channel_shares_stable"],
     "refund_lag_net_revenue": ["refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"],
     "diversity_reranker_tradeoff": ["ctr_and_similarity_down", "return_rate_up"],
@@ -102,14 +105,23 @@ MAX_LAG = 63  # days a refund can trail its order
 
 #: event key -> (event text, kind, detail); every case carries all of them.
 EVENTS = {
-    "budget": ("Marketing budget moved toward partner channels", "campaign",
-               "paid search spend reallocated to partners and social"),
+    "budget": (
+        "Marketing budget moved toward partner channels",
+        "campaign",
+        "paid search spend reallocated to partners and social",
+    ),
     "promo": ("Promo codes extended", "campaign", "promo codes offered in several channels"),
     "returns": ("Free 60-day returns", "policy", "returns window doubled, return shipping free"),
-    "reranker": ("Home feed re-ranker v2 (diversity constraint)", "release",
-                 "caps items per topic in each feed list"),
-    "retrain": ("Feed model retrained on latest click data", "deploy",
-                "weekly retrain, new click labels"),
+    "reranker": (
+        "Home feed re-ranker v2 (diversity constraint)",
+        "release",
+        "caps items per topic in each feed list",
+    ),
+    "retrain": (
+        "Feed model retrained on latest click data",
+        "deploy",
+        "weekly retrain, new click labels",
+    ),
     "checkout": ("Checkout page redesign (web)", "release", "one-page checkout on web"),
 }
 CAUSE_EVENT = {
@@ -157,16 +169,20 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     decline = float(rng.uniform(0.06, 0.11)) if variant == "clickbait_engagement_trap" else 0.0
     volume = 1 - decline * synth.ramp(index, onset + pd.Timedelta(days=5), duration_days=28)
 
-    chan = {c: (s * rng.uniform(0.9, 1.1), cv * rng.uniform(0.92, 1.08), aov * rng.uniform(0.92, 1.08))
-            for c, (s, cv, aov) in CHANNELS.items()}
+    chan = {
+        c: (s * rng.uniform(0.9, 1.1), cv * rng.uniform(0.92, 1.08), aov * rng.uniform(0.92, 1.08))
+        for c, (s, cv, aov) in CHANNELS.items()
+    }
     share0 = np.array([v[0] for v in chan.values()])
     share0 = share0 / share0.sum()
     names = list(chan)
     shares = np.tile(share0, (n, 1))
     conv_lift = {c: 0.0 for c in names}
     aov_cut = {c: 0.0 for c in names}
-    params: dict = {"onset": onset.strftime("%Y-%m-%d"),
-                    "events": {k: d.strftime("%Y-%m-%d") for k, d in event_day.items()}}
+    params: dict = {
+        "onset": onset.strftime("%Y-%m-%d"),
+        "events": {k: d.strftime("%Y-%m-%d") for k, d in event_day.items()},
+    }
 
     if variant == "traffic_mix_to_low_value":
         loser, gainer = synth.pick(rng, HIGH_VALUE), synth.pick(rng, LOW_VALUE)
@@ -208,12 +224,26 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         val = np.where(o > 0, val, 0.0)
         visits[c], conversions[c], orders[c], order_value[c] = v, conv, o, np.round(val, 2)
 
-    orders_daily = pd.concat(
-        [pd.DataFrame({"date": index, "channel": c, "visits": visits[c],
-                       "conversions": conversions[c], "orders": orders[c],
-                       "order_value": order_value[c]}) for c in names],
-        ignore_index=True,
-    ).sort_values(["date", "channel"], kind="stable").reset_index(drop=True)
+    orders_daily = (
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "date": index,
+                        "channel": c,
+                        "visits": visits[c],
+                        "conversions": conversions[c],
+                        "orders": orders[c],
+                        "order_value": order_value[c],
+                    }
+                )
+                for c in names
+            ],
+            ignore_index=True,
+        )
+        .sort_values(["date", "channel"], kind="stable")
+        .reset_index(drop=True)
+    )
 
     # ---- refunds: each order day's refunds spread over the following weeks
     day_orders = sum(orders[c] for c in names)
@@ -243,8 +273,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     refund_value = refund_count * avg_value[:, None] * rng.uniform(0.9, 1.1, refund_count.shape)
     by_day_n = np.bincount(refund_day[observed], weights=refund_count[observed], minlength=n)
     by_day_v = np.bincount(refund_day[observed], weights=refund_value[observed], minlength=n)
-    refunds_daily = pd.DataFrame({"date": index, "refunded_orders": by_day_n.astype(np.int64),
-                                  "refund_value": np.round(by_day_v, 2)})
+    refunds_daily = pd.DataFrame(
+        {
+            "date": index,
+            "refunded_orders": by_day_n.astype(np.int64),
+            "refund_value": np.round(by_day_v, 2),
+        }
+    )
 
     week_of = np.arange(n) // 7
     n_weeks = int(week_of[-1]) + 1
@@ -255,10 +290,25 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         lag_week = (refund_day[in_week] - 7 * w) // 7  # weeks since the cohort's Monday
         for s in range(0, min(n_weeks - w, MAX_LAG // 7 + 2)):
             sel = observed[in_week] & (lag_week == s)
-            rows.append((index[7 * w], s, cohort_orders, int(refund_count[in_week][sel].sum()),
-                         round(float(refund_value[in_week][sel].sum()), 2)))
-    refund_cohorts = pd.DataFrame(rows, columns=["order_week", "weeks_since_order", "cohort_orders",
-                                                 "refunded_orders", "refund_value"])
+            rows.append(
+                (
+                    index[7 * w],
+                    s,
+                    cohort_orders,
+                    int(refund_count[in_week][sel].sum()),
+                    round(float(refund_value[in_week][sel].sum()), 2),
+                )
+            )
+    refund_cohorts = pd.DataFrame(
+        rows,
+        columns=[
+            "order_week",
+            "weeks_since_order",
+            "cohort_orders",
+            "refunded_orders",
+            "refund_value",
+        ],
+    )
 
     # ---- the home feed, by platform (client logs: some days are lost)
     rr_on = synth.ramp(index, event_day["reranker"], duration_days=3)
@@ -290,24 +340,44 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     for p, (share, ctr) in PLATFORMS.items():
         users = synth.nb_counts(rng, feed_users_mean * share, dispersion=300)
         impressions = synth.nb_counts(rng, users * rng.uniform(10, 14), dispersion=2000)
-        clicks = synth.binomial_counts(rng, impressions,
-                                       ctr * (1 + ctr_eff) * (1 + rng.normal(0, 0.01, n)))
+        clicks = synth.binomial_counts(
+            rng, impressions, ctr * (1 + ctr_eff) * (1 + rng.normal(0, 0.01, n))
+        )
         ils = base_ils + ils_eff + rng.normal(0, 0.008, n)
         ent = base_ent + ent_eff + rng.normal(0, 0.03, n)
         returned = synth.binomial_counts(rng, users, base_ret + ret_eff).astype(float)
         returned[-7:] = np.nan  # a 7-day return is not observable yet for the last week
-        feed.append(pd.DataFrame({"date": index, "platform": p, "feed_users": users,
-                                  "impressions": impressions, "clicks": clicks,
-                                  "intra_list_similarity": np.round(ils, 4),
-                                  "topic_entropy": np.round(ent, 4), "returned_7d": returned}))
+        feed.append(
+            pd.DataFrame(
+                {
+                    "date": index,
+                    "platform": p,
+                    "feed_users": users,
+                    "impressions": impressions,
+                    "clicks": clicks,
+                    "intra_list_similarity": np.round(ils, 4),
+                    "topic_entropy": np.round(ent, 4),
+                    "returned_7d": returned,
+                }
+            )
+        )
     feed_daily = pd.concat(feed, ignore_index=True).sort_values(["date", "platform"], kind="stable")
     feed_daily = feed_daily.reset_index(drop=True)
     near = [onset + pd.Timedelta(days=k) for k in range(-3, 4)]
     feed_daily, lost = synth.mask_missing_days(
-        rng, feed_daily,
-        ["feed_users", "impressions", "clicks", "intra_list_similarity", "topic_entropy",
-         "returned_7d"],
-        n_days=int(rng.integers(2, 5)) if n < 400 else 40, exclude=near)
+        rng,
+        feed_daily,
+        [
+            "feed_users",
+            "impressions",
+            "clicks",
+            "intra_list_similarity",
+            "topic_entropy",
+            "returned_7d",
+        ],
+        n_days=int(rng.integers(2, 5)) if n < 400 else 40,
+        exclude=near,
+    )
 
     # ---- weekly retention: churn = active last week, not seen this week
     churn0 = float(rng.uniform(0.07, 0.09))
@@ -317,12 +387,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     if variant == "clickbait_engagement_trap":
         churn = churn0 * (1 + float(rng.uniform(0.25, 0.5)) * wk_on)
     elif variant == "diversity_reranker_tradeoff":
-        churn = churn0 * (1 - float(rng.uniform(0.0, 0.08)) * synth.ramp(wk_start, event_day["reranker"]))
+        churn = churn0 * (
+            1 - float(rng.uniform(0.0, 0.08)) * synth.ramp(wk_start, event_day["reranker"])
+        )
     active_mean = total_visits * 2.4 * volume[::7]
     active = synth.nb_counts(rng, active_mean, dispersion=3000)
     churned = synth.binomial_counts(rng, np.r_[active[0], active[:-1]], churn)
-    retention_weekly = pd.DataFrame({"week_start": wk_start, "active_users": active,
-                                     "churned_users": churned})
+    retention_weekly = pd.DataFrame(
+        {"week_start": wk_start, "active_users": active, "churned_users": churned}
+    )
     if len(wk_start) > 0:
         retention_weekly.loc[0, "churned_users"] = np.nan  # no previous week to compare with
 
@@ -330,14 +403,19 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
     tl = synth.timeline(rows)
 
-    tables = {"orders_daily": orders_daily, "refunds_daily": refunds_daily,
-              "refund_cohorts": refund_cohorts, "feed_daily": feed_daily,
-              "retention_weekly": retention_weekly}
+    tables = {
+        "orders_daily": orders_daily,
+        "refunds_daily": refunds_daily,
+        "refund_cohorts": refund_cohorts,
+        "feed_daily": feed_daily,
+        "retention_weekly": retention_weekly,
+    }
     truth = _truth(variant, tables, index)
     params["lost_feed_days"] = [d.strftime("%Y-%m-%d") for d in lost]
     briefing = _briefing(index)
-    return Case("metric_puzzles", "07-metric-puzzles", tables, tl, briefing,
-                _params=params, _truth=truth)
+    return Case(
+        "metric_puzzles", "07-metric-puzzles", tables, tl, briefing, _params=params, _truth=truth
+    )
 
 
 def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -354,11 +432,15 @@ def _truth(variant: str, tables: dict, index: pd.DatetimeIndex) -> dict:
     rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
     sums_b = before.groupby("channel")[["conversions", "visits"]].sum()
     sums_a = after.groupby("channel")[["conversions", "visits"]].sum()
-    conv_up = (sums_a["conversions"] / sums_a["visits"]) > (sums_b["conversions"] / sums_b["visits"])
+    conv_up = (sums_a["conversions"] / sums_a["visits"]) > (
+        sums_b["conversions"] / sums_b["visits"]
+    )
     fd = tables["feed_daily"].dropna(subset=["clicks", "impressions"])
     ctr_b = fd.loc[fd["date"] <= base_end, ["clicks", "impressions"]].sum()
     ctr_a = fd.loc[fd["date"] >= recent_start, ["clicks", "impressions"]].sum()
-    ctr_change = (ctr_a["clicks"] / ctr_a["impressions"]) / (ctr_b["clicks"] / ctr_b["impressions"]) - 1
+    ctr_change = (ctr_a["clicks"] / ctr_a["impressions"]) / (
+        ctr_b["clicks"] / ctr_b["impressions"]
+    ) - 1
     return {
         "cause": variant,
         "cause_label": LABELS[variant],
@@ -383,9 +465,9 @@ def _briefing(index: pd.DatetimeIndex) -> str:
         f"It is {today:%A %d %B %Y}. You are the product manager for the storefront of **Larkspur**, "
         "an online home-goods shop whose site and app open on an AI-ranked home feed.\n\n"
         "The weekly business review has turned into two arguments:\n\n"
-        "1. *\"This metric improved, but revenue dropped.\"* Growth brings conversion charts; "
+        '1. *"This metric improved, but revenue dropped."* Growth brings conversion charts; '
         "finance brings revenue that did not follow them.\n"
-        "2. *\"CTR moved after the ranking changes.\"* The feed team shipped a diversity re-ranker "
+        '2. *"CTR moved after the ranking changes."* The feed team shipped a diversity re-ranker '
         "and a retrained model in the same weeks, and the feed's click-through rate is on everyone's "
         "slides.\n\n"
         "Marketing, pricing, customer service and the feed team each changed something within the "
@@ -410,10 +492,16 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause") if given else None,
             hints=(
-                Hint("Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
-                     "channel, baseline vs recent.", safe=True),
-                Hint("For the feed, read CTR next to topic entropy, list similarity, the 7-day "
-                     "return rate and weekly churn: CTR alone is not a verdict.", safe=True),
+                Hint(
+                    "Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
+                    "channel, baseline vs recent.",
+                    safe=True,
+                ),
+                Hint(
+                    "For the feed, read CTR next to topic entropy, list similarity, the 7-day "
+                    "return rate and weekly churn: CTR alone is not a verdict.",
+                    safe=True,
+                ),
                 "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
                 "refunds_daily by refund date.",
             ),
@@ -430,8 +518,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "Which observations support your diagnosis? Select all that apply.",
             dict(EVIDENCE_OPTIONS),
             answer=set(t["evidence"]) if given else None,
-            hints=(Hint("A fact that holds for every story (the overall conversion moved, a change "
-                        "shipped near the onset) is not evidence for any one of them.", safe=True),),
+            hints=(
+                Hint(
+                    "A fact that holds for every story (the overall conversion moved, a change "
+                    "shipped near the onset) is not evidence for any one of them.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Cite the signature that only your story has: shares vs rates for revenue per visit, "
                 "cohort refunds, or CTR read together with a breadth metric and a retention metric."
@@ -447,8 +540,13 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="USD/visit",
             min_value=-20.0,
             max_value=20.0,
-            hints=(Hint("before = rows up to the baseline end, after = rows from the recent start; "
-                        "read the 'total' row, column 'mix'.", safe=True),),
+            hints=(
+                Hint(
+                    "before = rows up to the baseline end, after = rows from the recent start; "
+                    "read the 'total' row, column 'mix'.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "The mix term says how much revenue per visit moved because visits moved between "
                 "channels; the rate term, because channels themselves earned more or less per visit."
@@ -465,9 +563,14 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=-1.0,
             max_value=1.0,
-            hints=(Hint("Sum clicks and impressions first, then divide: an average of daily CTRs "
-                        "weights quiet days like busy ones.", safe=True),
-                   "Missing log days are NaN, not zero: drop them, do not fill them."),
+            hints=(
+                Hint(
+                    "Sum clicks and impressions first, then divide: an average of daily CTRs "
+                    "weights quiet days like busy ones.",
+                    safe=True,
+                ),
+                "Missing log days are NaN, not zero: drop them, do not fill them.",
+            ),
             solution="A CTR change is a cost or a gain only next to what it bought or what it cost.",
         ),
         Choice(
@@ -496,8 +599,13 @@ def questions(case: Case, truth: dict | None) -> list:
                 "roll_back_reranker_for_ctr": "Roll back the diversity re-ranker: CTR is the north star.",
             },
             answer=t.get("decision") if given else None,
-            hints=(Hint("The right decision follows from the diagnosis; a CTR drop alone never "
-                        "justifies a rollback.", safe=True),),
+            hints=(
+                Hint(
+                    "The right decision follows from the diagnosis; a CTR drop alone never "
+                    "justifies a rollback.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Decide on the metric that carries the business outcome (net revenue, retention), "
                 "and state what you gave up for it."
@@ -514,8 +622,13 @@ def questions(case: Case, truth: dict | None) -> list:
                     "<metric>.'"
                 ),
             },
-            hints=(Hint("Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
-                        "by topic diversity.' Name the size of the cost.", safe=True),),
+            hints=(
+                Hint(
+                    "Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
+                    "by topic diversity.' Name the size of the cost.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Growth is assumed; a deliberate sacrifice, sized and measured, is what a review "
                 "discusses. A memo that names the cost, its size and the metric that justifies it "
@@ -541,8 +654,10 @@ SCENARIO = Scenario(
                 "visits": ("site and app visits", "visits/day"),
                 "conversions": ("visits that placed at least one order", "visits/day"),
                 "orders": ("orders placed", "orders/day"),
-                "order_value": ("value paid for those orders, after any discount, before refunds",
-                                "USD/day"),
+                "order_value": (
+                    "value paid for those orders, after any discount, before refunds",
+                    "USD/day",
+                ),
             },
         ),
         "refunds_daily": TableDoc(
@@ -557,7 +672,10 @@ SCENARIO = Scenario(
             "One row per order week and weeks since that week: refunds of that week's orders so far.",
             {
                 "order_week": ("Monday of the week the orders were placed", "date"),
-                "weeks_since_order": ("refund paid this many whole weeks after that Monday", "weeks"),
+                "weeks_since_order": (
+                    "refund paid this many whole weeks after that Monday",
+                    "weeks",
+                ),
                 "cohort_orders": ("orders placed in the order week (the cohort size)", "orders"),
                 "refunded_orders": ("cohort orders refunded in that week", "orders"),
                 "refund_value": ("value refunded in that week for the cohort", "USD"),
@@ -572,12 +690,19 @@ SCENARIO = Scenario(
                 "feed_users": ("users who saw the home feed", "users/day"),
                 "impressions": ("feed items shown", "items/day"),
                 "clicks": ("feed items clicked", "clicks/day"),
-                "intra_list_similarity": ("mean pairwise similarity of items within a feed list "
-                                          "(1 = all alike)", "0-1"),
-                "topic_entropy": ("entropy of the topics shown per user (higher = more diverse)",
-                                  "bits"),
-                "returned_7d": ("that day's feed users who came back within 7 days (NaN for the "
-                                "last 7 days: not observable yet)", "users"),
+                "intra_list_similarity": (
+                    "mean pairwise similarity of items within a feed list (1 = all alike)",
+                    "0-1",
+                ),
+                "topic_entropy": (
+                    "entropy of the topics shown per user (higher = more diverse)",
+                    "bits",
+                ),
+                "returned_7d": (
+                    "that day's feed users who came back within 7 days (NaN for the "
+                    "last 7 days: not observable yet)",
+                    "users",
+                ),
             },
         ),
         "retention_weekly": TableDoc(
@@ -585,8 +710,11 @@ SCENARIO = Scenario(
             {
                 "week_start": ("Monday of the week", "date"),
                 "active_users": ("distinct users with at least one visit that week", "users/week"),
-                "churned_users": ("users active the previous week with no visit this week (NaN in "
-                                  "the first week)", "users/week"),
+                "churned_users": (
+                    "users active the previous week with no visit this week (NaN in "
+                    "the first week)",
+                    "users/week",
+                ),
             },
         ),
     },

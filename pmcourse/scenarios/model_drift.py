@@ -35,13 +35,13 @@ VARIANTS = (
 )
 LABELS = {
     "serving_feature_skew": "Feature-pipeline skew: after a pipeline change one feature is computed "
-                            "differently at serving time than in training.",
+    "differently at serving time than in training.",
     "impression_definition_change": "Metric denominator change: a new app version counts auto-scrolled "
-                                    "cards as impressions; quality per real impression is flat.",
+    "cards as impressions; quality per real impression is flat.",
     "gradual_concept_drift": "Concept drift: user behaviour and item popularity moved gradually; the "
-                             "model is stale and a retrain recovers it.",
+    "model is stale and a retrain recovers it.",
     "new_item_cold_start": "Cold-start shift: a growing share of impressions goes to new items with "
-                           "no history; quality fell only on them.",
+    "no history; quality fell only on them.",
 }
 DECISIONS = {
     "serving_feature_skew": "roll_back",
@@ -58,8 +58,16 @@ EVIDENCE = {
 N_DAYS = 70
 N_WEEKS = N_DAYS // 7
 AGE_BUCKETS = ("new (<7 d)", "recent (7-60 d)", "established (>60 d)")
-FEATURES = ("user_clicks_7d", "user_dwell_mean_s", "user_tenure_days", "item_age_days",
-            "item_ctr_prior", "item_price_eur", "hour_of_day", "device")
+FEATURES = (
+    "user_clicks_7d",
+    "user_dwell_mean_s",
+    "user_tenure_days",
+    "item_age_days",
+    "item_ctr_prior",
+    "item_price_eur",
+    "hour_of_day",
+    "device",
+)
 #: Which feature each pipeline job computes, and how a broken serving path distorts it.
 JOB_FEATURES = {
     "user": ("user_clicks_7d", "user_dwell_mean_s"),
@@ -69,8 +77,14 @@ _SCALE = {"small": 0.2, "default": 1.0, "large": 40.0}
 _SAMPLE = {"small": (800, 300), "default": (1500, 600), "large": (20_000, 8_000)}
 
 
-def _feature_sample(rng: np.random.Generator, n: int, *, new_share: float, drift: float,
-                    drift_dirs: dict[str, float]) -> pd.DataFrame:
+def _feature_sample(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    new_share: float,
+    drift: float,
+    drift_dirs: dict[str, float],
+) -> pd.DataFrame:
     """``n`` feature rows of served (user, item) pairs.
 
     ``new_share`` is the share of impressions on items under 7 days old; ``drift`` in [0, 1] moves
@@ -82,26 +96,33 @@ def _feature_sample(rng: np.random.Generator, n: int, *, new_share: float, drift
     tenure = rng.exponential(420, n).round()
     is_new = rng.random(n) < new_share
     age = np.where(is_new, rng.uniform(0, 7, n), 7 + rng.exponential(110, n))
-    prior = np.where(is_new & (rng.random(n) < 0.85), 0.0,
-                     rng.beta(2, 38, n) * np.exp(drift_dirs["item_ctr_prior"] * g))
+    prior = np.where(
+        is_new & (rng.random(n) < 0.85),
+        0.0,
+        rng.beta(2, 38, n) * np.exp(drift_dirs["item_ctr_prior"] * g),
+    )
     price = np.exp(rng.normal(np.log(25) + drift_dirs["item_price_eur"] * g, 0.8, n))
     hour_mu = 19 + drift_dirs["hour_of_day"] * g
     hour = np.mod(np.round(rng.normal(hour_mu, 4.5, n)), 24).astype(np.int64)
     p_ios = 0.42 + drift_dirs["device"] * g
     device = rng.choice(["ios", "android", "web"], n, p=[p_ios, 0.40, 0.18 - (p_ios - 0.42)])
-    return pd.DataFrame({
-        "user_clicks_7d": clicks.astype(np.int64),
-        "user_dwell_mean_s": dwell.round(1),
-        "user_tenure_days": tenure.astype(np.int64),
-        "item_age_days": age.round(1),
-        "item_ctr_prior": prior.round(4),
-        "item_price_eur": price.round(2),
-        "hour_of_day": hour,
-        "device": device,
-    })
+    return pd.DataFrame(
+        {
+            "user_clicks_7d": clicks.astype(np.int64),
+            "user_dwell_mean_s": dwell.round(1),
+            "user_tenure_days": tenure.astype(np.int64),
+            "item_age_days": age.round(1),
+            "item_ctr_prior": prior.round(4),
+            "item_price_eur": price.round(2),
+            "hour_of_day": hour,
+            "device": device,
+        }
+    )
 
 
-def _skew(df: pd.DataFrame, feature: str, broken: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+def _skew(
+    df: pd.DataFrame, feature: str, broken: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
     """Distort ``feature`` on the ``broken`` rows as a changed serving pipeline would."""
     out = df.copy()
     if feature == "user_clicks_7d":  # window silently shortened to 1 day
@@ -142,9 +163,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 
     # --- daily quality by item age --------------------------------------------------------------
     ctr_est = float(rng.uniform(0.045, 0.06))
-    ctr_base = {"new (<7 d)": ctr_est * float(rng.uniform(0.45, 0.55)),
-                "recent (7-60 d)": ctr_est * float(rng.uniform(0.92, 0.98)),
-                "established (>60 d)": ctr_est}
+    ctr_base = {
+        "new (<7 d)": ctr_est * float(rng.uniform(0.45, 0.55)),
+        "recent (7-60 d)": ctr_est * float(rng.uniform(0.92, 0.98)),
+        "established (>60 d)": ctr_est,
+    }
     new0 = float(rng.uniform(0.08, 0.12))
     recent0 = float(rng.uniform(0.27, 0.33))
     if variant == "new_item_cold_start":
@@ -155,9 +178,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         new_ctr_fall = 0.0
     grow = synth.ramp(index, index[d_campaign], duration_days=int(rng.integers(18, 26)))
     new_share = new0 + new_gain * grow
-    shares = {"new (<7 d)": new_share,
-              "recent (7-60 d)": recent0 * (1 - new_share) / (1 - new0),
-              "established (>60 d)": (1 - new0 - recent0) * (1 - new_share) / (1 - new0)}
+    shares = {
+        "new (<7 d)": new_share,
+        "recent (7-60 d)": recent0 * (1 - new_share) / (1 - new0),
+        "established (>60 d)": (1 - new0 - recent0) * (1 - new_share) / (1 - new0),
+    }
     quality = np.ones(N_DAYS)
     skew_loss = concept_loss = inflation = 0.0
     if variant == "serving_feature_skew":
@@ -165,14 +190,21 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         quality *= 1 - skew_loss * synth.ramp(index, index[d_skew], duration_days=2)
     elif variant == "gradual_concept_drift":
         concept_loss = float(rng.uniform(0.13, 0.20))
-        quality *= 1 - concept_loss * synth.ramp(index, index[d_drift], duration_days=N_DAYS - 7 - d_drift)
-    adoption = synth.logistic_adoption(index, index[d_release], half_life_days=float(rng.uniform(4, 8)),
-                                       ceiling=float(rng.uniform(0.88, 0.95)))
+        quality *= 1 - concept_loss * synth.ramp(
+            index, index[d_drift], duration_days=N_DAYS - 7 - d_drift
+        )
+    adoption = synth.logistic_adoption(
+        index,
+        index[d_release],
+        half_life_days=float(rng.uniform(4, 8)),
+        ceiling=float(rng.uniform(0.88, 0.95)),
+    )
     if variant == "impression_definition_change":
         inflation = float(rng.uniform(0.17, 0.26))
     holidays = synth.pick_holidays(index)
-    rhythm = (synth.weekly_profile(index, weekend_dip=-float(rng.uniform(0.1, 0.2)), rng=rng)
-              * synth.holiday_effect(index, [d for d, _ in holidays], depth=-0.15))
+    rhythm = synth.weekly_profile(
+        index, weekend_dip=-float(rng.uniform(0.1, 0.2)), rng=rng
+    ) * synth.holiday_effect(index, [d for d, _ in holidays], depth=-0.15)
     volume = float(rng.uniform(300_000, 450_000)) * scale
     view_rate = float(rng.uniform(0.72, 0.8))
     rows = []
@@ -184,32 +216,74 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         if bucket == "new (<7 d)":
             ctr = ctr * (1 - new_ctr_fall * grow)
         clicks = synth.binomial_counts(rng, seen, ctr)
-        rows.append(pd.DataFrame({"date": index, "item_age": bucket, "cards_served": served,
-                                  "impressions": logged, "clicks": clicks}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "date": index,
+                    "item_age": bucket,
+                    "cards_served": served,
+                    "impressions": logged,
+                    "clicks": clicks,
+                }
+            )
+        )
     daily = pd.concat(rows).sort_values(["date"], kind="stable").reset_index(drop=True)
-    daily, missing = synth.mask_missing_days(rng, daily, ["impressions", "clicks"],
-                                             n_days=int(rng.integers(4, 7)))
+    daily, missing = synth.mask_missing_days(
+        rng, daily, ["impressions", "clicks"], n_days=int(rng.integers(4, 7))
+    )
 
     # --- feature snapshots: training reference and one serving sample per week ----------------
     if variant == "gradual_concept_drift":
-        names = ["user_clicks_7d", "user_dwell_mean_s", "item_ctr_prior", "item_price_eur",
-                 "hour_of_day", "device"]
+        names = [
+            "user_clicks_7d",
+            "user_dwell_mean_s",
+            "item_ctr_prior",
+            "item_price_eur",
+            "hour_of_day",
+            "device",
+        ]
         moved = rng.choice(names, size=int(rng.integers(3, 6)), replace=False)
-        size_of = {"user_clicks_7d": 0.26, "user_dwell_mean_s": 0.19, "item_ctr_prior": 0.31,
-                   "item_price_eur": 0.32, "hour_of_day": 2.25, "device": 0.11}
+        size_of = {
+            "user_clicks_7d": 0.26,
+            "user_dwell_mean_s": 0.19,
+            "item_ctr_prior": 0.31,
+            "item_price_eur": 0.32,
+            "hour_of_day": 2.25,
+            "device": 0.11,
+        }
         dirs = {k: (size_of[k] * float(rng.choice([-1, 1])) if k in moved else 0.0) for k in names}
         dirs["device"] = abs(dirs["device"])  # more iOS, keeps web's share positive
     else:
-        dirs = dict.fromkeys(["user_clicks_7d", "user_dwell_mean_s", "item_ctr_prior",
-                              "item_price_eur", "hour_of_day", "device"], 0.0)
-    drift_t = synth.ramp(index, index[d_drift], duration_days=N_DAYS - 7 - d_drift) \
-        if variant == "gradual_concept_drift" else np.zeros(N_DAYS)
-    parts = [_feature_sample(rng, n_train, new_share=new0, drift=0.0, drift_dirs=dirs)
-             .assign(snapshot="training")]
+        dirs = dict.fromkeys(
+            [
+                "user_clicks_7d",
+                "user_dwell_mean_s",
+                "item_ctr_prior",
+                "item_price_eur",
+                "hour_of_day",
+                "device",
+            ],
+            0.0,
+        )
+    drift_t = (
+        synth.ramp(index, index[d_drift], duration_days=N_DAYS - 7 - d_drift)
+        if variant == "gradual_concept_drift"
+        else np.zeros(N_DAYS)
+    )
+    parts = [
+        _feature_sample(rng, n_train, new_share=new0, drift=0.0, drift_dirs=dirs).assign(
+            snapshot="training"
+        )
+    ]
     for w in range(N_WEEKS):
         wd = slice(7 * w, 7 * w + 7)
-        sample = _feature_sample(rng, n_week, new_share=float(new_share[wd].mean()),
-                                 drift=float(drift_t[wd].mean()), drift_dirs=dirs)
+        sample = _feature_sample(
+            rng,
+            n_week,
+            new_share=float(new_share[wd].mean()),
+            drift=float(drift_t[wd].mean()),
+            drift_dirs=dirs,
+        )
         if variant == "serving_feature_skew":
             row_day = 7 * w + rng.integers(0, 7, n_week)
             sample = _skew(sample, skew_feature, row_day >= d_skew, rng)
@@ -231,16 +305,33 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         prod_recent = ndcg0 * float(rng.uniform(0.985, 1.01))
         retrain_recent = ndcg0 * float(rng.uniform(0.99, 1.01))
         retrain_hold = ndcg0 * float(rng.uniform(0.985, 1.0))
-    offline = pd.DataFrame({
-        "model": ["production", "production", "retrained on last 4 weeks", "retrained on last 4 weeks"],
-        "eval_window": ["training holdout", "last 2 weeks", "training holdout", "last 2 weeks"],
-        "ndcg_at_10": np.round([ndcg0 + jitter(), prod_recent + jitter(), retrain_hold + jitter(),
-                                retrain_recent + jitter()], 4),
-    })
+    offline = pd.DataFrame(
+        {
+            "model": [
+                "production",
+                "production",
+                "retrained on last 4 weeks",
+                "retrained on last 4 weeks",
+            ],
+            "eval_window": ["training holdout", "last 2 weeks", "training holdout", "last 2 weeks"],
+            "ndcg_at_10": np.round(
+                [
+                    ndcg0 + jitter(),
+                    prod_recent + jitter(),
+                    retrain_hold + jitter(),
+                    retrain_recent + jitter(),
+                ],
+                4,
+            ),
+        }
+    )
 
     # --- pipeline runs ----------------------------------------------------------------------------
-    jobs = {"user_features": ("user", 2_400_000), "item_stats": ("item", 180_000),
-            "training_export": (None, 5_200_000)}
+    jobs = {
+        "user_features": ("user", 2_400_000),
+        "item_stats": ("item", 180_000),
+        "training_export": (None, 5_200_000),
+    }
     prow = []
     for job, (kind, base_rows) in jobs.items():
         level = np.full(N_DAYS, base_rows * scale)
@@ -254,26 +345,45 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             minutes = np.where(day >= pipe_day[kind], np.round(minutes * 0.6, 1), minutes)
         failed = rng.random(N_DAYS) < 0.03
         out_rows[failed] = np.nan
-        prow.append(pd.DataFrame({"date": index, "job": job, "rows_out": out_rows,
-                                  "run_minutes": minutes}))
+        prow.append(
+            pd.DataFrame({"date": index, "job": job, "rows_out": out_rows, "run_minutes": minutes})
+        )
     pipeline_runs = pd.concat(prow).sort_values("date", kind="stable").reset_index(drop=True)
 
     # --- timeline -----------------------------------------------------------------------------
     pipe_events = {
-        "user": ("Feature pipeline: user-features job migrated to streaming",
-                 "computes user_clicks_7d, user_dwell_mean_s"),
-        "item": ("Feature pipeline: item-statistics job rewritten in SQL",
-                 "computes item_ctr_prior, item_price_eur"),
+        "user": (
+            "Feature pipeline: user-features job migrated to streaming",
+            "computes user_clicks_7d, user_dwell_mean_s",
+        ),
+        "item": (
+            "Feature pipeline: item-statistics job rewritten in SQL",
+            "computes item_ctr_prior, item_price_eur",
+        ),
     }
     events = [
-        (index[pipe_day[k]], pipe_events[k][0], "pipeline", pipe_events[k][1]) for k in ("user", "item")
+        (index[pipe_day[k]], pipe_events[k][0], "pipeline", pipe_events[k][1])
+        for k in ("user", "item")
     ]
     events += [
-        (index[d_release], "App v8.0 release: new feed layout", "release",
-         "gradual store rollout, iOS and Android"),
-        (index[d_campaign], "New-seller onboarding campaign", "campaign",
-         "fee waiver for sellers listing their first items"),
-        (index[d_incident], "Client logging outage (2 h)", "incident", "event collector overloaded"),
+        (
+            index[d_release],
+            "App v8.0 release: new feed layout",
+            "release",
+            "gradual store rollout, iOS and Android",
+        ),
+        (
+            index[d_campaign],
+            "New-seller onboarding campaign",
+            "campaign",
+            "fee waiver for sellers listing their first items",
+        ),
+        (
+            index[d_incident],
+            "Client logging outage (2 h)",
+            "incident",
+            "event collector overloaded",
+        ),
     ]
     events += [(d, name, "holiday", "public holiday") for d, name in holidays]
     tl = synth.timeline(events)
@@ -286,10 +396,12 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     # the PSI column of drift_report(ref, cur), without its KS and JS columns
     psi_last = {c: psi(ref[c], cur[c]) for c in FEATURES}
     top_feature = max(psi_last, key=psi_last.get)
-    onset = {"serving_feature_skew": index[d_skew],
-             "impression_definition_change": index[d_release],
-             "gradual_concept_drift": index[d_drift],
-             "new_item_cold_start": index[d_campaign]}[variant]
+    onset = {
+        "serving_feature_skew": index[d_skew],
+        "impression_definition_change": index[d_release],
+        "gradual_concept_drift": index[d_drift],
+        "new_item_cold_start": index[d_campaign],
+    }[variant]
     truth = {
         "cause": variant,
         "cause_label": LABELS[variant],
@@ -305,12 +417,16 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "first_pipeline_change": index[d_first_pipe].strftime("%Y-%m-%d"),
         "second_pipeline_change": index[d_second_pipe].strftime("%Y-%m-%d"),
         "skew_feature": skew_feature if variant == "serving_feature_skew" else None,
-        "skew_date": index[d_skew].strftime("%Y-%m-%d") if variant == "serving_feature_skew" else None,
+        "skew_date": index[d_skew].strftime("%Y-%m-%d")
+        if variant == "serving_feature_skew"
+        else None,
         "release": index[d_release].strftime("%Y-%m-%d"),
         "campaign": index[d_campaign].strftime("%Y-%m-%d"),
         "drift_start": index[d_drift].strftime("%Y-%m-%d"),
-        "skew_loss": round(skew_loss, 4), "concept_loss": round(concept_loss, 4),
-        "impression_inflation": round(inflation, 4), "new_share_gain": round(new_gain, 4),
+        "skew_loss": round(skew_loss, 4),
+        "concept_loss": round(concept_loss, 4),
+        "impression_inflation": round(inflation, 4),
+        "new_share_gain": round(new_gain, 4),
         "drift_directions": {k: round(v, 3) for k, v in dirs.items()},
         "missing_days": [d.strftime("%Y-%m-%d") for d in missing],
     }
@@ -329,9 +445,20 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "daily runs. Decide: **roll back**, **retrain**, **redesign**, or **fix the metric**, and "
         "back it with drift evidence."
     )
-    return Case("model_drift", "04-model-drift",
-                {"daily_quality": daily, "features": features, "offline_eval": offline,
-                 "pipeline_runs": pipeline_runs}, tl, briefing, _params=params, _truth=truth)
+    return Case(
+        "model_drift",
+        "04-model-drift",
+        {
+            "daily_quality": daily,
+            "features": features,
+            "offline_eval": offline,
+            "pipeline_runs": pipeline_runs,
+        },
+        tl,
+        briefing,
+        _params=params,
+        _truth=truth,
+    )
 
 
 def ctr_change(daily: pd.DataFrame) -> float:
@@ -376,8 +503,11 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause"),
             hints=(
-                Hint("Before blaming the model, check the metric: impressions per served card, "
-                     "and CTR by item age.", safe=True),
+                Hint(
+                    "Before blaming the model, check the metric: impressions per served card, "
+                    "and CTR by item age.",
+                    safe=True,
+                ),
                 "Then read PSI per feature week by week: one feature jumping on one date is not "
                 "the same story as several creeping up.",
             ),
@@ -394,22 +524,27 @@ def questions(case: Case, truth: dict | None) -> list:
             "Which findings support your diagnosis? Select all that apply.",
             {
                 "one_feature_major_psi": "One feature's PSI is major (> 0.25) from the week of a pipeline "
-                                         "change on, while the others stay stable",
+                "change on, while the others stay stable",
                 "many_features_moderate": "Several features drift moderately (PSI 0.1 to 0.25), growing "
-                                          "week by week",
+                "week by week",
                 "retrain_recovers": "A model retrained on the last 4 weeks scores on recent data as "
-                                    "the production model did on its training holdout",
+                "the production model did on its training holdout",
                 "offline_fine_online_bad": "Offline NDCG on recent data is as good as ever while online "
-                                           "CTR fell",
+                "CTR fell",
                 "impressions_per_card_up": "Impressions per served card rose with the new app version's "
-                                           "adoption while clicks per served card held",
+                "adoption while clicks per served card held",
                 "new_item_share_up": "New items take a growing share of impressions",
                 "established_ctr_flat": "CTR on established items stayed flat",
                 "pipeline_before_drop": "A pipeline change happened shortly before the decline",
             },
             answer=set(t["evidence"]) if truth else None,
-            hints=(Hint("A pipeline change happened in every version of this story: it cannot be "
-                        "the evidence on its own.", safe=True),),
+            hints=(
+                Hint(
+                    "A pipeline change happened in every version of this story: it cannot be "
+                    "the evidence on its own.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Evidence has to discriminate. 'A pipeline changed before the drop' is true in every "
                 "case here; PSI per feature over time, offline versus online quality, impressions "
@@ -425,8 +560,13 @@ def questions(case: Case, truth: dict | None) -> list:
             tolerance=0.05,
             relative=True,
             min_value=0.0,
-            hints=(Hint("features[features['snapshot'] == 'training'] is the reference; drop the "
-                        "snapshot column before comparing.", safe=True),),
+            hints=(
+                Hint(
+                    "features[features['snapshot'] == 'training'] is the reference; drop the "
+                    "snapshot column before comparing.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "PSI below 0.1 reads as stable, 0.1 to 0.25 as moderate, above 0.25 as major. One "
                 "huge value on one feature is a broken input; many moderate ones are a moving world."
@@ -443,8 +583,12 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=-1.0,
             max_value=1.0,
-            hints=(Hint("Lost log days are NaN: drop them before summing, do not read them as 0.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "Lost log days are NaN: drop them before summing, do not read them as 0.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Treating a lost day as zero clicks would invent a collapse; leaving it out keeps "
                 "the ratio honest."
@@ -460,8 +604,10 @@ def questions(case: Case, truth: dict | None) -> list:
                 "fix_metric": "Fix the metric's denominator and re-baseline the dashboard; the model is fine",
             },
             answer=t.get("decision"),
-            hints=("Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
-                   "or a moved ruler.",),
+            hints=(
+                "Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
+                "or a moved ruler.",
+            ),
             solution=(
                 "The constraint is real: a rollback and a retrain cost no engineering time, a "
                 "metric fix costs an analyst, a cold-start redesign costs a quarter. The right call "
@@ -474,8 +620,12 @@ def questions(case: Case, truth: dict | None) -> list:
             "you will know it failed, how you undo it, when you revisit, and the drift evidence "
             "(PSI per feature) behind it.",
             extra_fields={"drift_evidence": "Drift evidence (PSI per feature and what it shows)"},
-            hints=(Hint("Name a date to revisit and the signal that would make you change course.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "Name a date to revisit and the signal that would make you change course.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "A drift memo names the features that moved and by how much, the remedy, and the "
                 "date by which the metric should have recovered if the diagnosis is right."
@@ -497,25 +647,39 @@ SCENARIO = Scenario(
             "the app logged.",
             {
                 "date": ("calendar day (UTC)", "date"),
-                "item_age": ("age of the recommended item since listing: new (<7 d), recent (7-60 d), "
-                             "established (>60 d)", ""),
+                "item_age": (
+                    "age of the recommended item since listing: new (<7 d), recent (7-60 d), "
+                    "established (>60 d)",
+                    "",
+                ),
                 "cards_served": ("recommendation cards the server sent to the feed", "cards/day"),
-                "impressions": ("impressions the app logged (NaN on a lost log day)", "impressions/day"),
-                "clicks": ("clicks on recommended items the app logged (NaN on a lost log day)",
-                           "clicks/day"),
+                "impressions": (
+                    "impressions the app logged (NaN on a lost log day)",
+                    "impressions/day",
+                ),
+                "clicks": (
+                    "clicks on recommended items the app logged (NaN on a lost log day)",
+                    "clicks/day",
+                ),
             },
         ),
         "features": TableDoc(
             "One row per sampled served request: the model's input features, in the training "
             "reference sample or in one weekly sample of serving traffic.",
             {
-                "snapshot": ("'training' (the training set's reference sample) or 'week k' (serving "
-                             "sample from the table's k-th week)", ""),
+                "snapshot": (
+                    "'training' (the training set's reference sample) or 'week k' (serving "
+                    "sample from the table's k-th week)",
+                    "",
+                ),
                 "user_clicks_7d": ("the user's clicks in the previous 7 days", "clicks"),
                 "user_dwell_mean_s": ("the user's mean dwell time on an opened item", "seconds"),
                 "user_tenure_days": ("days since the user signed up", "days"),
                 "item_age_days": ("days since the item was listed", "days"),
-                "item_ctr_prior": ("the item's historical CTR (0 when it has no history)", "fraction"),
+                "item_ctr_prior": (
+                    "the item's historical CTR (0 when it has no history)",
+                    "fraction",
+                ),
                 "item_price_eur": ("the item's price", "EUR"),
                 "hour_of_day": ("local hour of the request", "hour (0-23)"),
                 "device": ("ios, android or web", ""),
@@ -524,12 +688,20 @@ SCENARIO = Scenario(
         "offline_eval": TableDoc(
             "One row per model and evaluation window: offline ranking quality on held-out logs.",
             {
-                "model": ("'production' (the live model) or 'retrained on last 4 weeks' (a candidate "
-                          "from the existing training job)", ""),
-                "eval_window": ("held-out logs: 'training holdout' (from the training period) or "
-                                "'last 2 weeks'", ""),
-                "ndcg_at_10": ("normalised discounted cumulative gain of the top 10 recommendations",
-                               "0-1"),
+                "model": (
+                    "'production' (the live model) or 'retrained on last 4 weeks' (a candidate "
+                    "from the existing training job)",
+                    "",
+                ),
+                "eval_window": (
+                    "held-out logs: 'training holdout' (from the training period) or "
+                    "'last 2 weeks'",
+                    "",
+                ),
+                "ndcg_at_10": (
+                    "normalised discounted cumulative gain of the top 10 recommendations",
+                    "0-1",
+                ),
             },
         ),
         "pipeline_runs": TableDoc(

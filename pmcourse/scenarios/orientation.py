@@ -36,15 +36,18 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     mean = mean * (1 - effect * synth.ramp(index, release + pd.Timedelta(days=1)))
     users = synth.nb_counts(rng, mean, dispersion=400)
     per_user = rng.normal(2.1, 0.05, n).clip(1.5, 3)
-    daily = pd.DataFrame({
-        "date": index,
-        "active_users": users,
-        "summaries": np.round(users * per_user).astype(np.int64),
-    })
+    daily = pd.DataFrame(
+        {
+            "date": index,
+            "active_users": users,
+            "summaries": np.round(users * per_user).astype(np.int64),
+        }
+    )
     tl = synth.timeline([(release, "App v4.2 release", "release", "all platforms")])
     after = daily[daily["date"] > release].head(7)["active_users"].mean()
     before = daily[(daily["date"] <= release) & (daily["date"] > release - pd.Timedelta(days=7))][
-        "active_users"].mean()
+        "active_users"
+    ].mean()
     change = float(after / before - 1)
     truth = {
         "cause": variant,
@@ -53,16 +56,27 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "decision": "investigate_release" if effect else "no_action",
         "week_over_week_change": round(change, 4),
     }
-    params = {"release": release.strftime("%Y-%m-%d"), "effect": round(effect, 4),
-              "weekend_dip": round(weekend_dip, 4), "level": round(level, 1)}
+    params = {
+        "release": release.strftime("%Y-%m-%d"),
+        "effect": round(effect, 4),
+        "weekend_dip": round(weekend_dip, 4),
+        "level": round(level, 1),
+    }
     briefing = (
         "### Briefing\n\n"
         f"The mobile team shipped **app v4.2 on {release:%A %d %B}**. On Monday morning a stakeholder "
         "posts a screenshot: *daily active users of AI summaries fell right after the release.* "
         "Before anyone rolls back, you have eight weeks of daily numbers. Is the release to blame?"
     )
-    return Case("orientation", "00-orientation", {"daily": daily}, tl, briefing,
-                _params=params, _truth=truth)
+    return Case(
+        "orientation",
+        "00-orientation",
+        {"daily": daily},
+        tl,
+        briefing,
+        _params=params,
+        _truth=truth,
+    )
 
 
 def questions(case: Case, truth: dict | None) -> list:
@@ -79,8 +93,10 @@ def questions(case: Case, truth: dict | None) -> list:
             },
             answer=None if truth is None else truth["cause"],
             hints=(
-                Hint("Compare each day with the same weekday in the weeks before, not with yesterday.",
-                     safe=True),
+                Hint(
+                    "Compare each day with the same weekday in the weeks before, not with yesterday.",
+                    safe=True,
+                ),
                 "Look at the Mondays to Thursdays after the release: are they below earlier ones?",
             ),
             solution=(
@@ -100,8 +116,12 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=-1.0,
             max_value=1.0,
-            hints=(Hint("Whole weeks contain every weekday once, so the weekly rhythm cancels out.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "Whole weeks contain every weekday once, so the weekly rhythm cancels out.",
+                    safe=True,
+                ),
+            ),
             solution="Compare full weeks: mean of the 7 days after vs the 7 days up to the release.",
         ),
     ]

@@ -32,13 +32,13 @@ VARIANTS = (
 )
 LABELS = {
     "suggestions_truly_degraded": "The suggestions really got worse after the model deploy: "
-                                  "overrides rose for every cohort and exposure level, and tasks fail more.",
+    "overrides rose for every cohort and exposure level, and tasks fail more.",
     "novelty_wears_off": "Novelty: users override a lot in their first days with suggestions and "
-                         "less as they get used to them.",
+    "less as they get used to them.",
     "rollout_cohort_mix": "Rollout mix: the rollout added a tenure cohort that always overrides more; "
-                          "the rate is flat within every cohort.",
+    "the rate is flat within every cohort.",
     "one_tap_override_ui": "A cheaper override: the card redesign made overriding one tap, so "
-                           "overrides stepped up while outcomes stayed flat.",
+    "overrides stepped up while outcomes stayed flat.",
 }
 DECISIONS = {
     "suggestions_truly_degraded": "revert",
@@ -97,8 +97,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     base = {
         "veteran": base_vet,
         "regular": base_vet * float(rng.uniform(1.0, 1.15)),
-        "new": (float(rng.uniform(0.30, 0.35)) if variant == "rollout_cohort_mix"
-                else base_vet * float(rng.uniform(1.05, 1.25))),
+        "new": (
+            float(rng.uniform(0.30, 0.35))
+            if variant == "rollout_cohort_mix"
+            else base_vet * float(rng.uniform(1.05, 1.25))
+        ),
     }
     if variant == "novelty_wears_off":
         nov_amp, nov_tau = float(rng.uniform(1.2, 1.8)), float(rng.uniform(2.0, 3.5))
@@ -118,8 +121,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     half_life["regular"] = half_life["veteran"]
 
     holidays = synth.pick_holidays(index)
-    rhythm = (synth.weekly_profile(index, weekend_dip=float(rng.uniform(0.3, 0.45)), rng=rng)
-              * synth.holiday_effect(index, [d for d, _ in holidays], depth=0.4))
+    rhythm = synth.weekly_profile(
+        index, weekend_dip=float(rng.uniform(0.3, 0.45)), rng=rng
+    ) * synth.holiday_effect(index, [d for d, _ in holidays], depth=0.4)
     rhythm_post = rhythm[PRE_DAYS:]
 
     t = np.arange(POST_DAYS)
@@ -133,13 +137,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     enabled = {}
     for cohort in COHORTS:
         start_day = 0 if cohort != "new" else d_expand
-        share = synth.logistic_adoption(post, post[start_day], half_life_days=half_life[cohort],
-                                        ceiling=1.0)
+        share = synth.logistic_adoption(
+            post, post[start_day], half_life_days=half_life[cohort], ceiling=1.0
+        )
         users = eligible[cohort] * share
         enabled[cohort] = users
         newly = np.diff(users, prepend=0.0)
         shown_ts = np.where(lower, newly[None, :], 0.0) * (
-            active[cohort] * per_user[cohort] * rhythm_post[:, None])
+            active[cohort] * per_user[cohort] * rhythm_post[:, None]
+        )
         rate_ts = np.clip(base[cohort] * novelty * (deg_t * card_t)[:, None], 0, 0.95)
         day_noise = np.exp(rng.normal(0, 0.04, POST_DAYS))
         for label, lo, hi in BUCKETS:
@@ -152,30 +158,53 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             over = synth.binomial_counts(rng, shown, np.nan_to_num(rate) * day_noise)
             for i in np.flatnonzero(keep):
                 rows.append((post[i], cohort, label, shown[i], over[i]))
-    overrides = pd.DataFrame(rows, columns=["date", "tenure_cohort", "exposure_days",
-                                            "suggestions_shown", "suggestions_overridden"])
+    overrides = pd.DataFrame(
+        rows,
+        columns=[
+            "date",
+            "tenure_cohort",
+            "exposure_days",
+            "suggestions_shown",
+            "suggestions_overridden",
+        ],
+    )
     order = {c: i for i, c in enumerate(COHORTS)}
     border = {b[0]: i for i, b in enumerate(BUCKETS)}
     overrides = overrides.sort_values(
         ["date", "tenure_cohort", "exposure_days"],
-        key=lambda s: s.map(order) if s.name == "tenure_cohort"
-        else s.map(border) if s.name == "exposure_days" else s,
+        key=lambda s: (
+            s.map(order)
+            if s.name == "tenure_cohort"
+            else s.map(border)
+            if s.name == "exposure_days"
+            else s
+        ),
     ).reset_index(drop=True)
     look_dates = [post[k - 1] for k in LOOKS]
     overrides, missing_over = synth.mask_missing_days(
-        rng, overrides, ["suggestions_shown", "suggestions_overridden"],
-        n_days=int(rng.integers(1, 3)), exclude=[launch, *look_dates])
+        rng,
+        overrides,
+        ["suggestions_shown", "suggestions_overridden"],
+        n_days=int(rng.integers(1, 3)),
+        exclude=[launch, *look_dates],
+    )
 
-    rollout = pd.DataFrame({
-        "date": np.repeat(post, len(COHORTS)),
-        "tenure_cohort": np.tile(COHORTS, POST_DAYS),
-        "eligible_users": np.repeat(np.zeros(POST_DAYS), len(COHORTS)).astype(np.int64),
-        "users_enabled": 0,
-    })
-    rollout["eligible_users"] = np.column_stack(
-        [np.full(POST_DAYS, round(eligible[c])) for c in COHORTS]).reshape(-1).astype(np.int64)
-    rollout["users_enabled"] = np.column_stack(
-        [np.round(enabled[c]) for c in COHORTS]).reshape(-1).astype(np.int64)
+    rollout = pd.DataFrame(
+        {
+            "date": np.repeat(post, len(COHORTS)),
+            "tenure_cohort": np.tile(COHORTS, POST_DAYS),
+            "eligible_users": np.repeat(np.zeros(POST_DAYS), len(COHORTS)).astype(np.int64),
+            "users_enabled": 0,
+        }
+    )
+    rollout["eligible_users"] = (
+        np.column_stack([np.full(POST_DAYS, round(eligible[c])) for c in COHORTS])
+        .reshape(-1)
+        .astype(np.int64)
+    )
+    rollout["users_enabled"] = (
+        np.column_stack([np.round(enabled[c]) for c in COHORTS]).reshape(-1).astype(np.int64)
+    )
     rollout["share_enabled"] = (rollout["users_enabled"] / rollout["eligible_users"]).round(4)
 
     # --- outcomes: every eligible user's tasks, before and after launch -----------------------
@@ -183,25 +212,55 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     enabled_frac = np.concatenate([np.zeros(PRE_DAYS), sum(enabled.values()) / total_eligible])
     fail0 = float(rng.uniform(0.07, 0.10))
     deg_full = np.concatenate([np.ones(PRE_DAYS), deg_t])
-    fail_rate = (fail0 * (1 - 0.08 * enabled_frac) * (1 + 0.8 * (deg_full - 1))
-                 * np.exp(rng.normal(0, 0.03, len(index))))
+    fail_rate = (
+        fail0
+        * (1 - 0.08 * enabled_frac)
+        * (1 + 0.8 * (deg_full - 1))
+        * np.exp(rng.normal(0, 0.03, len(index)))
+    )
     tasks = synth.nb_counts(rng, total_eligible * 0.9 * rhythm, dispersion=300)
-    outcomes = pd.DataFrame({"date": index, "tasks_started": tasks,
-                             "tasks_failed": synth.binomial_counts(rng, tasks, fail_rate)})
+    outcomes = pd.DataFrame(
+        {
+            "date": index,
+            "tasks_started": tasks,
+            "tasks_failed": synth.binomial_counts(rng, tasks, fail_rate),
+        }
+    )
     outcomes, missing_out = synth.mask_missing_days(
-        rng, outcomes, ["tasks_started", "tasks_failed"], n_days=int(rng.integers(1, 3)),
-        exclude=[launch])
+        rng,
+        outcomes,
+        ["tasks_started", "tasks_failed"],
+        n_days=int(rng.integers(1, 3)),
+        exclude=[launch],
+    )
 
     # --- timeline -----------------------------------------------------------------------------
     events = [
-        (launch, "AI suggestions launch", "release",
-         "staged rollout to regular and veteran users; kill rule pre-registered"),
-        (post[d_tour], "In-app tour of AI suggestions", "campaign", "tooltip tour for enabled users"),
+        (
+            launch,
+            "AI suggestions launch",
+            "release",
+            "staged rollout to regular and veteran users; kill rule pre-registered",
+        ),
+        (
+            post[d_tour],
+            "In-app tour of AI suggestions",
+            "campaign",
+            "tooltip tour for enabled users",
+        ),
         (post[d_deploy], "Suggestion model v2 deploy", "deploy", "server-side, all users at once"),
-        (post[d_card], "App release: suggestion card redesign", "release",
-         "new card layout and action row, all platforms"),
-        (post[d_expand], "Rollout expanded to new users", "release",
-         "users with under 30 days of tenure get suggestions"),
+        (
+            post[d_card],
+            "App release: suggestion card redesign",
+            "release",
+            "new card layout and action row, all platforms",
+        ),
+        (
+            post[d_expand],
+            "Rollout expanded to new users",
+            "release",
+            "users with under 30 days of tenure get suggestions",
+        ),
     ]
     events += [(d, name, "holiday", "public holiday") for d, name in holidays]
     tl = synth.timeline(events)
@@ -210,16 +269,33 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 
     pooled = pooled_daily(overrides)
-    res = evaluate_kill_rule(pooled, threshold=THRESHOLD, window_days=WINDOW_DAYS, looks=list(LOOKS),
-                             successes="suggestions_overridden", trials="suggestions_shown")
+    res = evaluate_kill_rule(
+        pooled,
+        threshold=THRESHOLD,
+        window_days=WINDOW_DAYS,
+        looks=list(LOOKS),
+        successes="suggestions_overridden",
+        trials="suggestions_shown",
+    )
     low21 = float(res.table["wilson_low"].iloc[-1])
     window = pooled.iloc[:WINDOW_DAYS]
     daily_rate = window["suggestions_overridden"] / window["suggestions_shown"]
     median_shown = int(np.nanmedian(window["suggestions_shown"].to_numpy(dtype=float)))
-    sim = simulate_kill_rule(PEEK_TRUE_RATE, median_shown, THRESHOLD, WINDOW_DAYS, list(LOOKS),
-                             n_sims=PEEK_SIMS, seed=PEEK_SEED)
-    onset = {"suggestions_truly_degraded": post[d_deploy], "novelty_wears_off": launch,
-             "rollout_cohort_mix": post[d_expand], "one_tap_override_ui": post[d_card]}[variant]
+    sim = simulate_kill_rule(
+        PEEK_TRUE_RATE,
+        median_shown,
+        THRESHOLD,
+        WINDOW_DAYS,
+        list(LOOKS),
+        n_sims=PEEK_SIMS,
+        seed=PEEK_SEED,
+    )
+    onset = {
+        "suggestions_truly_degraded": post[d_deploy],
+        "novelty_wears_off": launch,
+        "rollout_cohort_mix": post[d_expand],
+        "one_tap_override_ui": post[d_card],
+    }[variant]
     truth = {
         "cause": variant,
         "cause_label": LABELS[variant],
@@ -232,8 +308,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "median_daily_shown": median_shown,
         "false_revert_looks": sim.false_revert,
         "false_revert_daily": sim.false_revert_daily,
-        "kill_criterion": {"metric": "task_failure_rate", "comparator": ">", "threshold": 15,
-                           "window_days": WINDOW_DAYS, "action": "revert"},
+        "kill_criterion": {
+            "metric": "task_failure_rate",
+            "comparator": ">",
+            "threshold": 15,
+            "window_days": WINDOW_DAYS,
+            "action": "revert",
+        },
     }
     params = {
         "launch": launch.strftime("%Y-%m-%d"),
@@ -241,8 +322,10 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "card_release": post[d_card].strftime("%Y-%m-%d"),
         "rollout_expansion": post[d_expand].strftime("%Y-%m-%d"),
         "base_rates": {k: round(v, 4) for k, v in base.items()},
-        "novelty_amplitude": round(nov_amp, 3), "novelty_tau_days": round(nov_tau, 2),
-        "degradation_factor": round(degrade, 3), "cheaper_override_factor": round(cheaper, 3),
+        "novelty_amplitude": round(nov_amp, 3),
+        "novelty_tau_days": round(nov_tau, 2),
+        "degradation_factor": round(degrade, 3),
+        "cheaper_override_factor": round(cheaper, 3),
         "baseline_failure_rate": round(fail0, 4),
         "missing_override_days": [d.strftime("%Y-%m-%d") for d in missing_over],
         "missing_outcome_days": [d.strftime("%Y-%m-%d") for d in missing_out],
@@ -262,9 +345,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
         "whether it *should* have, and what rule the team holds the feature to next."
     )
-    return Case("override_kill_rule", "03-override-kill-rule",
-                {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}, tl, briefing,
-                _params=params, _truth=truth)
+    return Case(
+        "override_kill_rule",
+        "03-override-kill-rule",
+        {"overrides": overrides, "rollout": rollout, "outcomes": outcomes},
+        tl,
+        briefing,
+        _params=params,
+        _truth=truth,
+    )
 
 
 def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
@@ -294,8 +383,11 @@ def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
 
     Introduced in notebooks/03-override-kill-rule.ipynb.
     """
-    out = (overrides.groupby("date")[["suggestions_shown", "suggestions_overridden"]]
-           .sum(min_count=1).reset_index())
+    out = (
+        overrides.groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
     return out
 
 
@@ -311,8 +403,11 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause") if given else None,
             hints=(
-                Hint("Split the override rate by tenure cohort and by exposure days before you "
-                     "trust the pooled line.", safe=True),
+                Hint(
+                    "Split the override rate by tenure cohort and by exposure days before you "
+                    "trust the pooled line.",
+                    safe=True,
+                ),
                 "Then check whether tasks fail more often: an override is cheap, a failed task is harm.",
             ),
             solution=(
@@ -330,18 +425,23 @@ def questions(case: Case, truth: dict | None) -> list:
                 "failures_rose": "The task failure rate rose above its pre-launch level as overrides rose",
                 "outcomes_flat": "The task failure rate stayed at its usual level while overrides rose",
                 "falls_with_exposure": "Within each tenure cohort, the override rate falls with days "
-                                       "of exposure",
+                "of exposure",
                 "flat_within_cohorts": "Within each tenure cohort the override rate is flat over time; "
-                                       "only the mix of cohorts changed",
+                "only the mix of cohorts changed",
                 "step_on_card_release": "Overrides stepped up on the card-redesign date for every "
-                                        "cohort and exposure level at once",
+                "cohort and exposure level at once",
                 "onset_at_model_deploy": "Overrides started rising on the model deploy date for every "
-                                         "cohort and exposure level",
+                "cohort and exposure level",
                 "daily_point_above": "The pooled daily rate went above 15% on at least one day",
             },
             answer=set(t["evidence"]) if given else None,
-            hints=(Hint("A finding is evidence only if it would look different under the other "
-                        "explanations.", safe=True),),
+            hints=(
+                Hint(
+                    "A finding is evidence only if it would look different under the other "
+                    "explanations.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "A daily point above the line is true in every version of this case, so it "
                 "distinguishes nothing. The useful findings are the ones only one cause produces: "
@@ -361,8 +461,13 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=0.0,
             max_value=1.0,
-            hints=(Hint("Sum suggestions shown and overridden per day over cohorts and exposure "
-                        "buckets first; a lost log day adds nothing.", safe=True),),
+            hints=(
+                Hint(
+                    "Sum suggestions shown and overridden per day over cohorts and exposure "
+                    "buckets first; a lost log day adds nothing.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "The Wilson lower bound is the smallest rate the data still support. A rule that "
                 "fires only when it clears the threshold, at looks fixed in advance, reverts "
@@ -373,11 +478,16 @@ def questions(case: Case, truth: dict | None) -> list:
             "rule_verdict",
             "Evaluated properly (Wilson lower bound of the pooled cumulative rate above 15% at the "
             "pre-registered looks), at which look does the rule first fire?",
-            {"day_7": "At the day-7 look", "day_14": "At the day-14 look",
-             "day_21": "At the day-21 look", "never": "It never fires within the 21 days"},
+            {
+                "day_7": "At the day-7 look",
+                "day_14": "At the day-14 look",
+                "day_21": "At the day-21 look",
+                "never": "It never fires within the 21 days",
+            },
             answer=t.get("rule_first_fires") if given else None,
-            hints=(Hint("evaluate_kill_rule(...).table has one row per look with `fires`.",
-                        safe=True),),
+            hints=(
+                Hint("evaluate_kill_rule(...).table has one row per look with `fires`.", safe=True),
+            ),
             solution=(
                 "Whether the rule fires and whether it should are different questions. The "
                 "pre-registered evaluation only removes the noise of peeking; it cannot tell a "
@@ -397,8 +507,13 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="%",
             min_value=0.0,
             max_value=1.0,
-            hints=(Hint("Read `false_revert_daily` on the simulation result; compare it with "
-                        "`false_revert` (the three looks).", safe=True),),
+            hints=(
+                Hint(
+                    "Read `false_revert_daily` on the simulation result; compare it with "
+                    "`false_revert` (the three looks).",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Every extra look is another chance for noise to clear the line. Checking daily "
                 "turns a rule with a small false-revert rate at three looks into one that reverts "
@@ -408,8 +523,10 @@ def questions(case: Case, truth: dict | None) -> list:
         Choice(
             "decision",
             "What do you recommend to the director?",
-            {"revert": "Revert the AI suggestions now: the rule fired for the right reason",
-             "keep_and_rewrite": "Keep them live, and replace the rule with one that measures harm"},
+            {
+                "revert": "Revert the AI suggestions now: the rule fired for the right reason",
+                "keep_and_rewrite": "Keep them live, and replace the rule with one that measures harm",
+            },
             answer=t.get("decision") if given else None,
             hints=("Revert for harm, not for a proxy that moved for another reason.",),
             solution=(
@@ -436,8 +553,13 @@ def questions(case: Case, truth: dict | None) -> list:
             answer=t.get("kill_criterion") if given else None,
             threshold_tolerance=1,
             window_tolerance=7,
-            hints=(Hint("Each override-rate variant fixes one confound; which metric is immune to "
-                        "all three?", safe=True),),
+            hints=(
+                Hint(
+                    "Each override-rate variant fixes one confound; which metric is immune to "
+                    "all three?",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Settled-user and mix-adjusted override rates each fix one confound, but a cheaper "
                 "button still moves them. The outcome the override stands in for (a task that "
@@ -450,8 +572,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "Write the decision memo for the director: what you recommend, what it trades away, "
             "who bears the cost, how you will detect failure, how you undo it, and when the rule "
             "expires and is revisited.",
-            hints=(Hint("Name the date the new rule expires, and the flag or rollback that undoes "
-                        "the decision.", safe=True),),
+            hints=(
+                Hint(
+                    "Name the date the new rule expires, and the flag or rollback that undoes "
+                    "the decision.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
                 "the mechanism (a feature flag) that reverses the call in minutes."
@@ -473,13 +600,23 @@ SCENARIO = Scenario(
             "and overridden.",
             {
                 "date": ("calendar day (UTC)", "date"),
-                "tenure_cohort": ("user tenure in the product when enabled: new (< 30 days), regular "
-                                  "(30-180 days), veteran (> 180 days)", ""),
-                "exposure_days": ("days since the user first saw a suggestion, bucketed: 1-3, 4-7, "
-                                  "8-14, 15+", "days"),
-                "suggestions_shown": ("AI suggestions shown (NaN on a lost log day)", "suggestions/day"),
-                "suggestions_overridden": ("shown suggestions the user dismissed or replaced (NaN on a "
-                                           "lost log day)", "suggestions/day"),
+                "tenure_cohort": (
+                    "user tenure in the product when enabled: new (< 30 days), regular "
+                    "(30-180 days), veteran (> 180 days)",
+                    "",
+                ),
+                "exposure_days": (
+                    "days since the user first saw a suggestion, bucketed: 1-3, 4-7, 8-14, 15+",
+                    "days",
+                ),
+                "suggestions_shown": (
+                    "AI suggestions shown (NaN on a lost log day)",
+                    "suggestions/day",
+                ),
+                "suggestions_overridden": (
+                    "shown suggestions the user dismissed or replaced (NaN on a lost log day)",
+                    "suggestions/day",
+                ),
             },
         ),
         "rollout": TableDoc(
@@ -488,7 +625,10 @@ SCENARIO = Scenario(
                 "date": ("calendar day (UTC)", "date"),
                 "tenure_cohort": ("user tenure cohort (new, regular, veteran)", ""),
                 "eligible_users": ("users in the cohort who can be enabled", "users"),
-                "users_enabled": ("users with suggestions switched on by the end of the day", "users"),
+                "users_enabled": (
+                    "users with suggestions switched on by the end of the day",
+                    "users",
+                ),
                 "share_enabled": ("users_enabled / eligible_users", "fraction"),
             },
         ),
@@ -497,12 +637,14 @@ SCENARIO = Scenario(
             {
                 "date": ("calendar day (UTC)", "date"),
                 "tasks_started": ("editing tasks started (NaN on a lost log day)", "tasks/day"),
-                "tasks_failed": ("tasks abandoned, or redone within 24 hours (NaN on a lost log day)",
-                                 "tasks/day"),
+                "tasks_failed": (
+                    "tasks abandoned, or redone within 24 hours (NaN on a lost log day)",
+                    "tasks/day",
+                ),
             },
         ),
     },
     naive_reading="The pooled daily override rate went above 15% inside the 21 days: the "
-                  "suggestions got worse, revert.",
+    "suggestions got worse, revert.",
     variant_labels=LABELS,
 )

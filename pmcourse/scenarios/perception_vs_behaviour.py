@@ -100,8 +100,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         sentiment_drop["female-coded"] = 0.12 * amp * shape
         effect = {"complaint_amplitude": round(amp, 3), "decay_days": round(tau, 1)}
     elif variant == "new_feedback_surface":
-        rollout = synth.logistic_adoption(index, onset, half_life_days=float(rng.uniform(4, 8)),
-                                          ceiling=1.0)
+        rollout = synth.logistic_adoption(
+            index, onset, half_life_days=float(rng.uniform(4, 8)), ceiling=1.0
+        )
         growth = float(rng.uniform(1.5, 3.0))
         inline_growth = growth * rollout
         effect = {"exposure_growth": round(growth, 3)}
@@ -122,7 +123,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         exit_mult["female-coded"] = 1 + ex * e_shape
         exit_mult[spill_group] = 1 + spill * ex * e_shape
         sentiment_drop["female-coded"] = 0.12 * amp * c_shape
-        effect = {"complaint_increase": round(amp, 3), "exit_increase": round(ex, 3), "exit_lag_days": lag}
+        effect = {
+            "complaint_increase": round(amp, 3),
+            "exit_increase": round(ex, 3),
+            "exit_lag_days": lag,
+        }
 
     # --- retention: accounts active in the last 28 days, and weekly exits -------------------
     exit_rate = {g: float(rng.uniform(0.012, 0.02)) for g in GROUPS}
@@ -140,8 +145,9 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             ret_rows.append((index[7 * w], g, active, new, exits))
             accounts[g] = max(active - exits + new, 1.0)
             level[g][days_w] = accounts[g] / (3.1 * base_users[g])
-    retention = pd.DataFrame(ret_rows, columns=["week_start", "name_group", "active_accounts",
-                                                "new_accounts", "exits"])
+    retention = pd.DataFrame(
+        ret_rows, columns=["week_start", "name_group", "active_accounts", "new_accounts", "exits"]
+    )
 
     # --- daily usage -------------------------------------------------------------------------
     usage_parts = []
@@ -153,8 +159,17 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         drafts = synth.nb_counts(rng, users * float(rng.uniform(2.2, 3.0)), dispersion=800)
         accept = float(rng.uniform(0.38, 0.46))
         accepted = synth.binomial_counts(rng, drafts, accept + rng.normal(0, 0.004, n_days))
-        usage_parts.append(pd.DataFrame({"date": index, "name_group": g, "active_users": users,
-                                         "drafts_generated": drafts, "suggestions_accepted": accepted}))
+        usage_parts.append(
+            pd.DataFrame(
+                {
+                    "date": index,
+                    "name_group": g,
+                    "active_users": users,
+                    "drafts_generated": drafts,
+                    "suggestions_accepted": accepted,
+                }
+            )
+        )
         rates = {
             "toolbar_menu": float(rng.uniform(0.12, 0.18)),
             "settings_page": float(rng.uniform(0.015, 0.03)),
@@ -162,22 +177,31 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         }
         total = np.zeros(n_days)
         for s in SURFACES:
-            r = rates[s] * (1 + (inline_growth * rates["toolbar_menu"] / rates[s]
-                                 if s == "inline_thumbs" else 0))
+            r = rates[s] * (
+                1
+                + (inline_growth * rates["toolbar_menu"] / rates[s] if s == "inline_thumbs" else 0)
+            )
             exp_s = synth.nb_counts(rng, users * r, dispersion=200)
             total += exp_s
-            exposure_parts.append(pd.DataFrame({"date": index, "surface": s, "name_group": g,
-                                                "exposures": exp_s}))
+            exposure_parts.append(
+                pd.DataFrame({"date": index, "surface": s, "name_group": g, "exposures": exp_s})
+            )
         true_exposure[g] = total
-    usage = pd.concat(usage_parts, ignore_index=True).sort_values(["date", "name_group"],
-                                                                  kind="stable")
+    usage = pd.concat(usage_parts, ignore_index=True).sort_values(
+        ["date", "name_group"], kind="stable"
+    )
     usage, usage_missing = synth.mask_missing_days(
-        rng, usage, ["active_users", "drafts_generated", "suggestions_accepted"],
-        n_days=int(rng.integers(2, 5)))
+        rng,
+        usage,
+        ["active_users", "drafts_generated", "suggestions_accepted"],
+        n_days=int(rng.integers(2, 5)),
+    )
     exposure = pd.concat(exposure_parts, ignore_index=True).sort_values(
-        ["date", "surface", "name_group"], kind="stable")
+        ["date", "surface", "name_group"], kind="stable"
+    )
     exposure, exposure_missing = synth.mask_missing_days(
-        rng, exposure, ["exposures"], n_days=int(rng.integers(3, 7)))
+        rng, exposure, ["exposures"], n_days=int(rng.integers(3, 7))
+    )
 
     # --- weekly feedback: tone complaints, other feedback, survey sentiment ------------------
     fb_rows = []
@@ -189,14 +213,26 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         days_w = slice(7 * w, 7 * w + 7)
         for g in GROUPS:
             exp_w = float(true_exposure[g][days_w].sum())
-            tone = _nb1(rng, exp_w * base_tone[g] * complaint_mult[g][days_w].mean(),
-                                       dispersion=120)
+            tone = _nb1(
+                rng, exp_w * base_tone[g] * complaint_mult[g][days_w].mean(), dispersion=120
+            )
             other = _nb1(rng, exp_w * base_other, dispersion=60)
             responses = _nb1(rng, exp_w * 0.01, dispersion=200)
-            sent = base_sent[g] - float(sentiment_drop[g][days_w].mean()) + float(rng.normal(0, 0.03))
+            sent = (
+                base_sent[g] - float(sentiment_drop[g][days_w].mean()) + float(rng.normal(0, 0.03))
+            )
             fb_rows.append((index[7 * w], g, tone, other, responses, round(sent, 3)))
-    feedback = pd.DataFrame(fb_rows, columns=["week_start", "name_group", "tone_complaints",
-                                              "other_feedback", "survey_responses", "mean_sentiment"])
+    feedback = pd.DataFrame(
+        fb_rows,
+        columns=[
+            "week_start",
+            "name_group",
+            "tone_complaints",
+            "other_feedback",
+            "survey_responses",
+            "mean_sentiment",
+        ],
+    )
 
     # --- timeline: the deploy, the editor release and the press story all sit near the onset --
     def near(lo, hi):
@@ -205,23 +241,38 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     release_day = onset if variant == "new_feedback_surface" else near(-6, 6)
     deploy_day = onset if variant == "real_deference_problem" else near(-5, 5)
     rows = [
-        (deploy_day, "Tone model v2.4 deployed", "deploy", "rewrite model for formal and polite registers"),
+        (
+            deploy_day,
+            "Tone model v2.4 deployed",
+            "deploy",
+            "rewrite model for formal and polite registers",
+        ),
         (release_day, "Editor v3.8 release", "release", "redesigned feedback menu and toolbar"),
-        (near(-8, 8), "Press story on gendered tone in AI writing tools", "market",
-         "a technology newsletter tests several assistants"),
-        (index[int(rng.integers(7, n_days - 21))], "Referral campaign", "campaign",
-         "invite-a-colleague credits, all markets"),
+        (
+            near(-8, 8),
+            "Press story on gendered tone in AI writing tools",
+            "market",
+            "a technology newsletter tests several assistants",
+        ),
+        (
+            index[int(rng.integers(7, n_days - 21))],
+            "Referral campaign",
+            "campaign",
+            "invite-a-colleague credits, all markets",
+        ),
     ]
     rows += [(d, name, "holiday", "public holiday") for d, name in hol]
     tl = synth.timeline(rows)
 
     truth = _facts(retention, feedback, exposure, n_weeks)
-    truth.update({
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": _evidence(variant),
-        "decision": DECISIONS[variant],
-    })
+    truth.update(
+        {
+            "cause": variant,
+            "cause_label": LABELS[variant],
+            "evidence": _evidence(variant),
+            "decision": DECISIONS[variant],
+        }
+    )
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "spill_group": spill_group,
@@ -234,7 +285,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     briefing = (
         "### Briefing\n\n"
         f"It is **{end + pd.Timedelta(days=1):%A %d %B %Y}**. Screenshots are going round the company: "
-        "the writing assistant turned a user's *\"I need the figures by Friday\"* into *\"So sorry to "
+        'the writing assistant turned a user\'s *"I need the figures by Friday"* into *"So sorry to '
         "bother you, but if it isn't too much trouble, might you possibly...\"*. The user's first name "
         "reads as female. Someone has counted the tone complaints and says they are up. A journalist "
         "has asked for comment and the CEO wants a plan this week: retrain the tone model, publish "
@@ -251,8 +302,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "usage_daily": usage.reset_index(drop=True),
         "feedback_exposure": exposure.reset_index(drop=True),
     }
-    return Case("perception_vs_behaviour", "05-perception-vs-behaviour", tables, tl, briefing,
-                _params=params, _truth=truth)
+    return Case(
+        "perception_vs_behaviour",
+        "05-perception-vs-behaviour",
+        tables,
+        tl,
+        briefing,
+        _params=params,
+        _truth=truth,
+    )
 
 
 def _window_bounds(week_starts: pd.Series, n_weeks: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -261,8 +319,9 @@ def _window_bounds(week_starts: pd.Series, n_weeks: int) -> tuple[pd.Timestamp, 
     return weeks[BASELINE_WEEKS - 1], weeks[n_weeks - RECENT_WEEKS]
 
 
-def compute_window_facts(feedback: pd.DataFrame, retention: pd.DataFrame, exposure: pd.DataFrame,
-                         group: str) -> dict[str, float]:
+def compute_window_facts(
+    feedback: pd.DataFrame, retention: pd.DataFrame, exposure: pd.DataFrame, group: str
+) -> dict[str, float]:
     """Baseline-vs-recent numbers for one name group, exactly as the notebook's questions word them.
 
     Baseline = the first 8 weeks, recent = the last 6 weeks. A window's exposures are the mean
@@ -300,8 +359,11 @@ def compute_window_facts(feedback: pd.DataFrame, retention: pd.DataFrame, exposu
 
     fb = feedback[feedback["name_group"] == group]
     rt = retention[retention["name_group"] == group]
-    daily = (exposure[exposure["name_group"] == group]
-             .groupby("date")["exposures"].sum(min_count=len(SURFACES)))
+    daily = (
+        exposure[exposure["name_group"] == group]
+        .groupby("date")["exposures"]
+        .sum(min_count=len(SURFACES))
+    )
     daily = daily.astype(float)
 
     def window(df, col, lo, hi):
@@ -318,8 +380,12 @@ def compute_window_facts(feedback: pd.DataFrame, retention: pd.DataFrame, exposu
         out[f"{name}_exposures"] = exp
         out[f"{name}_per_1000"] = comp / exp * 1000
         out[f"{name}_exit_rate"] = float(r["exits"].sum() / r["active_accounts"].sum())
-    out["complaint_ratio"] = out["recent_complaints"] / out["baseline_complaints"] * BASELINE_WEEKS / RECENT_WEEKS
-    out["exposure_ratio"] = (out["recent_exposures"] / RECENT_WEEKS) / (out["baseline_exposures"] / BASELINE_WEEKS)
+    out["complaint_ratio"] = (
+        out["recent_complaints"] / out["baseline_complaints"] * BASELINE_WEEKS / RECENT_WEEKS
+    )
+    out["exposure_ratio"] = (out["recent_exposures"] / RECENT_WEEKS) / (
+        out["baseline_exposures"] / BASELINE_WEEKS
+    )
     out["per_exposure_ratio"] = out["recent_per_1000"] / out["baseline_per_1000"]
     out["exit_ratio"] = out["recent_exit_rate"] / out["baseline_exit_rate"]
     return out
@@ -370,10 +436,15 @@ def questions(case: Case, truth: dict | None) -> list:
             dict(LABELS),
             answer=t.get("cause") if key else None,
             hints=(
-                Hint("Separate what users say (complaints, sentiment) from what they do (exits, usage).",
-                     safe=True),
-                Hint("Divide complaints by how often the feedback control was shown before you compare "
-                     "weeks.", safe=True),
+                Hint(
+                    "Separate what users say (complaints, sentiment) from what they do (exits, usage).",
+                    safe=True,
+                ),
+                Hint(
+                    "Divide complaints by how often the feedback control was shown before you compare "
+                    "weeks.",
+                    safe=True,
+                ),
                 "Compare the female-coded exit rate with the male-coded one, before and after.",
             ),
             solution=(
@@ -389,8 +460,12 @@ def questions(case: Case, truth: dict | None) -> list:
             "Which findings support your diagnosis? Select all that apply.",
             dict(EVIDENCE),
             answer=set(t["evidence"]) if key else None,
-            hints=(Hint("A deploy near the change is a coincidence until a rate says otherwise.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "A deploy near the change is a coincidence until a rate says otherwise.",
+                    safe=True,
+                ),
+            ),
             solution="Cite rates (per exposure, per active account), not counts or timing.",
         ),
         Numeric(
@@ -405,8 +480,12 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="x",
             min_value=0,
             max_value=100,
-            hints=(Hint("Missing log days are NaN: a plain sum over them undercounts exposures.",
-                        safe=True),),
+            hints=(
+                Hint(
+                    "Missing log days are NaN: a plain sum over them undercounts exposures.",
+                    safe=True,
+                ),
+            ),
             solution="Rate = complaints / exposures; compare the two windows' rates, not their counts.",
         ),
         Numeric(
@@ -419,7 +498,9 @@ def questions(case: Case, truth: dict | None) -> list:
             unit="x",
             min_value=0,
             max_value=100,
-            hints=(Hint("Do the same for male-coded names: that is your comparison group.", safe=True),),
+            hints=(
+                Hint("Do the same for male-coded names: that is your comparison group.", safe=True),
+            ),
             solution="Behaviour is the exit rate, measured against a group the complaint is not about.",
         ),
         Choice(
@@ -436,8 +517,13 @@ def questions(case: Case, truth: dict | None) -> list:
                 "female-coded names and interview leavers before anyone changes the model.",
             },
             answer=t.get("decision") if key else None,
-            hints=(Hint("The response should match what moved: perception, measurement, behaviour, or "
-                        "both.", safe=True),),
+            hints=(
+                Hint(
+                    "The response should match what moved: perception, measurement, behaviour, or "
+                    "both.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "Match the response to the evidence: a perception event needs communication and a "
                 "watch on behaviour; a measurement change needs a better metric; silent churn needs "
@@ -451,8 +537,13 @@ def questions(case: Case, truth: dict | None) -> list:
             extra_fields={
                 "what_would_change_my_mind": "What would change my mind (a signal and a threshold)",
             },
-            hints=(Hint("Name a metric and a number for what would change your mind, e.g. the "
-                        "female-coded exit rate over the male-coded one.", safe=True),),
+            hints=(
+                Hint(
+                    "Name a metric and a number for what would change your mind, e.g. the "
+                    "female-coded exit rate over the male-coded one.",
+                    safe=True,
+                ),
+            ),
             solution=(
                 "A strong memo says which of perception and behaviour moved, what the chosen response "
                 "gives up, who carries the risk if you are wrong, the rate you will watch and the "
@@ -474,10 +565,15 @@ SCENARIO = Scenario(
             "One row per week and name group: feedback about the writing assistant.",
             {
                 "week_start": ("Monday the week starts", "date"),
-                "name_group": ("name group inferred from the first name (female-coded, male-coded, "
-                               "unclassified)", ""),
-                "tone_complaints": ("feedback tagged as tone: too deferential, apologetic or hedging",
-                                    "complaints/week"),
+                "name_group": (
+                    "name group inferred from the first name (female-coded, male-coded, "
+                    "unclassified)",
+                    "",
+                ),
+                "tone_complaints": (
+                    "feedback tagged as tone: too deferential, apologetic or hedging",
+                    "complaints/week",
+                ),
                 "other_feedback": ("all other feedback submissions", "submissions/week"),
                 "survey_responses": ("answers to the in-app satisfaction survey", "responses/week"),
                 "mean_sentiment": ("mean satisfaction score of the survey", "score 1-5"),
@@ -488,10 +584,15 @@ SCENARIO = Scenario(
             {
                 "week_start": ("Monday the week starts", "date"),
                 "name_group": ("name group inferred from the first name", ""),
-                "active_accounts": ("accounts active in the 28 days before the week starts", "accounts"),
+                "active_accounts": (
+                    "accounts active in the 28 days before the week starts",
+                    "accounts",
+                ),
                 "new_accounts": ("accounts created during the week", "accounts/week"),
-                "exits": ("accounts cancelled or lapsed (28 days inactive) during the week",
-                          "accounts/week"),
+                "exits": (
+                    "accounts cancelled or lapsed (28 days inactive) during the week",
+                    "accounts/week",
+                ),
             },
         ),
         "usage_daily": TableDoc(
@@ -510,8 +611,11 @@ SCENARIO = Scenario(
             "shown (NaN on days the exposure log lost).",
             {
                 "date": ("calendar day (UTC)", "date"),
-                "surface": ("where the feedback control was shown (toolbar_menu, settings_page, "
-                            "inline_thumbs)", ""),
+                "surface": (
+                    "where the feedback control was shown (toolbar_menu, settings_page, "
+                    "inline_thumbs)",
+                    "",
+                ),
                 "name_group": ("name group inferred from the first name", ""),
                 "exposures": ("times the feedback control was displayed", "exposures/day"),
             },

@@ -98,8 +98,9 @@ def _check_seed(seed) -> int:
     return int(seed)
 
 
-def load_case(name: str, *, seed: int | None = None, variant: str | None = None,
-              size: str = "default") -> Case:
+def load_case(
+    name: str, *, seed: int | None = None, variant: str | None = None, size: str = "default"
+) -> Case:
     """Draw one case of a scenario, deterministically.
 
     Parameters

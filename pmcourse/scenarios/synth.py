@@ -47,8 +47,9 @@ def days(start: str | pd.Timestamp, n: int) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(start), periods=n, freq="D", name="date")
 
 
-def weekly_profile(index: pd.DatetimeIndex, *, weekend_dip: float = 0.3,
-                   rng: np.random.Generator | None = None) -> np.ndarray:
+def weekly_profile(
+    index: pd.DatetimeIndex, *, weekend_dip: float = 0.3, rng: np.random.Generator | None = None
+) -> np.ndarray:
     """Multiplicative weekday factors (mean 1): a work-week product dips at weekends.
 
     ``weekend_dip`` = 0.3 means Saturday and Sunday run ~30% below weekdays; with ``rng`` each
@@ -62,8 +63,13 @@ def weekly_profile(index: pd.DatetimeIndex, *, weekend_dip: float = 0.3,
     return base[index.day_of_week]
 
 
-def holiday_effect(index: pd.DatetimeIndex, holidays: Sequence[pd.Timestamp], *,
-                   depth: float = 0.35, recovery_days: int = 1) -> np.ndarray:
+def holiday_effect(
+    index: pd.DatetimeIndex,
+    holidays: Sequence[pd.Timestamp],
+    *,
+    depth: float = 0.35,
+    recovery_days: int = 1,
+) -> np.ndarray:
     """Multiplicative factor: ``1 - depth`` on each holiday, easing back over ``recovery_days``."""
     factor = np.ones(len(index))
     pos = {d: i for i, d in enumerate(index)}
@@ -100,12 +106,18 @@ def nb_counts(rng: np.random.Generator, mean, *, dispersion: float = 30.0) -> np
 
 def binomial_counts(rng: np.random.Generator, trials, rate) -> np.ndarray:
     """Successes out of ``trials`` at ``rate`` (rates clipped to [0, 1])."""
-    return rng.binomial(np.asarray(trials, dtype=np.int64),
-                        np.clip(np.asarray(rate, dtype=float), 0, 1)).astype(np.int64)
+    return rng.binomial(
+        np.asarray(trials, dtype=np.int64), np.clip(np.asarray(rate, dtype=float), 0, 1)
+    ).astype(np.int64)
 
 
-def logistic_adoption(index: pd.DatetimeIndex, release: pd.Timestamp, *, half_life_days: float = 5,
-                      ceiling: float = 0.95) -> np.ndarray:
+def logistic_adoption(
+    index: pd.DatetimeIndex,
+    release: pd.Timestamp,
+    *,
+    half_life_days: float = 5,
+    ceiling: float = 0.95,
+) -> np.ndarray:
     """Share of users on a new app version: 0 before ``release``, logistic after, up to ``ceiling``.
 
     ``half_life_days`` is the number of days after release at which half the ceiling is reached;
@@ -126,9 +138,15 @@ def ramp(index: pd.DatetimeIndex, onset: pd.Timestamp, *, duration_days: float =
     return np.clip(t / duration_days, 0, 1)
 
 
-def mask_missing_days(rng: np.random.Generator, df: pd.DataFrame, columns: Sequence[str], *,
-                      n_days: int, date_col: str = "date",
-                      exclude: Sequence[pd.Timestamp] = ()) -> tuple[pd.DataFrame, list]:
+def mask_missing_days(
+    rng: np.random.Generator,
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    n_days: int,
+    date_col: str = "date",
+    exclude: Sequence[pd.Timestamp] = (),
+) -> tuple[pd.DataFrame, list]:
     """Blank ``columns`` (NaN, never 0) on ``n_days`` random dates: a logging pipeline's lost days.
 
     Returns the frame and the dates blanked. Dates in ``exclude`` are never blanked.
@@ -153,8 +171,13 @@ def pick(rng: np.random.Generator, options: Sequence):
     return options[int(rng.integers(len(options)))]
 
 
-def segment_shares(rng: np.random.Generator, names: Sequence[str], *, concentration: float = 20.0,
-                   base: Sequence[float] | None = None) -> dict[str, float]:
+def segment_shares(
+    rng: np.random.Generator,
+    names: Sequence[str],
+    *,
+    concentration: float = 20.0,
+    base: Sequence[float] | None = None,
+) -> dict[str, float]:
     """Segment mix drawn around ``base`` (default: equal) from a Dirichlet; shares sum to 1."""
     alpha = np.asarray(base if base is not None else np.ones(len(names)), dtype=float)
     alpha = alpha / alpha.sum() * concentration

@@ -23,8 +23,12 @@ def features(case) -> dict:
     review_ratio = review_share.iloc[-7:].mean() / review_share.iloc[:BASELINE].mean()
     resolve_share = day["ai_resolved"] / day["ai_handled"]
     resolve_ratio = resolve_share.iloc[-7:].mean() / resolve_share.iloc[:BASELINE].mean()
-    return {"days_stale": days_stale, "feedback_ratio": feedback_ratio,
-            "review_ratio": review_ratio, "resolve_ratio": resolve_ratio}
+    return {
+        "days_stale": days_stale,
+        "feedback_ratio": feedback_ratio,
+        "review_ratio": review_ratio,
+        "resolve_ratio": resolve_ratio,
+    }
 
 
 def solve(case) -> str:
@@ -84,9 +88,13 @@ def model_answers(case, truth) -> dict:
         "decision": truth["decision"],
         "complaint_delay": truth["median_complaint_delay"],
         "detected_in_time": truth["detected_in_time"],
-        "kill_criterion": {"metric": "complaints_per_1k", "comparator": ">",
-                           "threshold": truth["kill_threshold"],
-                           "window_days": truth["kill_window_days"], "action": "revert"},
+        "kill_criterion": {
+            "metric": "complaints_per_1k",
+            "comparator": ">",
+            "threshold": truth["kill_threshold"],
+            "window_days": truth["kill_window_days"],
+            "action": "revert",
+        },
         "harmed_group": truth["harmed_segment"],
         "reversible_option": truth["reversible_option"],
         "decision_memo": {
@@ -95,11 +103,11 @@ def model_answers(case, truth) -> dict:
             "how_we_detect_failure": detect,
             "how_we_undo_it": undo,
             "when_we_revisit": f"on {truth['expires_on']}, {int(np.ceil(truth['detection_days']))} "
-                               "days after the first harm could show",
+            "days after the first harm could show",
             "past_decision": "We widened auto-close to all ticket types last year without a holdback.",
             "missing_feedback_loop": "No per-segment complaint rate, so the harm showed up weeks "
-                                     "later in churn.",
+            "later in churn.",
             "expires_on": f"{pd.Timestamp(truth['expires_on']).date()}: the flag goes off unless "
-                          "the kill criteria held and we re-decide.",
+            "the kill criteria held and we re-decide.",
         },
     }

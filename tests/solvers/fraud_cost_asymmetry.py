@@ -8,9 +8,9 @@ import pandas as pd
 from pmcourse.diagnose import cost_threshold
 from pmcourse.scenarios.fraud_cost_asymmetry import DECISIONS, TAGGER_GROUPS
 
-CUTOFF_FALL = 0.8       # lowest blocked score after / before the review
-SHIFT_EVERYWHERE = 0.5   # median corridor change of mean logit score
-ONE_CORRIDOR = 0.9       # largest corridor change above the median corridor change
+CUTOFF_FALL = 0.8  # lowest blocked score after / before the review
+SHIFT_EVERYWHERE = 0.5  # median corridor change of mean logit score
+ONE_CORRIDOR = 0.9  # largest corridor change above the median corridor change
 
 
 def _review(case) -> pd.Timestamp:
@@ -66,7 +66,11 @@ def solve_tagger_hiding(case) -> str:
     group = solve_tagger(case)
     g = tg[tg["content_group"] == group].sort_values("review_month")
     rates = (g["mistagged"] / g["images_reviewed"]).to_numpy()
-    return "aggregate_improved_while_group_worsened" if rates[0] < 0.5 * rates[-1] else "tiny_share_of_volume"
+    return (
+        "aggregate_improved_while_group_worsened"
+        if rates[0] < 0.5 * rates[-1]
+        else "tiny_share_of_volume"
+    )
 
 
 _MEMO = {
@@ -95,7 +99,9 @@ def model_answers(case, truth) -> dict:
         "diagnosis": variant,
         "evidence": sorted(truth["evidence"]),
         "fp_bearer": truth["fp_bearer"],
-        "cost_threshold": cost_threshold(truth["cost_false_positive"], truth["cost_false_negative"]),
+        "cost_threshold": cost_threshold(
+            truth["cost_false_positive"], truth["cost_false_negative"]
+        ),
         "appeal_sla": truth["appeal_sla_days"],
         "late_appeal_share": truth["late_appeal_share"],
         "decision": DECISIONS[variant],

@@ -21,21 +21,30 @@ def features(case) -> dict:
     sums_b = before.groupby("channel")[["order_value", "orders"]].sum()
     sums_a = after.groupby("channel")[["order_value", "orders"]].sum()
     # largest within-channel fall in average order value
-    aov_ratio = ((sums_a["order_value"] / sums_a["orders"])
-                 / (sums_b["order_value"] / sums_b["orders"])).min()
-    share_move = (rpv.drop(index="total")["after_share"] - rpv.drop(index="total")["before_share"]).abs().max()
+    aov_ratio = (
+        (sums_a["order_value"] / sums_a["orders"]) / (sums_b["order_value"] / sums_b["orders"])
+    ).min()
+    share_move = (
+        (rpv.drop(index="total")["after_share"] - rpv.drop(index="total")["before_share"])
+        .abs()
+        .max()
+    )
 
     fd = case.tables["feed_daily"].dropna(subset=["clicks", "impressions", "topic_entropy"])
     fb, fa = fd[fd["date"] <= base_end], fd[fd["date"] >= recent_start]
-    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (fb["clicks"].sum() / fb["impressions"].sum())
+    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (
+        fb["clicks"].sum() / fb["impressions"].sum()
+    )
     entropy = fa["topic_entropy"].mean() - fb["topic_entropy"].mean()
     ils = fa["intra_list_similarity"].mean() - fb["intra_list_similarity"].mean()
 
     rc = case.tables["refund_cohorts"]
     early = rc[rc["weeks_since_order"] <= 4]
-    per_cohort = early.groupby("order_week").agg(refunded=("refunded_orders", "sum"),
-                                                 orders=("cohort_orders", "first"),
-                                                 seen=("weeks_since_order", "max"))
+    per_cohort = early.groupby("order_week").agg(
+        refunded=("refunded_orders", "sum"),
+        orders=("cohort_orders", "first"),
+        seen=("weeks_since_order", "max"),
+    )
     per_cohort = per_cohort[per_cohort["seen"] == 4]  # cohorts observed for 5 full weeks
     rate = per_cohort["refunded"] / per_cohort["orders"]
     refund_ratio = rate.iloc[-2:].mean() / rate.iloc[:4].mean()
@@ -43,10 +52,17 @@ def features(case) -> dict:
     rw = case.tables["retention_weekly"].dropna()
     churn = rw["churned_users"] / rw["active_users"].shift(1)
     churn_ratio = churn.iloc[-4:].mean() / churn.iloc[:4].mean()
-    return {"mix_per_visit": rpv.loc["total", "mix"] / base_rpv,
-            "rate_per_visit": rpv.loc["total", "rate"] / base_rpv,
-            "aov_ratio": aov_ratio, "share_move": share_move, "ctr": ctr, "entropy": entropy,
-            "ils": ils, "refund_ratio": refund_ratio, "churn_ratio": churn_ratio}
+    return {
+        "mix_per_visit": rpv.loc["total", "mix"] / base_rpv,
+        "rate_per_visit": rpv.loc["total", "rate"] / base_rpv,
+        "aov_ratio": aov_ratio,
+        "share_move": share_move,
+        "ctr": ctr,
+        "entropy": entropy,
+        "ils": ils,
+        "refund_ratio": refund_ratio,
+        "churn_ratio": churn_ratio,
+    }
 
 
 def solve(case) -> str:
@@ -79,30 +95,33 @@ MEMOS = {
     "traffic_mix_to_low_value": dict(
         tradeoff_statement=(
             "We accepted a lower revenue per visit (about {rpv:.0%}) to buy cheaper partner traffic, "
-            "measured by revenue per visit split into channel mix and channel rates."),
+            "measured by revenue per visit split into channel mix and channel rates."
+        ),
         we_trade_away="Revenue per visit: cheaper partner traffic earns far less per visit than search.",
         who_bears_the_cost="The business: margin per visit falls while the conversion slide looks good.",
         how_we_detect_failure="Weekly mix/rate decomposition of revenue per visit by channel; alert if the "
-                       "mix term is below -0.10 USD per visit.",
+        "mix term is below -0.10 USD per visit.",
         how_we_undo_it="Restore the previous budget split in the media-plan configuration; it costs a "
-                       "week of re-bidding.",
+        "week of re-bidding.",
         when_we_revisit="in 14 days, at the next budget review",
     ),
     "discount_order_value_erosion": dict(
         tradeoff_statement=(
             "We accepted about {rpv:.0%} lower revenue per visit to lift conversion with promo codes, "
-            "measured by average order value within each channel."),
+            "measured by average order value within each channel."
+        ),
         we_trade_away="Order value and margin in the discounted channels.",
         who_bears_the_cost="The business, and full-price customers who subsidise the codes.",
         how_we_detect_failure="Average order value per channel against its baseline, weekly; alert on a 10% fall.",
         how_we_undo_it="Disable the promo codes with their flag in the promotions console; live codes "
-                       "expire within 48 hours.",
+        "expire within 48 hours.",
         when_we_revisit="in 14 days, when the promo period ends",
     ),
     "refund_lag_net_revenue": dict(
         tradeoff_statement=(
             "We accepted a higher refund rate to lift conversion with free returns, measured by net "
-            "revenue per order cohort after five weeks."),
+            "revenue per order cohort after five weeks."
+        ),
         we_trade_away="Net revenue: refunds on the new orders arrive weeks after the sale.",
         who_bears_the_cost="The business (refunds and return shipping) and the warehouse team.",
         how_we_detect_failure="Refund rate per order-week cohort at five weeks; alert if above 10%.",
@@ -112,22 +131,24 @@ MEMOS = {
     "diversity_reranker_tradeoff": dict(
         tradeoff_statement=(
             "We accepted a {ctr:.0%} drop in CTR to reduce filter-bubble risk, measured by topic "
-            "diversity (entropy) and the 7-day return rate."),
+            "diversity (entropy) and the 7-day return rate."
+        ),
         we_trade_away="Feed clicks: CTR is lower because lists are less repetitive.",
         who_bears_the_cost="Sellers of the most-clicked topics, who get fewer feed clicks.",
         how_we_detect_failure="7-day return rate of feed users against baseline, daily; alert if it falls "
-                       "below baseline for a week.",
+        "below baseline for a week.",
         how_we_undo_it="Switch the re-ranker off with its feature flag; the previous ranking is still served.",
         when_we_revisit="in 28 days",
     ),
     "clickbait_engagement_trap": dict(
         tradeoff_statement=(
             "We gave up a {ctr:.0%} CTR gain to stop churn, measured by weekly churn and topic "
-            "entropy."),
+            "entropy."
+        ),
         we_trade_away="The CTR gain of the click-trained model.",
         who_bears_the_cost="Users shown sensational items, who churn; then the business.",
         how_we_detect_failure="Weekly churn and topic entropy as guardrails on every retrain; block a model "
-                       "that lowers entropy by 0.1 bits.",
+        "that lowers entropy by 0.1 bits.",
         how_we_undo_it="Roll back to the previous model version from the model registry.",
         when_we_revisit="in 14 days, after two weekly retrains",
     ),
@@ -138,7 +159,8 @@ def model_answers(case, truth) -> dict:
     memo = dict(MEMOS[truth["cause"]])
     rpv = 1 - truth["revenue_per_visit_after"] / truth["revenue_per_visit_before"]
     memo["tradeoff_statement"] = memo["tradeoff_statement"].format(
-        rpv=rpv, ctr=abs(truth["ctr_change"]))
+        rpv=rpv, ctr=abs(truth["ctr_change"])
+    )
     return {
         "diagnosis": truth["cause"],
         "evidence": set(truth["evidence"]),

@@ -40,15 +40,19 @@ def _established_ctr(case) -> float:
 
 def _new_share_gain(case) -> float:
     first, last = _windows(case.tables["daily_quality"])
-    share = lambda d: d.loc[d["item_age"].str.startswith("new"), "cards_served"].sum() / d[  # noqa: E731
-        "cards_served"].sum()
+
+    def share(d):
+        new_items = d["item_age"].str.startswith("new")
+        return d.loc[new_items, "cards_served"].sum() / d["cards_served"].sum()
+
     return share(last) - share(first)
 
 
 def _last_week_psi(case) -> pd.Series:
     f = case.tables["features"]
-    last = sorted((s for s in f["snapshot"].unique() if s != "training"),
-                  key=lambda s: int(s.split()[-1]))[-1]
+    last = sorted(
+        (s for s in f["snapshot"].unique() if s != "training"), key=lambda s: int(s.split()[-1])
+    )[-1]
     ref, cur = f[f["snapshot"] == "training"], f[f["snapshot"] == last]
     return pd.Series({c: psi(ref[c], cur[c]) for c in f.columns if c != "snapshot"})
 
@@ -73,9 +77,14 @@ def naive(case) -> str:
 
 def _debug(case):
     psis = _last_week_psi(case)
-    return {"ipc": _impressions_per_card(case), "est": _established_ctr(case),
-            "newgain": _new_share_gain(case), "n_major": int((psis > 0.25).sum()),
-            "n_mod": int(((psis > 0.1) & (psis <= 0.25)).sum()), "maxpsi": psis.max()}
+    return {
+        "ipc": _impressions_per_card(case),
+        "est": _established_ctr(case),
+        "newgain": _new_share_gain(case),
+        "n_major": int((psis > 0.25).sum()),
+        "n_mod": int(((psis > 0.1) & (psis <= 0.25)).sum()),
+        "maxpsi": psis.max(),
+    }
 
 
 def model_answers(case, truth) -> dict:
@@ -90,7 +99,9 @@ def model_answers(case, truth) -> dict:
         CONCEPT: {"many_features_moderate", "retrain_recovers"},
         COLD: {"new_item_share_up", "established_ctr_flat"},
     }[cause]
-    decision = {SKEW: "roll_back", METRIC: "fix_metric", CONCEPT: "retrain", COLD: "redesign"}[cause]
+    decision = {SKEW: "roll_back", METRIC: "fix_metric", CONCEPT: "retrain", COLD: "redesign"}[
+        cause
+    ]
     top = ", ".join(f"{k} {v:.2f}" for k, v in psis.sort_values(ascending=False).head(3).items())
     return {
         "diagnosis": cause,

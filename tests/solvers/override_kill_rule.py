@@ -34,8 +34,11 @@ def _failure_ratio(case) -> float:
 
 def _veteran_step(case) -> float:
     ov = case.tables["overrides"].dropna()
-    vet = ov[ov["tenure_cohort"] == "veteran"].groupby("date")[
-        ["suggestions_shown", "suggestions_overridden"]].sum()
+    vet = (
+        ov[ov["tenure_cohort"] == "veteran"]
+        .groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+        .sum()
+    )
     rate = vet["suggestions_overridden"] / vet["suggestions_shown"]
     card = _event(case, "App release: suggestion card redesign")
     before = rate[(rate.index >= card - pd.Timedelta(days=4)) & (rate.index < card)]
@@ -74,8 +77,14 @@ def model_answers(case, truth) -> dict:
     """The right answer to every question of the notebook, computed from the tables."""
     ov = case.tables["overrides"]
     pooled = ov.groupby("date")[["suggestions_shown", "suggestions_overridden"]].sum(min_count=1)
-    res = evaluate_kill_rule(pooled.reset_index(), threshold=0.15, window_days=21, looks=[7, 14, 21],
-                             successes="suggestions_overridden", trials="suggestions_shown")
+    res = evaluate_kill_rule(
+        pooled.reset_index(),
+        threshold=0.15,
+        window_days=21,
+        looks=[7, 14, 21],
+        successes="suggestions_overridden",
+        trials="suggestions_shown",
+    )
     median_shown = int(np.nanmedian(pooled["suggestions_shown"].iloc[:21].to_numpy(dtype=float)))
     sim = simulate_kill_rule(0.15, median_shown, 0.15, 21, [7, 14, 21], n_sims=4_000, seed=0)
     cause = solve(case)
@@ -93,23 +102,43 @@ def model_answers(case, truth) -> dict:
         "rule_verdict": f"day_{res.fired_look}" if res.fired else "never",
         "false_revert_daily": sim.false_revert_daily,
         "decision": "revert" if revert else "keep_and_rewrite",
-        "kill_criterion": {"metric": "task_failure_rate", "comparator": ">", "threshold": 15,
-                           "window_days": 21, "action": "revert"},
+        "kill_criterion": {
+            "metric": "task_failure_rate",
+            "comparator": ">",
+            "threshold": 15,
+            "window_days": 21,
+            "action": "revert",
+        },
         "memo": {
-            "we_trade_away": ("the speed of reverting on the first scary chart; we accept a few more "
-                              "days of exposure while the outcome metric accumulates"),
-            "who_bears_the_cost": ("users whose tasks fail if the suggestions are really worse, and the "
-                                   "team that re-argues the rule at expiry"),
-            "how_we_detect_failure": ("task failure rate above 15% at the day 7, 14 or 21 look, Wilson "
-                                      "lower bound, per tenure cohort"),
-            "how_we_undo_it": ("switch the suggestions feature flag off for all cohorts; the previous "
-                               "model version stays deployable"),
+            "we_trade_away": (
+                "the speed of reverting on the first scary chart; we accept a few more "
+                "days of exposure while the outcome metric accumulates"
+            ),
+            "who_bears_the_cost": (
+                "users whose tasks fail if the suggestions are really worse, and the "
+                "team that re-argues the rule at expiry"
+            ),
+            "how_we_detect_failure": (
+                "task failure rate above 15% at the day 7, 14 or 21 look, Wilson "
+                "lower bound, per tenure cohort"
+            ),
+            "how_we_undo_it": (
+                "switch the suggestions feature flag off for all cohorts; the previous "
+                "model version stays deployable"
+            ),
             "when_we_revisit": "in 21 days, when the rule expires, at the review after the day-21 look",
-            "notes": (("Revert now: " if revert else "Keep live: ") + truth["cause_label"]
-                      if truth else "See the evidence above."),
+            "notes": (
+                ("Revert now: " if revert else "Keep live: ") + truth["cause_label"]
+                if truth
+                else "See the evidence above."
+            ),
         },
     }
 
 
 def _debug(case):
-    return {"fail": _failure_ratio(case), "step": _veteran_step(case), "decay": _exposure_decay(case)}
+    return {
+        "fail": _failure_ratio(case),
+        "step": _veteran_step(case),
+        "decay": _exposure_decay(case),
+    }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pmcourse.scenarios.perception_vs_behaviour import DECISIONS, compute_window_facts
 
-RATE_UP = 1.4       # complaints per exposure, recent / baseline
-EXIT_UP = 1.2       # female-coded exit-rate ratio over the male-coded one
+RATE_UP = 1.4  # complaints per exposure, recent / baseline
+EXIT_UP = 1.2  # female-coded exit-rate ratio over the male-coded one
 
 
 def _facts(case):
