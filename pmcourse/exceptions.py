@@ -24,6 +24,11 @@ __all__ = [
 class PMCourseError(Exception):
     """Raised when anything in pmcourse fails in a way the caller can act on."""
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: a learner sees what was wrong and what is
+        # accepted, not forty lines of pandas internals. Scripts and tests still get the traceback.
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class InputError(PMCourseError, ValueError):
     """Raised when an argument has the wrong type, range or shape."""

@@ -86,3 +86,18 @@ def test_show_versions_lists_the_stack(capsys):
     text = capsys.readouterr().out
     for name in ("python", "pmcourse", "pandas", "plotly", "ipywidgets", "jupyterlab"):
         assert re.search(rf"^{name}\s+: \S", text, re.M), name
+
+
+def test_pmcourse_errors_show_as_one_message_in_ipython(capsys):
+    # a learner's notebook shows the message, not a traceback; other errors keep theirs
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython()
+    shell.run_cell("import pmcourse; pmcourse.load_case('usage_drop', seed=-1)")
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "ScenarioError" in text and "seed must be a non-negative integer" in text
+    assert "Traceback" not in text and "registry.py" not in text
+    shell.run_cell("1 / 0")
+    out = capsys.readouterr()
+    assert "ZeroDivisionError" in out.out + out.err and "Traceback" in out.out + out.err
