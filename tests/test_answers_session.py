@@ -13,6 +13,7 @@ import pmcourse
 from pmcourse.answers import AnswerStore, Choice, Hint, Numeric, read_submission
 from pmcourse.answers import session as session_mod
 from pmcourse.exceptions import ParameterError, PMCourseError, ScenarioError
+from pmcourse.scenarios import write_case_file
 from pmcourse.scenarios.base import Case, Scenario
 
 NOTEBOOK = "99-fake-answers"
@@ -74,8 +75,8 @@ def fake(monkeypatch, tmp_path):
 @pytest.fixture
 def graded_file(tmp_path):
     case = pmcourse.load_case(NAME, seed=11)
-    path = case.save(
-        tmp_path / "case.pmcase", graded=True, student_id="s-001", variant_token="TOK3N"
+    path = write_case_file(
+        case, tmp_path / "case.pmcase", graded=True, student_id="s-001", variant_token="TOK3N"
     )
     return path, case.truth
 

@@ -8,7 +8,7 @@ import pytest
 import scenario_cases
 
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, LABELS, VARIANTS
+from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, SPEC
 
 SCENARIO = SCENARIOS["usage_drop"]
 SEEDS = (3, 41, 2026)
@@ -22,6 +22,10 @@ def _window(daily, name, c):
     days = pd.DatetimeIndex(sorted(daily["date"].unique()))[-70:]
     a, b = {"baseline": (7, 34), "flagged": (49, 55), "late": (63, 69)}[name]
     return daily[(daily["date"] >= days[a]) & (daily["date"] <= days[b])]
+
+
+VARIANTS = SPEC.variants
+LABELS = SPEC.labels
 
 
 def _rate(df, num="summaries_requested", den="active_users", by=None):

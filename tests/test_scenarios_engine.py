@@ -27,6 +27,7 @@ from pmcourse.scenarios import (
     load_case,
     read_case_file,
     scenario_for_notebook,
+    write_case_file,
 )
 from pmcourse.scenarios.base import EVENT_KINDS, TIMELINE_COLUMNS
 from pmcourse.scenarios.casefile import frame_to_csv
@@ -88,7 +89,7 @@ def test_scenario_for_notebook():
 
 def test_graded_case_file_hides_truth_and_round_trips_tables(tmp_path):
     case = load_case("orientation", seed=5)
-    path = case.save(tmp_path / "s1" / "00.pmcase", student_id="s1", variant_token="TOK")
+    path = write_case_file(case, tmp_path / "s1" / "00.pmcase", student_id="s1", variant_token="TOK")
     names = set(zipfile.ZipFile(path).namelist())
     assert names == {"manifest.json", "tables/daily.csv", "timeline.csv", "briefing.md"}
     manifest = json.loads(zipfile.ZipFile(path).read("manifest.json"))
@@ -105,16 +106,16 @@ def test_graded_case_file_hides_truth_and_round_trips_tables(tmp_path):
 
 def test_practice_case_file_keeps_truth(tmp_path):
     case = load_case("orientation", seed=5)
-    back = read_case_file(case.save(tmp_path / "c.pmcase", graded=False))
+    back = read_case_file(write_case_file(case, tmp_path / "c.pmcase", graded=False))
     assert back.truth == json.loads(json.dumps(case.truth)) and back.seed == 5
 
 
 def test_case_file_bytes_depend_only_on_the_case(tmp_path):
-    a = load_case("orientation", seed=9).save(
-        tmp_path / "a.pmcase", student_id="x", variant_token="t"
+    a = write_case_file(
+        load_case("orientation", seed=9), tmp_path / "a.pmcase", student_id="x", variant_token="t"
     )
-    b = load_case("orientation", seed=9).save(
-        tmp_path / "b.pmcase", student_id="x", variant_token="t"
+    b = write_case_file(
+        load_case("orientation", seed=9), tmp_path / "b.pmcase", student_id="x", variant_token="t"
     )
     assert a.read_bytes() == b.read_bytes()
 

@@ -341,7 +341,7 @@ def _json_default(value):
 
 def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     """Generate, export and key one student's case; scan what was written. Runs in a worker."""
-    from pmcourse.scenarios import SCENARIOS, load_case
+    from pmcourse.scenarios import SCENARIOS, load_case, write_case_file
 
     sid, nb, name = task["student_id"], task["notebook"], task["scenario"]
     sdir = Path(task["student_dir"])
@@ -349,7 +349,7 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     case = load_case(name, seed=task["seed"], variant=task["variant"])
     t1 = time.perf_counter()
     data_path = sdir / "data" / f"{nb}.pmcase"
-    case.save(data_path, graded=True, student_id=sid, variant_token=task["token"])
+    write_case_file(case, data_path, graded=True, student_id=sid, variant_token=task["token"])
     nb_path = sdir / f"{nb}.ipynb"
     nb_path.write_text(student_notebook_text(_WORKER["templates"][nb], task["token"]))
     t2 = time.perf_counter()

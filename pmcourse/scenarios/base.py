@@ -136,21 +136,6 @@ class Case:
                 f"This case has no table {name!r}; its tables are {', '.join(sorted(self.tables))}."
             ) from None
 
-    def save(
-        self,
-        path,
-        *,
-        graded: bool = True,
-        student_id: str | None = None,
-        variant_token: str | None = None,
-    ):
-        """Write the case to a ``.pmcase`` file; see :func:`pmcourse.scenarios.casefile.write_case_file`."""
-        from pmcourse.scenarios.casefile import write_case_file
-
-        return write_case_file(
-            self, path, graded=graded, student_id=student_id, variant_token=variant_token
-        )
-
     def _repr_markdown_(self) -> str:
         rows = "\n".join(
             f"| `{name}` | {len(df):,} | {', '.join(map(str, df.columns))} |"
@@ -186,6 +171,10 @@ class Scenario:
         Documentation of every table the case carries.
     naive_reading : str
         The tempting wrong reading that the fairness tests show to fail for a real share of seeds.
+    variant_labels : mapping of str to str
+        Variant id -> the cause in one sentence.
+    spec : ScenarioSpec or None
+        The declarative spec the scenario was built from (:mod:`pmcourse.scenarios.spec`).
     """
 
     name: str
@@ -197,3 +186,6 @@ class Scenario:
     tables: Mapping[str, TableDoc]
     naive_reading: str
     variant_labels: Mapping[str, str] = field(default_factory=dict)
+    #: The :class:`~pmcourse.scenarios.spec.ScenarioSpec` this scenario was built from (``None``
+    #: for a scenario written by hand, as in tests).
+    spec: Any = field(default=None, repr=False, compare=False)

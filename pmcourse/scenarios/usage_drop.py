@@ -27,88 +27,118 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, Numeric
+from pmcourse.diagnose import mix_rate
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "nav_refresh_hid_entry_point",
-    "locale_model_regression",
-    "client_sdk_event_loss",
-    "seasonal_holiday_lull",
-    "competitor_launch_one_market",
-    "campaign_low_intent_mix",
-)
-LABELS = {
-    "nav_refresh_hid_entry_point": (
+CAUSES = (
+    Cause(
+        "nav_refresh_hid_entry_point",
         "Discoverability: one platform's new app version moved the summary entry point; fewer "
-        "people find it, those who do use it as before."
+        "people find it, those who do use it as before.",
+        evidence=("one_platform", "follows_adoption"),
+        decision="restore_entry_point",
     ),
-    "locale_model_regression": (
+    Cause(
+        "locale_model_regression",
         "Model regression in one locale: a summariser deploy made summaries worse there, and "
-        "users in that locale stopped asking."
+        "users in that locale stopped asking.",
+        evidence=("one_locale", "quality_fell_first"),
+        decision="roll_back_model",
     ),
-    "client_sdk_event_loss": (
+    Cause(
+        "client_sdk_event_loss",
         "Measurement: one platform's new app version loses client analytics events; the server "
-        "served as many summaries as before."
+        "served as many summaries as before.",
+        evidence=("one_platform", "follows_adoption", "server_calls_flat"),
+        decision="fix_client_logging",
     ),
-    "seasonal_holiday_lull": (
+    Cause(
+        "seasonal_holiday_lull",
         "Seasonality: the school holidays lowered usage everywhere by a similar share, and it "
-        "came back."
+        "came back.",
+        evidence=("proportional_then_recovered",),
+        decision="annotate_and_wait",
     ),
-    "competitor_launch_one_market": (
-        "Competition: a competitor's launch in one market pulled users away, new users most."
+    Cause(
+        "competitor_launch_one_market",
+        "Competition: a competitor's launch in one market pulled users away, new users most.",
+        evidence=("one_locale", "new_users_hit_hardest"),
+        decision="respond_in_market",
     ),
-    "campaign_low_intent_mix": (
+    Cause(
+        "campaign_low_intent_mix",
         "User mix: a growth campaign brought many new, low-intent users; no segment's usage "
-        "rate changed."
+        "rate changed.",
+        evidence=("mix_term_dominates",),
+        decision="report_by_tenure",
     ),
-}
-#: The action that fits each cause (``decision`` question).
-DECISIONS = {
-    "restore_entry_point": "Restore the summary entry point in the next app release and track "
-    "entry-point clicks per active user on the new version.",
-    "roll_back_model": "Roll back the summariser model for the affected locale and add a "
-    "per-locale quality gate to deploys.",
-    "fix_client_logging": "Fix the client analytics bug and restate the dashboard from server "
-    "counts; no product change.",
-    "annotate_and_wait": "No product change: annotate the dashboard with the holidays and "
-    "re-check against the same weeks once they end.",
-    "respond_in_market": "Respond in that market: new-user onboarding and positioning against "
-    "the competitor; leave the model and the app alone.",
-    "report_by_tenure": "No product change: report the usage rate per tenure segment (mix-"
-    "adjusted) and judge the campaign on its own cohort's retention.",
-}
-DECISION_FOR = {
-    "nav_refresh_hid_entry_point": "restore_entry_point",
-    "locale_model_regression": "roll_back_model",
-    "client_sdk_event_loss": "fix_client_logging",
-    "seasonal_holiday_lull": "annotate_and_wait",
-    "competitor_launch_one_market": "respond_in_market",
-    "campaign_low_intent_mix": "report_by_tenure",
-}
-EVIDENCE = {
-    "one_platform": "The fall is concentrated on one platform.",
-    "follows_adoption": "On that platform the fall follows the new app version's adoption curve "
-    "(old-version users are unaffected).",
-    "server_calls_flat": "Server-side summary calls per active user stayed flat while "
-    "client-logged requests fell.",
-    "quality_fell_first": "Accept rate fell and thumbs-down rose on the deploy day, before usage "
-    "fell, on every platform.",
-    "one_locale": "The fall is concentrated in one locale (market).",
-    "new_users_hit_hardest": "New users' usage fell proportionally most, gradually over weeks.",
-    "proportional_then_recovered": "Every platform and locale fell by a similar share, and usage "
-    "came back to its baseline.",
-    "mix_term_dominates": "In a mix/rate split by tenure the mix term dominates: each tenure "
-    "segment's rate is flat, the share of new users jumped.",
-}
-EVIDENCE_FOR = {
-    "nav_refresh_hid_entry_point": ["one_platform", "follows_adoption"],
-    "locale_model_regression": ["one_locale", "quality_fell_first"],
-    "client_sdk_event_loss": ["one_platform", "follows_adoption", "server_calls_flat"],
-    "seasonal_holiday_lull": ["proportional_then_recovered"],
-    "competitor_launch_one_market": ["one_locale", "new_users_hit_hardest"],
-    "campaign_low_intent_mix": ["mix_term_dominates"],
-}
+)
+DECISIONS = (
+    Option(
+        "restore_entry_point",
+        "Restore the summary entry point in the next app release and track entry-point clicks "
+        "per active user on the new version.",
+    ),
+    Option(
+        "roll_back_model",
+        "Roll back the summariser model for the affected locale and add a per-locale quality "
+        "gate to deploys.",
+    ),
+    Option(
+        "fix_client_logging",
+        "Fix the client analytics bug and restate the dashboard from server counts; no product "
+        "change.",
+    ),
+    Option(
+        "annotate_and_wait",
+        "No product change: annotate the dashboard with the holidays and re-check against the "
+        "same weeks once they end.",
+    ),
+    Option(
+        "respond_in_market",
+        "Respond in that market: new-user onboarding and positioning against the competitor; "
+        "leave the model and the app alone.",
+    ),
+    Option(
+        "report_by_tenure",
+        "No product change: report the usage rate per tenure segment (mix-adjusted) and judge "
+        "the campaign on its own cohort's retention.",
+    ),
+)
+EVIDENCE = (
+    Evidence("one_platform", "The fall is concentrated on one platform."),
+    Evidence(
+        "follows_adoption",
+        "On that platform the fall follows the new app version's adoption curve (old-version "
+        "users are unaffected).",
+    ),
+    Evidence(
+        "server_calls_flat",
+        "Server-side summary calls per active user stayed flat while client-logged requests fell.",
+    ),
+    Evidence(
+        "quality_fell_first",
+        "Accept rate fell and thumbs-down rose on the deploy day, before usage fell, on every "
+        "platform.",
+    ),
+    Evidence("one_locale", "The fall is concentrated in one locale (market)."),
+    Evidence(
+        "new_users_hit_hardest",
+        "New users' usage fell proportionally most, gradually over weeks.",
+    ),
+    Evidence(
+        "proportional_then_recovered",
+        "Every platform and locale fell by a similar share, and usage came back to its baseline.",
+    ),
+    Evidence(
+        "mix_term_dominates",
+        "In a mix/rate split by tenure the mix term dominates: each tenure segment's rate is "
+        "flat, the share of new users jumped.",
+    ),
+)
 
 PLATFORMS = ("ios", "android", "web")
 MOBILE = ("ios", "android")
@@ -128,8 +158,8 @@ COUNTRY = {
 PLATFORM_NAME = {"ios": "iOS", "android": "Android", "web": "web"}
 CLIENT_COLUMNS = ("entry_point_clicks", "summaries_requested", "summaries_accepted", "thumbs_down")
 #: Days in a case: the last 70 days hold the story (10 weeks, Monday to Sunday); ``large``
-#: prepends two years of history for benchmarks.
-N_DAYS = {"small": 70, "default": 70, "large": 70 + 7 * 94}
+#: prepends two years of history (and four more locales) for benchmarks.
+SIZES = {"small": Size(days=70), "default": Size(days=70), "large": Size(days=70 + 7 * 94)}
 #: Positions within the last 70 days: baseline weeks 2-5, the flagged week is week 8.
 BASELINE = (7, 34)
 FLAGGED = (49, 55)
@@ -165,21 +195,21 @@ def _rate(df: pd.DataFrame, num: str, den: str) -> float:
     return float(df.loc[ok, num].sum() / df.loc[ok, den].sum())
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    """Draw one case of the scenario (called by :func:`pmcourse.scenarios.load_case`).
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
     Parameters
     ----------
     rng : numpy.random.Generator
         The only source of randomness.
     variant : str
-        One of :data:`VARIANTS`, the hidden cause.
-    size : {"small", "default", "large"}
-        ``large`` is for benchmarks.
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size (``large`` is for benchmarks).
 
     Returns
     -------
-    Case
+    Draw
 
     Examples
     --------
@@ -190,8 +220,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 
     Introduced in notebooks/01-usage-drop.ipynb.
     """
-    n = N_DAYS[size]
-    locales = LOCALES_LARGE if size == "large" else LOCALES
+    n = size.days
+    locales = LOCALES_LARGE if size.name == "large" else LOCALES
     base = n - 70
     # the story's first day is a Monday between February and August
     story_start = pd.Timestamp("2026-02-02") + pd.Timedelta(days=7 * int(rng.integers(0, 28)))
@@ -496,7 +526,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     ).round(4)
 
     tables = {"daily": daily, "app_versions": versions_tbl}
-    truth = _truth(variant, daily, win, target_platform, target_locale)
+    facts = _facts(variant, daily, win, target_platform, target_locale)
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "effect": round(effect, 4),
@@ -508,17 +538,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "missing_client_days": [x.strftime("%Y-%m-%d") for x in missing],
         "model_usage_lag_days": lag if variant == "locale_model_regression" else None,
     }
-    briefing = _briefing(win, truth["headline_change"], index[-1])
-    return Case("usage_drop", "01-usage-drop", tables, tl, briefing, _params=params, _truth=truth)
+    briefing = _briefing(win, facts["headline_change"], index[-1])
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def _in(df: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
     return df[(df["date"] >= window[0]) & (df["date"] <= window[1])]
 
 
-def _truth(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: str) -> dict:
-    from pmcourse.diagnose import mix_rate
-
+def _facts(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: str) -> dict:
     before, flagged = _in(daily, win["baseline"]), _in(daily, win["flagged"])
     r0 = _rate(before, "summaries_requested", "active_users")
     r1 = _rate(flagged, "summaries_requested", "active_users")
@@ -537,10 +565,6 @@ def _truth(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: 
         "competitor_launch_one_market": locale,
     }.get(variant, "spread")
     return {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": list(EVIDENCE_FOR[variant]),
-        "decision": DECISION_FOR[variant],
         "where": where,
         "baseline_rate": round(r0, 5),
         "flagged_rate": round(r1, 5),
@@ -567,53 +591,25 @@ def _briefing(win: dict, change: float, last: pd.Timestamp) -> str:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    """The notebook's questions; with ``truth=None`` (graded mode) they carry no expected answers.
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
+
+    ``truth=None`` (graded mode): the questions carry no expected answers.
 
     Examples
     --------
     >>> from pmcourse.scenarios import load_case
     >>> case = load_case("usage_drop", seed=1)
-    >>> [q.id for q in questions(case, case.truth)][:3]
-    ['diagnosis', 'where', 'evidence']
+    >>> [q.id for q in questions(case, case.truth)]
+    ['where', 'headline_change', 'mix_share']
 
     Introduced in notebooks/01-usage-drop.ipynb.
     """
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
-
     t = truth or {}
     locales = sorted(case.tables["daily"]["locale"].unique())
     where_options = {p: f"The {PLATFORM_NAME[p]} platform" for p in PLATFORMS}
     where_options.update({loc: f"The {loc} locale ({COUNTRY.get(loc, loc)})" for loc in locales})
     where_options["spread"] = "No single platform or locale: the fall is spread across them."
     return [
-        Choice(
-            "diagnosis",
-            "What moved summaries requested per active user?",
-            dict(LABELS),
-            answer=t.get("cause"),
-            hints=(
-                Hint(
-                    "Split the fall by platform, by locale and by tenure before reading the "
-                    "timeline: which split concentrates it?",
-                    safe=True,
-                ),
-                Hint(
-                    "Compare the client's count of requests with the server's count of calls, "
-                    "and per-use quality (accept rate, thumbs-down rate) before and after.",
-                    safe=True,
-                ),
-                "Does the fall persist to the last week of data, or come back?",
-            ),
-            solution=(
-                "The timeline always offers a culprit near the onset; the data decides between "
-                "them. A fall that lives on one platform and follows a version's adoption curve "
-                "is that version (discoverability if the server saw fewer calls too, measurement "
-                "if it did not). Quality that breaks on a deploy day, in one locale, before usage "
-                "follows, is the model. A fall spread evenly that comes back is the calendar; a "
-                "gradual one in one market among new users is competition; flat segment rates "
-                "under a moving mix are the campaign."
-            ),
-        ),
         Choice(
             "where",
             "Where does the fall concentrate?",
@@ -628,23 +624,6 @@ def questions(case: Case, truth: dict | None) -> list:
             ),
             solution="Rate per segment, before vs flagged week: the segment whose rate fell "
             "several times more than the others carries the fall.",
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select every one that holds in this case "
-            "and points at the cause.",
-            dict(EVIDENCE),
-            answer=None if truth is None else set(t["evidence"]),
-            hints=(
-                Hint(
-                    "Each finding is checkable with a groupby on `daily`; check each before "
-                    "ticking it.",
-                    safe=True,
-                ),
-            ),
-            solution="The findings that separate this cause from its look-alikes: "
-            + (", ".join(t["evidence"]) if truth else "see the debrief")
-            + ".",
         ),
         Numeric(
             "headline_change",
@@ -681,39 +660,81 @@ def questions(case: Case, truth: dict | None) -> list:
             solution="Near 1 when the fall is a change in who the users are; near 0 when the "
             "users' own behaviour changed.",
         ),
-        Choice(
-            "decision",
-            "What do you recommend?",
-            dict(DECISIONS),
-            answer=t.get("decision"),
-            hints=(
-                Hint(
-                    "Fix what the evidence points at and nothing else: a rollback that "
-                    "addresses the wrong cause costs a release and fixes nothing.",
-                    safe=True,
-                ),
-            ),
-            solution="Each cause has its own remedy; only one of them matches the evidence.",
-        ),
-        Memo(
-            "memo",
-            "Write the memo to the head of AI: the cause, the evidence, the decision, and how you "
-            "will know if you were wrong.",
-            hints=(Hint("Name a measurable signal and a date for the revisit.", safe=True),),
-            solution="A good memo names the cause and the two or three findings that rule out "
-            "the look-alikes, states the action and its cost, the signal that would "
-            "show the diagnosis wrong, and when you will look again.",
-        ),
     ]
 
 
-SCENARIO = Scenario(
+def _evidence_solution(truth: dict | None) -> str:
+    found = ", ".join(truth["evidence"]) if truth else "see the debrief"
+    return f"The findings that separate this cause from its look-alikes: {found}."
+
+
+SPEC = ScenarioSpec(
     name="usage_drop",
     notebook="01-usage-drop",
     title="AI summaries usage fell by a fifth: discoverability, model, measurement or the calendar?",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("diagnosis", "where", "evidence", "headline_change", "mix_share", "decision", "memo"),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "What moved summaries requested per active user?",
+        hints=(
+            Hint(
+                "Split the fall by platform, by locale and by tenure before reading the "
+                "timeline: which split concentrates it?",
+                safe=True,
+            ),
+            Hint(
+                "Compare the client's count of requests with the server's count of calls, "
+                "and per-use quality (accept rate, thumbs-down rate) before and after.",
+                safe=True,
+            ),
+            "Does the fall persist to the last week of data, or come back?",
+        ),
+        solution=(
+            "The timeline always offers a culprit near the onset; the data decides between "
+            "them. A fall that lives on one platform and follows a version's adoption curve "
+            "is that version (discoverability if the server saw fewer calls too, measurement "
+            "if it did not). Quality that breaks on a deploy day, in one locale, before usage "
+            "follows, is the model. A fall spread evenly that comes back is the calendar; a "
+            "gradual one in one market among new users is competition; flat segment rates "
+            "under a moving mix are the campaign."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select every one that holds in this case "
+        "and points at the cause.",
+        hints=(
+            Hint(
+                "Each finding is checkable with a groupby on `daily`; check each before "
+                "ticking it.",
+                safe=True,
+            ),
+        ),
+        solution=_evidence_solution,
+    ),
+    ask_decision=Ask(
+        "What do you recommend?",
+        hints=(
+            Hint(
+                "Fix what the evidence points at and nothing else: a rollback that "
+                "addresses the wrong cause costs a release and fixes nothing.",
+                safe=True,
+            ),
+        ),
+        solution="Each cause has its own remedy; only one of them matches the evidence.",
+    ),
+    memo=Ask(
+        "Write the memo to the head of AI: the cause, the evidence, the decision, and how you "
+        "will know if you were wrong.",
+        hints=(Hint("Name a measurable signal and a date for the revisit.", safe=True),),
+        solution="A good memo names the cause and the two or three findings that rule out "
+        "the look-alikes, states the action and its cost, the signal that would "
+        "show the diagnosis wrong, and when you will look again.",
+    ),
     tables={
         "daily": TableDoc(
             "One row per day x platform x app version x locale x user tenure: AI summary usage, "
@@ -774,5 +795,5 @@ SCENARIO = Scenario(
         "Blame the timeline event nearest the day the top-line usage chart turned: a release "
         "means the redesign, a deploy means the model, a pipeline change means logging."
     ),
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

@@ -1,0 +1,546 @@
+"""The declarative scenario spec, and the engine that builds a :class:`Scenario` from it.
+
+A scenario module holds two things: a *generator* that draws the data of one case, and a
+:class:`ScenarioSpec` that states everything else once — the causes (each with its label, the
+findings that distinguish it and what decides the right action), the decision and evidence options,
+the prompts of the standard questions, the table docs, the question order and the size knobs.
+:meth:`ScenarioSpec.build` checks the spec (every referenced id exists, the question order names
+every question once, the sizes agree) when the module loads, and returns the :class:`Scenario` the
+registry serves. The engine then turns each drawn :class:`Draw` into a :class:`Case` whose ``truth``
+carries the cause, its label, its evidence and its decision, and builds the four standard questions
+(diagnosis, evidence, decision, memo) beside the scenario's own.
+
+``docs/authoring.md`` walks from an empty module to a fair case; ``pmcourse scenario new NAME``
+scaffolds one and ``pmcourse scenario check NAME`` runs the contract every scenario must pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from pmcourse.answers import Choice, Hint, Memo, MultiChoice
+from pmcourse.exceptions import ScenarioError
+from pmcourse.scenarios.base import SIZES, Case, Scenario, TableDoc
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["Ask", "Cause", "Draw", "Evidence", "Option", "ScenarioSpec", "Size"]
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Truth keys the engine writes from the spec; a generator's facts may not set them.
+ENGINE_TRUTH_KEYS = ("cause", "cause_label", "evidence", "decision")
+
+Facts = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Size:
+    """The knobs one case size sets; every scenario uses these names and no others.
+
+    Parameters
+    ----------
+    days : int, optional
+        Calendar days the case spans.
+    scale : float
+        Multiplier on drawn volumes (users, events) relative to the default case.
+    per_day : int, optional
+        Records drawn per day, for scenarios that draw individual records (invoices, tickets).
+    samples : tuple of int
+        Row counts of sampled tables (for example a reference and a serving feature sample).
+    name : str
+        ``"small"``, ``"default"`` or ``"large"``; filled in by :meth:`ScenarioSpec.build`.
+
+    Examples
+    --------
+    >>> Size(days=70, scale=0.5).days
+    70
+    """
+
+    days: int | None = None
+    scale: float = 1.0
+    per_day: int | None = None
+    samples: tuple[int, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Draw:
+    """What a scenario's generator returns: one case's data, before the engine adds the truth.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        The learner's tables; every column documented in the spec's ``tables``.
+    timeline : DataFrame
+        Dated events (``date``, ``event``, ``kind``, ``detail``), decoys included.
+    briefing : str
+        Markdown: the situation as the PM hears it.
+    params : dict
+        The knobs drawn (onset, effect size, affected segment); hidden in graded mode.
+    facts : dict
+        The case's facts the questions check (numbers, segments); the engine adds ``cause``,
+        ``cause_label``, ``evidence`` and ``decision`` from the spec to make the ``truth``.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    timeline: pd.DataFrame
+    briefing: str
+    params: dict[str, Any]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A decision option: an action the learner can choose.
+
+    Parameters
+    ----------
+    id : str
+        snake_case id, unique among the spec's decisions.
+    text : str
+        What the learner reads.
+    why_not : callable, optional
+        ``why_not(truth) -> str``: the fact of this case that rules the option out, shown when a
+        learner picks it and it is wrong.
+    """
+
+    id: str
+    text: str
+    why_not: Callable[[Facts], str] | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An evidence option: a statement about the case the learner may cite.
+
+    Parameters
+    ----------
+    id : str
+        snake_case id, unique among the spec's evidence options.
+    text : str or callable
+        The statement, or ``text(case) -> str`` to phrase it with this case's numbers (computed
+        from the case's tables, so graded and practice copies read the same).
+    """
+
+    id: str
+    text: str | Callable[[Case], str]
+
+    def render(self, case: Case) -> str:
+        """The statement as the learner reads it in ``case``."""
+        return self.text(case) if callable(self.text) else self.text
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One hidden cause (a variant) of the scenario.
+
+    Parameters
+    ----------
+    id : str
+        Distinctive snake_case id; it must never appear in a case's data (the leak scan looks).
+    label : str
+        The diagnosis option's text: the cause in one sentence.
+    evidence : tuple of str or callable
+        The evidence ids that distinguish this cause from its rivals, or ``evidence(facts)`` when
+        that depends on the case.
+    decision : str or callable, optional
+        The right decision id, or ``decision(facts)`` when it depends on the case (a constraint
+        the briefing states, say).
+    partial : mapping or callable, optional
+        Partial credit for defensible second-best decisions, ``{decision_id: credit in [0, 1)}``,
+        or ``partial(facts)``.
+    why_not : callable, optional
+        ``why_not(truth) -> str``: the fact of this case that rules this cause out, shown when a
+        learner picks it and the case's cause is another.
+    """
+
+    id: str
+    label: str
+    evidence: tuple[str, ...] | Callable[[Facts], Iterable[str]] = ()
+    decision: str | Callable[[Facts], str] | None = None
+    partial: Mapping[str, float] | Callable[[Facts], Mapping[str, float]] = field(
+        default_factory=dict
+    )
+    why_not: Callable[[Facts], str] | None = None
+
+    def evidence_for(self, facts: Facts) -> list[str]:
+        """The evidence ids that distinguish this cause in a case with ``facts``."""
+        ids = self.evidence(facts) if callable(self.evidence) else self.evidence
+        return list(ids)
+
+    def decision_for(self, facts: Facts) -> str | None:
+        """The right decision id for this cause in a case with ``facts``."""
+        return self.decision(facts) if callable(self.decision) else self.decision
+
+    def partial_for(self, facts: Facts) -> dict[str, float]:
+        """Partial credit per second-best decision in a case with ``facts``."""
+        return dict(self.partial(facts) if callable(self.partial) else self.partial)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The prompt of one standard question (diagnosis, evidence, decision or memo).
+
+    Parameters
+    ----------
+    prompt : str
+        The question as the learner reads it.
+    hints : tuple
+        Strings (hidden in graded mode) or :class:`~pmcourse.answers.Hint`.
+    solution : str or callable
+        The debrief text, or ``solution(truth)`` (``truth`` is ``None`` in graded mode).
+    id : str, optional
+        The question id; defaults to the standard one (``diagnosis``, ``evidence``, ``decision``,
+        ``memo``).
+    fields, extra_fields : mapping, optional
+        Memo only: the memo's fields (``None``: the standard five) and any fields added to them.
+    """
+
+    prompt: str
+    hints: tuple[str | Hint, ...] = ()
+    solution: str | Callable[[Facts | None], str] = ""
+    id: str | None = None
+    fields: Mapping[str, str] | None = None
+    extra_fields: Mapping[str, str] | None = None
+
+    def solution_for(self, truth: Facts | None) -> str:
+        """The solution text for ``truth`` (``None`` in graded mode)."""
+        return self.solution(truth) if callable(self.solution) else self.solution
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """Everything about a scenario except how its data is drawn, stated once.
+
+    Parameters
+    ----------
+    name, notebook, title : str
+        Registry key, notebook id (``"01-usage-drop"``) and a human title.
+    causes : tuple of Cause
+        The hidden causes; the diagnosis options are exactly these, in this order.
+    generate : callable
+        ``generate(rng, variant, size) -> Draw``: draws one case; all randomness from ``rng``;
+        ``size`` is the :class:`Size` of the case.
+    tables : mapping of str to TableDoc
+        Documentation of every table a case carries.
+    naive_reading : str
+        The tempting wrong reading the fairness tests show to fail for a real share of seeds.
+    sizes : mapping of str to Size
+        The knobs of each of ``small``, ``default`` and ``large``.
+    order : tuple of str
+        Every question id in the order the notebook asks them; the standard questions and the
+        scenario's own must each appear exactly once.
+    decisions, evidence : tuple
+        The decision options (:class:`Option`) and evidence options (:class:`Evidence`).
+    diagnosis, ask_evidence, ask_decision, memo : Ask, optional
+        Prompts of the standard questions; a question whose prompt is ``None`` is not asked.
+    questions : callable, optional
+        ``questions(case, truth) -> list[Question]``: the scenario's own questions (``truth`` is
+        ``None`` in graded mode and the questions then carry no expected answer).
+    """
+
+    name: str
+    notebook: str
+    title: str
+    causes: tuple[Cause, ...]
+    generate: Callable[[np.random.Generator, str, Size], Draw]
+    tables: Mapping[str, TableDoc]
+    naive_reading: str
+    sizes: Mapping[str, Size]
+    order: tuple[str, ...]
+    decisions: tuple[Option, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    diagnosis: Ask | None = None
+    ask_evidence: Ask | None = None
+    ask_decision: Ask | None = None
+    memo: Ask | None = None
+    questions: Callable[[Case, dict | None], Sequence[Any]] | None = None
+
+    # ---- derived ---------------------------------------------------------------------------
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The causes' ids, in order."""
+        return tuple(c.id for c in self.causes)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Cause id -> label."""
+        return {c.id: c.label for c in self.causes}
+
+    def cause(self, variant: str) -> Cause:
+        """The :class:`Cause` with id ``variant``."""
+        for c in self.causes:
+            if c.id == variant:
+                return c
+        raise ScenarioError(
+            f"Unknown variant {variant!r} for scenario {self.name!r}; variants are "
+            f"{', '.join(self.variants)}."
+        )
+
+    def standard_ids(self) -> dict[str, str]:
+        """Standard question kind -> the id it is asked under, for the questions this spec asks."""
+        out = {}
+        for kind, ask, asked in (
+            ("diagnosis", self.diagnosis, True),
+            ("evidence", self.ask_evidence, bool(self.evidence)),
+            ("decision", self.ask_decision, bool(self.decisions)),
+            ("memo", self.memo, True),
+        ):
+            if ask is not None and asked:
+                out[kind] = ask.id or kind
+        return out
+
+    # ---- checks ----------------------------------------------------------------------------
+    def check(self) -> None:
+        """Check the spec's internal consistency; raise :class:`ScenarioError` naming each fault.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> spec = ScenarioSpec(
+        ...     name="tiny", notebook="99-tiny", title="Tiny",
+        ...     causes=(Cause("alpha_cause", "Alpha.", decision="act"),
+        ...             Cause("beta_cause", "Beta.", decision="nope")),
+        ...     generate=lambda rng, variant, size: None, tables={}, naive_reading="Alpha.",
+        ...     sizes={s: Size(days=7) for s in ("small", "default", "large")},
+        ...     order=("diagnosis", "decision"),
+        ...     decisions=(Option("act", "Act."), Option("wait", "Wait.")),
+        ...     diagnosis=Ask("Why?"), ask_decision=Ask("What now?"))
+        >>> spec.check()
+        Traceback (most recent call last):
+        ...
+        pmcourse.exceptions.ScenarioError: scenario 'tiny': cause 'beta_cause' decides 'nope', which is not a decision id (decisions: act, wait).
+        """
+        faults: list[str] = []
+        for what, value in (("name", self.name), ("notebook", self.notebook)):
+            if not isinstance(value, str) or not value:
+                faults.append(f"{what} must be a non-empty string")
+        if len(self.causes) < 2:
+            faults.append("a scenario needs at least two causes")
+        faults += _unique_ids("cause", [c.id for c in self.causes])
+        faults += _unique_ids("decision", [d.id for d in self.decisions])
+        faults += _unique_ids("evidence option", [e.id for e in self.evidence])
+        decision_ids = [d.id for d in self.decisions]
+        evidence_ids = [e.id for e in self.evidence]
+        for c in self.causes:
+            if not c.label:
+                faults.append(f"cause {c.id!r} has no label")
+            if not callable(c.evidence):
+                for ev in c.evidence:
+                    if ev not in evidence_ids:
+                        faults.append(
+                            f"cause {c.id!r} cites evidence {ev!r}, which is not an evidence "
+                            f"option ({', '.join(evidence_ids) or 'none declared'})"
+                        )
+            if isinstance(c.decision, str) and c.decision not in decision_ids:
+                faults.append(
+                    f"cause {c.id!r} decides {c.decision!r}, which is not a decision id "
+                    f"(decisions: {', '.join(decision_ids) or 'none declared'})"
+                )
+            if not callable(c.partial):
+                for d in c.partial:
+                    if d not in decision_ids:
+                        faults.append(f"cause {c.id!r} gives partial credit to unknown {d!r}")
+        if self.decisions and self.ask_decision is None:
+            faults.append("decisions are declared but ask_decision (the prompt) is missing")
+        if self.evidence and self.ask_evidence is None:
+            faults.append("evidence options are declared but ask_evidence is missing")
+        if self.ask_decision is not None and not self.decisions:
+            faults.append("ask_decision is set but no decisions are declared")
+        if self.ask_evidence is not None and not self.evidence:
+            faults.append("ask_evidence is set but no evidence options are declared")
+        if sorted(self.sizes) != sorted(SIZES):
+            faults.append(f"sizes must set exactly {', '.join(SIZES)}; got {', '.join(self.sizes)}")
+        for size_name, size in self.sizes.items():
+            if not isinstance(size, Size):
+                faults.append(f"size {size_name!r} must be a Size, got {type(size).__name__}")
+        order = list(self.order)
+        dupes = sorted({q for q in order if order.count(q) > 1})
+        if dupes:
+            faults.append(f"question order names {', '.join(dupes)} more than once")
+        for kind, qid in self.standard_ids().items():
+            if qid not in order:
+                faults.append(f"question order lacks the {kind} question {qid!r}")
+        if faults:
+            raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(faults) + ".")
+
+    # ---- the engine ------------------------------------------------------------------------
+    def build(self) -> Scenario:
+        """Check the spec and return the :class:`Scenario` the registry serves."""
+        self.check()
+        named = {s: replace(self.sizes[s], name=s) for s in SIZES}
+        spec = replace(self, sizes=named)
+        return Scenario(
+            name=spec.name,
+            notebook=spec.notebook,
+            title=spec.title,
+            variants=spec.variants,
+            generate=spec.make_case,
+            questions=spec.make_questions,
+            tables=dict(spec.tables),
+            naive_reading=spec.naive_reading,
+            variant_labels=spec.labels,
+            spec=spec,
+        )
+
+    def truth_for(self, variant: str, facts: Facts) -> dict[str, Any]:
+        """The case's truth: cause, label, evidence and decision from the spec, then the facts."""
+        clash = sorted(set(facts) & set(ENGINE_TRUTH_KEYS))
+        if clash:
+            raise ScenarioError(
+                f"scenario {self.name!r}: the generator's facts set {', '.join(clash)}, which the "
+                "engine derives from the spec; remove them from the facts."
+            )
+        cause = self.cause(variant)
+        truth: dict[str, Any] = {"cause": cause.id, "cause_label": cause.label}
+        if self.evidence:
+            ids = cause.evidence_for(facts)
+            unknown = [e for e in ids if e not in {x.id for x in self.evidence}]
+            if unknown:
+                raise ScenarioError(
+                    f"scenario {self.name!r}: cause {variant!r} cites unknown evidence {unknown}."
+                )
+            truth["evidence"] = ids
+        if self.decisions:
+            decision = cause.decision_for(facts)
+            if decision not in {d.id for d in self.decisions}:
+                raise ScenarioError(
+                    f"scenario {self.name!r}: cause {variant!r} decides {decision!r}, which is "
+                    f"not a decision id ({', '.join(d.id for d in self.decisions)})."
+                )
+            truth["decision"] = decision
+        truth.update(facts)
+        return truth
+
+    def make_case(self, rng: np.random.Generator, variant: str, size: str) -> Case:
+        """Draw one case: the generator's :class:`Draw` plus the truth from the spec."""
+        knobs = self.sizes[size]
+        if not knobs.name:  # a spec used without build(): name the size here
+            knobs = replace(knobs, name=size)
+        draw = self.generate(rng, variant, knobs)
+        if not isinstance(draw, Draw):
+            raise ScenarioError(
+                f"scenario {self.name!r}: generate() must return a Draw, got {type(draw).__name__}."
+            )
+        return Case(
+            self.name,
+            self.notebook,
+            draw.tables,
+            draw.timeline,
+            draw.briefing,
+            _params=draw.params,
+            _truth=self.truth_for(variant, draw.facts),
+            size=size,
+        )
+
+    def make_questions(self, case: Case, truth: dict | None) -> list:
+        """Every question of the notebook, in :attr:`order` (``truth=None``: graded, no key)."""
+        built = {}
+        ids = self.standard_ids()
+        if "diagnosis" in ids:
+            built[ids["diagnosis"]] = self._diagnosis(truth)
+        if "evidence" in ids:
+            built[ids["evidence"]] = self._evidence(case, truth)
+        if "decision" in ids:
+            built[ids["decision"]] = self._decision(truth)
+        if "memo" in ids:
+            built[ids["memo"]] = self._memo(truth)
+        own = list(self.questions(case, truth)) if self.questions is not None else []
+        for q in own:
+            if q.id in built:
+                raise ScenarioError(
+                    f"scenario {self.name!r}: question id {q.id!r} is both a standard question "
+                    "and one of the scenario's own."
+                )
+            built[q.id] = q
+        missing = [q for q in self.order if q not in built]
+        extra = [q for q in built if q not in self.order]
+        if missing or extra:
+            raise ScenarioError(
+                f"scenario {self.name!r}: question order and questions disagree"
+                + (f"; ordered but not built: {', '.join(missing)}" if missing else "")
+                + (f"; built but not ordered: {', '.join(extra)}" if extra else "")
+                + "."
+            )
+        return [built[q] for q in self.order]
+
+    # ---- the standard questions ------------------------------------------------------------
+    def _diagnosis(self, truth: dict | None) -> Choice:
+        ask = self.diagnosis
+        feedback = {}
+        if truth is not None:
+            feedback = {
+                c.id: c.why_not(truth)
+                for c in self.causes
+                if c.why_not is not None and c.id != truth["cause"]
+            }
+        return Choice(
+            ask.id or "diagnosis",
+            ask.prompt,
+            self.labels,
+            answer=None if truth is None else truth["cause"],
+            hints=ask.hints,
+            solution=ask.solution_for(truth),
+            **({"option_feedback": feedback} if feedback else {}),
+        )
+
+    def _evidence(self, case: Case, truth: dict | None) -> MultiChoice:
+        ask = self.ask_evidence
+        return MultiChoice(
+            ask.id or "evidence",
+            ask.prompt,
+            {e.id: e.render(case) for e in self.evidence},
+            answer=None if truth is None else set(truth["evidence"]),
+            hints=ask.hints,
+            solution=ask.solution_for(truth),
+        )
+
+    def _decision(self, truth: dict | None) -> Choice:
+        ask = self.ask_decision
+        partial: dict[str, float] = {}
+        feedback: dict[str, str] = {}
+        if truth is not None:
+            cause = self.cause(truth["cause"])
+            partial = cause.partial_for(truth)
+            feedback = {
+                d.id: d.why_not(truth)
+                for d in self.decisions
+                if d.why_not is not None and d.id != truth["decision"]
+            }
+        return Choice(
+            ask.id or "decision",
+            ask.prompt,
+            {d.id: d.text for d in self.decisions},
+            answer=None if truth is None else truth["decision"],
+            partial=partial or None,
+            hints=ask.hints,
+            solution=ask.solution_for(truth),
+            **({"option_feedback": feedback} if feedback else {}),
+        )
+
+    def _memo(self, truth: dict | None) -> Memo:
+        ask = self.memo
+        return Memo(
+            ask.id or "memo",
+            ask.prompt,
+            fields=dict(ask.fields) if ask.fields is not None else None,
+            extra_fields=dict(ask.extra_fields) if ask.extra_fields is not None else None,
+            hints=ask.hints,
+            solution=ask.solution_for(truth),
+        )
+
+
+def _unique_ids(what: str, ids: Sequence[str]) -> list[str]:
+    faults = []
+    for i in ids:
+        if not isinstance(i, str) or not _ID.match(i):
+            faults.append(f"{what} id {i!r} must be snake_case (a-z, 0-9, _)")
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        faults.append(f"{what} ids repeat: {', '.join(dupes)}")
+    return faults
