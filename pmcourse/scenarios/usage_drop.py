@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Choice, Hint, Numeric
-from pmcourse.diagnose import mix_rate
+from pmcourse.diagnose import compare_windows, mix_rate
 from pmcourse.scenarios import synth
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
@@ -188,11 +188,6 @@ def _plateau(
     up = synth.ramp(index, start, duration_days=ramp_in)
     down = synth.ramp(index, end, duration_days=ramp_out)
     return np.clip(up - down, 0, 1)
-
-
-def _rate(df: pd.DataFrame, num: str, den: str) -> float:
-    ok = df[num].notna() & df[den].notna()
-    return float(df.loc[ok, num].sum() / df.loc[ok, den].sum())
 
 
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
@@ -548,8 +543,14 @@ def _in(df: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataF
 
 def _facts(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: str) -> dict:
     before, flagged = _in(daily, win["baseline"]), _in(daily, win["flagged"])
-    r0 = _rate(before, "summaries_requested", "active_users")
-    r1 = _rate(flagged, "summaries_requested", "active_users")
+    top = compare_windows(
+        daily,
+        baseline=win["baseline"],
+        current=win["flagged"],
+        numerator="summaries_requested",
+        denominator="active_users",
+    ).total
+    r0, r1 = top.baseline, top.current
     split = mix_rate(
         before.dropna(subset=["summaries_requested"]),
         flagged.dropna(subset=["summaries_requested"]),
