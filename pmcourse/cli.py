@@ -16,6 +16,10 @@ from pmcourse._version import __version__
 LAZY_COMMANDS = {
     "data": ("pmcourse.scenarios.export:data", "Export scenario data and its data dictionary."),
     "cohort": ("pmcourse.cohort.cli:cohort", "Instructor workflow: prepare, grade, report."),
+    "scenario": (
+        "pmcourse.scenarios.authoring:scenario",
+        "Write a scenario of your own (new) and check that it is fair (check).",
+    ),
 }
 
 

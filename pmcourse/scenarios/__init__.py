@@ -9,7 +9,9 @@ from pmcourse.scenarios.casefile import read_case_file, write_case_file
 from pmcourse.scenarios.registry import (
     DEFAULT_SEED,
     NOTEBOOKS,
+    SCENARIO_PATH_ENV,
     SCENARIOS,
+    add_scenario_path,
     load_case,
     scenario_for_notebook,
 )
@@ -26,4 +28,6 @@ __all__ = [
     "read_case_file",
     "write_case_file",
     "scenario_for_notebook",
+    "add_scenario_path",
+    "SCENARIO_PATH_ENV",
 ]

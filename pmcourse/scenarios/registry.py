@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
+import re
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 
 from pmcourse.exceptions import ScenarioError
 from pmcourse.scenarios.base import SIZES, Case, Scenario
 
-__all__ = ["SCENARIOS", "NOTEBOOKS", "DEFAULT_SEED", "load_case", "scenario_for_notebook"]
+__all__ = [
+    "SCENARIOS",
+    "NOTEBOOKS",
+    "DEFAULT_SEED",
+    "SCENARIO_PATH_ENV",
+    "add_scenario_path",
+    "load_case",
+    "scenario_for_notebook",
+]
 
 #: The seed a notebook uses when none is given (and the one `pmcourse data export` writes).
 DEFAULT_SEED = 2026
@@ -30,8 +43,69 @@ NOTEBOOKS = {
 }
 
 
+#: Environment variable: folders (``os.pathsep``-separated) holding scenarios an author wrote
+#: outside the package, one module ``<name>.py`` each (``pmcourse scenario new`` writes one).
+SCENARIO_PATH_ENV = "PMCOURSE_SCENARIO_PATH"
+_EXTRA_PATHS: list[Path] = []
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def add_scenario_path(path) -> Path:
+    """Look for authored scenario modules (``<name>.py`` defining ``SCENARIO``) in ``path`` too.
+
+    Built-in scenarios always win; a folder added here is searched after those named in
+    ``$PMCOURSE_SCENARIO_PATH``. Returns the resolved folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = add_scenario_path(tempfile.mkdtemp())
+    >>> folder.is_dir()
+    True
+    """
+    folder = Path(path).expanduser().resolve()
+    if not folder.is_dir():
+        raise ScenarioError(f"add_scenario_path: {str(path)!r} is not a folder.")
+    if folder not in _EXTRA_PATHS:
+        _EXTRA_PATHS.append(folder)
+    return folder
+
+
+def _search_path() -> list[Path]:
+    env = [Path(p) for p in os.environ.get(SCENARIO_PATH_ENV, "").split(os.pathsep) if p]
+    return [*env, *_EXTRA_PATHS]
+
+
+def _authored_module(name: str):
+    """Import ``<name>.py`` from the authored-scenario path, or return ``None``."""
+    if not _NAME.match(name):
+        return None
+    for folder in _search_path():
+        file = folder / f"{name}.py"
+        if file.is_file():
+            module_name = f"pmcourse_authored.{name}"
+            spec = importlib.util.spec_from_file_location(module_name, file)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module  # dataclasses and pickling look modules up here
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(module_name, None)
+                raise
+            if not isinstance(getattr(module, "SCENARIO", None), Scenario):
+                raise ScenarioError(
+                    f"{file} defines no SCENARIO (a Scenario built with ScenarioSpec(...).build())."
+                )
+            return module
+    return None
+
+
 class _Registry(Mapping[str, Scenario]):
-    """Name -> :class:`Scenario`, importing a scenario's module on first access."""
+    """Name -> :class:`Scenario`, importing a scenario's module on first access.
+
+    Built-in scenarios come from ``pmcourse/scenarios/<name>.py``; other names are looked up as
+    authored modules on :data:`SCENARIO_PATH_ENV` and :func:`add_scenario_path` folders.
+    """
 
     def __init__(self, names: Mapping[str, str]):
         self._names = dict(names)
@@ -51,9 +125,15 @@ class _Registry(Mapping[str, Scenario]):
     def __getitem__(self, name: str) -> Scenario:
         if name not in self._loaded:
             if name not in self._names:
-                raise ScenarioError(
-                    f"Unknown scenario {name!r}; known scenarios are {', '.join(self._names)}."
-                )
+                module = _authored_module(name)
+                if module is None:
+                    raise ScenarioError(
+                        f"Unknown scenario {name!r}; known scenarios are "
+                        f"{', '.join(self._names)} (authored scenarios: put {name}.py in a folder "
+                        f"on ${SCENARIO_PATH_ENV} or pmcourse.scenarios.add_scenario_path)."
+                    )
+                self._loaded[name] = module.SCENARIO
+                return module.SCENARIO
             try:
                 module = importlib.import_module(f"pmcourse.scenarios.{name}")
             except ModuleNotFoundError as exc:
@@ -83,6 +163,13 @@ def scenario_for_notebook(notebook: str) -> Scenario:
     for name, nb_id in NOTEBOOKS.items():
         if nb_id == nb:
             return SCENARIOS[name]
+    # an authored scenario's notebook "NN-some-case" belongs to the module some_case.py
+    slug = re.sub(r"^\d+-", "", nb).replace("-", "_")
+    if slug not in NOTEBOOKS:
+        module = _authored_module(slug)
+        if module is not None and module.SCENARIO.notebook == nb:
+            SCENARIOS._loaded.setdefault(slug, module.SCENARIO)
+            return module.SCENARIO
     raise ScenarioError(
         f"Unknown notebook {notebook!r}; notebooks are {', '.join(NOTEBOOKS.values())}."
     )

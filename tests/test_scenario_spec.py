@@ -1,0 +1,243 @@
+"""The scenario spec and its engine: checks at load, the truth, the standard questions, the order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pmcourse.answers import Choice, Numeric
+from pmcourse.exceptions import ScenarioError
+from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
+from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+
+SIZES = {"small": Size(days=5), "default": Size(days=7), "large": Size(days=9, scale=3.0)}
+
+
+def _generate(rng, variant, size):
+    days = pd.date_range("2026-01-05", periods=size.days, freq="D")
+    level = 100 if variant == "alpha_cause" else 60
+    daily = pd.DataFrame({"date": days, "users": rng.poisson(level * size.scale, len(days))})
+    timeline = pd.DataFrame(
+        {"date": [days[2]], "event": ["Release"], "kind": ["release"], "detail": [""]}
+    )
+    facts = {
+        "mean_users": round(float(daily["users"].mean()), 2),
+        "deadline": bool(rng.random() < 0.5),
+    }
+    return Draw({"daily": daily}, timeline, "### Briefing", {"level": level}, facts)
+
+
+def _own(case, truth):
+    t = truth or {}
+    return [Numeric("mean_users", "Mean users per day?", answer=t.get("mean_users"), tolerance=0.5)]
+
+
+def _spec(**overrides) -> ScenarioSpec:
+    base = dict(
+        name="tiny_case",
+        notebook="98-tiny-case",
+        title="Tiny",
+        causes=(
+            Cause("alpha_cause", "Alpha happened.", evidence=("high",), decision="act_now"),
+            Cause(
+                "beta_cause",
+                "Beta happened.",
+                evidence=lambda facts: ["low", "steady"] if facts["deadline"] else ["low"],
+                decision=lambda facts: "wait" if facts["deadline"] else "act_now",
+                partial={"escalate": 0.5},
+            ),
+        ),
+        generate=_generate,
+        questions=_own,
+        tables={
+            "daily": TableDoc("One row per day.", {"date": ("day", "date"), "users": ("u", "")})
+        },
+        naive_reading="It is alpha.",
+        sizes=SIZES,
+        order=("diagnosis", "mean_users", "evidence", "decision", "memo"),
+        decisions=(
+            Option("act_now", "Act now."),
+            Option("wait", "Wait for the deadline."),
+            Option("escalate", "Escalate."),
+        ),
+        evidence=(
+            Evidence("high", "Users are high."),
+            Evidence(
+                "low", lambda case: f"Users average {case.tables['daily']['users'].mean():.0f}."
+            ),
+            Evidence("steady", "Users are steady."),
+        ),
+        diagnosis=Ask("Why?", hints=("Look.",), solution="Because."),
+        ask_evidence=Ask(
+            "Which findings?", solution=lambda t: "see " + ",".join(t["evidence"]) if t else "-"
+        ),
+        ask_decision=Ask("What now?"),
+        memo=Ask("Memo.", extra_fields={"expires_on": "When it expires"}),
+    )
+    base.update(overrides)
+    return ScenarioSpec(**base)
+
+
+def _case(spec, variant="beta_cause", seed=3, size="default"):
+    return spec.build().generate(np.random.default_rng(seed), variant, size)
+
+
+def test_build_gives_the_runtime_scenario_with_the_spec_attached():
+    spec = _spec()
+    scenario = spec.build()
+    assert isinstance(scenario, Scenario) and scenario.spec.name == "tiny_case"
+    assert scenario.variants == ("alpha_cause", "beta_cause")
+    assert scenario.variant_labels == {
+        "alpha_cause": "Alpha happened.",
+        "beta_cause": "Beta happened.",
+    }
+    assert [scenario.spec.sizes[s].name for s in ("small", "default", "large")] == [
+        "small",
+        "default",
+        "large",
+    ]
+
+
+def test_the_engine_writes_cause_label_evidence_and_decision_then_the_facts():
+    case = _case(_spec())
+    assert isinstance(case, Case) and case.scenario == "tiny_case" and case.size == "default"
+    t = case.truth
+    assert list(t)[:4] == ["cause", "cause_label", "evidence", "decision"]
+    assert t["cause"] == "beta_cause" and t["cause_label"] == "Beta happened."
+    # the decision and evidence depend on a constraint of the case (the deadline fact)
+    assert t["decision"] == ("wait" if t["deadline"] else "act_now")
+    assert t["evidence"] == (["low", "steady"] if t["deadline"] else ["low"])
+    assert case.params == {"level": 60} and len(case.tables["daily"]) == 7
+
+
+def test_both_constraints_occur_and_change_the_right_action():
+    spec = _spec()
+    decisions = {_case(spec, seed=s).truth["decision"] for s in range(20)}
+    assert decisions == {"wait", "act_now"}
+
+
+def test_size_knobs_reach_the_generator():
+    spec = _spec()
+    assert len(_case(spec, size="small").tables["daily"]) == 5
+    assert len(_case(spec, size="large").tables["daily"]) == 9
+
+
+def test_questions_follow_the_declared_order_in_both_modes():
+    spec = _spec()
+    scenario = spec.build()
+    case = _case(spec)
+    practice = scenario.questions(case, case.truth)
+    graded = scenario.questions(case, None)
+    assert [q.id for q in practice] == list(spec.order) == [q.id for q in graded]
+    diagnosis = practice[0]
+    assert isinstance(diagnosis, Choice) and list(diagnosis.options) == list(spec.variants)
+    assert diagnosis.expected == "beta_cause" and graded[0].expected is None
+    assert (
+        practice[2].options["low"] == f"Users average {case.tables['daily']['users'].mean():.0f}."
+    )
+    assert practice[2].solution.startswith("see low") and graded[2].solution == "-"
+    decision = practice[3]
+    assert decision.partial == {"escalate": 0.5} and graded[3].partial == {}
+    assert decision.score("escalate") == 0.5
+    assert "expires_on" in practice[4].required
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {
+                "causes": (Cause("alpha_cause", "A.", evidence=("nope",), decision="act_now"),) * 1
+                + (Cause("beta_cause", "B.", decision="wait"),)
+            },
+            "cause 'alpha_cause' cites evidence 'nope', which is not an evidence option",
+        ),
+        (
+            {"causes": (Cause("alpha_cause", "A.", decision="fly"), Cause("beta_cause", "B."))},
+            "cause 'alpha_cause' decides 'fly', which is not a decision id",
+        ),
+        (
+            {"causes": (Cause("alpha_cause", "A."), Cause("alpha_cause", "B."))},
+            "cause ids repeat: alpha_cause",
+        ),
+        (
+            {"causes": (Cause("Alpha", "A."), Cause("beta_cause", "B."))},
+            "cause id 'Alpha' must be snake_case",
+        ),
+        ({"causes": (Cause("alpha_cause", "A."),)}, "at least two causes"),
+        ({"order": ("diagnosis", "evidence", "decision")}, "lacks the memo question 'memo'"),
+        (
+            {"order": ("diagnosis", "diagnosis", "evidence", "decision", "memo")},
+            "names diagnosis more than once",
+        ),
+        ({"ask_decision": None}, "decisions are declared but ask_decision"),
+        ({"decisions": ()}, "ask_decision is set but no decisions"),
+        (
+            {"sizes": {"small": Size(), "default": Size()}},
+            "sizes must set exactly small, default, large",
+        ),
+        (
+            {"sizes": {"small": Size(), "default": Size(), "large": 3}},
+            "size 'large' must be a Size",
+        ),
+        (
+            {
+                "causes": (
+                    Cause("alpha_cause", "A.", partial={"zzz": 0.5}),
+                    Cause("beta_cause", "B."),
+                )
+            },
+            "gives partial credit to unknown 'zzz'",
+        ),
+    ],
+)
+def test_spec_faults_are_named_when_the_module_loads(overrides, message):
+    with pytest.raises(ScenarioError, match=message):
+        _spec(**overrides).build()
+
+
+def test_order_and_built_questions_must_agree():
+    spec = _spec(order=("diagnosis", "evidence", "decision", "memo", "ghost"))
+    case = _case(_spec())
+    with pytest.raises(
+        ScenarioError, match="ordered but not built: ghost; built but not ordered: mean_users"
+    ):
+        spec.build().questions(case, case.truth)
+    clash = _spec(questions=lambda case, truth: [Numeric("memo", "x?", tolerance=1)])
+    with pytest.raises(ScenarioError, match="'memo' is both a standard question"):
+        clash.build().questions(case, case.truth)
+
+
+def test_the_generator_may_not_set_what_the_engine_derives():
+    def generate(rng, variant, size):
+        draw = _generate(rng, variant, size)
+        return replace(draw, facts={**draw.facts, "cause": variant})
+
+    with pytest.raises(ScenarioError, match="facts set cause, which the engine derives"):
+        _case(_spec(generate=generate))
+    with pytest.raises(ScenarioError, match="must return a Draw"):
+        _case(_spec(generate=lambda rng, variant, size: {}))
+
+
+def test_a_runtime_decision_or_evidence_outside_the_spec_is_refused():
+    bad = _spec(
+        causes=(
+            Cause("alpha_cause", "A.", evidence=lambda f: ["nope"], decision="act_now"),
+            Cause("beta_cause", "B.", evidence=("low",), decision=lambda f: "fly"),
+        )
+    )
+    with pytest.raises(ScenarioError, match="cites unknown evidence"):
+        _case(bad, variant="alpha_cause")
+    with pytest.raises(ScenarioError, match="decides 'fly', which is not a decision id"):
+        _case(bad, variant="beta_cause")
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_every_course_scenario_is_built_from_a_spec(name):
+    scenario = SCENARIOS[name]
+    assert scenario.spec is not None, f"{name} is not built from a ScenarioSpec"
+    assert scenario.variants == scenario.spec.variants
