@@ -53,8 +53,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 def add_scenario_path(path) -> Path:
     """Look for authored scenario modules (``<name>.py`` defining ``SCENARIO``) in ``path`` too.
 
-    Built-in scenarios always win; a folder added here is searched after those named in
-    ``$PMCOURSE_SCENARIO_PATH``. Returns the resolved folder.
+    Built-in scenarios always win; among authored ones, the folder added last is searched first,
+    then those named in ``$PMCOURSE_SCENARIO_PATH``. Returns the resolved folder.
 
     Examples
     --------
@@ -66,14 +66,15 @@ def add_scenario_path(path) -> Path:
     folder = Path(path).expanduser().resolve()
     if not folder.is_dir():
         raise ScenarioError(f"add_scenario_path: {str(path)!r} is not a folder.")
-    if folder not in _EXTRA_PATHS:
-        _EXTRA_PATHS.append(folder)
+    if folder in _EXTRA_PATHS:
+        _EXTRA_PATHS.remove(folder)
+    _EXTRA_PATHS.insert(0, folder)
     return folder
 
 
 def _search_path() -> list[Path]:
     env = [Path(p) for p in os.environ.get(SCENARIO_PATH_ENV, "").split(os.pathsep) if p]
-    return [*env, *_EXTRA_PATHS]
+    return [*_EXTRA_PATHS, *env]
 
 
 def _authored_module(name: str):
