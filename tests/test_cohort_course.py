@@ -119,7 +119,12 @@ def test_resolve_notebooks_by_number_id_or_scenario():
 @settings(max_examples=60, deadline=None)
 def test_assign_variants_balanced(n, k):
     variants = [f"v{i}" for i in range(k)]
-    got = assign_variants(b"s" * 32, "01-usage-drop", variants, [f"s{i}" for i in range(n)])
+    got = assign_variants(
+        b"s" * 32,
+        notebook="01-usage-drop",
+        variants=variants,
+        student_ids=[f"s{i}" for i in range(n)],
+    )
     counts = Counter(got.values())
     assert len(got) == n
     full = [counts.get(v, 0) for v in variants]
@@ -129,12 +134,20 @@ def test_assign_variants_balanced(n, k):
 def test_assign_variants_is_keyed_deterministic_and_stable_when_roster_grows():
     ids = [f"s{i:03d}" for i in range(40)]
     variants = ["a", "b", "c"]
-    first = assign_variants(b"k" * 32, "nb", variants, ids)
-    assert first == assign_variants(b"k" * 32, "nb", variants, list(reversed(ids)))
-    assert first != assign_variants(b"K" * 32, "nb", variants, ids)  # the secret shuffles
-    assert first != assign_variants(b"k" * 32, "nb2", variants, ids)  # per notebook
+    first = assign_variants(b"k" * 32, notebook="nb", variants=variants, student_ids=ids)
+    assert first == assign_variants(
+        b"k" * 32, notebook="nb", variants=variants, student_ids=list(reversed(ids))
+    )
+    # the secret shuffles
+    assert first != assign_variants(b"K" * 32, notebook="nb", variants=variants, student_ids=ids)
+    # per notebook
+    assert first != assign_variants(b"k" * 32, notebook="nb2", variants=variants, student_ids=ids)
     more = assign_variants(
-        b"k" * 32, "nb", variants, ids + ["t1", "t2", "t3", "t4"], existing=first
+        b"k" * 32,
+        notebook="nb",
+        variants=variants,
+        student_ids=ids + ["t1", "t2", "t3", "t4"],
+        existing=first,
     )
     assert all(more[s] == first[s] for s in ids)
     counts = Counter(more.values())

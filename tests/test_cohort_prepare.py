@@ -17,7 +17,7 @@ from cohort_support import available_notebooks, read_key, templates_dir, write_r
 
 from pmcourse.cli import main as cli_main
 from pmcourse.cohort import init_course, prepare, scan_for_leaks
-from pmcourse.cohort.prepare import PARAMETERS
+from pmcourse.cohort.templates import PARAMETERS
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import SCENARIOS, read_case_file, scenario_for_notebook
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from pmcourse.cohort.course import Course, open_course
-from pmcourse.cohort.grade import brier_score
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.scoring import brier_score
 from pmcourse.exceptions import CohortError
 
 __all__ = ["write_feedback", "feedback_blocks", "calibration_sentence", "FORMATS"]
@@ -207,8 +208,6 @@ def render_markdown(blocks: Iterable[tuple]) -> str:
 
 
 def _inline_html(text: str) -> str:
-    import re
-
     escaped = html.escape(text)
     escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)

@@ -18,6 +18,8 @@ from typing import Any
 
 from pmcourse.cohort.course import Course, open_course
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.plots import new_figure
+from pmcourse.scenarios import SCENARIOS
 
 __all__ = [
     "write_report",
@@ -49,8 +51,6 @@ def fig_score_distribution(grades):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     fig = new_figure(
         title="Score distribution per notebook (counted submissions)",
         x_title="notebook",
@@ -73,8 +73,6 @@ def fig_misconception_matrix(grades, scenario: str, variants: Iterable[str] | No
     Introduced in docs/instructors.md (instructor workflow).
     """
     import pandas as pd
-
-    from pmcourse.plots import new_figure
 
     part = grades[(grades["scenario"] == scenario) & (grades["status"] == "graded")].copy()
     part["diagnosed_cause"] = part["diagnosed_cause"].fillna("(no answer)")
@@ -110,8 +108,6 @@ def fig_hints_vs_score(grades):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     fig = new_figure(
         title="Hint use vs score",
         x_title="hints revealed in the notebook",
@@ -174,8 +170,6 @@ def fig_calibration_curve(scores):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     table = calibration_table(scores)
     fig = new_figure(
         title="Calibration curve (all answers with a confidence)",
@@ -209,8 +203,6 @@ def fig_question_difficulty(scores, prompts: dict[tuple[str, str], str] | None =
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     agg = (
         scores.groupby(["notebook", "question_id"])
         .agg(mean=("score", "mean"), n=("score", "size"))
@@ -246,8 +238,6 @@ def fig_rejections(subs):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     rej = subs[subs["status"] == "rejected"]
     counts = rej["reason_code"].value_counts().sort_values()
     fig = new_figure(
@@ -326,8 +316,6 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     """
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
-
-    from pmcourse.scenarios import SCENARIOS
 
     course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
     gb = Gradebook(normalize_db_url(db, course.default_db))
