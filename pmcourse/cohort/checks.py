@@ -270,7 +270,7 @@ def token_owners(course: Course, pairs: Iterable[tuple[str, str]]) -> dict[str, 
     Examples
     --------
     >>> owners = token_owners(course, {("s1", "01-usage-drop")})  # doctest: +SKIP
-    >>> owners[course.variant_token("s1", "01-usage-drop", "logging_sdk_bug")]  # doctest: +SKIP
+    >>> owners[course.variant_token("s1", notebook="01-usage-drop", variant="logging_sdk_bug")]  # doctest: +SKIP
     ('s1', '01-usage-drop')
 
     Introduced in docs/instructors.md (instructor workflow).
@@ -284,5 +284,5 @@ def token_owners(course: Course, pairs: Iterable[tuple[str, str]]) -> dict[str, 
             except PMCourseError:
                 variants[nb] = ()
         for v in variants[nb]:
-            out[course.variant_token(sid, nb, v)] = (sid, nb)
+            out[course.variant_token(sid, notebook=nb, variant=v)] = (sid, nb)
     return out

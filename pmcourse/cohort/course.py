@@ -53,7 +53,7 @@ _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in a student id or notebook id
 
 
-def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
+def keyed_seed(secret: bytes, *, student_id: str, notebook: str) -> int:
     """The seed of one student's case: HMAC-SHA256(secret, ``student_id\\x1fnotebook``).
 
     The first 8 bytes of the MAC, big-endian, as a non-negative int (fits a signed 64-bit column
@@ -73,9 +73,9 @@ def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
 
     Examples
     --------
-    >>> keyed_seed(b"k" * 32, "s1", "01-usage-drop") == keyed_seed(b"k" * 32, "s1", "01-usage-drop")
+    >>> keyed_seed(b"k" * 32, student_id="s1", notebook="01-usage-drop") == keyed_seed(b"k" * 32, student_id="s1", notebook="01-usage-drop")
     True
-    >>> keyed_seed(b"k" * 32, "s1", "01-usage-drop") != keyed_seed(b"k" * 32, "s2", "01-usage-drop")
+    >>> keyed_seed(b"k" * 32, student_id="s1", notebook="01-usage-drop") != keyed_seed(b"k" * 32, student_id="s2", notebook="01-usage-drop")
     True
 
     Introduced in docs/instructors.md (instructor workflow).
@@ -84,7 +84,7 @@ def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
     return int.from_bytes(mac[:8], "big")
 
 
-def keyed_token(secret: bytes, student_id: str, notebook: str, variant: str) -> str:
+def keyed_token(secret: bytes, *, student_id: str, notebook: str, variant: str) -> str:
     """The opaque variant token written into a student's notebook.
 
     An HMAC over a message distinct from the seed's (it starts with ``variant-token``), truncated
@@ -93,7 +93,9 @@ def keyed_token(secret: bytes, student_id: str, notebook: str, variant: str) -> 
 
     Examples
     --------
-    >>> token = keyed_token(b"k" * 32, "s1", "01-usage-drop", "holiday_seasonality")
+    >>> token = keyed_token(
+    ...     b"k" * 32, student_id="s1", notebook="01-usage-drop", variant="holiday_seasonality"
+    ... )
     >>> len(token), token.isalnum() and token.isupper()
     (32, True)
 
@@ -253,7 +255,7 @@ def read_roster(path_or_text) -> list[Student]:
     return students
 
 
-def write_roster(students: list[Student], path: Path) -> None:
+def write_roster(students: list[Student], *, path: Path) -> None:
     """Write students as a roster CSV (``student_id,name,email,section``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -397,24 +399,24 @@ class Course:
         """SQLAlchemy URL of the default gradebook, ``sqlite:///COURSE_DIR/gradebook.sqlite``."""
         return f"sqlite:///{(self.path / 'gradebook.sqlite').resolve()}"
 
-    def seed(self, student_id: str, notebook: str) -> int:
+    def seed(self, student_id: str, *, notebook: str) -> int:
         """The student's case seed for ``notebook`` (see :func:`keyed_seed`)."""
-        return keyed_seed(self.secret, student_id, notebook)
+        return keyed_seed(self.secret, student_id=student_id, notebook=notebook)
 
-    def variant_token(self, student_id: str, notebook: str, variant: str) -> str:
+    def variant_token(self, student_id: str, *, notebook: str, variant: str) -> str:
         """The student's opaque token for ``notebook`` (see :func:`keyed_token`)."""
-        return keyed_token(self.secret, student_id, notebook, variant)
+        return keyed_token(self.secret, student_id=student_id, notebook=notebook, variant=variant)
 
     def roster(self) -> list[Student]:
         """The roster saved by the last ``prepare`` (``[]`` before the first)."""
         return read_roster(self.roster_path) if self.roster_path.is_file() else []
 
-    def key_path(self, student_id: str, notebook: str) -> Path:
+    def key_path(self, student_id: str, *, notebook: str) -> Path:
         return self.key_dir / student_id / f"{notebook}.json"
 
-    def read_key(self, student_id: str, notebook: str) -> dict[str, Any]:
+    def read_key(self, student_id: str, *, notebook: str) -> dict[str, Any]:
         """One student's key for one notebook (``CohortError`` if it was never prepared)."""
-        p = self.key_path(student_id, notebook)
+        p = self.key_path(student_id, notebook=notebook)
         if not p.is_file():
             raise CohortError(
                 f"No key for student {student_id!r}, notebook {notebook}: run prepare."

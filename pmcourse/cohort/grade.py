@@ -284,7 +284,7 @@ def grade(
         {"student_id": sid, "name": "", "email": "", "section": ""}
         for sid in sorted({sid for sid, _ in pairs} - listed)
     ]
-    url = normalize_db_url(db, course.default_db)
+    url = normalize_db_url(db, default=course.default_db)
     gb = Gradebook(url)
     gb.create()
     run = {
@@ -382,8 +382,8 @@ def _grade_one(item: tuple[int, str, str, str | None]) -> dict[str, Any]:
     out.update(
         pair=(sid, nb),
         sort=_sort_time(created, st.st_mtime),
-        scores=score_submission(key, sub["answers"]),
-        diagnosed=diagnosed_cause(key, sub["answers"]),
+        scores=score_submission(key, answers=sub["answers"]),
+        diagnosed=diagnosed_cause(key, answers=sub["answers"]),
         summary=key_summary(key),
     )
     return out

@@ -196,7 +196,7 @@ def _existing_assignment(
     course: Course, sid: str, nb: str, variants: tuple[str, ...]
 ) -> str | None:
     """The variant already handed out to ``sid`` for ``nb``: from the key, else from the token."""
-    kp = course.key_path(sid, nb)
+    kp = course.key_path(sid, notebook=nb)
     if kp.is_file():
         try:
             variant = json.loads(kp.read_text())["variant"]
@@ -208,7 +208,7 @@ def _existing_assignment(
     if nb_path.is_file():
         text = nb_path.read_text()
         for v in variants:
-            if course.variant_token(sid, nb, v) in text:
+            if course.variant_token(sid, notebook=nb, variant=v) in text:
                 return v
     return None
 
@@ -309,7 +309,7 @@ def prepare(
             done = (
                 (sdir / f"{nb}.ipynb").is_file()
                 and (sdir / "data" / f"{nb}.pmcase").is_file()
-                and course.key_path(sid, nb).is_file()
+                and course.key_path(sid, notebook=nb).is_file()
             )
             if done and not force:
                 result.skipped += 1
@@ -320,11 +320,11 @@ def prepare(
                     "student_id": sid,
                     "notebook": nb,
                     "scenario": scenario.name,
-                    "seed": course.seed(sid, nb),
+                    "seed": course.seed(sid, notebook=nb),
                     "variant": variant,
-                    "token": course.variant_token(sid, nb, variant),
+                    "token": course.variant_token(sid, notebook=nb, variant=variant),
                     "student_dir": str(sdir),
-                    "key_path": str(course.key_path(sid, nb)),
+                    "key_path": str(course.key_path(sid, notebook=nb)),
                 }
             )
     # one student's notebooks together: their folder is complete as soon as possible
@@ -373,7 +373,7 @@ def prepare(
         )
         if zip_students:
             _zip_student(sdir, course.path / "handout" / f"{sid}.zip")
-    write_roster(roster_all, course.roster_path)
+    write_roster(roster_all, path=course.roster_path)
     course.config.setdefault("prepared", [])
     course_order = list(NOTEBOOKS.values())
     course.config["prepared"] = sorted(

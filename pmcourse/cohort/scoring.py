@@ -54,7 +54,7 @@ def brier_score(confidences: Iterable[float | None], correct: Iterable[bool]) ->
     return round(sum((c - y) ** 2 for c, y in pairs) / len(pairs), 12)
 
 
-def score_submission(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
+def score_submission(key: dict[str, Any], *, answers: dict[str, Any]) -> list[dict[str, Any]]:
     """Score each key question against the submitted answers (pure; nothing is executed).
 
     Parameters
@@ -81,8 +81,8 @@ def score_submission(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[
     --------
     >>> from pmcourse.answers import Choice
     >>> key = {"questions": [Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a").to_key()]}
-    >>> score_submission(key, {"c": {"value": "b", "confidence": 0.9, "attempts": 1,
-    ...                             "hints_used": 0}})[0]["score"]
+    >>> answers = {"c": {"value": "b", "confidence": 0.9, "attempts": 1, "hints_used": 0}}
+    >>> score_submission(key, answers=answers)[0]["score"]
     0.0
 
     Introduced in docs/instructors.md (instructor workflow).
@@ -142,7 +142,7 @@ def score_submission(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[
     return rows
 
 
-def diagnosed_cause(key: dict[str, Any], answers: dict[str, Any]) -> str | None:
+def diagnosed_cause(key: dict[str, Any], *, answers: dict[str, Any]) -> str | None:
     """The option the student chose for the key's diagnosis question.
 
     None when unanswered (or the key names no diagnosis question); ``"(not an option)"`` for a
@@ -152,11 +152,11 @@ def diagnosed_cause(key: dict[str, Any], answers: dict[str, Any]) -> str | None:
     --------
     >>> key = {"diagnosis_question": "cause",
     ...        "questions": [{"id": "cause", "options": {"bug": "A logging bug"}}]}
-    >>> diagnosed_cause(key, {"cause": {"value": "bug"}})
+    >>> diagnosed_cause(key, answers={"cause": {"value": "bug"}})
     'bug'
-    >>> diagnosed_cause(key, {"cause": {"value": "rm -rf"}})
+    >>> diagnosed_cause(key, answers={"cause": {"value": "rm -rf"}})
     '(not an option)'
-    >>> diagnosed_cause(key, {}) is None
+    >>> diagnosed_cause(key, answers={}) is None
     True
 
     Introduced in docs/instructors.md (instructor workflow).
