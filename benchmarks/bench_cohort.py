@@ -141,7 +141,7 @@ def bench_prepare(tmp: Path, n_students: int, variants_per_nb: int | None) -> di
     # the notebook step alone: papermill per call (prepare_only) vs template-once + substitution
     import papermill as pm
 
-    from pmcourse.cohort.prepare import parameterize_template, student_notebook_text
+    from pmcourse.cohort.templates import parameterize_template, student_notebook_text
 
     nb0 = notebooks[min(1, len(notebooks) - 1)]
     reps = 20
@@ -163,11 +163,11 @@ def bench_prepare(tmp: Path, n_students: int, variants_per_nb: int | None) -> di
         )
     per_call = (time.perf_counter() - t) / reps
     t = time.perf_counter()
-    text = parameterize_template(tdir / f"{nb0}.ipynb", nb0)
+    text = parameterize_template(tdir / f"{nb0}.ipynb", notebook=nb0)
     once = time.perf_counter() - t
     t = time.perf_counter()
     for i in range(1000):
-        (tmp / "copy.ipynb").write_text(student_notebook_text(text, f"TOKEN{i}"))
+        (tmp / "copy.ipynb").write_text(student_notebook_text(text, token=f"TOKEN{i}"))
     per_copy = (time.perf_counter() - t) / 1000
     nb_step = per_copy + once / n_students
     print(

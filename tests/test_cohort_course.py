@@ -58,27 +58,35 @@ def test_open_course_errors_name_the_problem(tmp_path):
 def test_seed_is_the_documented_hmac():
     secret = bytes(range(32))
     mac = hmac.new(secret, b"s-17\x1f01-usage-drop", hashlib.sha256).digest()
-    assert keyed_seed(secret, "s-17", "01-usage-drop") == int.from_bytes(mac[:8], "big")
-    assert keyed_seed(secret, "s-17", "02-regret-signal") != keyed_seed(
-        secret, "s-17", "01-usage-drop"
+    assert keyed_seed(secret, student_id="s-17", notebook="01-usage-drop") == int.from_bytes(
+        mac[:8], "big"
     )
-    assert keyed_seed(secret[::-1], "s-17", "01-usage-drop") != keyed_seed(
-        secret, "s-17", "01-usage-drop"
+    assert keyed_seed(secret, student_id="s-17", notebook="02-regret-signal") != keyed_seed(
+        secret, student_id="s-17", notebook="01-usage-drop"
+    )
+    assert keyed_seed(secret[::-1], student_id="s-17", notebook="01-usage-drop") != keyed_seed(
+        secret, student_id="s-17", notebook="01-usage-drop"
     )
 
 
 def test_token_is_opaque_and_bound_to_student_notebook_variant():
     secret = bytes(range(32))
-    token = keyed_token(secret, "s1", "01-usage-drop", "holiday_seasonality")
+    token = keyed_token(
+        secret, student_id="s1", notebook="01-usage-drop", variant="holiday_seasonality"
+    )
     assert len(token) == 32 and set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     raw = base64.b32decode(token + "=" * (-len(token) % 8))
-    seed = keyed_seed(secret, "s1", "01-usage-drop")
+    seed = keyed_seed(secret, student_id="s1", notebook="01-usage-drop")
     assert seed.to_bytes(8, "big") not in raw and str(seed) not in token
     assert "holiday" not in token.lower()
     others = {
-        keyed_token(secret, "s2", "01-usage-drop", "holiday_seasonality"),
-        keyed_token(secret, "s1", "02-regret-signal", "holiday_seasonality"),
-        keyed_token(secret, "s1", "01-usage-drop", "logging_sdk_bug"),
+        keyed_token(
+            secret, student_id="s2", notebook="01-usage-drop", variant="holiday_seasonality"
+        ),
+        keyed_token(
+            secret, student_id="s1", notebook="02-regret-signal", variant="holiday_seasonality"
+        ),
+        keyed_token(secret, student_id="s1", notebook="01-usage-drop", variant="logging_sdk_bug"),
     }
     assert token not in others and len(others) == 3
 
@@ -119,7 +127,12 @@ def test_resolve_notebooks_by_number_id_or_scenario():
 @settings(max_examples=60, deadline=None)
 def test_assign_variants_balanced(n, k):
     variants = [f"v{i}" for i in range(k)]
-    got = assign_variants(b"s" * 32, "01-usage-drop", variants, [f"s{i}" for i in range(n)])
+    got = assign_variants(
+        b"s" * 32,
+        notebook="01-usage-drop",
+        variants=variants,
+        student_ids=[f"s{i}" for i in range(n)],
+    )
     counts = Counter(got.values())
     assert len(got) == n
     full = [counts.get(v, 0) for v in variants]
@@ -129,12 +142,20 @@ def test_assign_variants_balanced(n, k):
 def test_assign_variants_is_keyed_deterministic_and_stable_when_roster_grows():
     ids = [f"s{i:03d}" for i in range(40)]
     variants = ["a", "b", "c"]
-    first = assign_variants(b"k" * 32, "nb", variants, ids)
-    assert first == assign_variants(b"k" * 32, "nb", variants, list(reversed(ids)))
-    assert first != assign_variants(b"K" * 32, "nb", variants, ids)  # the secret shuffles
-    assert first != assign_variants(b"k" * 32, "nb2", variants, ids)  # per notebook
+    first = assign_variants(b"k" * 32, notebook="nb", variants=variants, student_ids=ids)
+    assert first == assign_variants(
+        b"k" * 32, notebook="nb", variants=variants, student_ids=list(reversed(ids))
+    )
+    # the secret shuffles
+    assert first != assign_variants(b"K" * 32, notebook="nb", variants=variants, student_ids=ids)
+    # per notebook
+    assert first != assign_variants(b"k" * 32, notebook="nb2", variants=variants, student_ids=ids)
     more = assign_variants(
-        b"k" * 32, "nb", variants, ids + ["t1", "t2", "t3", "t4"], existing=first
+        b"k" * 32,
+        notebook="nb",
+        variants=variants,
+        student_ids=ids + ["t1", "t2", "t3", "t4"],
+        existing=first,
     )
     assert all(more[s] == first[s] for s in ids)
     counts = Counter(more.values())

@@ -226,7 +226,7 @@ def test_misconception_matrix_counts_match_the_answers_given(cohort):
     grades = frames["grades"]
     nb = NBS[0]
     scenario = grades.loc[grades.notebook == nb, "scenario"].iloc[0]
-    fig = fig_misconception_matrix(grades, scenario, SCENARIOS[scenario].variants)
+    fig = fig_misconception_matrix(grades, scenario=scenario, variants=SCENARIOS[scenario].variants)
     heat = fig.data[0]
     total = sum(sum(row) for row in heat.text)
     graded = [e for (sid, n), e in expected.items() if n == nb]

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from cohort_support import answer_notebook, read_key, templates_dir, write_roster
 
-import pmcourse.answers.submission as submission_module
+import pmcourse.cohort.checks as checks_module
 from pmcourse.answers.submission import compute_digest
 from pmcourse.cli import main as cli_main
 from pmcourse.cohort import Gradebook, brier_score, grade, init_course, prepare
-from pmcourse.cohort.grade import REJECTION_REASONS
+from pmcourse.cohort.checks import REJECTION_REASONS
 
 NB = "00-orientation"
 IDS = ["g1", "g2", "g3", "g4"]
@@ -138,13 +138,13 @@ def test_every_tampering_case_is_rejected_with_its_reason_and_the_rest_grades(
     os.symlink(inbox / "g3" / f"submission-{NB}.json", bad / "link.json")
 
     read_sizes = []
-    real_validate = submission_module.validate_submission
+    real_validate = checks_module.validate_submission
 
     def spy(obj):
         read_sizes.append(len(obj))
         return real_validate(obj)
 
-    monkeypatch.setattr(submission_module, "validate_submission", spy)
+    monkeypatch.setattr(checks_module, "validate_submission", spy)
     result = grade(course.path, inbox)
     assert not sentinel.exists()
     assert max(read_sizes) < 5_000_000  # the 50 MB file was never parsed

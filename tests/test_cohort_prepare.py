@@ -17,7 +17,7 @@ from cohort_support import available_notebooks, read_key, templates_dir, write_r
 
 from pmcourse.cli import main as cli_main
 from pmcourse.cohort import init_course, prepare, scan_for_leaks
-from pmcourse.cohort.prepare import PARAMETERS
+from pmcourse.cohort.templates import PARAMETERS
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import SCENARIOS, read_case_file, scenario_for_notebook
 
@@ -64,8 +64,10 @@ def test_prepare_writes_every_student_notebook_and_key(prepared):
                 "questions",
             } <= set(key)
             assert key["student_id"] == sid and key["notebook"] == nb
-            assert key["seed"] == course.seed(sid, nb)
-            assert key["variant_token"] == course.variant_token(sid, nb, key["variant"])
+            assert key["seed"] == course.seed(sid, notebook=nb)
+            assert key["variant_token"] == course.variant_token(
+                sid, notebook=nb, variant=key["variant"]
+            )
             assert key["truth"]["cause"] == key["variant"]
             assert all({"id", "type", "expected", "scoring"} <= set(q) for q in key["questions"])
             case = read_case_file(sdir / "data" / f"{nb}.pmcase")

@@ -7,10 +7,15 @@ can act on are printed as one-line errors (exit status 1), never tracebacks.
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
 
 import click
 
+from pmcourse.cohort.course import init_course
+from pmcourse.cohort.feedback import write_feedback
+from pmcourse.cohort.grade import grade
+from pmcourse.cohort.pool import progress_bar
+from pmcourse.cohort.prepare import prepare
+from pmcourse.cohort.report import write_report
 from pmcourse.exceptions import PMCourseError
 
 __all__ = ["cohort"]
@@ -32,26 +37,6 @@ def _friendly(func):
             raise click.ClickException(str(exc)) from None
 
     return wrapper
-
-
-@contextmanager
-def _bar(desc: str, unit: str):
-    from tqdm.auto import tqdm
-
-    holder: dict = {}
-
-    def on_total(n: int) -> None:
-        holder["bar"] = tqdm(total=n, desc=desc, unit=unit, dynamic_ncols=True)
-
-    def progress(k: int) -> None:
-        if "bar" in holder:
-            holder["bar"].update(k)
-
-    try:
-        yield on_total, progress
-    finally:
-        if "bar" in holder:
-            holder["bar"].close()
 
 
 @click.group("cohort")
@@ -84,8 +69,6 @@ def cohort() -> None:
 @_friendly
 def init_command(course_dir, notebooks_dir, title, deadline) -> None:
     """Create COURSE_DIR with a random course secret (mode 0600) and config.json."""
-    from pmcourse.cohort.course import init_course
-
     course = init_course(course_dir, notebooks_dir=notebooks_dir, title=title, deadline=deadline)
     click.echo(
         f"Created course folder {course.path} (secret: {course.path / 'secret'}, mode 0600)."
@@ -135,9 +118,7 @@ def prepare_command(
     course_dir, roster, notebooks, force, zip_students, workers, notebooks_dir
 ) -> None:
     """Write each student's parameterised notebooks and case files, and the hidden key."""
-    from pmcourse.cohort.prepare import prepare
-
-    with _bar("prepare", "case") as (on_total, progress):
+    with progress_bar("prepare", "case") as (on_total, progress):
         result = prepare(
             course_dir,
             roster,
@@ -179,9 +160,7 @@ def prepare_command(
 @_friendly
 def grade_command(course_dir, submissions_dir, db, deadline, workers) -> None:
     """Grade submission JSON files (never executed) into the gradebook, grades.csv, canvas.csv."""
-    from pmcourse.cohort.grade import grade
-
-    with _bar("grade", "file") as (on_total, progress):
+    with progress_bar("grade", "file") as (on_total, progress):
         result = grade(
             course_dir,
             submissions_dir,
@@ -221,9 +200,7 @@ def grade_command(course_dir, submissions_dir, db, deadline, workers) -> None:
 @_friendly
 def feedback_command(course_dir, fmt, db, students) -> None:
     """Write per-student feedback: scores, what the data showed, debrief, calibration."""
-    from pmcourse.cohort.feedback import write_feedback
-
-    with _bar("feedback", "student") as (on_total, progress):
+    with progress_bar("feedback", "student") as (on_total, progress):
         paths = write_feedback(
             course_dir,
             db=db,
@@ -247,7 +224,5 @@ def feedback_command(course_dir, fmt, db, students) -> None:
 @_friendly
 def report_command(course_dir, db, out) -> None:
     """Write the cohort report: one self-contained HTML file with plotly figures."""
-    from pmcourse.cohort.report import write_report
-
     path = write_report(course_dir, db=db, out=out)
     click.echo(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline).")

@@ -1,4 +1,4 @@
-"""The course folder: config, secret, keyed seeds and variant tokens, roster.
+"""The course folder: config, secret, keyed seeds, variant tokens and assignment, roster.
 
 A course folder holds everything an instructor's cohort needs (see docs/architecture.md):
 ``config.json``, ``secret`` (mode 0600), ``roster.csv``, ``key/<student_id>/<notebook>.json``,
@@ -21,12 +21,16 @@ import os
 import re
 import secrets
 import stat
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pmcourse._version import __version__
 from pmcourse.exceptions import CohortError
+from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 
 __all__ = [
     "COURSE_FORMAT",
@@ -36,6 +40,7 @@ __all__ = [
     "open_course",
     "keyed_seed",
     "keyed_token",
+    "assign_variants",
     "read_roster",
     "resolve_notebooks",
     "default_notebooks_dir",
@@ -48,7 +53,7 @@ _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in a student id or notebook id
 
 
-def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
+def keyed_seed(secret: bytes, *, student_id: str, notebook: str) -> int:
     """The seed of one student's case: HMAC-SHA256(secret, ``student_id\\x1fnotebook``).
 
     The first 8 bytes of the MAC, big-endian, as a non-negative int (fits a signed 64-bit column
@@ -68,9 +73,9 @@ def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
 
     Examples
     --------
-    >>> keyed_seed(b"k" * 32, "s1", "01-usage-drop") == keyed_seed(b"k" * 32, "s1", "01-usage-drop")
+    >>> keyed_seed(b"k" * 32, student_id="s1", notebook="01-usage-drop") == keyed_seed(b"k" * 32, student_id="s1", notebook="01-usage-drop")
     True
-    >>> keyed_seed(b"k" * 32, "s1", "01-usage-drop") != keyed_seed(b"k" * 32, "s2", "01-usage-drop")
+    >>> keyed_seed(b"k" * 32, student_id="s1", notebook="01-usage-drop") != keyed_seed(b"k" * 32, student_id="s2", notebook="01-usage-drop")
     True
 
     Introduced in docs/instructors.md (instructor workflow).
@@ -79,7 +84,7 @@ def keyed_seed(secret: bytes, student_id: str, notebook: str) -> int:
     return int.from_bytes(mac[:8], "big")
 
 
-def keyed_token(secret: bytes, student_id: str, notebook: str, variant: str) -> str:
+def keyed_token(secret: bytes, *, student_id: str, notebook: str, variant: str) -> str:
     """The opaque variant token written into a student's notebook.
 
     An HMAC over a message distinct from the seed's (it starts with ``variant-token``), truncated
@@ -88,7 +93,9 @@ def keyed_token(secret: bytes, student_id: str, notebook: str, variant: str) -> 
 
     Examples
     --------
-    >>> token = keyed_token(b"k" * 32, "s1", "01-usage-drop", "holiday_seasonality")
+    >>> token = keyed_token(
+    ...     b"k" * 32, student_id="s1", notebook="01-usage-drop", variant="holiday_seasonality"
+    ... )
     >>> len(token), token.isalnum() and token.isupper()
     (32, True)
 
@@ -102,6 +109,70 @@ def keyed_token(secret: bytes, student_id: str, notebook: str, variant: str) -> 
 def keyed_rank(secret: bytes, purpose: str, *parts: str) -> bytes:
     """A secret-keyed sort key: HMAC-SHA256 over ``purpose`` and ``parts`` (for shuffles)."""
     return hmac.new(secret, _SEP.join((purpose, *parts)).encode(), hashlib.sha256).digest()
+
+
+def assign_variants(
+    secret: bytes,
+    *,
+    notebook: str,
+    variants: Iterable[str],
+    student_ids: Iterable[str],
+    existing: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Give each student a variant so that counts per variant differ by at most one.
+
+    Students are visited in a secret-keyed shuffled order; each new student takes the least-used
+    variant, ties broken by a secret-keyed order of the variants. On a fresh roster that is a
+    round robin over a shuffled roster (counts differ by at most one); students already assigned
+    (``existing``) keep their variant, and later additions keep filling the rarest variants.
+
+    Parameters
+    ----------
+    secret : bytes
+        The course secret.
+    notebook : str
+        Notebook id (each notebook shuffles independently).
+    variants : iterable of str
+        The scenario's variant ids.
+    student_ids : iterable of str
+        Students to assign.
+    existing : dict, optional
+        Student id -> variant already handed out (kept as is).
+
+    Returns
+    -------
+    dict
+        Student id -> variant, for every id in ``student_ids`` and ``existing``.
+
+    Examples
+    --------
+    >>> got = assign_variants(
+    ...     b"k" * 32,
+    ...     notebook="01-usage-drop",
+    ...     variants=["a", "b", "c"],
+    ...     student_ids=[f"s{i}" for i in range(10)],
+    ... )
+    >>> sorted(Counter(got.values()).values())
+    [3, 3, 4]
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    variants = list(variants)
+    if not variants:
+        raise CohortError(f"notebook {notebook} has no variants to assign.")
+    order = sorted(variants, key=lambda v: keyed_rank(secret, "variant-order", notebook, v))
+    out = dict(existing or {})
+    counts = Counter({v: 0 for v in variants})
+    counts.update(v for v in out.values() if v in counts)
+    new = sorted(
+        (s for s in student_ids if s not in out),
+        key=lambda s: keyed_rank(secret, "student-order", notebook, s),
+    )
+    for sid in new:
+        choice = min(order, key=lambda v: (counts[v], order.index(v)))
+        out[sid] = choice
+        counts[choice] += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -184,7 +255,7 @@ def read_roster(path_or_text) -> list[Student]:
     return students
 
 
-def write_roster(students: list[Student], path: Path) -> None:
+def write_roster(students: list[Student], *, path: Path) -> None:
     """Write students as a roster CSV (``student_id,name,email,section``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -232,8 +303,6 @@ def resolve_notebooks(spec: str | None, *, notebooks_dir: Path | None = None) ->
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
-
     available = set(SCENARIOS.available())
     if spec is None or spec.strip().lower() in ("", "all"):
         out = [nb for name, nb in NOTEBOOKS.items() if name in available]
@@ -330,24 +399,24 @@ class Course:
         """SQLAlchemy URL of the default gradebook, ``sqlite:///COURSE_DIR/gradebook.sqlite``."""
         return f"sqlite:///{(self.path / 'gradebook.sqlite').resolve()}"
 
-    def seed(self, student_id: str, notebook: str) -> int:
+    def seed(self, student_id: str, *, notebook: str) -> int:
         """The student's case seed for ``notebook`` (see :func:`keyed_seed`)."""
-        return keyed_seed(self.secret, student_id, notebook)
+        return keyed_seed(self.secret, student_id=student_id, notebook=notebook)
 
-    def variant_token(self, student_id: str, notebook: str, variant: str) -> str:
+    def variant_token(self, student_id: str, *, notebook: str, variant: str) -> str:
         """The student's opaque token for ``notebook`` (see :func:`keyed_token`)."""
-        return keyed_token(self.secret, student_id, notebook, variant)
+        return keyed_token(self.secret, student_id=student_id, notebook=notebook, variant=variant)
 
     def roster(self) -> list[Student]:
         """The roster saved by the last ``prepare`` (``[]`` before the first)."""
         return read_roster(self.roster_path) if self.roster_path.is_file() else []
 
-    def key_path(self, student_id: str, notebook: str) -> Path:
+    def key_path(self, student_id: str, *, notebook: str) -> Path:
         return self.key_dir / student_id / f"{notebook}.json"
 
-    def read_key(self, student_id: str, notebook: str) -> dict[str, Any]:
+    def read_key(self, student_id: str, *, notebook: str) -> dict[str, Any]:
         """One student's key for one notebook (``CohortError`` if it was never prepared)."""
-        p = self.key_path(student_id, notebook)
+        p = self.key_path(student_id, notebook=notebook)
         if not p.is_file():
             raise CohortError(
                 f"No key for student {student_id!r}, notebook {notebook}: run prepare."
@@ -414,8 +483,6 @@ def init_course(
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse import __version__
-
     path = Path(course_dir)
     if (path / "config.json").exists() or (path / "secret").exists():
         raise CohortError(f"{path} already holds a course; choose another COURSE_DIR.")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from pmcourse.cohort.course import Course, open_course
-from pmcourse.cohort.grade import brier_score
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.scoring import brier_score
 from pmcourse.exceptions import CohortError
 
 __all__ = ["write_feedback", "feedback_blocks", "calibration_sentence", "FORMATS"]
@@ -74,6 +75,7 @@ def _short(value_json: str | None, limit: int = 160) -> str:
 
 def feedback_blocks(
     student: dict[str, Any],
+    *,
     grades: list[dict],
     scores: list[dict],
     keys: dict[str, dict],
@@ -207,8 +209,6 @@ def render_markdown(blocks: Iterable[tuple]) -> str:
 
 
 def _inline_html(text: str) -> str:
-    import re
-
     escaped = html.escape(text)
     escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
@@ -292,7 +292,7 @@ def write_feedback(
     if fmt not in FORMATS:
         raise CohortError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
-    gb = Gradebook(normalize_db_url(db, course.default_db))
+    gb = Gradebook(normalize_db_url(db, default=course.default_db))
     try:
         df_students = gb.frame("students")
         df_grades = gb.frame("grades")
@@ -317,13 +317,20 @@ def write_feedback(
         grades = grades_by.get(sid, [])
         keys = {}
         for g in grades:
-            kp = course.key_path(sid, g["notebook"])
+            kp = course.key_path(sid, notebook=g["notebook"])
             if kp.is_file():
                 keys[g["notebook"]] = json.loads(kp.read_text())
         rejected = [
             {**r, "reason": f"{r['reason_code']}: {r['reason']}"} for r in rejected_by.get(sid, [])
         ]
-        blocks = feedback_blocks(student, grades, scores_by.get(sid, []), keys, rejected, title)
+        blocks = feedback_blocks(
+            student,
+            grades=grades,
+            scores=scores_by.get(sid, []),
+            keys=keys,
+            rejected=rejected,
+            title=title,
+        )
         text = render_markdown(blocks) if fmt == "md" else render_html(blocks)
         path = course.feedback_dir / f"{sid}.{fmt}"
         path.write_text(text, encoding="utf-8")

@@ -33,16 +33,16 @@ __all__ = ["Gradebook", "normalize_db_url", "TABLE_NAMES"]
 TABLE_NAMES = ("students", "grading_runs", "submissions", "question_scores", "grades")
 
 
-def normalize_db_url(db: str | Path | None, default: str) -> str:
+def normalize_db_url(db: str | Path | None, *, default: str) -> str:
     """A SQLAlchemy URL from ``--db``: a URL, a plain path (SQLite) or None (``default``).
 
     ``postgresql://`` and ``postgres://`` URLs use the psycopg 3 driver.
 
     Examples
     --------
-    >>> normalize_db_url("postgresql://u@localhost/gb", "sqlite://")
+    >>> normalize_db_url("postgresql://u@localhost/gb", default="sqlite://")
     'postgresql+psycopg://u@localhost/gb'
-    >>> normalize_db_url("/tmp/gb.sqlite", "sqlite://")
+    >>> normalize_db_url("/tmp/gb.sqlite", default="sqlite://")
     'sqlite:////tmp/gb.sqlite'
 
     Introduced in docs/instructors.md (instructor workflow).

@@ -1,24 +1,26 @@
 """``pmcourse cohort prepare``: per-student cases, parameterised notebooks and the hidden key.
 
-For each student x notebook: the seed is a keyed hash of the course secret (see
-:mod:`pmcourse.cohort.course`), the variant comes from a secret-keyed balanced assignment, the case
-is exported to ``students/<id>/data/<notebook>.pmcase`` (graded: no seed, params or truth), the
-notebook template is parameterised with papermill's own machinery **without executing it**, and the
-instructor-only key goes to ``key/<id>/<notebook>.json``.
+Orchestration only. For each student x notebook: the seed is a keyed hash of the course secret
+(see :mod:`pmcourse.cohort.course`), the variant comes from a secret-keyed balanced assignment
+(:func:`~pmcourse.cohort.course.assign_variants`), the case is exported to
+``students/<id>/data/<notebook>.pmcase`` (graded: no seed, params or truth), the notebook
+template is parameterised with papermill's own machinery **without executing it**
+(:mod:`pmcourse.cohort.templates`), the instructor-only key goes to
+``key/<id>/<notebook>.json``, and every written file is searched for leaks
+(:mod:`pmcourse.cohort.leaks`).
 
 Speed: each template is parameterised once (with a placeholder token) and per-student copies are
-the same text with the token substituted; case generation and export run in a process pool.
+the same text with the token substituted; case generation and export run in the process pool of
+:mod:`pmcourse.cohort.pool`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,19 +28,31 @@ from typing import Any
 from pmcourse.cohort.course import (
     Course,
     Student,
-    keyed_rank,
+    assign_variants,
     open_course,
     read_roster,
     resolve_notebooks,
     write_roster,
 )
+from pmcourse.cohort.leaks import leak_needles, scan_file, scan_for_leaks
+from pmcourse.cohort.pool import run_pool
+from pmcourse.cohort.templates import (
+    PARAMETERS,
+    TOKEN_PLACEHOLDER,
+    parameterize_template,
+    student_notebook_text,
+)
 from pmcourse.exceptions import CohortError
+from pmcourse.scenarios import NOTEBOOKS, SCENARIOS, load_case, scenario_for_notebook
+from pmcourse.scenarios.casefile import json_default, write_case_file
 
 __all__ = [
     "KEY_FORMAT",
-    "PARAMETERS",
     "PrepareResult",
     "prepare",
+    # re-exported from the modules that define them (their import path before the split)
+    "PARAMETERS",
+    "TOKEN_PLACEHOLDER",
     "parameterize_template",
     "assign_variants",
     "scan_for_leaks",
@@ -47,10 +61,9 @@ __all__ = [
 
 #: Version of the key JSON format (``key/<student_id>/<notebook>.json``).
 KEY_FORMAT = 1
-#: The parameters cell of every notebook holds exactly these names.
-PARAMETERS = ("SEED", "VARIANT", "VARIANT_TOKEN", "DATA_PATH")
-#: Placeholder for the token in a parameterised template (never reaches a student's file).
-TOKEN_PLACEHOLDER = "PMCOURSE0VARIANT0TOKEN0PLACEHOLDER"
+#: Fewer (student, notebook) pairs than this are prepared in this process: a case takes a
+#: fraction of a second to a few seconds, so even four are worth a worker pool.
+_POOL_FROM = 4
 _README = """# {title}: your graded notebooks
 
 Hello{name}. This folder is yours alone: the data in `data/` was drawn for you, so your numbers
@@ -101,248 +114,26 @@ class PrepareResult:
 
 
 # ------------------------------------------------------------------------------------------------
-# templates
-# ------------------------------------------------------------------------------------------------
-
-
-def parameterize_template(template_path, notebook: str) -> str:
-    """Parameterise a notebook template once, for every student, without executing it.
-
-    Uses papermill's own steps (``load_notebook_node``, ``parameterize_notebook``,
-    ``prepare_notebook_metadata``) with graded-mode parameters: ``SEED = None``,
-    ``VARIANT = None``, ``VARIANT_TOKEN`` = a placeholder and ``DATA_PATH =
-    "data/<notebook>.pmcase"`` (relative to the notebook, identical for every student).
-    :func:`student_notebook_text` swaps the placeholder for a student's token.
-
-    Parameters
-    ----------
-    template_path : str or Path
-        The notebook template (``notebooks/01-usage-drop.ipynb``).
-    notebook : str
-        Its notebook id.
-
-    Returns
-    -------
-    str
-        The parameterised notebook as nbformat JSON text.
-
-    Raises
-    ------
-    CohortError
-        The template is missing, has no cell tagged ``parameters``, or its parameters cell does
-        not assign exactly SEED, VARIANT, VARIANT_TOKEN and DATA_PATH.
-
-    Examples
-    --------
-    >>> text = parameterize_template("notebooks/00-orientation.ipynb", "00-orientation")  # doctest: +SKIP
-    >>> TOKEN_PLACEHOLDER in text  # doctest: +SKIP
-    True
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    import nbformat
-    from papermill.execute import prepare_notebook_metadata, remove_error_markers
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    path = Path(template_path)
-    if not path.is_file():
-        raise CohortError(
-            f"No notebook template for {notebook} at {path}; set notebooks_dir in config.json or "
-            "pass --notebooks-dir."
-        )
-    nb = load_notebook_node(str(path))
-    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    if not cells:
-        raise CohortError(f"{path} has no cell tagged 'parameters'; graded notebooks need one.")
-    assigned = _assigned_names(cells[0].source)
-    if assigned != set(PARAMETERS):
-        raise CohortError(
-            f"{path}: the parameters cell assigns {sorted(assigned)}; it must assign exactly "
-            f"{', '.join(PARAMETERS)}."
-        )
-    params = {
-        "SEED": None,
-        "VARIANT": None,
-        "VARIANT_TOKEN": TOKEN_PLACEHOLDER,
-        "DATA_PATH": f"data/{notebook}.pmcase",
-    }
-    nb = parameterize_notebook(nb, params, kernel_name=_kernel(nb), language="python")
-    # relative paths: the instructor's folders stay out of the student's file
-    nb = prepare_notebook_metadata(nb, f"notebooks/{notebook}.ipynb", f"{notebook}.ipynb")
-    nb = remove_error_markers(nb)
-    for cell in nb.cells:  # papermill draws a random cell id; a re-run must give the same bytes
-        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
-            cell["id"] = "pmcourse-injected-parameters"
-    for cell in nb.cells:  # a template is committed stripped; be sure
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    nb.metadata["pmcourse"] = {"mode": "graded", "notebook": notebook}
-    text = nbformat.writes(nb)
-    if text.count(TOKEN_PLACEHOLDER) < 1:  # pragma: no cover - papermill changed its output
-        raise CohortError(f"papermill did not inject the variant token into {path}.")
-    return text
-
-
-def _kernel(nb) -> str:
-    return (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-
-
-def _assigned_names(source: str) -> set[str]:
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise CohortError(f"the parameters cell is not valid Python ({exc}).") from None
-    names = set()
-    for node in tree.body:
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else ([node.target] if isinstance(node, ast.AnnAssign) else [])
-        )
-        for t in targets:
-            if isinstance(t, ast.Name):
-                names.add(t.id)
-    return names
-
-
-def student_notebook_text(template_text: str, token: str) -> str:
-    """A student's notebook: the parameterised template with their token in place.
-
-    Tokens are base32 (``A-Z2-7``), so plain substitution is safe inside JSON and Python strings.
-
-    Examples
-    --------
-    >>> student_notebook_text('{"x": "PMCOURSE0VARIANT0TOKEN0PLACEHOLDER"}', "ABC234")
-    '{"x": "ABC234"}'
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    if not token.isalnum():
-        raise CohortError(f"variant token {token!r} is not base32.")
-    return template_text.replace(TOKEN_PLACEHOLDER, token)
-
-
-# ------------------------------------------------------------------------------------------------
-# balanced variant assignment
-# ------------------------------------------------------------------------------------------------
-
-
-def assign_variants(
-    secret: bytes,
-    notebook: str,
-    variants: Iterable[str],
-    student_ids: Iterable[str],
-    existing: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """Give each student a variant so that counts per variant differ by at most one.
-
-    Students are visited in a secret-keyed shuffled order; each new student takes the least-used
-    variant, ties broken by a secret-keyed order of the variants. On a fresh roster that is a
-    round robin over a shuffled roster (counts differ by at most one); students already assigned
-    (``existing``) keep their variant, and later additions keep filling the rarest variants.
-
-    Parameters
-    ----------
-    secret : bytes
-        The course secret.
-    notebook : str
-        Notebook id (each notebook shuffles independently).
-    variants : iterable of str
-        The scenario's variant ids.
-    student_ids : iterable of str
-        Students to assign.
-    existing : dict, optional
-        Student id -> variant already handed out (kept as is).
-
-    Returns
-    -------
-    dict
-        Student id -> variant, for every id in ``student_ids`` and ``existing``.
-
-    Examples
-    --------
-    >>> got = assign_variants(b"k" * 32, "01-usage-drop", ["a", "b", "c"], [f"s{i}" for i in range(10)])
-    >>> sorted(Counter(got.values()).values())
-    [3, 3, 4]
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    variants = list(variants)
-    if not variants:
-        raise CohortError(f"notebook {notebook} has no variants to assign.")
-    order = sorted(variants, key=lambda v: keyed_rank(secret, "variant-order", notebook, v))
-    out = dict(existing or {})
-    counts = Counter({v: 0 for v in variants})
-    counts.update(v for v in out.values() if v in counts)
-    new = sorted(
-        (s for s in student_ids if s not in out),
-        key=lambda s: keyed_rank(secret, "student-order", notebook, s),
-    )
-    for sid in new:
-        choice = min(order, key=lambda v: (counts[v], order.index(v)))
-        out[sid] = choice
-        counts[choice] += 1
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
 # the worker: one student x notebook
 # ------------------------------------------------------------------------------------------------
 
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(templates: dict[str, str], secret_hex: str, one_blas_thread: bool = False) -> None:
+def _init_worker(templates: dict[str, str], secret_hex: str) -> None:
     _WORKER["templates"] = templates
     _WORKER["secret_hex"] = secret_hex
-    if one_blas_thread:
-        _limit_blas_threads()
 
 
-def _limit_blas_threads() -> None:
-    """One BLAS thread per worker process: N workers on N cores must not spawn N x N threads.
-
-    OpenBLAS reads its thread count at load time, and the workers are forked after numpy loaded
-    it, so the limit is set through the library's own setter (best effort: numpy's and scipy's
-    bundled OpenBLAS builds; anything else is left alone).
-    """
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as fh:
-            libs = {line.split()[-1] for line in fh if "openblas" in line.lower()}
-    except OSError:
-        return
-    for path in sorted(libs):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in (
-            "openblas_set_num_threads",
-            "openblas_set_num_threads64_",
-            "scipy_openblas_set_num_threads",
-            "scipy_openblas_set_num_threads64_",
-        ):
-            setter = getattr(lib, symbol, None)
-            if setter is not None:
-                setter(1)
-
-
-def _json_default(value):
-    from pmcourse.scenarios.casefile import json_default
-
-    return json_default(value)
+def _describe_task(task: dict[str, Any]) -> str:
+    return (
+        f"Preparing {task['notebook']} for {task['student_id']} (variant {task['variant']}) "
+        f"in scenario {task['scenario']!r}"
+    )
 
 
 def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     """Generate, export and key one student's case; scan what was written. Runs in a worker."""
-    from pmcourse.scenarios import SCENARIOS, load_case, write_case_file
-
     sid, nb, name = task["student_id"], task["notebook"], task["scenario"]
     sdir = Path(task["student_dir"])
     t0 = time.perf_counter()
@@ -351,7 +142,7 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     data_path = sdir / "data" / f"{nb}.pmcase"
     write_case_file(case, data_path, graded=True, student_id=sid, variant_token=task["token"])
     nb_path = sdir / f"{nb}.ipynb"
-    nb_path.write_text(student_notebook_text(_WORKER["templates"][nb], task["token"]))
+    nb_path.write_text(student_notebook_text(_WORKER["templates"][nb], token=task["token"]))
     t2 = time.perf_counter()
     scenario = SCENARIOS[name]
     truth = case.truth
@@ -381,10 +172,10 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
     }
     key_path = Path(task["key_path"])
     key_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_text(json.dumps(key, indent=1, sort_keys=True, default=_json_default))
+    key_path.write_text(json.dumps(key, indent=1, sort_keys=True, default=json_default))
     t3 = time.perf_counter()
-    needles = _needles(_WORKER["secret_hex"], [key], SCENARIOS[name].variants)
-    leaks = [f"{p}: {what}" for p in (data_path, nb_path) for what in _scan_file(p, needles)]
+    needles = leak_needles(_WORKER["secret_hex"], keys=[key], variants=scenario.variants)
+    leaks = [f"{p}: {what}" for p in (data_path, nb_path) for what in scan_file(p, needles=needles)]
     return {
         "student_id": sid,
         "notebook": nb,
@@ -397,102 +188,6 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------
-# leak scan
-# ------------------------------------------------------------------------------------------------
-
-
-def _needles(secret_hex: str, keys: list[dict], variants: Iterable[str]) -> dict[bytes, str]:
-    """Byte strings that must never appear in a student's files -> what they are."""
-    out: dict[bytes, str] = {
-        secret_hex.encode(): "the course secret (hex)",
-        secret_hex.upper().encode(): "the course secret (hex)",
-        bytes.fromhex(secret_hex): "the course secret (raw)",
-    }
-    for v in variants:
-        out[str(v).encode()] = f"variant id {v!r}"
-    for key in keys:
-        out[str(key["seed"]).encode()] = f"the seed of {key['notebook']}"
-        truth = key.get("truth") or {}
-        for field_name in ("cause", "cause_label"):
-            value = truth.get(field_name)
-            if isinstance(value, str) and len(value) >= 6:
-                out[value.encode()] = f"truth {field_name} of {key['notebook']}"
-    return out
-
-
-def _file_blobs(path: Path) -> Iterable[tuple[str, bytes]]:
-    """A file's bytes; for a zip, its member names and each member decompressed instead."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            yield "", "\n".join(i.filename for i in infos).encode() + (zf.comment or b"")
-            for info in infos:
-                yield f"!{info.filename}", zf.read(info)
-        return
-    yield "", path.read_bytes()
-
-
-def _scan_file(path: Path, needles: dict[bytes, str]) -> list[str]:
-    found = []
-    for member, blob in _file_blobs(path):
-        for needle, what in needles.items():
-            if needle and needle in blob:
-                found.append(f"{what} found{' in ' + member[1:] if member else ''}")
-    return found
-
-
-def scan_for_leaks(course_dir, *, student_ids: Iterable[str] | None = None) -> list[str]:
-    """Search every file in students' folders for the secret, their seeds and truth labels.
-
-    Each file is searched as bytes and, for zip files (case files, hand-out zips), member by
-    member after decompression, for: the course secret (hex and raw), each of the student's
-    seeds in decimal, the truth ``cause`` and ``cause_label`` of each of their notebooks, and every
-    variant id of every prepared scenario.
-
-    Parameters
-    ----------
-    course_dir : str or Path or Course
-    student_ids : iterable of str, optional
-        Limit the scan to these students (default: every folder under ``students/``).
-
-    Returns
-    -------
-    list of str
-        One line per finding (``path: what``); empty when clean.
-
-    Examples
-    --------
-    >>> scan_for_leaks("course/")  # doctest: +SKIP
-    []
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    from pmcourse.scenarios import SCENARIOS
-
-    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
-    secret_hex = course.secret.hex()
-    keys_by_student: dict[str, list[dict]] = defaultdict(list)
-    variants: set[str] = set()
-    for key in course.iter_keys():
-        keys_by_student[key["student_id"]].append(key)
-        variants.update(SCENARIOS[key["scenario"]].variants)
-    wanted = set(student_ids) if student_ids is not None else None
-    findings = []
-    for sdir in sorted(p for p in course.students_dir.iterdir() if p.is_dir()):
-        if wanted is not None and sdir.name not in wanted:
-            continue
-        needles = _needles(secret_hex, keys_by_student.get(sdir.name, []), variants)
-        for path in sorted(p for p in sdir.rglob("*") if p.is_file()):
-            findings += [f"{path}: {what}" for what in _scan_file(path, needles)]
-    handout = course.path / "handout"
-    if handout.is_dir():
-        for zpath in sorted(handout.glob("*.zip")):
-            needles = _needles(secret_hex, keys_by_student.get(zpath.stem, []), variants)
-            findings += [f"{zpath}: {what}" for what in _scan_file(zpath, needles)]
-    return findings
-
-
-# ------------------------------------------------------------------------------------------------
 # prepare
 # ------------------------------------------------------------------------------------------------
 
@@ -501,7 +196,7 @@ def _existing_assignment(
     course: Course, sid: str, nb: str, variants: tuple[str, ...]
 ) -> str | None:
     """The variant already handed out to ``sid`` for ``nb``: from the key, else from the token."""
-    kp = course.key_path(sid, nb)
+    kp = course.key_path(sid, notebook=nb)
     if kp.is_file():
         try:
             variant = json.loads(kp.read_text())["variant"]
@@ -513,7 +208,7 @@ def _existing_assignment(
     if nb_path.is_file():
         text = nb_path.read_text()
         for v in variants:
-            if course.variant_token(sid, nb, v) in text:
+            if course.variant_token(sid, notebook=nb, variant=v) in text:
                 return v
     return None
 
@@ -547,7 +242,8 @@ def prepare(
     zip_students : bool, default False
         Also write ``COURSE_DIR/handout/<student_id>.zip`` per student.
     workers : int, default 2
-        Processes for case generation and export (``1``: in this process).
+        Processes for case generation and export (``1``: in this process; None: every core;
+        see :func:`pmcourse.cohort.pool.run_pool`).
     notebooks_dir : str or Path, optional
         Template folder; default from ``config.json``.
     progress, on_total : callable, optional
@@ -561,7 +257,9 @@ def prepare(
     Raises
     ------
     CohortError
-        Bad roster or notebook selection, a missing template, or a leak found in a written file.
+        Bad roster or notebook selection, a missing template, a case that failed to generate
+        (the message names student, notebook, variant and scenario), or a leak found in a
+        written file.
 
     Examples
     --------
@@ -571,8 +269,6 @@ def prepare(
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.scenarios import NOTEBOOKS, scenario_for_notebook
-
     t_start = time.perf_counter()
     course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
     given = read_roster(roster)
@@ -591,7 +287,7 @@ def prepare(
             f"No notebook to prepare: no template in {tdir} has an installed scenario. "
             "Pass --notebooks-dir or --notebooks."
         )
-    templates = {nb: parameterize_template(tdir / f"{nb}.ipynb", nb) for nb in nbs}
+    templates = {nb: parameterize_template(tdir / f"{nb}.ipynb", notebook=nb) for nb in nbs}
     secret = course.secret
     result = PrepareResult(notebooks=nbs, students=len(given))
 
@@ -604,14 +300,16 @@ def prepare(
                 v = _existing_assignment(course, sid, nb, scenario.variants)
                 if v is not None:
                     existing[sid] = v
-        assigned = assign_variants(secret, nb, scenario.variants, ids, existing)
+        assigned = assign_variants(
+            secret, notebook=nb, variants=scenario.variants, student_ids=ids, existing=existing
+        )
         result.counts[nb] = dict(Counter(assigned[s] for s in ids))
         for sid in ids:
             sdir = course.students_dir / sid
             done = (
                 (sdir / f"{nb}.ipynb").is_file()
                 and (sdir / "data" / f"{nb}.pmcase").is_file()
-                and course.key_path(sid, nb).is_file()
+                and course.key_path(sid, notebook=nb).is_file()
             )
             if done and not force:
                 result.skipped += 1
@@ -622,11 +320,11 @@ def prepare(
                     "student_id": sid,
                     "notebook": nb,
                     "scenario": scenario.name,
-                    "seed": course.seed(sid, nb),
+                    "seed": course.seed(sid, notebook=nb),
                     "variant": variant,
-                    "token": course.variant_token(sid, nb, variant),
+                    "token": course.variant_token(sid, notebook=nb, variant=variant),
                     "student_dir": str(sdir),
-                    "key_path": str(course.key_path(sid, nb)),
+                    "key_path": str(course.key_path(sid, notebook=nb)),
                 }
             )
     # one student's notebooks together: their folder is complete as soon as possible
@@ -638,7 +336,17 @@ def prepare(
         (course.students_dir / sid / "data").mkdir(parents=True, exist_ok=True)
     course.key_dir.mkdir(mode=0o700, exist_ok=True)
 
-    outputs = _run_tasks(tasks, templates, secret.hex(), workers, progress)
+    outputs = run_pool(
+        _prepare_one,
+        tasks,
+        workers=workers,
+        initializer=_init_worker,
+        initargs=(templates, secret.hex()),
+        min_items=_POOL_FROM,
+        largest_chunk=50,
+        describe=_describe_task,
+        progress=progress,
+    )
     timings: dict[str, dict[str, float]] = defaultdict(
         lambda: {"generate": 0.0, "save": 0.0, "key": 0.0}
     )
@@ -665,7 +373,7 @@ def prepare(
         )
         if zip_students:
             _zip_student(sdir, course.path / "handout" / f"{sid}.zip")
-    write_roster(roster_all, course.roster_path)
+    write_roster(roster_all, path=course.roster_path)
     course.config.setdefault("prepared", [])
     course_order = list(NOTEBOOKS.values())
     course.config["prepared"] = sorted(
@@ -679,55 +387,6 @@ def prepare(
             + "\n".join(result.leaks[:20])
         )
     return result
-
-
-def _run_tasks(tasks, templates, secret_hex, workers, progress) -> list[dict]:
-    if not tasks:
-        return []
-    workers = max(1, int(workers or os.cpu_count() or 1))
-    if workers == 1 or len(tasks) < 4:
-        _init_worker(templates, secret_hex)
-        outs = []
-        for task in tasks:
-            outs += _prepare_chunk([task])
-            if progress:
-                progress(1)
-        return outs
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    chunk = max(1, min(50, len(tasks) // (workers * 8) or 1))
-    chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
-    outs: list[dict] = []
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(templates, secret_hex, True),
-    ) as pool:
-        futures = [pool.submit(_prepare_chunk, c) for c in chunks]
-        for fut in as_completed(futures):
-            got = fut.result()
-            outs += got
-            if progress:
-                progress(len(got))
-    return outs
-
-
-def _prepare_chunk(tasks: list[dict]) -> list[dict]:
-    out = []
-    for task in tasks:
-        try:
-            out.append(_prepare_one(task))
-        except CohortError:
-            raise
-        except Exception as exc:  # a scenario bug: say which case, keep the original type's text
-            raise CohortError(
-                f"Preparing {task['notebook']} for {task['student_id']} (variant "
-                f"{task['variant']}) failed in scenario {task['scenario']!r}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-    return out
 
 
 def _zip_student(sdir: Path, dest: Path) -> None:

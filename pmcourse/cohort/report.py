@@ -18,6 +18,8 @@ from typing import Any
 
 from pmcourse.cohort.course import Course, open_course
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.plots import new_figure
+from pmcourse.scenarios import SCENARIOS
 
 __all__ = [
     "write_report",
@@ -49,8 +51,6 @@ def fig_score_distribution(grades):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     fig = new_figure(
         title="Score distribution per notebook (counted submissions)",
         x_title="notebook",
@@ -65,7 +65,7 @@ def fig_score_distribution(grades):
     return fig
 
 
-def fig_misconception_matrix(grades, scenario: str, variants: Iterable[str] | None = None):
+def fig_misconception_matrix(grades, *, scenario: str, variants: Iterable[str] | None = None):
     """Heatmap of true cause (rows) x diagnosed cause (columns): share of each true cause, in %.
 
     Diagonal cells are right diagnoses; a bright off-diagonal cell is a shared misconception.
@@ -73,8 +73,6 @@ def fig_misconception_matrix(grades, scenario: str, variants: Iterable[str] | No
     Introduced in docs/instructors.md (instructor workflow).
     """
     import pandas as pd
-
-    from pmcourse.plots import new_figure
 
     part = grades[(grades["scenario"] == scenario) & (grades["status"] == "graded")].copy()
     part["diagnosed_cause"] = part["diagnosed_cause"].fillna("(no answer)")
@@ -110,8 +108,6 @@ def fig_hints_vs_score(grades):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     fig = new_figure(
         title="Hint use vs score",
         x_title="hints revealed in the notebook",
@@ -174,8 +170,6 @@ def fig_calibration_curve(scores):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     table = calibration_table(scores)
     fig = new_figure(
         title="Calibration curve (all answers with a confidence)",
@@ -204,13 +198,11 @@ def fig_calibration_curve(scores):
     return fig
 
 
-def fig_question_difficulty(scores, prompts: dict[tuple[str, str], str] | None = None):
+def fig_question_difficulty(scores, *, prompts: dict[tuple[str, str], str] | None = None):
     """Questions ranked by mean score, hardest at the top (counted submissions only).
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     agg = (
         scores.groupby(["notebook", "question_id"])
         .agg(mean=("score", "mean"), n=("score", "size"))
@@ -246,8 +238,6 @@ def fig_rejections(subs):
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    from pmcourse.plots import new_figure
-
     rej = subs[subs["status"] == "rejected"]
     counts = rej["reason_code"].value_counts().sort_values()
     fig = new_figure(
@@ -266,9 +256,9 @@ def fig_rejections(subs):
 
 def report_figures(
     grades,
+    *,
     scores,
     subs,
-    *,
     variants: dict[str, list[str]] | None = None,
     prompts: dict | None = None,
 ) -> list[tuple[str, Any]]:
@@ -281,12 +271,14 @@ def report_figures(
         figs.append(
             (
                 f"fig-misconceptions-{scenario}",
-                fig_misconception_matrix(grades, scenario, (variants or {}).get(scenario)),
+                fig_misconception_matrix(
+                    grades, scenario=scenario, variants=(variants or {}).get(scenario)
+                ),
             )
         )
     figs.append(("fig-hints-vs-score", fig_hints_vs_score(grades)))
     figs.append(("fig-calibration", fig_calibration_curve(scores)))
-    figs.append(("fig-difficulty", fig_question_difficulty(scores, prompts)))
+    figs.append(("fig-difficulty", fig_question_difficulty(scores, prompts=prompts)))
     figs.append(("fig-rejections", fig_rejections(subs)))
     return figs
 
@@ -327,10 +319,8 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
-    from pmcourse.scenarios import SCENARIOS
-
     course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
-    gb = Gradebook(normalize_db_url(db, course.default_db))
+    gb = Gradebook(normalize_db_url(db, default=course.default_db))
     try:
         grades = gb.frame("grades")
         scores = gb.frame("question_scores")
@@ -345,7 +335,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         except Exception:  # noqa: BLE001 - a scenario removed since grading: plot what was seen
             variants[name] = None
     prompts = _prompts(course, grades)
-    figs = report_figures(grades, scores, subs, variants=variants, prompts=prompts)
+    figs = report_figures(grades, scores=scores, subs=subs, variants=variants, prompts=prompts)
     divs = []
     for div_id, fig in figs:
         divs.append(
@@ -483,7 +473,7 @@ def _prompts(course: Course, grades) -> dict[tuple[str, str], str]:
     out = {}
     for nb, part in grades.groupby("notebook"):
         sid = part["student_id"].iloc[0]
-        kp = course.key_path(sid, nb)
+        kp = course.key_path(sid, notebook=nb)
         if kp.is_file():
             for q in json.loads(kp.read_text()).get("questions", []):
                 out[(nb, q["id"])] = q.get("prompt", q["id"])
