@@ -8,33 +8,19 @@ generates each of them once. Tests must not modify a case they get from here.
 from __future__ import annotations
 
 import functools
-import time
-from dataclasses import replace
 
-import pandas as pd
 import pytest
 
-from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios import SCENARIOS, contract, load_case
 
 #: Seeds of the shared sample: every variant of a scenario at each of these seeds.
 SAMPLE_SEEDS = (1, 2, 3)
-#: Seconds each cached case took to generate (imports warmed first), keyed like :func:`case`.
-SECONDS: dict[tuple, float] = {}
-
-
-@functools.cache
-def _warm(name: str) -> None:
-    load_case(name, seed=0)  # first use imports what the scenario needs: keep it out of timings
 
 
 @functools.cache
 def case(name: str, variant: str | None, seed: int, size: str = "default"):
     """The case ``load_case(name, seed=seed, variant=variant, size=size)``, drawn once."""
-    _warm(name)
-    start = time.perf_counter()
-    drawn = load_case(name, seed=seed, variant=variant, size=size)
-    SECONDS[(name, variant, seed, size)] = time.perf_counter() - start
-    return drawn
+    return load_case(name, seed=seed, variant=variant, size=size)
 
 
 def sample(name: str, seeds: tuple[int, ...] = SAMPLE_SEEDS) -> dict:
@@ -52,20 +38,6 @@ def cases_fixture(name: str, seeds: tuple[int, ...] = SAMPLE_SEEDS):
     return cases
 
 
-def as_graded(drawn):
-    """What a graded student sees of a case: tables, timeline, briefing; truth and params hidden."""
-    return replace(drawn, _truth=None, _params=None, graded=True, seed=None)
-
-
-def student_text(drawn) -> str:
-    """Every piece of text a student sees in a case, lower-cased: briefing, table and column names,
-    and every cell that is not a number or a date (those cannot spell an id like a variant's)."""
-    parts = [drawn.briefing, *drawn.tables]
-    for df in (*drawn.tables.values(), drawn.timeline):
-        parts += map(str, df.columns)
-        for col in df.columns:
-            ser = df[col]
-            if pd.api.types.is_numeric_dtype(ser) or pd.api.types.is_datetime64_any_dtype(ser):
-                continue
-            parts += map(str, ser.dropna().unique())
-    return "\n".join(parts).lower()
+#: What a graded student sees of a case, and every text in it: the contract's own definitions.
+as_graded = contract.as_graded
+student_text = contract.student_text

@@ -12,54 +12,32 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections import Counter
 
 import pytest
 
-from pmcourse.scenarios import NOTEBOOKS, SCENARIOS, load_case
+from pmcourse.scenarios import NOTEBOOKS, SCENARIOS, contract
 
 N_SEEDS = int(os.environ.get("PMCOURSE_FAIRNESS_SEEDS", "500"))
 SOLVED = [name for name in NOTEBOOKS if importlib.util.find_spec(f"solvers.{name}") is not None]
 
 
-def _sweep(name: str):
-    solver = importlib.import_module(f"solvers.{name}")
-    scenario = SCENARIOS[name]
-    solved = naive_wrong = 0
-    misses: Counter = Counter()
-    for seed in range(N_SEEDS):
-        variant = scenario.variants[seed % len(scenario.variants)]
-        case = load_case(name, seed=seed, variant=variant)
-        # the solver sees what a graded student sees: no truth, no params
-        hidden = _as_graded(case)
-        guess = solver.solve(hidden)
-        if guess == variant:
-            solved += 1
-        else:
-            misses[(variant, guess)] += 1
-        if solver.naive(hidden) != variant:
-            naive_wrong += 1
-    return solved / N_SEEDS, naive_wrong / N_SEEDS, misses
-
-
-def _as_graded(case):
-    from dataclasses import replace
-
-    return replace(case, _truth=None, _params=None, graded=True, seed=None)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SOLVED)
 def test_solver_recovers_truth_and_naive_reading_fails(name, record_property):
-    solver_rate, naive_error, misses = _sweep(name)
+    result = contract.fairness(
+        SCENARIOS[name], importlib.import_module(f"solvers.{name}"), seeds=N_SEEDS
+    )
+    solver_rate, naive_error, misses = result.solver_rate, result.naive_wrong, result.misses
     line = (
         f"{name}: solver accuracy {solver_rate:.1%}, naive reading wrong {naive_error:.1%} "
         f"over {N_SEEDS} seeds; misses {dict(misses) or 'none'}"
     )
     record_property("fairness", line)  # collected by conftest.py's terminal summary (xdist too)
     print(line)
-    assert solver_rate >= 0.99, f"{name}: solver recovered only {solver_rate:.1%}; misses {misses}"
-    assert naive_error >= 0.30, f"{name}: naive reading wrong only {naive_error:.1%}"
+    assert solver_rate >= contract.SOLVER_BAR, (
+        f"{name}: solver recovered only {solver_rate:.1%}; misses {misses}"
+    )
+    assert naive_error >= contract.NAIVE_BAR, f"{name}: naive reading wrong only {naive_error:.1%}"
 
 
 def test_every_case_scenario_has_a_solver():

@@ -24,6 +24,7 @@ from pmcourse.scenarios import (
     NOTEBOOKS,
     SCENARIOS,
     TableDoc,
+    contract,
     load_case,
     read_case_file,
     scenario_for_notebook,
@@ -89,7 +90,9 @@ def test_scenario_for_notebook():
 
 def test_graded_case_file_hides_truth_and_round_trips_tables(tmp_path):
     case = load_case("orientation", seed=5)
-    path = write_case_file(case, tmp_path / "s1" / "00.pmcase", student_id="s1", variant_token="TOK")
+    path = write_case_file(
+        case, tmp_path / "s1" / "00.pmcase", student_id="s1", variant_token="TOK"
+    )
     names = set(zipfile.ZipFile(path).namelist())
     assert names == {"manifest.json", "tables/daily.csv", "timeline.csv", "briefing.md"}
     manifest = json.loads(zipfile.ZipFile(path).read("manifest.json"))
@@ -157,7 +160,7 @@ def test_unknown_table_message_lists_tables():
 # (SOLVED: solve and naive) or with its model_answers (ANSWERED).
 
 #: Limits on a default-size case (what a notebook loads and `pmcourse data export` writes).
-MAX_ROWS, MAX_CSV_BYTES, MAX_SECONDS = 15_000, 1_000_000, 0.5
+MAX_ROWS, MAX_CSV_BYTES = contract.MAX_ROWS, contract.MAX_CSV_BYTES
 #: Scenarios whose briefing quotes the case's own numbers (a headline change): their briefings
 #: may differ between variants in digits only. Every other briefing is the same for every variant.
 BRIEFING_QUOTES_CASE_NUMBERS = {"usage_drop", "regret_signal"}
@@ -288,11 +291,9 @@ def test_variant_ids_never_appear_in_what_a_student_sees(name):
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
-def test_default_case_is_fast_and_small(name):
-    sample = _sample(name)  # at least six cases, each timed when it was generated
-    for key, seconds in scenario_cases.SECONDS.items():
-        if key[0] == name and key[3] == "default":
-            assert seconds < MAX_SECONDS, f"{key}: generated in {seconds:.2f} s"
+def test_default_case_is_small(name):
+    # how fast a case is drawn is measured by `make bench` (benchmarks/bench_scenarios.py), not here
+    sample = _sample(name)
     for case in sample.values():
         for table, df in case.tables.items():
             assert len(df) <= MAX_ROWS, f"{name}.{table}: {len(df)} rows"

@@ -133,23 +133,24 @@ def as_graded(case: Case) -> Case:
 
 
 def student_text(case: Case) -> str:
-    """Every string a student can read in ``case``: table and column names, text cells, timeline
-    and briefing (what the variant-id leak rule searches).
+    """Every piece of text a student reads in ``case``, lower-cased: briefing, table and column
+    names, and every cell that is not a number or a date (those cannot spell a variant id).
 
     Examples
     --------
     >>> from pmcourse.scenarios import load_case
-    >>> "Briefing" in student_text(load_case("orientation", seed=1))
+    >>> "briefing" in student_text(load_case("orientation", seed=1))
     True
     """
-    parts = [case.briefing, frame_to_csv(case.timeline).decode()]
-    for name, df in case.tables.items():
-        parts.append(name)
-        parts += [str(c) for c in df.columns]
+    parts = [case.briefing, *case.tables]
+    for df in (*case.tables.values(), case.timeline):
+        parts += map(str, df.columns)
         for col in df.columns:
-            if df[col].dtype == object or isinstance(df[col].dtype, pd.CategoricalDtype):
-                parts += [str(v) for v in pd.unique(df[col].astype(str))]
-    return "\n".join(parts)
+            ser = df[col]
+            if pd.api.types.is_numeric_dtype(ser) or pd.api.types.is_datetime64_any_dtype(ser):
+                continue
+            parts += map(str, ser.dropna().unique())
+    return "\n".join(parts).lower()
 
 
 def load_solver(path) -> ModuleType:
