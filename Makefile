@@ -1,6 +1,7 @@
 # pmcourse: two commands do all setup on a fresh machine (python3 and make are all they need).
 #   make lab    install if needed, then open the course in JupyterLab (ARGS=--no-browser for headless)
 #   make test   install the dev extra if needed, then run every test
+#   make test-fast  the inner loop: unit tests and docstring examples (no notebooks, browser or sweeps)
 #   make bench  run every benchmark under benchmarks/ and print a table
 
 PYTHON ?= python3
@@ -15,11 +16,12 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: lab test bench install install-dev lint clean help
+.PHONY: lab test test-fast bench install install-dev lint clean help
 
 help:
 	@echo "make lab    - open the course in JupyterLab (ARGS=--no-browser for a headless server)"
-	@echo "make test   - run every test (unit, fairness, notebooks via nbval + papermill, browser)"
+	@echo "make test   - run every test (unit, docstring examples, fairness, notebooks via nbval + papermill, browser)"
+	@echo "make test-fast - unit tests and docstring examples only (no notebooks, browser or sweeps; < 1 min)"
 	@echo "make bench  - run the benchmarks and print ratios against same-run baselines"
 
 $(PY):
@@ -44,11 +46,17 @@ lab: $(RUN_STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
 		--LabApp.default_url=/lab/tree/00-orientation.ipynb $(ROOT_FLAG) $(ARGS)
 
-# One pytest run over unit tests, fairness sweeps, notebook hygiene, papermill second-seed runs,
-# nbval on every notebook and the browser tests; two workers (xdist), each file (notebook) kept whole.
+# One pytest run over unit tests, every docstring example in pmcourse, fairness sweeps, notebook
+# hygiene, papermill second-seed runs, nbval on every notebook and the browser tests; two workers
+# (xdist), each file (notebook) kept whole.
 test: $(DEV_STAMP)
 	PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadfile --nbval-lax \
-		tests notebooks $(PYTEST_ARGS)
+		--doctest-modules tests notebooks pmcourse $(PYTEST_ARGS)
+
+# The inner loop: everything but notebooks, browser tests and sweeps (marked slow).
+test-fast: $(DEV_STAMP)
+	PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadfile --doctest-modules \
+		-m "not slow and not browser and not notebooks" tests pmcourse $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
