@@ -47,7 +47,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pmcourse.session import start, submit
     from pmcourse.exceptions import PMCourseError
     from pmcourse.scenarios import load_case
+    from pmcourse.session import start, submit
     from pmcourse.versions import show_versions
