@@ -28,8 +28,8 @@ __all__ = [
 _LAZY = {
     "PMCourseError": "pmcourse.exceptions",
     "load_case": "pmcourse.scenarios",
-    "start": "pmcourse.answers.session",
-    "submit": "pmcourse.answers.session",
+    "start": "pmcourse.session",
+    "submit": "pmcourse.session",
     "show_versions": "pmcourse.versions",
 }
 
@@ -47,7 +47,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pmcourse.answers.session import start, submit
     from pmcourse.exceptions import PMCourseError
     from pmcourse.scenarios import load_case
+    from pmcourse.session import start, submit
     from pmcourse.versions import show_versions

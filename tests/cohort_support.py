@@ -108,7 +108,7 @@ def answer_notebook(
     store: Path,
     confidence: dict | None = None,
     hints: tuple = (),
-) -> pmcourse.answers.session.Session:
+) -> pmcourse.session.Session:
     """Start the student's graded notebook headless and answer; returns the session."""
     params = injected_parameters(student_dir / f"{notebook}.ipynb")
     assert params["SEED"] is None and params["VARIANT"] is None

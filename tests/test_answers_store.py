@@ -121,7 +121,7 @@ def test_restart_restores_the_last_answer_in_a_fresh_process(tmp_path):
     first = _run(
         """
         import pmcourse
-        from test_answers_session import register_fake
+        from test_session import register_fake
         register_fake()
         s = pmcourse.start("99-fake-answers", seed=8)
         s.questions["share"].answer("70%", confidence=60)
@@ -136,7 +136,7 @@ def test_restart_restores_the_last_answer_in_a_fresh_process(tmp_path):
     second = _run(
         """
         import json, pmcourse
-        from test_answers_session import register_fake
+        from test_session import register_fake
         register_fake()
         s = pmcourse.start("99-fake-answers", seed=8)
         share, cause = s.ask("share"), s.ask("cause")

@@ -1,23 +1,21 @@
-"""Answer engine: question types, the answer log, practice/graded sessions and submissions.
+"""Answer engine: question types, the answer log and submissions.
 
-Widgets (``pmcourse.answers.widgets``) are imported only when a question is drawn.
+Modules by concern, imports running one way (each only imports those above it):
+``feedback`` (what a learner reads back) -> ``parsing`` (reading input) -> ``questions`` (the
+base class and its answer path) -> ``choice``, ``numeric``, ``ranking``, ``kill_criterion``,
+``memo`` (the types) -> ``widgets`` (display only, dispatched by type). ``store`` is the answer
+log and ``submission`` the file a learner hands in. The notebook session that binds questions to
+a case lives in :mod:`pmcourse.session`, the composition root; it imports the widgets, so drawing
+is wired up whenever a notebook starts.
 """
 
-from pmcourse.answers.questions import (
-    COMPARATORS,
-    KILL_ACTIONS,
-    MEMO_FIELDS,
-    Choice,
-    Feedback,
-    Hint,
-    KillCriterion,
-    Memo,
-    MultiChoice,
-    Numeric,
-    Question,
-    Ranking,
-)
-from pmcourse.answers.session import Session, current_session, start, submit
+from pmcourse.answers.choice import Choice, MultiChoice
+from pmcourse.answers.feedback import Feedback, Hint
+from pmcourse.answers.kill_criterion import COMPARATORS, KILL_ACTIONS, KillCriterion
+from pmcourse.answers.memo import MEMO_FIELDS, Memo
+from pmcourse.answers.numeric import Numeric
+from pmcourse.answers.questions import Question
+from pmcourse.answers.ranking import Ranking
 from pmcourse.answers.store import AnswerStore, default_store_path
 from pmcourse.answers.submission import (
     SCHEMA_VERSION,
@@ -44,10 +42,6 @@ __all__ = [
     "COMPARATORS",
     "AnswerStore",
     "default_store_path",
-    "Session",
-    "start",
-    "submit",
-    "current_session",
     "SCHEMA_VERSION",
     "build_submission",
     "canonical_json",

@@ -24,7 +24,14 @@ from typing import Any
 
 from pmcourse.exceptions import AnswerStoreError
 
-__all__ = ["AnswerStore", "default_store_path", "EVENT_KINDS", "BUSY_TIMEOUT_MS"]
+__all__ = [
+    "AnswerStore",
+    "MemoryLog",
+    "default_store_path",
+    "utc_timestamp",
+    "EVENT_KINDS",
+    "BUSY_TIMEOUT_MS",
+]
 
 #: The kinds of event the log holds.
 EVENT_KINDS = ("answer", "check", "hint", "solution")
@@ -74,7 +81,17 @@ def default_store_path() -> Path:
     return base / "answers.sqlite"
 
 
-def _now() -> str:
+def utc_timestamp() -> str:
+    """Now, as the answer log writes times: ISO 8601 in UTC with microseconds and a ``Z``.
+
+    Examples
+    --------
+    >>> stamp = utc_timestamp()
+    >>> stamp.endswith("Z") and len(stamp) == 27
+    True
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -308,7 +325,7 @@ class AnswerStore:
         except (TypeError, ValueError) as exc:
             raise AnswerStoreError(f"Cannot store this value as JSON: {exc}.") from None
         valid = 1 if outcome is None or outcome.get("valid", True) else 0
-        ts = ts or _now()
+        ts = ts or utc_timestamp()
         row = (
             ts,
             learner,
@@ -442,3 +459,51 @@ class AnswerStore:
 
     def __repr__(self) -> str:
         return f"AnswerStore({str(self.path)!r})"
+
+
+class MemoryLog:
+    """The in-memory event log of a question no session has bound (headless use, tests).
+
+    It offers what a question needs from a log (``mode``, ``record``, ``last_answer``,
+    ``hints_used``); a session offers the same on top of :class:`AnswerStore`.
+
+    Examples
+    --------
+    >>> log = MemoryLog()
+    >>> log.record("q1", "hint", 0, None, {"valid": True})
+    >>> log.hints_used("q1")
+    1
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
+
+    mode: str | None = None
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def record(self, question_id, kind, value, confidence, outcome) -> str | None:
+        self.events.append(
+            {
+                "ts": utc_timestamp(),
+                "question": question_id,
+                "kind": kind,
+                "value": value,
+                "confidence": confidence,
+                "outcome": outcome,
+            }
+        )
+        return None
+
+    def last_answer(self, question_id) -> dict[str, Any] | None:
+        for event in reversed(self.events):
+            if (
+                event["question"] == question_id
+                and event["kind"] in ("answer", "check")
+                and (event["outcome"] or {}).get("valid")
+            ):
+                return event
+        return None
+
+    def hints_used(self, question_id) -> int:
+        return sum(1 for e in self.events if e["question"] == question_id and e["kind"] == "hint")

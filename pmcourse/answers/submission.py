@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse._version import __version__
-from pmcourse.answers.questions import Question, _now
+from pmcourse.answers.questions import Question
+from pmcourse.answers.store import utc_timestamp
 from pmcourse.exceptions import SubmissionError
 
 __all__ = [
@@ -160,7 +161,7 @@ def build_submission(
         "variant_token": variant_token,
         "mode": mode,
         "pmcourse_version": __version__,
-        "created_at": created_at or _now(),
+        "created_at": created_at or utc_timestamp(),
         "answers": answers,
         "events": events,
     }
@@ -380,7 +381,7 @@ def validate_submission(
     answers = data["answers"]
     if not isinstance(answers, dict):
         raise _error("bad_type", "answers must be an object of question id -> answer.")
-    known_types = set(Question._registry)
+    known_types = set(Question.types())
     for qid, entry in answers.items():
         where = f"answers[{qid!r:.40}]"
         _check_id(qid, f"question id {where}")

@@ -1,5 +1,10 @@
-"""ipywidgets drawing of questions. No grading logic: every button calls the question's own
-``answer()`` / ``hint()`` / ``solution()``, the same path a headless notebook uses.
+"""ipywidgets drawing of questions: display only, dispatched by question type.
+
+No grading logic: every button calls the question's own ``answer()`` / ``hint()`` /
+``reveal_solution()``, the same path a headless notebook uses. Each question type has an input
+builder registered with :func:`register_inputs`; :func:`widget_for` draws any question. Importing
+this module registers :func:`widget_for` as the builder behind ``Question.widget()`` (questions
+never import this module; ``pmcourse.start`` does).
 
 Stable CSS classes for browser tests: ``pmcourse-question`` (the box), ``pmcourse-prompt``,
 ``pmcourse-input`` (each input), ``pmcourse-confidence``, ``pmcourse-check``, ``pmcourse-hint``,
@@ -16,140 +21,186 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from pmcourse.answers.questions import (
-    COMPARATORS,
-    Feedback,
-    Question,
-)
+from pmcourse.answers.choice import Choice, MultiChoice
+from pmcourse.answers.feedback import Feedback
+from pmcourse.answers.kill_criterion import COMPARATORS, KillCriterion
+from pmcourse.answers.memo import Memo
+from pmcourse.answers.numeric import Numeric
+from pmcourse.answers.questions import Question
+from pmcourse.answers.ranking import Ranking
+from pmcourse.exceptions import PMCourseError
 
-__all__ = ["QuestionWidget", "make_widget"]
+__all__ = ["QuestionWidget", "widget_for", "make_widget", "register_inputs"]
 
 _WIDE = widgets.Layout(width="auto")
 _STYLE = {"description_width": "initial"}
+
+#: What an input builder returns: the input widgets, a getter of the raw value, and a setter
+#: that fills the inputs from a canonical value.
+Inputs = tuple[list[widgets.Widget], Callable[[], Any], Callable[[Any], None]]
+
+_INPUT_BUILDERS: dict[type[Question], Callable[[Any], Inputs]] = {}
+
+
+def register_inputs(question_type: type[Question]) -> Callable:
+    """Decorator: register the input builder that draws ``question_type`` (and its subclasses).
+
+    Examples
+    --------
+    >>> class Yes(Choice):
+    ...     pass  # a yes/no choice drawn as one checkbox (still a "choice" in answer keys)
+    >>> @register_inputs(Yes)
+    ... def _yes_inputs(question):
+    ...     box = widgets.Checkbox(description="Yes")
+    ...     return [box], lambda: "y" if box.value else "n", lambda v: setattr(box, "value", v == "y")
+    >>> widget_for(Yes("q", "Sure?", {"y": "Yes", "n": "No"})).get_value()
+    'n'
+
+    Introduced in docs/architecture.md (answers).
+    """
+
+    def decorate(builder: Callable[[Any], Inputs]) -> Callable[[Any], Inputs]:
+        _INPUT_BUILDERS[question_type] = builder
+        return builder
+
+    return decorate
 
 
 def _css_id(qid: str) -> str:
     return "pmcourse-q-" + re.sub(r"[^A-Za-z0-9_-]", "-", qid)
 
 
-def _inputs_for(
-    question: Question,
-) -> tuple[list[widgets.Widget], Callable[[], Any], Callable[[Any], None]]:
-    """The input widgets of a question, a getter of the raw value and a setter from a canonical value."""
-    if question.type == "choice":
-        radio = widgets.RadioButtons(
-            options=[(label, key) for key, label in question.options.items()],
-            value=None,
-            layout=_WIDE,
+def _inputs_for(question: Question) -> Inputs:
+    """The input widgets of ``question``, from the builder of its nearest registered type."""
+    for cls in type(question).__mro__:
+        builder = _INPUT_BUILDERS.get(cls)
+        if builder is not None:
+            return builder(question)
+    raise PMCourseError(
+        f"No widget for a {type(question).__name__} question; drawable types: "
+        f"{sorted(c.__name__ for c in _INPUT_BUILDERS)} (add one with register_inputs)."
+    )
+
+
+@register_inputs(Choice)
+def _choice_inputs(question: Choice) -> Inputs:
+    radio = widgets.RadioButtons(
+        options=[(label, key) for key, label in question.options.items()],
+        value=None,
+        layout=_WIDE,
+    )
+
+    def set_choice(value):
+        radio.value = value if value in question.options else None
+
+    return [radio], lambda: radio.value, set_choice
+
+
+@register_inputs(MultiChoice)
+def _multi_choice_inputs(question: MultiChoice) -> Inputs:
+    boxes = {
+        key: widgets.Checkbox(value=False, description=label, indent=False, layout=_WIDE)
+        for key, label in question.options.items()
+    }
+
+    def set_multi(value):
+        chosen = set(value) if isinstance(value, list) else set()
+        for key, box in boxes.items():
+            box.value = key in chosen
+
+    def get_multi():
+        return [key for key, box in boxes.items() if box.value]
+
+    return list(boxes.values()), get_multi, set_multi
+
+
+@register_inputs(Numeric)
+def _numeric_inputs(question: Numeric) -> Inputs:
+    placeholder = "e.g. 12% or 0.12" if question.percent else "a number"
+    text = widgets.Text(
+        placeholder=placeholder,
+        description=f"Value{' (' + question.unit + ')' if question.unit else ''}",
+        style=_STYLE,
+    )
+
+    def set_number(value):
+        text.value = "" if value is None else (value if isinstance(value, str) else f"{value:g}")
+
+    return [text], lambda: text.value, set_number
+
+
+@register_inputs(Ranking)
+def _ranking_inputs(question: Ranking) -> Inputs:
+    choices = [("—", None)] + [(label, key) for key, label in question.items.items()]
+    drops = [
+        widgets.Dropdown(options=choices, value=None, description=f"{rank}.", style=_STYLE)
+        for rank in range(1, len(question.items) + 1)
+    ]
+
+    def set_order(value):
+        if isinstance(value, list) and len(value) == len(drops):
+            for drop, key in zip(drops, value, strict=True):
+                drop.value = key if key in question.items else None
+
+    return drops, lambda: [d.value for d in drops], set_order
+
+
+@register_inputs(KillCriterion)
+def _kill_criterion_inputs(question: KillCriterion) -> Inputs:
+    metric = widgets.Dropdown(
+        options=[("—", None)] + [(label, key) for key, label in question.metrics.items()],
+        value=None, description="Metric", style=_STYLE,
+    )  # fmt: skip
+    comparator = widgets.Dropdown(
+        options=[("—", None)] + [(c, c) for c in COMPARATORS], value=None,
+        description="Comparator", style=_STYLE,
+    )  # fmt: skip
+    threshold = widgets.Text(
+        description=f"Threshold ({question.threshold_unit})", style=_STYLE,
+        placeholder=f"{question.threshold_range[0]:g} to {question.threshold_range[1]:g}",
+    )  # fmt: skip
+    window = widgets.Text(description="Window (days)", style=_STYLE, placeholder="e.g. 21")
+    action = widgets.Dropdown(
+        options=[("—", None)] + [(a, a) for a in question.actions], value=None,
+        description="Action", style=_STYLE,
+    )  # fmt: skip
+    parts = {"action": action, "metric": metric, "comparator": comparator,
+             "threshold": threshold, "window_days": window}  # fmt: skip
+
+    def get_rule():
+        return {name: (w.value if w.value != "" else None) for name, w in parts.items()}
+
+    def set_rule(value):
+        if not isinstance(value, dict):
+            return
+        for name, w in parts.items():
+            item = value.get(name)
+            if isinstance(w, widgets.Text):
+                w.value = (
+                    "" if item is None else f"{item:g}" if isinstance(item, float) else str(item)
+                )
+            else:
+                w.value = item if item in [o[1] for o in w.options] else None
+
+    return list(parts.values()), get_rule, set_rule
+
+
+@register_inputs(Memo)
+def _memo_inputs(question: Memo) -> Inputs:
+    fields = {**question.required, "notes": "Notes (free text)"}
+    areas = {
+        key: widgets.Textarea(
+            description=label, style=_STYLE, layout=widgets.Layout(width="95%", height="4em")
         )
+        for key, label in fields.items()
+    }
 
-        def set_choice(value):
-            radio.value = value if value in question.options else None
+    def set_memo(value):
+        if isinstance(value, dict):
+            for key, area in areas.items():
+                area.value = str(value.get(key) or "")
 
-        return [radio], lambda: radio.value, set_choice
-
-    if question.type == "multi_choice":
-        boxes = {
-            key: widgets.Checkbox(value=False, description=label, indent=False, layout=_WIDE)
-            for key, label in question.options.items()
-        }
-
-        def set_multi(value):
-            chosen = set(value) if isinstance(value, list) else set()
-            for key, box in boxes.items():
-                box.value = key in chosen
-
-        getter = lambda: [key for key, box in boxes.items() if box.value]  # noqa: E731
-        return list(boxes.values()), getter, set_multi
-
-    if question.type == "numeric":
-        placeholder = "e.g. 12% or 0.12" if question.percent else "a number"
-        text = widgets.Text(
-            placeholder=placeholder,
-            description=f"Value{' (' + question.unit + ')' if question.unit else ''}",
-            style=_STYLE,
-        )
-
-        def set_number(value):
-            text.value = (
-                "" if value is None else (value if isinstance(value, str) else f"{value:g}")
-            )
-
-        return [text], lambda: text.value, set_number
-
-    if question.type == "ranking":
-        choices = [("—", None)] + [(label, key) for key, label in question.items.items()]
-        drops = [
-            widgets.Dropdown(options=choices, value=None, description=f"{rank}.", style=_STYLE)
-            for rank in range(1, len(question.items) + 1)
-        ]
-
-        def set_order(value):
-            if isinstance(value, list) and len(value) == len(drops):
-                for drop, key in zip(drops, value, strict=True):
-                    drop.value = key if key in question.items else None
-
-        return drops, lambda: [d.value for d in drops], set_order
-
-    if question.type == "kill_criterion":
-        metric = widgets.Dropdown(
-            options=[("—", None)] + [(label, key) for key, label in question.metrics.items()],
-            value=None, description="Metric", style=_STYLE,
-        )  # fmt: skip
-        comparator = widgets.Dropdown(
-            options=[("—", None)] + [(c, c) for c in COMPARATORS], value=None,
-            description="Comparator", style=_STYLE,
-        )  # fmt: skip
-        threshold = widgets.Text(
-            description=f"Threshold ({question.threshold_unit})", style=_STYLE,
-            placeholder=f"{question.threshold_range[0]:g} to {question.threshold_range[1]:g}",
-        )  # fmt: skip
-        window = widgets.Text(description="Window (days)", style=_STYLE, placeholder="e.g. 21")
-        action = widgets.Dropdown(
-            options=[("—", None)] + [(a, a) for a in question.actions], value=None,
-            description="Action", style=_STYLE,
-        )  # fmt: skip
-        parts = {"action": action, "metric": metric, "comparator": comparator,
-                 "threshold": threshold, "window_days": window}  # fmt: skip
-
-        def get_rule():
-            return {name: (w.value if w.value != "" else None) for name, w in parts.items()}
-
-        def set_rule(value):
-            if not isinstance(value, dict):
-                return
-            for name, w in parts.items():
-                item = value.get(name)
-                if isinstance(w, widgets.Text):
-                    w.value = (
-                        ""
-                        if item is None
-                        else f"{item:g}"
-                        if isinstance(item, float)
-                        else str(item)
-                    )
-                else:
-                    w.value = item if item in [o[1] for o in w.options] else None
-
-        return list(parts.values()), get_rule, set_rule
-
-    if question.type == "memo":
-        fields = {**question.required, "notes": "Notes (free text)"}
-        areas = {
-            key: widgets.Textarea(
-                description=label, style=_STYLE, layout=widgets.Layout(width="95%", height="4em")
-            )
-            for key, label in fields.items()
-        }
-
-        def set_memo(value):
-            if isinstance(value, dict):
-                for key, area in areas.items():
-                    area.value = str(value.get(key) or "")
-
-        return list(areas.values()), lambda: {k: a.value for k, a in areas.items()}, set_memo
-
-    raise TypeError(f"no widget for {type(question).__name__}")
+    return list(areas.values()), lambda: {k: a.value for k, a in areas.items()}, set_memo
 
 
 class QuestionWidget(widgets.VBox):
@@ -268,8 +319,29 @@ def _feedback_html(feedback: Feedback) -> str:
     return feedback._repr_html_()
 
 
-def make_widget(question: Question) -> QuestionWidget:
+def widget_for(question: Question) -> QuestionWidget:
     """Draw ``question`` as a :class:`QuestionWidget` (restoring its last answer and feedback).
+
+    The inputs come from the builder registered for the question's type (:func:`register_inputs`).
+
+    Raises
+    ------
+    PMCourseError
+        When no builder is registered for the question's type.
+
+    Examples
+    --------
+    >>> w = widget_for(Numeric("n", "How many?", answer=3, tolerance=0))
+    >>> w.set_value(3.0); w.get_value()
+    '3'
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
+    return QuestionWidget(question)
+
+
+def make_widget(question: Question) -> QuestionWidget:
+    """Draw ``question``; the same as :func:`widget_for` (the older name, kept for notebooks).
 
     Examples
     --------
@@ -280,4 +352,8 @@ def make_widget(question: Question) -> QuestionWidget:
 
     Introduced in notebooks/00-orientation.ipynb.
     """
-    return QuestionWidget(question)
+    return widget_for(question)
+
+
+# Questions never import the display layer; the display layer plugs itself into them.
+Question.set_widget_builder(widget_for)

@@ -1,4 +1,8 @@
-"""A notebook's session: its case, its questions bound to the answer log, and its submission.
+"""The composition root: a notebook's session, its case, its questions bound to the answer log.
+
+This is the one module that joins scenarios (the case and its questions), the answer engine (the
+log and submissions) and the display layer (importing :mod:`pmcourse.answers.widgets` here is
+what lets ``question.widget()`` draw). Nothing below it imports it.
 
 ``pmcourse.start(...)`` is the second cell of every notebook. In practice mode (no token, no data
 path) it draws the case from the seed and the questions judge against the case truth; in graded
@@ -15,8 +19,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from pmcourse.answers.questions import Feedback, Question, _now
-from pmcourse.answers.store import AnswerStore
+from pmcourse import scenarios
+from pmcourse.answers.feedback import Feedback
+from pmcourse.answers.questions import Question
+from pmcourse.answers.store import AnswerStore, utc_timestamp
+from pmcourse.answers.submission import build_submission, write_submission
+from pmcourse.answers.widgets import widget_for
 from pmcourse.exceptions import AnswerStoreError, ParameterError, PMCourseError, ScenarioError
 
 __all__ = ["Session", "start", "submit", "current_session"]
@@ -137,7 +145,7 @@ class Session:
 
         Introduced in notebooks/00-orientation.ipynb.
         """
-        event = {"ts": _now(), "question": question_id, "kind": kind, "value": value,
+        event = {"ts": utc_timestamp(), "question": question_id, "kind": kind, "value": value,
                  "confidence": confidence, "outcome": outcome}  # fmt: skip
         if self.store is not None:
             try:
@@ -232,7 +240,7 @@ class Session:
         if question is None:
             return self._unknown(qid)
         try:
-            return question.widget()
+            return widget_for(question)
         except Exception as exc:  # noqa: BLE001 - learner-facing: never raise
             return Feedback(False, None, None, f"Could not draw question {qid!r} ({exc}).", None)
 
@@ -281,8 +289,6 @@ class Session:
 
         Introduced in notebooks/00-orientation.ipynb.
         """
-        from pmcourse.answers.submission import build_submission, write_submission
-
         submission = build_submission(
             student_id=self.learner,
             notebook=self.notebook,
@@ -350,8 +356,6 @@ def start(
     Introduced in notebooks/00-orientation.ipynb.
     """
     global _CURRENT
-    from pmcourse import scenarios
-
     notebook_id = _notebook_id(notebook)
     scenario = scenarios.scenario_for_notebook(notebook_id)
     if learner is not None and (not isinstance(learner, str) or not learner.strip()):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import pmcourse
+import pmcourse.session as session_mod
 from pmcourse.answers import AnswerStore, Choice, Hint, Numeric, read_submission
-from pmcourse.answers import session as session_mod
 from pmcourse.exceptions import ParameterError, PMCourseError, ScenarioError
 from pmcourse.scenarios import write_case_file
 from pmcourse.scenarios.base import Case, Scenario
