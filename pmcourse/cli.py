@@ -11,6 +11,7 @@ import importlib
 import click
 
 from pmcourse._version import __version__
+from pmcourse.versions import versions_text
 
 # name -> "module:attribute" of a click command or group
 LAZY_COMMANDS = {
@@ -61,8 +62,6 @@ def main() -> None:
 @main.command("versions")
 def versions_command() -> None:
     """Print the versions of pmcourse and the libraries it runs on."""
-    from pmcourse.versions import versions_text
-
     click.echo(versions_text())
 
 

@@ -241,3 +241,35 @@ def test_every_course_scenario_is_built_from_a_spec(name):
     scenario = SCENARIOS[name]
     assert scenario.spec is not None, f"{name} is not built from a ScenarioSpec"
     assert scenario.variants == scenario.spec.variants
+
+
+def test_why_not_becomes_this_cases_feedback_on_a_wrong_pick():
+    spec = _spec(
+        causes=(
+            Cause(
+                "alpha_cause",
+                "Alpha happened.",
+                evidence=("high",),
+                decision="act_now",
+                why_not=lambda t: f"Users averaged {t['mean_users']:.1f} a day, too few for alpha.",
+            ),
+            Cause("beta_cause", "Beta happened.", evidence=("low",), decision="act_now"),
+        ),
+        decisions=(
+            Option("act_now", "Act now."),
+            Option(
+                "wait", "Wait.", why_not=lambda t: f"Waiting leaves {t['mean_users']:.1f} users."
+            ),
+            Option("escalate", "Escalate."),
+        ),
+    )
+    scenario = spec.build()
+    case = _case(spec)
+    questions = {q.id: q for q in scenario.questions(case, case.truth)}
+    mean = case.truth["mean_users"]
+    wrong = questions["diagnosis"].answer("alpha_cause")
+    assert wrong.score == 0 and f"Users averaged {mean:.1f} a day" in wrong.message
+    assert f"Waiting leaves {mean:.1f} users." in questions["decision"].answer("wait").message
+    # graded questions carry no feedback that would give the answer away
+    graded = {q.id: q for q in scenario.questions(case, None)}
+    assert "option_feedback" not in graded["diagnosis"].to_key()
