@@ -21,37 +21,78 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
+from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "suggestions_truly_degraded",
-    "novelty_wears_off",
-    "rollout_cohort_mix",
-    "one_tap_override_ui",
+CAUSES = (
+    Cause(
+        "suggestions_truly_degraded",
+        "The suggestions really got worse after the model deploy: overrides rose for every "
+        "cohort and exposure level, and tasks fail more.",
+        evidence=("failures_rose", "onset_at_model_deploy"),
+        decision="revert",
+    ),
+    Cause(
+        "novelty_wears_off",
+        "Novelty: users override a lot in their first days with suggestions and less as they "
+        "get used to them.",
+        evidence=("falls_with_exposure", "outcomes_flat"),
+        decision="keep_and_rewrite",
+    ),
+    Cause(
+        "rollout_cohort_mix",
+        "Rollout mix: the rollout added a tenure cohort that always overrides more; the rate is "
+        "flat within every cohort.",
+        evidence=("flat_within_cohorts", "outcomes_flat"),
+        decision="keep_and_rewrite",
+    ),
+    Cause(
+        "one_tap_override_ui",
+        "A cheaper override: the card redesign made overriding one tap, so overrides stepped up "
+        "while outcomes stayed flat.",
+        evidence=("step_on_card_release", "outcomes_flat"),
+        decision="keep_and_rewrite",
+    ),
 )
-LABELS = {
-    "suggestions_truly_degraded": "The suggestions really got worse after the model deploy: "
-    "overrides rose for every cohort and exposure level, and tasks fail more.",
-    "novelty_wears_off": "Novelty: users override a lot in their first days with suggestions and "
-    "less as they get used to them.",
-    "rollout_cohort_mix": "Rollout mix: the rollout added a tenure cohort that always overrides more; "
-    "the rate is flat within every cohort.",
-    "one_tap_override_ui": "A cheaper override: the card redesign made overriding one tap, so "
-    "overrides stepped up while outcomes stayed flat.",
-}
-DECISIONS = {
-    "suggestions_truly_degraded": "revert",
-    "novelty_wears_off": "keep_and_rewrite",
-    "rollout_cohort_mix": "keep_and_rewrite",
-    "one_tap_override_ui": "keep_and_rewrite",
-}
-EVIDENCE = {
-    "suggestions_truly_degraded": ["failures_rose", "onset_at_model_deploy"],
-    "novelty_wears_off": ["falls_with_exposure", "outcomes_flat"],
-    "rollout_cohort_mix": ["flat_within_cohorts", "outcomes_flat"],
-    "one_tap_override_ui": ["step_on_card_release", "outcomes_flat"],
-}
+DECISIONS = (
+    Option("revert", "Revert the AI suggestions now: the rule fired for the right reason"),
+    Option(
+        "keep_and_rewrite",
+        "Keep them live, and replace the rule with one that measures harm",
+    ),
+)
+EVIDENCE = (
+    Evidence(
+        "failures_rose",
+        "The task failure rate rose above its pre-launch level as overrides rose",
+    ),
+    Evidence(
+        "outcomes_flat",
+        "The task failure rate stayed at its usual level while overrides rose",
+    ),
+    Evidence(
+        "falls_with_exposure",
+        "Within each tenure cohort, the override rate falls with days of exposure",
+    ),
+    Evidence(
+        "flat_within_cohorts",
+        "Within each tenure cohort the override rate is flat over time; only the mix of cohorts "
+        "changed",
+    ),
+    Evidence(
+        "step_on_card_release",
+        "Overrides stepped up on the card-redesign date for every cohort and exposure level at "
+        "once",
+    ),
+    Evidence(
+        "onset_at_model_deploy",
+        "Overrides started rising on the model deploy date for every cohort and exposure level",
+    ),
+    Evidence("daily_point_above", "The pooled daily rate went above 15% on at least one day"),
+)
 
 #: The pre-registered rule, the same in every case.
 THRESHOLD = 0.15
@@ -63,7 +104,8 @@ POST_DAYS = 35
 COHORTS = ("new", "regular", "veteran")
 #: Exposure buckets: label, first and last day since the user's first suggestion.
 BUCKETS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-14", 8, 14), ("15+", 15, 10_000))
-_SCALE = {"small": 0.05, "default": 0.1, "large": 20.0}
+#: Case sizes scale the eligible users (and so every count); the span of days is the story's.
+SIZES = {"small": Size(scale=0.05), "default": Size(scale=0.1), "large": Size(scale=20.0)}
 #: Settings of the peeking simulation the questions ask about.
 PEEK_TRUE_RATE = 0.15
 PEEK_SIMS = 4_000
@@ -83,8 +125,33 @@ def _event_days(rng: np.random.Generator) -> tuple[int, int, int]:
             return int(pos[0]), int(pos[1]), int(pos[2])
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    scale = _SCALE[size]
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``scale`` multiplies the eligible users (``large`` is for
+        benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("override_kill_rule", seed=1, variant="novelty_wears_off")
+    >>> sorted(case.tables)
+    ['outcomes', 'overrides', 'rollout']
+
+    Introduced in notebooks/03-override-kill-rule.ipynb.
+    """
+    scale = size.scale
     start = pd.Timestamp("2026-03-02") + pd.Timedelta(weeks=int(rng.integers(0, 12)))
     index = synth.days(start, PRE_DAYS + POST_DAYS)
     launch = index[PRE_DAYS]
@@ -265,9 +332,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     events += [(d, name, "holiday", "public holiday") for d, name in holidays]
     tl = synth.timeline(events)
 
-    # --- truth: what the questions check, computed from the tables ----------------------------
-    from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
-
+    # --- facts: what the questions check, computed from the tables ----------------------------
     pooled = pooled_daily(overrides)
     res = evaluate_kill_rule(
         pooled,
@@ -296,11 +361,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "rollout_cohort_mix": post[d_expand],
         "one_tap_override_ui": post[d_card],
     }[variant]
-    truth = {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
+    facts = {
         "onset": onset.strftime("%Y-%m-%d"),
         "wilson_low_day21": round(low21, 5),
         "rule_first_fires": f"day_{res.fired_look}" if res.fired else "never",
@@ -345,15 +406,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
         "whether it *should* have, and what rule the team holds the feature to next."
     )
-    return Case(
-        "override_kill_rule",
-        "03-override-kill-rule",
-        {"overrides": overrides, "rollout": rollout, "outcomes": outcomes},
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
+    tables = {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
@@ -392,63 +446,22 @@ def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, KillCriterion, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("override_kill_rule", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['wilson_low_day21', 'rule_verdict', 'false_revert_daily', 'kill_criterion']
+
+    Introduced in notebooks/03-override-kill-rule.ipynb.
+    """
     t = truth or {}
     given = truth is not None
     return [
-        Choice(
-            "diagnosis",
-            "What is behind the override rate going above 15%?",
-            dict(LABELS),
-            answer=t.get("cause") if given else None,
-            hints=(
-                Hint(
-                    "Split the override rate by tenure cohort and by exposure days before you "
-                    "trust the pooled line.",
-                    safe=True,
-                ),
-                "Then check whether tasks fail more often: an override is cheap, a failed task is harm.",
-            ),
-            solution=(
-                "An override rate is a proxy: it moves when suggestions get worse, but also when "
-                "users are new to them, when the mix of users changes, and when overriding gets "
-                "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
-                "(falls with exposure) from mix (flat within cohorts); a step on one date for "
-                "everyone points at the product surface; the outcome series tells harm from noise."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select all that apply.",
-            {
-                "failures_rose": "The task failure rate rose above its pre-launch level as overrides rose",
-                "outcomes_flat": "The task failure rate stayed at its usual level while overrides rose",
-                "falls_with_exposure": "Within each tenure cohort, the override rate falls with days "
-                "of exposure",
-                "flat_within_cohorts": "Within each tenure cohort the override rate is flat over time; "
-                "only the mix of cohorts changed",
-                "step_on_card_release": "Overrides stepped up on the card-redesign date for every "
-                "cohort and exposure level at once",
-                "onset_at_model_deploy": "Overrides started rising on the model deploy date for every "
-                "cohort and exposure level",
-                "daily_point_above": "The pooled daily rate went above 15% on at least one day",
-            },
-            answer=set(t["evidence"]) if given else None,
-            hints=(
-                Hint(
-                    "A finding is evidence only if it would look different under the other "
-                    "explanations.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A daily point above the line is true in every version of this case, so it "
-                "distinguishes nothing. The useful findings are the ones only one cause produces: "
-                "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
-                "everywhere (the override got cheaper), and failures rising with overrides (harm)."
-            ),
-        ),
         Numeric(
             "wilson_low_day21",
             "Evaluate the rule as it was pre-registered: pool all cohorts, and at the day-21 look "
@@ -520,21 +533,6 @@ def questions(case: Case, truth: dict | None) -> list:
                 "a harmless feature several times as often."
             ),
         ),
-        Choice(
-            "decision",
-            "What do you recommend to the director?",
-            {
-                "revert": "Revert the AI suggestions now: the rule fired for the right reason",
-                "keep_and_rewrite": "Keep them live, and replace the rule with one that measures harm",
-            },
-            answer=t.get("decision") if given else None,
-            hints=("Revert for harm, not for a proxy that moved for another reason.",),
-            solution=(
-                "Reverting throws away what users would have learned and what the rollout would "
-                "have shown; keeping a harmful feature costs every task it spoils. The outcome "
-                "series decides which mistake you are about to make."
-            ),
-        ),
         KillCriterion(
             "kill_criterion",
             "Write the rule the feature is held to from today. Pick the metric that a novelty wave, "
@@ -567,33 +565,89 @@ def questions(case: Case, truth: dict | None) -> list:
                 "rule to be re-argued instead of quietly outliving its assumptions."
             ),
         ),
-        Memo(
-            "memo",
-            "Write the decision memo for the director: what you recommend, what it trades away, "
-            "who bears the cost, how you will detect failure, how you undo it, and when the rule "
-            "expires and is revisited.",
-            hints=(
-                Hint(
-                    "Name the date the new rule expires, and the flag or rollback that undoes "
-                    "the decision.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
-                "the mechanism (a feature flag) that reverses the call in minutes."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="override_kill_rule",
     notebook="03-override-kill-rule",
     title="The override kill rule: revert, or fix the rule?",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=(
+        "diagnosis",
+        "evidence",
+        "wilson_low_day21",
+        "rule_verdict",
+        "false_revert_daily",
+        "decision",
+        "kill_criterion",
+        "memo",
+    ),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "What is behind the override rate going above 15%?",
+        hints=(
+            Hint(
+                "Split the override rate by tenure cohort and by exposure days before you "
+                "trust the pooled line.",
+                safe=True,
+            ),
+            "Then check whether tasks fail more often: an override is cheap, a failed task is "
+            "harm.",
+        ),
+        solution=(
+            "An override rate is a proxy: it moves when suggestions get worse, but also when "
+            "users are new to them, when the mix of users changes, and when overriding gets "
+            "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
+            "(falls with exposure) from mix (flat within cohorts); a step on one date for "
+            "everyone points at the product surface; the outcome series tells harm from noise."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A finding is evidence only if it would look different under the other "
+                "explanations.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A daily point above the line is true in every version of this case, so it "
+            "distinguishes nothing. The useful findings are the ones only one cause produces: "
+            "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
+            "everywhere (the override got cheaper), and failures rising with overrides (harm)."
+        ),
+    ),
+    ask_decision=Ask(
+        "What do you recommend to the director?",
+        hints=("Revert for harm, not for a proxy that moved for another reason.",),
+        solution=(
+            "Reverting throws away what users would have learned and what the rollout would "
+            "have shown; keeping a harmful feature costs every task it spoils. The outcome "
+            "series decides which mistake you are about to make."
+        ),
+    ),
+    memo=Ask(
+        "Write the decision memo for the director: what you recommend, what it trades away, "
+        "who bears the cost, how you will detect failure, how you undo it, and when the rule "
+        "expires and is revisited.",
+        hints=(
+            Hint(
+                "Name the date the new rule expires, and the flag or rollback that undoes "
+                "the decision.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
+            "the mechanism (a feature flag) that reverses the call in minutes."
+        ),
+    ),
     tables={
         "overrides": TableDoc(
             "One row per day, tenure cohort and exposure bucket (from launch): AI suggestions shown "
@@ -646,5 +700,5 @@ SCENARIO = Scenario(
     },
     naive_reading="The pooled daily override rate went above 15% inside the 21 days: the "
     "suggestions got worse, revert.",
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()
