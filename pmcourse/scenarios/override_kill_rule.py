@@ -24,6 +24,13 @@ import pandas as pd
 from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
+from pmcourse.scenarios._override_tables import (
+    draw_outcomes,
+    draw_overrides,
+    event_days,
+    rollout_table,
+    timeline,
+)
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
@@ -101,28 +108,12 @@ LOOKS = (7, 14, 21)
 #: Days of outcome data before launch, and days after launch (day 1 = launch day).
 PRE_DAYS = 14
 POST_DAYS = 35
-COHORTS = ("new", "regular", "veteran")
-#: Exposure buckets: label, first and last day since the user's first suggestion.
-BUCKETS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-14", 8, 14), ("15+", 15, 10_000))
 #: Case sizes scale the eligible users (and so every count); the span of days is the story's.
 SIZES = {"small": Size(scale=0.05), "default": Size(scale=0.1), "large": Size(scale=20.0)}
 #: Settings of the peeking simulation the questions ask about.
 PEEK_TRUE_RATE = 0.15
 PEEK_SIMS = 4_000
 PEEK_SEED = 0
-
-
-def _event_days(rng: np.random.Generator) -> tuple[int, int, int]:
-    """Days after launch (0-based) of the model deploy, the card release and the rollout expansion.
-
-    All three land within a few days of each other, at least two days apart, so each one's
-    neighbours are decoys (at most six days span all three).
-    """
-    centre = int(rng.integers(9, 14))
-    while True:
-        pos = rng.choice(np.arange(centre - 4, centre + 5), size=3, replace=False)
-        if np.min(np.diff(np.sort(pos))) >= 2 and np.ptp(pos) <= 6:
-            return int(pos[0]), int(pos[1]), int(pos[2])
 
 
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
@@ -156,7 +147,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     index = synth.days(start, PRE_DAYS + POST_DAYS)
     launch = index[PRE_DAYS]
     post = index[PRE_DAYS:]
-    d_deploy, d_card, d_expand = _event_days(rng)
+    d_deploy, d_card, d_expand = event_days(rng)
     d_tour = int(rng.integers(1, 4))
 
     # --- knobs ------------------------------------------------------------------------------
@@ -182,8 +173,6 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "regular": float(rng.uniform(7_000, 11_000)) * scale,
         "veteran": float(rng.uniform(9_000, 14_000)) * scale,
     }
-    active = {"new": 0.5, "regular": 0.6, "veteran": 0.65}
-    per_user = {"new": 5.0, "regular": 4.0, "veteran": 3.5}
     half_life = {"veteran": float(rng.uniform(1.5, 3.0)), "new": float(rng.uniform(1.5, 3.0))}
     half_life["regular"] = half_life["veteran"]
 
@@ -193,60 +182,21 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     ) * synth.holiday_effect(index, [d for d, _ in holidays], depth=0.4)
     rhythm_post = rhythm[PRE_DAYS:]
 
-    t = np.arange(POST_DAYS)
-    expo = t[:, None] - t[None, :] + 1  # exposure day of users enabled on day s, seen on day t
-    lower = expo >= 1
-    novelty = 1 + nov_amp * np.exp(-(np.clip(expo, 1, None) - 1) / nov_tau)
     deg_t = 1 + (degrade - 1) * synth.ramp(post, post[d_deploy], duration_days=degrade_days)
-    card_t = np.where(t >= d_card, cheaper, 1.0)
-
-    rows = []
-    enabled = {}
-    for cohort in COHORTS:
-        start_day = 0 if cohort != "new" else d_expand
-        share = synth.logistic_adoption(
-            post, post[start_day], half_life_days=half_life[cohort], ceiling=1.0
-        )
-        users = eligible[cohort] * share
-        enabled[cohort] = users
-        newly = np.diff(users, prepend=0.0)
-        shown_ts = np.where(lower, newly[None, :], 0.0) * (
-            active[cohort] * per_user[cohort] * rhythm_post[:, None]
-        )
-        rate_ts = np.clip(base[cohort] * novelty * (deg_t * card_t)[:, None], 0, 0.95)
-        day_noise = np.exp(rng.normal(0, 0.04, POST_DAYS))
-        for label, lo, hi in BUCKETS:
-            mask = lower & (expo >= lo) & (expo <= hi)
-            mu = (shown_ts * mask).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rate = (shown_ts * rate_ts * mask).sum(axis=1) / mu
-            keep = mu >= min(20.0, 200 * scale)  # a bucket with a handful of users is not reported
-            shown = synth.nb_counts(rng, np.where(keep, mu, 1.0), dispersion=300)
-            over = synth.binomial_counts(rng, shown, np.nan_to_num(rate) * day_noise)
-            for i in np.flatnonzero(keep):
-                rows.append((post[i], cohort, label, shown[i], over[i]))
-    overrides = pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "tenure_cohort",
-            "exposure_days",
-            "suggestions_shown",
-            "suggestions_overridden",
-        ],
+    overrides, enabled = draw_overrides(
+        rng,
+        post,
+        rhythm_post,
+        base=base,
+        novelty_amplitude=nov_amp,
+        novelty_tau=nov_tau,
+        degradation=deg_t,
+        cheaper=np.where(np.arange(POST_DAYS) >= d_card, cheaper, 1.0),
+        eligible=eligible,
+        half_life=half_life,
+        expansion_day=d_expand,
+        scale=scale,
     )
-    order = {c: i for i, c in enumerate(COHORTS)}
-    border = {b[0]: i for i, b in enumerate(BUCKETS)}
-    overrides = overrides.sort_values(
-        ["date", "tenure_cohort", "exposure_days"],
-        key=lambda s: (
-            s.map(order)
-            if s.name == "tenure_cohort"
-            else s.map(border)
-            if s.name == "exposure_days"
-            else s
-        ),
-    ).reset_index(drop=True)
     look_dates = [post[k - 1] for k in LOOKS]
     overrides, missing_over = synth.mask_missing_days(
         rng,
@@ -256,42 +206,11 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         exclude=[launch, *look_dates],
     )
 
-    rollout = pd.DataFrame(
-        {
-            "date": np.repeat(post, len(COHORTS)),
-            "tenure_cohort": np.tile(COHORTS, POST_DAYS),
-            "eligible_users": np.repeat(np.zeros(POST_DAYS), len(COHORTS)).astype(np.int64),
-            "users_enabled": 0,
-        }
-    )
-    rollout["eligible_users"] = (
-        np.column_stack([np.full(POST_DAYS, round(eligible[c])) for c in COHORTS])
-        .reshape(-1)
-        .astype(np.int64)
-    )
-    rollout["users_enabled"] = (
-        np.column_stack([np.round(enabled[c]) for c in COHORTS]).reshape(-1).astype(np.int64)
-    )
-    rollout["share_enabled"] = (rollout["users_enabled"] / rollout["eligible_users"]).round(4)
+    rollout = rollout_table(post, eligible, enabled)
 
     # --- outcomes: every eligible user's tasks, before and after launch -----------------------
-    total_eligible = sum(eligible.values())
-    enabled_frac = np.concatenate([np.zeros(PRE_DAYS), sum(enabled.values()) / total_eligible])
-    fail0 = float(rng.uniform(0.07, 0.10))
-    deg_full = np.concatenate([np.ones(PRE_DAYS), deg_t])
-    fail_rate = (
-        fail0
-        * (1 - 0.08 * enabled_frac)
-        * (1 + 0.8 * (deg_full - 1))
-        * np.exp(rng.normal(0, 0.03, len(index)))
-    )
-    tasks = synth.nb_counts(rng, total_eligible * 0.9 * rhythm, dispersion=300)
-    outcomes = pd.DataFrame(
-        {
-            "date": index,
-            "tasks_started": tasks,
-            "tasks_failed": synth.binomial_counts(rng, tasks, fail_rate),
-        }
+    outcomes, fail0 = draw_outcomes(
+        rng, index, rhythm, eligible=eligible, enabled=enabled, degradation=deg_t
     )
     outcomes, missing_out = synth.mask_missing_days(
         rng,
@@ -302,35 +221,15 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     )
 
     # --- timeline -----------------------------------------------------------------------------
-    events = [
-        (
-            launch,
-            "AI suggestions launch",
-            "release",
-            "staged rollout to regular and veteran users; kill rule pre-registered",
-        ),
-        (
-            post[d_tour],
-            "In-app tour of AI suggestions",
-            "campaign",
-            "tooltip tour for enabled users",
-        ),
-        (post[d_deploy], "Suggestion model v2 deploy", "deploy", "server-side, all users at once"),
-        (
-            post[d_card],
-            "App release: suggestion card redesign",
-            "release",
-            "new card layout and action row, all platforms",
-        ),
-        (
-            post[d_expand],
-            "Rollout expanded to new users",
-            "release",
-            "users with under 30 days of tenure get suggestions",
-        ),
-    ]
-    events += [(d, name, "holiday", "public holiday") for d, name in holidays]
-    tl = synth.timeline(events)
+    tl = timeline(
+        launch,
+        post,
+        tour=d_tour,
+        deploy=d_deploy,
+        card=d_card,
+        expansion=d_expand,
+        holidays=holidays,
+    )
 
     # --- facts: what the questions check, computed from the tables ----------------------------
     pooled = pooled_daily(overrides)
