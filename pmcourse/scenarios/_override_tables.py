@@ -1,9 +1,10 @@
 """How :mod:`pmcourse.scenarios.override_kill_rule` draws its tables and timeline.
 
 These are helpers of that module's generator, split out to keep it a spec plus a generator that
-reads top to bottom; the order of the random draws is the generator's. The staged rollout enables each tenure cohort along a logistic curve; each day's suggestions are
-split by the day the user was enabled, so an exposure bucket's rate mixes users at different
-points of the novelty curve. Task outcomes cover every eligible user, from before launch.
+reads top to bottom; the order of the random draws is the generator's. The staged rollout
+enables each tenure cohort along a logistic curve; each day's suggestions are split by the day
+the user was enabled, so an exposure bucket's rate mixes users at different points of the
+novelty curve. Task outcomes cover every eligible user, from before launch.
 """
 
 from __future__ import annotations
