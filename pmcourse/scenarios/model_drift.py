@@ -24,37 +24,87 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Hint, Numeric
+from pmcourse.diagnose import psi
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "serving_feature_skew",
-    "impression_definition_change",
-    "gradual_concept_drift",
-    "new_item_cold_start",
+CAUSES = (
+    Cause(
+        "serving_feature_skew",
+        "Feature-pipeline skew: after a pipeline change one feature is computed differently at "
+        "serving time than in training.",
+        evidence=("one_feature_major_psi", "offline_fine_online_bad"),
+        decision="roll_back",
+    ),
+    Cause(
+        "impression_definition_change",
+        "Metric denominator change: a new app version counts auto-scrolled cards as "
+        "impressions; quality per real impression is flat.",
+        evidence=("impressions_per_card_up", "offline_fine_online_bad"),
+        decision="fix_metric",
+    ),
+    Cause(
+        "gradual_concept_drift",
+        "Concept drift: user behaviour and item popularity moved gradually; the model is stale "
+        "and a retrain recovers it.",
+        evidence=("many_features_moderate", "retrain_recovers"),
+        decision="retrain",
+    ),
+    Cause(
+        "new_item_cold_start",
+        "Cold-start shift: a growing share of impressions goes to new items with no history; "
+        "quality fell only on them.",
+        evidence=("new_item_share_up", "established_ctr_flat"),
+        decision="redesign",
+    ),
 )
-LABELS = {
-    "serving_feature_skew": "Feature-pipeline skew: after a pipeline change one feature is computed "
-    "differently at serving time than in training.",
-    "impression_definition_change": "Metric denominator change: a new app version counts auto-scrolled "
-    "cards as impressions; quality per real impression is flat.",
-    "gradual_concept_drift": "Concept drift: user behaviour and item popularity moved gradually; the "
-    "model is stale and a retrain recovers it.",
-    "new_item_cold_start": "Cold-start shift: a growing share of impressions goes to new items with "
-    "no history; quality fell only on them.",
-}
-DECISIONS = {
-    "serving_feature_skew": "roll_back",
-    "impression_definition_change": "fix_metric",
-    "gradual_concept_drift": "retrain",
-    "new_item_cold_start": "redesign",
-}
-EVIDENCE = {
-    "serving_feature_skew": ["one_feature_major_psi", "offline_fine_online_bad"],
-    "impression_definition_change": ["impressions_per_card_up", "offline_fine_online_bad"],
-    "gradual_concept_drift": ["many_features_moderate", "retrain_recovers"],
-    "new_item_cold_start": ["new_item_share_up", "established_ctr_flat"],
-}
+DECISIONS = (
+    Option("roll_back", "Roll back the pipeline change (a configuration flip)"),
+    Option("retrain", "Retrain the model on recent weeks with the existing training job"),
+    Option(
+        "redesign",
+        "Put a cold-start redesign on next quarter's roadmap; no quick fix works",
+    ),
+    Option(
+        "fix_metric",
+        "Fix the metric's denominator and re-baseline the dashboard; the model is fine",
+    ),
+)
+EVIDENCE = (
+    Evidence(
+        "one_feature_major_psi",
+        "One feature's PSI is major (> 0.25) from the week of a pipeline change on, while the "
+        "others stay stable",
+    ),
+    Evidence(
+        "many_features_moderate",
+        "Several features drift moderately (PSI 0.1 to 0.25), growing week by week",
+    ),
+    Evidence(
+        "retrain_recovers",
+        "A model retrained on the last 4 weeks scores on recent data as the production model "
+        "did on its training holdout",
+    ),
+    Evidence(
+        "offline_fine_online_bad",
+        "Offline NDCG on recent data is as good as ever while online CTR fell",
+    ),
+    Evidence(
+        "impressions_per_card_up",
+        "Impressions per served card rose with the new app version's adoption while clicks per "
+        "served card held",
+    ),
+    Evidence("new_item_share_up", "New items take a growing share of impressions"),
+    Evidence("established_ctr_flat", "CTR on established items stayed flat"),
+    Evidence(
+        "pipeline_before_drop",
+        "A pipeline change happened shortly before the decline",
+    ),
+)
+#: The story's span: ten weeks of daily data, one serving feature sample per week (the briefing
+#: says so); the case size scales volumes and sample sizes, never the span.
 N_DAYS = 70
 N_WEEKS = N_DAYS // 7
 AGE_BUCKETS = ("new (<7 d)", "recent (7-60 d)", "established (>60 d)")
@@ -73,8 +123,13 @@ JOB_FEATURES = {
     "user": ("user_clicks_7d", "user_dwell_mean_s"),
     "item": ("item_ctr_prior", "item_price_eur"),
 }
-_SCALE = {"small": 0.2, "default": 1.0, "large": 40.0}
-_SAMPLE = {"small": (800, 300), "default": (1500, 600), "large": (20_000, 8_000)}
+#: Case sizes: ``scale`` multiplies cards served and pipeline rows; ``samples`` are the rows of
+#: the training reference sample and of each weekly serving sample.
+SIZES = {
+    "small": Size(scale=0.2, samples=(800, 300)),
+    "default": Size(scale=1.0, samples=(1500, 600)),
+    "large": Size(scale=40.0, samples=(20_000, 8_000)),
+}
 
 
 def _feature_sample(
@@ -137,9 +192,33 @@ def _skew(
     return out
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    scale = _SCALE[size]
-    n_train, n_week = _SAMPLE[size]
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``scale`` and ``samples`` (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("model_drift", seed=1, variant="gradual_concept_drift")
+    >>> sorted(case.tables)
+    ['daily_quality', 'features', 'offline_eval', 'pipeline_runs']
+
+    Introduced in notebooks/04-model-drift.ipynb.
+    """
+    scale = size.scale
+    n_train, n_week = size.samples
     start = pd.Timestamp("2026-04-06") + pd.Timedelta(weeks=int(rng.integers(0, 16)))
     index = synth.days(start, N_DAYS)
     day = np.arange(N_DAYS)
@@ -388,9 +467,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     events += [(d, name, "holiday", "public holiday") for d, name in holidays]
     tl = synth.timeline(events)
 
-    # --- truth ------------------------------------------------------------------------------------
-    from pmcourse.diagnose import psi
-
+    # --- facts: what the questions check, computed from the tables ------------------------------
     ref = features[features["snapshot"] == "training"]
     cur = features[features["snapshot"] == f"week {N_WEEKS}"]
     # the PSI column of drift_report(ref, cur), without its KS and JS columns
@@ -402,11 +479,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "gradual_concept_drift": index[d_drift],
         "new_item_cold_start": index[d_campaign],
     }[variant]
-    truth = {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
+    facts = {
         "onset": onset.strftime("%Y-%m-%d"),
         "ctr_change": round(ctr_change(daily), 5),
         "max_psi": round(float(psi_last[top_feature]), 5),
@@ -445,20 +518,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "daily runs. Decide: **roll back**, **retrain**, **redesign**, or **fix the metric**, and "
         "back it with drift evidence."
     )
-    return Case(
-        "model_drift",
-        "04-model-drift",
-        {
-            "daily_quality": daily,
-            "features": features,
-            "offline_eval": offline,
-            "pipeline_runs": pipeline_runs,
-        },
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
+    tables = {
+        "daily_quality": daily,
+        "features": features,
+        "offline_eval": offline,
+        "pipeline_runs": pipeline_runs,
+    }
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def ctr_change(daily: pd.DataFrame) -> float:
@@ -493,64 +559,21 @@ def ctr_change(daily: pd.DataFrame) -> float:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("model_drift", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['max_psi', 'ctr_change']
+
+    Introduced in notebooks/04-model-drift.ipynb.
+    """
     t = truth or {}
     return [
-        Choice(
-            "diagnosis",
-            "Why did the feed's click-through rate fall?",
-            dict(LABELS),
-            answer=t.get("cause"),
-            hints=(
-                Hint(
-                    "Before blaming the model, check the metric: impressions per served card, "
-                    "and CTR by item age.",
-                    safe=True,
-                ),
-                "Then read PSI per feature week by week: one feature jumping on one date is not "
-                "the same story as several creeping up.",
-            ),
-            solution=(
-                "A falling quality metric has four common readings: the inputs broke (one feature "
-                "jumps right after a pipeline change, offline scores stay fine), the ruler changed "
-                "(impressions per served card move, clicks per card do not), the world moved "
-                "(several features drift gradually, a retrain recovers), or the catalogue moved "
-                "(new items take more traffic and only they got worse). Each has a different fix."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select all that apply.",
-            {
-                "one_feature_major_psi": "One feature's PSI is major (> 0.25) from the week of a pipeline "
-                "change on, while the others stay stable",
-                "many_features_moderate": "Several features drift moderately (PSI 0.1 to 0.25), growing "
-                "week by week",
-                "retrain_recovers": "A model retrained on the last 4 weeks scores on recent data as "
-                "the production model did on its training holdout",
-                "offline_fine_online_bad": "Offline NDCG on recent data is as good as ever while online "
-                "CTR fell",
-                "impressions_per_card_up": "Impressions per served card rose with the new app version's "
-                "adoption while clicks per served card held",
-                "new_item_share_up": "New items take a growing share of impressions",
-                "established_ctr_flat": "CTR on established items stayed flat",
-                "pipeline_before_drop": "A pipeline change happened shortly before the decline",
-            },
-            answer=set(t["evidence"]) if truth else None,
-            hints=(
-                Hint(
-                    "A pipeline change happened in every version of this story: it cannot be "
-                    "the evidence on its own.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Evidence has to discriminate. 'A pipeline changed before the drop' is true in every "
-                "case here; PSI per feature over time, offline versus online quality, impressions "
-                "per served card and CTR by item age each point at one cause only."
-            ),
-        ),
         Numeric(
             "max_psi",
             "Compare the training sample with the latest weekly serving sample (week 10) using "
@@ -594,53 +617,82 @@ def questions(case: Case, truth: dict | None) -> list:
                 "the ratio honest."
             ),
         ),
-        Choice(
-            "decision",
-            "With no engineering time this quarter, what do you do?",
-            {
-                "roll_back": "Roll back the pipeline change (a configuration flip)",
-                "retrain": "Retrain the model on recent weeks with the existing training job",
-                "redesign": "Put a cold-start redesign on next quarter's roadmap; no quick fix works",
-                "fix_metric": "Fix the metric's denominator and re-baseline the dashboard; the model is fine",
-            },
-            answer=t.get("decision"),
-            hints=(
-                "Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
-                "or a moved ruler.",
-            ),
-            solution=(
-                "The constraint is real: a rollback and a retrain cost no engineering time, a "
-                "metric fix costs an analyst, a cold-start redesign costs a quarter. The right call "
-                "is the one that fixes the cause, and saying so when it does not fit the quarter."
-            ),
-        ),
-        Memo(
-            "memo",
-            "Write the decision memo: what you do, what it trades away, who bears the cost, how "
-            "you will know it failed, how you undo it, when you revisit, and the drift evidence "
-            "(PSI per feature) behind it.",
-            extra_fields={"drift_evidence": "Drift evidence (PSI per feature and what it shows)"},
-            hints=(
-                Hint(
-                    "Name a date to revisit and the signal that would make you change course.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A drift memo names the features that moved and by how much, the remedy, and the "
-                "date by which the metric should have recovered if the diagnosis is right."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="model_drift",
     notebook="04-model-drift",
     title="Model drift: roll back, retrain, redesign, or fix the metric?",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("diagnosis", "evidence", "max_psi", "ctr_change", "decision", "memo"),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "Why did the feed's click-through rate fall?",
+        hints=(
+            Hint(
+                "Before blaming the model, check the metric: impressions per served card, "
+                "and CTR by item age.",
+                safe=True,
+            ),
+            "Then read PSI per feature week by week: one feature jumping on one date is not "
+            "the same story as several creeping up.",
+        ),
+        solution=(
+            "A falling quality metric has four common readings: the inputs broke (one feature "
+            "jumps right after a pipeline change, offline scores stay fine), the ruler changed "
+            "(impressions per served card move, clicks per card do not), the world moved "
+            "(several features drift gradually, a retrain recovers), or the catalogue moved "
+            "(new items take more traffic and only they got worse). Each has a different fix."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A pipeline change happened in every version of this story: it cannot be "
+                "the evidence on its own.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Evidence has to discriminate. 'A pipeline changed before the drop' is true in every "
+            "case here; PSI per feature over time, offline versus online quality, impressions "
+            "per served card and CTR by item age each point at one cause only."
+        ),
+    ),
+    ask_decision=Ask(
+        "With no engineering time this quarter, what do you do?",
+        hints=(
+            "Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
+            "or a moved ruler.",
+        ),
+        solution=(
+            "The constraint is real: a rollback and a retrain cost no engineering time, a "
+            "metric fix costs an analyst, a cold-start redesign costs a quarter. The right call "
+            "is the one that fixes the cause, and saying so when it does not fit the quarter."
+        ),
+    ),
+    memo=Ask(
+        "Write the decision memo: what you do, what it trades away, who bears the cost, how "
+        "you will know it failed, how you undo it, when you revisit, and the drift evidence "
+        "(PSI per feature) behind it.",
+        extra_fields={"drift_evidence": "Drift evidence (PSI per feature and what it shows)"},
+        hints=(
+            Hint(
+                "Name a date to revisit and the signal that would make you change course.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A drift memo names the features that moved and by how much, the remedy, and the "
+            "date by which the metric should have recovered if the diagnosis is right."
+        ),
+    ),
     tables={
         "daily_quality": TableDoc(
             "One row per day and item-age bucket: cards the feed served, impressions and clicks "
@@ -715,5 +767,5 @@ SCENARIO = Scenario(
         ),
     },
     naive_reading="Quality slid for weeks while the model aged: it has gone stale, retrain it.",
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()
