@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Hint, Numeric
-from pmcourse.diagnose import psi
+from pmcourse.diagnose import compare_windows, psi
 from pmcourse.scenarios import synth
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
@@ -551,11 +551,17 @@ def ctr_change(daily: pd.DataFrame) -> float:
 
     Introduced in notebooks/04-model-drift.ipynb.
     """
-    days = daily.dropna(subset=["impressions", "clicks"])
-    first = days[days["date"] < days["date"].min() + pd.Timedelta(days=14)]
-    last = days[days["date"] > days["date"].max() - pd.Timedelta(days=14)]
-    rate = lambda d: d["clicks"].sum() / d["impressions"].sum()  # noqa: E731
-    return float(rate(last) / rate(first) - 1)
+    logged = daily.dropna(subset=["impressions", "clicks"])["date"]
+    first, last = logged.min(), logged.max()
+    span = pd.Timedelta(days=13)  # 14 days, both ends included
+    res = compare_windows(
+        daily,
+        baseline=(first, first + span),
+        current=(last - span, last),
+        numerator="clicks",
+        denominator="impressions",
+    )
+    return res.total.relative_change
 
 
 def questions(case: Case, truth: dict | None) -> list:
