@@ -24,133 +24,137 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Hint, Numeric
+from pmcourse.diagnose import compare_windows, psi
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
-
-VARIANTS = (
-    "serving_feature_skew",
-    "impression_definition_change",
-    "gradual_concept_drift",
-    "new_item_cold_start",
+from pmcourse.scenarios._drift_tables import (
+    FEATURES,
+    JOB_FEATURES,
+    draw_daily_quality,
+    draw_features,
+    draw_pipeline_runs,
+    event_days,
+    timeline,
 )
-LABELS = {
-    "serving_feature_skew": "Feature-pipeline skew: after a pipeline change one feature is computed "
-    "differently at serving time than in training.",
-    "impression_definition_change": "Metric denominator change: a new app version counts auto-scrolled "
-    "cards as impressions; quality per real impression is flat.",
-    "gradual_concept_drift": "Concept drift: user behaviour and item popularity moved gradually; the "
-    "model is stale and a retrain recovers it.",
-    "new_item_cold_start": "Cold-start shift: a growing share of impressions goes to new items with "
-    "no history; quality fell only on them.",
-}
-DECISIONS = {
-    "serving_feature_skew": "roll_back",
-    "impression_definition_change": "fix_metric",
-    "gradual_concept_drift": "retrain",
-    "new_item_cold_start": "redesign",
-}
-EVIDENCE = {
-    "serving_feature_skew": ["one_feature_major_psi", "offline_fine_online_bad"],
-    "impression_definition_change": ["impressions_per_card_up", "offline_fine_online_bad"],
-    "gradual_concept_drift": ["many_features_moderate", "retrain_recovers"],
-    "new_item_cold_start": ["new_item_share_up", "established_ctr_flat"],
-}
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+
+CAUSES = (
+    Cause(
+        "serving_feature_skew",
+        "Feature-pipeline skew: after a pipeline change one feature is computed differently at "
+        "serving time than in training.",
+        evidence=("one_feature_major_psi", "offline_fine_online_bad"),
+        decision="roll_back",
+    ),
+    Cause(
+        "impression_definition_change",
+        "Metric denominator change: a new app version counts auto-scrolled cards as "
+        "impressions; quality per real impression is flat.",
+        evidence=("impressions_per_card_up", "offline_fine_online_bad"),
+        decision="fix_metric",
+    ),
+    Cause(
+        "gradual_concept_drift",
+        "Concept drift: user behaviour and item popularity moved gradually; the model is stale "
+        "and a retrain recovers it.",
+        evidence=("many_features_moderate", "retrain_recovers"),
+        decision="retrain",
+    ),
+    Cause(
+        "new_item_cold_start",
+        "Cold-start shift: a growing share of impressions goes to new items with no history; "
+        "quality fell only on them.",
+        evidence=("new_item_share_up", "established_ctr_flat"),
+        decision="redesign",
+    ),
+)
+DECISIONS = (
+    Option("roll_back", "Roll back the pipeline change (a configuration flip)"),
+    Option("retrain", "Retrain the model on recent weeks with the existing training job"),
+    Option(
+        "redesign",
+        "Put a cold-start redesign on next quarter's roadmap; no quick fix works",
+    ),
+    Option(
+        "fix_metric",
+        "Fix the metric's denominator and re-baseline the dashboard; the model is fine",
+    ),
+)
+EVIDENCE = (
+    Evidence(
+        "one_feature_major_psi",
+        "One feature's PSI is major (> 0.25) from the week of a pipeline change on, while the "
+        "others stay stable",
+    ),
+    Evidence(
+        "many_features_moderate",
+        "Several features drift moderately (PSI 0.1 to 0.25), growing week by week",
+    ),
+    Evidence(
+        "retrain_recovers",
+        "A model retrained on the last 4 weeks scores on recent data as the production model "
+        "did on its training holdout",
+    ),
+    Evidence(
+        "offline_fine_online_bad",
+        "Offline NDCG on recent data is as good as ever while online CTR fell",
+    ),
+    Evidence(
+        "impressions_per_card_up",
+        "Impressions per served card rose with the new app version's adoption while clicks per "
+        "served card held",
+    ),
+    Evidence("new_item_share_up", "New items take a growing share of impressions"),
+    Evidence("established_ctr_flat", "CTR on established items stayed flat"),
+    Evidence(
+        "pipeline_before_drop",
+        "A pipeline change happened shortly before the decline",
+    ),
+)
+#: The story's span: ten weeks of daily data, one serving feature sample per week (the briefing
+#: says so); the case size scales volumes and sample sizes, never the span.
 N_DAYS = 70
 N_WEEKS = N_DAYS // 7
-AGE_BUCKETS = ("new (<7 d)", "recent (7-60 d)", "established (>60 d)")
-FEATURES = (
-    "user_clicks_7d",
-    "user_dwell_mean_s",
-    "user_tenure_days",
-    "item_age_days",
-    "item_ctr_prior",
-    "item_price_eur",
-    "hour_of_day",
-    "device",
-)
-#: Which feature each pipeline job computes, and how a broken serving path distorts it.
-JOB_FEATURES = {
-    "user": ("user_clicks_7d", "user_dwell_mean_s"),
-    "item": ("item_ctr_prior", "item_price_eur"),
+#: Case sizes: ``scale`` multiplies cards served and pipeline rows; ``samples`` are the rows of
+#: the training reference sample and of each weekly serving sample.
+SIZES = {
+    "small": Size(scale=0.2, samples=(800, 300)),
+    "default": Size(scale=1.0, samples=(1500, 600)),
+    "large": Size(scale=40.0, samples=(20_000, 8_000)),
 }
-_SCALE = {"small": 0.2, "default": 1.0, "large": 40.0}
-_SAMPLE = {"small": (800, 300), "default": (1500, 600), "large": (20_000, 8_000)}
 
 
-def _feature_sample(
-    rng: np.random.Generator,
-    n: int,
-    *,
-    new_share: float,
-    drift: float,
-    drift_dirs: dict[str, float],
-) -> pd.DataFrame:
-    """``n`` feature rows of served (user, item) pairs.
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
-    ``new_share`` is the share of impressions on items under 7 days old; ``drift`` in [0, 1] moves
-    behaviour features along ``drift_dirs`` (concept drift).
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``scale`` and ``samples`` (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("model_drift", seed=1, variant="gradual_concept_drift")
+    >>> sorted(case.tables)
+    ['daily_quality', 'features', 'offline_eval', 'pipeline_runs']
+
+    Introduced in notebooks/04-model-drift.ipynb.
     """
-    g = drift
-    clicks = rng.negative_binomial(4, 4 / (4 + 6.0 * np.exp(drift_dirs["user_clicks_7d"] * g)), n)
-    dwell = np.exp(rng.normal(np.log(35) + drift_dirs["user_dwell_mean_s"] * g, 0.5, n))
-    tenure = rng.exponential(420, n).round()
-    is_new = rng.random(n) < new_share
-    age = np.where(is_new, rng.uniform(0, 7, n), 7 + rng.exponential(110, n))
-    prior = np.where(
-        is_new & (rng.random(n) < 0.85),
-        0.0,
-        rng.beta(2, 38, n) * np.exp(drift_dirs["item_ctr_prior"] * g),
-    )
-    price = np.exp(rng.normal(np.log(25) + drift_dirs["item_price_eur"] * g, 0.8, n))
-    hour_mu = 19 + drift_dirs["hour_of_day"] * g
-    hour = np.mod(np.round(rng.normal(hour_mu, 4.5, n)), 24).astype(np.int64)
-    p_ios = 0.42 + drift_dirs["device"] * g
-    device = rng.choice(["ios", "android", "web"], n, p=[p_ios, 0.40, 0.18 - (p_ios - 0.42)])
-    return pd.DataFrame(
-        {
-            "user_clicks_7d": clicks.astype(np.int64),
-            "user_dwell_mean_s": dwell.round(1),
-            "user_tenure_days": tenure.astype(np.int64),
-            "item_age_days": age.round(1),
-            "item_ctr_prior": prior.round(4),
-            "item_price_eur": price.round(2),
-            "hour_of_day": hour,
-            "device": device,
-        }
-    )
-
-
-def _skew(
-    df: pd.DataFrame, feature: str, broken: np.ndarray, rng: np.random.Generator
-) -> pd.DataFrame:
-    """Distort ``feature`` on the ``broken`` rows as a changed serving pipeline would."""
-    out = df.copy()
-    if feature == "user_clicks_7d":  # window silently shortened to 1 day
-        out.loc[broken, feature] = rng.binomial(out.loc[broken, feature].to_numpy(), 1 / 7)
-    elif feature == "user_dwell_mean_s":  # milliseconds where seconds were expected
-        out.loc[broken, feature] = (out.loc[broken, feature] * 1000).round(1)
-    elif feature == "item_ctr_prior":  # failed join filled with 0
-        lost = broken & (rng.random(len(out)) < 0.6)
-        out.loc[lost, feature] = 0.0
-    elif feature == "item_price_eur":  # cents where euros were expected
-        out.loc[broken, feature] = (out.loc[broken, feature] * 100).round(2)
-    return out
-
-
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    scale = _SCALE[size]
-    n_train, n_week = _SAMPLE[size]
     start = pd.Timestamp("2026-04-06") + pd.Timedelta(weeks=int(rng.integers(0, 16)))
     index = synth.days(start, N_DAYS)
-    day = np.arange(N_DAYS)
 
     # --- event days: three events a few days apart around the decline's start ----------------
-    centre = int(rng.integers(28, 35))
-    while True:
-        pos = rng.choice(np.arange(centre - 4, centre + 5), size=3, replace=False)
-        if np.min(np.diff(np.sort(pos))) >= 2 and np.ptp(pos) <= 6:
-            break
-    d_first_pipe, d_release, d_campaign = (int(p) for p in pos)
+    d_first_pipe, d_release, d_campaign = event_days(rng)
     d_second_pipe = d_first_pipe + int(rng.integers(8, 15))
     d_incident = d_second_pipe + int(rng.choice([-3, -2, 2, 3]))
     first_job = synth.pick(rng, ["user", "item"])
@@ -159,7 +163,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     skew_job = synth.pick(rng, ["user", "item"])
     skew_feature = synth.pick(rng, JOB_FEATURES[skew_job])
     d_skew = pipe_day[skew_job]
-    d_drift = int(min(pos)) - int(rng.integers(1, 4))  # the slide starts just before the events
+    # the slide starts just before the events
+    d_drift = min(d_first_pipe, d_release, d_campaign) - int(rng.integers(1, 4))
 
     # --- daily quality by item age --------------------------------------------------------------
     ctr_est = float(rng.uniform(0.045, 0.06))
@@ -205,90 +210,34 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     rhythm = synth.weekly_profile(
         index, weekend_dip=-float(rng.uniform(0.1, 0.2)), rng=rng
     ) * synth.holiday_effect(index, [d for d, _ in holidays], depth=-0.15)
-    volume = float(rng.uniform(300_000, 450_000)) * scale
+    volume = float(rng.uniform(300_000, 450_000)) * size.scale
     view_rate = float(rng.uniform(0.72, 0.8))
-    rows = []
-    for bucket in AGE_BUCKETS:
-        served = synth.nb_counts(rng, volume * shares[bucket] * rhythm, dispersion=500)
-        seen = synth.binomial_counts(rng, served, view_rate)
-        logged = seen + synth.binomial_counts(rng, seen, inflation * adoption)
-        ctr = ctr_base[bucket] * quality * np.exp(rng.normal(0, 0.02, N_DAYS))
-        if bucket == "new (<7 d)":
-            ctr = ctr * (1 - new_ctr_fall * grow)
-        clicks = synth.binomial_counts(rng, seen, ctr)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "date": index,
-                    "item_age": bucket,
-                    "cards_served": served,
-                    "impressions": logged,
-                    "clicks": clicks,
-                }
-            )
-        )
-    daily = pd.concat(rows).sort_values(["date"], kind="stable").reset_index(drop=True)
+    daily = draw_daily_quality(
+        rng,
+        index,
+        shares=shares,
+        ctr_base=ctr_base,
+        quality=quality,
+        new_item_quality=1 - new_ctr_fall * grow,
+        rhythm=rhythm,
+        volume=volume,
+        view_rate=view_rate,
+        inflation=inflation * adoption,
+    )
     daily, missing = synth.mask_missing_days(
         rng, daily, ["impressions", "clicks"], n_days=int(rng.integers(4, 7))
     )
 
     # --- feature snapshots: training reference and one serving sample per week ----------------
-    if variant == "gradual_concept_drift":
-        names = [
-            "user_clicks_7d",
-            "user_dwell_mean_s",
-            "item_ctr_prior",
-            "item_price_eur",
-            "hour_of_day",
-            "device",
-        ]
-        moved = rng.choice(names, size=int(rng.integers(3, 6)), replace=False)
-        size_of = {
-            "user_clicks_7d": 0.26,
-            "user_dwell_mean_s": 0.19,
-            "item_ctr_prior": 0.31,
-            "item_price_eur": 0.32,
-            "hour_of_day": 2.25,
-            "device": 0.11,
-        }
-        dirs = {k: (size_of[k] * float(rng.choice([-1, 1])) if k in moved else 0.0) for k in names}
-        dirs["device"] = abs(dirs["device"])  # more iOS, keeps web's share positive
-    else:
-        dirs = dict.fromkeys(
-            [
-                "user_clicks_7d",
-                "user_dwell_mean_s",
-                "item_ctr_prior",
-                "item_price_eur",
-                "hour_of_day",
-                "device",
-            ],
-            0.0,
-        )
-    drift_t = (
-        synth.ramp(index, index[d_drift], duration_days=N_DAYS - 7 - d_drift)
-        if variant == "gradual_concept_drift"
-        else np.zeros(N_DAYS)
+    features, dirs = draw_features(
+        rng,
+        index,
+        samples=size.samples,
+        training_new_share=new0,
+        new_share=new_share,
+        drift_start=d_drift if variant == "gradual_concept_drift" else None,
+        skew=(skew_feature, d_skew) if variant == "serving_feature_skew" else None,
     )
-    parts = [
-        _feature_sample(rng, n_train, new_share=new0, drift=0.0, drift_dirs=dirs).assign(
-            snapshot="training"
-        )
-    ]
-    for w in range(N_WEEKS):
-        wd = slice(7 * w, 7 * w + 7)
-        sample = _feature_sample(
-            rng,
-            n_week,
-            new_share=float(new_share[wd].mean()),
-            drift=float(drift_t[wd].mean()),
-            drift_dirs=dirs,
-        )
-        if variant == "serving_feature_skew":
-            row_day = 7 * w + rng.integers(0, 7, n_week)
-            sample = _skew(sample, skew_feature, row_day >= d_skew, rng)
-        parts.append(sample.assign(snapshot=f"week {w + 1}"))
-    features = pd.concat(parts, ignore_index=True)[["snapshot", *FEATURES]]
 
     # --- offline evaluation: NDCG@10 on held-out logs ------------------------------------------
     ndcg0 = float(rng.uniform(0.38, 0.44))
@@ -327,70 +276,19 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     )
 
     # --- pipeline runs ----------------------------------------------------------------------------
-    jobs = {
-        "user_features": ("user", 2_400_000),
-        "item_stats": ("item", 180_000),
-        "training_export": (None, 5_200_000),
-    }
-    prow = []
-    for job, (kind, base_rows) in jobs.items():
-        level = np.full(N_DAYS, base_rows * scale)
-        if kind is not None:
-            level = level * np.where(day >= pipe_day[kind], float(rng.uniform(1.02, 1.06)), 1.0)
-        else:
-            level = level * (1 + 0.004 * day)
-        out_rows = synth.nb_counts(rng, level, dispersion=4000).astype(float)
-        minutes = np.round(rng.gamma(20, 2.0 if kind != "user" else 1.5, N_DAYS), 1)
-        if kind is not None:
-            minutes = np.where(day >= pipe_day[kind], np.round(minutes * 0.6, 1), minutes)
-        failed = rng.random(N_DAYS) < 0.03
-        out_rows[failed] = np.nan
-        prow.append(
-            pd.DataFrame({"date": index, "job": job, "rows_out": out_rows, "run_minutes": minutes})
-        )
-    pipeline_runs = pd.concat(prow).sort_values("date", kind="stable").reset_index(drop=True)
+    pipeline_runs = draw_pipeline_runs(rng, index, pipe_day, size.scale)
 
     # --- timeline -----------------------------------------------------------------------------
-    pipe_events = {
-        "user": (
-            "Feature pipeline: user-features job migrated to streaming",
-            "computes user_clicks_7d, user_dwell_mean_s",
-        ),
-        "item": (
-            "Feature pipeline: item-statistics job rewritten in SQL",
-            "computes item_ctr_prior, item_price_eur",
-        ),
-    }
-    events = [
-        (index[pipe_day[k]], pipe_events[k][0], "pipeline", pipe_events[k][1])
-        for k in ("user", "item")
-    ]
-    events += [
-        (
-            index[d_release],
-            "App v8.0 release: new feed layout",
-            "release",
-            "gradual store rollout, iOS and Android",
-        ),
-        (
-            index[d_campaign],
-            "New-seller onboarding campaign",
-            "campaign",
-            "fee waiver for sellers listing their first items",
-        ),
-        (
-            index[d_incident],
-            "Client logging outage (2 h)",
-            "incident",
-            "event collector overloaded",
-        ),
-    ]
-    events += [(d, name, "holiday", "public holiday") for d, name in holidays]
-    tl = synth.timeline(events)
+    tl = timeline(
+        index,
+        pipe_day,
+        release=d_release,
+        campaign=d_campaign,
+        incident=d_incident,
+        holidays=holidays,
+    )
 
-    # --- truth ------------------------------------------------------------------------------------
-    from pmcourse.diagnose import psi
-
+    # --- facts: what the questions check, computed from the tables ------------------------------
     ref = features[features["snapshot"] == "training"]
     cur = features[features["snapshot"] == f"week {N_WEEKS}"]
     # the PSI column of drift_report(ref, cur), without its KS and JS columns
@@ -402,11 +300,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "gradual_concept_drift": index[d_drift],
         "new_item_cold_start": index[d_campaign],
     }[variant]
-    truth = {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
+    facts = {
         "onset": onset.strftime("%Y-%m-%d"),
         "ctr_change": round(ctr_change(daily), 5),
         "max_psi": round(float(psi_last[top_feature]), 5),
@@ -445,20 +339,13 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "daily runs. Decide: **roll back**, **retrain**, **redesign**, or **fix the metric**, and "
         "back it with drift evidence."
     )
-    return Case(
-        "model_drift",
-        "04-model-drift",
-        {
-            "daily_quality": daily,
-            "features": features,
-            "offline_eval": offline,
-            "pipeline_runs": pipeline_runs,
-        },
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
+    tables = {
+        "daily_quality": daily,
+        "features": features,
+        "offline_eval": offline,
+        "pipeline_runs": pipeline_runs,
+    }
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def ctr_change(daily: pd.DataFrame) -> float:
@@ -485,72 +372,35 @@ def ctr_change(daily: pd.DataFrame) -> float:
 
     Introduced in notebooks/04-model-drift.ipynb.
     """
-    days = daily.dropna(subset=["impressions", "clicks"])
-    first = days[days["date"] < days["date"].min() + pd.Timedelta(days=14)]
-    last = days[days["date"] > days["date"].max() - pd.Timedelta(days=14)]
-    rate = lambda d: d["clicks"].sum() / d["impressions"].sum()  # noqa: E731
-    return float(rate(last) / rate(first) - 1)
+    logged = daily.dropna(subset=["impressions", "clicks"])["date"]
+    first, last = logged.min(), logged.max()
+    span = pd.Timedelta(days=13)  # 14 days, both ends included
+    res = compare_windows(
+        daily,
+        baseline=(first, first + span),
+        current=(last - span, last),
+        numerator="clicks",
+        denominator="impressions",
+    )
+    return res.total.relative_change
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("model_drift", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['max_psi', 'ctr_change']
+
+    Introduced in notebooks/04-model-drift.ipynb.
+    """
     t = truth or {}
     return [
-        Choice(
-            "diagnosis",
-            "Why did the feed's click-through rate fall?",
-            dict(LABELS),
-            answer=t.get("cause"),
-            hints=(
-                Hint(
-                    "Before blaming the model, check the metric: impressions per served card, "
-                    "and CTR by item age.",
-                    safe=True,
-                ),
-                "Then read PSI per feature week by week: one feature jumping on one date is not "
-                "the same story as several creeping up.",
-            ),
-            solution=(
-                "A falling quality metric has four common readings: the inputs broke (one feature "
-                "jumps right after a pipeline change, offline scores stay fine), the ruler changed "
-                "(impressions per served card move, clicks per card do not), the world moved "
-                "(several features drift gradually, a retrain recovers), or the catalogue moved "
-                "(new items take more traffic and only they got worse). Each has a different fix."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select all that apply.",
-            {
-                "one_feature_major_psi": "One feature's PSI is major (> 0.25) from the week of a pipeline "
-                "change on, while the others stay stable",
-                "many_features_moderate": "Several features drift moderately (PSI 0.1 to 0.25), growing "
-                "week by week",
-                "retrain_recovers": "A model retrained on the last 4 weeks scores on recent data as "
-                "the production model did on its training holdout",
-                "offline_fine_online_bad": "Offline NDCG on recent data is as good as ever while online "
-                "CTR fell",
-                "impressions_per_card_up": "Impressions per served card rose with the new app version's "
-                "adoption while clicks per served card held",
-                "new_item_share_up": "New items take a growing share of impressions",
-                "established_ctr_flat": "CTR on established items stayed flat",
-                "pipeline_before_drop": "A pipeline change happened shortly before the decline",
-            },
-            answer=set(t["evidence"]) if truth else None,
-            hints=(
-                Hint(
-                    "A pipeline change happened in every version of this story: it cannot be "
-                    "the evidence on its own.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Evidence has to discriminate. 'A pipeline changed before the drop' is true in every "
-                "case here; PSI per feature over time, offline versus online quality, impressions "
-                "per served card and CTR by item age each point at one cause only."
-            ),
-        ),
         Numeric(
             "max_psi",
             "Compare the training sample with the latest weekly serving sample (week 10) using "
@@ -594,53 +444,82 @@ def questions(case: Case, truth: dict | None) -> list:
                 "the ratio honest."
             ),
         ),
-        Choice(
-            "decision",
-            "With no engineering time this quarter, what do you do?",
-            {
-                "roll_back": "Roll back the pipeline change (a configuration flip)",
-                "retrain": "Retrain the model on recent weeks with the existing training job",
-                "redesign": "Put a cold-start redesign on next quarter's roadmap; no quick fix works",
-                "fix_metric": "Fix the metric's denominator and re-baseline the dashboard; the model is fine",
-            },
-            answer=t.get("decision"),
-            hints=(
-                "Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
-                "or a moved ruler.",
-            ),
-            solution=(
-                "The constraint is real: a rollback and a retrain cost no engineering time, a "
-                "metric fix costs an analyst, a cold-start redesign costs a quarter. The right call "
-                "is the one that fixes the cause, and saying so when it does not fit the quarter."
-            ),
-        ),
-        Memo(
-            "memo",
-            "Write the decision memo: what you do, what it trades away, who bears the cost, how "
-            "you will know it failed, how you undo it, when you revisit, and the drift evidence "
-            "(PSI per feature) behind it.",
-            extra_fields={"drift_evidence": "Drift evidence (PSI per feature and what it shows)"},
-            hints=(
-                Hint(
-                    "Name a date to revisit and the signal that would make you change course.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A drift memo names the features that moved and by how much, the remedy, and the "
-                "date by which the metric should have recovered if the diagnosis is right."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="model_drift",
     notebook="04-model-drift",
     title="Model drift: roll back, retrain, redesign, or fix the metric?",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("diagnosis", "evidence", "max_psi", "ctr_change", "decision", "memo"),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "Why did the feed's click-through rate fall?",
+        hints=(
+            Hint(
+                "Before blaming the model, check the metric: impressions per served card, "
+                "and CTR by item age.",
+                safe=True,
+            ),
+            "Then read PSI per feature week by week: one feature jumping on one date is not "
+            "the same story as several creeping up.",
+        ),
+        solution=(
+            "A falling quality metric has four common readings: the inputs broke (one feature "
+            "jumps right after a pipeline change, offline scores stay fine), the ruler changed "
+            "(impressions per served card move, clicks per card do not), the world moved "
+            "(several features drift gradually, a retrain recovers), or the catalogue moved "
+            "(new items take more traffic and only they got worse). Each has a different fix."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A pipeline change happened in every version of this story: it cannot be "
+                "the evidence on its own.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Evidence has to discriminate. 'A pipeline changed before the drop' is true in every "
+            "case here; PSI per feature over time, offline versus online quality, impressions "
+            "per served card and CTR by item age each point at one cause only."
+        ),
+    ),
+    ask_decision=Ask(
+        "With no engineering time this quarter, what do you do?",
+        hints=(
+            "Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
+            "or a moved ruler.",
+        ),
+        solution=(
+            "The constraint is real: a rollback and a retrain cost no engineering time, a "
+            "metric fix costs an analyst, a cold-start redesign costs a quarter. The right call "
+            "is the one that fixes the cause, and saying so when it does not fit the quarter."
+        ),
+    ),
+    memo=Ask(
+        "Write the decision memo: what you do, what it trades away, who bears the cost, how "
+        "you will know it failed, how you undo it, when you revisit, and the drift evidence "
+        "(PSI per feature) behind it.",
+        extra_fields={"drift_evidence": "Drift evidence (PSI per feature and what it shows)"},
+        hints=(
+            Hint(
+                "Name a date to revisit and the signal that would make you change course.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A drift memo names the features that moved and by how much, the remedy, and the "
+            "date by which the metric should have recovered if the diagnosis is right."
+        ),
+    ),
     tables={
         "daily_quality": TableDoc(
             "One row per day and item-age bucket: cards the feed served, impressions and clicks "
@@ -715,5 +594,5 @@ SCENARIO = Scenario(
         ),
     },
     naive_reading="Quality slid for weeks while the model aged: it has gone stale, retrain it.",
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

@@ -21,37 +21,85 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
+from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
-
-VARIANTS = (
-    "suggestions_truly_degraded",
-    "novelty_wears_off",
-    "rollout_cohort_mix",
-    "one_tap_override_ui",
+from pmcourse.scenarios._override_tables import (
+    draw_outcomes,
+    draw_overrides,
+    event_days,
+    rollout_table,
+    timeline,
 )
-LABELS = {
-    "suggestions_truly_degraded": "The suggestions really got worse after the model deploy: "
-    "overrides rose for every cohort and exposure level, and tasks fail more.",
-    "novelty_wears_off": "Novelty: users override a lot in their first days with suggestions and "
-    "less as they get used to them.",
-    "rollout_cohort_mix": "Rollout mix: the rollout added a tenure cohort that always overrides more; "
-    "the rate is flat within every cohort.",
-    "one_tap_override_ui": "A cheaper override: the card redesign made overriding one tap, so "
-    "overrides stepped up while outcomes stayed flat.",
-}
-DECISIONS = {
-    "suggestions_truly_degraded": "revert",
-    "novelty_wears_off": "keep_and_rewrite",
-    "rollout_cohort_mix": "keep_and_rewrite",
-    "one_tap_override_ui": "keep_and_rewrite",
-}
-EVIDENCE = {
-    "suggestions_truly_degraded": ["failures_rose", "onset_at_model_deploy"],
-    "novelty_wears_off": ["falls_with_exposure", "outcomes_flat"],
-    "rollout_cohort_mix": ["flat_within_cohorts", "outcomes_flat"],
-    "one_tap_override_ui": ["step_on_card_release", "outcomes_flat"],
-}
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+
+CAUSES = (
+    Cause(
+        "suggestions_truly_degraded",
+        "The suggestions really got worse after the model deploy: overrides rose for every "
+        "cohort and exposure level, and tasks fail more.",
+        evidence=("failures_rose", "onset_at_model_deploy"),
+        decision="revert",
+    ),
+    Cause(
+        "novelty_wears_off",
+        "Novelty: users override a lot in their first days with suggestions and less as they "
+        "get used to them.",
+        evidence=("falls_with_exposure", "outcomes_flat"),
+        decision="keep_and_rewrite",
+    ),
+    Cause(
+        "rollout_cohort_mix",
+        "Rollout mix: the rollout added a tenure cohort that always overrides more; the rate is "
+        "flat within every cohort.",
+        evidence=("flat_within_cohorts", "outcomes_flat"),
+        decision="keep_and_rewrite",
+    ),
+    Cause(
+        "one_tap_override_ui",
+        "A cheaper override: the card redesign made overriding one tap, so overrides stepped up "
+        "while outcomes stayed flat.",
+        evidence=("step_on_card_release", "outcomes_flat"),
+        decision="keep_and_rewrite",
+    ),
+)
+DECISIONS = (
+    Option("revert", "Revert the AI suggestions now: the rule fired for the right reason"),
+    Option(
+        "keep_and_rewrite",
+        "Keep them live, and replace the rule with one that measures harm",
+    ),
+)
+EVIDENCE = (
+    Evidence(
+        "failures_rose",
+        "The task failure rate rose above its pre-launch level as overrides rose",
+    ),
+    Evidence(
+        "outcomes_flat",
+        "The task failure rate stayed at its usual level while overrides rose",
+    ),
+    Evidence(
+        "falls_with_exposure",
+        "Within each tenure cohort, the override rate falls with days of exposure",
+    ),
+    Evidence(
+        "flat_within_cohorts",
+        "Within each tenure cohort the override rate is flat over time; only the mix of cohorts "
+        "changed",
+    ),
+    Evidence(
+        "step_on_card_release",
+        "Overrides stepped up on the card-redesign date for every cohort and exposure level at "
+        "once",
+    ),
+    Evidence(
+        "onset_at_model_deploy",
+        "Overrides started rising on the model deploy date for every cohort and exposure level",
+    ),
+    Evidence("daily_point_above", "The pooled daily rate went above 15% on at least one day"),
+)
 
 #: The pre-registered rule, the same in every case.
 THRESHOLD = 0.15
@@ -60,36 +108,46 @@ LOOKS = (7, 14, 21)
 #: Days of outcome data before launch, and days after launch (day 1 = launch day).
 PRE_DAYS = 14
 POST_DAYS = 35
-COHORTS = ("new", "regular", "veteran")
-#: Exposure buckets: label, first and last day since the user's first suggestion.
-BUCKETS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-14", 8, 14), ("15+", 15, 10_000))
-_SCALE = {"small": 0.05, "default": 0.1, "large": 20.0}
+#: Case sizes scale the eligible users (and so every count); the span of days is the story's.
+SIZES = {"small": Size(scale=0.05), "default": Size(scale=0.1), "large": Size(scale=20.0)}
 #: Settings of the peeking simulation the questions ask about.
 PEEK_TRUE_RATE = 0.15
 PEEK_SIMS = 4_000
 PEEK_SEED = 0
 
 
-def _event_days(rng: np.random.Generator) -> tuple[int, int, int]:
-    """Days after launch (0-based) of the model deploy, the card release and the rollout expansion.
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
-    All three land within a few days of each other, at least two days apart, so each one's
-    neighbours are decoys (at most six days span all three).
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``scale`` multiplies the eligible users (``large`` is for
+        benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("override_kill_rule", seed=1, variant="novelty_wears_off")
+    >>> sorted(case.tables)
+    ['outcomes', 'overrides', 'rollout']
+
+    Introduced in notebooks/03-override-kill-rule.ipynb.
     """
-    centre = int(rng.integers(9, 14))
-    while True:
-        pos = rng.choice(np.arange(centre - 4, centre + 5), size=3, replace=False)
-        if np.min(np.diff(np.sort(pos))) >= 2 and np.ptp(pos) <= 6:
-            return int(pos[0]), int(pos[1]), int(pos[2])
-
-
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    scale = _SCALE[size]
+    scale = size.scale
     start = pd.Timestamp("2026-03-02") + pd.Timedelta(weeks=int(rng.integers(0, 12)))
     index = synth.days(start, PRE_DAYS + POST_DAYS)
     launch = index[PRE_DAYS]
     post = index[PRE_DAYS:]
-    d_deploy, d_card, d_expand = _event_days(rng)
+    d_deploy, d_card, d_expand = event_days(rng)
     d_tour = int(rng.integers(1, 4))
 
     # --- knobs ------------------------------------------------------------------------------
@@ -115,8 +173,6 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "regular": float(rng.uniform(7_000, 11_000)) * scale,
         "veteran": float(rng.uniform(9_000, 14_000)) * scale,
     }
-    active = {"new": 0.5, "regular": 0.6, "veteran": 0.65}
-    per_user = {"new": 5.0, "regular": 4.0, "veteran": 3.5}
     half_life = {"veteran": float(rng.uniform(1.5, 3.0)), "new": float(rng.uniform(1.5, 3.0))}
     half_life["regular"] = half_life["veteran"]
 
@@ -126,60 +182,21 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     ) * synth.holiday_effect(index, [d for d, _ in holidays], depth=0.4)
     rhythm_post = rhythm[PRE_DAYS:]
 
-    t = np.arange(POST_DAYS)
-    expo = t[:, None] - t[None, :] + 1  # exposure day of users enabled on day s, seen on day t
-    lower = expo >= 1
-    novelty = 1 + nov_amp * np.exp(-(np.clip(expo, 1, None) - 1) / nov_tau)
     deg_t = 1 + (degrade - 1) * synth.ramp(post, post[d_deploy], duration_days=degrade_days)
-    card_t = np.where(t >= d_card, cheaper, 1.0)
-
-    rows = []
-    enabled = {}
-    for cohort in COHORTS:
-        start_day = 0 if cohort != "new" else d_expand
-        share = synth.logistic_adoption(
-            post, post[start_day], half_life_days=half_life[cohort], ceiling=1.0
-        )
-        users = eligible[cohort] * share
-        enabled[cohort] = users
-        newly = np.diff(users, prepend=0.0)
-        shown_ts = np.where(lower, newly[None, :], 0.0) * (
-            active[cohort] * per_user[cohort] * rhythm_post[:, None]
-        )
-        rate_ts = np.clip(base[cohort] * novelty * (deg_t * card_t)[:, None], 0, 0.95)
-        day_noise = np.exp(rng.normal(0, 0.04, POST_DAYS))
-        for label, lo, hi in BUCKETS:
-            mask = lower & (expo >= lo) & (expo <= hi)
-            mu = (shown_ts * mask).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rate = (shown_ts * rate_ts * mask).sum(axis=1) / mu
-            keep = mu >= min(20.0, 200 * scale)  # a bucket with a handful of users is not reported
-            shown = synth.nb_counts(rng, np.where(keep, mu, 1.0), dispersion=300)
-            over = synth.binomial_counts(rng, shown, np.nan_to_num(rate) * day_noise)
-            for i in np.flatnonzero(keep):
-                rows.append((post[i], cohort, label, shown[i], over[i]))
-    overrides = pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "tenure_cohort",
-            "exposure_days",
-            "suggestions_shown",
-            "suggestions_overridden",
-        ],
+    overrides, enabled = draw_overrides(
+        rng,
+        post,
+        rhythm_post,
+        base=base,
+        novelty_amplitude=nov_amp,
+        novelty_tau=nov_tau,
+        degradation=deg_t,
+        cheaper=np.where(np.arange(POST_DAYS) >= d_card, cheaper, 1.0),
+        eligible=eligible,
+        half_life=half_life,
+        expansion_day=d_expand,
+        scale=scale,
     )
-    order = {c: i for i, c in enumerate(COHORTS)}
-    border = {b[0]: i for i, b in enumerate(BUCKETS)}
-    overrides = overrides.sort_values(
-        ["date", "tenure_cohort", "exposure_days"],
-        key=lambda s: (
-            s.map(order)
-            if s.name == "tenure_cohort"
-            else s.map(border)
-            if s.name == "exposure_days"
-            else s
-        ),
-    ).reset_index(drop=True)
     look_dates = [post[k - 1] for k in LOOKS]
     overrides, missing_over = synth.mask_missing_days(
         rng,
@@ -189,42 +206,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         exclude=[launch, *look_dates],
     )
 
-    rollout = pd.DataFrame(
-        {
-            "date": np.repeat(post, len(COHORTS)),
-            "tenure_cohort": np.tile(COHORTS, POST_DAYS),
-            "eligible_users": np.repeat(np.zeros(POST_DAYS), len(COHORTS)).astype(np.int64),
-            "users_enabled": 0,
-        }
-    )
-    rollout["eligible_users"] = (
-        np.column_stack([np.full(POST_DAYS, round(eligible[c])) for c in COHORTS])
-        .reshape(-1)
-        .astype(np.int64)
-    )
-    rollout["users_enabled"] = (
-        np.column_stack([np.round(enabled[c]) for c in COHORTS]).reshape(-1).astype(np.int64)
-    )
-    rollout["share_enabled"] = (rollout["users_enabled"] / rollout["eligible_users"]).round(4)
+    rollout = rollout_table(post, eligible, enabled)
 
     # --- outcomes: every eligible user's tasks, before and after launch -----------------------
-    total_eligible = sum(eligible.values())
-    enabled_frac = np.concatenate([np.zeros(PRE_DAYS), sum(enabled.values()) / total_eligible])
-    fail0 = float(rng.uniform(0.07, 0.10))
-    deg_full = np.concatenate([np.ones(PRE_DAYS), deg_t])
-    fail_rate = (
-        fail0
-        * (1 - 0.08 * enabled_frac)
-        * (1 + 0.8 * (deg_full - 1))
-        * np.exp(rng.normal(0, 0.03, len(index)))
-    )
-    tasks = synth.nb_counts(rng, total_eligible * 0.9 * rhythm, dispersion=300)
-    outcomes = pd.DataFrame(
-        {
-            "date": index,
-            "tasks_started": tasks,
-            "tasks_failed": synth.binomial_counts(rng, tasks, fail_rate),
-        }
+    outcomes, fail0 = draw_outcomes(
+        rng, index, rhythm, eligible=eligible, enabled=enabled, degradation=deg_t
     )
     outcomes, missing_out = synth.mask_missing_days(
         rng,
@@ -235,39 +221,17 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     )
 
     # --- timeline -----------------------------------------------------------------------------
-    events = [
-        (
-            launch,
-            "AI suggestions launch",
-            "release",
-            "staged rollout to regular and veteran users; kill rule pre-registered",
-        ),
-        (
-            post[d_tour],
-            "In-app tour of AI suggestions",
-            "campaign",
-            "tooltip tour for enabled users",
-        ),
-        (post[d_deploy], "Suggestion model v2 deploy", "deploy", "server-side, all users at once"),
-        (
-            post[d_card],
-            "App release: suggestion card redesign",
-            "release",
-            "new card layout and action row, all platforms",
-        ),
-        (
-            post[d_expand],
-            "Rollout expanded to new users",
-            "release",
-            "users with under 30 days of tenure get suggestions",
-        ),
-    ]
-    events += [(d, name, "holiday", "public holiday") for d, name in holidays]
-    tl = synth.timeline(events)
+    tl = timeline(
+        launch,
+        post,
+        tour=d_tour,
+        deploy=d_deploy,
+        card=d_card,
+        expansion=d_expand,
+        holidays=holidays,
+    )
 
-    # --- truth: what the questions check, computed from the tables ----------------------------
-    from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
-
+    # --- facts: what the questions check, computed from the tables ----------------------------
     pooled = pooled_daily(overrides)
     res = evaluate_kill_rule(
         pooled,
@@ -296,11 +260,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "rollout_cohort_mix": post[d_expand],
         "one_tap_override_ui": post[d_card],
     }[variant]
-    truth = {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
+    facts = {
         "onset": onset.strftime("%Y-%m-%d"),
         "wilson_low_day21": round(low21, 5),
         "rule_first_fires": f"day_{res.fired_look}" if res.fired else "never",
@@ -345,15 +305,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
         "whether it *should* have, and what rule the team holds the feature to next."
     )
-    return Case(
-        "override_kill_rule",
-        "03-override-kill-rule",
-        {"overrides": overrides, "rollout": rollout, "outcomes": outcomes},
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
+    tables = {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
@@ -392,63 +345,22 @@ def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, KillCriterion, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("override_kill_rule", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['wilson_low_day21', 'rule_verdict', 'false_revert_daily', 'kill_criterion']
+
+    Introduced in notebooks/03-override-kill-rule.ipynb.
+    """
     t = truth or {}
     given = truth is not None
     return [
-        Choice(
-            "diagnosis",
-            "What is behind the override rate going above 15%?",
-            dict(LABELS),
-            answer=t.get("cause") if given else None,
-            hints=(
-                Hint(
-                    "Split the override rate by tenure cohort and by exposure days before you "
-                    "trust the pooled line.",
-                    safe=True,
-                ),
-                "Then check whether tasks fail more often: an override is cheap, a failed task is harm.",
-            ),
-            solution=(
-                "An override rate is a proxy: it moves when suggestions get worse, but also when "
-                "users are new to them, when the mix of users changes, and when overriding gets "
-                "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
-                "(falls with exposure) from mix (flat within cohorts); a step on one date for "
-                "everyone points at the product surface; the outcome series tells harm from noise."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select all that apply.",
-            {
-                "failures_rose": "The task failure rate rose above its pre-launch level as overrides rose",
-                "outcomes_flat": "The task failure rate stayed at its usual level while overrides rose",
-                "falls_with_exposure": "Within each tenure cohort, the override rate falls with days "
-                "of exposure",
-                "flat_within_cohorts": "Within each tenure cohort the override rate is flat over time; "
-                "only the mix of cohorts changed",
-                "step_on_card_release": "Overrides stepped up on the card-redesign date for every "
-                "cohort and exposure level at once",
-                "onset_at_model_deploy": "Overrides started rising on the model deploy date for every "
-                "cohort and exposure level",
-                "daily_point_above": "The pooled daily rate went above 15% on at least one day",
-            },
-            answer=set(t["evidence"]) if given else None,
-            hints=(
-                Hint(
-                    "A finding is evidence only if it would look different under the other "
-                    "explanations.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A daily point above the line is true in every version of this case, so it "
-                "distinguishes nothing. The useful findings are the ones only one cause produces: "
-                "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
-                "everywhere (the override got cheaper), and failures rising with overrides (harm)."
-            ),
-        ),
         Numeric(
             "wilson_low_day21",
             "Evaluate the rule as it was pre-registered: pool all cohorts, and at the day-21 look "
@@ -520,21 +432,6 @@ def questions(case: Case, truth: dict | None) -> list:
                 "a harmless feature several times as often."
             ),
         ),
-        Choice(
-            "decision",
-            "What do you recommend to the director?",
-            {
-                "revert": "Revert the AI suggestions now: the rule fired for the right reason",
-                "keep_and_rewrite": "Keep them live, and replace the rule with one that measures harm",
-            },
-            answer=t.get("decision") if given else None,
-            hints=("Revert for harm, not for a proxy that moved for another reason.",),
-            solution=(
-                "Reverting throws away what users would have learned and what the rollout would "
-                "have shown; keeping a harmful feature costs every task it spoils. The outcome "
-                "series decides which mistake you are about to make."
-            ),
-        ),
         KillCriterion(
             "kill_criterion",
             "Write the rule the feature is held to from today. Pick the metric that a novelty wave, "
@@ -567,33 +464,89 @@ def questions(case: Case, truth: dict | None) -> list:
                 "rule to be re-argued instead of quietly outliving its assumptions."
             ),
         ),
-        Memo(
-            "memo",
-            "Write the decision memo for the director: what you recommend, what it trades away, "
-            "who bears the cost, how you will detect failure, how you undo it, and when the rule "
-            "expires and is revisited.",
-            hints=(
-                Hint(
-                    "Name the date the new rule expires, and the flag or rollback that undoes "
-                    "the decision.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
-                "the mechanism (a feature flag) that reverses the call in minutes."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="override_kill_rule",
     notebook="03-override-kill-rule",
     title="The override kill rule: revert, or fix the rule?",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=(
+        "diagnosis",
+        "evidence",
+        "wilson_low_day21",
+        "rule_verdict",
+        "false_revert_daily",
+        "decision",
+        "kill_criterion",
+        "memo",
+    ),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "What is behind the override rate going above 15%?",
+        hints=(
+            Hint(
+                "Split the override rate by tenure cohort and by exposure days before you "
+                "trust the pooled line.",
+                safe=True,
+            ),
+            "Then check whether tasks fail more often: an override is cheap, a failed task is "
+            "harm.",
+        ),
+        solution=(
+            "An override rate is a proxy: it moves when suggestions get worse, but also when "
+            "users are new to them, when the mix of users changes, and when overriding gets "
+            "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
+            "(falls with exposure) from mix (flat within cohorts); a step on one date for "
+            "everyone points at the product surface; the outcome series tells harm from noise."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A finding is evidence only if it would look different under the other "
+                "explanations.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A daily point above the line is true in every version of this case, so it "
+            "distinguishes nothing. The useful findings are the ones only one cause produces: "
+            "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
+            "everywhere (the override got cheaper), and failures rising with overrides (harm)."
+        ),
+    ),
+    ask_decision=Ask(
+        "What do you recommend to the director?",
+        hints=("Revert for harm, not for a proxy that moved for another reason.",),
+        solution=(
+            "Reverting throws away what users would have learned and what the rollout would "
+            "have shown; keeping a harmful feature costs every task it spoils. The outcome "
+            "series decides which mistake you are about to make."
+        ),
+    ),
+    memo=Ask(
+        "Write the decision memo for the director: what you recommend, what it trades away, "
+        "who bears the cost, how you will detect failure, how you undo it, and when the rule "
+        "expires and is revisited.",
+        hints=(
+            Hint(
+                "Name the date the new rule expires, and the flag or rollback that undoes "
+                "the decision.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
+            "the mechanism (a feature flag) that reverses the call in minutes."
+        ),
+    ),
     tables={
         "overrides": TableDoc(
             "One row per day, tenure cohort and exposure bucket (from launch): AI suggestions shown "
@@ -646,5 +599,5 @@ SCENARIO = Scenario(
     },
     naive_reading="The pooled daily override rate went above 15% inside the 21 days: the "
     "suggestions got worse, revert.",
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

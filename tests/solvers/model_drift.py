@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmcourse.diagnose import psi
+from pmcourse.diagnose import compare_windows, psi
 
 SKEW = "serving_feature_skew"
 METRIC = "impression_definition_change"
@@ -46,6 +46,22 @@ def _new_share_gain(case) -> float:
         return d.loc[new_items, "cards_served"].sum() / d["cards_served"].sum()
 
     return share(last) - share(first)
+
+
+def _ctr_change(case) -> float:
+    """Pooled CTR, last 14 logged days against the first 14 (lost days left out), minus one."""
+    daily = case.tables["daily_quality"]
+    logged = daily.dropna(subset=["impressions", "clicks"])["date"]
+    first, last = logged.min(), logged.max()
+    span = pd.Timedelta(days=13)  # 14 days, both ends included
+    res = compare_windows(
+        daily,
+        baseline=(first, first + span),
+        current=(last - span, last),
+        numerator="clicks",
+        denominator="impressions",
+    )
+    return res.total.relative_change
 
 
 def _last_week_psi(case) -> pd.Series:
@@ -89,8 +105,6 @@ def _debug(case):
 
 def model_answers(case, truth) -> dict:
     """The right answer to every question of the notebook, computed from the tables."""
-    from pmcourse.scenarios.model_drift import ctr_change
-
     cause = solve(case)
     psis = _last_week_psi(case)
     evidence = {
@@ -107,7 +121,7 @@ def model_answers(case, truth) -> dict:
         "diagnosis": cause,
         "evidence": evidence,
         "max_psi": float(psis.max()),
-        "ctr_change": ctr_change(case.tables["daily_quality"]),
+        "ctr_change": _ctr_change(case),
         "decision": decision,
         "memo": {
             "we_trade_away": "two weeks of the current dashboard baseline and the option of a bigger model change this quarter",
