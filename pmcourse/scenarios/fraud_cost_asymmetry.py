@@ -18,7 +18,6 @@ Hidden causes (variants):
 - ``chargeback_lag_artifact``: nothing changed; recent invoices' outcomes are not in yet
   (chargebacks arrive 30-90 days later), so recent fraud looks low.
 
-
 Part 2 (:mod:`pmcourse.scenarios.image_tagger`, drawn from ``rng.spawn(1)[0]``): an image-tagging
 model reported as 98% accurate whose errors concentrate in one sensitive content group, hidden
 either by that group's tiny share of volume or by an aggregate that improved while the group got
