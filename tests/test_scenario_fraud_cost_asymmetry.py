@@ -15,7 +15,7 @@ from solvers import fraud_cost_asymmetry as solver
 from pmcourse.diagnose import cost_curve, cost_threshold, expected_cost
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
-from pmcourse.scenarios.fraud_cost_asymmetry import TAGGER_GROUPS, TAGGER_HIDING, make_tagger_table
+from pmcourse.scenarios.image_tagger import TAGGER_GROUPS, TAGGER_HIDING, make_tagger_table
 
 NAME = "fraud_cost_asymmetry"
 SCENARIO = SCENARIOS[NAME]

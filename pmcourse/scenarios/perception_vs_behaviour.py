@@ -24,34 +24,84 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Hint, Numeric
+from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "vocal_perception_event",
-    "new_feedback_surface",
-    "silent_behaviour_churn",
-    "real_deference_problem",
+CAUSES = (
+    Cause(
+        "vocal_perception_event",
+        "A vocal event: complaints per exposure rose, exits and usage did not move (perception, "
+        "not behaviour).",
+        evidence=("per_exposure_up", "exits_flat"),
+        decision="respond_and_monitor",
+    ),
+    Cause(
+        "new_feedback_surface",
+        "A new feedback control: more people were asked, so raw complaints rose; complaints per "
+        "exposure are flat.",
+        evidence=("exposures_up", "per_exposure_flat", "exits_flat"),
+        decision="normalise_the_metric",
+    ),
+    Cause(
+        "silent_behaviour_churn",
+        "Silent churn: female-coded users leave faster while complaints stay flat (behaviour "
+        "without voice).",
+        evidence=("per_exposure_flat", "exits_up"),
+        decision="audit_and_interview",
+    ),
+    Cause(
+        "real_deference_problem",
+        "A real problem: complaints per exposure rose first and exits followed weeks later "
+        "(perception and behaviour).",
+        evidence=("per_exposure_up", "exits_up", "exits_lag"),
+        decision="fix_the_model",
+    ),
 )
-LABELS = {
-    "vocal_perception_event": "A vocal event: complaints per exposure rose, exits and usage did not "
-    "move (perception, not behaviour).",
-    "new_feedback_surface": "A new feedback control: more people were asked, so raw complaints rose; "
-    "complaints per exposure are flat.",
-    "silent_behaviour_churn": "Silent churn: female-coded users leave faster while complaints stay "
-    "flat (behaviour without voice).",
-    "real_deference_problem": "A real problem: complaints per exposure rose first and exits followed "
-    "weeks later (perception and behaviour).",
-}
-DECISIONS = {
-    "vocal_perception_event": "respond_and_monitor",
-    "new_feedback_surface": "normalise_the_metric",
-    "silent_behaviour_churn": "audit_and_interview",
-    "real_deference_problem": "fix_the_model",
-}
+DECISIONS = (
+    Option(
+        "fix_the_model",
+        "Treat it as a product defect: roll back or retrain the tone model with a guardrail on "
+        "deference by name group, and tell affected users.",
+    ),
+    Option(
+        "respond_and_monitor",
+        "Respond publicly and acknowledge the concern, audit a sample of outputs, and keep "
+        "watching exits; no model change yet.",
+    ),
+    Option(
+        "normalise_the_metric",
+        "Fix the dashboard: report complaints per exposure; the rise is the new feedback "
+        "control, not the model.",
+    ),
+    Option(
+        "audit_and_interview",
+        "Behaviour moved without complaints: audit outputs for female-coded names and interview "
+        "leavers before anyone changes the model.",
+    ),
+)
+EVIDENCE = (
+    Evidence(
+        "per_exposure_up",
+        "Tone complaints per 1,000 feedback exposures rose for female-coded names.",
+    ),
+    Evidence("per_exposure_flat", "Tone complaints per 1,000 feedback exposures stayed flat."),
+    Evidence("exposures_up", "The feedback control was shown far more often than before."),
+    Evidence(
+        "exits_up",
+        "The weekly exit rate of female-coded accounts rose (relative to male-coded).",
+    ),
+    Evidence("exits_flat", "The weekly exit rate of female-coded accounts stayed flat."),
+    Evidence("exits_lag", "Exits rose only weeks after complaints did."),
+    Evidence("deploy_timing", "The tone model deploy landed within days of the change."),
+)
+
 GROUPS = ("female-coded", "male-coded", "unclassified")
 SURFACES = ("toolbar_menu", "settings_page", "inline_thumbs")
-N_WEEKS = {"small": 20, "default": 22, "large": 260}
+#: Days in a case, whole weeks Monday to Sunday: 20, 22 and 260 weeks.
+SIZES = {"small": Size(days=7 * 20), "default": Size(days=7 * 22), "large": Size(days=7 * 260)}
 #: Baseline and comparison windows the questions use (whole weeks, counted from the data's ends).
 BASELINE_WEEKS = 8
 RECENT_WEEKS = 6
@@ -62,8 +112,32 @@ def _nb1(rng: np.random.Generator, mean: float, dispersion: float) -> int:
     return int(synth.nb_counts(rng, np.array([mean]), dispersion=dispersion)[0])
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    n_weeks = N_WEEKS[size]
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``size.days``, whole weeks (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("perception_vs_behaviour", seed=1, variant="silent_behaviour_churn")
+    >>> sorted(case.tables)
+    ['feedback_exposure', 'feedback_weekly', 'retention_weekly', 'usage_daily']
+
+    Introduced in notebooks/05-perception-vs-behaviour.ipynb.
+    """
+    n_weeks = size.days // 7
     n_days = n_weeks * 7
     start = pd.Timestamp("2026-01-05") + pd.Timedelta(days=7 * int(rng.integers(0, 8)))  # a Monday
     index = synth.days(start, n_days)
@@ -264,15 +338,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     rows += [(d, name, "holiday", "public holiday") for d, name in hol]
     tl = synth.timeline(rows)
 
-    truth = _facts(retention, feedback, exposure, n_weeks)
-    truth.update(
-        {
-            "cause": variant,
-            "cause_label": LABELS[variant],
-            "evidence": _evidence(variant),
-            "decision": DECISIONS[variant],
-        }
-    )
+    facts = _facts(retention, feedback, exposure)
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "spill_group": spill_group,
@@ -302,21 +368,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "usage_daily": usage.reset_index(drop=True),
         "feedback_exposure": exposure.reset_index(drop=True),
     }
-    return Case(
-        "perception_vs_behaviour",
-        "05-perception-vs-behaviour",
-        tables,
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
-
-
-def _window_bounds(week_starts: pd.Series, n_weeks: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(end of the baseline window, start of the recent window) as week-start dates."""
-    weeks = pd.DatetimeIndex(sorted(week_starts.unique()))
-    return weeks[BASELINE_WEEKS - 1], weeks[n_weeks - RECENT_WEEKS]
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def compute_window_facts(
@@ -356,30 +408,40 @@ def compute_window_facts(
     n_weeks = len(weeks)
     base_end = weeks[BASELINE_WEEKS - 1] + pd.Timedelta(days=6)
     recent_start = weeks[n_weeks - RECENT_WEEKS]
+    first, last = weeks[0], weeks[-1] + pd.Timedelta(days=6)
+    windows = {"baseline": (first, base_end), "recent": (recent_start, last)}
 
     fb = feedback[feedback["name_group"] == group]
-    rt = retention[retention["name_group"] == group]
+    # a day's exposures count only when every surface logged it (lost log days stay NaN)
     daily = (
         exposure[exposure["name_group"] == group]
         .groupby("date")["exposures"]
         .sum(min_count=len(SURFACES))
+        .astype(float)
+        .reset_index()
     )
-    daily = daily.astype(float)
-
-    def window(df, col, lo, hi):
-        return df[(df[col] >= lo) & (df[col] <= hi)]
-
-    first, last = weeks[0], weeks[-1] + pd.Timedelta(days=6)
+    mean_exposures = compare_windows(
+        daily, baseline=windows["baseline"], current=windows["recent"], numerator="exposures"
+    ).total
+    exit_rate = compare_windows(
+        retention[retention["name_group"] == group],
+        baseline=windows["baseline"],
+        current=windows["recent"],
+        numerator="exits",
+        denominator="active_accounts",
+        date="week_start",
+    ).total
     out = {}
-    for name, lo, hi in (("baseline", first, base_end), ("recent", recent_start, last)):
+    for name, (lo, hi) in windows.items():
         days = (hi - lo).days + 1
-        exp = float(daily[(daily.index >= lo) & (daily.index <= hi)].mean()) * days
-        comp = float(window(fb, "week_start", lo, hi)["tone_complaints"].sum())
-        r = window(rt, "week_start", lo, hi)
+        per_day = mean_exposures.baseline if name == "baseline" else mean_exposures.current
+        exp = per_day * days
+        in_window = (fb["week_start"] >= lo) & (fb["week_start"] <= hi)
+        comp = float(fb.loc[in_window, "tone_complaints"].sum())
         out[f"{name}_complaints"] = comp
         out[f"{name}_exposures"] = exp
         out[f"{name}_per_1000"] = comp / exp * 1000
-        out[f"{name}_exit_rate"] = float(r["exits"].sum() / r["active_accounts"].sum())
+        out[f"{name}_exit_rate"] = exit_rate.baseline if name == "baseline" else exit_rate.current
     out["complaint_ratio"] = (
         out["recent_complaints"] / out["baseline_complaints"] * BASELINE_WEEKS / RECENT_WEEKS
     )
@@ -391,7 +453,7 @@ def compute_window_facts(
     return out
 
 
-def _facts(retention, feedback, exposure, n_weeks) -> dict:
+def _facts(retention, feedback, exposure) -> dict:
     f = compute_window_facts(feedback, retention, exposure, "female-coded")
     m = compute_window_facts(feedback, retention, exposure, "male-coded")
     return {
@@ -404,77 +466,29 @@ def _facts(retention, feedback, exposure, n_weeks) -> dict:
     }
 
 
-EVIDENCE = {
-    "per_exposure_up": "Tone complaints per 1,000 feedback exposures rose for female-coded names.",
-    "per_exposure_flat": "Tone complaints per 1,000 feedback exposures stayed flat.",
-    "exposures_up": "The feedback control was shown far more often than before.",
-    "exits_up": "The weekly exit rate of female-coded accounts rose (relative to male-coded).",
-    "exits_flat": "The weekly exit rate of female-coded accounts stayed flat.",
-    "exits_lag": "Exits rose only weeks after complaints did.",
-    "deploy_timing": "The tone model deploy landed within days of the change.",
-}
-
-
-def _evidence(variant: str) -> list[str]:
-    return {
-        "vocal_perception_event": ["per_exposure_up", "exits_flat"],
-        "new_feedback_surface": ["exposures_up", "per_exposure_flat", "exits_flat"],
-        "silent_behaviour_churn": ["per_exposure_flat", "exits_up"],
-        "real_deference_problem": ["per_exposure_up", "exits_up", "exits_lag"],
-    }[variant]
-
-
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("perception_vs_behaviour", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['per_exposure_ratio', 'exit_rate_ratio']
+
+    Introduced in notebooks/05-perception-vs-behaviour.ipynb.
+    """
     t = truth or {}
-    key = truth is not None
     return [
-        Choice(
-            "diagnosis",
-            "What is going on? Pick the reading the data supports.",
-            dict(LABELS),
-            answer=t.get("cause") if key else None,
-            hints=(
-                Hint(
-                    "Separate what users say (complaints, sentiment) from what they do (exits, usage).",
-                    safe=True,
-                ),
-                Hint(
-                    "Divide complaints by how often the feedback control was shown before you compare "
-                    "weeks.",
-                    safe=True,
-                ),
-                "Compare the female-coded exit rate with the male-coded one, before and after.",
-            ),
-            solution=(
-                "Raw complaint counts mix three things: how unhappy people are, how many people there "
-                "are, and how often you asked them. Complaints per exposure isolate the first; the exit "
-                "rate (against a comparison group) shows whether anyone acted on it. Only when both "
-                "move, behaviour after perception, is it a product problem that justifies changing "
-                "the model."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select all that apply.",
-            dict(EVIDENCE),
-            answer=set(t["evidence"]) if key else None,
-            hints=(
-                Hint(
-                    "A deploy near the change is a coincidence until a rate says otherwise.",
-                    safe=True,
-                ),
-            ),
-            solution="Cite rates (per exposure, per active account), not counts or timing.",
-        ),
         Numeric(
             "per_exposure_ratio",
-            "For female-coded names: tone complaints per 1,000 feedback exposures in the last 6 weeks, "
-            "divided by the same rate in the first 8 weeks (1.0 = unchanged). Estimate each window's "
-            "exposures as the mean daily exposures (all surfaces, logged days only) times the "
-            "window's days.",
-            answer=t.get("per_exposure_ratio") if key else None,
+            "For female-coded names: tone complaints per 1,000 feedback exposures in the last 6 "
+            "weeks, divided by the same rate in the first 8 weeks (1.0 = unchanged). Estimate each "
+            "window's exposures as the mean daily exposures (all surfaces, logged days only) times "
+            "the window's days.",
+            answer=t.get("per_exposure_ratio"),
             tolerance=0.05,
             relative=True,
             unit="x",
@@ -486,13 +500,14 @@ def questions(case: Case, truth: dict | None) -> list:
                     safe=True,
                 ),
             ),
-            solution="Rate = complaints / exposures; compare the two windows' rates, not their counts.",
+            solution="Rate = complaints / exposures; compare the two windows' rates, not their "
+            "counts.",
         ),
         Numeric(
             "exit_rate_ratio",
-            "For female-coded names: the exit rate (exits / active accounts, summed over the weeks) "
-            "in the last 6 weeks divided by the same rate in the first 8 weeks.",
-            answer=t.get("exit_rate_ratio") if key else None,
+            "For female-coded names: the exit rate (exits / active accounts, summed over the "
+            "weeks) in the last 6 weeks divided by the same rate in the first 8 weeks.",
+            answer=t.get("exit_rate_ratio"),
             tolerance=0.03,
             relative=True,
             unit="x",
@@ -501,65 +516,89 @@ def questions(case: Case, truth: dict | None) -> list:
             hints=(
                 Hint("Do the same for male-coded names: that is your comparison group.", safe=True),
             ),
-            solution="Behaviour is the exit rate, measured against a group the complaint is not about.",
-        ),
-        Choice(
-            "decision",
-            "What do you recommend this week?",
-            {
-                "fix_the_model": "Treat it as a product defect: roll back or retrain the tone model with "
-                "a guardrail on deference by name group, and tell affected users.",
-                "respond_and_monitor": "Respond publicly and acknowledge the concern, audit a sample of "
-                "outputs, and keep watching exits; no model change yet.",
-                "normalise_the_metric": "Fix the dashboard: report complaints per exposure; the rise "
-                "is the new feedback control, not the model.",
-                "audit_and_interview": "Behaviour moved without complaints: audit outputs for "
-                "female-coded names and interview leavers before anyone changes the model.",
-            },
-            answer=t.get("decision") if key else None,
-            hints=(
-                Hint(
-                    "The response should match what moved: perception, measurement, behaviour, or "
-                    "both.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Match the response to the evidence: a perception event needs communication and a "
-                "watch on behaviour; a measurement change needs a better metric; silent churn needs "
-                "an investigation because nobody is telling you why; perception followed by "
-                "behaviour is a defect to fix."
-            ),
-        ),
-        Memo(
-            "memo",
-            "Write your decision memo. Add what evidence would change your mind.",
-            extra_fields={
-                "what_would_change_my_mind": "What would change my mind (a signal and a threshold)",
-            },
-            hints=(
-                Hint(
-                    "Name a metric and a number for what would change your mind, e.g. the "
-                    "female-coded exit rate over the male-coded one.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A strong memo says which of perception and behaviour moved, what the chosen response "
-                "gives up, who carries the risk if you are wrong, the rate you will watch and the "
-                "value that would make you escalate or stand down."
-            ),
+            solution="Behaviour is the exit rate, measured against a group the complaint is not "
+            "about.",
         ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="perception_vs_behaviour",
     notebook="05-perception-vs-behaviour",
     title="Perception or behaviour: a writing assistant called too deferential",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("diagnosis", "evidence", "per_exposure_ratio", "exit_rate_ratio", "decision", "memo"),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "What is going on? Pick the reading the data supports.",
+        hints=(
+            Hint(
+                "Separate what users say (complaints, sentiment) from what they do (exits, usage).",
+                safe=True,
+            ),
+            Hint(
+                "Divide complaints by how often the feedback control was shown before you compare "
+                "weeks.",
+                safe=True,
+            ),
+            "Compare the female-coded exit rate with the male-coded one, before and after.",
+        ),
+        solution=(
+            "Raw complaint counts mix three things: how unhappy people are, how many people there "
+            "are, and how often you asked them. Complaints per exposure isolate the first; the exit "
+            "rate (against a comparison group) shows whether anyone acted on it. Only when both "
+            "move, behaviour after perception, is it a product problem that justifies changing "
+            "the model."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A deploy near the change is a coincidence until a rate says otherwise.",
+                safe=True,
+            ),
+        ),
+        solution="Cite rates (per exposure, per active account), not counts or timing.",
+    ),
+    ask_decision=Ask(
+        "What do you recommend this week?",
+        hints=(
+            Hint(
+                "The response should match what moved: perception, measurement, behaviour, or "
+                "both.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Match the response to the evidence: a perception event needs communication and a "
+            "watch on behaviour; a measurement change needs a better metric; silent churn needs "
+            "an investigation because nobody is telling you why; perception followed by "
+            "behaviour is a defect to fix."
+        ),
+    ),
+    memo=Ask(
+        "Write your decision memo. Add what evidence would change your mind.",
+        extra_fields={
+            "what_would_change_my_mind": "What would change my mind (a signal and a threshold)",
+        },
+        hints=(
+            Hint(
+                "Name a metric and a number for what would change your mind, e.g. the "
+                "female-coded exit rate over the male-coded one.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A strong memo says which of perception and behaviour moved, what the chosen response "
+            "gives up, who carries the risk if you are wrong, the rate you will watch and the "
+            "value that would make you escalate or stand down."
+        ),
+    ),
     tables={
         "feedback_weekly": TableDoc(
             "One row per week and name group: feedback about the writing assistant.",
@@ -623,5 +662,5 @@ SCENARIO = Scenario(
     },
     naive_reading="Tone complaints rose for female-coded names, so the model has become biased and "
     "must be retrained.",
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

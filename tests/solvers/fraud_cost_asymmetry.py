@@ -1,4 +1,8 @@
-"""Fraud cost asymmetry: read the block rule, split scores by corridor, and mind pending outcomes."""
+"""Fraud cost asymmetry: read the block rule, split scores by corridor, and mind pending outcomes.
+
+The solver reads only ``case.tables`` and ``case.timeline`` (and, for part 2, the option texts of
+the graded question, as a learner reads them).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,24 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose import cost_threshold
-from pmcourse.scenarios.fraud_cost_asymmetry import DECISIONS, TAGGER_GROUPS
+from pmcourse.scenarios import SCENARIOS
 
 CUTOFF_FALL = 0.8  # lowest blocked score after / before the review
 SHIFT_EVERYWHERE = 0.5  # median corridor change of mean logit score
 ONE_CORRIDOR = 0.9  # largest corridor change above the median corridor change
+#: What a learner who reached each diagnosis cites, and what they recommend.
+EVIDENCE = {
+    "threshold_tightened_on_freelancers": ["cutoff_lowered", "wrong_blocks_on_new_freelancers"],
+    "corridor_fraud_ring": ["one_corridor"],
+    "fraud_base_rate_shift": ["calibrated_after_change", "scores_moved_everywhere"],
+    "chargeback_lag_artifact": ["outcomes_pending"],
+}
+DECISION = {
+    "threshold_tightened_on_freelancers": "restore_threshold_fast_appeals",
+    "corridor_fraud_ring": "corridor_controls",
+    "fraud_base_rate_shift": "keep_model_reset_expectations",
+    "chargeback_lag_artifact": "wait_for_matured_outcomes",
+}
 
 
 def _review(case) -> pd.Timestamp:
@@ -86,30 +103,78 @@ _MEMO = {
 }
 
 
+def costs(case) -> tuple[float, float, str]:
+    """(cost of a false positive, of a false negative, who bears most of a false positive)."""
+    c = case.tables["costs"]
+    fp = c[c["error"] == "false_positive"]
+    c_fn = c.loc[c["error"] == "false_negative", "usd_per_invoice"].sum()
+    bearer = str(fp.groupby("borne_by")["usd_per_invoice"].sum().idxmax())
+    return float(fp["usd_per_invoice"].sum()), float(c_fn), bearer
+
+
+def appeals_since_review(case) -> tuple[str, int, float]:
+    """(segment with the most upheld appeals per 1,000 invoices since the review, its payment
+    cycle in days, the share of its resolved appeals that took longer than that cycle)."""
+    inv, ap, seg = (case.tables[k] for k in ("invoices", "appeals", "segments"))
+    since = inv.loc[inv["date"] >= _review(case), "invoice_id"]
+    ap = ap[ap["invoice_id"].isin(since)]
+    invoices = inv[inv["invoice_id"].isin(since)].groupby("seller_segment").size()
+    upheld = ap[ap["decision"] == "upheld"].groupby("seller_segment").size()
+    per_1000 = upheld.reindex(invoices.index, fill_value=0) / invoices * 1000
+    harmed = str(per_1000.idxmax())
+    cycle = int(seg.set_index("seller_segment").loc[harmed, "payment_cycle_days"])
+    resolved = ap[(ap["seller_segment"] == harmed) & (ap["decision"] != "pending")]
+    late = float((resolved["resolution_days"] > cycle).mean()) if len(resolved) else 0.0
+    return harmed, cycle, late
+
+
+def tagger_facts(case) -> dict:
+    """Part 2 from ``tagger_groups``: the worst group's error rate, the aggregate, recourse."""
+    tg = case.tables["tagger_groups"]
+    latest = tg[tg["review_month"] == tg["review_month"].max()].set_index("content_group")
+    group = solve_tagger(case)
+    return {
+        "group": group,
+        "aggregate_accuracy": float(
+            1 - latest["mistagged"].sum() / latest["images_reviewed"].sum()
+        ),
+        "error_rate": float(latest.loc[group, "mistagged"] / latest.loc[group, "images_reviewed"]),
+        "recourse": str(latest.loc[group, "depicted_can_contest"]),
+    }
+
+
+def _option_id(case, question_id: str, text: str) -> str:
+    """The option of a graded question whose text is ``text`` (what a learner clicks)."""
+    graded = SCENARIOS["fraud_cost_asymmetry"].questions(case, None)
+    options = next(q for q in graded if q.id == question_id).options
+    return next(oid for oid, label in options.items() if label == text)
+
+
 def model_answers(case, truth) -> dict:
-    variant = truth["cause"]
-    tg = truth["tagger"]
+    """The right answer to every question of notebook 06, from the tables and timeline alone."""
+    diagnosis = solve(case)
+    c_fp, c_fn, bearer = costs(case)
+    harmed, cycle, late = appeals_since_review(case)
+    tagger = tagger_facts(case)
     memo = dict(_MEMO)
     memo["appeal_path"] = (
-        f"any blocked seller can appeal in one click; {truth['harmed_segment']} appeals get an SLA of "
-        f"{max(truth['appeal_sla_days'] - 1, 1)} days, under their {truth['appeal_sla_days']}-day payment "
-        "cycle; funds are held in escrow and released on the SLA date if the appeal is not decided"
+        f"any blocked seller can appeal in one click; {harmed} appeals get an SLA of "
+        f"{max(cycle - 1, 1)} days, under their {cycle}-day payment cycle; funds are held in "
+        "escrow and released on the SLA date if the appeal is not decided"
     )
     return {
-        "diagnosis": variant,
-        "evidence": sorted(truth["evidence"]),
-        "fp_bearer": truth["fp_bearer"],
-        "cost_threshold": cost_threshold(
-            truth["cost_false_positive"], truth["cost_false_negative"]
-        ),
-        "appeal_sla": truth["appeal_sla_days"],
-        "late_appeal_share": truth["late_appeal_share"],
-        "decision": DECISIONS[variant],
+        "diagnosis": diagnosis,
+        "evidence": EVIDENCE[diagnosis],
+        "fp_bearer": bearer,
+        "cost_threshold": cost_threshold(c_fp, c_fn),
+        "appeal_sla": cycle,
+        "late_appeal_share": late,
+        "decision": DECISION[diagnosis],
         "memo": memo,
-        "tagger_group": TAGGER_GROUPS[tg["harmed_group"]][2],
-        "tagger_aggregate_accuracy": tg["aggregate_accuracy"],
-        "tagger_group_error_rate": tg["harmed_error_rate"],
-        "tagger_hiding": tg["hiding"],
-        "tagger_recourse": tg["recourse"],
-        "tagger_launch": tg["launch"],
+        "tagger_group": _option_id(case, "tagger_group", tagger["group"]),
+        "tagger_aggregate_accuracy": tagger["aggregate_accuracy"],
+        "tagger_group_error_rate": tagger["error_rate"],
+        "tagger_hiding": solve_tagger_hiding(case),
+        "tagger_recourse": tagger["recourse"],
+        "tagger_launch": "group_bound_and_recourse",
     }
