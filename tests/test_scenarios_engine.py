@@ -89,7 +89,9 @@ def test_scenario_for_notebook():
 
 def test_graded_case_file_hides_truth_and_round_trips_tables(tmp_path):
     case = load_case("orientation", seed=5)
-    path = write_case_file(case, tmp_path / "s1" / "00.pmcase", student_id="s1", variant_token="TOK")
+    path = write_case_file(
+        case, tmp_path / "s1" / "00.pmcase", student_id="s1", variant_token="TOK"
+    )
     names = set(zipfile.ZipFile(path).namelist())
     assert names == {"manifest.json", "tables/daily.csv", "timeline.csv", "briefing.md"}
     manifest = json.loads(zipfile.ZipFile(path).read("manifest.json"))
@@ -421,8 +423,10 @@ def test_committed_data_matches_a_fresh_export(tmp_path):
 def test_export_refuses_undocumented_columns(tmp_path, monkeypatch):
     from pmcourse.scenarios import orientation
 
+    make_case = orientation.SCENARIO.generate
+
     def generate(rng, variant, size):
-        case = orientation.generate(rng, variant, size)
+        case = make_case(rng, variant, size)
         case.tables["daily"] = case.tables["daily"].assign(extra=1)
         return case
 
