@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Choice, Hint, Numeric
+from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios import synth
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Cause, Draw, ScenarioSpec, Size
@@ -82,11 +83,14 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         }
     )
     tl = synth.timeline([(release, "App v4.2 release", "release", "all platforms")])
-    after = daily[daily["date"] > release].head(7)["active_users"].mean()
-    before = daily[(daily["date"] <= release) & (daily["date"] > release - pd.Timedelta(days=7))][
-        "active_users"
-    ].mean()
-    change = float(after / before - 1)
+    # whole weeks on either side of the release: the weekly rhythm cancels out
+    week = pd.Timedelta(days=6)
+    change = compare_windows(
+        daily,
+        baseline=(release - week, release),
+        current=(release + pd.Timedelta(days=1), release + pd.Timedelta(days=1) + week),
+        numerator="active_users",
+    ).total.relative_change
     params = {
         "release": release.strftime("%Y-%m-%d"),
         "effect": round(effect, 4),
