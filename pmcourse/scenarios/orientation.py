@@ -200,7 +200,7 @@ def make_case(rng: np.random.Generator, variant: str, size: str) -> Case:
     >>> list(case.truth)
     ['cause', 'cause_label', 'evidence', 'decision', 'week_over_week_change']
     """
-    case = SPEC.make_case(rng, variant, size)
+    case = SCENARIO.spec.make_case(rng, variant, size)
     truth = dict(case.truth)
     head = {key: truth.pop(key) for key in ("cause", "cause_label")}
     head.update(evidence=list(EVIDENCE_CITED), decision=DECISION_FOR[variant])
