@@ -20,6 +20,10 @@ Hidden causes (variants):
 
 The naive reading takes every repeat as a misunderstanding and blames the speech recogniser on the
 device whose users repeat most (or, elsewhere, the understanding of an intent).
+
+This module holds the scenario's spec and the case-level generator (knobs, the lost day, ids, the
+dashboard, the timeline, the facts); the request-by-request simulation it calls lives in
+:mod:`pmcourse.scenarios.regret_signal_log`.
 """
 
 from __future__ import annotations
