@@ -10,10 +10,13 @@ from solvers import regret_signal as solver
 
 from pmcourse.diagnose import regret_rate
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.regret_signal import DESIGNED, DEVICES, FAR_FIELD, LABELS, VARIANTS
+from pmcourse.scenarios.regret_signal import SPEC
+from pmcourse.scenarios.regret_signal_log import DESIGNED, DEVICES, FAR_FIELD
 
 SCENARIO = SCENARIOS["regret_signal"]
 SEEDS = (3, 41, 2026)
+VARIANTS = SPEC.variants
+LABELS = SPEC.labels
 
 
 def case(variant: str, seed: int = 3):

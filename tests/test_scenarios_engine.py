@@ -422,8 +422,10 @@ def test_committed_data_matches_a_fresh_export(tmp_path):
 def test_export_refuses_undocumented_columns(tmp_path, monkeypatch):
     from pmcourse.scenarios import orientation
 
+    make_case = orientation.SCENARIO.generate
+
     def generate(rng, variant, size):
-        case = orientation.generate(rng, variant, size)
+        case = make_case(rng, variant, size)
         case.tables["daily"] = case.tables["daily"].assign(extra=1)
         return case
 

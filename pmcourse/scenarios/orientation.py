@@ -4,26 +4,65 @@ A tiny case for notebook 00. An app release lands on a Friday; the next two days
 Either the release broke something (usage stays below the same weekday of earlier weeks) or it is the
 product's normal weekend rhythm (same-weekday comparison is flat). The naive reading compares
 today with yesterday and blames the release.
+
+The notebook asks none of the standard questions: its first question (did the release hurt usage?)
+offers "can't tell" beside the two causes, so it is one of the scenario's own questions.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, Numeric
+from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Cause, Draw, ScenarioSpec, Size
 
-VARIANTS = ("release_hurt_usage", "weekend_rhythm_only")
-LABELS = {
-    "release_hurt_usage": "The release hurt usage: it stays below the same weekday of earlier weeks.",
-    "weekend_rhythm_only": "Nothing broke: the dip is the usual weekend rhythm.",
-}
-N_DAYS = {"small": 42, "default": 56, "large": 3650}
+CAUSES = (
+    Cause(
+        "release_hurt_usage",
+        "The release hurt usage: it stays below the same weekday of earlier weeks.",
+    ),
+    Cause("weekend_rhythm_only", "Nothing broke: the dip is the usual weekend rhythm."),
+)
+#: The finding the debrief and the cohort feedback cite for either cause, and the decision each
+#: cause calls for. The notebook asks no evidence or decision question, so the spec declares no
+#: evidence or decision options and its engine writes neither into the truth; :func:`make_case`
+#: adds them, where the truth has always carried them.
+EVIDENCE_CITED = ("same_weekday_comparison",)
+DECISION_FOR = {"release_hurt_usage": "investigate_release", "weekend_rhythm_only": "no_action"}
+SIZES = {"small": Size(days=42), "default": Size(days=56), "large": Size(days=3650)}
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    n = N_DAYS[size]
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``size.days`` calendar days (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> draw = generate(np.random.default_rng(1), "weekend_rhythm_only", SIZES["small"])
+    >>> len(draw.tables["daily"]), draw.params["effect"]
+    (42, 0.0)
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
+    n = size.days
     start = pd.Timestamp("2026-02-02") + pd.Timedelta(days=int(rng.integers(0, 7)) * 7)
     index = synth.days(start, n)
     # the release is a Friday in the second half of the window, leaving >= 9 days after it
@@ -44,18 +83,14 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         }
     )
     tl = synth.timeline([(release, "App v4.2 release", "release", "all platforms")])
-    after = daily[daily["date"] > release].head(7)["active_users"].mean()
-    before = daily[(daily["date"] <= release) & (daily["date"] > release - pd.Timedelta(days=7))][
-        "active_users"
-    ].mean()
-    change = float(after / before - 1)
-    truth = {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": ["same_weekday_comparison"],
-        "decision": "investigate_release" if effect else "no_action",
-        "week_over_week_change": round(change, 4),
-    }
+    # whole weeks on either side of the release: the weekly rhythm cancels out
+    week = pd.Timedelta(days=6)
+    change = compare_windows(
+        daily,
+        baseline=(release - week, release),
+        current=(release + pd.Timedelta(days=1), release + pd.Timedelta(days=1) + week),
+        numerator="active_users",
+    ).total.relative_change
     params = {
         "release": release.strftime("%Y-%m-%d"),
         "effect": round(effect, 4),
@@ -68,20 +103,22 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "posts a screenshot: *daily active users of AI summaries fell right after the release.* "
         "Before anyone rolls back, you have eight weeks of daily numbers. Is the release to blame?"
     )
-    return Case(
-        "orientation",
-        "00-orientation",
-        {"daily": daily},
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
+    facts = {"week_over_week_change": round(change, 4)}
+    return Draw({"daily": daily}, tl, briefing, params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, Numeric
+    """The notebook's questions; with ``truth=None`` (graded mode) they carry no expected answers.
 
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("orientation", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['release_effect', 'week_change']
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
     return [
         Choice(
             "release_effect",
@@ -127,13 +164,15 @@ def questions(case: Case, truth: dict | None) -> list:
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="orientation",
     notebook="00-orientation",
     title="Warm-up: a release, a weekend and a worried stakeholder",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("release_effect", "week_change"),
     tables={
         "daily": TableDoc(
             "One row per calendar day: usage of AI summaries across all platforms.",
@@ -145,5 +184,27 @@ SCENARIO = Scenario(
         )
     },
     naive_reading="Usage fell the day after the release, so the release caused it.",
-    variant_labels=LABELS,
 )
+
+
+def make_case(rng: np.random.Generator, variant: str, size: str) -> Case:
+    """Draw one case through the spec's engine, its truth naming the evidence and the decision.
+
+    The engine writes ``evidence`` and ``decision`` only for a spec that asks about them; this
+    case's truth has always named both (the cohort feedback cites the evidence), so they are
+    added here, in the truth's usual key order.
+
+    Examples
+    --------
+    >>> case = make_case(np.random.default_rng(3), "release_hurt_usage", "small")
+    >>> list(case.truth)
+    ['cause', 'cause_label', 'evidence', 'decision', 'week_over_week_change']
+    """
+    case = SCENARIO.spec.make_case(rng, variant, size)
+    truth = dict(case.truth)
+    head = {key: truth.pop(key) for key in ("cause", "cause_label")}
+    head.update(evidence=list(EVIDENCE_CITED), decision=DECISION_FOR[variant])
+    return replace(case, _truth={**head, **truth})
+
+
+SCENARIO = replace(SPEC.build(), generate=make_case)

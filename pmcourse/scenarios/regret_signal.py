@@ -20,6 +20,10 @@ Hidden causes (variants):
 
 The naive reading takes every repeat as a misunderstanding and blames the speech recogniser on the
 device whose users repeat most (or, elsewhere, the understanding of an intent).
+
+This module holds the scenario's spec and the case-level generator (knobs, the lost day, ids, the
+dashboard, the timeline, the facts); the request-by-request simulation it calls lives in
+:mod:`pmcourse.scenarios.regret_signal_log`.
 """
 
 from __future__ import annotations
@@ -27,74 +31,101 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, Numeric
+from pmcourse.diagnose import WindowTotal, compare_windows, regret_rate
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.regret_signal_log import DEVICES, INTENTS, NLU_TARGETS, draw_requests
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "far_field_asr_misrecognition",
-    "single_intent_nlu_confusion",
-    "latency_timeout_retries",
-    "intentional_repeat_intents",
-    "duplicate_event_logging",
-)
-LABELS = {
-    "far_field_asr_misrecognition": (
+CAUSES = (
+    Cause(
+        "far_field_asr_misrecognition",
         "Speech recognition on far-field devices: smart speakers and displays mishear more, so "
-        "their users repeat themselves."
+        "their users repeat themselves.",
+        evidence=("far_field_concentrated", "asr_confidence_fell"),
+        decision="tune_far_field",
     ),
-    "single_intent_nlu_confusion": (
-        "Language understanding of one intent broke: that request is repeated on every device."
+    Cause(
+        "single_intent_nlu_confusion",
+        "Language understanding of one intent broke: that request is repeated on every device.",
+        evidence=("one_intent_all_devices",),
+        decision="fix_intent_nlu",
     ),
-    "latency_timeout_retries": (
-        "Latency: some answers take longer than the timeout and users ask again."
+    Cause(
+        "latency_timeout_retries",
+        "Latency: some answers take longer than the timeout and users ask again.",
+        evidence=("slow_answers_before_repeats",),
+        decision="fix_timeouts",
     ),
-    "intentional_repeat_intents": (
+    Cause(
+        "intentional_repeat_intents",
         "Nothing got worse: requests people repeat on purpose (another timer, next track) grew "
-        "as a share of traffic."
+        "as a share of traffic.",
+        evidence=("designed_intents_grew",),
+        decision="exclude_designed_repeats",
     ),
-    "duplicate_event_logging": (
+    Cause(
+        "duplicate_event_logging",
         "Measurement: one device type's logging writes some events twice; those 'repeats' never "
-        "happened."
+        "happened.",
+        evidence=("sub_second_copies",),
+        decision="dedupe_logging",
     ),
-}
-DECISIONS = {
-    "tune_far_field": "Roll back the far-field firmware's microphone tuning and add a far-field "
-    "ASR check to the firmware release gate.",
-    "fix_intent_nlu": "Roll back or retrain the language model for the broken intent, with a "
-    "per-intent regression test.",
-    "fix_timeouts": "Fix the slow backend path (or roll back the migration) and alert on the "
-    "share of answers over the timeout.",
-    "exclude_designed_repeats": "No product fix: exclude intents repeated by design from the "
-    "metric and report it per intent.",
-    "dedupe_logging": "No product fix: deduplicate the events, fix the logging SDK and restate "
-    "the dashboard.",
-}
-DECISION_FOR = {
-    "far_field_asr_misrecognition": "tune_far_field",
-    "single_intent_nlu_confusion": "fix_intent_nlu",
-    "latency_timeout_retries": "fix_timeouts",
-    "intentional_repeat_intents": "exclude_designed_repeats",
-    "duplicate_event_logging": "dedupe_logging",
-}
-EVIDENCE = {
-    "far_field_concentrated": "The rise is concentrated on far-field devices (smart speakers and "
-    "displays), across intents.",
-    "asr_confidence_fell": "ASR confidence on those devices fell at the onset.",
-    "one_intent_all_devices": "The rise is concentrated in one intent, on every device type.",
-    "slow_answers_before_repeats": "Repeats follow answers slower than the 8-second timeout, and "
-    "such answers became common.",
-    "designed_intents_grew": "Intents repeated on purpose (timer, next track) grew as a share of "
-    "requests; each intent's own regret rate is flat.",
-    "sub_second_copies": "Many 'repeats' arrive under a second after the original, with "
-    "identical latency and ASR confidence.",
-}
-EVIDENCE_FOR = {
-    "far_field_asr_misrecognition": ["far_field_concentrated", "asr_confidence_fell"],
-    "single_intent_nlu_confusion": ["one_intent_all_devices"],
-    "latency_timeout_retries": ["slow_answers_before_repeats"],
-    "intentional_repeat_intents": ["designed_intents_grew"],
-    "duplicate_event_logging": ["sub_second_copies"],
-}
+)
+DECISIONS = (
+    Option(
+        "tune_far_field",
+        "Roll back the far-field firmware's microphone tuning and add a far-field ASR check to "
+        "the firmware release gate.",
+    ),
+    Option(
+        "fix_intent_nlu",
+        "Roll back or retrain the language model for the broken intent, with a per-intent "
+        "regression test.",
+    ),
+    Option(
+        "fix_timeouts",
+        "Fix the slow backend path (or roll back the migration) and alert on the share of "
+        "answers over the timeout.",
+    ),
+    Option(
+        "exclude_designed_repeats",
+        "No product fix: exclude intents repeated by design from the metric and report it per "
+        "intent.",
+    ),
+    Option(
+        "dedupe_logging",
+        "No product fix: deduplicate the events, fix the logging SDK and restate the dashboard.",
+    ),
+)
+EVIDENCE = (
+    Evidence(
+        "far_field_concentrated",
+        "The rise is concentrated on far-field devices (smart speakers and displays), across "
+        "intents.",
+    ),
+    Evidence("asr_confidence_fell", "ASR confidence on those devices fell at the onset."),
+    Evidence(
+        "one_intent_all_devices",
+        "The rise is concentrated in one intent, on every device type.",
+    ),
+    Evidence(
+        "slow_answers_before_repeats",
+        "Repeats follow answers slower than the 8-second timeout, and such answers became common.",
+    ),
+    Evidence(
+        "designed_intents_grew",
+        "Intents repeated on purpose (timer, next track) grew as a share of requests; each "
+        "intent's own regret rate is flat.",
+    ),
+    Evidence(
+        "sub_second_copies",
+        "Many 'repeats' arrive under a second after the original, with identical latency and ASR "
+        "confidence.",
+    ),
+)
+#: Options of the scenario's own north-star question (the answer is the same in every case).
 NORTH_STAR = {
     "adopt_raw": "Adopt the dashboard's regret rate as it is.",
     "adopt_with_guards": "Adopt it with guards: deduplicate sub-second copies, exclude intents "
@@ -102,40 +133,16 @@ NORTH_STAR = {
     "reject": "Reject it: repeats are too noisy to mean anything; keep counting errors.",
 }
 
-DEVICES = ("phone", "smart_speaker", "smart_display", "car")
-FAR_FIELD = ("smart_speaker", "smart_display")
-INTENTS = (
-    "weather",
-    "timer",
-    "music_next",
-    "play_music",
-    "call_contact",
-    "navigation",
-    "shopping_list",
-    "smart_home",
-    "general_question",
-)
-DESIGNED = ("timer", "music_next")
-#: Intents the language-understanding regression can hit (never the designed repeats).
-NLU_TARGETS = ("weather", "play_music", "call_contact", "shopping_list", "general_question")
-#: Intent mix per device (rows: DEVICES, columns: INTENTS), before normalisation.
-INTENT_MIX = np.array(
-    [
-        # weather timer next  play  call  nav   list  home  question
-        [0.14, 0.07, 0.03, 0.08, 0.16, 0.10, 0.10, 0.08, 0.24],  # phone
-        [0.15, 0.12, 0.08, 0.20, 0.02, 0.00, 0.12, 0.14, 0.17],  # smart_speaker
-        [0.15, 0.14, 0.06, 0.14, 0.05, 0.00, 0.14, 0.15, 0.17],  # smart_display
-        [0.08, 0.01, 0.10, 0.20, 0.20, 0.28, 0.03, 0.00, 0.10],  # car
-    ]
-)
-ASR_MEAN = np.array([0.93, 0.88, 0.89, 0.90])
-LATENCY_MEDIAN_MS = np.array([850.0, 900.0, 950.0, 1150.0])
-TIMEOUT_MS = 8000
 WINDOW = "60s"
-N_DAYS = 28
-#: base requests (before repeats) and users per size
-SIZE = {"small": (4_000, 700), "default": (11_000, 1_800), "large": (1_900_000, 250_000)}
+#: Four weeks of log in every size; ``samples`` is (requests drawn before repeats, users).
+#: ``large`` is benchmark scale (about 2M events).
+SIZES = {
+    "small": Size(days=28, samples=(4_000, 700)),
+    "default": Size(days=28, samples=(11_000, 1_800)),
+    "large": Size(days=28, samples=(1_900_000, 250_000)),
+}
 SLOTS = ("firmware", "asr_deploy", "nlu_deploy", "backend", "logging_sdk", "promo")
+#: The timeline event each cause's story sits on (the onset); the others are decoys.
 CAUSE_SLOT = {
     "far_field_asr_misrecognition": "firmware",
     "single_intent_nlu_confusion": "nlu_deploy",
@@ -145,53 +152,22 @@ CAUSE_SLOT = {
 }
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _attributes(rng, dev, post, variant, knobs):
-    """Latency and ASR confidence for requests on devices ``dev`` (after the onset where ``post``)."""
-    n = len(dev)
-    latency = LATENCY_MEDIAN_MS[dev] * np.exp(rng.normal(0, 0.35, n))
-    slow_base = rng.random(n) < 0.003
-    latency = np.where(slow_base, latency + rng.uniform(6000, 11000, n), latency)
-    if variant == "latency_timeout_retries":
-        slow = post & (rng.random(n) < knobs["slow_share"])
-        latency = np.where(slow, latency + rng.uniform(7000, 12000, n), latency)
-    mean = ASR_MEAN[dev].copy()
-    if variant == "far_field_asr_misrecognition":
-        far = np.isin(dev, [DEVICES.index(d) for d in FAR_FIELD])
-        mean = np.where(far & post, mean - knobs["asr_shift"], mean)
-    k = 30.0
-    asr = rng.beta(mean * k, (1 - mean) * k)
-    return np.round(latency).astype(np.int64), np.round(asr, 3)
-
-
-def _fails(rng, intent, latency, asr, post, variant, knobs):
-    """Whether the answer failed the user (misheard, misunderstood, timed out)."""
-    p = 0.015 + 0.75 * _sigmoid((0.72 - asr) / 0.035)
-    p = np.where(latency > TIMEOUT_MS, 0.85, p)
-    if variant == "single_intent_nlu_confusion":
-        hit = post & (intent == INTENTS.index(knobs["nlu_intent"]))
-        p = np.where(hit, p + knobs["nlu_fail"], p)
-    return rng.random(len(intent)) < np.clip(p, 0, 1)
-
-
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    """Draw one case of the scenario (called by :func:`pmcourse.scenarios.load_case`).
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
     Parameters
     ----------
     rng : numpy.random.Generator
         The only source of randomness.
     variant : str
-        One of :data:`VARIANTS`, the hidden cause.
-    size : {"small", "default", "large"}
-        ``large`` is for benchmarks.
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size: ``size.days`` of log, ``size.samples`` = (requests drawn
+        before repeats, users); ``large`` is for benchmarks.
 
     Returns
     -------
-    Case
+    Draw
 
     Examples
     --------
@@ -202,7 +178,8 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
 
     Introduced in notebooks/02-regret-signal.ipynb.
     """
-    n_base, n_users = SIZE[size]
+    n_days = size.days
+    n_base, n_users = size.samples
     start = pd.Timestamp("2026-01-05") + pd.Timedelta(days=7 * int(rng.integers(0, 40)))
     onset_day = int(rng.integers(11, 17))
     onset_s = onset_day * 86400.0 + float(rng.uniform(8, 12)) * 3600
@@ -216,146 +193,14 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "dup_share": float(rng.uniform(0.15, 0.25)),
     }
 
-    # ---- users and sessions ------------------------------------------------------------------
-    device_share = np.array(
-        list(
-            synth.segment_shares(
-                rng, DEVICES, base=[0.4, 0.3, 0.12, 0.18], concentration=80
-            ).values()
-        )
-    )
-    user_device = rng.choice(len(DEVICES), n_users, p=device_share)
-    activity = rng.lognormal(0, 0.8, n_users)
-    activity /= activity.sum()
-    per_session = 1.8
-    n_sessions = int(n_base / per_session)
-    s_user = rng.choice(n_users, n_sessions, p=activity)
-    s_day = rng.integers(0, N_DAYS, n_sessions)
-    # time of day: morning, lunch and evening peaks
-    peak = rng.choice(3, n_sessions, p=[0.35, 0.2, 0.45])
-    tod = (
-        np.array([7.5, 12.5, 19.0])[peak]
-        + rng.normal(0, 1, n_sessions) * np.array([1.2, 1.0, 1.8])[peak]
-    )
-    tod = np.mod(tod, 24) * 3600
-    s_start = s_day * 86400.0 + tod
-    n_req = rng.geometric(1 / per_session, n_sessions)
-    sess = np.repeat(np.arange(n_sessions), n_req)
-    gaps = rng.lognormal(np.log(75), 0.9, len(sess))
-    first = np.zeros(len(sess), dtype=bool)
-    first[np.cumsum(n_req) - n_req] = True
-    gaps[first] = 0.0
-    csum = np.cumsum(gaps)
-    offset = csum - np.repeat(csum[first], n_req)
-    t = s_start[sess] + offset
-    dev = user_device[s_user[sess]]
-    post = t >= onset_s
-
-    # ---- intents (the promotion shifts the mix towards the designed repeats) -------------
-    mix = INTENT_MIX / INTENT_MIX.sum(axis=1, keepdims=True)
-    promo = INTENT_MIX.copy()
-    if variant == "intentional_repeat_intents":
-        for name in DESIGNED:
-            promo[:, INTENTS.index(name)] *= knobs["promo_mult"]
-    promo = promo / promo.sum(axis=1, keepdims=True)
-    cum = np.cumsum(np.stack([mix, promo]), axis=2)  # (2, devices, intents)
-    u = rng.random(len(t))
-    rows_cum = cum[post.astype(int), dev]
-    intent = np.minimum((u[:, None] > rows_cum).sum(axis=1), len(INTENTS) - 1)
-    latency, asr = _attributes(rng, dev, post, variant, knobs)
-    fail = _fails(rng, intent, latency, asr, post, variant, knobs)
-
-    parts = [{"t": t, "sess": sess, "dev": dev, "intent": intent, "latency": latency, "asr": asr}]
-
-    # ---- repeats: after a failed answer, and on purpose --------------------------------------
-    prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (
-        t,
-        sess,
-        dev,
-        intent,
-        latency,
-        fail,
-    )
-    for level in range(2):
-        again = prev_fail & (rng.random(len(prev_t)) < (0.72 if level == 0 else 0.5))
-        m = int(again.sum())
-        rt = prev_t[again] + prev_lat[again] / 1000 + rng.lognormal(np.log(5), 0.5, m)
-        rdev, rint = prev_dev[again], prev_intent[again]
-        rpost = rt >= onset_s
-        rlat, rasr = _attributes(rng, rdev, rpost, variant, knobs)
-        rfail = _fails(rng, rint, rlat, rasr, rpost, variant, knobs)
-        parts.append(
-            {
-                "t": rt,
-                "sess": prev_sess[again],
-                "dev": rdev,
-                "intent": rint,
-                "latency": rlat,
-                "asr": rasr,
-            }
-        )
-        prev_t, prev_sess, prev_dev, prev_intent, prev_lat, prev_fail = (
-            rt,
-            prev_sess[again],
-            rdev,
-            rint,
-            rlat,
-            rfail,
-        )
-
-    # designed repeats: another timer; skipping several tracks in a row
-    timer = (intent == INTENTS.index("timer")) & (rng.random(len(t)) < 0.22)
-    m = int(timer.sum())
-    rt = t[timer] + latency[timer] / 1000 + rng.lognormal(np.log(14), 0.5, m)
-    rlat, rasr = _attributes(rng, dev[timer], rt >= onset_s, variant, knobs)
-    parts.append(
-        {
-            "t": rt,
-            "sess": sess[timer],
-            "dev": dev[timer],
-            "intent": intent[timer],
-            "latency": rlat,
-            "asr": rasr,
-        }
-    )
-    skip = (intent == INTENTS.index("music_next")) & ~fail
-    ct, cs, cd, cl = t[skip], sess[skip], dev[skip], latency[skip]
-    for _ in range(3):
-        go_on = rng.random(len(ct)) < 0.4
-        ct, cs, cd, cl = ct[go_on], cs[go_on], cd[go_on], cl[go_on]
-        rt = ct + cl / 1000 + rng.lognormal(np.log(12), 0.6, len(ct))
-        rlat, rasr = _attributes(rng, cd, rt >= onset_s, variant, knobs)
-        parts.append(
-            {
-                "t": rt,
-                "sess": cs,
-                "dev": cd,
-                "intent": np.full(len(rt), INTENTS.index("music_next")),
-                "latency": rlat,
-                "asr": rasr,
-            }
-        )
-        ct, cl = rt, rlat
-
-    ev = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
-
-    # ---- duplicate logging: one device type's new SDK writes some events twice ----------------
-    if variant == "duplicate_event_logging":
-        d_i = DEVICES.index(knobs["dup_device"])
-        dup = (
-            (ev["t"] >= onset_s)
-            & (ev["dev"] == d_i)
-            & (rng.random(len(ev["t"])) < knobs["dup_share"])
-        )
-        copies = {k: v[dup] for k, v in ev.items()}
-        copies["t"] = copies["t"] + rng.uniform(0.05, 0.9, int(dup.sum()))
-        ev = {k: np.concatenate([ev[k], copies[k]]) for k in ev}
+    # ---- every request: sessions, intents, repeats and logging copies -----------------------
+    ev, s_user = draw_requests(rng, variant, knobs, onset_s, n_base, n_users, n_days)
 
     # the log export lost one whole day: no rows, and NaN (never 0) on the dashboard
-    lost_day = int(rng.integers(2, N_DAYS - 1))
+    lost_day = int(rng.integers(2, n_days - 1))
     while abs(lost_day - onset_day) <= 1:
-        lost_day = int(rng.integers(2, N_DAYS - 1))
-    keep = (ev["t"] < N_DAYS * 86400) & ((ev["t"] // 86400).astype(int) != lost_day)
+        lost_day = int(rng.integers(2, n_days - 1))
+    keep = (ev["t"] < n_days * 86400) & ((ev["t"] // 86400).astype(int) != lost_day)
     ev = {k: v[keep] for k, v in ev.items()}
     order = np.lexsort((ev["sess"], ev["t"]))  # by time, then session
     ev = {k: v[order] for k, v in ev.items()}
@@ -376,7 +221,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         }
     )
 
-    dashboard = _dashboard(events, start)
+    dashboard = _dashboard(events, start, n_days)
 
     # ---- the timeline ---------------------------------------------------------------------
     cause = CAUSE_SLOT[variant]
@@ -385,7 +230,7 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     day_of = {cause: onset_day, near: onset_day + int(rng.choice([-3, -2, -1, 1, 2, 3]))}
     for s in decoys:
         if s != near:
-            day_of[s] = int(rng.integers(2, N_DAYS - 2))
+            day_of[s] = int(rng.integers(2, n_days - 2))
     when = {s: start + pd.Timedelta(days=day_of[s]) for s in SLOTS}
     sdk_device = (
         knobs["dup_device"] if variant == "duplicate_event_logging" else synth.pick(rng, DEVICES)
@@ -431,7 +276,15 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         ]
     )
 
-    truth = _truth(variant, events, dashboard, knobs)
+    # the briefing and the rise compare the dashboard's first and last 7 days
+    weeks = compare_windows(
+        dashboard,
+        baseline=(dashboard["date"].iloc[0], dashboard["date"].iloc[6]),
+        current=(dashboard["date"].iloc[-7], dashboard["date"].iloc[-1]),
+        numerator="repeated_requests",
+        denominator="requests",
+    ).total
+    facts = _facts(variant, events, dashboard, weeks, knobs)
     params = {
         "onset": (start + pd.Timedelta(seconds=onset_s)).strftime("%Y-%m-%d %H:%M"),
         "onset_day": onset_day,
@@ -440,25 +293,14 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "event_days": {s: day_of[s] for s in SLOTS},
         **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in knobs.items()},
     }
-    first_week = dashboard.head(7)
-    briefing = _briefing(dashboard, first_week, len(events))
-    return Case(
-        "regret_signal",
-        "02-regret-signal",
-        {"events": events, "dashboard": dashboard},
-        tl,
-        briefing,
-        _params=params,
-        _truth=truth,
-    )
+    briefing = _briefing(dashboard, weeks, len(events))
+    return Draw({"events": events, "dashboard": dashboard}, tl, briefing, params, facts)
 
 
-def _dashboard(events: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
-    from pmcourse.diagnose import regret_rate
-
+def _dashboard(events: pd.DataFrame, start: pd.Timestamp, n_days: int) -> pd.DataFrame:
     res = regret_rate(events.assign(date=events["ts"].dt.floor("D")), window=WINDOW, by="date")
     g = res.by_segment.rename(columns={"requests": "size", "regrets": "sum"})
-    g = g.reindex(pd.date_range(start, periods=N_DAYS, freq="D", name="date"))
+    g = g.reindex(pd.date_range(start, periods=n_days, freq="D", name="date"))
     out = pd.DataFrame(
         {
             "date": g.index,
@@ -470,18 +312,13 @@ def _dashboard(events: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
-def _truth(variant: str, events: pd.DataFrame, dashboard: pd.DataFrame, knobs: dict) -> dict:
-    from pmcourse.diagnose import regret_rate
-
+def _facts(
+    variant: str, events: pd.DataFrame, dashboard: pd.DataFrame, weeks: WindowTotal, knobs: dict
+) -> dict:
     # the dashboard attributes each request to its own day, so its sums are regret_rate's
     r60 = dashboard["repeated_requests"].sum() / dashboard["requests"].sum()
     r15 = regret_rate(events, window="15s").rate
     r300 = regret_rate(events, window="300s").rate
-    first, last = dashboard.head(7), dashboard.tail(7)
-    rise = (
-        last["repeated_requests"].sum() / last["requests"].sum()
-        - first["repeated_requests"].sum() / first["requests"].sum()
-    )
     where = {
         "far_field_asr_misrecognition": "far_field",
         "single_intent_nlu_confusion": knobs["nlu_intent"],
@@ -490,24 +327,18 @@ def _truth(variant: str, events: pd.DataFrame, dashboard: pd.DataFrame, knobs: d
         "duplicate_event_logging": knobs["dup_device"],
     }[variant]
     return {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": list(EVIDENCE_FOR[variant]),
-        "decision": DECISION_FOR[variant],
         "north_star": "adopt_with_guards",
         "where": where,
         "regret_60s": round(r60, 4),
         "window_sensitivity": round(r300 - r15, 4),
-        "rise_last_vs_first_week": round(rise, 4),
+        "rise_last_vs_first_week": round(weeks.change, 4),
     }
 
 
-def _briefing(dashboard: pd.DataFrame, first_week: pd.DataFrame, n_events: int) -> str:
+def _briefing(dashboard: pd.DataFrame, weeks: WindowTotal, n_events: int) -> str:
     d0 = dashboard["date"].iloc[0]
     d1 = dashboard["date"].iloc[-1]
-    before = first_week["repeated_requests"].sum() / first_week["requests"].sum()
-    last = dashboard.tail(7)
-    after = last["repeated_requests"].sum() / last["requests"].sum()
+    before, after = weeks.baseline, weeks.current
     return (
         "### Briefing\n\n"
         "The assistant team's **regret dashboard** counts a request as *regretted* when the same "
@@ -521,19 +352,19 @@ def _briefing(dashboard: pd.DataFrame, first_week: pd.DataFrame, n_events: int) 
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    """The notebook's questions; with ``truth=None`` (graded mode) they carry no expected answers.
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
+
+    ``truth=None`` (graded mode): the questions carry no expected answers.
 
     Examples
     --------
     >>> from pmcourse.scenarios import load_case
     >>> case = load_case("regret_signal", seed=1)
-    >>> [q.id for q in questions(case, case.truth)][:3]
-    ['diagnosis', 'where', 'evidence']
+    >>> [q.id for q in questions(case, case.truth)]
+    ['where', 'regret_60s', 'window_sensitivity', 'rise', 'north_star']
 
     Introduced in notebooks/02-regret-signal.ipynb.
     """
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
-
     t = truth or {}
     where_options = {"far_field": "Far-field devices (smart speakers and displays), every intent"}
     where_options.update({i: f"The {i} intent, on every device" for i in NLU_TARGETS})
@@ -543,33 +374,6 @@ def questions(case: Case, truth: dict | None) -> list:
         {d: f"Copies of {d.replace('_', ' ')} events under a second apart" for d in DEVICES}
     )
     return [
-        Choice(
-            "diagnosis",
-            "What drove the rise of the regret rate?",
-            dict(LABELS),
-            answer=t.get("cause"),
-            hints=(
-                Hint(
-                    "Compute `dx.regret_rate(case.tables['events'], by=...)` for the first and "
-                    "the last week, by device_type and by intent.",
-                    safe=True,
-                ),
-                Hint(
-                    "Look at the time between a request and its repeat: a person needs a few "
-                    "seconds to hear an answer and ask again.",
-                    safe=True,
-                ),
-                "Check whether some intents are repeated on purpose, and whether their share of "
-                "requests moved.",
-            ),
-            solution=(
-                "A repeat is a symptom, not a diagnosis. Misheard requests pile up on one kind of "
-                "device with low ASR confidence; a misunderstood intent repeats everywhere that "
-                "intent is used; timeouts show as slow answers right before the repeat; copies "
-                "logged twice arrive under a second apart with identical fields; and some intents "
-                "are repeated because that is how people use them."
-            ),
-        ),
         Choice(
             "where",
             "Where does the rise concentrate?",
@@ -583,23 +387,6 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution="The segment whose regrets grew most, once the others are accounted for.",
-        ),
-        MultiChoice(
-            "evidence",
-            "Which findings support your diagnosis? Select every one that holds in this case and "
-            "points at the cause.",
-            dict(EVIDENCE),
-            answer=None if truth is None else set(t["evidence"]),
-            hints=(
-                Hint(
-                    "Each finding is one groupby or one regret_rate call away; check it "
-                    "before ticking it.",
-                    safe=True,
-                ),
-            ),
-            solution="The findings that separate this cause from its look-alikes: "
-            + (", ".join(t["evidence"]) if truth else "see the debrief")
-            + ".",
         ),
         Numeric(
             "regret_60s",
@@ -652,20 +439,6 @@ def questions(case: Case, truth: dict | None) -> list:
             solution="Ratio of sums over each 7-day window, skipping the lost day.",
         ),
         Choice(
-            "decision",
-            "What should the team do first?",
-            dict(DECISIONS),
-            answer=t.get("decision"),
-            hints=(
-                Hint(
-                    "Fix the cause the evidence supports; some causes need no product "
-                    "change at all.",
-                    safe=True,
-                ),
-            ),
-            solution="Each cause has its own remedy; only one matches the evidence.",
-        ),
-        Choice(
             "north_star",
             "Should the regret rate become the team's north-star metric?",
             dict(NORTH_STAR),
@@ -684,30 +457,94 @@ def questions(case: Case, truth: dict | None) -> list:
                 "device and intent."
             ),
         ),
-        Memo(
-            "memo",
-            "Write the memo to the VP: what drove the rise, what to do, and your proposal for "
-            "the north star with its caveats.",
-            extra_fields={"caveats": "Caveats of the regret rate as a north star"},
-            hints=(
-                Hint(
-                    "Name the window, the exclusions and the segment breakdown you would require.",
-                    safe=True,
-                ),
-            ),
-            solution="A good memo separates the incident (its cause and fix) from the metric "
-            "(its definition, its guards, and the signal that would show it misleads).",
-        ),
     ]
 
 
-SCENARIO = Scenario(
+def _evidence_solution(truth: dict | None) -> str:
+    found = ", ".join(truth["evidence"]) if truth else "see the debrief"
+    return f"The findings that separate this cause from its look-alikes: {found}."
+
+
+SPEC = ScenarioSpec(
     name="regret_signal",
     notebook="02-regret-signal",
     title="The regret dashboard: what made users repeat themselves, and is it a north star?",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=(
+        "diagnosis",
+        "where",
+        "evidence",
+        "regret_60s",
+        "window_sensitivity",
+        "rise",
+        "decision",
+        "north_star",
+        "memo",
+    ),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "What drove the rise of the regret rate?",
+        hints=(
+            Hint(
+                "Compute `dx.regret_rate(case.tables['events'], by=...)` for the first and "
+                "the last week, by device_type and by intent.",
+                safe=True,
+            ),
+            Hint(
+                "Look at the time between a request and its repeat: a person needs a few "
+                "seconds to hear an answer and ask again.",
+                safe=True,
+            ),
+            "Check whether some intents are repeated on purpose, and whether their share of "
+            "requests moved.",
+        ),
+        solution=(
+            "A repeat is a symptom, not a diagnosis. Misheard requests pile up on one kind of "
+            "device with low ASR confidence; a misunderstood intent repeats everywhere that "
+            "intent is used; timeouts show as slow answers right before the repeat; copies "
+            "logged twice arrive under a second apart with identical fields; and some intents "
+            "are repeated because that is how people use them."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which findings support your diagnosis? Select every one that holds in this case and "
+        "points at the cause.",
+        hints=(
+            Hint(
+                "Each finding is one groupby or one regret_rate call away; check it "
+                "before ticking it.",
+                safe=True,
+            ),
+        ),
+        solution=_evidence_solution,
+    ),
+    ask_decision=Ask(
+        "What should the team do first?",
+        hints=(
+            Hint(
+                "Fix the cause the evidence supports; some causes need no product change at all.",
+                safe=True,
+            ),
+        ),
+        solution="Each cause has its own remedy; only one matches the evidence.",
+    ),
+    memo=Ask(
+        "Write the memo to the VP: what drove the rise, what to do, and your proposal for "
+        "the north star with its caveats.",
+        extra_fields={"caveats": "Caveats of the regret rate as a north star"},
+        hints=(
+            Hint(
+                "Name the window, the exclusions and the segment breakdown you would require.",
+                safe=True,
+            ),
+        ),
+        solution="A good memo separates the incident (its cause and fix) from the metric "
+        "(its definition, its guards, and the signal that would show it misleads).",
+    ),
     tables={
         "events": TableDoc(
             "One row per logged voice request to the assistant.",
@@ -749,5 +586,5 @@ SCENARIO = Scenario(
         "Every repeat is a misunderstanding: if far-field devices have the highest raw repeat "
         "rate, blame far-field speech recognition; otherwise blame the understanding of an intent."
     ),
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()
