@@ -26,75 +26,93 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "stale_upstream_table",
-    "feedback_events_stopped",
-    "volume_target_misaligned",
-    "deadline_ship_behind_flag",
-)
-LABELS = {
-    "stale_upstream_table": (
+CAUSES = (
+    Cause(
+        "stale_upstream_table",
         "Stale data: the dashboard's source table stopped refreshing days ago, so every number on "
-        "it is void."
+        "it is void.",
+        evidence=("source_partition_stuck", "dashboard_repeats_values"),
+        decision="hold_until_data_refreshes",
     ),
-    "feedback_events_stopped": (
+    Cause(
+        "feedback_events_stopped",
         "Broken feedback loop: feedback events stopped arriving after a pipeline change, so failure "
-        "can no longer be detected fast."
+        "can no longer be detected fast.",
+        evidence=("feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"),
+        decision="repair_feedback_before_launch",
     ),
-    "volume_target_misaligned": (
-        "Misaligned incentive: the volume target rose while complaints per AI-resolved ticket rose."
+    Cause(
+        "volume_target_misaligned",
+        "Misaligned incentive: the volume target rose while complaints per AI-resolved ticket rose.",
+        evidence=("resolved_up_complaints_up", "fewer_drafts_reviewed"),
+        decision="replace_target_keep_review",
     ),
-    "deadline_ship_behind_flag": (
-        "Only the deadline binds: the data is fresh and the loops work; ship the reversible way."
+    Cause(
+        "deadline_ship_behind_flag",
+        "Only the deadline binds: the data is fresh and the loops work; ship the reversible way.",
+        evidence=("sources_fresh_feedback_flowing", "complaint_rate_flat"),
+        decision="ship_behind_flag_with_expiry",
     ),
-}
-DECISIONS = {
-    "stale_upstream_table": "hold_until_data_refreshes",
-    "feedback_events_stopped": "repair_feedback_before_launch",
-    "volume_target_misaligned": "replace_target_keep_review",
-    "deadline_ship_behind_flag": "ship_behind_flag_with_expiry",
-}
-DECISION_OPTIONS = {
-    "hold_until_data_refreshes": (
-        "Hold the go/no-go until the dashboard's source refreshes again, then re-read every number."
+)
+#: The last two options belong to no cause: dropping the guardrail, and waiting for zero risk.
+DECISIONS = (
+    Option(
+        "hold_until_data_refreshes",
+        "Hold the go/no-go until the dashboard's source refreshes again, then re-read every number.",
     ),
-    "repair_feedback_before_launch": (
-        "Repair the feedback pipeline first; launch only once the fast signal is back, review kept."
+    Option(
+        "repair_feedback_before_launch",
+        "Repair the feedback pipeline first; launch only once the fast signal is back, review kept.",
     ),
-    "replace_target_keep_review": (
-        "Replace the volume target with a quality-adjusted one and restore review before launch."
+    Option(
+        "replace_target_keep_review",
+        "Replace the volume target with a quality-adjusted one and restore review before launch.",
     ),
-    "ship_behind_flag_with_expiry": (
-        "Ship on the date behind a per-tenant flag to a small share, with kill criteria and an expiry."
+    Option(
+        "ship_behind_flag_with_expiry",
+        "Ship on the date behind a per-tenant flag to a small share, with kill criteria and an "
+        "expiry.",
     ),
-    "ship_to_all_remove_review": "Ship to everyone on the date and drop human review to hit the target.",
-    "postpone_until_risk_free": "Postpone the launch until every risk is gone.",
-}
-EVIDENCE = {
-    "stale_upstream_table": ["source_partition_stuck", "dashboard_repeats_values"],
-    "feedback_events_stopped": ["feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"],
-    "volume_target_misaligned": ["resolved_up_complaints_up", "fewer_drafts_reviewed"],
-    "deadline_ship_behind_flag": ["sources_fresh_feedback_flowing", "complaint_rate_flat"],
-}
-EVIDENCE_OPTIONS = {
-    "source_partition_stuck": "The dashboard's source table has loaded no new partition for days.",
-    "dashboard_repeats_values": "The dashboard shows identical numbers day after day.",
-    "feedback_per_reply_collapsed": "Feedback events per AI reply collapsed after a pipeline change.",
-    "thumbs_down_drop_is_missing_data": (
-        "The fall in thumbs-down is missing data, not better answers."
+    Option(
+        "ship_to_all_remove_review",
+        "Ship to everyone on the date and drop human review to hit the target.",
     ),
-    "resolved_up_complaints_up": (
-        "AI-resolved tickets rose while complaints per 1,000 AI-resolved tickets rose."
+    Option("postpone_until_risk_free", "Postpone the launch until every risk is gone."),
+)
+#: The last two statements hold in every version of the story, so they are evidence for none.
+EVIDENCE = (
+    Evidence(
+        "source_partition_stuck",
+        "The dashboard's source table has loaded no new partition for days.",
     ),
-    "fewer_drafts_reviewed": "A smaller share of AI drafts goes to human review.",
-    "sources_fresh_feedback_flowing": "Every source is fresh and feedback events keep flowing.",
-    "complaint_rate_flat": "Complaints per 1,000 AI-resolved tickets are flat.",
-    "target_metric_up": "The team's target metric is up, so the feature works.",
-    "deadline_is_close": "The launch date is close.",
-}
+    Evidence("dashboard_repeats_values", "The dashboard shows identical numbers day after day."),
+    Evidence(
+        "feedback_per_reply_collapsed",
+        "Feedback events per AI reply collapsed after a pipeline change.",
+    ),
+    Evidence(
+        "thumbs_down_drop_is_missing_data",
+        "The fall in thumbs-down is missing data, not better answers.",
+    ),
+    Evidence(
+        "resolved_up_complaints_up",
+        "AI-resolved tickets rose while complaints per 1,000 AI-resolved tickets rose.",
+    ),
+    Evidence("fewer_drafts_reviewed", "A smaller share of AI drafts goes to human review."),
+    Evidence(
+        "sources_fresh_feedback_flowing",
+        "Every source is fresh and feedback events keep flowing.",
+    ),
+    Evidence("complaint_rate_flat", "Complaints per 1,000 AI-resolved tickets are flat."),
+    Evidence("target_metric_up", "The team's target metric is up, so the feature works."),
+    Evidence("deadline_is_close", "The launch date is close."),
+)
+
 SEGMENTS = {
     "first_time_customers": "First-time customers",
     "returning_customers": "Returning customers",
@@ -103,7 +121,8 @@ SEGMENTS = {
 }
 CLIENTS = {"web_widget": 0.18, "email": 0.34, "ios_sdk": 0.26, "android_sdk": 0.22}
 SOURCE_TABLES = ("tickets_fact", "feedback_events", "complaints")
-N_DAYS = {"small": 70, "default": 70, "large": 3640}
+#: Ten weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
+SIZES = {"small": Size(days=70), "default": Size(days=70), "large": Size(days=3640)}
 BASELINE = 28  # the first four weeks: before any of the timeline's changes
 REVIEW_WEEK = 7  # a weekly complaint rate needs a full week of tickets
 EXPIRY_DAYS = 14  # the decision expires two weeks after launch (stated in the briefing)
@@ -155,8 +174,33 @@ DESIGNS = (
 )
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    n = N_DAYS[size]
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("capstone", seed=1, variant="stale_upstream_table")
+    >>> sorted(case.tables)  # doctest: +NORMALIZE_WHITESPACE
+    ['complaints', 'dashboard_daily', 'design_options', 'feedback_daily', 'table_freshness',
+     'tickets_daily']
+
+    Introduced in notebooks/08-capstone.ipynb.
+    """
+    n = size.days
     start = pd.Timestamp("2026-03-02") + pd.Timedelta(weeks=int(rng.integers(0, 20)))  # a Monday
     index = synth.days(start, n)
     today = index[-1] + pd.Timedelta(days=1)
@@ -412,7 +456,6 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "complaints": complaints,
         "design_options": design_options,
     }
-    truth = _truth(variant, tables, index, today, launch)
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "launch": launch.strftime("%Y-%m-%d"),
@@ -429,18 +472,11 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             review_cut=round(review_cut, 4),
             complaint_mult=round(complaint_mult, 4),
         )
-    return Case(
-        "capstone",
-        "08-capstone",
-        tables,
-        tl,
-        _briefing(today, launch),
-        _params=params,
-        _truth=truth,
-    )
+    facts = _facts(tables, index, today, launch)
+    return Draw(tables, tl, _briefing(today, launch), params, facts)
 
 
-def _truth(variant, tables, index, today, launch) -> dict:
+def _facts(tables, index, today, launch) -> dict:
     fresh = tables["table_freshness"]
     last_check = fresh["check_date"].max()
     latest = fresh.loc[
@@ -471,10 +507,6 @@ def _truth(variant, tables, index, today, launch) -> dict:
     best_open = open_paths.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
     best_overall = designs.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
     return {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
         "briefing_date": today.strftime("%Y-%m-%d"),
         "launch_date": launch.strftime("%Y-%m-%d"),
         "expires_on": (launch + pd.Timedelta(days=EXPIRY_DAYS)).strftime("%Y-%m-%d"),
@@ -516,52 +548,25 @@ def _briefing(today: pd.Timestamp, launch: pd.Timestamp) -> str:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, KillCriterion, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("capstone", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]  # doctest: +NORMALIZE_WHITESPACE
+    ['days_stale', 'complaint_delay', 'detected_in_time', 'kill_criterion', 'harmed_group',
+     'reversible_option']
+
+    Introduced in notebooks/08-capstone.ipynb.
+    """
     t = truth or {}
     given = truth is not None
     designs = case.tables["design_options"]
     design_labels = {row.option: f"{row.option}: {row.description}" for row in designs.itertuples()}
     return [
-        Choice(
-            "diagnosis",
-            "Which constraint invalidates the others?",
-            dict(LABELS),
-            answer=t.get("cause") if given else None,
-            hints=(
-                Hint(
-                    "Before reading any number off the dashboard, check that its source is fresh "
-                    "and that the events behind it still arrive.",
-                    safe=True,
-                ),
-                Hint(
-                    "A metric that improves because its input stopped arriving is not an "
-                    "improvement: divide by the volume that should have produced it.",
-                    safe=True,
-                ),
-                "Compare the team's target with a quality signal per unit of that target.",
-            ),
-            solution=(
-                "Constraint prioritisation: stale data voids every other reading; a broken feedback "
-                "loop voids any plan that relies on detecting failure; a misaligned target voids the "
-                "team's own success metric; only when all three are clear is the deadline the real "
-                "constraint, and then the answer is to ship reversibly."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which observations support your answer? Select all that apply.",
-            dict(EVIDENCE_OPTIONS),
-            answer=set(t["evidence"]) if given else None,
-            hints=(
-                Hint(
-                    "The target being up and the date being close are true in every version of "
-                    "this story: they are not evidence.",
-                    safe=True,
-                ),
-            ),
-            solution="Cite the observation that only your constraint produces.",
-        ),
         Numeric(
             "days_stale",
             "As of today, how many days old is the newest partition of the dashboard's source "
@@ -578,23 +583,6 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution="A fresh daily table is one day old in the morning; anything older is stale.",
-        ),
-        Choice(
-            "decision",
-            "What do you decide?",
-            dict(DECISION_OPTIONS),
-            answer=t.get("decision") if given else None,
-            hints=(
-                Hint(
-                    "Fix what invalidates the others first; if nothing does, choose the option "
-                    "you can undo.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A decision with less than full data coverage is still a decision: state what would "
-                "reverse it and when it expires."
-            ),
         ),
         Numeric(
             "complaint_delay",
@@ -703,39 +691,101 @@ def questions(case: Case, truth: dict | None) -> list:
                 "cannot be rolled back within a day closes paths, however good its lift."
             ),
         ),
-        Memo(
-            "decision_memo",
-            "Write the decision memo: what you trade away, who bears the cost, how you detect "
-            "failure, how you undo it, when you revisit; plus a regret-portfolio entry and the date "
-            "the decision expires.",
-            extra_fields={
-                "past_decision": "Regret portfolio: a past decision that failed",
-                "missing_feedback_loop": "The feedback loop that was missing then",
-                "expires_on": "When this decision expires (a date) and what happens then",
-            },
-            hints=(
-                Hint(
-                    "'I set a 14-day expiration on the decision and defined the kill criteria' "
-                    "is the shape to aim for.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A falsifiable memo names the constraint that binds, the signal that would prove it "
-                "wrong, how fast that signal arrives, and the path back. It is kept in full for "
-                "your instructor."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="capstone",
     notebook="08-capstone",
     title="Capstone: stale data, a misaligned target, a broken loop and a deadline",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=(
+        "diagnosis",
+        "evidence",
+        "days_stale",
+        "decision",
+        "complaint_delay",
+        "detected_in_time",
+        "kill_criterion",
+        "harmed_group",
+        "reversible_option",
+        "decision_memo",
+    ),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "Which constraint invalidates the others?",
+        hints=(
+            Hint(
+                "Before reading any number off the dashboard, check that its source is fresh "
+                "and that the events behind it still arrive.",
+                safe=True,
+            ),
+            Hint(
+                "A metric that improves because its input stopped arriving is not an "
+                "improvement: divide by the volume that should have produced it.",
+                safe=True,
+            ),
+            "Compare the team's target with a quality signal per unit of that target.",
+        ),
+        solution=(
+            "Constraint prioritisation: stale data voids every other reading; a broken feedback "
+            "loop voids any plan that relies on detecting failure; a misaligned target voids the "
+            "team's own success metric; only when all three are clear is the deadline the real "
+            "constraint, and then the answer is to ship reversibly."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which observations support your answer? Select all that apply.",
+        hints=(
+            Hint(
+                "The target being up and the date being close are true in every version of "
+                "this story: they are not evidence.",
+                safe=True,
+            ),
+        ),
+        solution="Cite the observation that only your constraint produces.",
+    ),
+    ask_decision=Ask(
+        "What do you decide?",
+        hints=(
+            Hint(
+                "Fix what invalidates the others first; if nothing does, choose the option "
+                "you can undo.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A decision with less than full data coverage is still a decision: state what would "
+            "reverse it and when it expires."
+        ),
+    ),
+    memo=Ask(
+        "Write the decision memo: what you trade away, who bears the cost, how you detect "
+        "failure, how you undo it, when you revisit; plus a regret-portfolio entry and the date "
+        "the decision expires.",
+        id="decision_memo",
+        extra_fields={
+            "past_decision": "Regret portfolio: a past decision that failed",
+            "missing_feedback_loop": "The feedback loop that was missing then",
+            "expires_on": "When this decision expires (a date) and what happens then",
+        },
+        hints=(
+            Hint(
+                "'I set a 14-day expiration on the decision and defined the kill criteria' "
+                "is the shape to aim for.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A falsifiable memo names the constraint that binds, the signal that would prove it "
+            "wrong, how fast that signal arrives, and the path back. It is kept in full for "
+            "your instructor."
+        ),
+    ),
     tables={
         "dashboard_daily": TableDoc(
             "One row per day: the team dashboard's tiles as displayed (built nightly from the "
@@ -815,5 +865,5 @@ SCENARIO = Scenario(
         "The dashboard is green (the target is up, thumbs-down is not rising), so the deadline is "
         "the only constraint: ship it."
     ),
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

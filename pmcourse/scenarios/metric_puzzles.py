@@ -23,70 +23,105 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Hint, Numeric
+from pmcourse.diagnose import compare_windows, mix_rate
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "traffic_mix_to_low_value",
-    "discount_order_value_erosion",
-    "refund_lag_net_revenue",
-    "diversity_reranker_tradeoff",
-    "clickbait_engagement_trap",
-)
-LABELS = {
-    "traffic_mix_to_low_value": (
+CAUSES = (
+    Cause(
+        "traffic_mix_to_low_value",
         "Mix shift: conversion rose within every channel, but visits moved to low-value channels, "
-        "so revenue per visit fell (Simpson's paradox)."
+        "so revenue per visit fell (Simpson's paradox).",
+        evidence=("visit_share_moved_to_low_value", "order_value_flat_within_channels"),
+        decision="rebalance_channel_budget",
     ),
-    "discount_order_value_erosion": (
+    Cause(
+        "discount_order_value_erosion",
         "Discounting: conversion rose, but order values fell within the discounted channels "
-        "(a rate effect, not a mix effect)."
+        "(a rate effect, not a mix effect).",
+        evidence=("order_value_down_within_channels", "channel_shares_stable"),
+        decision="end_blanket_discount",
     ),
-    "refund_lag_net_revenue": (
+    Cause(
+        "refund_lag_net_revenue",
         "Refunds lagging: gross revenue held up; refunds on the newer orders arrive weeks later and "
-        "pull net revenue down."
+        "pull net revenue down.",
+        evidence=("refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"),
+        decision="report_net_by_cohort_review_returns",
     ),
-    "diversity_reranker_tradeoff": (
+    Cause(
+        "diversity_reranker_tradeoff",
         "The diversity re-ranker: CTR and list similarity fell while topic diversity and the 7-day "
-        "return rate rose: a trade-off to keep and write down."
+        "return rate rose: a trade-off to keep and write down.",
+        evidence=("ctr_and_similarity_down", "return_rate_up"),
+        decision="keep_reranker_with_guardrail",
     ),
-    "clickbait_engagement_trap": (
-        "Clickbait: CTR rose while topic diversity fell, churn rose and visits decay."
+    Cause(
+        "clickbait_engagement_trap",
+        "Clickbait: CTR rose while topic diversity fell, churn rose and visits decay.",
+        evidence=("ctr_up_entropy_down", "churn_up_visits_down"),
+        decision="roll_back_click_retrain",
     ),
-}
-DECISIONS = {
-    "traffic_mix_to_low_value": "rebalance_channel_budget",
-    "discount_order_value_erosion": "end_blanket_discount",
-    "refund_lag_net_revenue": "report_net_by_cohort_review_returns",
-    "diversity_reranker_tradeoff": "keep_reranker_with_guardrail",
-    "clickbait_engagement_trap": "roll_back_click_retrain",
-}
-EVIDENCE = {
-    "traffic_mix_to_low_value": [
+)
+#: The last option belongs to no cause: the CTR-as-north-star rollback the naive reading wants.
+DECISIONS = (
+    Option(
+        "rebalance_channel_budget",
+        "Keep the conversion work, and take the channel budget decision back: revenue per "
+        "visit fell because traffic moved to low-value channels.",
+    ),
+    Option(
+        "end_blanket_discount",
+        "Stop the blanket promo codes; target them where they bring new customers.",
+    ),
+    Option(
+        "report_net_by_cohort_review_returns",
+        "Report revenue net of refunds by order cohort, and review the returns policy "
+        "before it scales further.",
+    ),
+    Option(
+        "keep_reranker_with_guardrail",
+        "Keep the diversity re-ranker, write down the CTR we gave up and guard the "
+        "7-day return rate.",
+    ),
+    Option(
+        "roll_back_click_retrain",
+        "Roll back the click-trained model and add a diversity and churn guardrail to the retrain.",
+    ),
+    Option(
+        "roll_back_reranker_for_ctr",
+        "Roll back the diversity re-ranker: CTR is the north star.",
+    ),
+)
+#: The last two statements hold for every story, so they are evidence for none.
+EVIDENCE = (
+    Evidence(
         "visit_share_moved_to_low_value",
-        "order_value_flat_within_channels",
-    ],
-    "discount_order_value_erosion": ["order_value_down_within_channels", "channel_shares_stable"],
-    "refund_lag_net_revenue": ["refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"],
-    "diversity_reranker_tradeoff": ["ctr_and_similarity_down", "return_rate_up"],
-    "clickbait_engagement_trap": ["ctr_up_entropy_down", "churn_up_visits_down"],
-}
-EVIDENCE_OPTIONS = {
-    "visit_share_moved_to_low_value": "Visits moved from high-value channels to low-value channels.",
-    "order_value_flat_within_channels": "Average order value is flat within each channel.",
-    "order_value_down_within_channels": "Average order value fell within the affected channels.",
-    "channel_shares_stable": "Channel shares of visits barely moved.",
-    "refunds_up_in_newer_cohorts": (
-        "Orders placed after the changes are refunded more often, and the refunds arrive weeks later."
+        "Visits moved from high-value channels to low-value channels.",
     ),
-    "gross_revenue_per_visit_held": "Gross revenue per visit held up.",
-    "ctr_and_similarity_down": "Feed CTR and intra-list similarity both fell.",
-    "return_rate_up": "The 7-day return rate of feed users rose.",
-    "ctr_up_entropy_down": "Feed CTR rose while topic entropy fell.",
-    "churn_up_visits_down": "Weekly churn rose and visits are decaying.",
-    "overall_conversion_up": "Overall conversion rose, so customers are happier.",
-    "change_nearest_onset": "One change shipped closest to when the numbers moved.",
-}
+    Evidence(
+        "order_value_flat_within_channels", "Average order value is flat within each channel."
+    ),
+    Evidence(
+        "order_value_down_within_channels",
+        "Average order value fell within the affected channels.",
+    ),
+    Evidence("channel_shares_stable", "Channel shares of visits barely moved."),
+    Evidence(
+        "refunds_up_in_newer_cohorts",
+        "Orders placed after the changes are refunded more often, and the refunds arrive weeks "
+        "later.",
+    ),
+    Evidence("gross_revenue_per_visit_held", "Gross revenue per visit held up."),
+    Evidence("ctr_and_similarity_down", "Feed CTR and intra-list similarity both fell."),
+    Evidence("return_rate_up", "The 7-day return rate of feed users rose."),
+    Evidence("ctr_up_entropy_down", "Feed CTR rose while topic entropy fell."),
+    Evidence("churn_up_visits_down", "Weekly churn rose and visits are decaying."),
+    Evidence("overall_conversion_up", "Overall conversion rose, so customers are happier."),
+    Evidence("change_nearest_onset", "One change shipped closest to when the numbers moved."),
+)
 
 #: channel -> (share of visits, conversion rate, average order value in USD); the last two are low-value.
 CHANNELS = {
@@ -99,7 +134,8 @@ CHANNELS = {
 HIGH_VALUE = ("paid_search", "organic_search")
 LOW_VALUE = ("deal_sites", "social")
 PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
-N_DAYS = {"small": 91, "default": 91, "large": 3640}
+#: 13 weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
+SIZES = {"small": Size(days=91), "default": Size(days=91), "large": Size(days=3640)}
 WINDOW = 28  # baseline = first 28 days, recent = last 28 days (stated in the briefing)
 MAX_LAG = 63  # days a refund can trail its order
 
@@ -141,8 +177,32 @@ def _refund_lag_probs(mean_days: float, shape: float) -> np.ndarray:
     return dens / dens.sum()
 
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    n = N_DAYS[size]
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("metric_puzzles", seed=1, variant="refund_lag_net_revenue")
+    >>> sorted(case.tables)
+    ['feed_daily', 'orders_daily', 'refund_cohorts', 'refunds_daily', 'retention_weekly']
+
+    Introduced in notebooks/07-metric-puzzles.ipynb.
+    """
+    n = size.days
     start = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=int(rng.integers(0, 16)))  # a Monday
     index = synth.days(start, n)
     onset_i = n - 56 + int(rng.integers(0, 9))  # 35..43 days in at default size
@@ -410,12 +470,10 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "feed_daily": feed_daily,
         "retention_weekly": retention_weekly,
     }
-    truth = _truth(variant, tables, index)
+    facts = _facts(tables, index)
     params["lost_feed_days"] = [d.strftime("%Y-%m-%d") for d in lost]
     briefing = _briefing(index)
-    return Case(
-        "metric_puzzles", "07-metric-puzzles", tables, tl, briefing, _params=params, _truth=truth
-    )
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -423,37 +481,38 @@ def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
     return index[WINDOW - 1], index[-WINDOW]
 
 
-def _truth(variant: str, tables: dict, index: pd.DatetimeIndex) -> dict:
-    from pmcourse.diagnose import mix_rate
-
+def _facts(tables: dict, index: pd.DatetimeIndex) -> dict:
     base_end, recent_start = _windows(index)
+    baseline, recent = (index[0], base_end), (recent_start, index[-1])
     od = tables["orders_daily"]
     before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
     rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
-    sums_b = before.groupby("channel")[["conversions", "visits"]].sum()
-    sums_a = after.groupby("channel")[["conversions", "visits"]].sum()
-    conv_up = (sums_a["conversions"] / sums_a["visits"]) > (
-        sums_b["conversions"] / sums_b["visits"]
-    )
-    fd = tables["feed_daily"].dropna(subset=["clicks", "impressions"])
-    ctr_b = fd.loc[fd["date"] <= base_end, ["clicks", "impressions"]].sum()
-    ctr_a = fd.loc[fd["date"] >= recent_start, ["clicks", "impressions"]].sum()
-    ctr_change = (ctr_a["clicks"] / ctr_a["impressions"]) / (
-        ctr_b["clicks"] / ctr_b["impressions"]
-    ) - 1
+    conversion = compare_windows(
+        od,
+        baseline=baseline,
+        current=recent,
+        numerator="conversions",
+        denominator="visits",
+        by="channel",
+    ).table
+    ctr = compare_windows(
+        tables["feed_daily"],
+        baseline=baseline,
+        current=recent,
+        numerator="clicks",
+        denominator="impressions",
+    ).total
     return {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
         "baseline_end": base_end.strftime("%Y-%m-%d"),
         "recent_start": recent_start.strftime("%Y-%m-%d"),
         "revenue_per_visit_before": round(float(rpv.loc["total", "before_rate"]), 4),
         "revenue_per_visit_after": round(float(rpv.loc["total", "after_rate"]), 4),
         "mix_term": round(float(rpv.loc["total", "mix"]), 4),
         "rate_term": round(float(rpv.loc["total", "rate"]), 4),
-        "conversion_rate_up_in_channels": int(conv_up.sum()),
-        "ctr_change": round(float(ctr_change), 4),
+        "conversion_rate_up_in_channels": int(
+            (conversion["current"] > conversion["baseline"]).sum()
+        ),
+        "ctr_change": round(ctr.relative_change, 4),
     }
 
 
@@ -481,55 +540,22 @@ def _briefing(index: pd.DatetimeIndex) -> str:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("metric_puzzles", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['mix_term', 'ctr_change']
+
+    Introduced in notebooks/07-metric-puzzles.ipynb.
+    """
     t = truth or {}
     given = truth is not None
     return [
-        Choice(
-            "diagnosis",
-            "Which story explains what moved the business?",
-            dict(LABELS),
-            answer=t.get("cause") if given else None,
-            hints=(
-                Hint(
-                    "Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
-                    "channel, baseline vs recent.",
-                    safe=True,
-                ),
-                Hint(
-                    "For the feed, read CTR next to topic entropy, list similarity, the 7-day "
-                    "return rate and weekly churn: CTR alone is not a verdict.",
-                    safe=True,
-                ),
-                "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
-                "refunds_daily by refund date.",
-            ),
-            solution=(
-                "Five plausible stories, one dataset. Every change in the timeline shipped within a "
-                "week of the others, so the timeline cannot pick the cause; the decomposition can. "
-                "A mix effect moves channel shares, not channel rates; a discount moves order value "
-                "inside channels; refunds show up by order cohort, weeks late; a diversity re-ranker "
-                "trades clicks for breadth and return visits; clickbait buys clicks with churn."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which observations support your diagnosis? Select all that apply.",
-            dict(EVIDENCE_OPTIONS),
-            answer=set(t["evidence"]) if given else None,
-            hints=(
-                Hint(
-                    "A fact that holds for every story (the overall conversion moved, a change "
-                    "shipped near the onset) is not evidence for any one of them.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Cite the signature that only your story has: shares vs rates for revenue per visit, "
-                "cohort refunds, or CTR read together with a breadth metric and a retention metric."
-            ),
-        ),
         Numeric(
             "mix_term",
             "Run dx.mix_rate on orders_daily by channel, numerator order_value, denominator visits, "
@@ -573,78 +599,96 @@ def questions(case: Case, truth: dict | None) -> list:
             ),
             solution="A CTR change is a cost or a gain only next to what it bought or what it cost.",
         ),
-        Choice(
-            "decision",
-            "What do you recommend to leadership?",
-            {
-                "rebalance_channel_budget": (
-                    "Keep the conversion work, and take the channel budget decision back: revenue per "
-                    "visit fell because traffic moved to low-value channels."
-                ),
-                "end_blanket_discount": (
-                    "Stop the blanket promo codes; target them where they bring new customers."
-                ),
-                "report_net_by_cohort_review_returns": (
-                    "Report revenue net of refunds by order cohort, and review the returns policy "
-                    "before it scales further."
-                ),
-                "keep_reranker_with_guardrail": (
-                    "Keep the diversity re-ranker, write down the CTR we gave up and guard the "
-                    "7-day return rate."
-                ),
-                "roll_back_click_retrain": (
-                    "Roll back the click-trained model and add a diversity and churn guardrail to "
-                    "the retrain."
-                ),
-                "roll_back_reranker_for_ctr": "Roll back the diversity re-ranker: CTR is the north star.",
-            },
-            answer=t.get("decision") if given else None,
-            hints=(
-                Hint(
-                    "The right decision follows from the diagnosis; a CTR drop alone never "
-                    "justifies a rollback.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Decide on the metric that carries the business outcome (net revenue, retention), "
-                "and state what you gave up for it."
-            ),
-        ),
-        Memo(
-            "tradeoff_memo",
-            "Write the trade-off the way a promotion packet would: what you accepted, for what, "
-            "measured by which metric; then who bears the cost, how you would detect failure, how "
-            "you would undo it, and when you revisit.",
-            extra_fields={
-                "tradeoff_statement": (
-                    "One sentence: 'We accepted <cost, with its size> to get <benefit>, measured by "
-                    "<metric>.'"
-                ),
-            },
-            hints=(
-                Hint(
-                    "Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
-                    "by topic diversity.' Name the size of the cost.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Growth is assumed; a deliberate sacrifice, sized and measured, is what a review "
-                "discusses. A memo that names the cost, its size and the metric that justifies it "
-                "can be falsified later; 'CTR went up' cannot."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="metric_puzzles",
     notebook="07-metric-puzzles",
     title="Metric puzzles: conversion up, revenue down; CTR down after a re-ranker",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("diagnosis", "evidence", "mix_term", "ctr_change", "decision", "tradeoff_memo"),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "Which story explains what moved the business?",
+        hints=(
+            Hint(
+                "Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
+                "channel, baseline vs recent.",
+                safe=True,
+            ),
+            Hint(
+                "For the feed, read CTR next to topic entropy, list similarity, the 7-day "
+                "return rate and weekly churn: CTR alone is not a verdict.",
+                safe=True,
+            ),
+            "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
+            "refunds_daily by refund date.",
+        ),
+        solution=(
+            "Five plausible stories, one dataset. Every change in the timeline shipped within a "
+            "week of the others, so the timeline cannot pick the cause; the decomposition can. "
+            "A mix effect moves channel shares, not channel rates; a discount moves order value "
+            "inside channels; refunds show up by order cohort, weeks late; a diversity re-ranker "
+            "trades clicks for breadth and return visits; clickbait buys clicks with churn."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which observations support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A fact that holds for every story (the overall conversion moved, a change "
+                "shipped near the onset) is not evidence for any one of them.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Cite the signature that only your story has: shares vs rates for revenue per visit, "
+            "cohort refunds, or CTR read together with a breadth metric and a retention metric."
+        ),
+    ),
+    ask_decision=Ask(
+        "What do you recommend to leadership?",
+        hints=(
+            Hint(
+                "The right decision follows from the diagnosis; a CTR drop alone never "
+                "justifies a rollback.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Decide on the metric that carries the business outcome (net revenue, retention), "
+            "and state what you gave up for it."
+        ),
+    ),
+    memo=Ask(
+        "Write the trade-off the way a promotion packet would: what you accepted, for what, "
+        "measured by which metric; then who bears the cost, how you would detect failure, how "
+        "you would undo it, and when you revisit.",
+        id="tradeoff_memo",
+        extra_fields={
+            "tradeoff_statement": (
+                "One sentence: 'We accepted <cost, with its size> to get <benefit>, measured by "
+                "<metric>.'"
+            ),
+        },
+        hints=(
+            Hint(
+                "Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
+                "by topic diversity.' Name the size of the cost.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Growth is assumed; a deliberate sacrifice, sized and measured, is what a review "
+            "discusses. A memo that names the cost, its size and the metric that justifies it "
+            "can be falsified later; 'CTR went up' cannot."
+        ),
+    ),
     tables={
         "orders_daily": TableDoc(
             "One row per day and acquisition channel: visits, conversions, orders and their value.",
@@ -722,5 +766,5 @@ SCENARIO = Scenario(
         "CTR is the verdict on the feed: if it fell after the re-ranker, the re-ranker is the "
         "problem; otherwise conversion is up, so the revenue gap must be the discount."
     ),
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()
