@@ -26,6 +26,7 @@ import pandas as pd
 from pmcourse.answers import Hint, Numeric
 from pmcourse.diagnose import compare_windows, mix_rate
 from pmcourse.scenarios import synth
+from pmcourse.scenarios._metric_puzzles_draw import draw_feed, draw_refunds, draw_retention
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
@@ -133,11 +134,9 @@ CHANNELS = {
 }
 HIGH_VALUE = ("paid_search", "organic_search")
 LOW_VALUE = ("deal_sites", "social")
-PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
 #: 13 weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
 SIZES = {"small": Size(days=91), "default": Size(days=91), "large": Size(days=3640)}
 WINDOW = 28  # baseline = first 28 days, recent = last 28 days (stated in the briefing)
-MAX_LAG = 63  # days a refund can trail its order
 
 #: event key -> (event text, kind, detail); every case carries all of them.
 EVENTS = {
@@ -167,14 +166,6 @@ CAUSE_EVENT = {
     "diversity_reranker_tradeoff": "reranker",
     "clickbait_engagement_trap": "retrain",
 }
-
-
-def _refund_lag_probs(mean_days: float, shape: float) -> np.ndarray:
-    """Probability of a refund landing 0..MAX_LAG days after the order (gamma, truncated)."""
-    t = np.arange(MAX_LAG + 1, dtype=float) + 0.5
-    scale = mean_days / shape
-    dens = t ** (shape - 1) * np.exp(-t / scale)
-    return dens / dens.sum()
 
 
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
@@ -305,159 +296,22 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         .reset_index(drop=True)
     )
 
-    # ---- refunds: each order day's refunds spread over the following weeks
+    # ---- refunds by day and by order cohort, the home feed, weekly retention
     day_orders = sum(orders[c] for c in names)
     day_value = sum(order_value[c] for c in names)
-    avg_value = np.where(day_orders > 0, day_value / np.maximum(day_orders, 1), 0.0)
-    base_rate = float(rng.uniform(0.045, 0.065))
-    base_lag = _refund_lag_probs(float(rng.uniform(7, 11)), 2.5)
-    returns_on = synth.ramp(index, event_day["returns"])
-    if variant == "refund_lag_net_revenue":
-        extra_rate = float(rng.uniform(0.08, 0.14))
-        extra_lag = _refund_lag_probs(float(rng.uniform(20, 28)), 4.0)
+    lagging = variant == "refund_lag_net_revenue"
+    refunds_daily, refund_cohorts, extra_rate = draw_refunds(
+        rng, index, day_orders, day_value, event_day["returns"], lagging=lagging
+    )
+    if lagging:
         params.update(extra_refund_rate=round(extra_rate, 4))
-    else:
-        extra_rate = float(rng.uniform(0.0, 0.006))  # the policy barely matters here
-        extra_lag = _refund_lag_probs(14.0, 3.0)
-    refund_count = np.zeros((n, MAX_LAG + 1), dtype=np.int64)
-    r_base = synth.binomial_counts(rng, day_orders, np.full(n, base_rate))
-    r_extra = synth.binomial_counts(rng, day_orders - r_base, extra_rate * returns_on)
-    for d in range(n):
-        if r_base[d]:
-            refund_count[d] += rng.multinomial(r_base[d], base_lag)
-        if r_extra[d]:
-            refund_count[d] += rng.multinomial(r_extra[d], extra_lag)
-    # refund (order day d, lag l) lands on day d + l; only refunds up to the last day are observed
-    refund_day = np.arange(n)[:, None] + np.arange(MAX_LAG + 1)[None, :]
-    observed = refund_day < n
-    refund_value = refund_count * avg_value[:, None] * rng.uniform(0.9, 1.1, refund_count.shape)
-    by_day_n = np.bincount(refund_day[observed], weights=refund_count[observed], minlength=n)
-    by_day_v = np.bincount(refund_day[observed], weights=refund_value[observed], minlength=n)
-    refunds_daily = pd.DataFrame(
-        {
-            "date": index,
-            "refunded_orders": by_day_n.astype(np.int64),
-            "refund_value": np.round(by_day_v, 2),
-        }
-    )
-
-    week_of = np.arange(n) // 7
-    n_weeks = int(week_of[-1]) + 1
-    rows = []
-    for w in range(n_weeks):
-        in_week = week_of == w
-        cohort_orders = int(day_orders[in_week].sum())
-        lag_week = (refund_day[in_week] - 7 * w) // 7  # weeks since the cohort's Monday
-        for s in range(0, min(n_weeks - w, MAX_LAG // 7 + 2)):
-            sel = observed[in_week] & (lag_week == s)
-            rows.append(
-                (
-                    index[7 * w],
-                    s,
-                    cohort_orders,
-                    int(refund_count[in_week][sel].sum()),
-                    round(float(refund_value[in_week][sel].sum()), 2),
-                )
-            )
-    refund_cohorts = pd.DataFrame(
-        rows,
-        columns=[
-            "order_week",
-            "weeks_since_order",
-            "cohort_orders",
-            "refunded_orders",
-            "refund_value",
-        ],
-    )
-
-    # ---- the home feed, by platform (client logs: some days are lost)
-    rr_on = synth.ramp(index, event_day["reranker"], duration_days=3)
-    rt_on = synth.ramp(index, event_day["retrain"], duration_days=2)
-    base_ils = float(rng.uniform(0.55, 0.65))
-    base_ent = float(rng.uniform(2.0, 2.4))
-    base_ret = float(rng.uniform(0.44, 0.54))
-    ctr_eff = ils_eff = ent_eff = ret_eff = np.zeros(n)
-    if variant == "diversity_reranker_tradeoff":
-        ctr_drop = float(rng.uniform(0.04, 0.08))
-        ctr_eff = -ctr_drop * rr_on
-        ils_eff = -float(rng.uniform(0.08, 0.15)) * rr_on
-        ent_eff = float(rng.uniform(0.25, 0.5)) * rr_on
-        ret_eff = float(rng.uniform(0.025, 0.05)) * rr_on
-        params.update(ctr_drop=round(ctr_drop, 4))
-    elif variant == "clickbait_engagement_trap":
-        ctr_gain = float(rng.uniform(0.07, 0.15))
-        ctr_eff = ctr_gain * rt_on
-        ils_eff = float(rng.uniform(0.03, 0.08)) * rt_on
-        ent_eff = -float(rng.uniform(0.25, 0.5)) * rt_on
-        ret_eff = -float(rng.uniform(0.03, 0.06)) * rt_on
-        params.update(ctr_gain=round(ctr_gain, 4), visit_decline=round(decline, 4))
-    else:  # the ranking changes shipped but hardly moved anything
-        ctr_eff = float(rng.uniform(-0.012, 0.012)) * rr_on
-        ent_eff = float(rng.uniform(-0.04, 0.04)) * rr_on
-        ils_eff = float(rng.uniform(-0.01, 0.01)) * rr_on
     feed_users_mean = total_visits * 0.55 * week * hol * volume
-    feed = []
-    for p, (share, ctr) in PLATFORMS.items():
-        users = synth.nb_counts(rng, feed_users_mean * share, dispersion=300)
-        impressions = synth.nb_counts(rng, users * rng.uniform(10, 14), dispersion=2000)
-        clicks = synth.binomial_counts(
-            rng, impressions, ctr * (1 + ctr_eff) * (1 + rng.normal(0, 0.01, n))
-        )
-        ils = base_ils + ils_eff + rng.normal(0, 0.008, n)
-        ent = base_ent + ent_eff + rng.normal(0, 0.03, n)
-        returned = synth.binomial_counts(rng, users, base_ret + ret_eff).astype(float)
-        returned[-7:] = np.nan  # a 7-day return is not observable yet for the last week
-        feed.append(
-            pd.DataFrame(
-                {
-                    "date": index,
-                    "platform": p,
-                    "feed_users": users,
-                    "impressions": impressions,
-                    "clicks": clicks,
-                    "intra_list_similarity": np.round(ils, 4),
-                    "topic_entropy": np.round(ent, 4),
-                    "returned_7d": returned,
-                }
-            )
-        )
-    feed_daily = pd.concat(feed, ignore_index=True).sort_values(["date", "platform"], kind="stable")
-    feed_daily = feed_daily.reset_index(drop=True)
-    near = [onset + pd.Timedelta(days=k) for k in range(-3, 4)]
-    feed_daily, lost = synth.mask_missing_days(
-        rng,
-        feed_daily,
-        [
-            "feed_users",
-            "impressions",
-            "clicks",
-            "intra_list_similarity",
-            "topic_entropy",
-            "returned_7d",
-        ],
-        n_days=int(rng.integers(2, 5)) if n < 400 else 40,
-        exclude=near,
-    )
-
-    # ---- weekly retention: churn = active last week, not seen this week
-    churn0 = float(rng.uniform(0.07, 0.09))
-    wk_start = index[::7]
-    wk_on = synth.ramp(wk_start, event_day["retrain"] + pd.Timedelta(days=3))
-    churn = churn0 * np.ones(len(wk_start))
+    feed_daily, lost, drawn = draw_feed(rng, index, variant, event_day, feed_users_mean, onset)
+    params.update(drawn)
     if variant == "clickbait_engagement_trap":
-        churn = churn0 * (1 + float(rng.uniform(0.25, 0.5)) * wk_on)
-    elif variant == "diversity_reranker_tradeoff":
-        churn = churn0 * (
-            1 - float(rng.uniform(0.0, 0.08)) * synth.ramp(wk_start, event_day["reranker"])
-        )
+        params.update(visit_decline=round(decline, 4))
     active_mean = total_visits * 2.4 * volume[::7]
-    active = synth.nb_counts(rng, active_mean, dispersion=3000)
-    churned = synth.binomial_counts(rng, np.r_[active[0], active[:-1]], churn)
-    retention_weekly = pd.DataFrame(
-        {"week_start": wk_start, "active_users": active, "churned_users": churned}
-    )
-    if len(wk_start) > 0:
-        retention_weekly.loc[0, "churned_users"] = np.nan  # no previous week to compare with
+    retention_weekly = draw_retention(rng, index, variant, event_day, active_mean)
 
     rows = [(event_day[k], *EVENTS[k]) for k in keys]
     rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
