@@ -26,137 +26,143 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
-
-VARIANTS = (
-    "stale_upstream_table",
-    "feedback_events_stopped",
-    "volume_target_misaligned",
-    "deadline_ship_behind_flag",
+from pmcourse.scenarios._capstone_draw import (
+    build_dashboard,
+    build_freshness,
+    case_facts,
+    draw_design_options,
+    draw_feedback,
+    draw_tickets,
+    timeline_events,
 )
-LABELS = {
-    "stale_upstream_table": (
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+
+CAUSES = (
+    Cause(
+        "stale_upstream_table",
         "Stale data: the dashboard's source table stopped refreshing days ago, so every number on "
-        "it is void."
+        "it is void.",
+        evidence=("source_partition_stuck", "dashboard_repeats_values"),
+        decision="hold_until_data_refreshes",
     ),
-    "feedback_events_stopped": (
+    Cause(
+        "feedback_events_stopped",
         "Broken feedback loop: feedback events stopped arriving after a pipeline change, so failure "
-        "can no longer be detected fast."
+        "can no longer be detected fast.",
+        evidence=("feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"),
+        decision="repair_feedback_before_launch",
     ),
-    "volume_target_misaligned": (
-        "Misaligned incentive: the volume target rose while complaints per AI-resolved ticket rose."
+    Cause(
+        "volume_target_misaligned",
+        "Misaligned incentive: the volume target rose while complaints per AI-resolved ticket rose.",
+        evidence=("resolved_up_complaints_up", "fewer_drafts_reviewed"),
+        decision="replace_target_keep_review",
     ),
-    "deadline_ship_behind_flag": (
-        "Only the deadline binds: the data is fresh and the loops work; ship the reversible way."
+    Cause(
+        "deadline_ship_behind_flag",
+        "Only the deadline binds: the data is fresh and the loops work; ship the reversible way.",
+        evidence=("sources_fresh_feedback_flowing", "complaint_rate_flat"),
+        decision="ship_behind_flag_with_expiry",
     ),
-}
-DECISIONS = {
-    "stale_upstream_table": "hold_until_data_refreshes",
-    "feedback_events_stopped": "repair_feedback_before_launch",
-    "volume_target_misaligned": "replace_target_keep_review",
-    "deadline_ship_behind_flag": "ship_behind_flag_with_expiry",
-}
-DECISION_OPTIONS = {
-    "hold_until_data_refreshes": (
-        "Hold the go/no-go until the dashboard's source refreshes again, then re-read every number."
+)
+#: The last two options belong to no cause: dropping the guardrail, and waiting for zero risk.
+DECISIONS = (
+    Option(
+        "hold_until_data_refreshes",
+        "Hold the go/no-go until the dashboard's source refreshes again, then re-read every number.",
     ),
-    "repair_feedback_before_launch": (
-        "Repair the feedback pipeline first; launch only once the fast signal is back, review kept."
+    Option(
+        "repair_feedback_before_launch",
+        "Repair the feedback pipeline first; launch only once the fast signal is back, review kept.",
     ),
-    "replace_target_keep_review": (
-        "Replace the volume target with a quality-adjusted one and restore review before launch."
+    Option(
+        "replace_target_keep_review",
+        "Replace the volume target with a quality-adjusted one and restore review before launch.",
     ),
-    "ship_behind_flag_with_expiry": (
-        "Ship on the date behind a per-tenant flag to a small share, with kill criteria and an expiry."
+    Option(
+        "ship_behind_flag_with_expiry",
+        "Ship on the date behind a per-tenant flag to a small share, with kill criteria and an "
+        "expiry.",
     ),
-    "ship_to_all_remove_review": "Ship to everyone on the date and drop human review to hit the target.",
-    "postpone_until_risk_free": "Postpone the launch until every risk is gone.",
-}
-EVIDENCE = {
-    "stale_upstream_table": ["source_partition_stuck", "dashboard_repeats_values"],
-    "feedback_events_stopped": ["feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"],
-    "volume_target_misaligned": ["resolved_up_complaints_up", "fewer_drafts_reviewed"],
-    "deadline_ship_behind_flag": ["sources_fresh_feedback_flowing", "complaint_rate_flat"],
-}
-EVIDENCE_OPTIONS = {
-    "source_partition_stuck": "The dashboard's source table has loaded no new partition for days.",
-    "dashboard_repeats_values": "The dashboard shows identical numbers day after day.",
-    "feedback_per_reply_collapsed": "Feedback events per AI reply collapsed after a pipeline change.",
-    "thumbs_down_drop_is_missing_data": (
-        "The fall in thumbs-down is missing data, not better answers."
+    Option(
+        "ship_to_all_remove_review",
+        "Ship to everyone on the date and drop human review to hit the target.",
     ),
-    "resolved_up_complaints_up": (
-        "AI-resolved tickets rose while complaints per 1,000 AI-resolved tickets rose."
+    Option("postpone_until_risk_free", "Postpone the launch until every risk is gone."),
+)
+#: The last two statements hold in every version of the story, so they are evidence for none.
+EVIDENCE = (
+    Evidence(
+        "source_partition_stuck",
+        "The dashboard's source table has loaded no new partition for days.",
     ),
-    "fewer_drafts_reviewed": "A smaller share of AI drafts goes to human review.",
-    "sources_fresh_feedback_flowing": "Every source is fresh and feedback events keep flowing.",
-    "complaint_rate_flat": "Complaints per 1,000 AI-resolved tickets are flat.",
-    "target_metric_up": "The team's target metric is up, so the feature works.",
-    "deadline_is_close": "The launch date is close.",
-}
+    Evidence("dashboard_repeats_values", "The dashboard shows identical numbers day after day."),
+    Evidence(
+        "feedback_per_reply_collapsed",
+        "Feedback events per AI reply collapsed after a pipeline change.",
+    ),
+    Evidence(
+        "thumbs_down_drop_is_missing_data",
+        "The fall in thumbs-down is missing data, not better answers.",
+    ),
+    Evidence(
+        "resolved_up_complaints_up",
+        "AI-resolved tickets rose while complaints per 1,000 AI-resolved tickets rose.",
+    ),
+    Evidence("fewer_drafts_reviewed", "A smaller share of AI drafts goes to human review."),
+    Evidence(
+        "sources_fresh_feedback_flowing",
+        "Every source is fresh and feedback events keep flowing.",
+    ),
+    Evidence("complaint_rate_flat", "Complaints per 1,000 AI-resolved tickets are flat."),
+    Evidence("target_metric_up", "The team's target metric is up, so the feature works."),
+    Evidence("deadline_is_close", "The launch date is close."),
+)
+
 SEGMENTS = {
     "first_time_customers": "First-time customers",
     "returning_customers": "Returning customers",
     "business_accounts": "Business accounts",
     "non_english_speakers": "Customers writing in a language other than English",
 }
-CLIENTS = {"web_widget": 0.18, "email": 0.34, "ios_sdk": 0.26, "android_sdk": 0.22}
-SOURCE_TABLES = ("tickets_fact", "feedback_events", "complaints")
-N_DAYS = {"small": 70, "default": 70, "large": 3640}
+#: Ten weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
+SIZES = {"small": Size(days=70), "default": Size(days=70), "large": Size(days=3640)}
 BASELINE = 28  # the first four weeks: before any of the timeline's changes
 REVIEW_WEEK = 7  # a weekly complaint rate needs a full week of tickets
 EXPIRY_DAYS = 14  # the decision expires two weeks after launch (stated in the briefing)
 DELAY_MEDIANS = (3, 4, 5, 9, 10, 11)  # never near the 7-day boundary of "in time"
 
-#: (id, description, lift range %, rollback-hours range, honours revocation, keeps human review)
-DESIGNS = (
-    (
-        "finetune_transcripts",
-        "Fine-tune on every customer transcript, retained indefinitely in the training set",
-        (13, 18),
-        (48, 120),
-        "no",
-        "yes",
-    ),
-    (
-        "drop_review",
-        "Send low-confidence drafts without human review",
-        (10, 14),
-        (1, 4),
-        "yes",
-        "no",
-    ),
-    (
-        "launch_all_no_flag",
-        "Launch to all tenants at once in the next app release, no flag",
-        (7, 10),
-        (72, 168),
-        "yes",
-        "yes",
-    ),
-    (
-        "flag_retrieval",
-        "Flagged rollout to 10% of tenants; answers grounded in a per-customer index that deletes "
-        "on request",
-        (3, 8),
-        (0.5, 2),
-        "yes",
-        "yes",
-    ),
-    (
-        "flag_prompt_only",
-        "Flagged rollout to 10% of tenants; prompt-only, no customer data stored",
-        (2, 7),
-        (0.5, 2),
-        "yes",
-        "yes",
-    ),
-)
 
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    n = N_DAYS[size]
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size (``large`` is for benchmarks).
+
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("capstone", seed=1, variant="stale_upstream_table")
+    >>> sorted(case.tables)  # doctest: +NORMALIZE_WHITESPACE
+    ['complaints', 'dashboard_daily', 'design_options', 'feedback_daily', 'table_freshness',
+     'tickets_daily']
+
+    Introduced in notebooks/08-capstone.ipynb.
+    """
+    n = size.days
     start = pd.Timestamp("2026-03-02") + pd.Timedelta(weeks=int(rng.integers(0, 20)))  # a Monday
     index = synth.days(start, n)
     today = index[-1] + pd.Timedelta(days=1)
@@ -202,204 +208,44 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
     complaint_mult = float(rng.uniform(2.0, 2.8)) if misaligned else 1.0
     base_complaint = float(rng.uniform(4.0, 7.0)) / 1000  # per AI-resolved ticket
     delay_median = int(synth.pick(rng, DELAY_MEDIANS))
-    gamma_scale = delay_median / 2.674  # median of a gamma(3) is ~2.674 x scale
 
-    tickets_rows = []
-    complaint_rows = []
-    for seg in SEGMENTS:
-        tickets = synth.nb_counts(rng, level * seg_share[seg] * week * hol, dispersion=200)
-        handled = synth.binomial_counts(rng, tickets, float(rng.uniform(0.55, 0.7)))
-        resolve = float(rng.uniform(0.5, 0.6)) * (1 + resolve_lift * push)
-        resolved = synth.binomial_counts(rng, handled, resolve)
-        reviewed = synth.binomial_counts(
-            rng, handled, float(rng.uniform(0.22, 0.28)) * (1 - review_cut * push)
-        )
-        corr = float(rng.uniform(0.26, 0.34)) if seg == harmed else float(rng.uniform(0.07, 0.14))
-        corrected = synth.binomial_counts(rng, reviewed, corr)
-        tickets_rows.append(
-            pd.DataFrame(
-                {
-                    "date": index,
-                    "segment": seg,
-                    "tickets": tickets,
-                    "ai_handled": handled,
-                    "ai_resolved": resolved,
-                    "drafts_reviewed": reviewed,
-                    "drafts_corrected": corrected,
-                }
-            )
-        )
-        seg_rate = base_complaint * (1.8 if seg == harmed else 1.0)
-        seg_mult = 1 + (complaint_mult - 1) * (1.5 if seg == harmed else 0.8) * push
-        counts = synth.binomial_counts(rng, resolved, seg_rate * seg_mult)
-        ticket_day = np.repeat(np.arange(n), counts)
-        lag = np.round(rng.gamma(3.0, gamma_scale, len(ticket_day))).astype(np.int64)
-        keep = ticket_day + lag < n  # complaints that have not arrived yet are not in the log
-        complaint_rows.append(
-            pd.DataFrame(
-                {
-                    "ticket_date": index[ticket_day[keep]],
-                    "complaint_date": index[ticket_day[keep] + lag[keep]],
-                    "segment": seg,
-                }
-            )
-        )
-    tickets_daily = (
-        pd.concat(tickets_rows, ignore_index=True)
-        .sort_values(["date", "segment"], kind="stable")
-        .reset_index(drop=True)
-    )
-    complaints = (
-        pd.concat(complaint_rows, ignore_index=True)
-        .sort_values(["complaint_date", "ticket_date", "segment"], kind="stable")
-        .reset_index(drop=True)
-    )
-
-    # feedback events by client; after a broken schema change only the web widget still sends
-    replies = tickets_daily.groupby("date")["ai_handled"].sum().to_numpy()
-    broken = (
-        synth.ramp(index, event_day["schema"])
-        if variant == "feedback_events_stopped"
-        else np.zeros(n)
-    )
-    down_rate = float(rng.uniform(0.08, 0.12)) * (1 + (complaint_mult - 1) * 0.6 * push)
-    fb_rows = []
-    for client, share in CLIENTS.items():
-        client_replies = synth.binomial_counts(rng, replies, share)
-        give = float(rng.uniform(0.06, 0.1)) * (1 if client == "web_widget" else 1 - broken)
-        events = synth.binomial_counts(rng, client_replies, give)
-        down = synth.binomial_counts(rng, events, down_rate)
-        fb_rows.append(
-            pd.DataFrame(
-                {
-                    "date": index,
-                    "client": client,
-                    "ai_replies": client_replies,
-                    "feedback_events": events,
-                    "thumbs_down": down,
-                }
-            )
-        )
-    feedback_daily = (
-        pd.concat(fb_rows, ignore_index=True)
-        .sort_values(["date", "client"], kind="stable")
-        .reset_index(drop=True)
-    )
-    near = [onset + pd.Timedelta(days=k) for k in range(-2, 3)]
-    feedback_daily, lost = synth.mask_missing_days(
+    tickets_daily, complaints = draw_tickets(
         rng,
-        feedback_daily,
-        ["feedback_events", "thumbs_down"],
-        n_days=int(rng.integers(2, 4)) if n < 400 else 40,
-        exclude=[*near, *index[-8:]],
+        index,
+        level=level,
+        week=week,
+        hol=hol,
+        seg_share=seg_share,
+        harmed=harmed,
+        push=push,
+        resolve_lift=resolve_lift,
+        review_cut=review_cut,
+        complaint_mult=complaint_mult,
+        base_complaint=base_complaint,
+        delay_median=delay_median,
     )
-
-    # the team dashboard: built nightly from tickets_fact joined with feedback_events
-    day_fb = feedback_daily.groupby("date")[["feedback_events", "thumbs_down"]].sum(min_count=1)
-    dashboard = pd.DataFrame(
-        {
-            "date": index,
-            "ai_resolved": tickets_daily.groupby("date")["ai_resolved"].sum().to_numpy(),
-            "feedback_events": day_fb["feedback_events"].to_numpy(),
-            "thumbs_down": day_fb["thumbs_down"].to_numpy(),
-        }
+    # feedback events by client; after a broken schema change only the web widget still sends
+    feedback_daily, lost = draw_feedback(
+        rng,
+        index,
+        tickets_daily.groupby("date")["ai_handled"].sum().to_numpy(),
+        broken=(
+            synth.ramp(index, event_day["schema"])
+            if variant == "feedback_events_stopped"
+            else np.zeros(n)
+        ),
+        down_lift=1 + (complaint_mult - 1) * 0.6 * push,
+        onset=onset,
     )
-    last_loaded = index[-1]
-    if variant == "stale_upstream_table":
-        last_loaded = index[cause_day - 1]
-        frozen = dashboard["date"] > last_loaded
-        # the dashboard carries the last loaded day forward: the tile never says "no data"
-        dashboard.loc[frozen, ["ai_resolved", "feedback_events", "thumbs_down"]] = dashboard.loc[
-            dashboard["date"] == last_loaded, ["ai_resolved", "feedback_events", "thumbs_down"]
-        ].to_numpy()
-    dashboard["ai_resolved"] = dashboard["ai_resolved"].astype(np.int64)
-
-    # freshness checks: every morning (up to today's) the newest partition of each source table
-    checks = index[1:].append(pd.DatetimeIndex([today]))
-    prev = index
-    day_tickets = tickets_daily.groupby("date")["tickets"].sum().reindex(index).to_numpy()
-    day_complaints = complaints.groupby("complaint_date").size().reindex(index, fill_value=0)
-    tickets_latest = prev.where(prev <= last_loaded, last_loaded)
-    loaded = {
-        "tickets_fact": (tickets_latest, np.where(prev <= last_loaded, day_tickets, 0)),
-        "feedback_events": (prev, np.nan_to_num(day_fb["feedback_events"].to_numpy())),
-        "complaints": (prev, day_complaints.to_numpy()),
-    }
-    table_freshness = (
-        pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "check_date": checks,
-                        "table": table,
-                        "latest_partition": latest,
-                        "rows_loaded": np.asarray(rows).astype(np.int64),
-                    }
-                )
-                for table, (latest, rows) in loaded.items()
-            ],
-            ignore_index=True,
-        )
-        .sort_values(["check_date", "table"], kind="stable")
-        .reset_index(drop=True)
+    # a stale source table stopped loading the day before the cause day
+    last_loaded = index[cause_day - 1] if variant == "stale_upstream_table" else index[-1]
+    dashboard = build_dashboard(index, tickets_daily, feedback_daily, last_loaded)
+    table_freshness = build_freshness(
+        index, today, tickets_daily, feedback_daily, complaints, last_loaded
     )
+    design_options = draw_design_options(rng)
 
-    # design options: the best lift always breaks a future path; two options keep them open
-    order = rng.permutation(len(DESIGNS))
-    letters = "ABCDE"
-    design_rows = []
-    lifts = {}
-    for pos, k in enumerate(order):
-        key, desc, (lo, hi), (rlo, rhi), revocable, review = DESIGNS[k]
-        lift = round(float(rng.uniform(lo, hi)), 1)
-        lifts[key] = lift
-        design_rows.append(
-            [letters[pos], desc, lift, round(float(rng.uniform(rlo, rhi)), 1), revocable, review]
-        )
-    # keep the two open options apart, so the comparison is a real one
-    open_keys = ("flag_retrieval", "flag_prompt_only")
-    if abs(lifts[open_keys[0]] - lifts[open_keys[1]]) < 1.0:
-        bump = open_keys[0] if lifts[open_keys[0]] >= lifts[open_keys[1]] else open_keys[1]
-        for row, k in zip(design_rows, order, strict=True):
-            if DESIGNS[k][0] == bump:
-                row[2] = round(row[2] + 1.0, 1)
-                lifts[bump] = row[2]
-    design_options = pd.DataFrame(
-        design_rows,
-        columns=[
-            "option",
-            "description",
-            "expected_lift_pct",
-            "rollback_hours",
-            "honours_consent_revocation",
-            "keeps_human_review",
-        ],
-    )
-
-    events = {
-        "scheduler": (
-            "Warehouse job scheduler migrated",
-            "pipeline",
-            "nightly jobs moved to a new cluster",
-        ),
-        "schema": (
-            "Feedback event schema v2",
-            "pipeline",
-            "client SDKs send feedback in the new format",
-        ),
-        "threshold": (
-            "Auto-resolve confidence threshold tuned",
-            "deploy",
-            "drafts above the threshold are sent without review",
-        ),
-        "model": ("Reply model v3.2 deployed", "deploy", "new base model for drafts"),
-        "target": ("Quarterly target set: AI-resolved tickets +40%", "policy", "team OKR"),
-        "announce": (
-            "GA date announced at the partner summit",
-            "market",
-            f"general availability on {launch:%Y-%m-%d}",
-        ),
-    }
+    events = timeline_events(launch)
     rows = [(event_day[k], *events[k]) for k in events]
     rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
     tl = synth.timeline(rows)
@@ -412,7 +258,6 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "complaints": complaints,
         "design_options": design_options,
     }
-    truth = _truth(variant, tables, index, today, launch)
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "launch": launch.strftime("%Y-%m-%d"),
@@ -429,67 +274,16 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
             review_cut=round(review_cut, 4),
             complaint_mult=round(complaint_mult, 4),
         )
-    return Case(
-        "capstone",
-        "08-capstone",
+    facts = case_facts(
         tables,
-        tl,
-        _briefing(today, launch),
-        _params=params,
-        _truth=truth,
+        index,
+        today,
+        launch,
+        baseline_days=BASELINE,
+        review_week=REVIEW_WEEK,
+        expiry_days=EXPIRY_DAYS,
     )
-
-
-def _truth(variant, tables, index, today, launch) -> dict:
-    fresh = tables["table_freshness"]
-    last_check = fresh["check_date"].max()
-    latest = fresh.loc[
-        (fresh["check_date"] == last_check) & (fresh["table"] == "tickets_fact"), "latest_partition"
-    ].iloc[0]
-    days_stale = int((today - latest).days)
-
-    comp = tables["complaints"]
-    delay = (comp["complaint_date"] - comp["ticket_date"]).dt.days
-    median_delay = float(delay.median())
-    detect_days = REVIEW_WEEK + median_delay
-
-    td = tables["tickets_daily"]
-    base_end = index[BASELINE - 1]
-    resolved = td.loc[td["date"] <= base_end, "ai_resolved"].sum()
-    base_complaints = (comp["ticket_date"] <= base_end).sum()
-    baseline_rate = 1000 * base_complaints / resolved
-
-    reviewed = td.groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
-    correction = (reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]).sort_values()
-
-    designs = tables["design_options"]
-    open_paths = designs[
-        (designs["honours_consent_revocation"] == "yes")
-        & (designs["keeps_human_review"] == "yes")
-        & (designs["rollback_hours"] <= 24)
-    ]
-    best_open = open_paths.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
-    best_overall = designs.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
-    return {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
-        "briefing_date": today.strftime("%Y-%m-%d"),
-        "launch_date": launch.strftime("%Y-%m-%d"),
-        "expires_on": (launch + pd.Timedelta(days=EXPIRY_DAYS)).strftime("%Y-%m-%d"),
-        "days_stale": days_stale,
-        "median_complaint_delay": median_delay,
-        "detection_days": detect_days,
-        "detected_in_time": "yes" if detect_days <= EXPIRY_DAYS else "no",
-        "baseline_complaints_per_1k": round(float(baseline_rate), 3),
-        "kill_threshold": round(float(1.25 * baseline_rate), 3),
-        "kill_window_days": int(max(EXPIRY_DAYS, np.ceil(detect_days))),
-        "harmed_segment": str(correction.index[-1]),
-        "correction_rate_harmed": round(float(correction.iloc[-1]), 4),
-        "reversible_option": best_open,
-        "best_lift_option": best_overall,
-    }
+    return Draw(tables, tl, _briefing(today, launch), params, facts)
 
 
 def _briefing(today: pd.Timestamp, launch: pd.Timestamp) -> str:
@@ -516,52 +310,25 @@ def _briefing(today: pd.Timestamp, launch: pd.Timestamp) -> str:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, KillCriterion, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("capstone", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]  # doctest: +NORMALIZE_WHITESPACE
+    ['days_stale', 'complaint_delay', 'detected_in_time', 'kill_criterion', 'harmed_group',
+     'reversible_option']
+
+    Introduced in notebooks/08-capstone.ipynb.
+    """
     t = truth or {}
     given = truth is not None
     designs = case.tables["design_options"]
     design_labels = {row.option: f"{row.option}: {row.description}" for row in designs.itertuples()}
     return [
-        Choice(
-            "diagnosis",
-            "Which constraint invalidates the others?",
-            dict(LABELS),
-            answer=t.get("cause") if given else None,
-            hints=(
-                Hint(
-                    "Before reading any number off the dashboard, check that its source is fresh "
-                    "and that the events behind it still arrive.",
-                    safe=True,
-                ),
-                Hint(
-                    "A metric that improves because its input stopped arriving is not an "
-                    "improvement: divide by the volume that should have produced it.",
-                    safe=True,
-                ),
-                "Compare the team's target with a quality signal per unit of that target.",
-            ),
-            solution=(
-                "Constraint prioritisation: stale data voids every other reading; a broken feedback "
-                "loop voids any plan that relies on detecting failure; a misaligned target voids the "
-                "team's own success metric; only when all three are clear is the deadline the real "
-                "constraint, and then the answer is to ship reversibly."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which observations support your answer? Select all that apply.",
-            dict(EVIDENCE_OPTIONS),
-            answer=set(t["evidence"]) if given else None,
-            hints=(
-                Hint(
-                    "The target being up and the date being close are true in every version of "
-                    "this story: they are not evidence.",
-                    safe=True,
-                ),
-            ),
-            solution="Cite the observation that only your constraint produces.",
-        ),
         Numeric(
             "days_stale",
             "As of today, how many days old is the newest partition of the dashboard's source "
@@ -578,23 +345,6 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution="A fresh daily table is one day old in the morning; anything older is stale.",
-        ),
-        Choice(
-            "decision",
-            "What do you decide?",
-            dict(DECISION_OPTIONS),
-            answer=t.get("decision") if given else None,
-            hints=(
-                Hint(
-                    "Fix what invalidates the others first; if nothing does, choose the option "
-                    "you can undo.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A decision with less than full data coverage is still a decision: state what would "
-                "reverse it and when it expires."
-            ),
         ),
         Numeric(
             "complaint_delay",
@@ -703,39 +453,101 @@ def questions(case: Case, truth: dict | None) -> list:
                 "cannot be rolled back within a day closes paths, however good its lift."
             ),
         ),
-        Memo(
-            "decision_memo",
-            "Write the decision memo: what you trade away, who bears the cost, how you detect "
-            "failure, how you undo it, when you revisit; plus a regret-portfolio entry and the date "
-            "the decision expires.",
-            extra_fields={
-                "past_decision": "Regret portfolio: a past decision that failed",
-                "missing_feedback_loop": "The feedback loop that was missing then",
-                "expires_on": "When this decision expires (a date) and what happens then",
-            },
-            hints=(
-                Hint(
-                    "'I set a 14-day expiration on the decision and defined the kill criteria' "
-                    "is the shape to aim for.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "A falsifiable memo names the constraint that binds, the signal that would prove it "
-                "wrong, how fast that signal arrives, and the path back. It is kept in full for "
-                "your instructor."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="capstone",
     notebook="08-capstone",
     title="Capstone: stale data, a misaligned target, a broken loop and a deadline",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=(
+        "diagnosis",
+        "evidence",
+        "days_stale",
+        "decision",
+        "complaint_delay",
+        "detected_in_time",
+        "kill_criterion",
+        "harmed_group",
+        "reversible_option",
+        "decision_memo",
+    ),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "Which constraint invalidates the others?",
+        hints=(
+            Hint(
+                "Before reading any number off the dashboard, check that its source is fresh "
+                "and that the events behind it still arrive.",
+                safe=True,
+            ),
+            Hint(
+                "A metric that improves because its input stopped arriving is not an "
+                "improvement: divide by the volume that should have produced it.",
+                safe=True,
+            ),
+            "Compare the team's target with a quality signal per unit of that target.",
+        ),
+        solution=(
+            "Constraint prioritisation: stale data voids every other reading; a broken feedback "
+            "loop voids any plan that relies on detecting failure; a misaligned target voids the "
+            "team's own success metric; only when all three are clear is the deadline the real "
+            "constraint, and then the answer is to ship reversibly."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which observations support your answer? Select all that apply.",
+        hints=(
+            Hint(
+                "The target being up and the date being close are true in every version of "
+                "this story: they are not evidence.",
+                safe=True,
+            ),
+        ),
+        solution="Cite the observation that only your constraint produces.",
+    ),
+    ask_decision=Ask(
+        "What do you decide?",
+        hints=(
+            Hint(
+                "Fix what invalidates the others first; if nothing does, choose the option "
+                "you can undo.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A decision with less than full data coverage is still a decision: state what would "
+            "reverse it and when it expires."
+        ),
+    ),
+    memo=Ask(
+        "Write the decision memo: what you trade away, who bears the cost, how you detect "
+        "failure, how you undo it, when you revisit; plus a regret-portfolio entry and the date "
+        "the decision expires.",
+        id="decision_memo",
+        extra_fields={
+            "past_decision": "Regret portfolio: a past decision that failed",
+            "missing_feedback_loop": "The feedback loop that was missing then",
+            "expires_on": "When this decision expires (a date) and what happens then",
+        },
+        hints=(
+            Hint(
+                "'I set a 14-day expiration on the decision and defined the kill criteria' "
+                "is the shape to aim for.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "A falsifiable memo names the constraint that binds, the signal that would prove it "
+            "wrong, how fast that signal arrives, and the path back. It is kept in full for "
+            "your instructor."
+        ),
+    ),
     tables={
         "dashboard_daily": TableDoc(
             "One row per day: the team dashboard's tiles as displayed (built nightly from the "
@@ -815,5 +627,5 @@ SCENARIO = Scenario(
         "The dashboard is green (the target is up, thumbs-down is not rising), so the deadline is "
         "the only constraint: ship it."
     ),
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

@@ -23,70 +23,106 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import Hint, Numeric
+from pmcourse.diagnose import compare_windows, mix_rate
 from pmcourse.scenarios import synth
-from pmcourse.scenarios.base import Case, Scenario, TableDoc
+from pmcourse.scenarios._metric_puzzles_draw import draw_feed, draw_refunds, draw_retention
+from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-VARIANTS = (
-    "traffic_mix_to_low_value",
-    "discount_order_value_erosion",
-    "refund_lag_net_revenue",
-    "diversity_reranker_tradeoff",
-    "clickbait_engagement_trap",
-)
-LABELS = {
-    "traffic_mix_to_low_value": (
+CAUSES = (
+    Cause(
+        "traffic_mix_to_low_value",
         "Mix shift: conversion rose within every channel, but visits moved to low-value channels, "
-        "so revenue per visit fell (Simpson's paradox)."
+        "so revenue per visit fell (Simpson's paradox).",
+        evidence=("visit_share_moved_to_low_value", "order_value_flat_within_channels"),
+        decision="rebalance_channel_budget",
     ),
-    "discount_order_value_erosion": (
+    Cause(
+        "discount_order_value_erosion",
         "Discounting: conversion rose, but order values fell within the discounted channels "
-        "(a rate effect, not a mix effect)."
+        "(a rate effect, not a mix effect).",
+        evidence=("order_value_down_within_channels", "channel_shares_stable"),
+        decision="end_blanket_discount",
     ),
-    "refund_lag_net_revenue": (
+    Cause(
+        "refund_lag_net_revenue",
         "Refunds lagging: gross revenue held up; refunds on the newer orders arrive weeks later and "
-        "pull net revenue down."
+        "pull net revenue down.",
+        evidence=("refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"),
+        decision="report_net_by_cohort_review_returns",
     ),
-    "diversity_reranker_tradeoff": (
+    Cause(
+        "diversity_reranker_tradeoff",
         "The diversity re-ranker: CTR and list similarity fell while topic diversity and the 7-day "
-        "return rate rose: a trade-off to keep and write down."
+        "return rate rose: a trade-off to keep and write down.",
+        evidence=("ctr_and_similarity_down", "return_rate_up"),
+        decision="keep_reranker_with_guardrail",
     ),
-    "clickbait_engagement_trap": (
-        "Clickbait: CTR rose while topic diversity fell, churn rose and visits decay."
+    Cause(
+        "clickbait_engagement_trap",
+        "Clickbait: CTR rose while topic diversity fell, churn rose and visits decay.",
+        evidence=("ctr_up_entropy_down", "churn_up_visits_down"),
+        decision="roll_back_click_retrain",
     ),
-}
-DECISIONS = {
-    "traffic_mix_to_low_value": "rebalance_channel_budget",
-    "discount_order_value_erosion": "end_blanket_discount",
-    "refund_lag_net_revenue": "report_net_by_cohort_review_returns",
-    "diversity_reranker_tradeoff": "keep_reranker_with_guardrail",
-    "clickbait_engagement_trap": "roll_back_click_retrain",
-}
-EVIDENCE = {
-    "traffic_mix_to_low_value": [
+)
+#: The last option belongs to no cause: the CTR-as-north-star rollback the naive reading wants.
+DECISIONS = (
+    Option(
+        "rebalance_channel_budget",
+        "Keep the conversion work, and take the channel budget decision back: revenue per "
+        "visit fell because traffic moved to low-value channels.",
+    ),
+    Option(
+        "end_blanket_discount",
+        "Stop the blanket promo codes; target them where they bring new customers.",
+    ),
+    Option(
+        "report_net_by_cohort_review_returns",
+        "Report revenue net of refunds by order cohort, and review the returns policy "
+        "before it scales further.",
+    ),
+    Option(
+        "keep_reranker_with_guardrail",
+        "Keep the diversity re-ranker, write down the CTR we gave up and guard the "
+        "7-day return rate.",
+    ),
+    Option(
+        "roll_back_click_retrain",
+        "Roll back the click-trained model and add a diversity and churn guardrail to the retrain.",
+    ),
+    Option(
+        "roll_back_reranker_for_ctr",
+        "Roll back the diversity re-ranker: CTR is the north star.",
+    ),
+)
+#: The last two statements hold for every story, so they are evidence for none.
+EVIDENCE = (
+    Evidence(
         "visit_share_moved_to_low_value",
-        "order_value_flat_within_channels",
-    ],
-    "discount_order_value_erosion": ["order_value_down_within_channels", "channel_shares_stable"],
-    "refund_lag_net_revenue": ["refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"],
-    "diversity_reranker_tradeoff": ["ctr_and_similarity_down", "return_rate_up"],
-    "clickbait_engagement_trap": ["ctr_up_entropy_down", "churn_up_visits_down"],
-}
-EVIDENCE_OPTIONS = {
-    "visit_share_moved_to_low_value": "Visits moved from high-value channels to low-value channels.",
-    "order_value_flat_within_channels": "Average order value is flat within each channel.",
-    "order_value_down_within_channels": "Average order value fell within the affected channels.",
-    "channel_shares_stable": "Channel shares of visits barely moved.",
-    "refunds_up_in_newer_cohorts": (
-        "Orders placed after the changes are refunded more often, and the refunds arrive weeks later."
+        "Visits moved from high-value channels to low-value channels.",
     ),
-    "gross_revenue_per_visit_held": "Gross revenue per visit held up.",
-    "ctr_and_similarity_down": "Feed CTR and intra-list similarity both fell.",
-    "return_rate_up": "The 7-day return rate of feed users rose.",
-    "ctr_up_entropy_down": "Feed CTR rose while topic entropy fell.",
-    "churn_up_visits_down": "Weekly churn rose and visits are decaying.",
-    "overall_conversion_up": "Overall conversion rose, so customers are happier.",
-    "change_nearest_onset": "One change shipped closest to when the numbers moved.",
-}
+    Evidence(
+        "order_value_flat_within_channels", "Average order value is flat within each channel."
+    ),
+    Evidence(
+        "order_value_down_within_channels",
+        "Average order value fell within the affected channels.",
+    ),
+    Evidence("channel_shares_stable", "Channel shares of visits barely moved."),
+    Evidence(
+        "refunds_up_in_newer_cohorts",
+        "Orders placed after the changes are refunded more often, and the refunds arrive weeks "
+        "later.",
+    ),
+    Evidence("gross_revenue_per_visit_held", "Gross revenue per visit held up."),
+    Evidence("ctr_and_similarity_down", "Feed CTR and intra-list similarity both fell."),
+    Evidence("return_rate_up", "The 7-day return rate of feed users rose."),
+    Evidence("ctr_up_entropy_down", "Feed CTR rose while topic entropy fell."),
+    Evidence("churn_up_visits_down", "Weekly churn rose and visits are decaying."),
+    Evidence("overall_conversion_up", "Overall conversion rose, so customers are happier."),
+    Evidence("change_nearest_onset", "One change shipped closest to when the numbers moved."),
+)
 
 #: channel -> (share of visits, conversion rate, average order value in USD); the last two are low-value.
 CHANNELS = {
@@ -98,10 +134,9 @@ CHANNELS = {
 }
 HIGH_VALUE = ("paid_search", "organic_search")
 LOW_VALUE = ("deal_sites", "social")
-PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
-N_DAYS = {"small": 91, "default": 91, "large": 3640}
+#: 13 weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
+SIZES = {"small": Size(days=91), "default": Size(days=91), "large": Size(days=3640)}
 WINDOW = 28  # baseline = first 28 days, recent = last 28 days (stated in the briefing)
-MAX_LAG = 63  # days a refund can trail its order
 
 #: event key -> (event text, kind, detail); every case carries all of them.
 EVENTS = {
@@ -133,16 +168,32 @@ CAUSE_EVENT = {
 }
 
 
-def _refund_lag_probs(mean_days: float, shape: float) -> np.ndarray:
-    """Probability of a refund landing 0..MAX_LAG days after the order (gamma, truncated)."""
-    t = np.arange(MAX_LAG + 1, dtype=float) + 0.5
-    scale = mean_days / shape
-    dens = t ** (shape - 1) * np.exp(-t / scale)
-    return dens / dens.sum()
+def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
+    """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    variant : str
+        One of the spec's causes, the hidden cause.
+    size : Size
+        The knobs of the case size (``large`` is for benchmarks).
 
-def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
-    n = N_DAYS[size]
+    Returns
+    -------
+    Draw
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("metric_puzzles", seed=1, variant="refund_lag_net_revenue")
+    >>> sorted(case.tables)
+    ['feed_daily', 'orders_daily', 'refund_cohorts', 'refunds_daily', 'retention_weekly']
+
+    Introduced in notebooks/07-metric-puzzles.ipynb.
+    """
+    n = size.days
     start = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=int(rng.integers(0, 16)))  # a Monday
     index = synth.days(start, n)
     onset_i = n - 56 + int(rng.integers(0, 9))  # 35..43 days in at default size
@@ -245,159 +296,22 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         .reset_index(drop=True)
     )
 
-    # ---- refunds: each order day's refunds spread over the following weeks
+    # ---- refunds by day and by order cohort, the home feed, weekly retention
     day_orders = sum(orders[c] for c in names)
     day_value = sum(order_value[c] for c in names)
-    avg_value = np.where(day_orders > 0, day_value / np.maximum(day_orders, 1), 0.0)
-    base_rate = float(rng.uniform(0.045, 0.065))
-    base_lag = _refund_lag_probs(float(rng.uniform(7, 11)), 2.5)
-    returns_on = synth.ramp(index, event_day["returns"])
-    if variant == "refund_lag_net_revenue":
-        extra_rate = float(rng.uniform(0.08, 0.14))
-        extra_lag = _refund_lag_probs(float(rng.uniform(20, 28)), 4.0)
+    lagging = variant == "refund_lag_net_revenue"
+    refunds_daily, refund_cohorts, extra_rate = draw_refunds(
+        rng, index, day_orders, day_value, event_day["returns"], lagging=lagging
+    )
+    if lagging:
         params.update(extra_refund_rate=round(extra_rate, 4))
-    else:
-        extra_rate = float(rng.uniform(0.0, 0.006))  # the policy barely matters here
-        extra_lag = _refund_lag_probs(14.0, 3.0)
-    refund_count = np.zeros((n, MAX_LAG + 1), dtype=np.int64)
-    r_base = synth.binomial_counts(rng, day_orders, np.full(n, base_rate))
-    r_extra = synth.binomial_counts(rng, day_orders - r_base, extra_rate * returns_on)
-    for d in range(n):
-        if r_base[d]:
-            refund_count[d] += rng.multinomial(r_base[d], base_lag)
-        if r_extra[d]:
-            refund_count[d] += rng.multinomial(r_extra[d], extra_lag)
-    # refund (order day d, lag l) lands on day d + l; only refunds up to the last day are observed
-    refund_day = np.arange(n)[:, None] + np.arange(MAX_LAG + 1)[None, :]
-    observed = refund_day < n
-    refund_value = refund_count * avg_value[:, None] * rng.uniform(0.9, 1.1, refund_count.shape)
-    by_day_n = np.bincount(refund_day[observed], weights=refund_count[observed], minlength=n)
-    by_day_v = np.bincount(refund_day[observed], weights=refund_value[observed], minlength=n)
-    refunds_daily = pd.DataFrame(
-        {
-            "date": index,
-            "refunded_orders": by_day_n.astype(np.int64),
-            "refund_value": np.round(by_day_v, 2),
-        }
-    )
-
-    week_of = np.arange(n) // 7
-    n_weeks = int(week_of[-1]) + 1
-    rows = []
-    for w in range(n_weeks):
-        in_week = week_of == w
-        cohort_orders = int(day_orders[in_week].sum())
-        lag_week = (refund_day[in_week] - 7 * w) // 7  # weeks since the cohort's Monday
-        for s in range(0, min(n_weeks - w, MAX_LAG // 7 + 2)):
-            sel = observed[in_week] & (lag_week == s)
-            rows.append(
-                (
-                    index[7 * w],
-                    s,
-                    cohort_orders,
-                    int(refund_count[in_week][sel].sum()),
-                    round(float(refund_value[in_week][sel].sum()), 2),
-                )
-            )
-    refund_cohorts = pd.DataFrame(
-        rows,
-        columns=[
-            "order_week",
-            "weeks_since_order",
-            "cohort_orders",
-            "refunded_orders",
-            "refund_value",
-        ],
-    )
-
-    # ---- the home feed, by platform (client logs: some days are lost)
-    rr_on = synth.ramp(index, event_day["reranker"], duration_days=3)
-    rt_on = synth.ramp(index, event_day["retrain"], duration_days=2)
-    base_ils = float(rng.uniform(0.55, 0.65))
-    base_ent = float(rng.uniform(2.0, 2.4))
-    base_ret = float(rng.uniform(0.44, 0.54))
-    ctr_eff = ils_eff = ent_eff = ret_eff = np.zeros(n)
-    if variant == "diversity_reranker_tradeoff":
-        ctr_drop = float(rng.uniform(0.04, 0.08))
-        ctr_eff = -ctr_drop * rr_on
-        ils_eff = -float(rng.uniform(0.08, 0.15)) * rr_on
-        ent_eff = float(rng.uniform(0.25, 0.5)) * rr_on
-        ret_eff = float(rng.uniform(0.025, 0.05)) * rr_on
-        params.update(ctr_drop=round(ctr_drop, 4))
-    elif variant == "clickbait_engagement_trap":
-        ctr_gain = float(rng.uniform(0.07, 0.15))
-        ctr_eff = ctr_gain * rt_on
-        ils_eff = float(rng.uniform(0.03, 0.08)) * rt_on
-        ent_eff = -float(rng.uniform(0.25, 0.5)) * rt_on
-        ret_eff = -float(rng.uniform(0.03, 0.06)) * rt_on
-        params.update(ctr_gain=round(ctr_gain, 4), visit_decline=round(decline, 4))
-    else:  # the ranking changes shipped but hardly moved anything
-        ctr_eff = float(rng.uniform(-0.012, 0.012)) * rr_on
-        ent_eff = float(rng.uniform(-0.04, 0.04)) * rr_on
-        ils_eff = float(rng.uniform(-0.01, 0.01)) * rr_on
     feed_users_mean = total_visits * 0.55 * week * hol * volume
-    feed = []
-    for p, (share, ctr) in PLATFORMS.items():
-        users = synth.nb_counts(rng, feed_users_mean * share, dispersion=300)
-        impressions = synth.nb_counts(rng, users * rng.uniform(10, 14), dispersion=2000)
-        clicks = synth.binomial_counts(
-            rng, impressions, ctr * (1 + ctr_eff) * (1 + rng.normal(0, 0.01, n))
-        )
-        ils = base_ils + ils_eff + rng.normal(0, 0.008, n)
-        ent = base_ent + ent_eff + rng.normal(0, 0.03, n)
-        returned = synth.binomial_counts(rng, users, base_ret + ret_eff).astype(float)
-        returned[-7:] = np.nan  # a 7-day return is not observable yet for the last week
-        feed.append(
-            pd.DataFrame(
-                {
-                    "date": index,
-                    "platform": p,
-                    "feed_users": users,
-                    "impressions": impressions,
-                    "clicks": clicks,
-                    "intra_list_similarity": np.round(ils, 4),
-                    "topic_entropy": np.round(ent, 4),
-                    "returned_7d": returned,
-                }
-            )
-        )
-    feed_daily = pd.concat(feed, ignore_index=True).sort_values(["date", "platform"], kind="stable")
-    feed_daily = feed_daily.reset_index(drop=True)
-    near = [onset + pd.Timedelta(days=k) for k in range(-3, 4)]
-    feed_daily, lost = synth.mask_missing_days(
-        rng,
-        feed_daily,
-        [
-            "feed_users",
-            "impressions",
-            "clicks",
-            "intra_list_similarity",
-            "topic_entropy",
-            "returned_7d",
-        ],
-        n_days=int(rng.integers(2, 5)) if n < 400 else 40,
-        exclude=near,
-    )
-
-    # ---- weekly retention: churn = active last week, not seen this week
-    churn0 = float(rng.uniform(0.07, 0.09))
-    wk_start = index[::7]
-    wk_on = synth.ramp(wk_start, event_day["retrain"] + pd.Timedelta(days=3))
-    churn = churn0 * np.ones(len(wk_start))
+    feed_daily, lost, drawn = draw_feed(rng, index, variant, event_day, feed_users_mean, onset)
+    params.update(drawn)
     if variant == "clickbait_engagement_trap":
-        churn = churn0 * (1 + float(rng.uniform(0.25, 0.5)) * wk_on)
-    elif variant == "diversity_reranker_tradeoff":
-        churn = churn0 * (
-            1 - float(rng.uniform(0.0, 0.08)) * synth.ramp(wk_start, event_day["reranker"])
-        )
+        params.update(visit_decline=round(decline, 4))
     active_mean = total_visits * 2.4 * volume[::7]
-    active = synth.nb_counts(rng, active_mean, dispersion=3000)
-    churned = synth.binomial_counts(rng, np.r_[active[0], active[:-1]], churn)
-    retention_weekly = pd.DataFrame(
-        {"week_start": wk_start, "active_users": active, "churned_users": churned}
-    )
-    if len(wk_start) > 0:
-        retention_weekly.loc[0, "churned_users"] = np.nan  # no previous week to compare with
+    retention_weekly = draw_retention(rng, index, variant, event_day, active_mean)
 
     rows = [(event_day[k], *EVENTS[k]) for k in keys]
     rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
@@ -410,12 +324,10 @@ def generate(rng: np.random.Generator, variant: str, size: str) -> Case:
         "feed_daily": feed_daily,
         "retention_weekly": retention_weekly,
     }
-    truth = _truth(variant, tables, index)
+    facts = _facts(tables, index)
     params["lost_feed_days"] = [d.strftime("%Y-%m-%d") for d in lost]
     briefing = _briefing(index)
-    return Case(
-        "metric_puzzles", "07-metric-puzzles", tables, tl, briefing, _params=params, _truth=truth
-    )
+    return Draw(tables, tl, briefing, params, facts)
 
 
 def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -423,37 +335,38 @@ def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
     return index[WINDOW - 1], index[-WINDOW]
 
 
-def _truth(variant: str, tables: dict, index: pd.DatetimeIndex) -> dict:
-    from pmcourse.diagnose import mix_rate
-
+def _facts(tables: dict, index: pd.DatetimeIndex) -> dict:
     base_end, recent_start = _windows(index)
+    baseline, recent = (index[0], base_end), (recent_start, index[-1])
     od = tables["orders_daily"]
     before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
     rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
-    sums_b = before.groupby("channel")[["conversions", "visits"]].sum()
-    sums_a = after.groupby("channel")[["conversions", "visits"]].sum()
-    conv_up = (sums_a["conversions"] / sums_a["visits"]) > (
-        sums_b["conversions"] / sums_b["visits"]
-    )
-    fd = tables["feed_daily"].dropna(subset=["clicks", "impressions"])
-    ctr_b = fd.loc[fd["date"] <= base_end, ["clicks", "impressions"]].sum()
-    ctr_a = fd.loc[fd["date"] >= recent_start, ["clicks", "impressions"]].sum()
-    ctr_change = (ctr_a["clicks"] / ctr_a["impressions"]) / (
-        ctr_b["clicks"] / ctr_b["impressions"]
-    ) - 1
+    conversion = compare_windows(
+        od,
+        baseline=baseline,
+        current=recent,
+        numerator="conversions",
+        denominator="visits",
+        by="channel",
+    ).table
+    ctr = compare_windows(
+        tables["feed_daily"],
+        baseline=baseline,
+        current=recent,
+        numerator="clicks",
+        denominator="impressions",
+    ).total
     return {
-        "cause": variant,
-        "cause_label": LABELS[variant],
-        "evidence": EVIDENCE[variant],
-        "decision": DECISIONS[variant],
         "baseline_end": base_end.strftime("%Y-%m-%d"),
         "recent_start": recent_start.strftime("%Y-%m-%d"),
         "revenue_per_visit_before": round(float(rpv.loc["total", "before_rate"]), 4),
         "revenue_per_visit_after": round(float(rpv.loc["total", "after_rate"]), 4),
         "mix_term": round(float(rpv.loc["total", "mix"]), 4),
         "rate_term": round(float(rpv.loc["total", "rate"]), 4),
-        "conversion_rate_up_in_channels": int(conv_up.sum()),
-        "ctr_change": round(float(ctr_change), 4),
+        "conversion_rate_up_in_channels": int(
+            (conversion["current"] > conversion["baseline"]).sum()
+        ),
+        "ctr_change": round(ctr.relative_change, 4),
     }
 
 
@@ -481,55 +394,22 @@ def _briefing(index: pd.DatetimeIndex) -> str:
 
 
 def questions(case: Case, truth: dict | None) -> list:
-    from pmcourse.answers import Choice, Hint, Memo, MultiChoice, Numeric
+    """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
+    ``truth=None`` (graded mode): the questions carry no expected answers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("metric_puzzles", seed=1)
+    >>> [q.id for q in questions(case, case.truth)]
+    ['mix_term', 'ctr_change']
+
+    Introduced in notebooks/07-metric-puzzles.ipynb.
+    """
     t = truth or {}
     given = truth is not None
     return [
-        Choice(
-            "diagnosis",
-            "Which story explains what moved the business?",
-            dict(LABELS),
-            answer=t.get("cause") if given else None,
-            hints=(
-                Hint(
-                    "Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
-                    "channel, baseline vs recent.",
-                    safe=True,
-                ),
-                Hint(
-                    "For the feed, read CTR next to topic entropy, list similarity, the 7-day "
-                    "return rate and weekly churn: CTR alone is not a verdict.",
-                    safe=True,
-                ),
-                "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
-                "refunds_daily by refund date.",
-            ),
-            solution=(
-                "Five plausible stories, one dataset. Every change in the timeline shipped within a "
-                "week of the others, so the timeline cannot pick the cause; the decomposition can. "
-                "A mix effect moves channel shares, not channel rates; a discount moves order value "
-                "inside channels; refunds show up by order cohort, weeks late; a diversity re-ranker "
-                "trades clicks for breadth and return visits; clickbait buys clicks with churn."
-            ),
-        ),
-        MultiChoice(
-            "evidence",
-            "Which observations support your diagnosis? Select all that apply.",
-            dict(EVIDENCE_OPTIONS),
-            answer=set(t["evidence"]) if given else None,
-            hints=(
-                Hint(
-                    "A fact that holds for every story (the overall conversion moved, a change "
-                    "shipped near the onset) is not evidence for any one of them.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Cite the signature that only your story has: shares vs rates for revenue per visit, "
-                "cohort refunds, or CTR read together with a breadth metric and a retention metric."
-            ),
-        ),
         Numeric(
             "mix_term",
             "Run dx.mix_rate on orders_daily by channel, numerator order_value, denominator visits, "
@@ -573,78 +453,96 @@ def questions(case: Case, truth: dict | None) -> list:
             ),
             solution="A CTR change is a cost or a gain only next to what it bought or what it cost.",
         ),
-        Choice(
-            "decision",
-            "What do you recommend to leadership?",
-            {
-                "rebalance_channel_budget": (
-                    "Keep the conversion work, and take the channel budget decision back: revenue per "
-                    "visit fell because traffic moved to low-value channels."
-                ),
-                "end_blanket_discount": (
-                    "Stop the blanket promo codes; target them where they bring new customers."
-                ),
-                "report_net_by_cohort_review_returns": (
-                    "Report revenue net of refunds by order cohort, and review the returns policy "
-                    "before it scales further."
-                ),
-                "keep_reranker_with_guardrail": (
-                    "Keep the diversity re-ranker, write down the CTR we gave up and guard the "
-                    "7-day return rate."
-                ),
-                "roll_back_click_retrain": (
-                    "Roll back the click-trained model and add a diversity and churn guardrail to "
-                    "the retrain."
-                ),
-                "roll_back_reranker_for_ctr": "Roll back the diversity re-ranker: CTR is the north star.",
-            },
-            answer=t.get("decision") if given else None,
-            hints=(
-                Hint(
-                    "The right decision follows from the diagnosis; a CTR drop alone never "
-                    "justifies a rollback.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Decide on the metric that carries the business outcome (net revenue, retention), "
-                "and state what you gave up for it."
-            ),
-        ),
-        Memo(
-            "tradeoff_memo",
-            "Write the trade-off the way a promotion packet would: what you accepted, for what, "
-            "measured by which metric; then who bears the cost, how you would detect failure, how "
-            "you would undo it, and when you revisit.",
-            extra_fields={
-                "tradeoff_statement": (
-                    "One sentence: 'We accepted <cost, with its size> to get <benefit>, measured by "
-                    "<metric>.'"
-                ),
-            },
-            hints=(
-                Hint(
-                    "Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
-                    "by topic diversity.' Name the size of the cost.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "Growth is assumed; a deliberate sacrifice, sized and measured, is what a review "
-                "discusses. A memo that names the cost, its size and the metric that justifies it "
-                "can be falsified later; 'CTR went up' cannot."
-            ),
-        ),
     ]
 
 
-SCENARIO = Scenario(
+SPEC = ScenarioSpec(
     name="metric_puzzles",
     notebook="07-metric-puzzles",
     title="Metric puzzles: conversion up, revenue down; CTR down after a re-ranker",
-    variants=VARIANTS,
+    causes=CAUSES,
     generate=generate,
     questions=questions,
+    sizes=SIZES,
+    order=("diagnosis", "evidence", "mix_term", "ctr_change", "decision", "tradeoff_memo"),
+    decisions=DECISIONS,
+    evidence=EVIDENCE,
+    diagnosis=Ask(
+        "Which story explains what moved the business?",
+        hints=(
+            Hint(
+                "Split revenue per visit into a mix part and a rate part with dx.mix_rate, by "
+                "channel, baseline vs recent.",
+                safe=True,
+            ),
+            Hint(
+                "For the feed, read CTR next to topic entropy, list similarity, the 7-day "
+                "return rate and weekly churn: CTR alone is not a verdict.",
+                safe=True,
+            ),
+            "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
+            "refunds_daily by refund date.",
+        ),
+        solution=(
+            "Five plausible stories, one dataset. Every change in the timeline shipped within a "
+            "week of the others, so the timeline cannot pick the cause; the decomposition can. "
+            "A mix effect moves channel shares, not channel rates; a discount moves order value "
+            "inside channels; refunds show up by order cohort, weeks late; a diversity re-ranker "
+            "trades clicks for breadth and return visits; clickbait buys clicks with churn."
+        ),
+    ),
+    ask_evidence=Ask(
+        "Which observations support your diagnosis? Select all that apply.",
+        hints=(
+            Hint(
+                "A fact that holds for every story (the overall conversion moved, a change "
+                "shipped near the onset) is not evidence for any one of them.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Cite the signature that only your story has: shares vs rates for revenue per visit, "
+            "cohort refunds, or CTR read together with a breadth metric and a retention metric."
+        ),
+    ),
+    ask_decision=Ask(
+        "What do you recommend to leadership?",
+        hints=(
+            Hint(
+                "The right decision follows from the diagnosis; a CTR drop alone never "
+                "justifies a rollback.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Decide on the metric that carries the business outcome (net revenue, retention), "
+            "and state what you gave up for it."
+        ),
+    ),
+    memo=Ask(
+        "Write the trade-off the way a promotion packet would: what you accepted, for what, "
+        "measured by which metric; then who bears the cost, how you would detect failure, how "
+        "you would undo it, and when you revisit.",
+        id="tradeoff_memo",
+        extra_fields={
+            "tradeoff_statement": (
+                "One sentence: 'We accepted <cost, with its size> to get <benefit>, measured by "
+                "<metric>.'"
+            ),
+        },
+        hints=(
+            Hint(
+                "Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
+                "by topic diversity.' Name the size of the cost.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            "Growth is assumed; a deliberate sacrifice, sized and measured, is what a review "
+            "discusses. A memo that names the cost, its size and the metric that justifies it "
+            "can be falsified later; 'CTR went up' cannot."
+        ),
+    ),
     tables={
         "orders_daily": TableDoc(
             "One row per day and acquisition channel: visits, conversions, orders and their value.",
@@ -722,5 +620,5 @@ SCENARIO = Scenario(
         "CTR is the verdict on the feed: if it fell after the re-ranker, the re-ranker is the "
         "problem; otherwise conversion is up, so the revenue gap must be the discount."
     ),
-    variant_labels=LABELS,
 )
+SCENARIO = SPEC.build()

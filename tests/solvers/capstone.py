@@ -1,9 +1,33 @@
-"""Capstone: check freshness, then the feedback loop, then the incentive; only then the deadline."""
+"""Capstone: check freshness, then the feedback loop, then the incentive; only then the deadline.
+
+The solver reads only ``case.tables`` and ``case.timeline`` (and the numbers the briefing and the
+prompts state: a 28-day baseline, a 7-day review week, a 14-day expiry); every number it answers
+is computed from them, as a graded student would.
+"""
+
+import re
 
 import numpy as np
 import pandas as pd
 
 BASELINE = 28
+REVIEW_WEEK = 7
+EXPIRY_DAYS = 14
+
+#: The findings that single out each constraint, and what to decide (the options as a student
+#: reads them in the notebook).
+EVIDENCE = {
+    "stale_upstream_table": {"source_partition_stuck", "dashboard_repeats_values"},
+    "feedback_events_stopped": {"feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"},
+    "volume_target_misaligned": {"resolved_up_complaints_up", "fewer_drafts_reviewed"},
+    "deadline_ship_behind_flag": {"sources_fresh_feedback_flowing", "complaint_rate_flat"},
+}
+DECISION = {
+    "stale_upstream_table": "hold_until_data_refreshes",
+    "feedback_events_stopped": "repair_feedback_before_launch",
+    "volume_target_misaligned": "replace_target_keep_review",
+    "deadline_ship_behind_flag": "ship_behind_flag_with_expiry",
+}
 
 
 def features(case) -> dict:
@@ -79,35 +103,81 @@ MEMO = {
 }
 
 
-def model_answers(case, truth) -> dict:
-    trade, who, detect, undo = MEMO[truth["cause"]]
+def numbers(case) -> dict:
+    """Every fact the questions check, from the tables and the timeline."""
+    fresh = case.tables["table_freshness"]
+    today = fresh["check_date"].max()
+    latest = fresh.loc[
+        (fresh["check_date"] == today) & (fresh["table"] == "tickets_fact"), "latest_partition"
+    ].iloc[0]
+
+    comp = case.tables["complaints"]
+    median_delay = float((comp["complaint_date"] - comp["ticket_date"]).dt.days.median())
+    detection_days = REVIEW_WEEK + median_delay
+
+    td = case.tables["tickets_daily"]
+    base_end = pd.DatetimeIndex(sorted(td["date"].unique()))[BASELINE - 1]
+    resolved = td.loc[td["date"] <= base_end, "ai_resolved"].sum()
+    baseline_rate = 1000 * (comp["ticket_date"] <= base_end).sum() / resolved
+
+    reviewed = td.groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
+    correction = reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]
+
+    designs = case.tables["design_options"]
+    open_paths = designs[
+        (designs["honours_consent_revocation"] == "yes")
+        & (designs["keeps_human_review"] == "yes")
+        & (designs["rollback_hours"] <= 24)
+    ]
+    announce = case.timeline.loc[case.timeline["event"].str.contains("GA date"), "detail"].iloc[0]
+    launch = pd.Timestamp(re.search(r"\d{4}-\d{2}-\d{2}", announce).group())
     return {
-        "diagnosis": truth["cause"],
-        "evidence": set(truth["evidence"]),
-        "days_stale": truth["days_stale"],
-        "decision": truth["decision"],
-        "complaint_delay": truth["median_complaint_delay"],
-        "detected_in_time": truth["detected_in_time"],
+        "days_stale": int((today - latest).days),
+        "median_complaint_delay": median_delay,
+        "detection_days": detection_days,
+        "detected_in_time": "yes" if detection_days <= EXPIRY_DAYS else "no",
+        "kill_threshold": round(float(1.25 * baseline_rate), 3),
+        "kill_window_days": int(max(EXPIRY_DAYS, np.ceil(detection_days))),
+        "harmed_segment": str(correction.idxmax()),
+        "reversible_option": open_paths.sort_values("expected_lift_pct", ascending=False)[
+            "option"
+        ].iloc[0],
+        "expires_on": launch + pd.Timedelta(days=EXPIRY_DAYS),
+    }
+
+
+def model_answers(case, truth) -> dict:
+    """The right answer to every question of notebook 08, from the tables alone."""
+    cause = solve(case)
+    got = numbers(case)
+    trade, who, detect, undo = MEMO[cause]
+    return {
+        "diagnosis": cause,
+        "evidence": set(EVIDENCE[cause]),
+        "days_stale": got["days_stale"],
+        "decision": DECISION[cause],
+        "complaint_delay": got["median_complaint_delay"],
+        "detected_in_time": got["detected_in_time"],
         "kill_criterion": {
             "metric": "complaints_per_1k",
             "comparator": ">",
-            "threshold": truth["kill_threshold"],
-            "window_days": truth["kill_window_days"],
+            "threshold": got["kill_threshold"],
+            "window_days": got["kill_window_days"],
             "action": "revert",
         },
-        "harmed_group": truth["harmed_segment"],
-        "reversible_option": truth["reversible_option"],
+        "harmed_group": got["harmed_segment"],
+        "reversible_option": got["reversible_option"],
         "decision_memo": {
             "we_trade_away": trade,
             "who_bears_the_cost": who,
             "how_we_detect_failure": detect,
             "how_we_undo_it": undo,
-            "when_we_revisit": f"on {truth['expires_on']}, {int(np.ceil(truth['detection_days']))} "
-            "days after the first harm could show",
+            "when_we_revisit": f"on {got['expires_on']:%Y-%m-%d}, "
+            f"{int(np.ceil(got['detection_days']))} days after the first harm could show",
             "past_decision": "We widened auto-close to all ticket types last year without a holdback.",
             "missing_feedback_loop": "No per-segment complaint rate, so the harm showed up weeks "
             "later in churn.",
-            "expires_on": f"{pd.Timestamp(truth['expires_on']).date()}: the flag goes off unless "
+            "expires_on": f"{got['expires_on'].date()}: the flag goes off unless "
             "the kill criteria held and we re-decide.",
         },
     }

@@ -1,10 +1,34 @@
-"""Metric puzzles: read CTR next to breadth and retention; split revenue per visit into mix and rate."""
+"""Metric puzzles: read CTR next to breadth and retention; split revenue per visit into mix and rate.
+
+The solver reads only ``case.tables`` and ``case.timeline``; every number it answers is computed
+from them, as a graded student would.
+"""
 
 import pandas as pd
 
-from pmcourse.diagnose import mix_rate
+from pmcourse.diagnose import compare_windows, mix_rate
 
 WINDOW = 28
+
+#: The findings that single out each story, and what to do about it (the options as a student
+#: reads them in the notebook).
+EVIDENCE = {
+    "traffic_mix_to_low_value": {
+        "visit_share_moved_to_low_value",
+        "order_value_flat_within_channels",
+    },
+    "discount_order_value_erosion": {"order_value_down_within_channels", "channel_shares_stable"},
+    "refund_lag_net_revenue": {"refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"},
+    "diversity_reranker_tradeoff": {"ctr_and_similarity_down", "return_rate_up"},
+    "clickbait_engagement_trap": {"ctr_up_entropy_down", "churn_up_visits_down"},
+}
+DECISION = {
+    "traffic_mix_to_low_value": "rebalance_channel_budget",
+    "discount_order_value_erosion": "end_blanket_discount",
+    "refund_lag_net_revenue": "report_net_by_cohort_review_returns",
+    "diversity_reranker_tradeoff": "keep_reranker_with_guardrail",
+    "clickbait_engagement_trap": "roll_back_click_retrain",
+}
 
 
 def _windows(case):
@@ -155,17 +179,40 @@ MEMOS = {
 }
 
 
+def numbers(case) -> dict:
+    """The numeric answers: the mix term of revenue per visit and the feed's CTR change."""
+    base_end, recent_start = _windows(case)
+    od = case.tables["orders_daily"]
+    before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
+    rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
+    fd = case.tables["feed_daily"]
+    ctr = compare_windows(
+        fd,
+        baseline=(fd["date"].min(), base_end),
+        current=(recent_start, fd["date"].max()),
+        numerator="clicks",
+        denominator="impressions",
+    ).total
+    return {
+        "mix_term": round(float(rpv.loc["total", "mix"]), 4),
+        "ctr_change": round(ctr.relative_change, 4),
+        "rpv_change": float(rpv.loc["total", "after_rate"] / rpv.loc["total", "before_rate"] - 1),
+    }
+
+
 def model_answers(case, truth) -> dict:
-    memo = dict(MEMOS[truth["cause"]])
-    rpv = 1 - truth["revenue_per_visit_after"] / truth["revenue_per_visit_before"]
+    """The right answer to every question of notebook 07, from the tables alone."""
+    cause = solve(case)
+    got = numbers(case)
+    memo = dict(MEMOS[cause])
     memo["tradeoff_statement"] = memo["tradeoff_statement"].format(
-        rpv=rpv, ctr=abs(truth["ctr_change"])
+        rpv=-got["rpv_change"], ctr=abs(got["ctr_change"])
     )
     return {
-        "diagnosis": truth["cause"],
-        "evidence": set(truth["evidence"]),
-        "mix_term": truth["mix_term"],
-        "ctr_change": truth["ctr_change"],
-        "decision": truth["decision"],
+        "diagnosis": cause,
+        "evidence": set(EVIDENCE[cause]),
+        "mix_term": got["mix_term"],
+        "ctr_change": got["ctr_change"],
+        "decision": DECISION[cause],
         "tradeoff_memo": memo,
     }

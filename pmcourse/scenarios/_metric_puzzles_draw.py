@@ -1,0 +1,303 @@
+"""The refund, feed and retention tables of :mod:`pmcourse.scenarios.metric_puzzles`.
+
+Split out of the scenario module to keep it readable; :func:`metric_puzzles.generate` calls these
+in this order (refunds, feed, retention), each drawing from the same ``rng``, so a seed gives the
+same case as before the split.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmcourse.scenarios import synth
+
+__all__ = ["MAX_LAG", "draw_feed", "draw_refunds", "draw_retention"]
+
+MAX_LAG = 63  # days a refund can trail its order
+#: platform -> (share of feed users, baseline click-through rate)
+PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
+FEED_COLUMNS = [
+    "feed_users",
+    "impressions",
+    "clicks",
+    "intra_list_similarity",
+    "topic_entropy",
+    "returned_7d",
+]
+
+
+def _refund_lag_probs(mean_days: float, shape: float) -> np.ndarray:
+    """Probability of a refund landing 0..MAX_LAG days after the order (gamma, truncated)."""
+    t = np.arange(MAX_LAG + 1, dtype=float) + 0.5
+    scale = mean_days / shape
+    dens = t ** (shape - 1) * np.exp(-t / scale)
+    return dens / dens.sum()
+
+
+def draw_refunds(
+    rng: np.random.Generator,
+    index: pd.DatetimeIndex,
+    day_orders: np.ndarray,
+    day_value: np.ndarray,
+    returns_day: pd.Timestamp,
+    *,
+    lagging: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Draw the refunds of each order day, spread over the following weeks.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    index : DatetimeIndex
+        The case's days (the first is a Monday).
+    day_orders, day_value : ndarray
+        Orders placed and their value, per day.
+    returns_day : Timestamp
+        The day the free-returns policy started.
+    lagging : bool
+        True when the policy is the cause: many more refunds, arriving weeks later.
+
+    Returns
+    -------
+    refunds_daily, refund_cohorts : DataFrame
+        Refunds by the day they were paid, and by order week and weeks since that week.
+    extra_rate : float
+        The share of orders refunded because of the policy.
+
+    Examples
+    --------
+    >>> index = synth.days(pd.Timestamp("2026-01-05"), 28)
+    >>> daily, cohorts, extra = draw_refunds(
+    ...     np.random.default_rng(0), index, np.full(28, 100), np.full(28, 8000.0), index[7],
+    ...     lagging=False)
+    >>> list(daily.columns), int(cohorts["weeks_since_order"].max())
+    (['date', 'refunded_orders', 'refund_value'], 3)
+    """
+    n = len(index)
+    avg_value = np.where(day_orders > 0, day_value / np.maximum(day_orders, 1), 0.0)
+    base_rate = float(rng.uniform(0.045, 0.065))
+    base_lag = _refund_lag_probs(float(rng.uniform(7, 11)), 2.5)
+    returns_on = synth.ramp(index, returns_day)
+    if lagging:
+        extra_rate = float(rng.uniform(0.08, 0.14))
+        extra_lag = _refund_lag_probs(float(rng.uniform(20, 28)), 4.0)
+    else:
+        extra_rate = float(rng.uniform(0.0, 0.006))  # the policy barely matters here
+        extra_lag = _refund_lag_probs(14.0, 3.0)
+    refund_count = np.zeros((n, MAX_LAG + 1), dtype=np.int64)
+    r_base = synth.binomial_counts(rng, day_orders, np.full(n, base_rate))
+    r_extra = synth.binomial_counts(rng, day_orders - r_base, extra_rate * returns_on)
+    for d in range(n):
+        if r_base[d]:
+            refund_count[d] += rng.multinomial(r_base[d], base_lag)
+        if r_extra[d]:
+            refund_count[d] += rng.multinomial(r_extra[d], extra_lag)
+    # refund (order day d, lag l) lands on day d + l; only refunds up to the last day are observed
+    refund_day = np.arange(n)[:, None] + np.arange(MAX_LAG + 1)[None, :]
+    observed = refund_day < n
+    refund_value = refund_count * avg_value[:, None] * rng.uniform(0.9, 1.1, refund_count.shape)
+    by_day_n = np.bincount(refund_day[observed], weights=refund_count[observed], minlength=n)
+    by_day_v = np.bincount(refund_day[observed], weights=refund_value[observed], minlength=n)
+    refunds_daily = pd.DataFrame(
+        {
+            "date": index,
+            "refunded_orders": by_day_n.astype(np.int64),
+            "refund_value": np.round(by_day_v, 2),
+        }
+    )
+
+    week_of = np.arange(n) // 7
+    n_weeks = int(week_of[-1]) + 1
+    rows = []
+    for w in range(n_weeks):
+        in_week = week_of == w
+        cohort_orders = int(day_orders[in_week].sum())
+        lag_week = (refund_day[in_week] - 7 * w) // 7  # weeks since the cohort's Monday
+        for s in range(0, min(n_weeks - w, MAX_LAG // 7 + 2)):
+            sel = observed[in_week] & (lag_week == s)
+            rows.append(
+                (
+                    index[7 * w],
+                    s,
+                    cohort_orders,
+                    int(refund_count[in_week][sel].sum()),
+                    round(float(refund_value[in_week][sel].sum()), 2),
+                )
+            )
+    refund_cohorts = pd.DataFrame(
+        rows,
+        columns=[
+            "order_week",
+            "weeks_since_order",
+            "cohort_orders",
+            "refunded_orders",
+            "refund_value",
+        ],
+    )
+    return refunds_daily, refund_cohorts, extra_rate
+
+
+def draw_feed(
+    rng: np.random.Generator,
+    index: pd.DatetimeIndex,
+    variant: str,
+    event_day: dict[str, pd.Timestamp],
+    feed_users_mean: np.ndarray,
+    onset: pd.Timestamp,
+) -> tuple[pd.DataFrame, list[pd.Timestamp], dict[str, float]]:
+    """Draw the home feed by day and platform, from client logs that lose a few days.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    index : DatetimeIndex
+        The case's days.
+    variant : str
+        The hidden cause; the re-ranker and the retrain move the feed only when they are it.
+    event_day : dict
+        Event key -> day; uses ``"reranker"`` and ``"retrain"``.
+    feed_users_mean : ndarray
+        Expected feed users per day, over all platforms.
+    onset : Timestamp
+        The onset; no log day within three days of it is lost.
+
+    Returns
+    -------
+    feed_daily : DataFrame
+        One row per day and platform.
+    lost : list of Timestamp
+        The days the client logs lost (NaN in every feed column).
+    drawn : dict
+        The effect sizes drawn (``ctr_drop`` or ``ctr_gain``), for the case's params.
+
+    Examples
+    --------
+    >>> index = synth.days(pd.Timestamp("2026-01-05"), 28)
+    >>> days = {"reranker": index[14], "retrain": index[15]}
+    >>> feed, lost, drawn = draw_feed(np.random.default_rng(0), index,
+    ...                               "diversity_reranker_tradeoff", days, np.full(28, 20_000.0),
+    ...                               index[14])
+    >>> sorted(feed["platform"].unique()), len(lost) in (2, 3, 4), sorted(drawn)
+    (['android', 'ios', 'web'], True, ['ctr_drop'])
+    """
+    n = len(index)
+    drawn: dict[str, float] = {}
+    rr_on = synth.ramp(index, event_day["reranker"], duration_days=3)
+    rt_on = synth.ramp(index, event_day["retrain"], duration_days=2)
+    base_ils = float(rng.uniform(0.55, 0.65))
+    base_ent = float(rng.uniform(2.0, 2.4))
+    base_ret = float(rng.uniform(0.44, 0.54))
+    ctr_eff = ils_eff = ent_eff = ret_eff = np.zeros(n)
+    if variant == "diversity_reranker_tradeoff":
+        ctr_drop = float(rng.uniform(0.04, 0.08))
+        ctr_eff = -ctr_drop * rr_on
+        ils_eff = -float(rng.uniform(0.08, 0.15)) * rr_on
+        ent_eff = float(rng.uniform(0.25, 0.5)) * rr_on
+        ret_eff = float(rng.uniform(0.025, 0.05)) * rr_on
+        drawn["ctr_drop"] = round(ctr_drop, 4)
+    elif variant == "clickbait_engagement_trap":
+        ctr_gain = float(rng.uniform(0.07, 0.15))
+        ctr_eff = ctr_gain * rt_on
+        ils_eff = float(rng.uniform(0.03, 0.08)) * rt_on
+        ent_eff = -float(rng.uniform(0.25, 0.5)) * rt_on
+        ret_eff = -float(rng.uniform(0.03, 0.06)) * rt_on
+        drawn["ctr_gain"] = round(ctr_gain, 4)
+    else:  # the ranking changes shipped but hardly moved anything
+        ctr_eff = float(rng.uniform(-0.012, 0.012)) * rr_on
+        ent_eff = float(rng.uniform(-0.04, 0.04)) * rr_on
+        ils_eff = float(rng.uniform(-0.01, 0.01)) * rr_on
+    feed = []
+    for p, (share, ctr) in PLATFORMS.items():
+        users = synth.nb_counts(rng, feed_users_mean * share, dispersion=300)
+        impressions = synth.nb_counts(rng, users * rng.uniform(10, 14), dispersion=2000)
+        clicks = synth.binomial_counts(
+            rng, impressions, ctr * (1 + ctr_eff) * (1 + rng.normal(0, 0.01, n))
+        )
+        ils = base_ils + ils_eff + rng.normal(0, 0.008, n)
+        ent = base_ent + ent_eff + rng.normal(0, 0.03, n)
+        returned = synth.binomial_counts(rng, users, base_ret + ret_eff).astype(float)
+        returned[-7:] = np.nan  # a 7-day return is not observable yet for the last week
+        feed.append(
+            pd.DataFrame(
+                {
+                    "date": index,
+                    "platform": p,
+                    "feed_users": users,
+                    "impressions": impressions,
+                    "clicks": clicks,
+                    "intra_list_similarity": np.round(ils, 4),
+                    "topic_entropy": np.round(ent, 4),
+                    "returned_7d": returned,
+                }
+            )
+        )
+    feed_daily = pd.concat(feed, ignore_index=True).sort_values(["date", "platform"], kind="stable")
+    feed_daily = feed_daily.reset_index(drop=True)
+    near = [onset + pd.Timedelta(days=k) for k in range(-3, 4)]
+    feed_daily, lost = synth.mask_missing_days(
+        rng,
+        feed_daily,
+        FEED_COLUMNS,
+        n_days=int(rng.integers(2, 5)) if n < 400 else 40,
+        exclude=near,
+    )
+    return feed_daily, lost, drawn
+
+
+def draw_retention(
+    rng: np.random.Generator,
+    index: pd.DatetimeIndex,
+    variant: str,
+    event_day: dict[str, pd.Timestamp],
+    active_mean: np.ndarray,
+) -> pd.DataFrame:
+    """Draw weekly active users and churn (active last week, not seen this week).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    index : DatetimeIndex
+        The case's days (the first is a Monday).
+    variant : str
+        The hidden cause; clickbait raises churn after the retrain, the re-ranker may lower it.
+    event_day : dict
+        Event key -> day; uses ``"reranker"`` and ``"retrain"``.
+    active_mean : ndarray
+        Expected weekly active users, one per week.
+
+    Returns
+    -------
+    DataFrame
+        ``week_start``, ``active_users``, ``churned_users`` (NaN in the first week).
+
+    Examples
+    --------
+    >>> index = synth.days(pd.Timestamp("2026-01-05"), 28)
+    >>> days = {"reranker": index[14], "retrain": index[15]}
+    >>> weekly = draw_retention(np.random.default_rng(0), index, "clickbait_engagement_trap",
+    ...                         days, np.full(4, 100_000.0))
+    >>> len(weekly), bool(weekly["churned_users"].isna().iloc[0])
+    (4, True)
+    """
+    churn0 = float(rng.uniform(0.07, 0.09))
+    wk_start = index[::7]
+    wk_on = synth.ramp(wk_start, event_day["retrain"] + pd.Timedelta(days=3))
+    churn = churn0 * np.ones(len(wk_start))
+    if variant == "clickbait_engagement_trap":
+        churn = churn0 * (1 + float(rng.uniform(0.25, 0.5)) * wk_on)
+    elif variant == "diversity_reranker_tradeoff":
+        churn = churn0 * (
+            1 - float(rng.uniform(0.0, 0.08)) * synth.ramp(wk_start, event_day["reranker"])
+        )
+    active = synth.nb_counts(rng, active_mean, dispersion=3000)
+    churned = synth.binomial_counts(rng, np.r_[active[0], active[:-1]], churn)
+    retention_weekly = pd.DataFrame(
+        {"week_start": wk_start, "active_users": active, "churned_users": churned}
+    )
+    if len(wk_start) > 0:
+        retention_weekly.loc[0, "churned_users"] = np.nan  # no previous week to compare with
+    return retention_weekly
