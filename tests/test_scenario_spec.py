@@ -273,3 +273,20 @@ def test_why_not_becomes_this_cases_feedback_on_a_wrong_pick():
     # graded questions carry no feedback that would give the answer away
     graded = {q.id: q for q in scenario.questions(case, None)}
     assert "option_feedback" not in graded["diagnosis"].to_key()
+
+
+def test_a_spec_that_asks_no_evidence_or_decision_still_records_them_in_the_truth():
+    spec = _spec(
+        causes=(
+            Cause("alpha_cause", "A.", evidence=("same_weekday",), decision="investigate"),
+            Cause("beta_cause", "B.", evidence=("same_weekday",), decision="no_action"),
+        ),
+        decisions=(),
+        evidence=(),
+        ask_evidence=None,
+        ask_decision=None,
+        order=("diagnosis", "mean_users", "memo"),
+    )
+    case = _case(spec, variant="alpha_cause")
+    assert case.truth["evidence"] == ["same_weekday"] and case.truth["decision"] == "investigate"
+    assert [q.id for q in spec.build().questions(case, case.truth)] == list(spec.order)

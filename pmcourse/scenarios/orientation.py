@@ -11,8 +11,6 @@ offers "can't tell" beside the two causes, so it is one of the scenario's own qu
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
@@ -22,19 +20,22 @@ from pmcourse.scenarios import synth
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Cause, Draw, ScenarioSpec, Size
 
+#: Each cause's evidence is the finding the debrief and the cohort feedback cite; the notebook asks
+#: no evidence or decision question, so the ids are recorded in the truth as given.
 CAUSES = (
     Cause(
         "release_hurt_usage",
         "The release hurt usage: it stays below the same weekday of earlier weeks.",
+        evidence=("same_weekday_comparison",),
+        decision="investigate_release",
     ),
-    Cause("weekend_rhythm_only", "Nothing broke: the dip is the usual weekend rhythm."),
+    Cause(
+        "weekend_rhythm_only",
+        "Nothing broke: the dip is the usual weekend rhythm.",
+        evidence=("same_weekday_comparison",),
+        decision="no_action",
+    ),
 )
-#: The finding the debrief and the cohort feedback cite for either cause, and the decision each
-#: cause calls for. The notebook asks no evidence or decision question, so the spec declares no
-#: evidence or decision options and its engine writes neither into the truth; :func:`make_case`
-#: adds them, where the truth has always carried them.
-EVIDENCE_CITED = ("same_weekday_comparison",)
-DECISION_FOR = {"release_hurt_usage": "investigate_release", "weekend_rhythm_only": "no_action"}
 SIZES = {"small": Size(days=42), "default": Size(days=56), "large": Size(days=3650)}
 
 
@@ -187,24 +188,4 @@ SPEC = ScenarioSpec(
 )
 
 
-def make_case(rng: np.random.Generator, variant: str, size: str) -> Case:
-    """Draw one case through the spec's engine, its truth naming the evidence and the decision.
-
-    The engine writes ``evidence`` and ``decision`` only for a spec that asks about them; this
-    case's truth has always named both (the cohort feedback cites the evidence), so they are
-    added here, in the truth's usual key order.
-
-    Examples
-    --------
-    >>> case = make_case(np.random.default_rng(3), "release_hurt_usage", "small")
-    >>> list(case.truth)
-    ['cause', 'cause_label', 'evidence', 'decision', 'week_over_week_change']
-    """
-    case = SCENARIO.spec.make_case(rng, variant, size)
-    truth = dict(case.truth)
-    head = {key: truth.pop(key) for key in ("cause", "cause_label")}
-    head.update(evidence=list(EVIDENCE_CITED), decision=DECISION_FOR[variant])
-    return replace(case, _truth={**head, **truth})
-
-
-SCENARIO = replace(SPEC.build(), generate=make_case)
+SCENARIO = SPEC.build()

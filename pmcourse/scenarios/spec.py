@@ -51,7 +51,8 @@ class Size:
     per_day : int, optional
         Records drawn per day, for scenarios that draw individual records (invoices, tickets).
     samples : tuple of int
-        Row counts of sampled tables (for example a reference and a serving feature sample).
+        Counts drawn that do not scale by one factor: rows of sampled tables (a reference and a
+        serving feature sample), or populations (requests and users).
     name : str
         ``"small"``, ``"default"`` or ``"large"``; filled in by :meth:`ScenarioSpec.build`.
 
@@ -147,10 +148,12 @@ class Cause:
         The diagnosis option's text: the cause in one sentence.
     evidence : tuple of str or callable
         The evidence ids that distinguish this cause from its rivals, or ``evidence(facts)`` when
-        that depends on the case.
+        that depends on the case. Written into the truth (``truth["evidence"]``); checked against
+        the spec's evidence options when it declares any.
     decision : str or callable, optional
         The right decision id, or ``decision(facts)`` when it depends on the case (a constraint
-        the briefing states, say).
+        the briefing states, say). Written into the truth; checked against the spec's decisions
+        when it declares any.
     partial : mapping or callable, optional
         Partial credit for defensible second-best decisions, ``{decision_id: credit in [0, 1)}``,
         or ``partial(facts)``.
@@ -330,17 +333,19 @@ class ScenarioSpec:
         for c in self.causes:
             if not c.label:
                 faults.append(f"cause {c.id!r} has no label")
-            if not callable(c.evidence):
+            # ids are checked against the options a question offers; a spec that asks no
+            # evidence (decision) question records its causes' ids in the truth as given
+            if not callable(c.evidence) and evidence_ids:
                 for ev in c.evidence:
                     if ev not in evidence_ids:
                         faults.append(
                             f"cause {c.id!r} cites evidence {ev!r}, which is not an evidence "
-                            f"option ({', '.join(evidence_ids) or 'none declared'})"
+                            f"option ({', '.join(evidence_ids)})"
                         )
-            if isinstance(c.decision, str) and c.decision not in decision_ids:
+            if isinstance(c.decision, str) and decision_ids and c.decision not in decision_ids:
                 faults.append(
                     f"cause {c.id!r} decides {c.decision!r}, which is not a decision id "
-                    f"(decisions: {', '.join(decision_ids) or 'none declared'})"
+                    f"(decisions: {', '.join(decision_ids)})"
                 )
             if not callable(c.partial):
                 for d in c.partial:
@@ -398,20 +403,22 @@ class ScenarioSpec:
             )
         cause = self.cause(variant)
         truth: dict[str, Any] = {"cause": cause.id, "cause_label": cause.label}
-        if self.evidence:
-            ids = cause.evidence_for(facts)
-            unknown = [e for e in ids if e not in {x.id for x in self.evidence}]
+        evidence = cause.evidence_for(facts)
+        if self.evidence or evidence:
+            known = {x.id for x in self.evidence}
+            unknown = [e for e in evidence if known and e not in known]
             if unknown:
                 raise ScenarioError(
                     f"scenario {self.name!r}: cause {variant!r} cites unknown evidence {unknown}."
                 )
-            truth["evidence"] = ids
-        if self.decisions:
-            decision = cause.decision_for(facts)
-            if decision not in {d.id for d in self.decisions}:
+            truth["evidence"] = evidence
+        decision = cause.decision_for(facts)
+        if self.decisions or decision is not None:
+            known = {d.id for d in self.decisions}
+            if known and decision not in known:
                 raise ScenarioError(
                     f"scenario {self.name!r}: cause {variant!r} decides {decision!r}, which is "
-                    f"not a decision id ({', '.join(d.id for d in self.decisions)})."
+                    f"not a decision id ({', '.join(sorted(known))})."
                 )
             truth["decision"] = decision
         truth.update(facts)
