@@ -13,6 +13,7 @@ import pytest
 import pmcourse.diagnose as dx
 
 FUNCTIONS = [
+    "compare_windows",
     "mix_rate",
     "attribute_change",
     "detect_changepoints",
@@ -30,7 +31,7 @@ FUNCTIONS = [
     "expected_cost",
     "cost_curve",
 ]
-MODULES = ["decompose", "drilldown", "changepoints", "drift", "rates", "regret", "costs"]
+MODULES = ["windows", "decompose", "drilldown", "changepoints", "drift", "rates", "regret", "costs"]
 
 
 def test_all_lists_every_public_function():

@@ -22,8 +22,10 @@ from pmcourse.diagnose.rates import (
     wilson_interval,
 )
 from pmcourse.diagnose.regret import RegretResult, regret_rate
+from pmcourse.diagnose.windows import WindowComparison, WindowTotal, compare_windows
 
 __all__ = [
+    "compare_windows",
     "mix_rate",
     "attribute_change",
     "detect_changepoints",
@@ -46,4 +48,6 @@ __all__ = [
     "KillRuleResult",
     "KillRuleSimulation",
     "RegretResult",
+    "WindowComparison",
+    "WindowTotal",
 ]
