@@ -62,8 +62,8 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check pmcourse tests benchmarks
-	$(VENV)/bin/ruff format --check pmcourse tests benchmarks
+	$(VENV)/bin/ruff check pmcourse tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check pmcourse tests benchmarks notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

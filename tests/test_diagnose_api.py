@@ -84,6 +84,50 @@ def test_signatures_match_the_issue():
     assert list(sig["expected_cost"].parameters) == ["y_true", "scores", "threshold", "costs"]
 
 
+# positional parameters of each function: its data; everything after is keyword-only
+DATA_ARGUMENTS = {
+    "compare_windows": ["df"],
+    "mix_rate": ["before", "after"],
+    "attribute_change": ["df"],
+    "detect_changepoints": ["series"],
+    "same_weekday_baseline": ["series"],
+    "psi": ["expected", "actual"],
+    "ks_drift": ["expected", "actual"],
+    "js_distance": ["expected", "actual"],
+    "drift_report": ["reference_df", "current_df"],
+    "wilson_interval": ["successes", "trials"],
+    "srm_test": ["observed_counts", "expected_ratios"],
+    "evaluate_kill_rule": ["daily"],
+    "simulate_kill_rule": ["true_rate"],
+    "regret_rate": ["df_events"],
+    "cost_threshold": ["cost_false_positive", "cost_false_negative"],
+    "expected_cost": ["y_true", "scores"],
+    "cost_curve": ["y_true", "scores"],
+}
+
+
+def test_keyword_only_after_the_data():
+    assert set(DATA_ARGUMENTS) == set(FUNCTIONS)
+    for name, data in DATA_ARGUMENTS.items():
+        params = list(inspect.signature(getattr(dx, name)).parameters.values())
+        positional = [p.name for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        assert positional == data, name
+    # the two cost functions name and order their settings alike
+    ec = list(inspect.signature(dx.expected_cost).parameters)
+    cc = list(inspect.signature(dx.cost_curve).parameters)
+    assert ec[2:] == ["threshold", "costs"] and cc[2:] == ["thresholds", "costs"]
+
+
+def test_results_are_frozen_dataclasses_without_attrs():
+    import dataclasses
+
+    for name in dx.__all__:
+        obj = getattr(dx, name)
+        if inspect.isclass(obj):
+            assert dataclasses.is_dataclass(obj), name
+            assert obj.__dataclass_params__.frozen, name
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_worked_examples_run(module):
     mod = importlib.import_module(f"pmcourse.diagnose.{module}")

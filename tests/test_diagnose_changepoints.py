@@ -11,7 +11,7 @@ import pytest
 from pmcourse.diagnose import detect_changepoints, same_weekday_baseline
 from pmcourse.exceptions import InputError
 
-COLUMNS = ["date", "level_before", "level_after", "change", "change_pct"]
+COLUMNS = ["date", "level_before", "level_after", "change", "relative_change"]
 
 
 def make_series(seed: int, n: int = 365):
@@ -42,7 +42,7 @@ def test_finds_known_steps_within_three_days_in_200_seeds():
     found_all, extra = 0, 0
     for seed in range(200):
         series, steps = make_series(seed)
-        cp = detect_changepoints(series)
+        cp = detect_changepoints(series).table
         hits = [bool((abs((cp["date"] - d).dt.days) <= 3).any()) for d in steps]
         found_all += all(hits)
         extra += max(0, len(cp) - 2)
@@ -50,12 +50,68 @@ def test_finds_known_steps_within_three_days_in_200_seeds():
     assert extra <= 20  # and the holiday dip is not reported as two level shifts
 
 
-def test_result_shape_levels_and_percent():
+#: Day-to-day variation of the sweep's noise: the standard deviation of the change from one day to
+#: the next, as a share of the level. Each day's own coefficient of variation is this over sqrt(2).
+DAY_TO_DAY = 0.14
+
+
+def make_overdispersed_series(seed: int, n: int = 112):
+    """Daily counts with negative-binomial noise (~14% day-to-day variation), a weekly pattern, a
+    slow trend, one 20% step, a one-day holiday dip and two missing days. Returns the series, the
+    day of the step and the expected (noise-free) daily mean."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2025-03-03", periods=n, freq="D")
+    t = np.arange(n)
+    weekly = 1 + rng.uniform(0.1, 0.3) * np.array([0.3, 0.4, 0.3, 0.2, 0.0, -0.6, -0.6])
+    weekly = np.tile(np.roll(weekly, rng.integers(7)), n // 7 + 1)[:n]
+    step = int(rng.integers(28, n - 28))
+    trend = 1 + rng.uniform(-0.1, 0.1) * t / n  # up to 10% over the whole series
+    level = rng.uniform(800, 5000) * trend * np.where(t >= step, 1 + rng.choice([-0.2, 0.2]), 1.0)
+    mean = level * weekly
+    while True:
+        holiday = int(rng.integers(3, n - 3))
+        if abs(holiday - step) > 3:
+            break
+    mean[holiday] *= 1 - rng.uniform(0.3, 0.6)
+    cv = DAY_TO_DAY / np.sqrt(2)
+    r = 1 / (cv**2 - 1 / mean.mean())  # NB variance mu + mu^2 / r: over-dispersed
+    y = rng.negative_binomial(r, r / (r + mean)).astype(float)
+    y[rng.choice(n, 2, replace=False)] = np.nan
+    return pd.Series(y, index=days, name="uses"), days[step], mean
+
+
+def test_overdispersed_generator_has_the_stated_noise():
+    ratios = []
+    for seed in range(40):
+        series, _, mean = make_overdispersed_series(seed)
+        ratios.append(np.nanstd(np.diff(series.to_numpy() / mean)))
+    assert np.median(ratios) == pytest.approx(DAY_TO_DAY, abs=0.01)
+
+
+@pytest.mark.slow
+def test_sweep_places_a_20_percent_step_in_overdispersed_series():
+    n_series, hits, false = 240, 0, 0
+    for seed in range(n_series):
+        series, step, _ = make_overdispersed_series(seed)
+        cp = detect_changepoints(series).table
+        near = (cp["date"] - step).abs() <= pd.Timedelta(days=3)
+        hits += bool(near.any())
+        false += int((~near).sum()) + max(0, int(near.sum()) - 1)
+    hit_rate, false_rate = hits / n_series, false / n_series
+    print(
+        f"changepoint sweep over {n_series} series: hit rate {hit_rate:.3f}, false changes per series {false_rate:.3f}"
+    )
+    assert hit_rate >= 0.90
+    assert false_rate <= 0.3
+
+
+def test_result_shape_levels_and_fraction():
     rng = np.random.default_rng(1)
     days = pd.date_range("2026-01-05", periods=140, freq="D")
     weekly = np.tile([30.0, 40, 30, 20, 0, -60, -60], 20)
     level = np.where(np.arange(140) < 84, 1000.0, 850.0)
-    cp = detect_changepoints(pd.Series(level + weekly + rng.normal(0, 10, 140), index=days))
+    result = detect_changepoints(pd.Series(level + weekly + rng.normal(0, 10, 140), index=days))
+    cp = result.table
     assert list(cp.columns) == COLUMNS
     assert len(cp) == 1
     row = cp.iloc[0]
@@ -63,11 +119,13 @@ def test_result_shape_levels_and_percent():
     assert row["level_before"] == pytest.approx(1000, abs=8)
     assert row["level_after"] == pytest.approx(850, abs=8)
     assert row["change"] == pytest.approx(row["level_after"] - row["level_before"])
-    assert row["change_pct"] == pytest.approx(100 * row["change"] / row["level_before"])
-    assert cp.attrs["penalty"] == pytest.approx(8 * cp.attrs["noise_sigma"] ** 2 * np.log(140))
-    assert 5 < cp.attrs["noise_sigma"] < 12  # true noise sd 10; STL absorbs a little of it
-    # results concatenate (attrs hold plain numbers)
-    assert len(pd.concat([cp, detect_changepoints(pd.Series(level + weekly, index=days))])) >= 1
+    assert row["relative_change"] == pytest.approx(row["change"] / row["level_before"])
+    assert row["relative_change"] == pytest.approx(-0.15, abs=0.015)  # a fraction, not percent
+    assert result.penalty == pytest.approx(8 * result.noise_sigma**2 * np.log(140))
+    assert 5 < result.noise_sigma < 12  # true noise sd 10; STL absorbs a little of it
+    # tables of two results concatenate
+    other = detect_changepoints(pd.Series(level + weekly, index=days)).table
+    assert len(pd.concat([cp, other])) >= 1
 
 
 def test_missing_days_are_not_zeros():
@@ -81,17 +139,18 @@ def test_missing_days_are_not_zeros():
     gappy = flat.copy()
     gappy.iloc[100:104] = np.nan  # four lost log days
     gappy = gappy.drop(gappy.index[200:203])  # and three days absent from the index
-    assert len(detect_changepoints(gappy)) == 0
+    assert len(detect_changepoints(gappy).table) == 0
     # the same gaps read as zeros would look like an outage: the test can fail
-    assert len(detect_changepoints(flat.where(flat.index.isin(gappy.dropna().index), 0.0))) > 0
+    zeros = flat.where(flat.index.isin(gappy.dropna().index), 0.0)
+    assert len(detect_changepoints(zeros).table) > 0
 
 
 def test_flat_series_and_small_counts_have_no_change():
     days = pd.date_range("2026-01-01", periods=120, freq="D")
-    assert len(detect_changepoints(pd.Series(100.0, index=days))) == 0
+    assert len(detect_changepoints(pd.Series(100.0, index=days)).table) == 0
     for seed in range(5):  # small daily counts (complaints per day)
         counts = np.random.default_rng(seed).poisson(5, 120).astype(float)
-        assert len(detect_changepoints(pd.Series(counts, index=days))) == 0
+        assert len(detect_changepoints(pd.Series(counts, index=days)).table) == 0
 
 
 def test_max_changes_and_penalty():
@@ -99,12 +158,12 @@ def test_max_changes_and_penalty():
     days = pd.date_range("2026-01-01", periods=210, freq="D")
     level = np.select([np.arange(210) < 70, np.arange(210) < 140], [1000.0, 700.0], 950.0)
     series = pd.Series(level + rng.normal(0, 10, 210), index=days)
-    assert len(detect_changepoints(series)) == 2
-    one = detect_changepoints(series, max_changes=1)
+    assert len(detect_changepoints(series).table) == 2
+    one = detect_changepoints(series, max_changes=1).table
     assert len(one) == 1 and abs((one["date"].iloc[0] - days[70]).days) <= 1  # the bigger step
-    assert len(detect_changepoints(series, max_changes=0)) == 0
-    assert len(detect_changepoints(series, penalty=1e12)) == 0
-    empty = detect_changepoints(series, penalty=1e12)
+    assert len(detect_changepoints(series, max_changes=0).table) == 0
+    assert len(detect_changepoints(series, penalty=1e12).table) == 0
+    empty = detect_changepoints(series, penalty=1e12).table
     assert list(empty.columns) == COLUMNS
 
 

@@ -38,9 +38,11 @@ def test_expected_cost_matches_loop(seed):
     s = np.round(rng.uniform(0, 1, 300), 2)  # ties at the threshold
     y = rng.uniform(0, 1, 300) < s
     for thr in (0.0, 0.1, 0.37, 0.5, 0.99, 1.0):
-        assert expected_cost(y, s, thr, (30, 400)) == pytest.approx(_loop_cost(y, s, thr, 30, 400))
+        assert expected_cost(y, s, threshold=thr, costs=(30, 400)) == pytest.approx(
+            _loop_cost(y, s, thr, 30, 400)
+        )
     assert expected_cost(
-        y.astype(int), s, 0.4, {"false_positive": 30, "false_negative": 400}
+        y.astype(int), s, threshold=0.4, costs={"false_positive": 30, "false_negative": 400}
     ) == pytest.approx(_loop_cost(y, s, 0.4, 30, 400))
 
 
@@ -48,7 +50,8 @@ def test_cost_curve_rows_and_best_threshold_near_p_star():
     rng = np.random.default_rng(7)
     s = rng.uniform(0, 1, 200_000)
     y = rng.uniform(0, 1, s.size) < s  # calibrated scores
-    curve = cost_curve(y, s, {"fp": 10, "fn": 90})
+    result = cost_curve(y, s, costs={"fp": 10, "fn": 90})
+    curve = result.table
     assert list(curve.columns) == [
         "threshold",
         "blocked",
@@ -64,19 +67,26 @@ def test_cost_curve_rows_and_best_threshold_near_p_star():
     assert len(curve) == 101 and curve["threshold"].iloc[-1] == 1
     for thr in (0.0, 0.25, 0.5):
         row = curve.loc[np.isclose(curve["threshold"], thr)].iloc[0]
-        assert row["expected_cost"] == pytest.approx(expected_cost(y, s, thr, (10, 90)))
+        assert row["expected_cost"] == pytest.approx(
+            expected_cost(y, s, threshold=thr, costs=(10, 90))
+        )
         assert row["true_positives"] + row["false_negatives"] == y.sum()
     # with calibrated scores the cheapest threshold is p* = C_FP / (C_FP + C_FN)
-    assert curve.attrs["best_threshold"] == pytest.approx(cost_threshold(10, 90), abs=0.03)
+    assert result.best_threshold == pytest.approx(cost_threshold(10, 90), abs=0.03)
+    best = curve.loc[curve["expected_cost"].idxmin()]
+    assert (result.best_threshold, result.best_expected_cost) == (
+        best["threshold"],
+        pytest.approx(best["expected_cost"]),
+    )
     assert curve["false_negative_rate"].is_monotonic_increasing
     assert curve["false_positive_rate"].is_monotonic_decreasing
 
 
 def test_cost_curve_custom_thresholds_and_other_scales():
-    curve = cost_curve([0, 1, 1], [-3.0, 2.0, 5.0], (1, 1), thresholds=[4, -10, 0])
+    curve = cost_curve([0, 1, 1], [-3.0, 2.0, 5.0], costs=(1, 1), thresholds=[4, -10, 0]).table
     assert curve["threshold"].tolist() == [-10, 0, 4]
     assert curve["expected_cost"].tolist() == pytest.approx([1 / 3, 0, 1 / 3])
-    default = cost_curve([0, 1], [-3.0, 5.0], (1, 1))
+    default = cost_curve([0, 1], [-3.0, 5.0], costs=(1, 1)).table
     assert default["threshold"].iloc[0] == -3 and default["threshold"].iloc[-1] == 5
 
 
@@ -95,6 +105,6 @@ def test_cost_curve_custom_thresholds_and_other_scales():
 )
 def test_validation(y, s, costs, words):
     with pytest.raises(InputError, match=words):
-        expected_cost(y, s, 0.5, costs)
+        expected_cost(y, s, threshold=0.5, costs=costs)
     with pytest.raises(InputError, match=words):
-        cost_curve(y, s, costs)
+        cost_curve(y, s, costs=costs)

@@ -36,6 +36,11 @@ def small():
 
 
 def _run(df, **kw):
+    """The attribution table (the result's ``table``) for the small example."""
+    return _result(df, **kw).table
+
+
+def _result(df, **kw):
     return attribute_change(
         df,
         dimensions=["platform", "locale"],
@@ -47,7 +52,8 @@ def _run(df, **kw):
 
 
 def test_by_hand(small):
-    res = _run(small)
+    result = _result(small)
+    res = result.table
     assert list(res.columns) == COLUMNS
     ios = res[(res["dimension"] == "platform") & (res["element"] == "ios")].iloc[0]
     assert (ios["baseline"], ios["current"]) == (200, 135)
@@ -59,10 +65,11 @@ def test_by_hand(small):
         ["platform", "ios"],
         ["locale", "de"],
     ]
-    cand = res.attrs["candidates"]
-    assert [c["dimension"] for c in cand] == ["platform", "locale"]
-    assert cand[0]["elements"] == ("ios",)
-    assert cand[0]["surprise"] == pytest.approx(ios["surprise"])
+    cand = result.candidates
+    assert list(cand.columns) == ["dimension", "elements", "explanatory_power", "surprise"]
+    assert cand["dimension"].tolist() == ["platform", "locale"]
+    assert cand["elements"].iloc[0] == ("ios",)
+    assert cand["surprise"].iloc[0] == pytest.approx(ios["surprise"])
     assert len(pd.concat([res, _run(small.assign(uses=small["uses"] + 1))])) == 8
 
 
@@ -78,7 +85,7 @@ def test_surprise_sums_to_jensen_shannon_divergence():
     )
     res = attribute_change(
         df, dimensions="os", metric="uses", baseline={"period": "b"}, current={"period": "a"}
-    )
+    ).table
     f = df[df["period"] == "b"].groupby("os")["uses"].sum()
     a = df[df["period"] == "a"].groupby("os")["uses"].sum()
     js = jensenshannon(f / f.sum(), a / a.sum()) ** 2  # natural log: the divergence
@@ -110,7 +117,8 @@ def test_planted_cause_among_four_dimensions():
         baseline=df["period"].eq("before"),
         current=lambda d: d["period"].eq("after"),
     )
-    top = res.attrs["candidates"][0]
+    top = res.candidates.iloc[0]
+    res = res.table
     assert top["dimension"] == "locale" and top["elements"] == ("l7",)
     assert res["dimension"].iloc[0] == "locale" and res["element"].iloc[0] == "l7"
     assert "legacy" not in set(res["element"])  # unused categories are not elements
@@ -135,9 +143,12 @@ def test_selectors_and_no_change(small):
         baseline=mask.to_numpy(),
         current={"period": ["after"]},
     )
-    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.candidates, b.candidates)
     same = small.assign(uses=[100] * 8)
-    flat = attribute_change(same, dimensions="locale", metric="uses", baseline=mask, current=~mask)
+    flat = attribute_change(
+        same, dimensions="locale", metric="uses", baseline=mask, current=~mask
+    ).table
     assert flat["explanatory_power"].isna().all() and not flat["selected"].any()
 
 

@@ -72,7 +72,8 @@ def test_wilson_validation(s, n, kw, words):
     ],
 )
 def test_srm_matches_scipy_chisquare(obs, ratios):
-    stat, p, expected = srm_test(obs, ratios)
+    res = srm_test(obs, ratios)
+    stat, p, expected = res.statistic, res.pvalue, res.expected
     f_exp = np.asarray(ratios, float) / np.sum(ratios) * np.sum(obs)
     ref = chisquare(obs, f_exp)
     assert stat == pytest.approx(ref.statistic, rel=1e-12)
@@ -215,8 +216,23 @@ def test_kill_rule_validation(mutate, kw, error, words):
 # ---------------------------------------------------------------- simulate_kill_rule
 
 
+def _sim(true_rate, daily_trials, threshold, window_days, looks, n_sims=10_000, seed=None):
+    """simulate_kill_rule with the settings in the order the tables below list them."""
+    return simulate_kill_rule(
+        true_rate,
+        daily_trials=daily_trials,
+        threshold=threshold,
+        window_days=window_days,
+        looks=looks,
+        n_sims=n_sims,
+        seed=seed,
+    )
+
+
 def test_simulation_matches_a_plain_loop_with_statsmodels():
-    sim = simulate_kill_rule(0.15, 120, 0.15, 10, [5, 10], n_sims=300, seed=11)
+    sim = simulate_kill_rule(
+        0.15, daily_trials=120, threshold=0.15, window_days=10, looks=[5, 10], n_sims=300, seed=11
+    )
     rng = np.random.default_rng(11)
     draws = rng.binomial(np.full(10, 120), 0.15, size=(300, 10))
     fires_looks = fires_daily = 0
@@ -232,7 +248,7 @@ def test_simulation_matches_a_plain_loop_with_statsmodels():
 
 
 def test_peeking_inflates_false_reverts():
-    sim = simulate_kill_rule(0.15, 200, 0.15, 21, [7, 14, 21], n_sims=20_000, seed=2026)
+    sim = _sim(0.15, 200, 0.15, 21, [7, 14, 21], n_sims=20_000, seed=2026)
     # a one-sided 97.5% bound checked three times: a few percent; checked 21 times: far more
     assert 0.02 < sim.false_revert < 0.08
     assert sim.false_revert_daily > 1.8 * sim.false_revert
@@ -243,10 +259,10 @@ def test_peeking_inflates_false_reverts():
 
 
 def test_simulation_extremes_and_reproducibility():
-    assert simulate_kill_rule(0.05, 200, 0.15, 21, [21], n_sims=500, seed=1).false_revert == 0
-    assert simulate_kill_rule(0.30, 200, 0.15, 21, [7], n_sims=500, seed=1).false_revert == 1
-    a = simulate_kill_rule(0.15, [100] * 21, 0.15, 21, [7, 14, 21], n_sims=1000, seed=4)
-    b = simulate_kill_rule(0.15, 100, 0.15, 21, [7, 14, 21], n_sims=1000, seed=4)
+    assert _sim(0.05, 200, 0.15, 21, [21], n_sims=500, seed=1).false_revert == 0
+    assert _sim(0.30, 200, 0.15, 21, [7], n_sims=500, seed=1).false_revert == 1
+    a = _sim(0.15, [100] * 21, 0.15, 21, [7, 14, 21], n_sims=1000, seed=4)
+    b = _sim(0.15, 100, 0.15, 21, [7, 14, 21], n_sims=1000, seed=4)
     assert (a.false_revert, a.false_revert_daily) == (b.false_revert, b.false_revert_daily)
 
 
@@ -263,4 +279,4 @@ def test_simulation_extremes_and_reproducibility():
 )
 def test_simulation_validation(args, words):
     with pytest.raises(InputError, match=words):
-        simulate_kill_rule(*args)
+        _sim(*args)

@@ -108,7 +108,7 @@ def test_not_a_frame():
 
 
 def test_renderer_switches_away_from_embedding_plotly_js(monkeypatch):
-    monkeypatch.setattr(pp, "_renderer_checked", False)
+    monkeypatch.setattr(pp.theme, "_renderer_checked", False)
     monkeypatch.setattr(pio.renderers, "default", "plotly_mimetype+notebook")
     pp.use_course_theme()
     assert pio.renderers.default == "plotly_mimetype"
@@ -141,3 +141,30 @@ def test_figures_do_not_pay_for_the_iri_grammar():
         ).stdout.strip()
         == "ok"
     )
+
+
+def test_package_reexports_every_public_name_and_keeps_modules_small():
+    import pathlib
+
+    before_split = {
+        "TEMPLATE",
+        "COLORS",
+        "EVENT_COLORS",
+        "use_course_theme",
+        "new_figure",
+        "plot_metric",
+        "add_events",
+        "plot_decomposition",
+        "plot_attribution",
+        "plot_changepoints",
+        "plot_drift",
+        "plot_kill_rule",
+        "plot_regret",
+        "plot_cost_curve",
+    }
+    assert before_split <= set(pp.__all__)
+    assert all(getattr(pp, name) is not None for name in pp.__all__)
+    assert pp.add_events.__module__ == "pmcourse.plots.timeline"
+    assert pp.use_course_theme.__module__ == "pmcourse.plots.theme"
+    for path in pathlib.Path(pp.__file__).parent.glob("*.py"):
+        assert len(path.read_text().splitlines()) <= 550, path.name

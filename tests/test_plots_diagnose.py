@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import sys
 
 import numpy as np
 import pandas as pd
@@ -79,10 +80,12 @@ def test_plot_attribution():
         t_eep=0.05,
     )
     groups = {t.name: list(t.y) for t in pp.plot_attribution(two).data}
-    top_dim = two.attrs["candidates"][0]["dimension"]
+    top_dim = two.candidates["dimension"].iloc[0]
     assert all(label.startswith(top_dim) for label in groups["top explanation"])
     with pytest.raises(InputError, match="top"):
         pp.plot_attribution(att, top=0)
+    with pytest.raises(InputError, match="attribute_change"):
+        pp.plot_attribution(att.table)
 
 
 def test_plot_changepoints_with_events(events):
@@ -100,8 +103,10 @@ def test_plot_changepoints_with_events(events):
     assert fig.layout.yaxis.title.text == "summaries per day"
     names = [t.name for t in fig.data]
     assert names == ["summaries per day", "level", "change points"]
-    assert len(fig.data[2].x) == len(cps) == 1
-    assert fig.data[1].y[-1] == pytest.approx(cps["level_after"].iloc[-1])
+    assert len(fig.data[2].x) == len(cps.table) == 1
+    assert fig.data[1].y[-1] == pytest.approx(cps.table["level_after"].iloc[-1])
+    assert list(fig.data[2].text) == [f"{cps.table['relative_change'].iloc[0]:+.0%}"]
+    assert fig.data[2].text[0] == "-16%"  # 500 -> 420, shown as a percentage of a fraction
     assert len(fig.layout.shapes) == len(events)  # the timeline markers
     assert {a.text for a in fig.layout.annotations} == set(events["event"])
     # computed on the fly when not given; a flat series draws one level
@@ -166,7 +171,7 @@ def test_plot_cost_curve():
     rng = np.random.default_rng(2)
     s = rng.uniform(0, 1, 5000)
     y = rng.uniform(0, 1, 5000) < s
-    curve = dx.cost_curve(y, s, (10, 90))
+    curve = dx.cost_curve(y, s, costs=(10, 90))
     fig = pp.plot_cost_curve(
         curve,
         marks={"p*": dx.cost_threshold(10, 90), "today": 0.5},
@@ -174,7 +179,8 @@ def test_plot_cost_curve():
     )
     _check_theme(fig)
     assert fig.layout.yaxis.title.text == "expected cost per invoice (EUR)"
-    assert fig.data[1].x[0] == curve.attrs["best_threshold"]
+    assert fig.data[1].x[0] == curve.best_threshold
+    assert fig.data[1].y[0] == curve.table["expected_cost"].min()
     assert sorted(s.x0 for s in fig.layout.shapes) == pytest.approx([0.1, 0.5])
     with pytest.raises(InputError, match="marks"):
         pp.plot_cost_curve(curve, marks={"p*": "low"})
@@ -194,6 +200,8 @@ def test_plot_examples_run():
     ]
     assert set(names) <= set(pp.__all__)
     for name in names:
-        for test in finder.find(getattr(pp, name), name, globs=vars(pp).copy()):
+        func = getattr(pp, name)
+        globs = vars(sys.modules[func.__module__]).copy()
+        for test in finder.find(func, name, globs=globs):
             runner.run(test)
     assert runner.failures == 0 and runner.tries >= len(names)

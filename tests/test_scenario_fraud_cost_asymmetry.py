@@ -201,12 +201,12 @@ def test_cost_threshold_is_the_cheapest_on_matured_invoices(cases):
     known = inv[inv["outcome"] != "pending"]
     y = (known["outcome"] == "fraud").astype(int)
     costs = (case.truth["cost_false_positive"], case.truth["cost_false_negative"])
-    curve = cost_curve(y, known["score"], costs)
+    curve = cost_curve(y, known["score"], costs=costs)
     t_star = case.truth["cost_threshold"]
-    best = curve["expected_cost"].min()
-    assert expected_cost(y, known["score"], t_star, costs) < 1.1 * best
-    assert expected_cost(y, known["score"], 0.5 * t_star, costs) > expected_cost(
-        y, known["score"], t_star, costs
+    best = curve.table["expected_cost"].min()
+    assert expected_cost(y, known["score"], threshold=t_star, costs=costs) < 1.1 * best
+    assert expected_cost(y, known["score"], threshold=0.5 * t_star, costs=costs) > expected_cost(
+        y, known["score"], threshold=t_star, costs=costs
     )
 
 

@@ -7,11 +7,15 @@ ruptures) load on first call, not on import.
 
 from __future__ import annotations
 
-from pmcourse.diagnose.changepoints import detect_changepoints, same_weekday_baseline
-from pmcourse.diagnose.costs import cost_curve, cost_threshold, expected_cost
+from pmcourse.diagnose.changepoints import (
+    ChangepointResult,
+    detect_changepoints,
+    same_weekday_baseline,
+)
+from pmcourse.diagnose.costs import CostCurve, cost_curve, cost_threshold, expected_cost
 from pmcourse.diagnose.decompose import mix_rate
 from pmcourse.diagnose.drift import KSResult, drift_report, js_distance, ks_drift, psi
-from pmcourse.diagnose.drilldown import attribute_change
+from pmcourse.diagnose.drilldown import AttributionResult, attribute_change
 from pmcourse.diagnose.rates import (
     KillRuleResult,
     KillRuleSimulation,
@@ -43,6 +47,9 @@ __all__ = [
     "expected_cost",
     "cost_curve",
     # result types
+    "AttributionResult",
+    "ChangepointResult",
+    "CostCurve",
     "KSResult",
     "SRMResult",
     "KillRuleResult",

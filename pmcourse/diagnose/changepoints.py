@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose._validate import require_dates, require_int, require_number
 from pmcourse.exceptions import InputError
 
-__all__ = ["detect_changepoints", "same_weekday_baseline"]
+__all__ = ["detect_changepoints", "same_weekday_baseline", "ChangepointResult"]
 
-_COLUMNS = ["date", "level_before", "level_after", "change", "change_pct"]
+_COLUMNS = ["date", "level_before", "level_after", "change", "relative_change"]
 #: Default penalty per change point, in units of the robust noise variance times ln(n).
 PENALTY_FACTOR = 8.0
 #: Values further than this many noise sigmas from the running median are clipped before PELT.
 CLIP_SIGMAS = 3.0
+
+
+@dataclass(frozen=True)
+class ChangepointResult:
+    """Result of :func:`detect_changepoints`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per change point, in date order: ``date`` (first day at the new level),
+        ``level_before``, ``level_after``, ``change`` (after - before) and ``relative_change``
+        (``change / level_before``, a fraction). Empty, with those columns, if nothing changed.
+    penalty : float
+        The PELT penalty used.
+    noise_sigma : float
+        The robust day-to-day noise scale behind the default penalty.
+    """
+
+    table: pd.DataFrame
+    penalty: float
+    noise_sigma: float
 
 
 def _daily_series(series: object, what: str = "series") -> pd.Series:
@@ -62,7 +85,7 @@ def detect_changepoints(
     period: int = 7,
     penalty: float | None = None,
     max_changes: int | None = None,
-) -> pd.DataFrame:
+) -> ChangepointResult:
     """Find the days on which a seasonal daily metric shifted to a new level.
 
     The weekly (``period``) pattern is estimated with robust STL and subtracted; PELT (ruptures,
@@ -89,13 +112,13 @@ def detect_changepoints(
 
     Returns
     -------
-    DataFrame
-        One row per change point, in date order: ``date`` (first day at the new level),
-        ``level_before`` and ``level_after`` (median of the deseasonalised metric over the segment
-        before and after), ``change`` (after - before) and ``change_pct`` (``100 · change /
-        level_before``, in percent). Empty, with those columns, if nothing changed.
-        ``result.attrs`` holds ``penalty`` (the value used) and ``noise_sigma`` (the robust
-        noise scale behind the default penalty).
+    ChangepointResult
+        ``table``: one row per change point, in date order: ``date`` (first day at the new
+        level), ``level_before`` and ``level_after`` (median of the deseasonalised metric over the
+        segment before and after), ``change`` (after - before) and ``relative_change``
+        (``change / level_before``, a fraction: -0.2 is a 20% drop); empty, with those columns,
+        if nothing changed. ``penalty``: the value used. ``noise_sigma``: the robust noise
+        scale behind the default penalty.
 
     Raises
     ------
@@ -111,8 +134,8 @@ def detect_changepoints(
     >>> level = np.where(np.arange(120) < 70, 1000.0, 800.0)
     >>> uses = pd.Series(level * weekly + rng.normal(0, 15, 120), index=days)
     >>> cp = detect_changepoints(uses)
-    >>> cp["date"].dt.date.tolist(), round(float(cp["change_pct"].iloc[0]))
-    ([datetime.date(2026, 3, 12)], -20)
+    >>> cp.table["date"].dt.date.tolist(), round(float(cp.table["relative_change"].iloc[0]), 2)
+    ([datetime.date(2026, 3, 12)], -0.2)
 
     Introduced in notebooks/01-usage-drop.ipynb.
     """
@@ -163,15 +186,12 @@ def detect_changepoints(
                 before,
                 after,
                 after - before,
-                100 * (after - before) / before if before != 0 else np.nan,
+                (after - before) / before if before != 0 else np.nan,
             )
         )
-    out = pd.DataFrame(rows, columns=_COLUMNS)
-    out["date"] = pd.to_datetime(out["date"])
-    # plain numbers only: pandas compares attrs when frames are concatenated
-    out.attrs["penalty"] = float(pen)
-    out.attrs["noise_sigma"] = float(sigma)
-    return out
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    table["date"] = pd.to_datetime(table["date"])
+    return ChangepointResult(table=table, penalty=float(pen), noise_sigma=float(sigma))
 
 
 def same_weekday_baseline(series: pd.Series, *, weeks: int = 4) -> pd.Series:

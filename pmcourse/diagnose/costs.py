@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from pmcourse.diagnose._validate import require_number, to_float_array
 from pmcourse.exceptions import InputError
 
-__all__ = ["cost_threshold", "expected_cost", "cost_curve"]
+__all__ = ["cost_threshold", "expected_cost", "cost_curve", "CostCurve"]
 
 _CURVE_COLUMNS = [
     "threshold",
@@ -24,6 +25,27 @@ _CURVE_COLUMNS = [
     "total_cost",
     "expected_cost",
 ]
+
+
+@dataclass(frozen=True)
+class CostCurve:
+    """Result of :func:`cost_curve`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per threshold (increasing): ``threshold``, ``blocked``, ``true_positives``,
+        ``false_positives``, ``false_negatives``, ``true_negatives``, ``false_positive_rate``,
+        ``false_negative_rate``, ``total_cost``, ``expected_cost``.
+    best_threshold : float
+        The evaluated threshold with the lowest expected cost (the lowest such one on a tie).
+    best_expected_cost : float
+        The expected cost per case at ``best_threshold``.
+    """
+
+    table: pd.DataFrame
+    best_threshold: float
+    best_expected_cost: float
 
 
 def cost_threshold(cost_false_positive: float, cost_false_negative: float) -> float:
@@ -121,7 +143,7 @@ def _counts(y: np.ndarray, s: np.ndarray, thresholds: np.ndarray):
     return tp, fp, pos.size - tp, neg.size - fp
 
 
-def expected_cost(y_true, scores, threshold: float, costs) -> float:
+def expected_cost(y_true, scores, *, threshold: float, costs) -> float:
     """Expected harm per case when every case with ``score >= threshold`` is blocked.
 
     ``(C_FP · false positives + C_FN · false negatives) / number of cases``.
@@ -150,7 +172,7 @@ def expected_cost(y_true, scores, threshold: float, costs) -> float:
 
     Examples
     --------
-    >>> expected_cost([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], 0.5, (10, 100))
+    >>> expected_cost([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], threshold=0.5, costs=(10, 100))
     27.5
 
     Introduced in notebooks/06-fraud-cost-asymmetry.ipynb.
@@ -162,7 +184,7 @@ def expected_cost(y_true, scores, threshold: float, costs) -> float:
     return float((c_fp * fp[0] + c_fn * fn[0]) / y.size)
 
 
-def cost_curve(y_true, scores, costs, *, thresholds=None) -> pd.DataFrame:
+def cost_curve(y_true, scores, *, thresholds=None, costs) -> CostCurve:
     """Expected harm against the block threshold, for plotting and for finding the cheapest one.
 
     Parameters
@@ -171,20 +193,21 @@ def cost_curve(y_true, scores, costs, *, thresholds=None) -> pd.DataFrame:
         1 for a bad case that should be blocked.
     scores : array-like of float
         Score per case.
-    costs : pair or mapping
-        As in :func:`expected_cost`.
     thresholds : array-like of float, optional
         Thresholds to evaluate; default 101 evenly spaced values from 0 to 1 when the scores lie
         in [0, 1], else 101 values spanning the scores' range.
+    costs : pair or mapping
+        As in :func:`expected_cost`.
 
     Returns
     -------
-    DataFrame
-        One row per threshold (increasing): ``threshold``, ``blocked`` (share of cases blocked),
-        ``true_positives``, ``false_positives``, ``false_negatives``, ``true_negatives`` (counts),
-        ``false_positive_rate`` (share of good cases blocked), ``false_negative_rate`` (share of
-        bad cases let through), ``total_cost`` and ``expected_cost`` (per case).
-        ``result.attrs["best_threshold"]`` is the threshold with the lowest expected cost.
+    CostCurve
+        ``table``: one row per threshold (increasing): ``threshold``, ``blocked`` (share of
+        cases blocked), ``true_positives``, ``false_positives``, ``false_negatives``,
+        ``true_negatives`` (counts), ``false_positive_rate`` (share of good cases blocked),
+        ``false_negative_rate`` (share of bad cases let through), ``total_cost`` and
+        ``expected_cost`` (per case); ``best_threshold``, the threshold with the lowest expected
+        cost, and ``best_expected_cost``, that cost.
 
     Raises
     ------
@@ -193,9 +216,11 @@ def cost_curve(y_true, scores, costs, *, thresholds=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> curve = cost_curve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], (10, 100), thresholds=[0.3, 0.5])
-    >>> curve["expected_cost"].tolist()
+    >>> curve = cost_curve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], thresholds=[0.3, 0.5], costs=(10, 100))
+    >>> curve.table["expected_cost"].tolist()
     [2.5, 27.5]
+    >>> curve.best_threshold, curve.best_expected_cost
+    (0.3, 2.5)
 
     Introduced in notebooks/06-fraud-cost-asymmetry.ipynb.
     """
@@ -226,5 +251,9 @@ def cost_curve(y_true, scores, costs, *, thresholds=None) -> pd.DataFrame:
                 "expected_cost": total / y.size,
             }
         )
-    out.attrs["best_threshold"] = float(thr[int(np.argmin(total))])
-    return out[_CURVE_COLUMNS]
+    best = int(np.argmin(total))
+    return CostCurve(
+        table=out[_CURVE_COLUMNS],
+        best_threshold=float(thr[best]),
+        best_expected_cost=float(total[best] / y.size),
+    )

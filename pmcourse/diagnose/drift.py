@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -106,8 +106,17 @@ def psi(expected, actual, *, bins: int = 10) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-class KSResult(NamedTuple):
-    """Result of :func:`ks_drift`: unpack as ``statistic, pvalue = ks_drift(...)``."""
+@dataclass(frozen=True)
+class KSResult:
+    """Result of :func:`ks_drift`.
+
+    Attributes
+    ----------
+    statistic : float
+        The KS distance D in [0, 1].
+    pvalue : float
+        Its two-sided asymptotic p-value.
+    """
 
     statistic: float
     pvalue: float
@@ -124,7 +133,7 @@ def ks_drift(expected, actual) -> KSResult:
     Returns
     -------
     KSResult
-        Named tuple ``(statistic, pvalue)``: the KS distance D in [0, 1] and its two-sided p-value
+        ``statistic``, the KS distance D in [0, 1], and ``pvalue``, its two-sided p-value
         from the asymptotic distribution (``scipy.stats.kstwo`` with ``n·m/(n+m)`` effective
         observations, as ``scipy.stats.ks_2samp(method="asymp")``). With large samples the p-value
         flags even tiny shifts; read D for size.
@@ -136,8 +145,7 @@ def ks_drift(expected, actual) -> KSResult:
 
     Examples
     --------
-    >>> d, p = ks_drift([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])
-    >>> d
+    >>> ks_drift([1, 2, 3, 4, 5], [3, 4, 5, 6, 7]).statistic
     0.4
 
     Introduced in notebooks/04-model-drift.ipynb.
@@ -155,7 +163,7 @@ def ks_drift(expected, actual) -> KSResult:
 
     en = e.size * a.size / (e.size + a.size)
     p = float(np.clip(kstwo.sf(d, np.round(en)), 0.0, 1.0))
-    return KSResult(d, p)
+    return KSResult(statistic=d, pvalue=p)
 
 
 def js_distance(expected, actual, *, bins: int = 10) -> float:
@@ -262,7 +270,11 @@ def drift_report(reference_df: pd.DataFrame, current_df: pd.DataFrame) -> pd.Dat
         except InputError as exc:
             raise InputError(f"column {c!r}: {exc}") from None
         _, numeric = _sample(reference_df[c], "reference_df")
-        ks = ks_drift(reference_df[c], current_df[c]) if numeric else KSResult(np.nan, np.nan)
+        ks = (
+            ks_drift(reference_df[c], current_df[c])
+            if numeric
+            else KSResult(statistic=np.nan, pvalue=np.nan)
+        )
         rows.append(
             {
                 "column": c,

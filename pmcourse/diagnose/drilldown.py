@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from pmcourse.diagnose._validate import (
 )
 from pmcourse.exceptions import InputError
 
-__all__ = ["attribute_change"]
+__all__ = ["attribute_change", "AttributionResult"]
 
 _COLUMNS = [
     "dimension",
@@ -28,6 +29,27 @@ _COLUMNS = [
     "surprise",
     "selected",
 ]
+
+_CANDIDATE_COLUMNS = ["dimension", "elements", "explanatory_power", "surprise"]
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    """Result of :func:`attribute_change`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per (dimension, element): ``dimension``, ``element``, ``baseline``, ``current``
+        (metric sums), ``explanatory_power``, ``surprise``, ``selected``.
+    candidates : DataFrame
+        One row per dimension whose candidate set explains the change, best (most surprising)
+        first: ``dimension``, ``elements`` (tuple), ``explanatory_power``, ``surprise``. Empty,
+        with those columns, when no dimension explains it.
+    """
+
+    table: pd.DataFrame
+    candidates: pd.DataFrame
 
 
 def _select(df: pd.DataFrame, which, what: str) -> np.ndarray:
@@ -75,7 +97,7 @@ def attribute_change(
     current,
     t_ep: float = 0.67,
     t_eep: float = 0.1,
-) -> pd.DataFrame:
+) -> AttributionResult:
     """Explain a change in an additive metric by the dimension elements that moved it (Adtributor).
 
     For each dimension (platform, locale, app version, ...) and each of its elements, with ``F``
@@ -111,16 +133,15 @@ def attribute_change(
 
     Returns
     -------
-    DataFrame
-        One row per (dimension, element) present in either period, with columns ``dimension``,
-        ``element``, ``baseline``, ``current`` (metric sums), ``explanatory_power``, ``surprise``,
-        ``selected`` (True for elements of a candidate set that reached ``t_ep``). Rows are
-        ordered by dimension rank (dimensions with a selected set first, by their set's surprise)
-        then by element surprise. ``result.attrs["candidates"]`` is a list with one dict per
-        explaining dimension, best first: ``dimension``, ``elements`` (tuple),
-        ``explanatory_power``, ``surprise`` (``pd.DataFrame(result.attrs["candidates"])`` makes
-        it a table). If the total did not change, explanatory power is NaN and nothing is
-        selected.
+    AttributionResult
+        ``table``: one row per (dimension, element) present in either period, with columns
+        ``dimension``, ``element``, ``baseline``, ``current`` (metric sums),
+        ``explanatory_power``, ``surprise``, ``selected`` (True for elements of a candidate set
+        that reached ``t_ep``), ordered by dimension rank (dimensions with a selected set first,
+        by their set's surprise) then by element surprise. ``candidates``: one row per
+        explaining dimension, best first, with ``dimension``, ``elements`` (tuple),
+        ``explanatory_power``, ``surprise``. If the total did not change, explanatory power is
+        NaN and nothing is selected.
 
     Raises
     ------
@@ -138,9 +159,9 @@ def attribute_change(
     ... })
     >>> res = attribute_change(df, dimensions=["platform", "locale"], metric="uses",
     ...                        baseline={"period": "before"}, current={"period": "after"})
-    >>> res.loc[res["selected"], ["dimension", "element"]].values.tolist()
+    >>> res.table.loc[res.table["selected"], ["dimension", "element"]].values.tolist()
     [['platform', 'ios'], ['locale', 'de']]
-    >>> [c["dimension"] for c in res.attrs["candidates"]]
+    >>> res.candidates["dimension"].tolist()
     ['platform', 'locale']
 
     Introduced in notebooks/01-usage-drop.ipynb.
@@ -218,13 +239,9 @@ def attribute_change(
                 }
             )
         )
-    cand = pd.DataFrame(
-        candidates, columns=["dimension", "elements", "explanatory_power", "surprise"]
-    )
+    cand = pd.DataFrame(candidates, columns=_CANDIDATE_COLUMNS)
     cand = cand.sort_values("surprise", ascending=False, kind="stable").reset_index(drop=True)
     rank = {d: i for i, d in enumerate(cand["dimension"])}
     parts.sort(key=lambda p: rank.get(p["dimension"].iloc[0], len(rank)) if len(p) else len(rank))
-    out = pd.concat(parts, ignore_index=True)[_COLUMNS]
-    # plain records, not a DataFrame: pandas compares attrs when frames are concatenated
-    out.attrs["candidates"] = cand.to_dict("records")
-    return out
+    table = pd.concat(parts, ignore_index=True)[_COLUMNS]
+    return AttributionResult(table=table, candidates=cand)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -116,12 +115,23 @@ def wilson_interval(successes, trials, *, confidence: float = 0.95):
     return low, high
 
 
-class SRMResult(NamedTuple):
-    """Result of :func:`srm_test`: unpack as ``statistic, pvalue = srm_test(...)``."""
+@dataclass(frozen=True)
+class SRMResult:
+    """Result of :func:`srm_test`.
+
+    Attributes
+    ----------
+    statistic : float
+        The chi-square statistic.
+    pvalue : float
+        Its p-value with ``k - 1`` degrees of freedom.
+    expected : ndarray
+        The expected count per group under the intended ratios.
+    """
 
     statistic: float
     pvalue: float
-    expected: np.ndarray
+    expected: np.ndarray = field(repr=False)
 
 
 def srm_test(observed_counts, expected_ratios) -> SRMResult:
@@ -142,8 +152,8 @@ def srm_test(observed_counts, expected_ratios) -> SRMResult:
     Returns
     -------
     SRMResult
-        Named tuple ``(statistic, pvalue, expected)``: the chi-square statistic, its p-value with
-        ``k - 1`` degrees of freedom, and the expected counts.
+        ``statistic`` (chi-square), ``pvalue`` (with ``k - 1`` degrees of freedom) and
+        ``expected`` (the expected counts).
 
     Raises
     ------
@@ -153,8 +163,8 @@ def srm_test(observed_counts, expected_ratios) -> SRMResult:
 
     Examples
     --------
-    >>> stat, p, _ = srm_test([50_600, 49_400], [0.5, 0.5])
-    >>> round(stat, 2), p < 0.001
+    >>> res = srm_test([50_600, 49_400], [0.5, 0.5])
+    >>> round(res.statistic, 2), res.pvalue < 0.001
     (14.4, True)
 
     Introduced in notebooks/02-regret-signal.ipynb.
@@ -191,7 +201,7 @@ def srm_test(observed_counts, expected_ratios) -> SRMResult:
 
     expected = ratios / ratios.sum() * obs.sum()
     stat = float(np.sum((obs - expected) ** 2 / expected))
-    return SRMResult(stat, float(chi2.sf(stat, obs.size - 1)), expected)
+    return SRMResult(statistic=stat, pvalue=float(chi2.sf(stat, obs.size - 1)), expected=expected)
 
 
 @dataclass(frozen=True)
@@ -415,13 +425,13 @@ class KillRuleSimulation:
 
 def simulate_kill_rule(
     true_rate: float,
+    *,
     daily_trials,
     threshold: float,
     window_days: int,
     looks: Sequence[int],
     n_sims: int = 10_000,
     seed=None,
-    *,
     confidence: float = 0.95,
 ) -> KillRuleSimulation:
     """Simulate how often a kill rule reverts a feature whose true rate is ``true_rate``.
@@ -465,7 +475,8 @@ def simulate_kill_rule(
 
     Examples
     --------
-    >>> sim = simulate_kill_rule(0.15, 200, 0.15, 21, [7, 14, 21], n_sims=4000, seed=1)
+    >>> sim = simulate_kill_rule(0.15, daily_trials=200, threshold=0.15, window_days=21,
+    ...                          looks=[7, 14, 21], n_sims=4000, seed=1)
     >>> sim.false_revert < sim.false_revert_daily
     True
 

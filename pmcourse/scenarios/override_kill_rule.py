@@ -247,10 +247,10 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     median_shown = int(np.nanmedian(window["suggestions_shown"].to_numpy(dtype=float)))
     sim = simulate_kill_rule(
         PEEK_TRUE_RATE,
-        median_shown,
-        THRESHOLD,
-        WINDOW_DAYS,
-        list(LOOKS),
+        daily_trials=median_shown,
+        threshold=THRESHOLD,
+        window_days=WINDOW_DAYS,
+        looks=list(LOOKS),
         n_sims=PEEK_SIMS,
         seed=PEEK_SEED,
     )

@@ -86,7 +86,15 @@ def model_answers(case, truth) -> dict:
         trials="suggestions_shown",
     )
     median_shown = int(np.nanmedian(pooled["suggestions_shown"].iloc[:21].to_numpy(dtype=float)))
-    sim = simulate_kill_rule(0.15, median_shown, 0.15, 21, [7, 14, 21], n_sims=4_000, seed=0)
+    sim = simulate_kill_rule(
+        0.15,
+        daily_trials=median_shown,
+        threshold=0.15,
+        window_days=21,
+        looks=[7, 14, 21],
+        n_sims=4_000,
+        seed=0,
+    )
     cause = solve(case)
     evidence = {
         DEGRADED: {"failures_rose", "onset_at_model_deploy"},
