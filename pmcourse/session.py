@@ -77,9 +77,13 @@ class Session:
 
     Examples
     --------
-    >>> session = start("00-orientation", seed=7)  # doctest: +SKIP
-    >>> session.mode  # doctest: +SKIP
-    'practice'
+    >>> import tempfile
+    >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+    >>> session = start("00-orientation", seed=7, learner="ada", store=store)
+    >>> session.mode, session.variant
+    ('practice', 'seed=7')
+    >>> list(session.questions)
+    ['release_effect', 'week_change']
 
     Introduced in notebooks/00-orientation.ipynb.
     """
@@ -141,7 +145,12 @@ class Session:
 
         Examples
         --------
-        >>> session.record("q1", "answer", "a", 0.8, {"valid": True})  # doctest: +SKIP
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> session.record("release_effect", "answer", "weekend_rhythm_only", 0.8, {"valid": True})
+        >>> session.last_answer("release_effect")["value"]
+        'weekend_rhythm_only'
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -170,8 +179,13 @@ class Session:
 
         Examples
         --------
-        >>> session.events("q1")[-1]["kind"]  # doctest: +SKIP
-        'answer'
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> _ = session.hint("release_effect")
+        >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only", confidence=0.8)
+        >>> [e["kind"] for e in session.events("release_effect")]
+        ['hint', 'answer']
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -193,8 +207,15 @@ class Session:
 
         Examples
         --------
-        >>> session.last_answer("q1")["value"]  # doctest: +SKIP
-        'a'
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> session.last_answer("release_effect") is None
+        True
+        >>> _ = session.questions["release_effect"].answer("release_hurt_usage")
+        >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only")
+        >>> session.last_answer("release_effect")["value"]
+        'weekend_rhythm_only'
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -208,8 +229,14 @@ class Session:
 
         Examples
         --------
-        >>> session.hints_used("q1")  # doctest: +SKIP
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> session.hints_used("release_effect")
         0
+        >>> _ = session.hint("release_effect")
+        >>> session.hints_used("release_effect")
+        1
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -232,7 +259,13 @@ class Session:
 
         Examples
         --------
-        >>> session.ask("warmup_cause")  # doctest: +SKIP
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> type(session.ask("release_effect")).__name__
+        'QuestionWidget'
+        >>> print(session.ask("warmup_cause").message)
+        There is no question 'warmup_cause' in this notebook; questions are 'release_effect', 'week_change'.
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -249,7 +282,11 @@ class Session:
 
         Examples
         --------
-        >>> session.hint("warmup_cause")  # doctest: +SKIP
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> print(session.hint("release_effect"))
+        Hint 1 of 2: Compare each day with the same weekday in the weeks before, not with yesterday.
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -261,7 +298,13 @@ class Session:
 
         Examples
         --------
-        >>> session.solution("warmup_cause")  # doctest: +SKIP
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> print(session.solution("release_effect"))  # doctest: +NORMALIZE_WHITESPACE
+        Weekday rhythm dominates daily product metrics. A Friday release followed by a quieter
+        weekend looks like a drop on a day-over-day chart; the same-weekday baseline shows whether
+        anything actually changed.
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -284,8 +327,13 @@ class Session:
 
         Examples
         --------
-        >>> session.submit()  # doctest: +SKIP
-        PosixPath('submission-00-orientation.json')
+        >>> import json, tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> session = start("00-orientation", seed=7, store=folder / "answers.sqlite")
+        >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only", confidence=0.8)
+        >>> path = session.submit(folder / "submission-00-orientation.json")
+        >>> json.loads(path.read_text())["answers"]["release_effect"]["value"]
+        'weekend_rhythm_only'
 
         Introduced in notebooks/00-orientation.ipynb.
         """
@@ -350,8 +398,12 @@ def start(
 
     Examples
     --------
-    >>> session = start("00-orientation", seed=7)  # doctest: +SKIP
-    >>> case = session.case  # doctest: +SKIP
+    >>> import tempfile
+    >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+    >>> session = start("00-orientation", seed=7, store=store)
+    >>> case = session.case
+    >>> session.mode, list(case.tables)
+    ('practice', ['daily'])
 
     Introduced in notebooks/00-orientation.ipynb.
     """
@@ -472,8 +524,11 @@ def submit(path: str | os.PathLike | None = None) -> Path:
 
     Examples
     --------
-    >>> pmcourse.submit()  # doctest: +SKIP
-    PosixPath('submission-00-orientation.json')
+    >>> import pmcourse, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> session = pmcourse.start("00-orientation", seed=7, store=folder / "answers.sqlite")
+    >>> pmcourse.submit(folder / "submission-00-orientation.json").name
+    'submission-00-orientation.json'
 
     Introduced in notebooks/00-orientation.ipynb.
     """

@@ -183,7 +183,17 @@ def write_submission(submission: Mapping[str, Any], path: str | os.PathLike) -> 
 
     Examples
     --------
-    >>> write_submission(sub, "submission-00-orientation.json")  # doctest: +SKIP
+    >>> import tempfile
+    >>> sub = build_submission(student_id="s1", notebook="00-orientation", variant_token=None,
+    ...     mode="practice", events=[], question_types={})
+    >>> path = write_submission(sub, Path(tempfile.mkdtemp()) / "submission-00-orientation.json")
+    >>> path.name
+    'submission-00-orientation.json'
+    >>> sub["mode"] = "exam"
+    >>> write_submission(sub, path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pmcourse.exceptions.SubmissionError: digest mismatch: ...
 
     Introduced in notebooks/00-orientation.ipynb.
     """
@@ -208,7 +218,11 @@ def read_submission(path: str | os.PathLike) -> dict[str, Any]:
 
     Examples
     --------
-    >>> read_submission("submission-00-orientation.json")["notebook"]  # doctest: +SKIP
+    >>> import tempfile
+    >>> sub = build_submission(student_id="s1", notebook="00-orientation", variant_token=None,
+    ...     mode="practice", events=[], question_types={})
+    >>> path = write_submission(sub, Path(tempfile.mkdtemp()) / "submission-00-orientation.json")
+    >>> read_submission(path)["notebook"]
     '00-orientation'
 
     Introduced in notebooks/00-orientation.ipynb.

@@ -269,9 +269,13 @@ def token_owners(course: Course, pairs: Iterable[tuple[str, str]]) -> dict[str, 
 
     Examples
     --------
-    >>> owners = token_owners(course, {("s1", "01-usage-drop")})  # doctest: +SKIP
-    >>> owners[course.variant_token("s1", notebook="01-usage-drop", variant="logging_sdk_bug")]  # doctest: +SKIP
-    ('s1', '01-usage-drop')
+    >>> import tempfile
+    >>> from pmcourse.cohort import init_course
+    >>> course = init_course(Path(tempfile.mkdtemp()) / "course")
+    >>> owners = token_owners(course, {("s1", "00-orientation"), ("s2", "00-orientation")})
+    >>> token = course.variant_token("s1", notebook="00-orientation", variant="weekend_rhythm_only")
+    >>> owners[token]
+    ('s1', '00-orientation')
 
     Introduced in docs/instructors.md (instructor workflow).
     """

@@ -283,9 +283,29 @@ def write_feedback(
 
     Examples
     --------
-    >>> paths = write_feedback("course/", fmt="html")  # doctest: +SKIP
-    >>> paths[0].name  # doctest: +SKIP
-    's001.html'
+    >>> import tempfile
+    >>> from pmcourse import start
+    >>> from pmcourse.cohort import grade, init_course, prepare
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "roster.csv").write_text("student_id,name\\ns1,Ada\\n")
+    >>> course = init_course(tmp / "course", title="Spring cohort")
+    >>> _ = prepare(course, tmp / "roster.csv", notebooks="00")
+
+    Ada runs her graded notebook (its parameters cell holds her token and data path), answers
+    and submits:
+
+    >>> token = course.read_key("s1", notebook="00-orientation")["variant_token"]
+    >>> session = start("00-orientation", variant_token=token,
+    ...     data_path=course.students_dir / "s1" / "data" / "00-orientation.pmcase",
+    ...     store=tmp / "answers.sqlite")
+    >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only", confidence=0.8)
+    >>> sent = session.submit(tmp / "inbox" / "s1" / "submission-00-orientation.json")
+    >>> _ = grade(course, tmp / "inbox")
+    >>> paths = write_feedback(course, fmt="html")
+    >>> paths[0].name
+    's1.html'
+    >>> print(write_feedback(course)[0].read_text().splitlines()[0])
+    # Spring cohort: feedback for Ada
 
     Introduced in docs/instructors.md (instructor workflow).
     """

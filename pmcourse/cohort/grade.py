@@ -147,9 +147,31 @@ def grade(
 
     Examples
     --------
-    >>> result = grade("course/", "inbox/")  # doctest: +SKIP
-    >>> result.rejected[0][1]  # doctest: +SKIP
-    'digest_mismatch'
+    >>> import tempfile
+    >>> from pmcourse import start
+    >>> from pmcourse.cohort import init_course, prepare
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "roster.csv").write_text("student_id,name\\ns1,Ada\\n")
+    >>> course = init_course(tmp / "course", title="Spring cohort")
+    >>> _ = prepare(course, tmp / "roster.csv", notebooks="00")
+
+    Ada runs her graded notebook (its parameters cell holds her token and data path), answers
+    and submits:
+
+    >>> token = course.read_key("s1", notebook="00-orientation")["variant_token"]
+    >>> session = start("00-orientation", variant_token=token,
+    ...     data_path=course.students_dir / "s1" / "data" / "00-orientation.pmcase",
+    ...     store=tmp / "answers.sqlite")
+    >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only", confidence=0.8)
+    >>> sent = session.submit(tmp / "inbox" / "s1" / "submission-00-orientation.json")
+
+    A copy she edited by hand after submitting is rejected; the untouched file counts:
+
+    >>> edited = sent.read_text().replace("weekend_rhythm_only", "release_hurt_usage")
+    >>> _ = (tmp / "inbox" / "s1" / "edited.json").write_text(edited)
+    >>> result = grade(course, tmp / "inbox")
+    >>> result.graded, result.counted, result.rejected[0][1]
+    (1, 1, 'digest_mismatch')
 
     Introduced in docs/instructors.md (instructor workflow).
     """

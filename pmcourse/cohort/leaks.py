@@ -104,8 +104,18 @@ def scan_for_leaks(course_dir, *, student_ids: Iterable[str] | None = None) -> l
 
     Examples
     --------
-    >>> scan_for_leaks("course/")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pmcourse.cohort import init_course, prepare
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "roster.csv").write_text("student_id\\ns1\\n")
+    >>> course = init_course(tmp / "course")
+    >>> _ = prepare(course, tmp / "roster.csv", notebooks="00")
+    >>> scan_for_leaks(course)
     []
+    >>> seed = course.seed("s1", notebook="00-orientation")
+    >>> _ = (course.students_dir / "s1" / "notes.txt").write_text(f"my seed is {seed}")
+    >>> scan_for_leaks(course)  # doctest: +ELLIPSIS
+    ['...notes.txt: the seed of 00-orientation found']
 
     Introduced in docs/instructors.md (instructor workflow).
     """

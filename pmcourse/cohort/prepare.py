@@ -263,9 +263,17 @@ def prepare(
 
     Examples
     --------
-    >>> result = prepare("course/", "roster.csv", notebooks="00")  # doctest: +SKIP
-    >>> result.counts["00-orientation"]  # doctest: +SKIP
-    {'release_hurt_usage': 2, 'weekend_rhythm_only': 2}
+    >>> import tempfile
+    >>> from pmcourse.cohort import init_course
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "roster.csv").write_text("student_id,name\\ns1,Ada\\ns2,Bo\\n")
+    >>> course = init_course(tmp / "course")
+    >>> result = prepare(course, tmp / "roster.csv", notebooks="00")
+    >>> result.written, result.leaks, sorted(result.counts["00-orientation"].values())
+    (2, [], [1, 1])
+    >>> sorted(p.relative_to(course.students_dir / "s1").as_posix()
+    ...        for p in (course.students_dir / "s1").rglob("*"))
+    ['00-orientation.ipynb', 'README.md', 'data', 'data/00-orientation.pmcase']
 
     Introduced in docs/instructors.md (instructor workflow).
     """

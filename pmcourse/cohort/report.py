@@ -311,8 +311,27 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
 
     Examples
     --------
-    >>> write_report("course/").name  # doctest: +SKIP
-    'report.html'
+    >>> import tempfile
+    >>> from pmcourse import start
+    >>> from pmcourse.cohort import grade, init_course, prepare
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "roster.csv").write_text("student_id,name\\ns1,Ada\\n")
+    >>> course = init_course(tmp / "course", title="Spring cohort")
+    >>> _ = prepare(course, tmp / "roster.csv", notebooks="00")
+
+    Ada runs her graded notebook (its parameters cell holds her token and data path), answers
+    and submits:
+
+    >>> token = course.read_key("s1", notebook="00-orientation")["variant_token"]
+    >>> session = start("00-orientation", variant_token=token,
+    ...     data_path=course.students_dir / "s1" / "data" / "00-orientation.pmcase",
+    ...     store=tmp / "answers.sqlite")
+    >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only", confidence=0.8)
+    >>> sent = session.submit(tmp / "inbox" / "s1" / "submission-00-orientation.json")
+    >>> _ = grade(course, tmp / "inbox")
+    >>> path = write_report(course)
+    >>> path.name, all(f'id="{fig_id}' in path.read_text() for fig_id in FIGURE_IDS)
+    ('report.html', True)
 
     Introduced in docs/instructors.md (instructor workflow).
     """

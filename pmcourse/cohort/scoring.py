@@ -192,9 +192,17 @@ def load_keys(course: Course) -> dict[tuple[str, str], dict[str, Any]]:
 
     Examples
     --------
-    >>> keys = load_keys(open_course("course/"))  # doctest: +SKIP
-    >>> keys["s1", "01-usage-drop"]["variant"]  # doctest: +SKIP
-    'logging_sdk_bug'
+    >>> import tempfile
+    >>> from pmcourse.cohort import init_course, prepare
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "roster.csv").write_text("student_id\\ns1\\n")
+    >>> course = init_course(tmp / "course")
+    >>> _ = prepare(course, tmp / "roster.csv", notebooks="00")
+    >>> keys = load_keys(course)
+    >>> list(keys)
+    [('s1', '00-orientation')]
+    >>> keys["s1", "00-orientation"]["variant"] in ("release_hurt_usage", "weekend_rhythm_only")
+    True
 
     Introduced in docs/instructors.md (instructor workflow).
     """
@@ -236,9 +244,15 @@ class KeyStore:
 
     Examples
     --------
-    >>> keys = KeyStore("course/key", key_pairs("course/key"))  # doctest: +SKIP
-    >>> keys.get(("s1", "01-usage-drop"))["notebook"]  # doctest: +SKIP
+    >>> import tempfile
+    >>> key_dir = Path(tempfile.mkdtemp())
+    >>> (key_dir / "s1").mkdir()
+    >>> _ = (key_dir / "s1" / "01-usage-drop.json").write_text('{"notebook": "01-usage-drop"}')
+    >>> keys = KeyStore(key_dir, key_pairs(key_dir))
+    >>> keys.get(("s1", "01-usage-drop"))["notebook"]
     '01-usage-drop'
+    >>> ("s2", "01-usage-drop") in keys, keys.get(("s2", "01-usage-drop"))
+    (False, None)
     """
 
     def __init__(self, key_dir, pairs: set[tuple[str, str]]):

@@ -50,11 +50,11 @@ def parameterize_template(template_path, *, notebook: str) -> str:
 
     Examples
     --------
-    >>> text = parameterize_template(
-    ...     "notebooks/00-orientation.ipynb", notebook="00-orientation"
-    ... )  # doctest: +SKIP
-    >>> TOKEN_PLACEHOLDER in text  # doctest: +SKIP
-    True
+    >>> from pmcourse.cohort.course import default_notebooks_dir
+    >>> template = default_notebooks_dir() / "00-orientation.ipynb"
+    >>> text = parameterize_template(template, notebook="00-orientation")
+    >>> TOKEN_PLACEHOLDER in text, '"data/00-orientation.pmcase"' in text
+    (True, True)
 
     Introduced in docs/instructors.md (instructor workflow).
     """
