@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -167,14 +165,12 @@ def test_max_changes_and_penalty():
     assert list(empty.columns) == COLUMNS
 
 
-def test_two_years_in_well_under_a_second():
-    series, _ = make_series(5, n=730)
-    detect_changepoints(series)
-    start = time.perf_counter()
-    detect_changepoints(series)
-    assert (
-        time.perf_counter() - start < 1.0
-    )  # target 0.2 s, measured in benchmarks/bench_diagnose.py
+def test_two_years_of_days_keep_both_steps():
+    # how fast: benchmarks/bench_diagnose.py (target 0.2 s for 730 days), never a timed test
+    series, steps = make_series(5, n=730)
+    found = detect_changepoints(series).table["date"]
+    for step in steps:
+        assert (abs(found - step) <= pd.Timedelta(days=3)).any(), step
 
 
 @pytest.mark.parametrize(
