@@ -31,8 +31,7 @@ import pandas as pd
 
 from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.scenarios import image_tagger, synth
-from pmcourse.scenarios.base import Case, TableDoc
-from pmcourse.scenarios.fraud_tables import (
+from pmcourse.scenarios._fraud_cost_asymmetry_draw import (
     CORRIDORS,
     CROSS_BORDER,
     DOMESTIC,
@@ -42,6 +41,7 @@ from pmcourse.scenarios.fraud_tables import (
     make_costs_table,
     make_segments_table,
 )
+from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
 CAUSES = (

@@ -24,7 +24,7 @@ import pandas as pd
 from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
-from pmcourse.scenarios._override_tables import (
+from pmcourse.scenarios._override_kill_rule_draw import (
     draw_outcomes,
     draw_overrides,
     event_days,
