@@ -10,8 +10,8 @@ from solvers import regret_signal as solver
 
 from pmcourse.diagnose import regret_rate
 from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios._regret_signal_draw import DESIGNED, DEVICES, FAR_FIELD
 from pmcourse.scenarios.regret_signal import SPEC
-from pmcourse.scenarios.regret_signal_log import DESIGNED, DEVICES, FAR_FIELD
 
 SCENARIO = SCENARIOS["regret_signal"]
 SEEDS = (3, 41, 2026)

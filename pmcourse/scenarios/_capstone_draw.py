@@ -1,9 +1,10 @@
-"""The support desk's tables for :mod:`pmcourse.scenarios.capstone`.
+"""The support desk's tables, timeline events and briefing for :mod:`pmcourse.scenarios.capstone`.
 
 Split out of the scenario module to keep it readable; :func:`capstone.generate` calls the drawing
-functions in this order (tickets and complaints, feedback, design options), each drawing from the
-same ``rng``, so a seed gives the same case as before the split. The dashboard, the freshness
-checks and the case's facts are derived from the drawn tables and draw nothing.
+functions in this order (event days, tickets and complaints, feedback, design options), each
+drawing from the same ``rng``, so a seed gives the same case as before the split. The dashboard,
+the freshness checks, the case's facts and the briefing are derived from the drawn tables and
+dates and draw nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ __all__ = [
     "CLIENTS",
     "DESIGNS",
     "SOURCE_TABLES",
+    "briefing",
     "build_dashboard",
     "build_freshness",
     "case_facts",
     "draw_design_options",
+    "draw_events",
     "draw_feedback",
     "draw_tickets",
-    "timeline_events",
 ]
 
 #: client -> share of AI replies shown there
@@ -177,16 +179,8 @@ def draw_tickets(
                 }
             )
         )
-    tickets_daily = (
-        pd.concat(tickets_rows, ignore_index=True)
-        .sort_values(["date", "segment"], kind="stable")
-        .reset_index(drop=True)
-    )
-    complaints = (
-        pd.concat(complaint_rows, ignore_index=True)
-        .sort_values(["complaint_date", "ticket_date", "segment"], kind="stable")
-        .reset_index(drop=True)
-    )
+    tickets_daily = synth.stack(tickets_rows, ["date", "segment"])
+    complaints = synth.stack(complaint_rows, ["complaint_date", "ticket_date", "segment"])
     return tickets_daily, complaints
 
 
@@ -251,11 +245,7 @@ def draw_feedback(
                 }
             )
         )
-    feedback_daily = (
-        pd.concat(fb_rows, ignore_index=True)
-        .sort_values(["date", "client"], kind="stable")
-        .reset_index(drop=True)
-    )
+    feedback_daily = synth.stack(fb_rows, ["date", "client"])
     near = [onset + pd.Timedelta(days=k) for k in range(-2, 3)]
     return synth.mask_missing_days(
         rng,
@@ -346,24 +336,18 @@ def build_freshness(
             strict=True,
         )
     )
-    return (
-        pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "check_date": checks,
-                        "table": table,
-                        "latest_partition": latest,
-                        "rows_loaded": np.asarray(rows).astype(np.int64),
-                    }
-                )
-                for table, (latest, rows) in loaded.items()
-            ],
-            ignore_index=True,
+    frames = [
+        pd.DataFrame(
+            {
+                "check_date": checks,
+                "table": table,
+                "latest_partition": latest,
+                "rows_loaded": np.asarray(rows).astype(np.int64),
+            }
         )
-        .sort_values(["check_date", "table"], kind="stable")
-        .reset_index(drop=True)
-    )
+        for table, (latest, rows) in loaded.items()
+    ]
+    return synth.stack(frames, ["check_date", "table"])
 
 
 def draw_design_options(rng: np.random.Generator) -> pd.DataFrame:
@@ -500,15 +484,54 @@ def case_facts(
     }
 
 
-def timeline_events(launch: pd.Timestamp) -> dict[str, tuple[str, str, str]]:
-    """Event key -> (event text, kind, detail); every case carries all of them.
+def draw_events(
+    rng: np.random.Generator,
+    index: pd.DatetimeIndex,
+    variant: str,
+    onset: pd.Timestamp,
+    launch: pd.Timestamp,
+) -> dict[str, tuple[pd.Timestamp, str, str, str]]:
+    """Draw the timeline's events: event key -> its row (day, event text, kind, detail).
+
+    Every case carries all six events. The event that owns the hidden cause lands on the onset;
+    the other pipeline and deploy changes land somewhere in the last four weeks, and the model
+    deploy always sits within three days of the onset, a decoy in every case.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    index : DatetimeIndex
+        The case's days.
+    variant : str
+        The hidden cause.
+    onset, launch : Timestamp
+        The cause's first day and the announced launch.
 
     Examples
     --------
-    >>> list(timeline_events(pd.Timestamp("2026-06-01")))
-    ['scheduler', 'schema', 'threshold', 'model', 'target', 'announce']
+    >>> index = synth.days("2026-03-02", 70)
+    >>> events = draw_events(np.random.default_rng(0), index, "stale_upstream_table", index[65],
+    ...                      pd.Timestamp("2026-05-20"))
+    >>> events["scheduler"][0] == index[65], abs((events["model"][0] - index[65]).days) <= 3
+    (True, True)
     """
-    return {
+    n = len(index)
+    kinds = {
+        "scheduler": "stale_upstream_table",
+        "schema": "feedback_events_stopped",
+        "threshold": "volume_target_misaligned",
+    }
+    # the cause's own event lands on the onset, the others anywhere in the last four weeks
+    day = {
+        k: onset if owner == variant else index[n - int(rng.integers(4, 26))]
+        for k, owner in kinds.items()
+    }
+    model_off = int(rng.choice([-3, -2, -1, 1, 2, 3]))
+    day["model"] = min(onset + pd.Timedelta(days=model_off), index[-1])
+    day["target"] = index[n - int(rng.integers(30, 38))]
+    day["announce"] = index[n - int(rng.integers(20, 27))]
+    texts = {
         "scheduler": (
             "Warehouse job scheduler migrated",
             "pipeline",
@@ -532,3 +555,45 @@ def timeline_events(launch: pd.Timestamp) -> dict[str, tuple[str, str, str]]:
             f"general availability on {launch:%Y-%m-%d}",
         ),
     }
+    return {k: (day[k], *texts[k]) for k in texts}
+
+
+def briefing(
+    today: pd.Timestamp, launch: pd.Timestamp, *, baseline_days: int, expiry_days: int
+) -> str:
+    """The case's briefing: the feature, the announced launch and the four constraints.
+
+    Parameters
+    ----------
+    today, launch : Timestamp
+        The briefing's date and the announced launch.
+    baseline_days, expiry_days : int
+        The baseline's length (the first days), and the decision's expiry after launch, in days.
+
+    Examples
+    --------
+    >>> text = briefing(pd.Timestamp("2026-05-11"), pd.Timestamp("2026-05-21"),
+    ...                 baseline_days=28, expiry_days=14)
+    >>> text.splitlines()[0], "(14 days after launch)" in text, "first 28 days" in text
+    ('### Briefing', True, True)
+    """
+    return (
+        "### Briefing\n\n"
+        f"It is {today:%A %d %B %Y}. You own **AutoResolve**, an AI feature that drafts and sends "
+        "replies to customer-support tickets. Human reviewers check the drafts the model is least "
+        "sure about; customers can rate AI replies with a thumbs up or down; complaints reach the "
+        "support system days later.\n\n"
+        f"General availability was announced for **{launch:%A %d %B}** at the partner summit. The "
+        "team's quarterly target counts AI-resolved tickets, and the team dashboard is on the screen "
+        "in every stand-up. Somebody has proposed dropping human review to make the date and the "
+        "target.\n\n"
+        "Four constraints are in the room at once: the freshness of the data, the team's incentive, "
+        "the feedback loop, and the deadline. One of them invalidates the others. Find it from the "
+        "data, then write the decision as a memo someone could prove wrong: an expiry date "
+        f"({expiry_days} days after launch), kill criteria, who is harmed if the guardrail goes, and "
+        "which design keeps future paths open.\n\n"
+        "You have ten weeks of data up to yesterday: the dashboard as displayed, the morning freshness "
+        "checks of its source tables, tickets and reviews by customer segment, feedback events by "
+        "client, the complaint log, and the design options on the table. The **baseline** is the "
+        f"first {baseline_days} days, before any change on the timeline."
+    )

@@ -1,8 +1,9 @@
-"""The refund, feed and retention tables of :mod:`pmcourse.scenarios.metric_puzzles`.
+"""Refunds, feed, retention, facts and briefing for :mod:`pmcourse.scenarios.metric_puzzles`.
 
 Split out of the scenario module to keep it readable; :func:`metric_puzzles.generate` calls these
 in this order (refunds, feed, retention), each drawing from the same ``rng``, so a seed gives the
-same case as before the split.
+same case as before the split. The facts and the briefing are derived from the drawn tables and
+days and draw nothing.
 """
 
 from __future__ import annotations
@@ -10,9 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmcourse.diagnose import compare_windows, mix_rate
 from pmcourse.scenarios import synth
 
-__all__ = ["MAX_LAG", "draw_feed", "draw_refunds", "draw_retention"]
+__all__ = [
+    "MAX_LAG",
+    "briefing",
+    "case_facts",
+    "draw_feed",
+    "draw_refunds",
+    "draw_retention",
+]
 
 MAX_LAG = 63  # days a refund can trail its order
 #: platform -> (share of feed users, baseline click-through rate)
@@ -301,3 +310,113 @@ def draw_retention(
     if len(wk_start) > 0:
         retention_weekly.loc[0, "churned_users"] = np.nan  # no previous week to compare with
     return retention_weekly
+
+
+def _windows(index: pd.DatetimeIndex, window: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Last day of the baseline window and first day of the recent window."""
+    return index[window - 1], index[-window]
+
+
+def case_facts(tables: dict[str, pd.DataFrame], index: pd.DatetimeIndex, *, window: int) -> dict:
+    """The facts the questions check, computed from the case's tables.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        The case's tables (``orders_daily`` and ``feed_daily`` are read).
+    index : DatetimeIndex
+        The case's days.
+    window : int
+        Days in each window: the baseline is the first ``window`` days, the recent window the
+        last ``window`` days.
+
+    Returns
+    -------
+    dict
+        The window dates, revenue per visit before and after with its mix and rate terms, the
+        number of channels whose conversion rose, and the feed's relative CTR change.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("metric_puzzles", seed=1, variant="traffic_mix_to_low_value")
+    >>> index = pd.DatetimeIndex(sorted(case.tables["orders_daily"]["date"].unique()))
+    >>> facts = case_facts(case.tables, index, window=28)
+    >>> facts["mix_term"] == case.truth["mix_term"] < 0
+    True
+    """
+    base_end, recent_start = _windows(index, window)
+    baseline, recent = (index[0], base_end), (recent_start, index[-1])
+    od = tables["orders_daily"]
+    before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
+    rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
+    conversion = compare_windows(
+        od,
+        baseline=baseline,
+        current=recent,
+        numerator="conversions",
+        denominator="visits",
+        by="channel",
+    ).table
+    ctr = compare_windows(
+        tables["feed_daily"],
+        baseline=baseline,
+        current=recent,
+        numerator="clicks",
+        denominator="impressions",
+    ).total
+    return {
+        "baseline_end": base_end.strftime("%Y-%m-%d"),
+        "recent_start": recent_start.strftime("%Y-%m-%d"),
+        "revenue_per_visit_before": round(float(rpv.loc["total", "before_rate"]), 4),
+        "revenue_per_visit_after": round(float(rpv.loc["total", "after_rate"]), 4),
+        "mix_term": round(float(rpv.loc["total", "mix"]), 4),
+        "rate_term": round(float(rpv.loc["total", "rate"]), 4),
+        "conversion_rate_up_in_channels": int(
+            (conversion["current"] > conversion["baseline"]).sum()
+        ),
+        "ctr_change": round(ctr.relative_change, 4),
+    }
+
+
+def briefing(index: pd.DatetimeIndex, *, window: int) -> str:
+    """The case's briefing: the shop, the two arguments, and the windows to compare.
+
+    Parameters
+    ----------
+    index : DatetimeIndex
+        The case's days; the briefing is dated the day after the last.
+    window : int
+        Days in the baseline and in the recent window.
+
+    Returns
+    -------
+    str
+        Markdown, starting with a ``### Briefing`` heading.
+
+    Examples
+    --------
+    >>> text = briefing(synth.days("2026-01-05", 91), window=28)
+    >>> text.splitlines()[0], "up to 01 February" in text, "(from 09 March)" in text
+    ('### Briefing', True, True)
+    """
+    base_end, recent_start = _windows(index, window)
+    today = index[-1] + pd.Timedelta(days=1)
+    return (
+        "### Briefing\n\n"
+        f"It is {today:%A %d %B %Y}. You are the product manager for the storefront of **Larkspur**, "
+        "an online home-goods shop whose site and app open on an AI-ranked home feed.\n\n"
+        "The weekly business review has turned into two arguments:\n\n"
+        '1. *"This metric improved, but revenue dropped."* Growth brings conversion charts; '
+        "finance brings revenue that did not follow them.\n"
+        '2. *"CTR moved after the ranking changes."* The feed team shipped a diversity re-ranker '
+        "and a retrained model in the same weeks, and the feed's click-through rate is on everyone's "
+        "slides.\n\n"
+        "Marketing, pricing, customer service and the feed team each changed something within the "
+        "same fortnight (see the timeline). Leadership wants **one** explanation of what moved the "
+        "business, and a decision you can be held to.\n\n"
+        f"You have 13 weeks of data: orders by channel, refunds by day and by order cohort, feed "
+        f"metrics by platform, weekly retention. Compare the **baseline** (the first four weeks, up "
+        f"to {base_end:%d %B}, before any of the changes) with the **recent** four weeks (from "
+        f"{recent_start:%d %B})."
+    )

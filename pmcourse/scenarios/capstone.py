@@ -29,13 +29,14 @@ import pandas as pd
 from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
 from pmcourse.scenarios import synth
 from pmcourse.scenarios._capstone_draw import (
+    briefing,
     build_dashboard,
     build_freshness,
     case_facts,
     draw_design_options,
+    draw_events,
     draw_feedback,
     draw_tickets,
-    timeline_events,
 )
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
@@ -177,21 +178,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "deadline_ship_behind_flag": n - int(rng.integers(6, 22)),
     }[variant]
     onset = index[cause_day]
-    kinds = {
-        "scheduler": "stale_upstream_table",
-        "schema": "feedback_events_stopped",
-        "threshold": "volume_target_misaligned",
-    }
-    event_day = {}
-    for key, owner in kinds.items():
-        if owner == variant:
-            event_day[key] = onset
-        else:
-            event_day[key] = index[n - int(rng.integers(4, 26))]
-    model_off = int(rng.choice([-3, -2, -1, 1, 2, 3]))
-    event_day["model"] = min(onset + pd.Timedelta(days=model_off), index[-1])
-    event_day["target"] = index[n - int(rng.integers(30, 38))]
-    event_day["announce"] = index[n - int(rng.integers(20, 27))]
+    events = draw_events(rng, index, variant, onset, launch)
+    event_day = {k: day for k, (day, *_) in events.items()}
 
     holidays = synth.pick_holidays(index)
     hol = synth.holiday_effect(index, [d for d, _ in holidays], depth=0.3)
@@ -245,8 +233,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     )
     design_options = draw_design_options(rng)
 
-    events = timeline_events(launch)
-    rows = [(event_day[k], *events[k]) for k in events]
+    rows = list(events.values())
     rows += [(d, name, "holiday", "public holiday in the main market") for d, name in holidays]
     tl = synth.timeline(rows)
 
@@ -283,30 +270,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         review_week=REVIEW_WEEK,
         expiry_days=EXPIRY_DAYS,
     )
-    return Draw(tables, tl, _briefing(today, launch), params, facts)
-
-
-def _briefing(today: pd.Timestamp, launch: pd.Timestamp) -> str:
-    return (
-        "### Briefing\n\n"
-        f"It is {today:%A %d %B %Y}. You own **AutoResolve**, an AI feature that drafts and sends "
-        "replies to customer-support tickets. Human reviewers check the drafts the model is least "
-        "sure about; customers can rate AI replies with a thumbs up or down; complaints reach the "
-        "support system days later.\n\n"
-        f"General availability was announced for **{launch:%A %d %B}** at the partner summit. The "
-        "team's quarterly target counts AI-resolved tickets, and the team dashboard is on the screen "
-        "in every stand-up. Somebody has proposed dropping human review to make the date and the "
-        "target.\n\n"
-        "Four constraints are in the room at once: the freshness of the data, the team's incentive, "
-        "the feedback loop, and the deadline. One of them invalidates the others. Find it from the "
-        "data, then write the decision as a memo someone could prove wrong: an expiry date "
-        f"({EXPIRY_DAYS} days after launch), kill criteria, who is harmed if the guardrail goes, and "
-        "which design keeps future paths open.\n\n"
-        "You have ten weeks of data up to yesterday: the dashboard as displayed, the morning freshness "
-        "checks of its source tables, tickets and reviews by customer segment, feedback events by "
-        "client, the complaint log, and the design options on the table. The **baseline** is the "
-        f"first {BASELINE} days, before any change on the timeline."
-    )
+    text = briefing(today, launch, baseline_days=BASELINE, expiry_days=EXPIRY_DAYS)
+    return Draw(tables, tl, text, params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:

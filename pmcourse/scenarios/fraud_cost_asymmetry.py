@@ -31,17 +31,19 @@ import pandas as pd
 
 from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.scenarios import image_tagger, synth
-from pmcourse.scenarios.base import Case, TableDoc
-from pmcourse.scenarios.fraud_tables import (
+from pmcourse.scenarios._fraud_cost_asymmetry_draw import (
     CORRIDORS,
     CROSS_BORDER,
     DOMESTIC,
     SEGMENTS,
+    briefing,
     compute_fraud_facts,
     make_appeals,
     make_costs_table,
     make_segments_table,
+    timeline,
 )
+from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
 CAUSES = (
@@ -298,44 +300,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     # --- the tagger part -----------------------------------------------------------------------
     tagger, tagger_truth = image_tagger.make_tagger_table(tagger_rng, end)
 
-    # --- timeline ------------------------------------------------------------------------------
-    def near(lo, hi):
-        return index[int(np.clip(onset_day + int(rng.integers(lo, hi + 1)), 0, n_days - 1))]
-
-    rows = [
-        (
-            review,
-            "Risk threshold review",
-            "policy",
-            "block threshold reviewed by the risk committee",
-        ),
-        (
-            near(-5, 5),
-            "Scoring service migrated to a new cluster",
-            "deploy",
-            "same model, new hosts",
-        ),
-        (
-            near(-8, 8),
-            f"Instant payouts launched in {synth.pick(rng, list(CORRIDORS))}",
-            "market",
-            "partner bank offers same-day payout",
-        ),
-        (
-            index[int(rng.integers(14, n_days - 30))],
-            "Seller referral campaign",
-            "campaign",
-            "referral credits for new sellers",
-        ),
-        (
-            index[int(rng.integers(10, n_days - 10))],
-            "Tagger evaluation set refreshed",
-            "pipeline",
-            "image tagger review sample redrawn",
-        ),
-    ]
-    rows += [(d, name, "holiday", "public holiday") for d, name in hol]
-    tl = synth.timeline(rows)
+    # --- timeline: the review, a migration and a market launch near the onset -----------------
+    tl = timeline(rng, index, onset_day=onset_day, review=review, holidays=hol)
 
     tables = {
         "invoices": invoices,
@@ -358,23 +324,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "tagger_harmed_group": tagger_truth["harmed_group"],
         "tagger_hiding": tagger_truth["hiding"],
     }
-    briefing = (
-        "### Briefing\n\n"
-        f"It is **{end + pd.Timedelta(days=1):%A %d %B %Y}**. The invoicing product blocks an invoice "
-        "when its fraud score (a calibrated probability) is at or above a threshold. The risk "
-        f"committee reviewed that threshold on **{review:%d %B}**. Since then the two teams you work "
-        "with disagree: payments says *confirmed fraud is down, the model is working, tighten further*; "
-        "seller support says *legitimate sellers are being blocked and cannot get paid*.\n\n"
-        "You have a sample of invoices with their scores, block decisions and outcomes (chargebacks "
-        "and settlements arrive 30 to 90 days after an invoice, so recent outcomes are still pending), the appeals "
-        "sellers filed and how long they took, each seller segment's payment cycle, and finance's "
-        "estimate of what each kind of error costs and who pays it. Work out what actually changed, "
-        "who bears each error's cost, where the threshold should sit, and how fast an appeal has to "
-        "be.\n\n"
-        "**Part 2.** The platform's image-tagging model is reported as *98% accurate* and up for a "
-        "wider launch. `tagger_groups` holds the last two monthly review samples by content group."
-    )
-    return Draw(tables, tl, briefing, params, facts)
+    return Draw(tables, tl, briefing(end, review), params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:

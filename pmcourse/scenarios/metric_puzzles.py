@@ -24,9 +24,14 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Hint, Numeric
-from pmcourse.diagnose import compare_windows, mix_rate
 from pmcourse.scenarios import synth
-from pmcourse.scenarios._metric_puzzles_draw import draw_feed, draw_refunds, draw_retention
+from pmcourse.scenarios._metric_puzzles_draw import (
+    briefing,
+    case_facts,
+    draw_feed,
+    draw_refunds,
+    draw_retention,
+)
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
@@ -324,73 +329,9 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "feed_daily": feed_daily,
         "retention_weekly": retention_weekly,
     }
-    facts = _facts(tables, index)
+    facts = case_facts(tables, index, window=WINDOW)
     params["lost_feed_days"] = [d.strftime("%Y-%m-%d") for d in lost]
-    briefing = _briefing(index)
-    return Draw(tables, tl, briefing, params, facts)
-
-
-def _windows(index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Last day of the baseline window and first day of the recent window."""
-    return index[WINDOW - 1], index[-WINDOW]
-
-
-def _facts(tables: dict, index: pd.DatetimeIndex) -> dict:
-    base_end, recent_start = _windows(index)
-    baseline, recent = (index[0], base_end), (recent_start, index[-1])
-    od = tables["orders_daily"]
-    before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
-    rpv = mix_rate(before, after, by="channel", numerator="order_value", denominator="visits")
-    conversion = compare_windows(
-        od,
-        baseline=baseline,
-        current=recent,
-        numerator="conversions",
-        denominator="visits",
-        by="channel",
-    ).table
-    ctr = compare_windows(
-        tables["feed_daily"],
-        baseline=baseline,
-        current=recent,
-        numerator="clicks",
-        denominator="impressions",
-    ).total
-    return {
-        "baseline_end": base_end.strftime("%Y-%m-%d"),
-        "recent_start": recent_start.strftime("%Y-%m-%d"),
-        "revenue_per_visit_before": round(float(rpv.loc["total", "before_rate"]), 4),
-        "revenue_per_visit_after": round(float(rpv.loc["total", "after_rate"]), 4),
-        "mix_term": round(float(rpv.loc["total", "mix"]), 4),
-        "rate_term": round(float(rpv.loc["total", "rate"]), 4),
-        "conversion_rate_up_in_channels": int(
-            (conversion["current"] > conversion["baseline"]).sum()
-        ),
-        "ctr_change": round(ctr.relative_change, 4),
-    }
-
-
-def _briefing(index: pd.DatetimeIndex) -> str:
-    base_end, recent_start = _windows(index)
-    today = index[-1] + pd.Timedelta(days=1)
-    return (
-        "### Briefing\n\n"
-        f"It is {today:%A %d %B %Y}. You are the product manager for the storefront of **Larkspur**, "
-        "an online home-goods shop whose site and app open on an AI-ranked home feed.\n\n"
-        "The weekly business review has turned into two arguments:\n\n"
-        '1. *"This metric improved, but revenue dropped."* Growth brings conversion charts; '
-        "finance brings revenue that did not follow them.\n"
-        '2. *"CTR moved after the ranking changes."* The feed team shipped a diversity re-ranker '
-        "and a retrained model in the same weeks, and the feed's click-through rate is on everyone's "
-        "slides.\n\n"
-        "Marketing, pricing, customer service and the feed team each changed something within the "
-        "same fortnight (see the timeline). Leadership wants **one** explanation of what moved the "
-        "business, and a decision you can be held to.\n\n"
-        f"You have 13 weeks of data: orders by channel, refunds by day and by order cohort, feed "
-        f"metrics by platform, weekly retention. Compare the **baseline** (the first four weeks, up "
-        f"to {base_end:%d %B}, before any of the changes) with the **recent** four weeks (from "
-        f"{recent_start:%d %B})."
-    )
+    return Draw(tables, tl, briefing(index, window=WINDOW), params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:

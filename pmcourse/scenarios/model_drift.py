@@ -27,7 +27,7 @@ import pandas as pd
 from pmcourse.answers import Hint, Numeric
 from pmcourse.diagnose import compare_windows, psi
 from pmcourse.scenarios import synth
-from pmcourse.scenarios._drift_tables import (
+from pmcourse.scenarios._model_drift_draw import (
     FEATURES,
     JOB_FEATURES,
     draw_daily_quality,

@@ -24,7 +24,8 @@ import pandas as pd
 from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
-from pmcourse.scenarios._override_tables import (
+from pmcourse.scenarios._override_kill_rule_draw import (
+    briefing,
     draw_outcomes,
     draw_overrides,
     event_days,
@@ -290,23 +291,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "missing_override_days": [d.strftime("%Y-%m-%d") for d in missing_over],
         "missing_outcome_days": [d.strftime("%Y-%m-%d") for d in missing_out],
     }
-    briefing = (
-        "### Briefing\n\n"
-        f"On **{launch:%A %d %B %Y}** the team launched **AI suggestions** in the editor, starting "
-        "with regular and veteran users. Before launch, the team pre-registered a kill rule:\n\n"
-        "> **Revert if the override rate exceeds 15% within 21 days**, checked on days 7, 14 and 21.\n\n"
-        "An *override* is a shown suggestion the user dismissed or replaced. Five weeks on, a "
-        "director forwards the daily dashboard: the pooled daily override rate has gone above "
-        "the 15% line, and she asks why the feature is still live. The team had been peeking at "
-        "that chart every morning.\n\n"
-        "You have the suggestions shown and overridden per day, by user tenure cohort and by days "
-        "since the user first saw a suggestion; the rollout's progress per cohort; and task outcomes "
-        "(tasks started and failed, i.e. abandoned or redone within 24 h) for every eligible user "
-        "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
-        "whether it *should* have, and what rule the team holds the feature to next."
-    )
     tables = {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}
-    return Draw(tables, tl, briefing, params, facts)
+    return Draw(tables, tl, briefing(launch), params, facts)
 
 
 def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,13 @@ import pandas as pd
 from pmcourse.answers import Hint, Numeric
 from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios import synth
+from pmcourse.scenarios._perception_vs_behaviour_draw import (
+    GROUPS,
+    SURFACES,
+    draw_feedback,
+    draw_retention,
+    draw_usage,
+)
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
@@ -98,18 +105,11 @@ EVIDENCE = (
     Evidence("deploy_timing", "The tone model deploy landed within days of the change."),
 )
 
-GROUPS = ("female-coded", "male-coded", "unclassified")
-SURFACES = ("toolbar_menu", "settings_page", "inline_thumbs")
 #: Days in a case, whole weeks Monday to Sunday: 20, 22 and 260 weeks.
 SIZES = {"small": Size(days=7 * 20), "default": Size(days=7 * 22), "large": Size(days=7 * 260)}
 #: Baseline and comparison windows the questions use (whole weeks, counted from the data's ends).
 BASELINE_WEEKS = 8
 RECENT_WEEKS = 6
-
-
-def _nb1(rng: np.random.Generator, mean: float, dispersion: float) -> int:
-    """One negative-binomial count (synth.nb_counts works on arrays)."""
-    return int(synth.nb_counts(rng, np.array([mean]), dispersion=dispersion)[0])
 
 
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
@@ -204,65 +204,17 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         }
 
     # --- retention: accounts active in the last 28 days, and weekly exits -------------------
-    exit_rate = {g: float(rng.uniform(0.012, 0.02)) for g in GROUPS}
-    acq_rate = {g: exit_rate[g] * float(rng.uniform(0.95, 1.1)) for g in GROUPS}
-    ret_rows = []
-    accounts = {g: 3.1 * base_users[g] for g in GROUPS}
-    level = {g: np.ones(n_days) for g in GROUPS}  # active base relative to the start, for usage
-    for w in range(n_weeks):
-        days_w = slice(7 * w, 7 * w + 7)
-        for g in GROUPS:
-            mult = float(exit_mult[g][days_w].mean())
-            active = int(round(accounts[g]))
-            exits = _nb1(rng, active * exit_rate[g] * mult, dispersion=1000)
-            new = _nb1(rng, active * acq_rate[g], dispersion=300)
-            ret_rows.append((index[7 * w], g, active, new, exits))
-            accounts[g] = max(active - exits + new, 1.0)
-            level[g][days_w] = accounts[g] / (3.1 * base_users[g])
-    retention = pd.DataFrame(
-        ret_rows, columns=["week_start", "name_group", "active_accounts", "new_accounts", "exits"]
-    )
+    retention, level = draw_retention(rng, index, base_users=base_users, exit_mult=exit_mult)
 
-    # --- daily usage -------------------------------------------------------------------------
-    usage_parts = []
-    exposure_parts = []
-    true_exposure = {}
-    for g in GROUPS:
-        mean_users = base_users[g] * weekly * hol_factor * level[g]
-        users = synth.nb_counts(rng, mean_users, dispersion=500)
-        drafts = synth.nb_counts(rng, users * float(rng.uniform(2.2, 3.0)), dispersion=800)
-        accept = float(rng.uniform(0.38, 0.46))
-        accepted = synth.binomial_counts(rng, drafts, accept + rng.normal(0, 0.004, n_days))
-        usage_parts.append(
-            pd.DataFrame(
-                {
-                    "date": index,
-                    "name_group": g,
-                    "active_users": users,
-                    "drafts_generated": drafts,
-                    "suggestions_accepted": accepted,
-                }
-            )
-        )
-        rates = {
-            "toolbar_menu": float(rng.uniform(0.12, 0.18)),
-            "settings_page": float(rng.uniform(0.015, 0.03)),
-            "inline_thumbs": float(rng.uniform(0.02, 0.04)),
-        }
-        total = np.zeros(n_days)
-        for s in SURFACES:
-            r = rates[s] * (
-                1
-                + (inline_growth * rates["toolbar_menu"] / rates[s] if s == "inline_thumbs" else 0)
-            )
-            exp_s = synth.nb_counts(rng, users * r, dispersion=200)
-            total += exp_s
-            exposure_parts.append(
-                pd.DataFrame({"date": index, "surface": s, "name_group": g, "exposures": exp_s})
-            )
-        true_exposure[g] = total
-    usage = pd.concat(usage_parts, ignore_index=True).sort_values(
-        ["date", "name_group"], kind="stable"
+    # --- daily usage and feedback exposures (lost log days are masked below) ------------------
+    usage, exposure, true_exposure = draw_usage(
+        rng,
+        index,
+        base_users=base_users,
+        weekly=weekly,
+        holidays=hol_factor,
+        level=level,
+        inline_growth=inline_growth,
     )
     usage, usage_missing = synth.mask_missing_days(
         rng,
@@ -270,42 +222,17 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         ["active_users", "drafts_generated", "suggestions_accepted"],
         n_days=int(rng.integers(2, 5)),
     )
-    exposure = pd.concat(exposure_parts, ignore_index=True).sort_values(
-        ["date", "surface", "name_group"], kind="stable"
-    )
     exposure, exposure_missing = synth.mask_missing_days(
         rng, exposure, ["exposures"], n_days=int(rng.integers(3, 7))
     )
 
     # --- weekly feedback: tone complaints, other feedback, survey sentiment ------------------
-    fb_rows = []
-    base_tone = {g: float(rng.uniform(1.6, 2.4)) / 1000 for g in GROUPS}
-    base_tone["female-coded"] *= float(rng.uniform(1.1, 1.3))
-    base_other = float(rng.uniform(3.0, 4.5)) / 1000
-    base_sent = {g: float(rng.uniform(4.05, 4.3)) for g in GROUPS}
-    for w in range(n_weeks):
-        days_w = slice(7 * w, 7 * w + 7)
-        for g in GROUPS:
-            exp_w = float(true_exposure[g][days_w].sum())
-            tone = _nb1(
-                rng, exp_w * base_tone[g] * complaint_mult[g][days_w].mean(), dispersion=120
-            )
-            other = _nb1(rng, exp_w * base_other, dispersion=60)
-            responses = _nb1(rng, exp_w * 0.01, dispersion=200)
-            sent = (
-                base_sent[g] - float(sentiment_drop[g][days_w].mean()) + float(rng.normal(0, 0.03))
-            )
-            fb_rows.append((index[7 * w], g, tone, other, responses, round(sent, 3)))
-    feedback = pd.DataFrame(
-        fb_rows,
-        columns=[
-            "week_start",
-            "name_group",
-            "tone_complaints",
-            "other_feedback",
-            "survey_responses",
-            "mean_sentiment",
-        ],
+    feedback = draw_feedback(
+        rng,
+        index,
+        true_exposure=true_exposure,
+        complaint_mult=complaint_mult,
+        sentiment_drop=sentiment_drop,
     )
 
     # --- timeline: the deploy, the editor release and the press story all sit near the onset --

@@ -23,7 +23,7 @@ device whose users repeat most (or, elsewhere, the understanding of an intent).
 
 This module holds the scenario's spec and the case-level generator (knobs, the lost day, ids, the
 dashboard, the timeline, the facts); the request-by-request simulation it calls lives in
-:mod:`pmcourse.scenarios.regret_signal_log`.
+:mod:`pmcourse.scenarios._regret_signal_draw`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import pandas as pd
 from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.diagnose import WindowTotal, compare_windows, regret_rate
 from pmcourse.scenarios import synth
+from pmcourse.scenarios._regret_signal_draw import DEVICES, INTENTS, NLU_TARGETS, draw_requests
 from pmcourse.scenarios.base import Case, TableDoc
-from pmcourse.scenarios.regret_signal_log import DEVICES, INTENTS, NLU_TARGETS, draw_requests
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
 CAUSES = (

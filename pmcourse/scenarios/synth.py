@@ -25,6 +25,7 @@ __all__ = [
     "pick",
     "timeline",
     "segment_shares",
+    "stack",
 ]
 
 #: Public holidays the generators can place in a window, as (month, day, name).
@@ -192,3 +193,20 @@ def timeline(rows: Sequence[tuple]) -> pd.DataFrame:
     for col in ("event", "kind", "detail"):
         df[col] = df[col].fillna("").astype(str)
     return df.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def stack(frames: Sequence[pd.DataFrame], by: Sequence[str]) -> pd.DataFrame:
+    """One table from per-segment frames, sorted by ``by`` (stable: ties keep the draw order).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"date": days("2026-01-05", 2), "segment": "b"})
+    >>> b = pd.DataFrame({"date": days("2026-01-05", 2), "segment": "a"})
+    >>> stack([a, b], ["date", "segment"])["segment"].tolist()
+    ['a', 'b', 'a', 'b']
+    """
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(list(by), kind="stable")
+        .reset_index(drop=True)
+    )

@@ -1,4 +1,4 @@
-"""The invoice side of notebook 06: seller segments, the appeal queue, the cost table, the facts.
+"""The invoice side of notebook 06: segments, appeals, costs, facts, timeline and briefing.
 
 Helpers of :mod:`pmcourse.scenarios.fraud_cost_asymmetry` (its generator calls them in its draw
 order); kept apart so the scenario module holds its spec and the invoice draw.
@@ -6,10 +6,13 @@ order); kept apart so the scenario module holds its spec and the invoice draw.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from pmcourse.scenarios import synth
 
 __all__ = [
     "AppealQueue",
@@ -17,10 +20,12 @@ __all__ = [
     "CROSS_BORDER",
     "DOMESTIC",
     "SEGMENTS",
+    "briefing",
     "compute_fraud_facts",
     "make_appeals",
     "make_costs_table",
     "make_segments_table",
+    "timeline",
 ]
 
 #: Seller segments: (share of invoices, mean logit score, appeal propensity when wrongly blocked,
@@ -333,3 +338,122 @@ def compute_fraud_facts(
         "appeal_sla_days": cycle,
         "late_appeal_share": round(late, 4),
     }
+
+
+def timeline(
+    rng: np.random.Generator,
+    index: pd.DatetimeIndex,
+    *,
+    onset_day: int,
+    review: pd.Timestamp,
+    holidays: Sequence[tuple[pd.Timestamp, str]],
+) -> pd.DataFrame:
+    """Draw the case's timeline: the threshold review, decoys near the onset, holidays.
+
+    A cluster migration and a market launch land within about a week of the onset, whatever
+    the cause; a referral campaign and the tagger's evaluation refresh land anywhere.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    index : DatetimeIndex
+        The case's days.
+    onset_day : int
+        Position of the onset in ``index``.
+    review : Timestamp
+        The day the risk committee reviewed the threshold.
+    holidays : sequence of (Timestamp, str)
+        Public holidays in the case's span.
+
+    Returns
+    -------
+    DataFrame
+        The timeline (``synth.timeline``): one row per event.
+
+    Examples
+    --------
+    >>> index = synth.days("2025-09-01", 238)
+    >>> tl = timeline(np.random.default_rng(0), index, onset_day=120, review=index[120],
+    ...               holidays=[])
+    >>> sorted(tl["kind"])
+    ['campaign', 'deploy', 'market', 'pipeline', 'policy']
+    """
+    n_days = len(index)
+
+    def near(lo, hi):
+        return index[int(np.clip(onset_day + int(rng.integers(lo, hi + 1)), 0, n_days - 1))]
+
+    rows = [
+        (
+            review,
+            "Risk threshold review",
+            "policy",
+            "block threshold reviewed by the risk committee",
+        ),
+        (
+            near(-5, 5),
+            "Scoring service migrated to a new cluster",
+            "deploy",
+            "same model, new hosts",
+        ),
+        (
+            near(-8, 8),
+            f"Instant payouts launched in {synth.pick(rng, list(CORRIDORS))}",
+            "market",
+            "partner bank offers same-day payout",
+        ),
+        (
+            index[int(rng.integers(14, n_days - 30))],
+            "Seller referral campaign",
+            "campaign",
+            "referral credits for new sellers",
+        ),
+        (
+            index[int(rng.integers(10, n_days - 10))],
+            "Tagger evaluation set refreshed",
+            "pipeline",
+            "image tagger review sample redrawn",
+        ),
+    ]
+    rows += [(d, name, "holiday", "public holiday") for d, name in holidays]
+    return synth.timeline(rows)
+
+
+def briefing(end: pd.Timestamp, review: pd.Timestamp) -> str:
+    """The case's briefing: the blocking rule, the two teams' quarrel and part 2's tagger.
+
+    Parameters
+    ----------
+    end : Timestamp
+        The case's last day; the briefing is dated the day after.
+    review : Timestamp
+        The day the risk committee reviewed the threshold.
+
+    Returns
+    -------
+    str
+        Markdown, starting with a ``### Briefing`` heading.
+
+    Examples
+    --------
+    >>> text = briefing(pd.Timestamp("2026-04-26"), pd.Timestamp("2026-01-12"))
+    >>> text.splitlines()[0], "Monday 27 April 2026" in text, "on **12 January**" in text
+    ('### Briefing', True, True)
+    """
+    return (
+        "### Briefing\n\n"
+        f"It is **{end + pd.Timedelta(days=1):%A %d %B %Y}**. The invoicing product blocks an invoice "
+        "when its fraud score (a calibrated probability) is at or above a threshold. The risk "
+        f"committee reviewed that threshold on **{review:%d %B}**. Since then the two teams you work "
+        "with disagree: payments says *confirmed fraud is down, the model is working, tighten further*; "
+        "seller support says *legitimate sellers are being blocked and cannot get paid*.\n\n"
+        "You have a sample of invoices with their scores, block decisions and outcomes (chargebacks "
+        "and settlements arrive 30 to 90 days after an invoice, so recent outcomes are still pending), the appeals "
+        "sellers filed and how long they took, each seller segment's payment cycle, and finance's "
+        "estimate of what each kind of error costs and who pays it. Work out what actually changed, "
+        "who bears each error's cost, where the threshold should sit, and how fast an appeal has to "
+        "be.\n\n"
+        "**Part 2.** The platform's image-tagging model is reported as *98% accurate* and up for a "
+        "wider launch. `tagger_groups` holds the last two monthly review samples by content group."
+    )

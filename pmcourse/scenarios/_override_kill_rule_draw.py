@@ -1,4 +1,4 @@
-"""How :mod:`pmcourse.scenarios.override_kill_rule` draws its tables and timeline.
+"""How :mod:`pmcourse.scenarios.override_kill_rule` draws its tables, timeline and briefing.
 
 These are helpers of that module's generator, split out to keep it a spec plus a generator that
 reads top to bottom; the order of the random draws is the generator's. The staged rollout
@@ -19,6 +19,7 @@ from pmcourse.scenarios import synth
 __all__ = [
     "BUCKETS",
     "COHORTS",
+    "briefing",
     "draw_outcomes",
     "draw_overrides",
     "event_days",
@@ -313,3 +314,39 @@ def timeline(
     ]
     events += [(d, name, "holiday", "public holiday") for d, name in holidays]
     return synth.timeline(events)
+
+
+def briefing(launch: pd.Timestamp) -> str:
+    """The case's briefing: the launch, the pre-registered rule and the director's question.
+
+    Parameters
+    ----------
+    launch : Timestamp
+        The launch day (day 1 of the rule's window).
+
+    Returns
+    -------
+    str
+        Markdown, starting with a ``### Briefing`` heading.
+
+    Examples
+    --------
+    >>> text = briefing(pd.Timestamp("2026-03-16"))
+    >>> text.splitlines()[0], "Monday 16 March 2026" in text
+    ('### Briefing', True)
+    """
+    return (
+        "### Briefing\n\n"
+        f"On **{launch:%A %d %B %Y}** the team launched **AI suggestions** in the editor, starting "
+        "with regular and veteran users. Before launch, the team pre-registered a kill rule:\n\n"
+        "> **Revert if the override rate exceeds 15% within 21 days**, checked on days 7, 14 and 21.\n\n"
+        "An *override* is a shown suggestion the user dismissed or replaced. Five weeks on, a "
+        "director forwards the daily dashboard: the pooled daily override rate has gone above "
+        "the 15% line, and she asks why the feature is still live. The team had been peeking at "
+        "that chart every morning.\n\n"
+        "You have the suggestions shown and overridden per day, by user tenure cohort and by days "
+        "since the user first saw a suggestion; the rollout's progress per cohort; and task outcomes "
+        "(tasks started and failed, i.e. abandoned or redone within 24 h) for every eligible user "
+        "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
+        "whether it *should* have, and what rule the team holds the feature to next."
+    )
