@@ -6,7 +6,6 @@ import filecmp
 import importlib
 import importlib.util
 import json
-import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -17,20 +16,17 @@ import pytest
 import scenario_cases
 
 import pmcourse
-from pmcourse.answers import Choice, Question
 from pmcourse.exceptions import CaseFileError, ScenarioError, TruthHiddenError
 from pmcourse.scenarios import (
     DEFAULT_SEED,
     NOTEBOOKS,
     SCENARIOS,
-    TableDoc,
     contract,
     load_case,
     read_case_file,
     scenario_for_notebook,
     write_case_file,
 )
-from pmcourse.scenarios.base import EVENT_KINDS, TIMELINE_COLUMNS
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.export import export_data
 
@@ -218,76 +214,30 @@ def test_sizes_scale(name):
         assert 0 < rows[0] and rows == sorted(rows), f"{name}.{table}: rows by size {rows}"
 
 
+# The rules below are the contract's (pmcourse/scenarios/contract.py, which `pmcourse scenario check`
+# runs for an author's case); here they run over every course scenario, one test per rule.
+
+
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_scenario_is_declared_completely(name):
     scenario = SCENARIOS[name]
     assert scenario.name == name and scenario.notebook == NOTEBOOKS[name]
-    assert scenario.title.strip() and scenario.naive_reading.strip()
-    assert len(scenario.variants) >= 2 and len(set(scenario.variants)) == len(scenario.variants)
-    for vid in scenario.variants:
-        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", vid), (
-            f"{name}: {vid!r} is not snake_case"
-        )
-    assert set(scenario.variant_labels) == set(scenario.variants)
-    assert scenario.tables, f"{name} documents no table"
-    for table, doc in scenario.tables.items():
-        assert isinstance(doc, TableDoc) and doc.description.strip(), f"{name}.{table}"
-        for col, meaning_unit in doc.columns.items():
-            assert isinstance(meaning_unit, tuple) and len(meaning_unit) == 2, (
-                f"{name}.{table}.{col}"
-            )
-            meaning, unit = meaning_unit
-            assert isinstance(meaning, str) and meaning.strip() and isinstance(unit, str), (
-                f"{name}.{table}.{col}: TableDoc wants (meaning, unit)"
-            )
+    assert contract.check_declaration(scenario) == []
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_every_variant_is_deterministic_byte_for_byte(name):
-    scenario = SCENARIOS[name]
-    for variant in scenario.variants:
-        a, b = _case(name, variant, 1), load_case(name, seed=1, variant=variant)
-        other = _case(name, variant, 2)
-        assert (
-            a.scenario == name and a.notebook == scenario.notebook and a.truth["cause"] == variant
-        )
-        # equal values, dtypes, labels and order: the deterministic CSV writer gives equal bytes
-        for table, df in a.tables.items():
-            assert df.equals(b.tables[table]), f"{name}.{table} ({variant}) not deterministic"
-            assert not df.equals(other.tables[table]), (
-                f"{name}.{table}: seeds 1 and 2 give the same"
-            )
-            if variant == scenario.variants[0]:
-                assert frame_to_csv(df) == frame_to_csv(b.tables[table]), (
-                    f"{name}.{table} CSV bytes"
-                )
-        assert a.timeline.equals(b.timeline) and frame_to_csv(a.timeline) == frame_to_csv(
-            b.timeline
-        )
-        assert a.briefing == b.briefing
-        canonical = lambda d: json.dumps(d, sort_keys=True, default=str)  # noqa: E731
-        json.dumps(a.truth)  # the truth is JSON as it is (the cohort grader stores it)
-        assert canonical(a.truth) == canonical(b.truth) and canonical(a.params) == canonical(
-            b.params
-        )
+    assert contract.check_determinism(SCENARIOS[name], 1) == []
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_every_table_and_column_is_documented_and_no_other(name):
-    scenario = SCENARIOS[name]
-    for (variant, seed), case in _sample(name).items():
-        assert set(case.tables) == set(scenario.tables), (variant, seed)
-        for table, df in case.tables.items():
-            assert list(df.columns) == list(scenario.tables[table].columns), f"{name}.{table}"
+    assert contract.check_documented(SCENARIOS[name], _sample(name)) == []
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_variant_ids_never_appear_in_what_a_student_sees(name):
-    variants = SCENARIOS[name].variants
-    for (variant, seed), case in _sample(name).items():
-        text = scenario_cases.student_text(case)
-        for vid in variants:
-            assert vid not in text, f"{name} ({variant}, seed {seed}): {vid!r} is visible"
+    assert contract.check_no_leaks(SCENARIOS[name], _sample(name)) == []
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
@@ -305,75 +255,32 @@ def test_default_case_is_small(name):
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_timeline_is_well_formed(name):
-    for case in _sample(name).values():
-        tl = case.timeline
-        assert list(tl.columns) == list(TIMELINE_COLUMNS)
-        assert (
-            pd.api.types.is_datetime64_any_dtype(tl["date"]) and tl["date"].is_monotonic_increasing
-        )
-        assert tl[["date", "event", "kind"]].notna().all(axis=None)
-        assert set(tl["kind"]) <= set(EVENT_KINDS)
+    assert contract.check_timeline(_sample(name)) == []
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_briefing_and_timeline_kinds_do_not_depend_on_the_variant(name):
-    sample = _sample(name)
-    for seed in scenario_cases.SAMPLE_SEEDS:
-        cases = [sample[(v, seed)] for v in SCENARIOS[name].variants]
-        kinds = {tuple(sorted(c.timeline["kind"])) for c in cases}
-        assert len(kinds) == 1, f"{name}, seed {seed}: the kinds of event reveal the variant"
-        briefings = {c.briefing for c in cases}
-        if name in BRIEFING_QUOTES_CASE_NUMBERS:
-            briefings = {re.sub(r"\d", "", b) for b in briefings}
-        assert len(briefings) == 1, f"{name}, seed {seed}: the briefing reveals the variant"
+    assert contract.check_briefing_hides_variant(SCENARIOS[name], _sample(name)) == []
+    if name not in BRIEFING_QUOTES_CASE_NUMBERS:  # the course's own rule is stricter: same words
+        for seed in scenario_cases.SAMPLE_SEEDS:
+            briefings = {_case(name, v, seed).briefing for v in SCENARIOS[name].variants}
+            assert len(briefings) == 1, f"{name}, seed {seed}: the briefing reveals the variant"
 
 
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_questions_build_in_both_modes_and_graded_ones_carry_no_answer(name):
-    scenario = SCENARIOS[name]
-    for (variant, seed), case in _sample(name).items():
-        practice, graded = scenario.questions(case, case.truth), scenario.questions(case, None)
-        ids = [q.id for q in practice]
-        assert ids == [q.id for q in graded] and len(set(ids)) == len(ids), "ids: unique, same"
-        assert all(q.has_key for q in practice)
-        for q in graded:
-            assert q.expected is None and q.to_key()["expected"] is None, (variant, seed, q.id)
-            assert not q.has_key or q.type == "memo", (variant, seed, q.id)
-            assert Question.from_key(q.to_key()).expected is None
-        first = practice[0]
-        assert isinstance(first, Choice) and set(scenario.variants) <= set(first.options)
+    assert contract.check_questions(SCENARIOS[name], _sample(name)) == []
 
 
 @pytest.mark.parametrize("name", ANSWERED, scope="module")
 def test_model_answers_score_full_marks_and_a_wrong_diagnosis_does_not(name):
-    scenario, solver = SCENARIOS[name], _solver(name)
-    for (variant, seed), case in _sample(name).items():
+    scenario = SCENARIOS[name]
+    for case in _sample(name).values():
         questions = scenario.questions(case, case.truth)
         assert {type(q).__name__ for q in questions} >= {"Choice", "MultiChoice", "Numeric", "Memo"}
         assert {"diagnosis", "evidence", "decision"} <= {q.id for q in questions}
-        diagnosis = questions[0]
-        assert diagnosis.id == "diagnosis" and set(diagnosis.options) == set(scenario.variants)
-        answers = solver.model_answers(case, case.truth)
-        assert set(answers) == {q.id for q in questions}
-        for q in questions:
-            # the cohort grader rebuilds each question from its JSON key: it must score the same
-            key = json.loads(json.dumps(q.to_key()))
-            rebuilt = Question.from_key(key)
-            assert rebuilt.to_key() == key, q.id
-            assert q.score(answers[q.id]) == rebuilt.score(answers[q.id]) == 1, (
-                variant,
-                seed,
-                q.id,
-            )
-        rebuilt_diagnosis = Question.from_key(diagnosis.to_key())
-        for wrong in scenario.variants:
-            if wrong != variant:
-                assert diagnosis.score(wrong) == rebuilt_diagnosis.score(wrong) == 0, (
-                    variant,
-                    wrong,
-                )
-                total = sum(q.score({**answers, "diagnosis": wrong}[q.id]) for q in questions)
-                assert total < len(questions)
+        assert questions[0].id == "diagnosis"
+    assert contract.check_model_answers(scenario, _sample(name), _solver(name)) == []
 
 
 @pytest.mark.parametrize("name", ANSWERED, scope="module")

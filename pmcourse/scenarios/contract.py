@@ -30,6 +30,15 @@ from pmcourse.scenarios.casefile import frame_to_csv, json_default
 from pmcourse.scenarios.registry import load_case
 
 __all__ = [
+    "check_briefing_hides_variant",
+    "check_declaration",
+    "check_determinism",
+    "check_documented",
+    "check_model_answers",
+    "check_no_leaks",
+    "check_questions",
+    "check_sizes",
+    "check_timeline",
     "ContractReport",
     "CheckResult",
     "Fairness",
@@ -239,22 +248,22 @@ def check_scenario(
         for v in scenario.variants
     }
     checks = [
-        _run("declared completely", _declaration, scenario),
-        _run("deterministic", _determinism, scenario, min(sample_seeds, default=1)),
-        _run("tables documented", _documented, scenario, sample),
-        _run("no variant id visible", _no_leaks, scenario, sample),
-        _run("timeline well formed", _timeline, sample),
-        _run("briefing hides the variant", _briefing_hides_variant, scenario, sample),
-        _run("sizes", _sizes, scenario, sample),
-        _run("questions in both modes", _questions, scenario, sample),
+        _run("declared completely", check_declaration, scenario),
+        _run("deterministic", check_determinism, scenario, min(sample_seeds, default=1)),
+        _run("tables documented", check_documented, scenario, sample),
+        _run("no variant id visible", check_no_leaks, scenario, sample),
+        _run("timeline well formed", check_timeline, sample),
+        _run("briefing hides the variant", check_briefing_hides_variant, scenario, sample),
+        _run("sizes", check_sizes, scenario, sample),
+        _run("questions in both modes", check_questions, scenario, sample),
     ]
     if solver is not None and hasattr(solver, "model_answers"):
-        checks.append(_run("model answers score 1", _model_answers, scenario, sample, solver))
+        checks.append(_run("model answers score 1", check_model_answers, scenario, sample, solver))
     result = fairness(scenario, solver, seeds=seeds, progress=progress) if solver else None
     return ContractReport(scenario.name, tuple(checks), result)
 
 
-# ---- the checks: each returns a list of faults -------------------------------------------------
+# ---- the checks: each returns a list of faults (``sample``: (variant, seed) -> case) ----------
 def _run(name: str, check: Callable[..., list[str]], *args: Any) -> CheckResult:
     try:
         faults = check(*args)
@@ -263,7 +272,8 @@ def _run(name: str, check: Callable[..., list[str]], *args: Any) -> CheckResult:
     return CheckResult(name, tuple(faults))
 
 
-def _declaration(scenario: Scenario) -> list[str]:
+def check_declaration(scenario: Scenario) -> list[str]:
+    """Faults in what the scenario declares: title, naive reading, variants, labels, table docs."""
     faults = []
     if not scenario.title.strip() or not scenario.naive_reading.strip():
         faults.append("title and naive_reading must be non-empty")
@@ -293,7 +303,8 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, default=json_default)
 
 
-def _determinism(scenario: Scenario, seed: int) -> list[str]:
+def check_determinism(scenario: Scenario, seed: int) -> list[str]:
+    """Faults in determinism: two draws of ``seed`` must be byte-identical, ``seed + 1`` must differ."""
     faults = []
     for variant in scenario.variants:
         a = load_case(scenario.name, seed=seed, variant=variant)
@@ -314,12 +325,14 @@ def _determinism(scenario: Scenario, seed: int) -> list[str]:
             json.dumps(a.truth)
         except TypeError as exc:
             faults.append(f"{variant}: the truth is not plain JSON ({exc})")
-        if all(df.equals(other.tables[t]) for t, df in a.tables.items()):
-            faults.append(f"{variant}: seeds {seed} and {seed + 1} give identical tables")
+        same = [t for t, df in a.tables.items() if df.equals(other.tables[t])]
+        if same:
+            faults.append(f"{variant}: seeds {seed} and {seed + 1} give the same {', '.join(same)}")
     return faults
 
 
-def _documented(scenario: Scenario, sample: dict) -> list[str]:
+def check_documented(scenario: Scenario, sample: dict) -> list[str]:
+    """Faults in documentation: every drawn table and column documented, in order, and no other."""
     faults = []
     for (variant, seed), case in sample.items():
         if set(case.tables) != set(scenario.tables):
@@ -337,7 +350,8 @@ def _documented(scenario: Scenario, sample: dict) -> list[str]:
     return faults
 
 
-def _no_leaks(scenario: Scenario, sample: dict) -> list[str]:
+def check_no_leaks(scenario: Scenario, sample: dict) -> list[str]:
+    """Variant ids visible in what a student reads (:func:`student_text`)."""
     faults = []
     for (variant, seed), case in sample.items():
         text = student_text(case)
@@ -349,7 +363,8 @@ def _no_leaks(scenario: Scenario, sample: dict) -> list[str]:
     return faults
 
 
-def _timeline(sample: dict) -> list[str]:
+def check_timeline(sample: dict) -> list[str]:
+    """Faults in the timelines: columns, sorted dates, no blanks, known event kinds."""
     faults = []
     for (variant, seed), case in sample.items():
         tl = case.timeline
@@ -358,6 +373,8 @@ def _timeline(sample: dict) -> list[str]:
             continue
         if not pd.api.types.is_datetime64_any_dtype(tl["date"]):
             faults.append(f"{variant}/{seed}: timeline dates are not datetimes")
+        elif not tl["date"].is_monotonic_increasing:
+            faults.append(f"{variant}/{seed}: timeline is not sorted by date")
         if not tl[["date", "event", "kind"]].notna().all(axis=None):
             faults.append(f"{variant}/{seed}: timeline has blank date, event or kind")
         unknown = sorted(set(tl["kind"]) - set(EVENT_KINDS))
@@ -366,7 +383,8 @@ def _timeline(sample: dict) -> list[str]:
     return faults
 
 
-def _briefing_hides_variant(scenario: Scenario, sample: dict) -> list[str]:
+def check_briefing_hides_variant(scenario: Scenario, sample: dict) -> list[str]:
+    """Seeds whose briefing words or timeline event kinds differ by variant (digits may differ)."""
     faults = []
     for seed in sorted({s for _, s in sample}):
         cases = [sample[(v, seed)] for v in scenario.variants]
@@ -377,7 +395,8 @@ def _briefing_hides_variant(scenario: Scenario, sample: dict) -> list[str]:
     return faults
 
 
-def _sizes(scenario: Scenario, sample: dict) -> list[str]:
+def check_sizes(scenario: Scenario, sample: dict) -> list[str]:
+    """Faults in sizes: a default case within the row and CSV limits; small no larger than default."""
     faults = []
     (variant, seed), default = next(iter(sample.items()))
     small = load_case(scenario.name, seed=seed, variant=variant, size="small")
@@ -391,7 +410,8 @@ def _sizes(scenario: Scenario, sample: dict) -> list[str]:
     return faults
 
 
-def _questions(scenario: Scenario, sample: dict) -> list[str]:
+def check_questions(scenario: Scenario, sample: dict) -> list[str]:
+    """Faults in the questions: same unique ids in both modes, keys only in practice, round trips."""
     faults = []
     for (variant, seed), case in sample.items():
         practice = scenario.questions(case, case.truth)
@@ -407,6 +427,13 @@ def _questions(scenario: Scenario, sample: dict) -> list[str]:
         for q in graded:
             if q.expected is not None or q.to_key().get("expected") is not None:
                 faults.append(f"{variant}/{seed}: graded {q.id} carries its answer")
+            elif q.has_key and q.type != "memo":
+                faults.append(f"{variant}/{seed}: graded {q.id} can still judge an answer")
+            elif Question.from_key(q.to_key()).expected is not None:
+                faults.append(f"{variant}/{seed}: graded {q.id}'s key rebuilds with an answer")
+        first = practice[0] if practice else None
+        if first is None or not set(scenario.variants) <= set(getattr(first, "options", {})):
+            faults.append(f"{variant}/{seed}: the first question must offer every cause")
         for q in practice:
             key = json.loads(json.dumps(q.to_key(), default=json_default))
             if Question.from_key(key).to_key() != key:
@@ -414,16 +441,25 @@ def _questions(scenario: Scenario, sample: dict) -> list[str]:
     return faults
 
 
-def _model_answers(scenario: Scenario, sample: dict, solver: ModuleType) -> list[str]:
+def check_model_answers(scenario: Scenario, sample: dict, solver: ModuleType) -> list[str]:
+    """Faults in the solver's model answers: each must score 1 (rebuilt from its key too), a wrong cause 0."""
     faults = []
     for (variant, seed), case in sample.items():
         questions = scenario.questions(case, case.truth)
         answers = solver.model_answers(case, case.truth)
+        if set(answers) != {q.id for q in questions}:
+            faults.append(f"{variant}/{seed}: model_answers must answer exactly the questions")
         for q in questions:
             if q.id not in answers:
-                faults.append(f"{variant}/{seed}: model_answers has no answer to {q.id}")
-            elif q.score(answers[q.id]) != 1:
+                continue
+            key = json.loads(json.dumps(q.to_key(), default=json_default))
+            rebuilt = Question.from_key(key)
+            if not q.score(answers[q.id]) == rebuilt.score(answers[q.id]) == 1:
                 faults.append(f"{variant}/{seed}: the model answer to {q.id} scores below 1")
+        first = questions[0]
+        for wrong in scenario.variants:
+            if wrong != variant and first.score(wrong) != 0:
+                faults.append(f"{variant}/{seed}: the wrong cause {wrong!r} earns credit")
     return faults
 
 
