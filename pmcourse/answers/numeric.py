@@ -34,6 +34,12 @@ class Numeric(Question):
         the feedback says which reading it took. The canonical value is the text ``"12%"``.
     min_value, max_value : float, optional
         Accepted range (in the answer's units: a fraction for percentages); outside is rejected.
+    wrong_values : dict of str to float, optional
+        Known wrong computations of this case: what a learner computed -> the value it gives
+        (``{"the cumulative override rate": 0.137}``). An answer within the tolerance of one of
+        them is told so by name ("13.70% is the cumulative override rate"), and the question
+        refuses a tolerance so wide that its full-credit band reaches one of them. Written into
+        the key only when given.
     hints, solution
         See :class:`Question`.
 
@@ -42,12 +48,25 @@ class Numeric(Question):
     >>> q = Numeric("drop", "By how much did usage drop?", answer=0.2, tolerance=0.02, percent=True)
     >>> q.score("20%"), q.score(0.21), q.score(20), q.score("23%"), q.score(0.5)
     (1.0, 1.0, 1.0, 0.5, 0.0)
+    >>> w = Numeric("low", "Wilson lower bound?", answer=0.121, tolerance=0.002, percent=True,
+    ...             wrong_values={"the cumulative override rate": 0.137})
+    >>> feedback = w.answer("13.7%")
+    >>> feedback.score, "13.7% is the cumulative override rate" in feedback.message
+    (0.0, True)
 
     Introduced in notebooks/00-orientation.ipynb.
     """
 
     type = "numeric"
-    key_fields = ("tolerance", "relative", "unit", "percent", "min_value", "max_value")
+    key_fields = (
+        "tolerance",
+        "relative",
+        "unit",
+        "percent",
+        "min_value",
+        "max_value",
+        "wrong_values",
+    )
 
     def __init__(
         self,
@@ -61,6 +80,7 @@ class Numeric(Question):
         percent=False,
         min_value=None,
         max_value=None,
+        wrong_values=None,
         hints=(),
         solution="",
     ):
@@ -99,6 +119,37 @@ class Numeric(Question):
                 )
             answer = float(answer)
         self._expected = answer
+        self.wrong_values = self._check_wrong_values(wrong_values)
+
+    def _check_wrong_values(self, wrong_values) -> dict[str, float]:
+        if wrong_values is None:
+            return {}
+        if not isinstance(wrong_values, dict):
+            raise InputError(
+                f"wrong_values of {self.id!r} must be a dict of description -> number, "
+                f"got {type(wrong_values).__name__}."
+            )
+        out: dict[str, float] = {}
+        for what, number in wrong_values.items():
+            if not isinstance(what, str) or not what.strip():
+                raise InputError(f"wrong_values of {self.id!r}: {what!r} must be a description.")
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, numbers.Real)
+                or not math.isfinite(number)
+            ):
+                raise InputError(
+                    f"wrong_values of {self.id!r}: {what!r} must map to a finite number, "
+                    f"got {number!r}."
+                )
+            if self._expected is not None and abs(number - self._expected) <= self._band():
+                raise InputError(
+                    f"wrong_values of {self.id!r}: {what} ({self._show(number)}) is within the "
+                    f"tolerance of the expected answer; tighten the tolerance below "
+                    f"{self._show(abs(number - self._expected))}."
+                )
+            out[what] = float(number)
+        return out
 
     def _show(self, number: float) -> str:
         if self.percent:
@@ -154,6 +205,12 @@ class Numeric(Question):
         high = "+inf" if self.max_value is None else self._show(self.max_value)
         return f"{low} to {high}"
 
+    def _key_params(self):
+        params = super()._key_params()
+        if not params["wrong_values"]:
+            del params["wrong_values"]  # keys without it stay byte-identical to older ones
+        return params
+
     def _value_of(self, canonical) -> float:
         if isinstance(canonical, str):
             return float(canonical.rstrip("%")) / 100
@@ -175,6 +232,12 @@ class Numeric(Question):
         value = self._value_of(canonical)
         if score >= 1 - EPS:
             return f"{self._show(value)} is within the tolerance.", None
+        for what, wrong in self.wrong_values.items():
+            if abs(value - wrong) <= max(self._band(), abs(wrong) * 1e-9):
+                return (
+                    f"{self._show(value)} is {what}; that is not what this question asks for.",
+                    "value",
+                )
         direction = "high" if value > self._expected else "low"
         if score > 0:
             return f"{self._show(value)} is close but a little too {direction}.", "value"
