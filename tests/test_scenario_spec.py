@@ -290,3 +290,99 @@ def test_a_spec_that_asks_no_evidence_or_decision_still_records_them_in_the_trut
     case = _case(spec, variant="alpha_cause")
     assert case.truth["evidence"] == ["same_weekday"] and case.truth["decision"] == "investigate"
     assert [q.id for q in spec.build().questions(case, case.truth)] == list(spec.order)
+
+
+def _statement_spec(**overrides):
+    from pmcourse.scenarios.spec import EVIDENCE_RULE  # noqa: F401  (imported for the test below)
+
+    base = dict(
+        causes=(
+            Cause(
+                "alpha_cause",
+                "A.",
+                decision=lambda f: "wait" if f["constraint"] == "freeze" else "act_now",
+            ),
+            Cause("beta_cause", "B.", decision="act_now"),
+        ),
+        evidence=(
+            Evidence(
+                "busy",
+                lambda case: f"Users average {case.tables['daily']['users'].mean():.0f}.",
+                holds=lambda f: f["mean_users"] > 80,
+            ),
+            Evidence("quiet", "Users average under 80.", holds=lambda f: f["mean_users"] <= 80),
+            Evidence("has_data", "There is data for every day.", shared=True),
+        ),
+        constraints=(Option("freeze", "A release freeze"), Option("open", "Engineers are free")),
+    )
+    base.update(overrides)
+    return _spec(**base)
+
+
+def _with_constraint(generate):
+    def draw(rng, variant, size):
+        d = generate(rng, variant, size)
+        return replace(
+            d, facts={**d.facts, "constraint": "freeze" if d.facts["deadline"] else "open"}
+        )
+
+    return draw
+
+
+def test_statement_evidence_is_what_holds_in_this_case_and_tells_stories_apart():
+    from pmcourse.scenarios.spec import EVIDENCE_RULE
+
+    spec = _statement_spec(generate=_with_constraint(_generate))
+    for variant in spec.variants:
+        case = _case(spec, variant=variant)
+        t = case.truth
+        assert t["evidence"] == (["busy"] if t["mean_users"] > 80 else ["quiet"])
+        evidence = next(q for q in spec.build().questions(case, t) if q.id == "evidence")
+        assert evidence.prompt.endswith(EVIDENCE_RULE)
+        right = set(t["evidence"])
+        assert evidence.score(right) == 1.0
+        assert (
+            evidence.score(right | {"has_data"}) == 0.0
+        )  # a shared statement costs like a false one
+
+
+def test_the_decision_depends_on_the_drawn_constraint():
+    spec = _statement_spec(generate=_with_constraint(_generate))
+    seen = {}
+    for seed in range(30):
+        t = _case(spec, variant="alpha_cause", seed=seed).truth
+        seen.setdefault(t["constraint"], set()).add(t["decision"])
+    assert seen == {"freeze": {"wait"}, "open": {"act_now"}}
+    with pytest.raises(
+        ScenarioError,
+        match=r"facts\['constraint'\] is None; the spec's constraints are freeze, open",
+    ):
+        _case(_statement_spec())  # the plain generator draws no constraint
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {
+                "evidence": (
+                    Evidence("busy", "Busy.", holds=lambda f: True),
+                    Evidence("quiet", "Quiet."),
+                )
+            },
+            "statements quiet say neither when they hold",
+        ),
+        (
+            {
+                "causes": (
+                    Cause("alpha_cause", "A.", evidence=("busy",), decision="act_now"),
+                    Cause("beta_cause", "B.", decision="act_now"),
+                )
+            },
+            "causes alpha_cause list evidence, but the statements' holds",
+        ),
+    ],
+)
+def test_statement_evidence_faults_are_named(overrides, message):
+    with pytest.raises(ScenarioError, match=message):
+        _statement_spec(**overrides).build()

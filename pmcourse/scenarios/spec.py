@@ -21,15 +21,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from pmcourse.answers import Choice, Hint, Memo, MultiChoice
+from pmcourse.answers import Hint
 from pmcourse.exceptions import ScenarioError
+from pmcourse.scenarios import standard
 from pmcourse.scenarios.base import SIZES, Case, Scenario, TableDoc
+from pmcourse.scenarios.standard import EVIDENCE_RULE
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-__all__ = ["Ask", "Cause", "Draw", "Evidence", "Option", "ScenarioSpec", "Size"]
+__all__ = ["Ask", "Cause", "Draw", "EVIDENCE_RULE", "Evidence", "Option", "ScenarioSpec", "Size"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Truth keys the engine writes from the spec; a generator's facts may not set them.
@@ -126,10 +128,20 @@ class Evidence:
     text : str or callable
         The statement, or ``text(case) -> str`` to phrase it with this case's numbers (computed
         from the case's tables, so graded and practice copies read the same).
+    holds : callable, optional
+        ``holds(facts) -> bool``: whether the statement is true in this case. When the spec's
+        statements say so, the truth's evidence is every statement that holds and is not
+        ``shared`` (the one evidence rule: cite what tells your diagnosis apart from a rival),
+        and causes list no evidence of their own.
+    shared : bool
+        True in every story (the deadline is close, the target is up): it tells no story apart,
+        so ticking it costs like a false pick.
     """
 
     id: str
     text: str | Callable[[Case], str]
+    holds: Callable[[Facts], bool] | None = None
+    shared: bool = False
 
     def render(self, case: Case) -> str:
         """The statement as the learner reads it in ``case``."""
@@ -245,6 +257,11 @@ class ScenarioSpec:
     questions : callable, optional
         ``questions(case, truth) -> list[Question]``: the scenario's own questions (``truth`` is
         ``None`` in graded mode and the questions then carry no expected answer).
+    constraints : tuple of Option, optional
+        The constraints a case may draw (no engineering time, a legal date, a launch); the
+        generator puts the drawn id in ``facts["constraint"]`` and states it in the briefing,
+        and a cause's ``decision(facts)`` reads it: the right action depends on the cause *and*
+        the constraint.
     """
 
     name: str
@@ -263,12 +280,18 @@ class ScenarioSpec:
     ask_decision: Ask | None = None
     memo: Ask | None = None
     questions: Callable[[Case, dict | None], Sequence[Any]] | None = None
+    constraints: tuple[Option, ...] = ()
 
     # ---- derived ---------------------------------------------------------------------------
     @property
     def variants(self) -> tuple[str, ...]:
         """The causes' ids, in order."""
         return tuple(c.id for c in self.causes)
+
+    @property
+    def statement_evidence(self) -> bool:
+        """Whether the evidence options are statements judged per case (``Evidence.holds``)."""
+        return any(e.holds is not None for e in self.evidence)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -351,6 +374,20 @@ class ScenarioSpec:
                 for d in c.partial:
                     if d not in decision_ids:
                         faults.append(f"cause {c.id!r} gives partial credit to unknown {d!r}")
+        faults += _unique_ids("constraint", [c.id for c in self.constraints])
+        if self.statement_evidence:
+            partial_holds = [e.id for e in self.evidence if e.holds is None and not e.shared]
+            if partial_holds:
+                faults.append(
+                    f"evidence statements {', '.join(partial_holds)} say neither when they hold "
+                    "nor that every story shares them"
+                )
+            listed = [c.id for c in self.causes if callable(c.evidence) or c.evidence]
+            if listed:
+                faults.append(
+                    f"causes {', '.join(listed)} list evidence, but the statements' holds() "
+                    "decide the evidence; drop it from the causes"
+                )
         if self.decisions and self.ask_decision is None:
             faults.append("decisions are declared but ask_decision (the prompt) is missing")
         if self.evidence and self.ask_evidence is None:
@@ -403,7 +440,21 @@ class ScenarioSpec:
             )
         cause = self.cause(variant)
         truth: dict[str, Any] = {"cause": cause.id, "cause_label": cause.label}
-        evidence = cause.evidence_for(facts)
+        if self.constraints:
+            known_constraints = [c.id for c in self.constraints]
+            if facts.get("constraint") not in known_constraints:
+                raise ScenarioError(
+                    f"scenario {self.name!r}: facts['constraint'] is {facts.get('constraint')!r}; "
+                    f"the spec's constraints are {', '.join(known_constraints)}."
+                )
+        if self.statement_evidence:
+            evidence = [
+                e.id
+                for e in self.evidence
+                if not e.shared and e.holds is not None and e.holds(facts)
+            ]
+        else:
+            evidence = cause.evidence_for(facts)
         if self.evidence or evidence:
             known = {x.id for x in self.evidence}
             unknown = [e for e in evidence if known and e not in known]
@@ -450,13 +501,13 @@ class ScenarioSpec:
         built = {}
         ids = self.standard_ids()
         if "diagnosis" in ids:
-            built[ids["diagnosis"]] = self._diagnosis(truth)
+            built[ids["diagnosis"]] = standard.diagnosis_question(self, truth)
         if "evidence" in ids:
-            built[ids["evidence"]] = self._evidence(case, truth)
+            built[ids["evidence"]] = standard.evidence_question(self, case, truth)
         if "decision" in ids:
-            built[ids["decision"]] = self._decision(truth)
+            built[ids["decision"]] = standard.decision_question(self, truth)
         if "memo" in ids:
-            built[ids["memo"]] = self._memo(truth)
+            built[ids["memo"]] = standard.memo_question(self, truth)
         own = list(self.questions(case, truth)) if self.questions is not None else []
         for q in own:
             if q.id in built:
@@ -475,71 +526,6 @@ class ScenarioSpec:
                 + "."
             )
         return [built[q] for q in self.order]
-
-    # ---- the standard questions ------------------------------------------------------------
-    def _diagnosis(self, truth: dict | None) -> Choice:
-        ask = self.diagnosis
-        feedback = {}
-        if truth is not None:
-            feedback = {
-                c.id: c.why_not(truth)
-                for c in self.causes
-                if c.why_not is not None and c.id != truth["cause"]
-            }
-        return Choice(
-            ask.id or "diagnosis",
-            ask.prompt,
-            self.labels,
-            answer=None if truth is None else truth["cause"],
-            hints=ask.hints,
-            solution=ask.solution_for(truth),
-            **({"option_feedback": feedback} if feedback else {}),
-        )
-
-    def _evidence(self, case: Case, truth: dict | None) -> MultiChoice:
-        ask = self.ask_evidence
-        return MultiChoice(
-            ask.id or "evidence",
-            ask.prompt,
-            {e.id: e.render(case) for e in self.evidence},
-            answer=None if truth is None else set(truth["evidence"]),
-            hints=ask.hints,
-            solution=ask.solution_for(truth),
-        )
-
-    def _decision(self, truth: dict | None) -> Choice:
-        ask = self.ask_decision
-        partial: dict[str, float] = {}
-        feedback: dict[str, str] = {}
-        if truth is not None:
-            cause = self.cause(truth["cause"])
-            partial = cause.partial_for(truth)
-            feedback = {
-                d.id: d.why_not(truth)
-                for d in self.decisions
-                if d.why_not is not None and d.id != truth["decision"]
-            }
-        return Choice(
-            ask.id or "decision",
-            ask.prompt,
-            {d.id: d.text for d in self.decisions},
-            answer=None if truth is None else truth["decision"],
-            partial=partial or None,
-            hints=ask.hints,
-            solution=ask.solution_for(truth),
-            **({"option_feedback": feedback} if feedback else {}),
-        )
-
-    def _memo(self, truth: dict | None) -> Memo:
-        ask = self.memo
-        return Memo(
-            ask.id or "memo",
-            ask.prompt,
-            fields=dict(ask.fields) if ask.fields is not None else None,
-            extra_fields=dict(ask.extra_fields) if ask.extra_fields is not None else None,
-            hints=ask.hints,
-            solution=ask.solution_for(truth),
-        )
 
 
 def _unique_ids(what: str, ids: Sequence[str]) -> list[str]:
