@@ -16,6 +16,7 @@ import getpass
 import hmac
 import os
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,18 @@ from pmcourse.answers.questions import Question
 from pmcourse.answers.store import AnswerStore, utc_timestamp
 from pmcourse.answers.submission import build_submission, write_submission
 from pmcourse.answers.widgets import widget_for
-from pmcourse.exceptions import AnswerStoreError, ParameterError, PMCourseError, ScenarioError
+from pmcourse.exceptions import (
+    AnswerStoreError,
+    ParameterError,
+    PMCourseError,
+    ScenarioError,
+    TruthHiddenError,
+)
 
-__all__ = ["Session", "start", "submit", "current_session"]
+__all__ = ["Session", "start", "submit", "current_session", "REVEAL_ALL"]
+
+#: The question id under which ``session.reveal()`` (the whole case's answer) is logged.
+REVEAL_ALL = "*case*"
 
 _CURRENT: Session | None = None
 
@@ -294,7 +304,10 @@ class Session:
         return self._unknown(qid) if question is None else question.hint()
 
     def solution(self, qid: str) -> Feedback:
-        """Show a question's debrief (practice mode only).
+        """Show a question's debrief once it has been answered (practice mode only).
+
+        Before an answer it shows how to reveal the debrief instead, and logs nothing: a Run All
+        reveals no solution. :meth:`reveal_solution` is the explicit, logged reveal.
 
         Examples
         --------
@@ -302,14 +315,85 @@ class Session:
         >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
         >>> session = start("00-orientation", seed=7, store=store)
         >>> print(session.solution("release_effect"))  # doctest: +NORMALIZE_WHITESPACE
+        The debrief of this question appears once you have answered it. To read it without
+        answering, call session.reveal_solution('release_effect') (the reveal is logged).
+        >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only")
+        >>> print(session.solution("release_effect"))  # doctest: +NORMALIZE_WHITESPACE
         Weekday rhythm dominates daily product metrics. A Friday release followed by a quieter
         weekend looks like a drop on a day-over-day chart; the same-weekday baseline shows whether
         anything actually changed.
+        >>> [e["kind"] for e in session.events("release_effect")]
+        ['answer']
+
+        Introduced in notebooks/00-orientation.ipynb.
+        """
+        question = self.questions.get(qid) if isinstance(qid, str) else None
+        if question is None:
+            return self._unknown(qid)
+        if self.mode == "graded" or question.last_answer() is None:
+            if self.mode == "graded":
+                return question.reveal_solution()  # says the debrief comes with the grade
+            return Feedback(
+                True,
+                None,
+                None,
+                "The debrief of this question appears once you have answered it. To read it "
+                f"without answering, call session.reveal_solution({qid!r}) (the reveal is logged).",
+                None,
+            )
+        text = question.solution or "No debrief has been written for this question."
+        return Feedback(True, None, None, text, None)
+
+    def reveal_solution(self, qid: str) -> Feedback:
+        """Reveal a question's debrief before answering it: logged as a ``solution`` event, which
+        the instructor's report counts (practice mode only).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> session.reveal_solution("week_change").message.startswith("Compare full weeks")
+        True
+        >>> [e["kind"] for e in session.events("week_change")]
+        ['solution']
 
         Introduced in notebooks/00-orientation.ipynb.
         """
         question = self.questions.get(qid) if isinstance(qid, str) else None
         return self._unknown(qid) if question is None else question.reveal_solution()
+
+    def reveal(self) -> dict[str, Any]:
+        """The practice case's hidden cause and facts — the one call that shows them; logged.
+
+        Raises
+        ------
+        TruthHiddenError
+            In graded mode: the truth stays with the instructor.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> session.case.truth
+        Traceback (most recent call last):
+        ...
+        pmcourse.exceptions.TruthHiddenError: The hidden cause of this practice case stays hidden while you investigate: work from case.tables and case.timeline. To see it anyway, call session.reveal() (the reveal is logged).
+        >>> sorted(session.reveal())[:2]
+        ['cause', 'cause_label']
+        >>> [e["question"] for e in session.events() if e["kind"] == "solution"]
+        ['*case*']
+
+        Introduced in notebooks/00-orientation.ipynb.
+        """
+        if self.mode == "graded":
+            raise TruthHiddenError(
+                "This is a graded notebook: its hidden cause stays with your instructor."
+            )
+        truth = replace(self.case, sealed=False).truth
+        self.record(REVEAL_ALL, "solution", None, None, {"valid": True, "message": "revealed"})
+        return dict(truth)
 
     def submit(self, path: str | os.PathLike | None = None) -> Path:
         """Write this notebook's submission file and return its path.
@@ -472,11 +556,16 @@ def start(
     if store_obj is not None and store_obj.notice:
         notices.append(store_obj.notice)
 
+    questions = list(scenario.questions(case, truth))
+    if mode == "practice":
+        # what the notebook's code can reach: the tables, not the answers (session.reveal shows them)
+        case = replace(case, sealed=True)
+        questions = [q.seal() for q in questions]
     session = Session(
         notebook=notebook_id,
         mode=mode,
         case=case,
-        questions=list(scenario.questions(case, truth)),
+        questions=questions,
         learner=learner_id,
         variant=key,
         variant_token=key if mode == "graded" else None,

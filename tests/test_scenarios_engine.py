@@ -293,7 +293,7 @@ def test_model_answers_score_full_marks_through_a_practice_session(name, tmp_pat
         store=tmp_path / "answers.sqlite",
         learner="tester",
     )
-    answers = _solver(name).model_answers(session.case, session.case.truth)
+    answers = _solver(name).model_answers(session.case, session.reveal())
     assert set(answers) == set(session.questions)
     for qid, q in session.questions.items():
         feedback = q.answer(answers[qid])

@@ -85,7 +85,7 @@ def test_practice_session_judges_and_keys_by_seed():
     s = pmcourse.start(NOTEBOOK, seed=5)
     assert s.mode == "practice" and s.variant == "seed=5" and s.learner == "test-learner"
     assert list(s.questions) == ["cause", "share"]
-    truth = s.case.truth
+    truth = s.reveal()
     feedback = s.questions["cause"].answer(truth["cause"], confidence=90)
     assert feedback.correct is True
     assert s.store.last_answer(learner="test-learner", notebook=NOTEBOOK, variant="seed=5",
@@ -160,7 +160,7 @@ def test_submit_writes_default_path_with_answers_and_events(tmp_path):
     s = pmcourse.start(NOTEBOOK, seed=3)
     s.questions["share"].answer("nonsense")
     s.questions["share"].answer("40%", confidence=60)
-    s.questions["share"].answer(s.case.truth["share"], confidence=80)
+    s.questions["share"].answer(s.reveal()["share"], confidence=80)
     s.hint("cause")
     path = pmcourse.submit()
     assert path == tmp_path / f"submission-{NOTEBOOK}.json"
@@ -169,7 +169,8 @@ def test_submit_writes_default_path_with_answers_and_events(tmp_path):
     assert share["attempts"] == 2 and share["confidence"] == 0.8 and share["hints_used"] == 0
     assert share["first_answered_at"] <= share["last_answered_at"]
     assert "cause" not in data["answers"]  # a hint alone is not an answer
-    assert [e["kind"] for e in data["events"]] == ["answer", "answer", "answer", "hint"]
+    # the reveal of the case's answer is itself an event the instructor sees
+    assert [e["kind"] for e in data["events"]] == ["answer", "answer", "solution", "answer", "hint"]
     assert data["events"][0]["outcome"]["valid"] is False
     assert data["variant_token"] is None and data["mode"] == "practice"
 
@@ -243,3 +244,28 @@ def test_questions_from_the_scenario_must_be_unique(monkeypatch):
     monkeypatch.setitem(registry.SCENARIOS._loaded, NAME, dup)
     with pytest.raises(ScenarioError, match="two questions"):
         pmcourse.start(NOTEBOOK, seed=1)
+
+
+def test_practice_answers_stay_hidden_until_earned_or_revealed():
+    from pmcourse.exceptions import TruthHiddenError
+    from pmcourse.session import REVEAL_ALL
+
+    s = pmcourse.start(NOTEBOOK, seed=4)
+    for attr in ("truth", "params", "variant"):
+        with pytest.raises(TruthHiddenError, match=r"session\.reveal\(\)"):
+            getattr(s.case, attr)
+    with pytest.raises(TruthHiddenError, match=r"session\.reveal_solution\('cause'\)"):
+        s.questions["cause"].expected
+    assert s.questions["cause"].has_key  # it still judges
+    assert len(s.case.tables["daily"]) == 5  # the data is all there
+    # Run All: the debrief cell shows how to reveal, and logs nothing
+    assert "appears once you have answered it" in s.solution("cause").message
+    assert s.events() == []
+    truth = s.reveal()
+    assert truth["cause"] in ("cause_alpha", "cause_beta")
+    assert [(e["question"], e["kind"]) for e in s.events()] == [(REVEAL_ALL, "solution")]
+    s.questions["cause"].answer(truth["cause"])
+    assert s.solution("cause").message == "The debrief."  # answered: shown, not a reveal
+    assert [e["kind"] for e in s.events("cause")] == ["answer"]
+    s.reveal_solution("share")
+    assert [e["kind"] for e in s.events("share")] == ["solution"]

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from pmcourse.answers.feedback import Feedback, Hint, describe, loggable, with_warning
 from pmcourse.answers.parsing import EPS, RejectedInputError, check_id, parse_confidence
 from pmcourse.answers.store import MemoryLog
-from pmcourse.exceptions import InputError, PMCourseError
+from pmcourse.exceptions import InputError, PMCourseError, TruthHiddenError
 
 __all__ = ["Question"]
 
@@ -103,8 +103,34 @@ class Question:
 
     @property
     def expected(self) -> Any:
-        """The expected answer in canonical form, or None when unknown (graded mode)."""
+        """The expected answer in canonical form, or None when unknown (graded mode).
+
+        A question a practice session has sealed (:meth:`seal`) keeps it hidden: the learner
+        earns it, or reveals it with ``session.reveal_solution(qid)``, which is logged.
+        """
+        if getattr(self, "_sealed", False):
+            raise TruthHiddenError(
+                f"The answer to {self.id!r} stays hidden until you have answered it; to see it "
+                f"anyway, call session.reveal_solution({self.id!r}) (the reveal is logged)."
+            )
         return self._expected
+
+    def seal(self) -> Question:
+        """Hide :attr:`expected` from code in the notebook (the question still judges answers).
+
+        Examples
+        --------
+        >>> from pmcourse.answers import Choice
+        >>> q = Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a").seal()
+        >>> q.score("a"), q.has_key
+        (1.0, True)
+        >>> q.expected
+        Traceback (most recent call last):
+        ...
+        pmcourse.exceptions.TruthHiddenError: The answer to 'c' stays hidden until you have answered it; to see it anyway, call session.reveal_solution('c') (the reveal is logged).
+        """
+        self._sealed = True
+        return self
 
     @property
     def has_key(self) -> bool:
@@ -286,7 +312,10 @@ class Question:
         return [h.text for h in self.hints if h.safe or not graded]
 
     def reveal_solution(self) -> Feedback:
-        """Show the debrief (practice mode only; logged). Graded mode keeps it hidden.
+        """Show the debrief (practice mode only). Graded mode keeps it hidden.
+
+        Before the question is answered this is a reveal, logged as a ``solution`` event (the
+        instructor's report counts reveals); after an answer the debrief is simply shown.
 
         Examples
         --------
@@ -306,6 +335,9 @@ class Question:
                     None,
                 )
             text = self.solution or "No debrief has been written for this question."
+            if self.last_answer() is not None:
+                # answered: the debrief is what follows an answer, not a reveal to count
+                return Feedback(True, None, None, text, None)
             warning = self._safe_record("solution", None, None, {"valid": True, "message": text})
             return Feedback(True, None, None, text + (f"\n\n{warning}" if warning else ""), None)
         except Exception as exc:  # noqa: BLE001 - learner-facing: never raise

@@ -40,6 +40,10 @@ _HIDDEN = (
     "This case was loaded from a graded case file: its hidden cause and parameters stay with your "
     "instructor. Work from case.tables and case.timeline."
 )
+_SEALED = (
+    "The hidden cause of this practice case stays hidden while you investigate: work from "
+    "case.tables and case.timeline. To see it anyway, call session.reveal() (the reveal is logged)."
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ class Case:
     graded: bool = False
     student_id: str | None = None
     variant_token: str | None = None
+    #: A practice notebook's view of the case: truth, params and variant stay hidden until the
+    #: learner reveals them (``session.reveal()``); the tables are the same.
+    sealed: bool = False
 
     def __post_init__(self) -> None:
         missing = [c for c in TIMELINE_COLUMNS if c not in self.timeline.columns]
@@ -111,6 +118,8 @@ class Case:
     @property
     def truth(self) -> dict[str, Any]:
         """The hidden cause and the decision-relevant facts (practice mode only)."""
+        if self.sealed and not self.graded:
+            raise TruthHiddenError(_SEALED)
         if self.graded or self._truth is None:
             raise TruthHiddenError(_HIDDEN)
         return self._truth
@@ -118,6 +127,8 @@ class Case:
     @property
     def params(self) -> dict[str, Any]:
         """The knobs drawn for this case: onset, effect size, affected segment (practice only)."""
+        if self.sealed and not self.graded:
+            raise TruthHiddenError(_SEALED)
         if self.graded or self._params is None:
             raise TruthHiddenError(_HIDDEN)
         return self._params
