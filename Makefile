@@ -2,6 +2,7 @@
 #   make lab    install if needed, then open the course in JupyterLab (ARGS=--no-browser for headless)
 #   make test   install the dev extra if needed, then run every test
 #   make bench  run every benchmark under benchmarks/ and print a table
+#   make site   build the read-only course website into _site/ (notebooks executed, offline)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -15,12 +16,13 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: lab test bench install install-dev lint clean help
+.PHONY: lab test bench site install install-dev lint clean help
 
 help:
 	@echo "make lab    - open the course in JupyterLab (ARGS=--no-browser for a headless server)"
 	@echo "make test   - run every test (unit, fairness, notebooks via nbval + papermill, browser)"
 	@echo "make bench  - run the benchmarks and print ratios against same-run baselines"
+	@echo "make site   - build the static course website into _site/ (open _site/index.html)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,9 +55,14 @@ test: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
+# Static, offline course site: every notebook executed at its default seed (papermill, practice
+# mode, throwaway PMCOURSE_HOME), pages ending at the questions, toolkit reference from docstrings.
+site: $(DEV_STAMP)
+	$(PY) website/build.py --out _site $(ARGS)
+
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check pmcourse tests benchmarks
-	$(VENV)/bin/ruff format --check pmcourse tests benchmarks
+	$(VENV)/bin/ruff check pmcourse tests benchmarks website
+	$(VENV)/bin/ruff format --check pmcourse tests benchmarks website
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis _site test-artifacts
