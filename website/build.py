@@ -211,6 +211,12 @@ def _figure_html(spec: dict, index: int) -> str:
 def _question_card(model_id: str, state: dict) -> str:
     """A static rendering of an answer widget: its prompt and answer fields, no feedback."""
     parts: list[str] = []
+    boxes: list[str] = []  # consecutive checkboxes: one multiple-choice list
+
+    def flush() -> None:
+        if boxes:
+            parts.append("<ul>" + "".join(f"<li>&#9744; {b}</li>" for b in boxes) + "</ul>")
+            boxes.clear()
 
     def walk(ref: str) -> None:
         model_id = ref.removeprefix("IPY_MODEL_")
@@ -218,27 +224,32 @@ def _question_card(model_id: str, state: dict) -> str:
             raise SiteError(f"widget {model_id} is not in the notebook's saved widget state")
         model = state[model_id]
         name, values = model["model_name"], model["state"]
-        classes = values.get("_dom_classes", [])
-        if "pmcourse-prompt" in classes:
+        label = html.escape(values.get("description", "").strip())
+        placeholder = values.get("placeholder", "").strip("\u200b \n")
+        if name == "CheckboxModel":
+            boxes.append(label)
+        else:
+            flush()
+        if "pmcourse-prompt" in values.get("_dom_classes", []):
             parts.append(f'<div class="site-question-prompt">{values["value"]}</div>')
         elif "_options_labels" in values:
-            label = values.get("description") or "Choose"
-            options = "".join(f"<li>{html.escape(o)}</li>" for o in values["_options_labels"])
-            parts.append(
-                f'<div><span class="site-question-label">{html.escape(label)}</span>'
-                f"<ul>{options}</ul></div>"
+            options = "".join(
+                f"<li>{html.escape(o)}</li>" for o in values["_options_labels"] if o != "—"
             )
+            head = f'<span class="site-question-label">{label}</span>' if label else ""
+            parts.append(f"<div>{head}<ul>{options}</ul></div>")
         elif name in FREE_ENTRY_WIDGETS:
-            label = values.get("description") or values.get("placeholder") or "Your answer"
-            hint = values.get("placeholder", "")
-            shown = f" ({html.escape(hint)})" if hint and hint != label else ""
+            shown = f" ({html.escape(placeholder)})" if placeholder else ""
+            kind = "text" if name == "TextareaModel" else "a value"
             parts.append(
-                f'<div><span class="site-question-label">{html.escape(label)}</span>{shown}</div>'
+                f'<div><span class="site-question-label">{label or "Your answer"}</span>'
+                f"{shown}: <em>{kind}, typed in JupyterLab</em></div>"
             )
         for child in values.get("children", []):
             walk(child)
 
     walk(model_id)
+    flush()
     if not any("site-question-prompt" in p for p in parts):
         raise SiteError(f"answer widget {model_id} has no prompt (class pmcourse-prompt)")
     return (
