@@ -155,9 +155,12 @@ def notebook_info(path: Path) -> NotebookInfo:
     goals = next((s for s in markdown if s.startswith("## Learning objectives")), None)
     if goals is None:
         raise SiteError(f"{path.name}: no '## Learning objectives' cell")
-    objectives = tuple(
-        line[2:].strip() for line in goals.splitlines() if line.startswith(("- ", "* "))
-    )
+    objectives: list[str] = []
+    for line in goals.splitlines()[1:]:
+        if line.startswith(("- ", "* ")):
+            objectives.append(line[2:].strip())
+        elif objectives and line.strip():  # a bullet continued on the next line
+            objectives[-1] += " " + line.strip()
     params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     seed = re.search(r"^SEED\s*=\s*(.+)$", params[0].source, re.M) if params else None
     if seed is None:
@@ -167,7 +170,7 @@ def notebook_info(path: Path) -> NotebookInfo:
         title=title,
         level=level.group(1).strip(),
         minutes=int(level.group(2)),
-        objectives=objectives,
+        objectives=tuple(objectives),
         seed=seed.group(1).strip(),
     )
 
@@ -215,7 +218,8 @@ def _question_card(model_id: str, state: dict) -> str:
 
     def flush() -> None:
         if boxes:
-            parts.append("<ul>" + "".join(f"<li>&#9744; {b}</li>" for b in boxes) + "</ul>")
+            items = "".join(f"<li>&#9744; {b}</li>" for b in boxes)
+            parts.append(f'<ul class="site-choices">{items}</ul>')
             boxes.clear()
 
     def walk(ref: str) -> None:
@@ -233,11 +237,15 @@ def _question_card(model_id: str, state: dict) -> str:
         if "pmcourse-prompt" in values.get("_dom_classes", []):
             parts.append(f'<div class="site-question-prompt">{values["value"]}</div>')
         elif "_options_labels" in values:
+            radio = name == "RadioButtonsModel"  # one choice; a dropdown lists its values
             options = "".join(
-                f"<li>{html.escape(o)}</li>" for o in values["_options_labels"] if o != "—"
+                f"<li>{'&#9675; ' if radio else ''}{html.escape(o)}</li>"
+                for o in values["_options_labels"]
+                if o != "—"  # a dropdown's "nothing chosen yet"
             )
             head = f'<span class="site-question-label">{label}</span>' if label else ""
-            parts.append(f"<div>{head}<ul>{options}</ul></div>")
+            kind = ' class="site-choices"' if radio else ""
+            parts.append(f"<div>{head}<ul{kind}>{options}</ul></div>")
         elif name in FREE_ENTRY_WIDGETS:
             shown = f" ({html.escape(placeholder)})" if placeholder else ""
             kind = "text" if name == "TextareaModel" else "a value"
