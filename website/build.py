@@ -705,7 +705,7 @@ def build_site(out: Path, jobs: int = 2) -> BuildReport:
         notebooks = [nbformat.read(p, as_version=4) for p in executed]
 
     nav = [{"title": "pmcourse", "href": "index.html", "home": True}]
-    nav += [{"title": i.stem[:2], "href": i.href} for i in infos]
+    nav += [{"title": i.stem[:2], "href": i.href, "tooltip": i.title} for i in infos]
     nav += [
         {"title": "Instructor guide", "href": "instructors.html"},
         {"title": "Toolkit reference", "href": "reference.html"},
