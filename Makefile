@@ -3,6 +3,7 @@
 #   make test   install the dev extra if needed, then run every test
 #   make test-fast  the inner loop: unit tests and docstring examples (no notebooks, browser or sweeps)
 #   make bench  run every benchmark under benchmarks/ and print a table
+#   make site   build the read-only course website into _site/ (notebooks executed, offline)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,13 +17,14 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: lab test test-fast bench install install-dev lint clean help
+.PHONY: lab test test-fast bench site install install-dev lint clean help
 
 help:
 	@echo "make lab    - open the course in JupyterLab (ARGS=--no-browser for a headless server)"
 	@echo "make test   - run every test (unit, docstring examples, fairness, notebooks via nbval + papermill, browser)"
 	@echo "make test-fast - unit tests and docstring examples only (no notebooks, browser or sweeps; < 1 min)"
 	@echo "make bench  - run the benchmarks and print ratios against same-run baselines"
+	@echo "make site   - build the static course website into _site/ (open _site/index.html)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,9 +63,14 @@ test-fast: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
+# Static, offline course site: every notebook executed at its default seed (papermill, practice
+# mode, throwaway PMCOURSE_HOME), pages ending at the questions, toolkit reference from docstrings.
+site: $(DEV_STAMP)
+	$(PY) website/build.py --out _site $(ARGS)
+
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check pmcourse tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check pmcourse tests benchmarks notebooks
+	$(VENV)/bin/ruff check pmcourse tests benchmarks notebooks website
+	$(VENV)/bin/ruff format --check pmcourse tests benchmarks notebooks website
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis _site test-artifacts
