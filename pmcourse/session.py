@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse import scenarios
+from pmcourse.answers.binding import LogBinding
 from pmcourse.answers.feedback import Feedback
 from pmcourse.answers.questions import Question
-from pmcourse.answers.store import AnswerStore, utc_timestamp
+from pmcourse.answers.store import AnswerStore
 from pmcourse.answers.submission import build_submission, write_submission
 from pmcourse.answers.widgets import widget_for
 from pmcourse.exceptions import (
@@ -60,7 +61,7 @@ def _default_learner() -> str:
         return "learner"
 
 
-class Session:
+class Session(LogBinding):
     """One notebook's working state: mode, case, bound questions, answer log.
 
     Build it with :func:`start`. The session is the log its questions write to: every answer,
@@ -121,8 +122,7 @@ class Session:
         self.variant_token = variant_token
         self.store = store
         self.notices = list(notices or [])
-        self._pending: list[dict[str, Any]] = []
-        self._store_problem: str | None = None
+        LogBinding.__init__(self)
         self.questions: dict[str, Question] = {}
         for question in questions:
             if not isinstance(question, Question):
@@ -134,123 +134,6 @@ class Session:
                     f"the scenario of {notebook!r} has two questions {question.id!r}."
                 )
             self.questions[question.id] = question.bind(self)
-
-    # ---- the log interface the questions use --------------------------------------------------
-
-    def _key(self) -> dict[str, str]:
-        return {"learner": self.learner, "notebook": self.notebook, "variant": self.variant}
-
-    def _flush_pending(self) -> None:
-        while self._pending and self.store is not None:
-            event = self._pending[0]
-            self.store.append(**self._key(), **{k: event[k] for k in (
-                "question", "kind", "value", "confidence", "outcome", "ts")})  # fmt: skip
-            self._pending.pop(0)
-
-    def record(self, question_id, kind, value, confidence, outcome) -> str | None:
-        """Append an event to the answer log; returns a warning for the learner, or None.
-
-        Never raises: if the log cannot be written the event is kept in memory (and written
-        later if the log recovers, and always included by :meth:`submit`).
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
-        >>> session = start("00-orientation", seed=7, store=store)
-        >>> session.record("release_effect", "answer", "weekend_rhythm_only", 0.8, {"valid": True})
-        >>> session.last_answer("release_effect")["value"]
-        'weekend_rhythm_only'
-
-        Introduced in notebooks/00-orientation.ipynb.
-        """
-        event = {"ts": utc_timestamp(), "question": question_id, "kind": kind, "value": value,
-                 "confidence": confidence, "outcome": outcome}  # fmt: skip
-        if self.store is not None:
-            try:
-                self._flush_pending()
-                self.store.append(**self._key(), **event)
-                self._store_problem = None
-                return None
-            except AnswerStoreError as exc:
-                self._store_problem = str(exc)
-            except Exception as exc:  # noqa: BLE001 - never lose an answer to a store bug
-                self._store_problem = f"{type(exc).__name__}: {exc}"
-        self._pending.append(event)
-        where = self.store.path if self.store is not None else "the answer log"
-        reason = self._store_problem or "no answer log is open"
-        return (
-            f"Kept in memory only: {where} could not be written ({reason}). Nothing is lost "
-            "while this notebook stays open; run pmcourse.submit() before you close it."
-        )
-
-    def events(self, question_id: str | None = None) -> list[dict[str, Any]]:
-        """This session's events (stored and in-memory), oldest first.
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
-        >>> session = start("00-orientation", seed=7, store=store)
-        >>> _ = session.hint("release_effect")
-        >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only", confidence=0.8)
-        >>> [e["kind"] for e in session.events("release_effect")]
-        ['hint', 'answer']
-
-        Introduced in notebooks/00-orientation.ipynb.
-        """
-        stored: list[dict[str, Any]] = []
-        if self.store is not None:
-            try:
-                stored = self.store.events(**self._key(), question=question_id)
-            except AnswerStoreError as exc:
-                self._store_problem = str(exc)
-        pending = [e for e in self._pending if question_id is None or e["question"] == question_id]
-        merged = [
-            {k: e.get(k) for k in ("ts", "question", "kind", "value", "confidence", "outcome")}
-            for e in stored + pending
-        ]
-        return sorted(merged, key=lambda e: e["ts"])
-
-    def last_answer(self, question_id: str) -> dict[str, Any] | None:
-        """The newest accepted answer/check event of a question (stored or in memory), or None.
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
-        >>> session = start("00-orientation", seed=7, store=store)
-        >>> session.last_answer("release_effect") is None
-        True
-        >>> _ = session.questions["release_effect"].answer("release_hurt_usage")
-        >>> _ = session.questions["release_effect"].answer("weekend_rhythm_only")
-        >>> session.last_answer("release_effect")["value"]
-        'weekend_rhythm_only'
-
-        Introduced in notebooks/00-orientation.ipynb.
-        """
-        for event in reversed(self.events(question_id)):
-            if event["kind"] in ("answer", "check") and (event["outcome"] or {}).get("valid", True):
-                return event
-        return None
-
-    def hints_used(self, question_id: str) -> int:
-        """How many hints of a question have been revealed in this session's key.
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
-        >>> session = start("00-orientation", seed=7, store=store)
-        >>> session.hints_used("release_effect")
-        0
-        >>> _ = session.hint("release_effect")
-        >>> session.hints_used("release_effect")
-        1
-
-        Introduced in notebooks/00-orientation.ipynb.
-        """
-        return sum(1 for e in self.events(question_id) if e["kind"] == "hint")
 
     # ---- what a notebook calls ----------------------------------------------------------------
 

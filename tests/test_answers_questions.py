@@ -82,8 +82,9 @@ CASES = [
     ("multi_choice", ["a", "c"], 0.0),
     ("multi_choice", ["c", "d"], 0.0),
     ("numeric", "-20%", 1.0),
-    ("numeric", -0.2, 1.0),
+    ("numeric", -20.0, 1.0),
     ("numeric", -20, 1.0),
+    ("numeric", -0.2, 0.0),  # a % field reads a bare number as a percentage: -0.2%
     ("numeric", "-21.5%", 1.0),
     ("numeric", "-23%", 0.5),  # within twice the tolerance
     ("numeric", -0.1, 0.0),
@@ -238,19 +239,35 @@ def test_confidence_percent_and_fraction_agree():
 
 
 @pytest.mark.parametrize(
-    ("raw", "reading"),
+    ("raw", "reading", "correct"),
     [
-        ("12%", "as 12%"),
-        ("0.12", "as a fraction"),
-        (12, "as a percentage"),
-        (0.12, "as a fraction"),
+        ("12%", "as 12%", True),
+        ("12", "as 12%", True),
+        (12, "as 12%", True),
+        ("12,0 %", "as 12%", True),
+        ("0.12", "as 0.12%", False),  # one rule: a % field reads every number as a percentage
+        (0.12, "as 0.12%", False),
     ],
 )
-def test_percent_numeric_explains_its_reading(raw, reading):
+def test_percent_numeric_explains_its_reading(raw, reading, correct):
     q = Numeric("share", "Share?", answer=0.12, tolerance=0.005, percent=True)
     feedback = q.answer(raw)
-    assert feedback.correct
+    assert feedback.correct is correct
     assert reading in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "reading"), [("12%", "as the fraction 0.12"), ("0.12", ""), ("0,12", "")]
+)
+def test_a_fraction_field_reads_a_percentage_too(raw, reading):
+    q = Numeric("mix", "Mix share (a fraction)?", answer=0.12, tolerance=0.005)
+    feedback = q.answer(raw)
+    assert feedback.correct and reading in feedback.message
+
+
+def test_the_scoring_rule_of_a_percent_field_speaks_of_percentage_points():
+    q = Numeric("share", "Share?", answer=0.12, tolerance=0.01, percent=True)
+    assert "within ±1 percentage points" in q.scoring_rule()
 
 
 def test_numeric_relative_tolerance_units_and_no_percent():

@@ -125,7 +125,7 @@ def test_restart_restores_the_last_answer_in_a_fresh_process(tmp_path):
         register_fake()
         s = pmcourse.start("99-fake-answers", seed=8)
         s.questions["share"].answer("70%", confidence=60)
-        fb = s.questions["share"].answer(str(s.case.truth["share"] * 100) + "%", confidence=85)
+        fb = s.questions["share"].answer(str(s.reveal()["share"] * 100) + "%", confidence=85)
         s.questions["cause"].answer("cause_beta", confidence=55)
         print(fb.correct)
         """,
@@ -143,7 +143,7 @@ def test_restart_restores_the_last_answer_in_a_fresh_process(tmp_path):
         print(json.dumps({"share": share.get_value(), "share_conf": share.confidence.value,
                           "share_feedback": share.feedback.value, "cause": cause.get_value(),
                           "cause_conf": cause.confidence.value,
-                          "truth": f"{s.case.truth['share'] * 100:.12g}%"}))
+                          "truth": f"{s.reveal()['share'] * 100:.12g}%"}))
         """,
         _env(home), tmp_path,
     )  # fmt: skip

@@ -31,6 +31,7 @@ COMPARATORS = (">", ">=", "<", "<=")
 
 _UNICODE_COMPARATORS = {"≥": ">=", "≤": "<=", "=>": ">=", "=<": "<="}
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
+_WINDOW_UNIT = re.compile(r"(\+?\d+)\s*(days?|d|weeks?|w)")
 _KC_FIELDS = ("metric", "comparator", "threshold", "window_days", "action")
 _MAX_WINDOW_DAYS = 3650
 
@@ -195,10 +196,17 @@ class KillCriterion(Question):
                 f"{', '.join(COMPARATORS)}.",
             )
         threshold, has_percent = parse_number(value["threshold"], "threshold", self.threshold_unit)
-        if has_percent and self.threshold_unit.strip() != "%":
-            raise RejectedInputError(
-                "threshold", f"threshold: give a number in {self.threshold_unit!r}, without '%'."
-            )
+        unit = self.threshold_unit.strip()
+        if has_percent and unit != "%":
+            if unit not in ("", "fraction"):
+                raise RejectedInputError(
+                    "threshold",
+                    f"threshold: give a number in {self.threshold_unit!r}, without '%'.",
+                )
+            threshold = threshold / 100  # a fraction field reads 15% as 0.15, like 0.15
+            notes.append(f"read the threshold {value['threshold']!r} as {fmt_number(threshold)}")
+        elif unit == "%":
+            notes.append(f"read the threshold as {fmt_number(threshold)}%")
         low, high = self.threshold_range
         if not low - EPS <= threshold <= high + EPS:
             raise RejectedInputError(
@@ -207,17 +215,25 @@ class KillCriterion(Question):
                 f"{fmt_number(low)} to {fmt_number(high)} {self.threshold_unit}.",
             )
         window_raw = value["window_days"]
-        window, _ = parse_number(window_raw, "window_days")
+        window_text = window_raw
+        weeks = False
+        if isinstance(window_raw, str):
+            unit_match = _WINDOW_UNIT.fullmatch(window_raw.strip().lower())
+            if unit_match:  # "14 days", "1 day", "2 weeks"
+                window_text, weeks = unit_match.group(1), unit_match.group(2).startswith("w")
+        window, _ = parse_number(window_text, "window_days")
         if (
             window != int(window)
-            or isinstance(window_raw, str)
-            and not re.fullmatch(r"\s*\+?\d+\s*", window_raw)
+            or isinstance(window_text, str)
+            and not re.fullmatch(r"\s*\+?\d+\s*", window_text)
         ):
             raise RejectedInputError(
                 "window_days",
-                f"window_days: expected a positive whole number of days, "
-                f"got {describe(window_raw)}.",
+                f"window_days: expected a positive whole number of days (14, '14 days' or "
+                f"'2 weeks'), got {describe(window_raw)}.",
             )
+        if weeks:
+            window *= 7
         window = int(window)
         if not 1 <= window <= _MAX_WINDOW_DAYS:
             raise RejectedInputError(

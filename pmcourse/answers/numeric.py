@@ -29,9 +29,11 @@ class Numeric(Question):
     unit : str
         Unit shown to the learner; a trailing unit in text input (``"250 ms"``) is accepted.
     percent : bool
-        The answer is a percentage: ``"12%"`` and ``12`` read as 12%, ``0.12`` reads as the
-        fraction 12%. Numbers with ``|x| <= 1`` are read as fractions, larger ones as percentages;
-        the feedback says which reading it took. The canonical value is the text ``"12%"``.
+        The field is labelled %: every number is read as a percentage (``"12%"``, ``12`` and
+        ``"12,0"`` are 12%; ``0.12`` is 0.12%), the one rule of every % field in the course. A
+        field that is not a percentage and has no unit (a fraction, a ratio) reads ``"12%"`` as
+        0.12. The feedback says how it read the value. The canonical value of a percentage is
+        the text ``"12%"``.
     min_value, max_value : float, optional
         Accepted range (in the answer's units: a fraction for percentages); outside is rejected.
     wrong_values : dict of str to float, optional
@@ -46,8 +48,11 @@ class Numeric(Question):
     Examples
     --------
     >>> q = Numeric("drop", "By how much did usage drop?", answer=0.2, tolerance=0.02, percent=True)
-    >>> q.score("20%"), q.score(0.21), q.score(20), q.score("23%"), q.score(0.5)
+    >>> q.score("20%"), q.score(21), q.score("20"), q.score("23%"), q.score(0.2)
     (1.0, 1.0, 1.0, 0.5, 0.0)
+    >>> share = Numeric("mix", "Mix share (a fraction)?", answer=0.25, tolerance=0.01)
+    >>> share.score("25%"), share.score(0.25), share.score("0,25")
+    (1.0, 1.0, 1.0)
     >>> w = Numeric("low", "Wilson lower bound?", answer=0.121, tolerance=0.002, percent=True,
     ...             wrong_values={"the cumulative override rate": 0.137})
     >>> feedback = w.answer("13.7%")
@@ -158,7 +163,9 @@ class Numeric(Question):
 
     def scoring_rule(self):
         if self.relative:
-            band = f"within {self.tolerance * 100:g}% of the expected value"
+            band = f"within {self.tolerance * 100:g}% of the expected value (relative)"
+        elif self.percent:
+            band = f"within ±{self.tolerance * 100:.4g} percentage points of the expected value"
         else:
             band = f"within ±{self._show(self.tolerance)} of the expected value"
         return f"full credit {band}; half credit within twice that; 0 otherwise"
@@ -166,25 +173,19 @@ class Numeric(Question):
     def _normalize(self, value):
         number, has_percent = parse_number(value, "value", self.unit)
         note = ""
+        shown = value.strip() if isinstance(value, str) else fmt_number(number)
         if self.percent:
-            shown = value.strip() if isinstance(value, str) else fmt_number(number)
-            if has_percent:
-                number = number / 100
-                note = f"read {shown!r} as {number * 100:.6g}%"
-            elif abs(number) <= 1:
-                note = (
-                    f"read {shown} as a fraction, i.e. {number * 100:.6g}%; "
-                    f"write '{shown}%' if you meant {shown} percent"
-                )
-            else:
-                number = number / 100
-                note = f"read {shown} as a percentage, i.e. {number * 100:.6g}%"
+            number = number / 100
+            note = f"read {shown!r} as {number * 100:.6g}%"
         elif has_percent:
-            raise RejectedInputError(
-                "value",
-                f"value: this question asks for a number{' in ' + self.unit if self.unit else ''}, "
-                "not a percentage; drop the '%'.",
-            )
+            if self.unit.strip():
+                raise RejectedInputError(
+                    "value",
+                    f"value: this question asks for a number in {self.unit}, not a "
+                    "percentage; drop the '%'.",
+                )
+            number = number / 100
+            note = f"read {shown!r} as the fraction {fmt_number(number)}"
         if self.min_value is not None and number < self.min_value - EPS:
             raise RejectedInputError(
                 "value",

@@ -39,6 +39,8 @@ MAX_TEXT_CHARS = 10_000
 #: Slack for comparing floats at the edges of ranges and tolerances.
 EPS = 1e-9
 
+# a decimal comma: one or two digits after it (12,5), or a leading zero before it (0,125)
+_DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d{1,2}|0,\d+|\d+,\d{4,})")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -84,7 +86,8 @@ def as_short_text(value: Any, field: str, what: str) -> str:
 def parse_number(value: Any, field: str, unit: str = "") -> tuple[float, bool]:
     """A finite number from a number or text; returns (number, written_with_percent).
 
-    Text may use thousands commas, a Unicode minus, a trailing ``%`` or a trailing ``unit``.
+    Text may use thousands commas (``1,250``) or a decimal comma (``12,5``, ``0,125``), a
+    Unicode minus, a trailing ``%`` or a trailing ``unit``.
 
     Raises
     ------
@@ -97,6 +100,8 @@ def parse_number(value: Any, field: str, unit: str = "") -> tuple[float, bool]:
     (1250.0, False)
     >>> parse_number("−12%", "value")
     (-12.0, True)
+    >>> parse_number("12,5 %", "value"), parse_number("0,125", "value")
+    ((12.5, True), (0.125, False))
 
     Introduced in notebooks/00-orientation.ipynb.
     """
@@ -114,7 +119,9 @@ def parse_number(value: Any, field: str, unit: str = "") -> tuple[float, bool]:
         has_percent = text.endswith("%")
         if has_percent:
             text = text[:-1]
-        if _THOUSANDS.fullmatch(text):
+        if _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")
+        elif _THOUSANDS.fullmatch(text):
             text = text.replace(",", "")
         if not _PLAIN_NUMBER.fullmatch(text):
             accepted = "a number such as 12, 0.12, -3.5 or 1,250"

@@ -103,11 +103,8 @@ class Question:
 
     @property
     def expected(self) -> Any:
-        """The expected answer in canonical form, or None when unknown (graded mode).
-
-        A question a practice session has sealed (:meth:`seal`) keeps it hidden: the learner
-        earns it, or reveals it with ``session.reveal_solution(qid)``, which is logged.
-        """
+        """The expected answer in canonical form, or None when unknown (graded mode); hidden
+        once a practice session has sealed the question (:meth:`seal`)."""
         if getattr(self, "_sealed", False):
             raise TruthHiddenError(
                 f"The answer to {self.id!r} stays hidden until you have answered it; to see it "
@@ -116,18 +113,15 @@ class Question:
         return self._expected
 
     def seal(self) -> Question:
-        """Hide :attr:`expected` from code in the notebook (the question still judges answers).
+        """Hide :attr:`expected` from the notebook's code; the question still judges answers.
 
         Examples
         --------
         >>> from pmcourse.answers import Choice
         >>> q = Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a").seal()
-        >>> q.score("a"), q.has_key
-        (1.0, True)
-        >>> q.expected
+        >>> q.expected  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        ...
-        pmcourse.exceptions.TruthHiddenError: The answer to 'c' stays hidden until you have answered it; to see it anyway, call session.reveal_solution('c') (the reveal is logged).
+        pmcourse.exceptions.TruthHiddenError: The answer to 'c' stays hidden until you have ...
         """
         self._sealed = True
         return self
