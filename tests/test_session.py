@@ -255,7 +255,7 @@ def test_practice_answers_stay_hidden_until_earned_or_revealed():
         with pytest.raises(TruthHiddenError, match=r"session\.reveal\(\)"):
             getattr(s.case, attr)
     with pytest.raises(TruthHiddenError, match=r"session\.reveal_solution\('cause'\)"):
-        s.questions["cause"].expected
+        _ = s.questions["cause"].expected
     assert s.questions["cause"].has_key  # it still judges
     assert len(s.case.tables["daily"]) == 5  # the data is all there
     # Run All: the debrief cell shows how to reveal, and logs nothing
