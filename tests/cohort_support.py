@@ -90,7 +90,14 @@ def model_answers(scenario: str, case, truth: dict, key: dict) -> dict:
         solver = importlib.import_module(f"solvers.{scenario}")
         if hasattr(solver, "model_answers"):
             return solver.model_answers(case, truth)
-    return {q["id"]: q["expected"] for q in key["questions"]}
+    return {q["id"]: as_typed(q) for q in key["questions"]}
+
+
+def as_typed(qkey: dict):
+    """The key's expected answer as a learner types it (a % field reads numbers as percent)."""
+    if qkey["type"] == "numeric" and qkey.get("percent") and qkey["expected"] is not None:
+        return f"{qkey['expected'] * 100:.12g}%"
+    return qkey["expected"]
 
 
 def wrong_choice(qkey: dict) -> str | None:

@@ -107,7 +107,7 @@ def resign(sub):
         (lambda s: tamper(s, ["student_id"], "s-002"), "digest_mismatch", "changed"),
         (lambda s: tamper(s, ["digest"], "0" * 64), "digest_mismatch", "digest"),
         (lambda s: tamper(s, ["digest"], "XYZ"), "bad_type", "digest"),
-        (lambda s: tamper(s, ["schema_version"], 2), "schema_version", "version 1"),
+        (lambda s: tamper(s, ["schema_version"], 3), "schema_version", "versions 1, 2"),
         (lambda s: tamper(s, ["schema_version"], True), "schema_version", "schema_version"),
         (lambda s: {k: v for k, v in s.items() if k != "events"}, "missing_field", "events"),
         (lambda s: resign({**s, "extra": 1}), "unknown_field", "extra"),
@@ -238,3 +238,30 @@ def test_validate_only_ever_raises_submission_error(field, replacement, cut, fli
             validate_submission(candidate())
         except SubmissionError as exc:
             assert exc.reason and str(exc)
+
+
+def _signed(data: dict) -> dict:
+    data = dict(data)
+    data.pop("digest", None)
+    data["digest"] = compute_digest(data)
+    return data
+
+
+def test_last_cohorts_version_1_files_are_still_read():
+    sub = make()
+    assert sub["schema_version"] == 2
+    v1 = _signed({**sub, "schema_version": 1})
+    assert validate_submission(json.dumps(v1).encode())["schema_version"] == 1
+
+
+def test_explore_events_are_version_2_only():
+    explore = {"ts": "2026-01-01T00:00:05Z", "question": "*explore*", "kind": "explore",
+               "value": {"view": 1, "table": "daily"}, "confidence": None,
+               "outcome": {"valid": True, "after_diagnosis": False}}  # fmt: skip
+    sub = make()
+    v2 = _signed({**sub, "events": [*sub["events"], explore]})
+    assert validate_submission(v2)["events"][-1]["kind"] == "explore"
+    v1 = _signed({**v2, "schema_version": 1})
+    with pytest.raises(SubmissionError, match=r"kind must be one of .* in schema 1") as err:
+        validate_submission(v1)
+    assert err.value.reason == "bad_value"

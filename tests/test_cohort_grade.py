@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import cohort_support
 import pytest
 from click.testing import CliRunner
 from cohort_support import answer_notebook, read_key, templates_dir, write_roster
@@ -39,7 +40,7 @@ def course_with_inbox(tmp_path_factory):
     store = tmp / "answers.sqlite"
     for i, sid in enumerate(IDS):
         key = read_key(course.path, sid, NB)
-        answers = {q["id"]: q["expected"] for q in key["questions"]}
+        answers = {q["id"]: cohort_support.as_typed(q) for q in key["questions"]}
         session = answer_notebook(
             course.path / "students" / sid,
             NB,
@@ -116,7 +117,7 @@ def test_every_tampering_case_is_rejected_with_its_reason_and_the_rest_grades(
     (bad / "truncated.json").write_bytes(original["g1"][: len(original["g1"]) // 2])
     # wrong schema version, digest recomputed
     future = json.loads(original["g1"])
-    future["schema_version"] = 2
+    future["schema_version"] = 3
     (bad / "future.json").write_bytes(_resign(future))
     # 50 MB file (sparse: if it were read, it would fail as not_json, not too_large)
     with open(bad / "huge.json", "wb") as fh:

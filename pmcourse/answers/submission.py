@@ -34,8 +34,11 @@ __all__ = [
     "validate_submission",
 ]
 
-#: Version of the submission format this code writes and reads.
-SCHEMA_VERSION = 1
+#: Version of the submission format this code writes. Version 2 adds ``explore`` events (the views
+#: a learner opened in the explorer); version-1 files (last cohort's) are read as they are.
+SCHEMA_VERSION = 2
+#: The versions this code reads.
+READABLE_VERSIONS = (1, 2)
 #: Largest accepted submission file, in bytes (UTF-8 JSON).
 MAX_SUBMISSION_BYTES = 5_000_000
 #: Top-level fields, all required; ``digest`` covers every other one.
@@ -49,7 +52,8 @@ ANSWER_FIELDS = (
 )  # fmt: skip
 #: Fields of each entry of ``events``.
 EVENT_FIELDS = ("ts", "question", "kind", "value", "confidence", "outcome")
-_EVENT_KINDS = ("answer", "check", "hint", "solution")
+_EVENT_KINDS = {1: ("answer", "check", "hint", "solution")}
+_EVENT_KINDS[2] = (*_EVENT_KINDS[1], "explore")
 _MAX_ID_CHARS = 200
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -357,17 +361,20 @@ def validate_submission(
         raise _error("not_object", f"submission must be a JSON object, got {type(data).__name__}.")
 
     version = data.get("schema_version")
-    if not _is_int(version) or version != SCHEMA_VERSION:
+    if not _is_int(version) or version not in READABLE_VERSIONS:
         raise _error(
             "schema_version",
-            f"schema_version is {version!r:.40}; this pmcourse reads version {SCHEMA_VERSION}.",
+            f"schema_version is {version!r:.40}; this pmcourse reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}.",
         )
     missing = [f for f in SUBMISSION_FIELDS if f not in data]
     if missing:
         raise _error("missing_field", f"submission lacks the field(s) {missing}.")
     unknown = [f for f in data if f not in SUBMISSION_FIELDS]
     if unknown:
-        raise _error("unknown_field", f"submission has field(s) not in schema 1: {unknown[:5]}.")
+        raise _error(
+            "unknown_field", f"submission has field(s) not in schema {version}: {unknown[:5]}."
+        )
     digest = data["digest"]
     if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
         raise _error("bad_type", "digest must be 64 lowercase hexadecimal characters (SHA-256).")
@@ -432,8 +439,11 @@ def validate_submission(
             )
         _check_time(event["ts"], f"{where}.ts")
         _check_id(event["question"], f"{where}.question")
-        if event["kind"] not in _EVENT_KINDS:
-            raise _error("bad_value", f"{where}.kind must be one of {list(_EVENT_KINDS)}.")
+        if event["kind"] not in _EVENT_KINDS[version]:
+            raise _error(
+                "bad_value",
+                f"{where}.kind must be one of {list(_EVENT_KINDS[version])} in schema {version}.",
+            )
         _check_confidence(event["confidence"], f"{where}.confidence")
         if event["outcome"] is not None and not isinstance(event["outcome"], dict):
             raise _error("bad_type", f"{where}.outcome must be an object or null.")
