@@ -209,6 +209,12 @@ def test_late_and_duplicate_newest_valid_counts_and_is_reported(course_with_inbo
     newer["answers"]["release_effect"]["value"] = "cannot_tell"
     newer["created_at"] = "2099-05-03T10:00:00Z"
     (inbox / "g3" / "again.json").write_bytes(_resign(newer))
+    # lateness and order come from collection time (the collect step's manifest), not created_at
+    received = {
+        f"g3/submission-{NB}.json": "2099-05-01T10:00:00Z",
+        "g3/again.json": "2099-05-03T10:00:00Z",
+    }
+    (inbox / "received_at.json").write_text(json.dumps(received))
     result = grade(course.path, inbox, deadline="2099-05-02T00:00:00Z")
     assert result.superseded == 1 and result.late == 1
     rows = _by_path(course)
