@@ -40,6 +40,7 @@ from typing import Any
 
 from pmcourse.answers.submission import validate_submission
 from pmcourse.cohort.course import Course
+from pmcourse.cohort.deadlines import RECEIVED_AT_MANIFEST
 from pmcourse.exceptions import CohortError, PMCourseError, SubmissionError
 from pmcourse.scenarios import scenario_for_notebook
 
@@ -92,9 +93,6 @@ REJECTION_REASONS = {
 #: value -> list -> item); 64 leaves room for any honest value and stays far below the
 #: interpreter's recursion limit in ``json`` and everything after it.
 MAX_DEPTH = 64
-#: The collection-time manifest ``pmcourse cohort collect`` writes at the top of the inbox
-#: (``{relative path: ISO-8601 UTC time}``); it is read by the grader, never graded.
-RECEIVED_AT_MANIFEST = "received_at.json"
 _BOM = b"\xef\xbb\xbf"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -520,7 +518,7 @@ _LONE = "holds a lone UTF-16 surrogate (an escape such as \\ud800 with no pair);
 
 
 def claimed_identity(raw: bytes) -> dict[str, str]:
-    """Best effort: the ``student_id`` and ``notebook`` a rejected file claims, from plain JSON.
+    """Best effort: the ``student_id``, ``notebook`` and ``variant_token`` a rejected file claims.
 
     For the report only; nothing is trusted. Unreadable files claim nothing.
 
@@ -541,7 +539,7 @@ def claimed_identity(raw: bytes) -> dict[str, str]:
         return {}
     return {
         name: safe_text(data[name])
-        for name in ("student_id", "notebook")
+        for name in ("student_id", "notebook", "variant_token")
         if isinstance(data.get(name), str)
     }
 

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse._version import __version__
+from pmcourse.cohort.deadlines import LatePolicy, read_deadlines, read_late_policy
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 
 __all__ = [
     "COURSE_FORMAT",
     "Course",
-    "LatePolicy",
     "Student",
     "init_course",
     "open_course",
@@ -336,21 +336,6 @@ def resolve_notebooks(spec: str | None, *, notebooks_dir: Path | None = None) ->
     return sorted(chosen, key=order.index)
 
 
-@dataclass(frozen=True)
-class LatePolicy:
-    """The course's late policy (see :attr:`Course.late_policy`).
-
-    Attributes
-    ----------
-    mode : {"penalty", "refuse"}
-    penalty_per_day : float
-        Share of the score taken per started day late (mode ``penalty``).
-    """
-
-    mode: str = "penalty"
-    penalty_per_day: float = 0.0
-
-
 @dataclass
 class Course:
     """An opened course folder (see :func:`open_course`).
@@ -449,97 +434,13 @@ class Course:
 
     @property
     def deadlines(self) -> dict[str, datetime]:
-        """Notebook -> deadline from ``config.json``'s ``"deadlines"`` (``{}``: nothing is late).
-
-        Raises
-        ------
-        CohortError
-            Naming the key that is not a notebook id -> ISO-8601 time with a UTC offset.
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
-        >>> course.config["deadlines"] = {"01-usage-drop": "2026-12-01T23:59:00+00:00"}
-        >>> course.deadlines["01-usage-drop"].isoformat()
-        '2026-12-01T23:59:00+00:00'
-        >>> course.config["deadlines"] = {"01-usage-drop": "soon"}
-        >>> course.deadlines
-        Traceback (most recent call last):
-        ...
-        pmcourse.exceptions.CohortError: config.json: deadlines["01-usage-drop"] is 'soon'; give an ISO-8601 time with an offset, e.g. "2026-12-01T23:59:00+00:00".
-        """
-        raw = self.config.get("deadlines") or {}
-        if not isinstance(raw, dict):
-            raise CohortError(
-                "config.json: deadlines must be an object of notebook id -> ISO-8601 time."
-            )
-        out = {}
-        for nb, value in raw.items():
-            when = parse_time(value) if isinstance(value, str) else None
-            if when is None or not re.search(r"(Z|[+-]\d\d:?\d\d)$", value.strip()):
-                raise CohortError(
-                    f"config.json: deadlines[{json.dumps(nb)}] is {value!r:.60}; give an ISO-8601 "
-                    'time with an offset, e.g. "2026-12-01T23:59:00+00:00".'
-                )
-            out[str(nb)] = when
-        return out
+        """Notebook -> deadline from ``config.json`` (see :func:`~.deadlines.read_deadlines`)."""
+        return read_deadlines(self.config)
 
     @property
     def late_policy(self) -> LatePolicy:
-        """What happens to a file received after its deadline (``config.json``'s ``late_policy``).
-
-        ``{"mode": "refuse"}`` rejects it; ``{"mode": "penalty", "penalty_per_day": 0.1}``
-        grades it and takes 10 % of the score per started day late. Default: penalty 0 (late
-        files are graded and flagged).
-
-        Raises
-        ------
-        CohortError
-            Naming the key of ``late_policy`` that is not accepted.
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
-        >>> course.late_policy
-        LatePolicy(mode='penalty', penalty_per_day=0.0)
-        >>> course.config["late_policy"] = {"mode": "refuse"}
-        >>> course.late_policy.mode
-        'refuse'
-        """
-        raw = self.config.get("late_policy")
-        if raw is None:
-            return LatePolicy()
-        if not isinstance(raw, dict):
-            raise CohortError(
-                'config.json: late_policy must be an object such as {"mode": "refuse"}.'
-            )
-        unknown = sorted(set(raw) - {"mode", "penalty_per_day"})
-        if unknown:
-            raise CohortError(
-                f"config.json: late_policy has the key(s) {unknown}; accepted: mode, penalty_per_day."
-            )
-        mode = raw.get("mode", "penalty")
-        if mode not in ("refuse", "penalty"):
-            raise CohortError(
-                f'config.json: late_policy.mode is {mode!r:.40}; accepted: "refuse", "penalty".'
-            )
-        per_day = raw.get("penalty_per_day", 0.0)
-        if mode == "refuse" and "penalty_per_day" in raw:
-            raise CohortError(
-                'config.json: late_policy.penalty_per_day is only read with mode "penalty".'
-            )
-        if (
-            isinstance(per_day, bool)
-            or not isinstance(per_day, int | float)
-            or not 0 <= per_day <= 1
-        ):
-            raise CohortError(
-                f"config.json: late_policy.penalty_per_day is {per_day!r:.40}; give a number in "
-                "[0, 1] (0.1: 10 % of the score per started day late)."
-            )
-        return LatePolicy(mode=mode, penalty_per_day=float(per_day))
+        """The late policy in ``config.json`` (see :func:`~.deadlines.read_late_policy`)."""
+        return read_late_policy(self.config)
 
     def deadline(self, notebook: str) -> datetime | None:
         """The deadline for ``notebook`` from ``config.json`` (``deadlines``), if any."""

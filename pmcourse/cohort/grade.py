@@ -29,9 +29,6 @@ and the gradebook hold the previous successful run's results; the next successfu
 from __future__ import annotations
 
 import hashlib
-import json
-import math
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -43,7 +40,6 @@ from typing import Any
 from pmcourse._version import __version__
 from pmcourse.answers.submission import MAX_SUBMISSION_BYTES
 from pmcourse.cohort.checks import (
-    RECEIVED_AT_MANIFEST,
     REJECTION_REASONS,
     check_submission,
     claimed_identity,
@@ -52,7 +48,8 @@ from pmcourse.cohort.checks import (
     safe_text,
     token_owners,
 )
-from pmcourse.cohort.course import Course, LatePolicy, open_course, parse_time
+from pmcourse.cohort.course import Course, open_course, parse_time
+from pmcourse.cohort.deadlines import LatePolicy, days_late, read_received_at
 from pmcourse.cohort.exports import stage_exports, write_exports, write_private
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
 from pmcourse.cohort.pool import run_pool
@@ -71,7 +68,6 @@ __all__ = [
     "REJECTION_REASONS",
     "GradeResult",
     "grade",
-    "read_received_at",
     "STALE_MARKER",
     # re-exported from the modules that define them (their import path before the split)
     "check_submission",
@@ -85,7 +81,12 @@ __all__ = [
 #: Inboxes smaller than this are graded in this process: a file takes about a millisecond, less
 #: than starting a worker.
 _POOL_FROM = 200
-_HAS_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+#: A grades row with no counted submission (student, notebook and key facts added).
+_MISSING = {
+    "status": "missing", "score": 0.0, "answered": 0, "correct": 0, "brier": None,
+    "confident_answers": 0, "hints_used": 0, "late": False, "submission_id": None,
+    "diagnosed_cause": None, "late_days": None, "penalty": None,
+}  # fmt: skip
 #: Written into the course folder when a run fails; removed by the next successful run.
 STALE_MARKER = "STALE"
 
@@ -227,46 +228,6 @@ def grade(
     return result
 
 
-def read_received_at(submissions_dir) -> dict[str, datetime]:
-    """The collection-time manifest ``SUBMISSIONS_DIR/received_at.json``, if there is one.
-
-    ``{relative path: ISO-8601 time with an offset}``, paths with ``/`` as ``collect_files``
-    shows them. It is the instructor's file: anything wrong in it stops the run.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> inbox = Path(tempfile.mkdtemp())
-    >>> read_received_at(inbox)
-    {}
-    >>> _ = (inbox / "received_at.json").write_text('{"s1/a.json": "2026-12-01T22:10:00Z"}')
-    >>> read_received_at(inbox)["s1/a.json"].isoformat()
-    '2026-12-01T22:10:00+00:00'
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    path = Path(submissions_dir) / RECEIVED_AT_MANIFEST
-    if not path.exists():
-        return {}
-    try:
-        raw = read_submission_file(path, limit=200_000_000)[0]
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (SubmissionError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise CohortError(f"{path} is not a readable JSON manifest ({exc}).") from None
-    if not isinstance(data, dict):
-        raise CohortError(f"{path} must be an object of relative path -> ISO-8601 time.")
-    out = {}
-    for rel, value in data.items():
-        when = parse_time(value) if isinstance(value, str) else None
-        if when is None or not _HAS_OFFSET.search(value.strip()):
-            raise CohortError(
-                f"{path}: the time of {safe_text(rel)!r} is {safe_text(str(value), limit=60)!r}; "
-                'give an ISO-8601 time with an offset, e.g. "2026-12-01T22:10:00Z".'
-            )
-        out[rel] = when
-    return out
-
-
 def _mark_failed(course: Course, url: str, submissions_dir, started, exc: BaseException) -> str:
     """Record a failed run (gradebook row and ``STALE`` file); the sentence to raise."""
     what = exc if isinstance(exc, PMCourseError) else f"{type(exc).__name__}: {exc}"
@@ -342,20 +303,15 @@ def _grade(
     for nb in notebooks:
         when = parse_time(deadline) if deadline else configured.get(nb) or course.deadline(nb)
         deadlines[nb] = when.isoformat() if when else None
-    received = read_received_at(submissions_dir)
+    received = read_received_at(
+        submissions_dir, read=lambda p: read_submission_file(p, limit=200_000_000)[0]
+    )
     files = collect_files(submissions_dir, roster=aliases)
     if on_total:
         on_total(len(files))
+    times = {rel: t.isoformat() for rel, t in received.items()}
     items = [
-        (
-            i,
-            str(f.path),
-            f.rel,
-            f.owner,
-            f.folder,
-            f.problem,
-            received[f.rel].isoformat() if f.rel in received else None,
-        )  # fmt: skip
+        (i, str(f.path), f.rel, f.owner, f.folder, f.problem, times.get(f.rel))
         for i, f in enumerate(files, start=1)
     ]
     outs = run_pool(
@@ -413,22 +369,11 @@ def _grade(
             result.missing += 1
             grade_rows.append(
                 {
+                    **_MISSING,
                     "student_id": sid,
                     "notebook": nb,
                     **key_summary(keys.get((sid, nb))),
                     "valid_submissions": n_valid,
-                    "status": "missing",
-                    "score": 0.0,
-                    "answered": 0,
-                    "correct": 0,
-                    "brier": None,
-                    "confident_answers": 0,
-                    "hints_used": 0,
-                    "late": False,
-                    "submission_id": None,
-                    "diagnosed_cause": None,
-                    "late_days": None,
-                    "penalty": None,
                 }
             )
             continue
@@ -612,15 +557,14 @@ def _judge(out: dict[str, Any], path_s: str, owner: str | None, received_iso: st
             claimed = claimed_identity(raw)
             row["claimed_student_id"] = claimed.get("student_id")
             row["notebook"] = claimed.get("notebook")
-            if getattr(exc, "reason", None) == "token_mismatch":
-                out["token"] = _token_of(raw)
+            out["token"] = claimed.get("variant_token")
         row["reason_code"] = getattr(exc, "reason", "bad_value")
         row["reason"] = safe_text(str(exc), limit=2000)
         return out
     sid, nb = sub["student_id"], sub["notebook"]
     deadline = _GRADER["deadlines"].get(nb)
-    late = bool(deadline and received > deadline)
-    late_days = math.ceil((received - deadline).total_seconds() / 86400) if late else None
+    late_days = days_late(received, deadline)
+    late = late_days is not None
     row.update(
         student_id=sid,
         claimed_student_id=sid,
@@ -646,15 +590,6 @@ def _judge(out: dict[str, Any], path_s: str, owner: str | None, received_iso: st
         summary=key_summary(key),
     )
     return out
-
-
-def _token_of(raw: bytes) -> str | None:
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    token = data.get("variant_token") if isinstance(data, dict) else None
-    return token if isinstance(token, str) else None
 
 
 def _course_order(nb: str) -> str:
