@@ -127,10 +127,16 @@ def safe_text(text: str, *, limit: int = 200) -> str:
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = _SURROGATE.sub(_show_surrogate, str(text))
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _show_surrogate(m: re.Match) -> str:
+    code = ord(m.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
 
 
 def _name_problem(name: str) -> str | None:
