@@ -326,6 +326,17 @@ class Gradebook:
 
         Best effort (the failure may be the database itself): returns the run id, or None when
         even this could not be written.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> gb = Gradebook("sqlite://")
+        >>> now = datetime.now(UTC)
+        >>> gb.record_failed_run({"started_at": now, "finished_at": now,
+        ...                       "pmcourse_version": "1"}, "disk full")
+        1
+        >>> gb.last_complete_run() is None, gb.last_run()["status"]
+        (True, 'failed')
         """
         from sqlalchemy import insert
         from sqlalchemy.exc import SQLAlchemyError
@@ -343,7 +354,15 @@ class Gradebook:
             return None
 
     def last_complete_run(self) -> dict[str, Any] | None:
-        """The most recent run whose results the tables hold (``status`` complete or NULL)."""
+        """The most recent run whose results the tables hold (``status`` complete or NULL).
+
+        Examples
+        --------
+        >>> gb = Gradebook("sqlite://")
+        >>> gb.create()
+        >>> gb.last_complete_run() is None
+        True
+        """
         from sqlalchemy import inspect, or_, select
 
         if not inspect(self.engine).has_table("grading_runs"):
