@@ -174,10 +174,9 @@ def grade(
 
     Writes
     ------
-    The gradebook tables (see :mod:`pmcourse.cohort.gradebook`), ``COURSE_DIR/grades.csv`` (one
-    row per student: a column per notebook, mean, Brier score, late and rejected counts) and
-    ``COURSE_DIR/canvas.csv`` (Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID,
-    Section, one column per notebook, a "Points Possible" row).
+    The gradebook tables (see :mod:`pmcourse.cohort.gradebook`), ``COURSE_DIR/grades.csv`` and
+    ``COURSE_DIR/canvas.csv`` (see :func:`pmcourse.cohort.exports.stage_exports`), all mode 0600
+    and replaced only after the whole run succeeded.
 
     Examples
     --------
