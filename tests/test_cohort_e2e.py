@@ -181,7 +181,8 @@ def test_grades_csv_and_canvas_csv(cohort):
     assert rows[SKIPPED[0]][SKIPPED[1]] == ""
     with open(course_dir / "canvas.csv") as fh:
         canvas = list(csv.reader(fh))
-    assert canvas[0][5:] == [f"pmcourse {nb}" for nb in NBS]
+    assert canvas[0][5:-1] == [f"pmcourse {nb}" for nb in NBS]
+    assert canvas[0][-1] == "Late notebooks"
     assert len(canvas) == 2 + len(IDS)
 
 

@@ -6,6 +6,10 @@ import csv
 import json
 import os
 import shutil
+import sqlite3
+import stat
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import cohort_support
@@ -18,6 +22,7 @@ from pmcourse.answers.submission import compute_digest
 from pmcourse.cli import main as cli_main
 from pmcourse.cohort import Gradebook, brier_score, grade, init_course, prepare
 from pmcourse.cohort.checks import REJECTION_REASONS
+from pmcourse.exceptions import CohortError
 
 NB = "00-orientation"
 IDS = ["g1", "g2", "g3", "g4"]
@@ -210,6 +215,12 @@ def test_late_and_duplicate_newest_valid_counts_and_is_reported(course_with_inbo
     newer["answers"]["release_effect"]["value"] = "cannot_tell"
     newer["created_at"] = "2099-05-03T10:00:00Z"
     (inbox / "g3" / "again.json").write_bytes(_resign(newer))
+    # lateness and order come from collection time (the collect step's manifest), not created_at
+    received = {
+        f"g3/submission-{NB}.json": "2099-05-01T10:00:00Z",
+        "g3/again.json": "2099-05-03T10:00:00Z",
+    }
+    (inbox / "received_at.json").write_text(json.dumps(received))
     result = grade(course.path, inbox, deadline="2099-05-02T00:00:00Z")
     assert result.superseded == 1 and result.late == 1
     rows = _by_path(course)
@@ -321,3 +332,242 @@ def test_worker_pool_grades_exactly_like_one_process(course_with_inbox):
         gb.dispose()
     for t in tables[1]:
         assert tables[1][t].astype(str).equals(tables[2][t].astype(str)), t
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 14: time the instructor owns, late policy, privacy, atomic replacement, old gradebooks
+# ------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _config(course, **changes):
+    """``config.json`` with ``changes`` for one test (the course fixture is shared)."""
+    path = course.path / "config.json"
+    before = path.read_text()
+    path.write_text(json.dumps({**json.loads(before), **changes}))
+    try:
+        yield
+    finally:
+        path.write_text(before)
+
+
+def _received(path: Path, when: str) -> None:
+    """Set a file's time in the inbox (collection time when there is no manifest)."""
+    t = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
+    os.utime(path, (t, t))
+
+
+def test_an_edited_created_at_changes_nothing(course_with_inbox):
+    """Collection time decides lateness and which file counts; created_at is the student's."""
+    course, clean, tmp = course_with_inbox
+    results = {}
+    for edit in (None, "2099-12-31T23:59:59Z", "2000-01-01T00:00:00Z"):
+        inbox = _fresh_inbox(clean, tmp, "created")
+        first = inbox / "g1" / f"submission-{NB}.json"
+        sub = json.loads(first.read_text())
+        sub["answers"]["release_effect"]["value"] = "cannot_tell"  # the earlier, worse file
+        if edit:
+            sub["created_at"] = edit
+        first.write_bytes(_resign(sub))
+        _received(first, "2026-03-01T10:00:00Z")
+        again = inbox / "g1" / "again.json"
+        shutil.copy(clean / "g1" / f"submission-{NB}.json", again)  # received later, late
+        _received(again, "2026-03-03T10:00:00Z")
+        for sid in ("g2", "g3", "g4"):
+            _received(inbox / sid / f"submission-{NB}.json", "2026-03-01T10:00:00Z")
+        result = grade(course.path, inbox, deadline="2026-03-02T00:00:00Z")
+        g1 = _grades(course)[("g1", NB)]
+        rows = _by_path(course)
+        results[edit] = (
+            result.late,
+            g1["score"],
+            g1["late"],
+            rows["g1/again.json"]["status"],
+            rows[f"g1/submission-{NB}.json"]["status"],
+        )
+    assert results[None] == (1, 100.0, True, "counted", "superseded")
+    assert results["2099-12-31T23:59:59Z"] == results[None]
+    assert results["2000-01-01T00:00:00Z"] == results[None]
+
+
+def test_received_at_manifest_wins_over_file_time(course_with_inbox):
+    course, clean, tmp = course_with_inbox
+    inbox = _fresh_inbox(clean, tmp, "manifest")
+    _received(inbox / "g2" / f"submission-{NB}.json", "2030-01-01T00:00:00Z")
+    manifest = {f"g2/submission-{NB}.json": "2026-03-01T09:00:00Z"}
+    (inbox / "received_at.json").write_text(json.dumps(manifest))
+    result = grade(course.path, inbox, deadline="2026-03-02T00:00:00Z")
+    rows = _by_path(course)
+    assert "received_at.json" not in rows and result.files == 4
+    assert not rows[f"g2/submission-{NB}.json"]["late"]
+    assert str(rows[f"g2/submission-{NB}.json"]["received_at"]).startswith("2026-03-01 09:00")
+    (inbox / "received_at.json").write_text(json.dumps({f"g2/submission-{NB}.json": "soon"}))
+    with pytest.raises(CohortError, match="received_at.json"):
+        grade(course.path, inbox)
+
+
+def test_late_policy_refuse_and_penalty(course_with_inbox):
+    course, clean, tmp = course_with_inbox
+    inbox = _fresh_inbox(clean, tmp, "policy")
+    on_time = inbox / "g3" / f"submission-{NB}.json"
+    sub = json.loads(on_time.read_text())
+    sub["answers"]["release_effect"]["value"] = "cannot_tell"
+    on_time.write_bytes(_resign(sub))
+    _received(on_time, "2026-03-01T10:00:00Z")  # on time, half marks
+    late = inbox / "g3" / "late.json"
+    shutil.copy(clean / "g3" / f"submission-{NB}.json", late)
+    _received(late, "2026-03-03T10:00:00Z")  # 1 day 10 hours late: 2 started days, full marks
+    for sid in ("g1", "g2", "g4"):
+        _received(inbox / sid / f"submission-{NB}.json", "2026-03-01T10:00:00Z")
+    deadlines = {"deadlines": {NB: "2026-03-02T00:00:00+00:00"}}
+    with _config(course, **deadlines, late_policy={"mode": "refuse"}):
+        result = grade(course.path, inbox)
+    rows = _by_path(course)
+    assert rows["g3/late.json"]["reason_code"] == "late_refused"
+    assert rows[f"g3/submission-{NB}.json"]["status"] == "counted"
+    assert _grades(course)[("g3", NB)]["score"] == 50.0 and result.late == 0
+    with _config(course, **deadlines, late_policy={"mode": "penalty", "penalty_per_day": 0.1}):
+        result = grade(course.path, inbox)
+    g3 = _grades(course)[("g3", NB)]
+    assert g3["late"] and g3["late_days"] == 2 and g3["penalty"] == pytest.approx(0.2)
+    assert g3["score"] == pytest.approx(80.0) and result.late == 1
+    with open(course.path / "canvas.csv") as fh:
+        canvas = {r["SIS User ID"]: r for r in csv.DictReader(fh)}
+    assert canvas["g3"]["Late notebooks"] == NB and canvas["g1"]["Late notebooks"] == ""
+    with _config(course, late_policy={"mode": "later"}):
+        with pytest.raises(CohortError, match="late_policy.mode"):
+            grade(course.path, inbox)
+
+
+def test_blank_and_zero_agree_in_both_exports_and_canvas_ids(course_with_inbox):
+    """Missing before the deadline: blank in both files. After it: 0 in both, in the mean."""
+    course, clean, tmp = course_with_inbox
+    inbox = _fresh_inbox(clean, tmp, "blanks")
+    shutil.rmtree(inbox / "g2")
+    for deadline, cell in (
+        ("2099-01-01T00:00:00+00:00", ""),
+        ("2020-01-01T00:00:00+00:00", "0.00"),
+    ):
+        canvas_ids = {"assignment_ids": {NB: 4711}}
+        with _config(course, deadlines={NB: deadline}, canvas=canvas_ids):
+            grade(course.path, inbox)
+        with open(course.path / "grades.csv") as fh:
+            g2 = next(r for r in csv.DictReader(fh) if r["student_id"] == "g2")
+        with open(course.path / "canvas.csv") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[0][5] == f"pmcourse {NB} (4711)"
+        assert g2[NB] == cell and next(r for r in rows if r[2] == "g2")[5] == cell
+        assert g2["mean_score"] == "0.00"
+
+
+def test_exports_and_gradebook_are_private(course_with_inbox):
+    course, clean, tmp = course_with_inbox
+    old = os.umask(0o022)
+    try:
+        for name in ("grades.csv", "canvas.csv", "gradebook.sqlite"):
+            (course.path / name).unlink(missing_ok=True)
+        grade(course.path, clean)
+    finally:
+        os.umask(old)
+    for name in ("grades.csv", "canvas.csv", "gradebook.sqlite"):
+        assert stat.S_IMODE((course.path / name).stat().st_mode) == 0o600, name
+
+
+def test_a_failed_run_leaves_the_previous_results_whole_and_marked(course_with_inbox, monkeypatch):
+    course, clean, tmp = course_with_inbox
+    first = grade(course.path, clean)
+    before = {n: (course.path / n).read_bytes() for n in ("grades.csv", "canvas.csv")}
+    grades_before = _grades(course)
+    inbox = _fresh_inbox(clean, tmp, "fails")
+    shutil.rmtree(inbox / "g4")  # this run would change g4's grade, if it got through
+
+    real = Gradebook._bulk_insert
+
+    def fail_midway(self, conn, table, rows):
+        if table.name == "grades":  # after students, submissions and scores were inserted
+            raise OSError(28, "No space left on device")
+        return real(self, conn, table, rows)
+
+    monkeypatch.setattr(Gradebook, "_bulk_insert", fail_midway)
+    with pytest.raises(CohortError, match="Grading failed; nothing was replaced") as info:
+        grade(course.path, inbox)
+    assert f"run {first.run_id}" in str(info.value)
+    assert {n: (course.path / n).read_bytes() for n in before} == before
+    assert _grades(course) == grades_before
+    assert not list(course.path.glob(".*.tmp"))
+    stale = course.path / "STALE"
+    assert stale.is_file() and stat.S_IMODE(stale.stat().st_mode) == 0o600
+    assert "No space left on device" in stale.read_text()
+    gb = Gradebook(course.default_db)
+    runs = gb.frame("grading_runs")
+    last_complete = gb.last_complete_run()
+    gb.dispose()
+    assert runs.iloc[-1]["status"] == "failed" and last_complete["run_id"] == first.run_id
+    res = CliRunner().invoke(cli_main, ["cohort", "grade", str(course.path), str(inbox)])
+    assert res.exit_code == 1 and "Grading failed" in res.output and "Traceback" not in res.output
+    monkeypatch.undo()
+    grade(course.path, inbox)
+    assert not stale.exists() and _grades(course)[("g4", NB)]["status"] == "missing"
+
+
+# The gradebook schema of pmcourse before issue 14 (SQLite DDL as SQLAlchemy emitted it).
+_GRADEBOOK_V0 = """
+CREATE TABLE grading_runs (run_id INTEGER NOT NULL, started_at DATETIME NOT NULL,
+  finished_at DATETIME NOT NULL, submissions_dir TEXT NOT NULL, files INTEGER NOT NULL,
+  counted INTEGER NOT NULL, superseded INTEGER NOT NULL, rejected INTEGER NOT NULL,
+  pmcourse_version VARCHAR(32) NOT NULL, PRIMARY KEY (run_id));
+CREATE TABLE students (student_id VARCHAR(128) NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,
+  section TEXT NOT NULL, PRIMARY KEY (student_id));
+CREATE TABLE submissions (submission_id INTEGER NOT NULL, run_id INTEGER NOT NULL,
+  path TEXT NOT NULL, file_sha256 VARCHAR(64), size_bytes BIGINT NOT NULL,
+  student_id VARCHAR(200), notebook VARCHAR(200), created_at DATETIME,
+  status VARCHAR(16) NOT NULL, reason_code VARCHAR(32), reason TEXT, late BOOLEAN NOT NULL,
+  PRIMARY KEY (submission_id), FOREIGN KEY(run_id) REFERENCES grading_runs (run_id));
+CREATE TABLE grades (student_id VARCHAR(128) NOT NULL, notebook VARCHAR(64) NOT NULL,
+  scenario VARCHAR(64) NOT NULL, status VARCHAR(16) NOT NULL, score FLOAT NOT NULL,
+  questions INTEGER NOT NULL, answered INTEGER NOT NULL, correct INTEGER NOT NULL, brier FLOAT,
+  confident_answers INTEGER NOT NULL, hints_used INTEGER NOT NULL, late BOOLEAN NOT NULL,
+  valid_submissions INTEGER NOT NULL, submission_id INTEGER, true_cause VARCHAR(128),
+  diagnosed_cause VARCHAR(200), PRIMARY KEY (student_id, notebook),
+  FOREIGN KEY(submission_id) REFERENCES submissions (submission_id));
+CREATE TABLE question_scores (student_id VARCHAR(128) NOT NULL, notebook VARCHAR(64) NOT NULL,
+  question_id VARCHAR(200) NOT NULL, position INTEGER NOT NULL,
+  question_type VARCHAR(32) NOT NULL, submission_id INTEGER NOT NULL, answered BOOLEAN NOT NULL,
+  score FLOAT NOT NULL, correct BOOLEAN NOT NULL, confidence FLOAT, hints_used INTEGER NOT NULL,
+  attempts INTEGER NOT NULL, value_json TEXT, PRIMARY KEY (student_id, notebook, question_id),
+  FOREIGN KEY(submission_id) REFERENCES submissions (submission_id));
+INSERT INTO grading_runs VALUES (1, '2026-01-01 10:00:00', '2026-01-01 10:00:05', '/inbox', 1, 1,
+  0, 0, '0.9.0');
+INSERT INTO students VALUES ('g1', 'Student g1', 'g1@example.org', '');
+INSERT INTO submissions VALUES (1, 1, 'g1/submission.json', NULL, 10, 'g1', '00-orientation',
+  NULL, 'counted', NULL, NULL, 0);
+INSERT INTO grades VALUES ('g1', '00-orientation', 'orientation', 'graded', 75.0, 2, 2, 1, NULL,
+  0, 0, 0, 1, 1, 'x', 'x');
+"""
+
+
+def test_a_gradebook_of_the_previous_format_is_read_then_upgraded(course_with_inbox, tmp_path):
+    course, clean, tmp = course_with_inbox
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(_GRADEBOOK_V0)
+    con.commit()
+    con.close()
+    old = Gradebook(f"sqlite:///{path}")
+    grades = old.frame("grades")
+    subs = old.frame("submissions")
+    old.dispose()
+    assert grades.iloc[0]["score"] == 75.0 and grades["penalty"].isna().all()
+    assert subs.iloc[0]["path"] == "g1/submission.json" and subs["received_at"].isna().all()
+    grade(course.path, clean, db=str(path))
+    gb = Gradebook(f"sqlite:///{path}")
+    runs = gb.frame("grading_runs")
+    notes = gb.frame("column_notes")
+    new_grades = gb.frame("grades")
+    gb.dispose()
+    assert runs["run_id"].tolist() == [1, 2] and runs["status"].tolist()[1] == "complete"
+    assert ("question_scores", "confidence") in set(
+        zip(notes.table_name, notes.column_name, strict=True)
+    )
+    assert set(notes.note) == {"self-reported"}
+    assert (new_grades["score"] == 100.0).all()

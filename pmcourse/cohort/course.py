@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse._version import __version__
+from pmcourse.cohort.deadlines import LatePolicy, read_deadlines, read_late_policy
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 
@@ -430,6 +431,16 @@ class Course:
         for sdir in sorted(p for p in self.key_dir.iterdir() if p.is_dir()):
             for kp in sorted(sdir.glob("*.json")):
                 yield json.loads(kp.read_text())
+
+    @property
+    def deadlines(self) -> dict[str, datetime]:
+        """Notebook -> deadline from ``config.json`` (see :func:`~.deadlines.read_deadlines`)."""
+        return read_deadlines(self.config)
+
+    @property
+    def late_policy(self) -> LatePolicy:
+        """The late policy in ``config.json`` (see :func:`~.deadlines.read_late_policy`)."""
+        return read_late_policy(self.config)
 
     def deadline(self, notebook: str) -> datetime | None:
         """The deadline for ``notebook`` from ``config.json`` (``deadlines``), if any."""

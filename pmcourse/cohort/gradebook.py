@@ -5,32 +5,63 @@ Tables
 ``students``
     The roster (``student_id``, ``name``, ``email``, ``section``).
 ``grading_runs``
-    One row per ``pmcourse cohort grade`` run (history is kept).
+    One row per ``pmcourse cohort grade`` run (history is kept), with ``status``: ``complete``
+    (its results are the ones in the tables below and in the CSV exports) or ``failed``
+    (nothing was replaced; ``message`` says why). Rows written before ``status`` existed read
+    as NULL: complete.
 ``submissions``
-    Every file the last run read: its claimed student and notebook, ``status`` (``counted``,
-    ``superseded`` or ``rejected``), ``reason_code`` and ``reason`` for rejections, and ``late``.
+    Every entry of the inbox the last run judged. ``student_id`` is the student whose folder (or
+    Canvas name prefix) held the file, never what the file claims: a file claiming someone else
+    is recorded under the folder it was found in, and ``claimed_student_id`` keeps the claim for
+    the instructor. ``folder``, ``notebook``, ``status`` (``counted``, ``superseded`` or
+    ``rejected``), ``reason_code`` and ``reason`` for rejections, ``received_at`` (collection
+    time: the inbox manifest or the file's time, never the student's ``created_at``), ``late``
+    and ``late_days``.
 ``question_scores``
     One row per counted submission x key question: score in [0, 1], correct, confidence, hints.
 ``grades``
-    One row per student x prepared notebook: score (0-100, ``status`` ``graded`` or ``missing``),
-    Brier score, hints, late/duplicate flags, the true and the diagnosed cause.
+    One row per student x prepared notebook: score (0-100, ``status`` ``graded`` or ``missing``;
+    after the late penalty), Brier score, hints, late/duplicate flags, ``late_days`` and
+    ``penalty`` (the share of the score taken), the true and the diagnosed cause.
+``column_notes``
+    What a column means where it must not be read as a fact: every column filled from what the
+    student's notebook reported about itself (confidence, hints, attempts, events, ``created_at``)
+    is listed with the note ``self-reported`` (:data:`SELF_REPORTED`).
 
 Each grading run replaces the results of the previous one in a single transaction (grading is a
-function of the key and the submissions folder); ``grading_runs`` keeps the history.
+function of the key and the submissions folder); ``grading_runs`` keeps the history. A gradebook
+written by an earlier pmcourse is upgraded in place by :meth:`Gradebook.create` (the columns added
+since are added, NULL in old rows); nothing is dropped. A SQLite gradebook file is created mode
+0600 (every student's true cause is in it).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pmcourse.exceptions import CohortError
 
-__all__ = ["Gradebook", "normalize_db_url", "TABLE_NAMES"]
+__all__ = ["Gradebook", "normalize_db_url", "TABLE_NAMES", "SELF_REPORTED"]
 
 #: Tables of the gradebook, in dependency order.
-TABLE_NAMES = ("students", "grading_runs", "submissions", "question_scores", "grades")
+TABLE_NAMES = (
+    "students", "grading_runs", "submissions", "question_scores", "grades", "column_notes",
+)  # fmt: skip
+
+#: (table, column) pairs whose values the student's own notebook reported: shown as
+#: self-reported, never as facts (a student can edit them and recompute the digest).
+SELF_REPORTED = (
+    ("submissions", "created_at"),
+    ("question_scores", "confidence"),
+    ("question_scores", "hints_used"),
+    ("question_scores", "attempts"),
+    ("grades", "brier"),
+    ("grades", "confident_answers"),
+    ("grades", "hints_used"),
+)
 
 
 def normalize_db_url(db: str | Path | None, *, default: str) -> str:
@@ -94,6 +125,8 @@ def _schema():
         Column("superseded", Integer, nullable=False),
         Column("rejected", Integer, nullable=False),
         Column("pmcourse_version", String(32), nullable=False),
+        Column("status", String(16), nullable=True),
+        Column("message", Text, nullable=True),
     )
     Table(
         "submissions",
@@ -110,6 +143,10 @@ def _schema():
         Column("reason_code", String(32), nullable=True),
         Column("reason", Text, nullable=True),
         Column("late", Boolean, nullable=False, default=False),
+        Column("claimed_student_id", String(200), nullable=True),
+        Column("folder", Text, nullable=True),
+        Column("received_at", DateTime(timezone=True), nullable=True),
+        Column("late_days", Integer, nullable=True),
     )
     Table(
         "question_scores",
@@ -147,6 +184,15 @@ def _schema():
         Column("submission_id", Integer, ForeignKey("submissions.submission_id"), nullable=True),
         Column("true_cause", String(128), nullable=True),
         Column("diagnosed_cause", String(200), nullable=True),
+        Column("late_days", Integer, nullable=True),
+        Column("penalty", Float, nullable=True),
+    )
+    Table(
+        "column_notes",
+        md,
+        Column("table_name", String(64), primary_key=True),
+        Column("column_name", String(64), primary_key=True),
+        Column("note", Text, nullable=False),
     )
     return md
 
@@ -187,13 +233,44 @@ class Gradebook:
             raise CohortError(f"--db {url!r} is not a usable database URL ({exc}).") from None
 
     def create(self) -> None:
-        """Create the tables that do not exist yet."""
+        """Create the tables that do not exist yet and add the columns an older gradebook lacks.
+
+        A SQLite file is created (or narrowed to) mode 0600 first.
+        """
+        from sqlalchemy import inspect, text
         from sqlalchemy.exc import SQLAlchemyError
 
+        self._private_sqlite_file()
         try:
             self.metadata.create_all(self.engine)
+            have = inspect(self.engine)
+            quote = self.engine.dialect.identifier_preparer.quote
+            with self.engine.begin() as conn:
+                for name, table in self.tables.items():
+                    present = {c["name"] for c in have.get_columns(name)}
+                    for col in table.columns:
+                        if col.name in present:
+                            continue
+                        kind = col.type.compile(dialect=self.engine.dialect)
+                        conn.execute(
+                            text(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(col.name)} {kind}")
+                        )
         except SQLAlchemyError as exc:
             raise CohortError(f"Cannot open the gradebook at {self.safe_url}: {exc}") from None
+
+    def _private_sqlite_file(self) -> None:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+            return
+        path = Path(url.database)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise CohortError(f"Cannot create the gradebook file {path}: {exc.strerror}.") from None
 
     def drop(self) -> None:
         """Drop every gradebook table (tests and ``--fresh`` only)."""
@@ -222,19 +299,79 @@ class Gradebook:
         from sqlalchemy import delete, insert
 
         t = self.tables
+        notes = [
+            {"table_name": tbl, "column_name": col, "note": "self-reported"}
+            for tbl, col in SELF_REPORTED
+        ]
         with self.engine.begin() as conn:
-            run_id = conn.execute(insert(t["grading_runs"]).values(**run)).inserted_primary_key[0]
-            for name in ("grades", "question_scores", "submissions", "students"):
+            values = {"status": "complete", **run}
+            run_id = conn.execute(insert(t["grading_runs"]).values(**values)).inserted_primary_key[
+                0
+            ]
+            for name in ("column_notes", "grades", "question_scores", "submissions", "students"):
                 conn.execute(delete(t[name]))
             batches = (
                 ("students", list(students)),
                 ("submissions", [{**row, "run_id": run_id} for row in submissions]),
                 ("question_scores", list(scores)),
                 ("grades", list(grades)),
+                ("column_notes", notes),
             )
             for name, rows in batches:
                 self._bulk_insert(conn, t[name], rows)
         return int(run_id)
+
+    def record_failed_run(self, run: Mapping[str, Any], message: str) -> int | None:
+        """Append a ``failed`` run to ``grading_runs``; the results tables are left as they are.
+
+        Best effort (the failure may be the database itself): returns the run id, or None when
+        even this could not be written.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> gb = Gradebook("sqlite://")
+        >>> now = datetime.now(UTC)
+        >>> gb.record_failed_run({"started_at": now, "finished_at": now,
+        ...                       "pmcourse_version": "1"}, "disk full")
+        1
+        >>> gb.last_complete_run() is None, gb.last_run()["status"]
+        (True, 'failed')
+        """
+        from sqlalchemy import insert
+        from sqlalchemy.exc import SQLAlchemyError
+
+        values = {
+            "files": 0, "counted": 0, "superseded": 0, "rejected": 0, "submissions_dir": "",
+            **run, "status": "failed", "message": message[:4000],
+        }  # fmt: skip
+        try:
+            self.create()
+            with self.engine.begin() as conn:
+                res = conn.execute(insert(self.tables["grading_runs"]).values(**values))
+                return int(res.inserted_primary_key[0])
+        except (SQLAlchemyError, CohortError):
+            return None
+
+    def last_complete_run(self) -> dict[str, Any] | None:
+        """The most recent run whose results the tables hold (``status`` complete or NULL).
+
+        Examples
+        --------
+        >>> gb = Gradebook("sqlite://")
+        >>> gb.create()
+        >>> gb.last_complete_run() is None
+        True
+        """
+        from sqlalchemy import inspect, or_, select
+
+        if not inspect(self.engine).has_table("grading_runs"):
+            return None
+        t = self.tables["grading_runs"]
+        query = select(t).where(or_(t.c.status.is_(None), t.c.status == "complete"))
+        with self.engine.connect() as conn:
+            row = conn.execute(query.order_by(t.c.run_id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
 
     def _bulk_insert(self, conn, table, rows: list[Mapping]) -> None:
         """``executemany`` through the driver with SQLAlchemy's own type conversion.
@@ -281,10 +418,18 @@ class Gradebook:
                 f"The gradebook at {self.safe_url} is empty: run `pmcourse cohort grade` first."
             )
         tbl = self.tables[table]
-        order = [c for c in tbl.primary_key.columns] or list(tbl.columns)[:1]
+        # a gradebook of an earlier pmcourse lacks the newer columns: read what is there, the
+        # rest is None (as the upgrade in ``create`` would leave old rows)
+        present = {c["name"] for c in inspect(self.engine).get_columns(table)}
+        columns = [c for c in tbl.columns if c.name in present]
+        order = [c for c in tbl.primary_key.columns if c.name in present] or columns[:1]
         with self.engine.connect() as conn:
-            result = conn.execute(select(tbl).order_by(*order))
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            result = conn.execute(select(*columns).order_by(*order))
+            df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        for c in tbl.columns:
+            if c.name not in present:
+                df[c.name] = None
+        return df[[c.name for c in tbl.columns]]
 
     def last_run(self) -> dict[str, Any] | None:
         """The most recent grading run as a dict, or None."""
