@@ -25,6 +25,7 @@ import signal
 from contextlib import contextmanager
 from pathlib import Path
 
+import cohort_support
 import pytest
 from cohort_support import answer_notebook, read_key, templates_dir, write_roster
 from hypothesis import HealthCheck, given, settings
@@ -244,7 +245,7 @@ def small_course(tmp_path_factory):
     good = {}
     for sid in ("f1", "f2"):
         key = read_key(course.path, sid, NB)
-        answers = {q["id"]: q["expected"] for q in key["questions"]}
+        answers = {q["id"]: cohort_support.as_typed(q) for q in key["questions"]}
         session = answer_notebook(
             course.path / "students" / sid, NB, answers, store=tmp / "answers.sqlite"
         )

@@ -19,6 +19,7 @@ import signal
 from contextlib import contextmanager
 from pathlib import Path
 
+import cohort_support
 import pytest
 from cohort_support import answer_notebook, read_key, templates_dir, write_roster
 
@@ -60,7 +61,7 @@ def _cohort(tmp: Path, n: int):
     store = tmp / "answers.sqlite"
     for sid in ids:
         key = read_key(course.path, sid, NB)
-        answers = {q["id"]: q["expected"] for q in key["questions"]}
+        answers = {q["id"]: cohort_support.as_typed(q) for q in key["questions"]}
         session = answer_notebook(course.path / "students" / sid, NB, answers, store=store)
         session.submit(clean / sid / f"submission-{NB}.json")
     return course, clean, ids
