@@ -22,7 +22,7 @@ from typing import Any
 from pmcourse import scenarios
 from pmcourse.answers.feedback import Feedback
 from pmcourse.answers.questions import Question
-from pmcourse.answers.store import AnswerStore, utc_timestamp
+from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore, utc_timestamp
 from pmcourse.answers.submission import build_submission, write_submission
 from pmcourse.answers.widgets import widget_for
 from pmcourse.exceptions import AnswerStoreError, ParameterError, PMCourseError, ScenarioError
@@ -224,6 +224,27 @@ class Session:
                 return event
         return None
 
+    def last_draft(self, question_id: str) -> dict[str, Any] | None:
+        """The newest unchecked draft of a question typed after its last accepted answer, or None.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("00-orientation", seed=7, store=store)
+        >>> session.questions["week_change"].save_draft("-1")
+        >>> session.last_draft("week_change")["value"]
+        '-1'
+
+        Introduced in docs/architecture.md (answers).
+        """
+        for event in reversed(self.events(question_id)):
+            if event["kind"] == "draft":
+                return event
+            if event["kind"] in ("answer", "check") and (event["outcome"] or {}).get("valid", True):
+                return None
+        return None
+
     def hints_used(self, question_id: str) -> int:
         """How many hints of a question have been revealed in this session's key.
 
@@ -342,7 +363,8 @@ class Session:
             notebook=self.notebook,
             variant_token=self.variant_token if self.mode == "graded" else None,
             mode=self.mode,
-            events=self.events(),
+            # drafts were never given as answers: they stay in the learner's log only
+            events=[e for e in self.events() if e["kind"] in SUBMITTED_KINDS],
             question_types={qid: q.type for qid, q in self.questions.items()},
         )
         target = Path(path) if path is not None else Path.cwd() / f"submission-{self.notebook}.json"

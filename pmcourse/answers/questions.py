@@ -124,7 +124,7 @@ class Question:
 
         ``log`` provides ``mode``, ``record(question_id, kind, value, confidence, outcome)``
         (returning a warning string or None), ``last_answer(question_id)`` and
-        ``hints_used(question_id)``.
+        ``hints_used(question_id)``; optionally ``last_draft(question_id)``.
 
         Examples
         --------
@@ -328,6 +328,44 @@ class Question:
         """
         try:
             return self._log.last_answer(self.id)
+        except Exception:  # noqa: BLE001 - a broken store must not break a redraw
+            return None
+
+    def save_draft(self, value: Any) -> str | None:
+        """Log what the form holds as a ``draft``: typed but not checked, never judged or submitted.
+
+        Returns a warning for the learner when the log could not be written, else None.
+
+        Examples
+        --------
+        >>> from pmcourse.answers import Memo
+        >>> q = Memo("memo", "Write the memo")
+        >>> q.save_draft({"notes": "half a thought"})
+        >>> q.last_draft()["value"], q.last_answer()
+        ({'notes': 'half a thought'}, None)
+
+        Introduced in docs/architecture.md (answers).
+        """
+        return self._safe_record("draft", loggable(value), None, None)
+
+    def last_draft(self) -> dict[str, Any] | None:
+        """The newest draft typed after the last accepted answer (``value``, ``ts``), or None.
+
+        Examples
+        --------
+        >>> from pmcourse.answers import Numeric
+        >>> q = Numeric("n", "How many?", answer=3, tolerance=0)
+        >>> q.save_draft("3"); _ = q.answer("3")
+        >>> q.last_draft() is None
+        True
+
+        Introduced in docs/architecture.md (answers).
+        """
+        reader = getattr(self._log, "last_draft", None)
+        if reader is None:  # a log written for format version 1 keeps no drafts
+            return None
+        try:
+            return reader(self.id)
         except Exception:  # noqa: BLE001 - a broken store must not break a redraw
             return None
 
