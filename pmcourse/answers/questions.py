@@ -298,13 +298,8 @@ class Question:
         """
         try:
             if self.mode == "graded":
-                return Feedback(
-                    True,
-                    None,
-                    None,
-                    "The debrief stays hidden in a graded notebook; it comes with your grade.",
-                    None,
-                )
+                hidden = "The debrief stays hidden in a graded notebook; it comes with your grade."
+                return Feedback(True, None, None, hidden, None)
             text = self.solution or "No debrief has been written for this question."
             warning = self._safe_record("solution", None, None, {"valid": True, "message": text})
             return Feedback(True, None, None, text + (f"\n\n{warning}" if warning else ""), None)
@@ -332,17 +327,14 @@ class Question:
             return None
 
     def save_draft(self, value: Any) -> str | None:
-        """Log what the form holds as a ``draft``: typed but not checked, never judged or submitted.
-
-        Returns a warning for the learner when the log could not be written, else None.
+        """Log the form's content as a ``draft`` (typed, not checked: never judged nor submitted).
 
         Examples
         --------
-        >>> from pmcourse.answers import Memo
-        >>> q = Memo("memo", "Write the memo")
-        >>> q.save_draft({"notes": "half a thought"})
-        >>> q.last_draft()["value"], q.last_answer()
-        ({'notes': 'half a thought'}, None)
+        >>> from pmcourse.answers import Numeric
+        >>> q = Numeric("n", "How many?", answer=3, tolerance=0)
+        >>> q.save_draft("3"); q.last_draft()["value"], q.last_answer()
+        ('3', None)
 
         Introduced in docs/architecture.md (answers).
         """
@@ -355,17 +347,13 @@ class Question:
         --------
         >>> from pmcourse.answers import Numeric
         >>> q = Numeric("n", "How many?", answer=3, tolerance=0)
-        >>> q.save_draft("3"); _ = q.answer("3")
-        >>> q.last_draft() is None
+        >>> q.save_draft("3"); _ = q.answer("3"); q.last_draft() is None
         True
 
         Introduced in docs/architecture.md (answers).
         """
-        reader = getattr(self._log, "last_draft", None)
-        if reader is None:  # a log written for format version 1 keeps no drafts
-            return None
-        try:
-            return reader(self.id)
+        try:  # a log without drafts (older than answer-log format 2) has none to restore
+            return self._log.last_draft(self.id)
         except Exception:  # noqa: BLE001 - a broken store must not break a redraw
             return None
 

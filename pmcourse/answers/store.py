@@ -6,11 +6,9 @@ deleted (triggers refuse it), so the last answer is simply the newest accepted r
 may append at once: WAL mode lets readers and one writer proceed together, and a busy timeout makes
 a second writer wait instead of failing.
 
-Format versions (``meta.schema_version``): 1 held ``answer``, ``check``, ``hint`` and ``solution``
-events; 2 adds ``draft`` (what a learner typed into a form without checking it; restored on redraw
-and never part of a submission). A version-1 file is migrated in place when opened: its rows,
-ids and timestamps are copied unchanged into the version-2 table, in one transaction. A file of a
-newer version than this pmcourse reads is refused (never rewritten).
+The file format, its versions and their migrations are :mod:`pmcourse.answers.log_format`: a
+version-1 file (before drafts) is migrated in place when opened; a file of a newer version than
+this pmcourse reads is refused, never rewritten.
 
 A file that SQLite cannot read is never silently replaced: it is renamed to
 ``answers.sqlite.corrupt-<timestamp>`` (with its ``-wal``/``-shm`` companions), a fresh log starts,
@@ -29,6 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pmcourse.answers.log_format import COLUMNS as _COLUMNS
+from pmcourse.answers.log_format import (
+    EVENT_KINDS,
+    SCHEMA_VERSION,
+    SUBMITTED_KINDS,
+    file_version,
+    prepare,
+)
 from pmcourse.exceptions import AnswerStoreError
 
 __all__ = [
@@ -42,66 +48,8 @@ __all__ = [
     "SCHEMA_VERSION",
 ]
 
-#: The kinds of event the log holds (``draft`` since format version 2).
-EVENT_KINDS = ("answer", "check", "hint", "solution", "draft")
-#: The kinds a learner has actually given (everything but unchecked drafts).
-SUBMITTED_KINDS = ("answer", "check", "hint", "solution")
-#: The format version this module writes; it reads versions 1 (migrated on open) and 2.
-SCHEMA_VERSION = 2
 #: How long a writer waits for another writer before giving up, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
-
-_COLUMNS = (
-    "id", "ts", "learner", "notebook", "variant", "question", "kind", "value", "confidence",
-    "outcome", "valid",
-)  # fmt: skip
-_TABLE = """
-CREATE TABLE IF NOT EXISTS events (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts         TEXT    NOT NULL,
-    learner    TEXT    NOT NULL,
-    notebook   TEXT    NOT NULL,
-    variant    TEXT    NOT NULL,
-    question   TEXT    NOT NULL,
-    kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution', 'draft')),
-    value      TEXT,
-    confidence REAL,
-    outcome    TEXT,
-    valid      INTEGER NOT NULL DEFAULT 1
-);
-"""
-_INDEX_AND_TRIGGERS = """
-CREATE INDEX IF NOT EXISTS events_by_key ON events (learner, notebook, variant, question, id);
-CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
-"""
-_SCHEMA = (
-    _TABLE
-    + _INDEX_AND_TRIGGERS
-    + "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-    + f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
-)
-# Version 1 -> 2: SQLite cannot alter a CHECK constraint, so the table is rebuilt (rows, ids and
-# timestamps copied as they are). The append-only triggers go with the old table and come back
-# on the new one; all of it in one transaction, so a failure leaves the version-1 file intact.
-_MIGRATE_1_TO_2 = (
-    "DROP TRIGGER IF EXISTS events_append_only_update;\n"
-    "DROP TRIGGER IF EXISTS events_append_only_delete;\n"
-    "DROP INDEX IF EXISTS events_by_key;\n"
-    "ALTER TABLE events RENAME TO events_v1;\n"
-    + _TABLE
-    + f"INSERT INTO events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} FROM events_v1;\n"
-    "DROP TABLE events_v1;\n"
-    + _INDEX_AND_TRIGGERS
-    + "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n"
-)
-
-
-def _split_sql(script: str) -> list[str]:
-    """The statements of ``script`` (each ends with ``;`` and a newline), for one transaction."""
-    return [statement for statement in script.split(";\n") if statement.strip()]
 
 
 def default_store_path() -> Path:
@@ -317,40 +265,7 @@ class AnswerStore:
                     f" The answer log runs in {mode} mode (WAL is unavailable on this disk); "
                     "two notebooks writing at once may wait for each other."
                 )
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = self._version(conn)
-                if version is not None and version > SCHEMA_VERSION:
-                    raise AnswerStoreError(
-                        f"The answer log {self.path} has format version {version}, written by a "
-                        f"newer pmcourse; this one reads versions 1 to {SCHEMA_VERSION}. Upgrade "
-                        "pmcourse (pip install -U pmcourse) to keep using it."
-                    )
-                if version == 1:
-                    for statement in _split_sql(_MIGRATE_1_TO_2):
-                        conn.execute(statement)
-                for statement in _split_sql(_SCHEMA):
-                    conn.execute(statement)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-    def _version(self, conn: sqlite3.Connection) -> int | None:
-        """The file's format version: None for a new file, 1 for a file without a version."""
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "events" not in tables:
-            return None
-        if "meta" not in tables:
-            return 1
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        try:
-            return 1 if row is None else int(row[0])
-        except ValueError:
-            raise AnswerStoreError(
-                f"The answer log {self.path} has format version {row[0]!r:.20}, not a whole "
-                "number; it was not written by pmcourse."
-            ) from None
+            prepare(conn, self.path)
 
     @property
     def schema_version(self) -> int:
@@ -365,7 +280,7 @@ class AnswerStore:
         Introduced in docs/architecture.md (answers).
         """
         with self._connection() as conn:
-            return int(self._version(conn) or SCHEMA_VERSION)
+            return int(file_version(conn, self.path) or SCHEMA_VERSION)
 
     # ---- writing -----------------------------------------------------------------------------
 
