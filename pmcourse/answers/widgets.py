@@ -24,7 +24,8 @@ Stable CSS classes for browser tests: ``pmcourse-question`` (the box), ``pmcours
 ``pmcourse-confidence``, ``pmcourse-check``, ``pmcourse-hint``, ``pmcourse-solution``,
 ``pmcourse-feedback`` (the feedback area), ``pmcourse-hints``, ``pmcourse-debrief``,
 ``pmcourse-dead`` (the disconnected line) and ``pmcourse-stale`` (the companion line shown when
-the form cannot be drawn); plus ``pmcourse-q-<question id>`` on the box.
+the form cannot be drawn); plus ``pmcourse-q-<question id>`` and ``pmcourse-type-<type>`` on the
+box.
 """
 
 from __future__ import annotations
@@ -217,6 +218,7 @@ class QuestionWidget(widgets.VBox):
         )  # fmt: skip
         self.add_class("pmcourse-question")
         self.add_class(_css_id(question.id))
+        self.add_class(f"pmcourse-type-{question.type}")
         self._guard(self._restore)
         self._update_preview()
 
