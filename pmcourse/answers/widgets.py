@@ -62,6 +62,8 @@ _CSS = f"""<style>
 .pmcourse-question .pmcourse-field {{ width: 100%; align-items: center; }}
 .pmcourse-question .pmcourse-field > .widget-textarea {{ flex: 1 1 auto; }}
 .pmcourse-question .pmcourse-prompt p {{ margin: 0 0 4px 0; }}
+.pmcourse-question .pmcourse-hint-panel p, .pmcourse-question .pmcourse-solution-panel p {{
+  margin: 2px 0; }}
 .pmcourse-question .pmcourse-dead {{ display: none; }}
 .pmcourse-question.jupyter-widgets-disconnected .pmcourse-dead {{ display: block; }}
 .pmcourse-question .jupyter-widgets-disconnected.pmcourse-check {{ font-size: 0; pointer-events: none;
@@ -85,7 +87,8 @@ _STALE_HTML = (
     ":not(:has(.pmcourse-question)){display:none}"
     "</style>"
     '<div class="pmcourse-stale" style="padding:6px 10px;border-left:4px solid #999;'
-    f'background:#f5f5f5">{_DEAD_LINE}</div>'
+    "background:#f5f5f5\">This question's form needs a running kernel: run the cells again "
+    "(Run &gt; Run All Cells) to answer it. Your checked answers and drafts are saved.</div>"
 )
 _STALE_TEXT = "(This question's form needs a running kernel: run the cells again to answer it.)"
 _HINT_STYLE = "background:#fffbea;border-left:4px solid #E69F00;padding:6px 10px;margin:4px 0"
@@ -392,7 +395,7 @@ class QuestionWidget(widgets.VBox):
             self.hint_button.description = "No more hints"
             self.hint_button.disabled = True
         self.hints_area.value += (
-            f"<div class='pmcourse-hint-panel' style='{_HINT_STYLE}'>💡 "
+            f"<div class='pmcourse-hint-panel' style='{_HINT_STYLE}'>"
             f"{render_markdown(feedback.message)}</div>"
         )
 
@@ -400,7 +403,7 @@ class QuestionWidget(widgets.VBox):
         feedback = self.question.reveal_solution()
         self.debrief_area.value = (
             f"<div class='pmcourse-solution-panel' style='{_SOLUTION_STYLE}'>"
-            "<div style='font-weight:700;font-size:110%;margin-bottom:4px'>📖 Solution and "
+            "<div style='font-weight:700;font-size:110%;margin-bottom:4px'>Solution and "
             f"debrief</div>{render_markdown(feedback.message)}</div>"
         )
 
