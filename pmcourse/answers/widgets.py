@@ -77,12 +77,13 @@ _DEAD_LINE = (
     "This form lost its kernel (restarted or shut down), so its buttons do nothing: run the "
     "cells again (Run &gt; Run All Cells). Your checked answers and drafts are saved."
 )
-# Shown as a second output next to the form: hidden while the form is drawn, visible when
-# JupyterLab cannot draw it ("model not found" after a shutdown), whose message it hides.
+# Shown as a second output next to the form, only in JupyterLab and only when the output before
+# it holds no drawn form ("model not found" after a shutdown, whose message it then hides). Other
+# front ends draw the form themselves and never show it; a static page (no styles) shows it.
 _STALE_HTML = (
-    "<style>"
-    ".jp-OutputArea-child:has(.pmcourse-question) + .jp-OutputArea-child .pmcourse-stale"
-    "{display:none}"
+    "<style>.pmcourse-stale{display:none}"
+    ".jp-OutputArea-child:not(:has(.pmcourse-question)) + .jp-OutputArea-child .pmcourse-stale"
+    "{display:block}"
     ".jp-OutputArea-child:has(+ .jp-OutputArea-child .pmcourse-stale)"
     ":not(:has(.pmcourse-question)){display:none}"
     "</style>"
