@@ -185,6 +185,12 @@ def test_an_unchecked_memo_edit_survives_a_kernel_restart_as_a_draft(lab, lab_pa
         "b => getComputedStyle(b, '::after').content"
     )
     assert "Kernel restarted" in label
+    shots = ARTIFACTS / "forms"
+    shots.mkdir(parents=True, exist_ok=True)
+    memo.locator(".pmcourse-dead").screenshot(path=str(shots / "memo-after-restart-line.png"))
+    memo.locator("button.pmcourse-check").screenshot(
+        path=str(shots / "memo-after-restart-button.png")
+    )
 
     # run again: the draft comes back, marked as not submitted
     run_all_cells(page)
@@ -193,8 +199,6 @@ def test_an_unchecked_memo_edit_survives_a_kernel_restart_as_a_draft(lab, lab_pa
     assert restored.locator("textarea").first.input_value() == TYPED
     assert "not submitted" in restored.locator(".pmcourse-draft").inner_text()
     assert restored.locator(".pmcourse-dead").is_hidden()
-    shots = ARTIFACTS / "forms"
-    shots.mkdir(parents=True, exist_ok=True)
     restored.screenshot(path=str(shots / "memo-draft-restored.png"))
 
     # saved, shut down and reopened: one line to run the cells, not "model not found"
