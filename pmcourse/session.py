@@ -24,7 +24,7 @@ from pmcourse import scenarios
 from pmcourse.answers.binding import LogBinding
 from pmcourse.answers.feedback import Feedback
 from pmcourse.answers.questions import Question
-from pmcourse.answers.store import AnswerStore
+from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore
 from pmcourse.answers.submission import build_submission, write_submission
 from pmcourse.answers.widgets import widget_for
 from pmcourse.exceptions import (
@@ -309,7 +309,8 @@ class Session(LogBinding):
             notebook=self.notebook,
             variant_token=self.variant_token if self.mode == "graded" else None,
             mode=self.mode,
-            events=self.events(),
+            # drafts were never given as answers: they stay in the learner's log only
+            events=[e for e in self.events() if e["kind"] in SUBMITTED_KINDS],
             question_types={qid: q.type for qid, q in self.questions.items()},
         )
         target = Path(path) if path is not None else Path.cwd() / f"submission-{self.notebook}.json"

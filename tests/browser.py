@@ -196,3 +196,26 @@ def error_outputs(page) -> list[str]:
     return page.locator(
         ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
     ).all_inner_texts()
+
+
+def write_notebook(lab: Lab, name: str, cells: list[str]) -> None:
+    """Write a notebook of code ``cells`` into the lab's folder (for tests that build their own)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, lab.root / name)
+
+
+def restart_kernel(page, *, clear_outputs: bool = False) -> None:
+    """Kernel > Restart Kernel (optionally clearing outputs), confirm, wait until idle."""
+    item = "Restart Kernel and Clear Outputs of All Cells" if clear_outputs else "Restart Kernel…"
+    click_menu(page, "Kernel", item)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.wait_for_timeout(500)
+    wait_idle(page)

@@ -192,3 +192,113 @@ def test_two_processes_appending_at_once_lose_nothing(tmp_path):
     print(f"\nconcurrency: 2 processes x {n} appends, all {2 * n} present; "
           f"writer times {seconds[0]:.2f}s and {seconds[1]:.2f}s "
           f"({2 * n / max(seconds):.0f} appends/s combined)")  # fmt: skip
+
+
+# The version-1 log exactly as pmcourse wrote it before drafts (format version 1): the reader
+# must open such a file, keep every row and id, and accept drafts afterwards.
+_V1_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts         TEXT    NOT NULL,
+    learner    TEXT    NOT NULL,
+    notebook   TEXT    NOT NULL,
+    variant    TEXT    NOT NULL,
+    question   TEXT    NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution')),
+    value      TEXT,
+    confidence REAL,
+    outcome    TEXT,
+    valid      INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS events_by_key ON events (learner, notebook, variant, question, id);
+CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
+"""
+
+
+def _write_v1_log(path: Path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(_V1_SCHEMA)
+        rows = [
+            ("2026-01-01T00:00:00.000001Z", "ana", "01-usage-drop", "seed=1", "q", "hint",
+             "0", None, None, 1),
+            ("2026-01-01T00:00:01.000001Z", "ana", "01-usage-drop", "seed=1", "q", "answer",
+             '"ui"', 0.8, '{"valid": true, "message": "Right."}', 1),
+            ("2026-01-01T00:00:02.000001Z", "ana", "01-usage-drop", "seed=1", "m", "check",
+             '{"notes": "x"}', None, '{"valid": false}', 0),
+        ]  # fmt: skip
+        conn.executemany(
+            "INSERT INTO events (ts, learner, notebook, variant, question, kind, value, "
+            "confidence, outcome, valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.commit()
+        with pytest.raises(sqlite3.IntegrityError):  # version 1 has no drafts
+            conn.execute(
+                "INSERT INTO events (ts, learner, notebook, variant, question, kind) "
+                "VALUES ('t', 'a', 'n', 'v', 'q', 'draft')"
+            )
+        return conn.execute("SELECT * FROM events ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_version_1_log_is_migrated_on_open_keeping_every_row(tmp_path):
+    path = tmp_path / "answers.sqlite"
+    before = _write_v1_log(path)
+    store = AnswerStore(path)
+    assert store.notice is None and not list(tmp_path.glob("*.corrupt-*"))
+    assert store.schema_version == 2
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT * FROM events ORDER BY id").fetchall() == before
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            "2",
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM events")
+    finally:
+        conn.close()
+    assert store.last_answer(**KEY, question="q")["value"] == "ui"
+    assert store.hints_used(**KEY, question="q") == 1
+    draft = store.append(**KEY, question="m", kind="draft", value={"notes": "typed, unchecked"})
+    assert draft["id"] == 4
+    assert store.last_draft(**KEY, question="m")["value"] == {"notes": "typed, unchecked"}
+    # reopening a migrated log changes nothing
+    assert AnswerStore(path).count() == 4
+
+
+def test_a_log_from_a_newer_pmcourse_is_refused_not_rewritten(tmp_path):
+    path = tmp_path / "answers.sqlite"
+    AnswerStore(path).append(**KEY, question="q", kind="answer", value=1)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(AnswerStoreError, match="format version 3.*reads versions 1 to 2"):
+        AnswerStore(path)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (1,)
+    finally:
+        conn.close()
+
+
+def test_drafts_are_superseded_by_an_accepted_answer_not_by_a_rejected_one(tmp_path):
+    store = AnswerStore(tmp_path / "a.sqlite")
+    assert store.last_draft(**KEY, question="m") is None
+    store.append(**KEY, question="m", kind="draft", value={"notes": "first"})
+    store.append(**KEY, question="m", kind="draft", value={"notes": "first words"})
+    store.append(**KEY, question="m", kind="check", value={}, outcome={"valid": False})
+    assert store.last_draft(**KEY, question="m")["value"] == {"notes": "first words"}
+    assert store.last_answer(**KEY, question="m") is None  # a draft is never an answer
+    store.append(**KEY, question="m", kind="answer", value={"notes": "done"},
+                 outcome={"valid": True})  # fmt: skip
+    assert store.last_draft(**KEY, question="m") is None
+    assert store.last_draft(**{**KEY, "variant": "seed=2"}, question="m") is None

@@ -58,7 +58,7 @@ def test_clicking_check_is_the_answer_path(qtype):
     widget.confidence.value = 70
     widget.check_button.click()
     expected = make_questions()[qtype].answer(TYPED[qtype], confidence=70)
-    assert widget.feedback.value == expected._repr_html_()
+    assert widget.feedback.value == widget.render_feedback(expected)
     last = question.last_answer()
     assert last["confidence"] == 0.7 and last["kind"] == "answer"
     assert question.score(last["value"]) == expected.score
@@ -72,7 +72,9 @@ def test_redraw_restores_last_answer_and_feedback(qtype, value, score):
     feedback = question.answer(value, confidence=90)
     redrawn = make_widget(question)
     assert redrawn.confidence.value == 90
-    assert redrawn.feedback.value == feedback._repr_html_()
+    # shown as the form shows feedback: the same message, field ids replaced by the form's labels
+    assert redrawn.feedback.value == redrawn.render_feedback(feedback)
+    assert f"pmcourse-message-{feedback.status}" in redrawn.feedback.value
     # the restored inputs, checked again, give the same score
     assert question.score(redrawn.get_value()) == pytest.approx(score)
 

@@ -134,6 +134,28 @@ class LogBinding:
                 return event
         return None
 
+    def last_draft(self, question_id: str) -> dict[str, Any] | None:
+        """The newest unchecked draft of a question typed after its last accepted answer, or None.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pmcourse
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = pmcourse.start("00-orientation", seed=7, store=store)
+        >>> session.questions["week_change"].save_draft("-1")
+        >>> session.last_draft("week_change")["value"]
+        '-1'
+
+        Introduced in docs/architecture.md (answers).
+        """
+        for event in reversed(self.events(question_id)):
+            if event["kind"] == "draft":
+                return event
+            if event["kind"] in ("answer", "check") and (event["outcome"] or {}).get("valid", True):
+                return None
+        return None
+
     def hints_used(self, question_id: str) -> int:
         """How many hints of a question have been revealed in this session's key.
 

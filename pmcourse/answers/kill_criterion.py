@@ -266,6 +266,55 @@ class KillCriterion(Question):
         }
         return canonical, "; ".join(n for n in notes if n)
 
+    def describe(self, value: Mapping | None) -> str:
+        """The rule as a sentence, from a complete or partly filled value (gaps shown as "…").
+
+        Nothing is judged or validated: this is what a form previews while it is filled.
+
+        Examples
+        --------
+        >>> q = KillCriterion("kill", "Write the rule",
+        ...     metrics={"complaints_per_1k": "complaints per 1,000 tickets"},
+        ...     threshold_unit="per 1,000 tickets", threshold_range=(0, 100),
+        ...     threshold_tolerance=1, window_tolerance=3)
+        >>> q.describe({"action": "revert", "metric": "complaints_per_1k", "comparator": ">",
+        ...             "threshold": "8.2", "window_days": "14"})
+        'Revert if complaints per 1,000 tickets > 8.2 within 14 days'
+        >>> q.describe({"action": "revert"})
+        'Revert if … … … within … days'
+
+        Introduced in docs/architecture.md (answers).
+        """
+        value = value if isinstance(value, Mapping) else {}
+
+        def part(name):
+            item = value.get(name)
+            if item is None or (isinstance(item, str) and not item.strip()):
+                return None
+            if isinstance(item, numbers.Real) and not isinstance(item, bool):
+                return fmt_number(float(item))
+            return str(item).strip()
+
+        action = part("action")
+        metric = part("metric")
+        comparator = part("comparator")
+        threshold = part("threshold")
+        window = part("window_days")
+        metric_label = self.metrics.get(metric, metric) if metric else None
+        unit = self.threshold_unit.strip()
+        if threshold is not None and unit and not threshold.endswith(unit):
+            # the unit reads once: "15%", or after the number unless the metric already says it
+            if unit == "%":
+                threshold += "%"
+            elif unit not in (metric_label or ""):
+                threshold += f" {unit}"
+        gap = "…"
+        head = (action[:1].upper() + action[1:]) if action else gap
+        return (
+            f"{head} if {metric_label or gap} {comparator or gap} {threshold or gap} "
+            f"within {window or gap} days"
+        )
+
     def _field_results(self, canonical) -> dict[str, bool]:
         expected = self._expected
         return {

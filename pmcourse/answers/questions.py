@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from pmcourse.answers.feedback import Feedback, Hint, describe, loggable, with_warning
+from pmcourse.answers.history import QuestionHistory
 from pmcourse.answers.parsing import EPS, RejectedInputError, check_id, parse_confidence
 from pmcourse.answers.store import MemoryLog
 from pmcourse.exceptions import InputError, PMCourseError, TruthHiddenError
@@ -29,7 +30,7 @@ from pmcourse.exceptions import InputError, PMCourseError, TruthHiddenError
 __all__ = ["Question"]
 
 
-class Question:
+class Question(QuestionHistory):
     """Base class of every question type.
 
     Subclasses set ``type`` (the key's ``"type"``; subclassing registers it) and ``key_fields``
@@ -144,7 +145,7 @@ class Question:
 
         ``log`` provides ``mode``, ``record(question_id, kind, value, confidence, outcome)``
         (returning a warning string or None), ``last_answer(question_id)`` and
-        ``hints_used(question_id)``.
+        ``hints_used(question_id)``; optionally ``last_draft(question_id)``.
 
         Examples
         --------
@@ -321,13 +322,8 @@ class Question:
         """
         try:
             if self.mode == "graded":
-                return Feedback(
-                    True,
-                    None,
-                    None,
-                    "The debrief stays hidden in a graded notebook; it comes with your grade.",
-                    None,
-                )
+                hidden = "The debrief stays hidden in a graded notebook; it comes with your grade."
+                return Feedback(True, None, None, hidden, None)
             text = self.solution or "No debrief has been written for this question."
             if self.last_answer() is not None:
                 # answered: the debrief is what follows an answer, not a reveal to count
@@ -338,40 +334,6 @@ class Question:
             return Feedback(
                 False, None, None, f"Could not show the debrief ({describe(exc)}).", None
             )
-
-    def last_answer(self) -> dict[str, Any] | None:
-        """The last accepted answer event (``value``, ``confidence``, ``outcome``), or None.
-
-        Examples
-        --------
-        >>> from pmcourse.answers import Choice
-        >>> q = Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a")
-        >>> _ = q.answer("b")
-        >>> q.last_answer()["value"]
-        'b'
-
-        Introduced in notebooks/00-orientation.ipynb.
-        """
-        try:
-            return self._log.last_answer(self.id)
-        except Exception:  # noqa: BLE001 - a broken store must not break a redraw
-            return None
-
-    def last_feedback(self) -> Feedback | None:
-        """The feedback of the last accepted answer, or None.
-
-        Examples
-        --------
-        >>> from pmcourse.answers import Choice
-        >>> q = Choice("c", "Pick", {"a": "A", "b": "B"}, answer="a")
-        >>> _ = q.answer("a")
-        >>> q.last_feedback().correct
-        True
-
-        Introduced in notebooks/00-orientation.ipynb.
-        """
-        last = self.last_answer()
-        return Feedback.from_dict(last.get("outcome")) if last else None
 
     @classmethod
     def types(cls) -> dict[str, type[Question]]:

@@ -1,9 +1,14 @@
-"""The answer log: an append-only SQLite file (WAL) that keeps every answer, check, hint and debrief.
+"""The answer log: an append-only SQLite file (WAL) that keeps every answer, check, hint, debrief
+and draft.
 
 One row per event, keyed by (learner, notebook, variant, question). Rows are never updated or
 deleted (triggers refuse it), so the last answer is simply the newest accepted row. Several kernels
 may append at once: WAL mode lets readers and one writer proceed together, and a busy timeout makes
 a second writer wait instead of failing.
+
+The file format, its versions and their migrations are :mod:`pmcourse.answers.log_format`: a
+version-1 file (before drafts) is migrated in place when opened; a file of a newer version than
+this pmcourse reads is refused, never rewritten.
 
 A file that SQLite cannot read is never silently replaced: it is renamed to
 ``answers.sqlite.corrupt-<timestamp>`` (with its ``-wal``/``-shm`` companions), a fresh log starts,
@@ -22,6 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pmcourse.answers.log_format import COLUMNS as _COLUMNS
+from pmcourse.answers.log_format import (
+    EVENT_KINDS,
+    SCHEMA_VERSION,
+    SUBMITTED_KINDS,
+    file_version,
+    prepare,
+)
 from pmcourse.exceptions import AnswerStoreError
 
 __all__ = [
@@ -30,40 +43,13 @@ __all__ = [
     "default_store_path",
     "utc_timestamp",
     "EVENT_KINDS",
+    "SUBMITTED_KINDS",
     "BUSY_TIMEOUT_MS",
+    "SCHEMA_VERSION",
 ]
 
-#: The kinds of event the log holds.
-EVENT_KINDS = ("answer", "check", "hint", "solution")
 #: How long a writer waits for another writer before giving up, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
-
-_COLUMNS = (
-    "id", "ts", "learner", "notebook", "variant", "question", "kind", "value", "confidence",
-    "outcome", "valid",
-)  # fmt: skip
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts         TEXT    NOT NULL,
-    learner    TEXT    NOT NULL,
-    notebook   TEXT    NOT NULL,
-    variant    TEXT    NOT NULL,
-    question   TEXT    NOT NULL,
-    kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution')),
-    value      TEXT,
-    confidence REAL,
-    outcome    TEXT,
-    valid      INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS events_by_key ON events (learner, notebook, variant, question, id);
-CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
-"""
 
 
 def default_store_path() -> Path:
@@ -279,7 +265,22 @@ class AnswerStore:
                     f" The answer log runs in {mode} mode (WAL is unavailable on this disk); "
                     "two notebooks writing at once may wait for each other."
                 )
-            conn.executescript(_SCHEMA)
+            prepare(conn, self.path)
+
+    @property
+    def schema_version(self) -> int:
+        """The format version of the open file (always :data:`SCHEMA_VERSION` once opened).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> AnswerStore(pathlib.Path(tempfile.mkdtemp()) / "answers.sqlite").schema_version
+        2
+
+        Introduced in docs/architecture.md (answers).
+        """
+        with self._connection() as conn:
+            return int(file_version(conn, self.path) or SCHEMA_VERSION)
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -423,6 +424,40 @@ class AnswerStore:
             ).fetchone()
         return None if row is None else self._row(row)
 
+    def last_draft(
+        self, *, learner: str, notebook: str, variant: str, question: str
+    ) -> dict | None:
+        """The newest ``draft`` of one question typed after its last accepted answer, or None.
+
+        A draft is what a form held when it was edited but not checked; an accepted answer or
+        check written after it supersedes it (a rejected check does not).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = AnswerStore(pathlib.Path(tempfile.mkdtemp()) / "answers.sqlite")
+        >>> key = dict(learner="a", notebook="n", variant="v", question="q")
+        >>> _ = store.append(**key, kind="draft", value={"notes": "half a tho"})
+        >>> store.last_draft(**key)["value"]
+        {'notes': 'half a tho'}
+        >>> _ = store.append(**key, kind="answer", value={"notes": "half a thought"},
+        ...                  outcome={"valid": True})
+        >>> store.last_draft(**key) is None
+        True
+
+        Introduced in docs/architecture.md (answers).
+        """
+        with self._connection() as conn:
+            row = conn.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM events WHERE learner = ? AND notebook = ? "
+                "AND variant = ? AND question = ? AND kind = 'draft' AND id > COALESCE(("
+                "SELECT MAX(id) FROM events WHERE learner = ? AND notebook = ? AND variant = ? "
+                "AND question = ? AND kind IN ('answer', 'check') AND valid = 1), 0) "
+                "ORDER BY id DESC LIMIT 1",
+                (learner, notebook, variant, question) * 2,
+            ).fetchone()
+        return None if row is None else self._row(row)
+
     def hints_used(self, *, learner: str, notebook: str, variant: str, question: str) -> int:
         """How many hints of one question have been revealed.
 
@@ -465,7 +500,7 @@ class MemoryLog:
     """The in-memory event log of a question no session has bound (headless use, tests).
 
     It offers what a question needs from a log (``mode``, ``record``, ``last_answer``,
-    ``hints_used``); a session offers the same on top of :class:`AnswerStore`.
+    ``last_draft``, ``hints_used``); a session offers the same on top of :class:`AnswerStore`.
 
     Examples
     --------
@@ -503,6 +538,16 @@ class MemoryLog:
                 and (event["outcome"] or {}).get("valid")
             ):
                 return event
+        return None
+
+    def last_draft(self, question_id) -> dict[str, Any] | None:
+        for event in reversed(self.events):
+            if event["question"] != question_id:
+                continue
+            if event["kind"] == "draft":
+                return event
+            if event["kind"] in ("answer", "check") and (event["outcome"] or {}).get("valid"):
+                return None
         return None
 
     def hints_used(self, question_id) -> int:

@@ -1,0 +1,153 @@
+"""The answer log's file format: its table, its event kinds, its versions and their migrations.
+
+Format versions (``meta.schema_version``):
+
+1. ``answer``, ``check``, ``hint`` and ``solution`` events.
+2. adds ``draft``: what a learner typed into a form without checking it (restored on redraw,
+   never part of a submission).
+
+:func:`prepare` brings any file up to :data:`SCHEMA_VERSION` in one transaction: a new file gets
+the current schema, a version-1 file is migrated in place (rows, ids and timestamps copied as they
+are), a file of a newer version is refused and never rewritten.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from pmcourse.exceptions import AnswerStoreError
+
+__all__ = ["COLUMNS", "EVENT_KINDS", "SUBMITTED_KINDS", "SCHEMA_VERSION", "file_version", "prepare"]
+
+#: The kinds of event the log holds (``draft`` since format version 2).
+EVENT_KINDS = ("answer", "check", "hint", "solution", "draft")
+#: The kinds a learner has actually given (everything but unchecked drafts).
+SUBMITTED_KINDS = ("answer", "check", "hint", "solution")
+#: The format version this module writes; it reads versions 1 (migrated on open) and 2.
+SCHEMA_VERSION = 2
+
+COLUMNS = (
+    "id", "ts", "learner", "notebook", "variant", "question", "kind", "value", "confidence",
+    "outcome", "valid",
+)  # fmt: skip
+_TABLE = """
+CREATE TABLE IF NOT EXISTS events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts         TEXT    NOT NULL,
+    learner    TEXT    NOT NULL,
+    notebook   TEXT    NOT NULL,
+    variant    TEXT    NOT NULL,
+    question   TEXT    NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution', 'draft')),
+    value      TEXT,
+    confidence REAL,
+    outcome    TEXT,
+    valid      INTEGER NOT NULL DEFAULT 1
+);
+"""
+_INDEX_AND_TRIGGERS = """
+CREATE INDEX IF NOT EXISTS events_by_key ON events (learner, notebook, variant, question, id);
+CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the answer log is append-only'); END;
+"""
+_SCHEMA = (
+    _TABLE
+    + _INDEX_AND_TRIGGERS
+    + "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    + f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
+)
+# Version 1 -> 2: SQLite cannot alter a CHECK constraint, so the table is rebuilt (rows, ids and
+# timestamps copied as they are). The append-only triggers go with the old table and come back
+# on the new one; all of it in one transaction, so a failure leaves the version-1 file intact.
+_MIGRATE_1_TO_2 = (
+    "DROP TRIGGER IF EXISTS events_append_only_update;\n"
+    "DROP TRIGGER IF EXISTS events_append_only_delete;\n"
+    "DROP INDEX IF EXISTS events_by_key;\n"
+    "ALTER TABLE events RENAME TO events_v1;\n"
+    + _TABLE
+    + f"INSERT INTO events ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM events_v1;\n"
+    "DROP TABLE events_v1;\n"
+    + _INDEX_AND_TRIGGERS
+    + "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n"
+)
+
+
+def _split_sql(script: str) -> list[str]:
+    """The statements of ``script`` (each ends with ``;`` and a newline), for one transaction."""
+    return [statement for statement in script.split(";\n") if statement.strip()]
+
+
+def _split_sql(script: str) -> list[str]:
+    """The statements of ``script`` (each ends with ``;`` and a newline), for one transaction."""
+    return [statement for statement in script.split(";\n") if statement.strip()]
+
+
+def file_version(conn: sqlite3.Connection, path: Path | str = "the answer log") -> int | None:
+    """The format version of the open file: None when new, 1 when it predates versions.
+
+    Raises
+    ------
+    AnswerStoreError
+        When the stored version is not a whole number (the file is not pmcourse's).
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> file_version(sqlite3.connect(":memory:")) is None
+    True
+
+    Introduced in docs/architecture.md (answers).
+    """
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "events" not in tables:
+        return None
+    if "meta" not in tables:
+        return 1
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    try:
+        return 1 if row is None else int(row[0])
+    except ValueError:
+        raise AnswerStoreError(
+            f"The answer log {path} has format version {row[0]!r:.20}, not a whole number; "
+            "it was not written by pmcourse."
+        ) from None
+
+
+def prepare(conn: sqlite3.Connection, path: Path | str = "the answer log") -> None:
+    """Create or migrate the log in ``conn`` (autocommit mode) to :data:`SCHEMA_VERSION`, atomically.
+
+    Raises
+    ------
+    AnswerStoreError
+        When the file was written by a newer pmcourse (it is left untouched).
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> prepare(conn); file_version(conn)
+    2
+
+    Introduced in docs/architecture.md (answers).
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = file_version(conn, path)
+        if version is not None and version > SCHEMA_VERSION:
+            raise AnswerStoreError(
+                f"The answer log {path} has format version {version}, written by a newer "
+                f"pmcourse; this one reads versions 1 to {SCHEMA_VERSION}. Upgrade pmcourse "
+                "(pip install -U pmcourse) to keep using it."
+            )
+        if version == 1:
+            for statement in _split_sql(_MIGRATE_1_TO_2):
+                conn.execute(statement)
+        for statement in _split_sql(_SCHEMA):
+            conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
