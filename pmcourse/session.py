@@ -22,6 +22,7 @@ from typing import Any
 
 from pmcourse import scenarios
 from pmcourse.answers.binding import LogBinding
+from pmcourse.answers.explorer import Explorer
 from pmcourse.answers.feedback import Feedback
 from pmcourse.answers.questions import Question
 from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore
@@ -277,6 +278,44 @@ class Session(LogBinding):
         truth = replace(self.case, sealed=False).truth
         self.record(REVEAL_ALL, "solution", None, None, {"valid": True, "message": "revealed"})
         return dict(truth)
+
+    def explore(self) -> Explorer:
+        """The explorer over this case's tables: the no-code way to investigate.
+
+        Each view opened is logged as an ``explore`` event (what was looked at, in what order,
+        and whether the diagnosis was already answered); the report shows how you investigated.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = Path(tempfile.mkdtemp()) / "answers.sqlite"
+        >>> session = start("01-usage-drop", seed=7, store=store)
+        >>> explorer = session.explore()
+        >>> explorer.metrics("daily")[:2]
+        ['active_users', 'entry_point_clicks']
+        >>> days = sorted(session.case.tables["daily"]["date"].unique())
+        >>> view = explorer.view(table="daily", numerator="summaries_requested",
+        ...                      denominator="active_users", by="locale",
+        ...                      baseline=(days[7], days[34]), current=(days[49], days[55]))
+        >>> [(e["kind"], e["value"]["by"]) for e in session.events() if e["kind"] == "explore"]
+        [('explore', 'locale')]
+
+        Introduced in notebooks/02-regret-signal.ipynb.
+        """
+        scenario = scenarios.scenario_for_notebook(self.notebook)
+        labels = {
+            column: meaning.split(" (")[0]
+            for doc in scenario.tables.values()
+            for column, (meaning, _unit) in doc.columns.items()
+        }
+        diagnosis = "diagnosis" if "diagnosis" in self.questions else next(iter(self.questions))
+        return Explorer(
+            self.case.tables,
+            timeline=self.case.timeline,
+            record=self.record,
+            answered=lambda: self.last_answer(diagnosis) is not None,
+            labels=labels,
+        )
 
     def submit(self, path: str | os.PathLike | None = None) -> Path:
         """Write this notebook's submission file and return its path.

@@ -4,7 +4,8 @@ Format versions (``meta.schema_version``):
 
 1. ``answer``, ``check``, ``hint`` and ``solution`` events.
 2. adds ``draft``: what a learner typed into a form without checking it (restored on redraw,
-   never part of a submission).
+   never part of a submission), and ``explore``: a view the learner opened in the explorer
+   (``session.explore()``; part of the submission, so the report shows how they investigated).
 
 :func:`prepare` brings any file up to :data:`SCHEMA_VERSION` in one transaction: a new file gets
 the current schema, a version-1 file is migrated in place (rows, ids and timestamps copied as they
@@ -20,10 +21,10 @@ from pmcourse.exceptions import AnswerStoreError
 
 __all__ = ["COLUMNS", "EVENT_KINDS", "SUBMITTED_KINDS", "SCHEMA_VERSION", "file_version", "prepare"]
 
-#: The kinds of event the log holds (``draft`` since format version 2).
-EVENT_KINDS = ("answer", "check", "hint", "solution", "draft")
-#: The kinds a learner has actually given (everything but unchecked drafts).
-SUBMITTED_KINDS = ("answer", "check", "hint", "solution")
+#: The kinds of event the log holds (``draft`` and ``explore`` since format version 2).
+EVENT_KINDS = ("answer", "check", "hint", "solution", "draft", "explore")
+#: The kinds a submission carries (everything but unchecked drafts).
+SUBMITTED_KINDS = ("answer", "check", "hint", "solution", "explore")
 #: The format version this module writes; it reads versions 1 (migrated on open) and 2.
 SCHEMA_VERSION = 2
 
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS events (
     notebook   TEXT    NOT NULL,
     variant    TEXT    NOT NULL,
     question   TEXT    NOT NULL,
-    kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution', 'draft')),
+    kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution', 'draft',
+                                                'explore')),
     value      TEXT,
     confidence REAL,
     outcome    TEXT,
