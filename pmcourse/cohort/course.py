@@ -1,7 +1,7 @@
 """The course folder: config, secret, keyed seeds, variant tokens and assignment, roster.
 
-A course folder holds everything an instructor's cohort needs (see docs/architecture.md):
-``config.json``, ``secret`` (mode 0600), ``roster.csv``, ``key/<student_id>/<notebook>.json``,
+A course folder (mode 0700) holds everything an instructor's cohort needs (see
+docs/architecture.md): ``config.json``, ``secret`` (mode 0600), ``roster.csv``, ``key/<student_id>/<notebook>.json``,
 ``students/<student_id>/``, ``gradebook.sqlite``, ``grades.csv``, ``canvas.csv``, ``feedback/`` and
 ``report.html``.
 
@@ -23,7 +23,7 @@ import secrets
 import stat
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,13 +44,22 @@ __all__ = [
     "read_roster",
     "resolve_notebooks",
     "default_notebooks_dir",
+    "validate_config",
+    "withdraw_student",
+    "write_private",
+    "check_private",
 ]
 
-#: Version of the course folder layout written to ``config.json``.
-COURSE_FORMAT = 1
+#: Version of the course folder layout written to ``config.json``. Format 2 added the
+#: ``withdrawn`` roster column, ``late_policy`` and ``canvas`` in config.json and private modes
+#: (folder 0700, instructor files 0600); format 1 folders are still read.
+COURSE_FORMAT = 2
+_READABLE_FORMATS = (1, 2)
+_LATE_MODES = ("refuse", "penalty")
 _SECRET_BYTES = 32
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in a student id or notebook id
+_ROSTER_COLUMNS = ("student_id", "name", "email", "section", "withdrawn")
 
 
 def keyed_seed(secret: bytes, *, student_id: str, notebook: str) -> int:
@@ -177,17 +186,21 @@ def assign_variants(
 
 @dataclass(frozen=True)
 class Student:
-    """One roster row: ``student_id`` plus optional ``name``, ``email`` and ``section``."""
+    """One roster row: ``student_id`` plus optional ``name``, ``email`` and ``section``.
+
+    ``withdrawn`` is the ISO-8601 time the student was withdrawn (``""``: on the course).
+    """
 
     student_id: str
     name: str = ""
     email: str = ""
     section: str = ""
+    withdrawn: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def read_roster(path_or_text) -> list[Student]:
-    """Read a roster CSV: ``student_id`` (required), ``name``, ``email``, ``section`` (optional).
+    """Read a roster CSV: ``student_id`` (required), ``name``, ``email``, ``section``, ``withdrawn``.
 
     Parameters
     ----------
@@ -244,11 +257,16 @@ def read_roster(path_or_text) -> list[Student]:
                 f"{where} line {line}: student_id {sid!r} repeats line {seen[sid]}; ids must be unique."
             )
         seen[sid] = line
-        extra = {
-            k: v for k, v in row.items() if k not in ("student_id", "name", "email", "section")
-        }
+        extra = {k: v for k, v in row.items() if k not in _ROSTER_COLUMNS}
         students.append(
-            Student(sid, row.get("name", ""), row.get("email", ""), row.get("section", ""), extra)
+            Student(
+                sid,
+                row.get("name", ""),
+                row.get("email", ""),
+                row.get("section", ""),
+                row.get("withdrawn", ""),
+                extra,
+            )
         )
     if not students:
         raise CohortError(f"{where} lists no students.")
@@ -256,21 +274,94 @@ def read_roster(path_or_text) -> list[Student]:
 
 
 def write_roster(students: list[Student], *, path: Path) -> None:
-    """Write students as a roster CSV (``student_id,name,email,section``)."""
+    """Write students as a roster CSV (``student_id,name,email,section,withdrawn``), mode 0600."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student_id", "name", "email", "section"])
+    writer.writerow(_ROSTER_COLUMNS)
     for s in students:
-        writer.writerow([s.student_id, s.name, s.email, s.section])
-    path.write_text(buf.getvalue(), encoding="utf-8")
+        writer.writerow([s.student_id, s.name, s.email, s.section, s.withdrawn])
+    write_private(path, buf.getvalue())
+
+
+def write_private(path, data: str | bytes) -> Path:
+    """Write an instructor-only file atomically with mode 0600 (readable by you only).
+
+    The bytes go to a temporary file created 0600 beside ``path``, which then replaces it: a
+    reader never sees half a file, and the file is never readable by others, even for a moment.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_private(Path(tempfile.mkdtemp()) / "grades.csv", "student_id\\n")
+    >>> oct(p.stat().st_mode & 0o777)
+    '0o600'
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        os.chmod(tmp, 0o600)  # a filesystem that ignored the mode at creation
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def make_private_dir(path) -> Path:
+    """Create a folder (and parents) and set it to mode 0700: only you can list or enter it."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def check_private(path) -> None:
+    """Refuse a course file or folder that others can read (the check ``secret`` has always had).
+
+    Raises
+    ------
+    CohortError
+        ``path`` has a group or world permission bit set (POSIX only); the message gives the
+        ``chmod`` that fixes it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_private(write_private(Path(tempfile.mkdtemp()) / "roster.csv", "student_id\\n"))
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    p = Path(path)
+    if os.name != "posix" or not p.exists():
+        return
+    mode = stat.S_IMODE(p.stat().st_mode)
+    if mode & 0o077:
+        want = "700" if p.is_dir() else "600"
+        raise CohortError(
+            f"{p} has mode {mode:04o}; course files must be readable by you only "
+            f"(chmod {want} {p})."
+        )
 
 
 def default_notebooks_dir() -> Path:
-    """Where notebook templates live: ``./notebooks`` if present, else the source tree's."""
-    here = Path.cwd() / "notebooks"
-    if here.is_dir():
-        return here.resolve()
-    return (Path(__file__).resolve().parents[2] / "notebooks").resolve()
+    """Where notebook templates live by default: ``./notebooks`` (resolved, whether or not it exists).
+
+    ``init`` stores this absolute path in ``config.json`` so later commands run from anywhere.
+
+    Examples
+    --------
+    >>> default_notebooks_dir() == (Path.cwd() / "notebooks").resolve()
+    True
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    return (Path.cwd() / "notebooks").resolve()
 
 
 def resolve_notebooks(spec: str | None, *, notebooks_dir: Path | None = None) -> list[str]:
@@ -353,7 +444,8 @@ class Course:
 
     @property
     def secret(self) -> bytes:
-        """The course secret (read once; refused if group- or world-readable)."""
+        """The course secret (read once; refused if it or the course folder is group- or
+        world-accessible, or if ``key/`` or ``roster.csv`` is)."""
         if self._secret is None:
             p = self.path / "secret"
             if not p.is_file():
@@ -364,6 +456,8 @@ class Course:
                     f"{p} has mode {mode:04o}; the course secret must be readable by you only "
                     f"(chmod 600 {p})."
                 )
+            for other in (self.path, self.key_dir, self.roster_path, self.path / "config.json"):
+                check_private(other)
             raw = p.read_text().strip()
             try:
                 self._secret = bytes.fromhex(raw)
@@ -407,9 +501,43 @@ class Course:
         """The student's opaque token for ``notebook`` (see :func:`keyed_token`)."""
         return keyed_token(self.secret, student_id=student_id, notebook=notebook, variant=variant)
 
-    def roster(self) -> list[Student]:
-        """The roster saved by the last ``prepare`` (``[]`` before the first)."""
-        return read_roster(self.roster_path) if self.roster_path.is_file() else []
+    def roster(self, *, include_withdrawn: bool = False) -> list[Student]:
+        """The roster saved by the last ``prepare`` (``[]`` before the first).
+
+        Withdrawn students (``pmcourse cohort withdraw``) stay in ``roster.csv`` but are left out
+        unless ``include_withdrawn``: grading, the report and later assignments ignore them.
+        """
+        if not self.roster_path.is_file():
+            return []
+        students = read_roster(self.roster_path)
+        return students if include_withdrawn else [s for s in students if not s.withdrawn]
+
+    def withdrawn_ids(self) -> set[str]:
+        """Ids of the students withdrawn from the course."""
+        return {s.student_id for s in self.roster(include_withdrawn=True) if s.withdrawn}
+
+    def private_files_exposed(self) -> list[Path]:
+        """Instructor-only files and folders that others can read (should be empty).
+
+        The course folder, ``secret``, ``config.json``, ``roster.csv``, ``key/`` and every key,
+        ``feedback/`` and every feedback file, ``gradebook.sqlite``, ``grades.csv``,
+        ``canvas.csv`` and ``report.html``.
+        """
+        candidates = [self.path, self.path / "secret", self.path / "config.json"]
+        candidates += [self.roster_path, self.key_dir, self.feedback_dir]
+        candidates += [self.path / n for n in ("gradebook.sqlite", "grades.csv", "canvas.csv")]
+        candidates.append(self.path / "report.html")
+        if self.key_dir.is_dir():
+            candidates += sorted(self.key_dir.rglob("*"))
+        if self.feedback_dir.is_dir():
+            candidates += sorted(self.feedback_dir.iterdir())
+        out = []
+        for p in candidates:
+            try:
+                check_private(p)
+            except CohortError:
+                out.append(p)
+        return out
 
     def key_path(self, student_id: str, *, notebook: str) -> Path:
         return self.key_dir / student_id / f"{notebook}.json"
@@ -436,6 +564,142 @@ class Course:
         raw = (self.config.get("deadlines") or {}).get(notebook) or self.config.get("deadline")
         return parse_time(raw) if raw else None
 
+    def save_config(self) -> None:
+        """Write ``config.json`` back (validated first; mode 0600)."""
+        validate_config(self.config, where=str(self.path / "config.json"))
+        write_private(self.path / "config.json", json.dumps(self.config, indent=2) + "\n")
+
+
+def validate_config(config: dict[str, Any], *, where: str = "config.json") -> None:
+    """Check the instructor-set keys of ``config.json``; the error names the bad key.
+
+    ``deadline`` (one ISO-8601 time with an offset for every notebook), ``deadlines``
+    (``{"<notebook>": "<ISO-8601 with offset>"}``), ``late_policy`` (``{"mode": "refuse" |
+    "penalty", "penalty_per_day": 0..1}``), ``canvas`` (``{"assignment_ids": {"<notebook>":
+    int}}``) and ``notebooks_dir`` (a string).
+
+    Raises
+    ------
+    CohortError
+        A key of the wrong shape; the message says which key, what it held and what is accepted.
+
+    Examples
+    --------
+    >>> validate_config({"deadlines": {"01-usage-drop": "2026-12-01T23:59+00:00"}})
+    >>> validate_config({"late_policy": {"mode": "later"}})
+    Traceback (most recent call last):
+    ...
+    pmcourse.exceptions.CohortError: config.json: late_policy.mode is 'later'; accepted: 'refuse' or 'penalty'.
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+
+    def bad(key: str, value, accepted: str) -> CohortError:
+        return CohortError(f"{where}: {key} is {value!r}; accepted: {accepted}.")
+
+    notebooks = set(NOTEBOOKS.values())
+    when = "an ISO-8601 time with a UTC offset, e.g. 2026-12-01T23:59+00:00"
+    if config.get("deadline") is not None:
+        if not isinstance(config["deadline"], str) or parse_time(config["deadline"]) is None:
+            raise bad("deadline", config["deadline"], when)
+    deadlines = config.get("deadlines") or {}
+    if not isinstance(deadlines, dict):
+        raise bad("deadlines", deadlines, '{"<notebook>": "<ISO-8601 time>"}')
+    for nb, value in deadlines.items():
+        if nb not in notebooks:
+            raise bad(f"deadlines key {nb!r}", nb, "notebook ids such as 01-usage-drop")
+        if not isinstance(value, str) or parse_time(value) is None:
+            raise bad(f"deadlines[{nb!r}]", value, when)
+    policy = config.get("late_policy")
+    if policy is not None:
+        if not isinstance(policy, dict):
+            raise bad(
+                "late_policy", policy, '{"mode": "refuse" | "penalty", "penalty_per_day": 0..1}'
+            )
+        unknown = set(policy) - {"mode", "penalty_per_day"}
+        if unknown:
+            raise bad("late_policy keys", sorted(unknown), "'mode' and 'penalty_per_day'")
+        if policy.get("mode") not in _LATE_MODES:
+            raise bad("late_policy.mode", policy.get("mode"), "'refuse' or 'penalty'")
+        per_day = policy.get("penalty_per_day", 0)
+        if (
+            isinstance(per_day, bool)
+            or not isinstance(per_day, int | float)
+            or not 0 <= per_day <= 1
+        ):
+            raise bad("late_policy.penalty_per_day", per_day, "a number from 0 to 1")
+        if policy["mode"] == "penalty" and "penalty_per_day" not in policy:
+            raise bad(
+                "late_policy.penalty_per_day", None, "a number from 0 to 1 when mode is 'penalty'"
+            )
+    canvas = config.get("canvas")
+    if canvas is not None:
+        ids = canvas.get("assignment_ids") if isinstance(canvas, dict) else None
+        if not isinstance(ids, dict):
+            raise bad("canvas", canvas, '{"assignment_ids": {"<notebook>": <int>}}')
+        for nb, value in ids.items():
+            if nb not in notebooks:
+                raise bad(
+                    f"canvas.assignment_ids key {nb!r}", nb, "notebook ids such as 01-usage-drop"
+                )
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise bad(f"canvas.assignment_ids[{nb!r}]", value, "a positive integer")
+    nbdir = config.get("notebooks_dir")
+    if nbdir is not None and not isinstance(nbdir, str):
+        raise bad("notebooks_dir", nbdir, "a folder path as a string")
+
+
+def withdraw_student(course_dir, student_id: str, *, when: datetime | None = None) -> Student:
+    """Mark a student withdrawn: kept in ``roster.csv`` (with the time), left out from then on.
+
+    A withdrawn student's folder, key and gradebook history stay; ``grade``, ``feedback`` and
+    ``report`` skip them, and students who join later are balanced over the active roster only.
+
+    Parameters
+    ----------
+    course_dir : str or Path or Course
+    student_id : str
+        A student on the roster.
+    when : datetime, optional
+        Withdrawal time (default now, UTC).
+
+    Returns
+    -------
+    Student
+        The updated roster row.
+
+    Raises
+    ------
+    CohortError
+        The student is not on the roster.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
+    >>> write_roster([Student("s1"), Student("s2")], path=course.roster_path)
+    >>> withdraw_student(course, "s2", when=datetime(2026, 3, 1, tzinfo=UTC)).withdrawn
+    '2026-03-01T00:00:00+00:00'
+    >>> [s.student_id for s in course.roster()]
+    ['s1']
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
+    students = course.roster(include_withdrawn=True)
+    if student_id not in {s.student_id for s in students}:
+        raise CohortError(
+            f"Student {student_id!r} is not on the roster of {course.path}; "
+            "withdraw one of the ids in roster.csv."
+        )
+    stamp = (when or datetime.now(UTC)).isoformat(timespec="seconds")
+    out = [
+        replace(s, withdrawn=s.withdrawn or stamp) if s.student_id == student_id else s
+        for s in students
+    ]
+    write_roster(out, path=course.roster_path)
+    return next(s for s in out if s.student_id == student_id)
+
 
 def parse_time(raw) -> datetime | None:
     """Parse an ISO-8601 time (``Z`` accepted); naive times are taken as UTC."""
@@ -451,19 +715,21 @@ def parse_time(raw) -> datetime | None:
 def init_course(
     course_dir, *, notebooks_dir=None, title: str | None = None, deadline: str | None = None
 ) -> Course:
-    """Create a course folder with a random secret (mode 0600) and ``config.json``.
+    """Create a private course folder (mode 0700) with a random secret and ``config.json`` (0600).
 
     Parameters
     ----------
     course_dir : str or Path
         Created if absent; must not already hold a course (``config.json`` or ``secret``).
     notebooks_dir : str or Path, optional
-        Folder of notebook templates; default :func:`default_notebooks_dir`.
+        Folder of notebook templates; default ``./notebooks`` (:func:`default_notebooks_dir`),
+        stored in ``config.json`` as an absolute path.
     title : str, optional
         Course title shown in feedback and the report.
     deadline : str, optional
         ISO-8601 deadline for every notebook (per-notebook deadlines go in ``config.json``
-        under ``deadlines``); later submissions are flagged late.
+        under ``deadlines``; how late files count under ``late_policy``, see
+        :func:`validate_config`).
 
     Returns
     -------
@@ -478,8 +744,8 @@ def init_course(
     --------
     >>> import tempfile
     >>> course = init_course(Path(tempfile.mkdtemp()) / "spring")
-    >>> oct((course.path / "secret").stat().st_mode & 0o777)
-    '0o600'
+    >>> oct((course.path / "secret").stat().st_mode & 0o777), oct(course.path.stat().st_mode & 0o777)
+    ('0o600', '0o700')
 
     Introduced in docs/instructors.md (instructor workflow).
     """
@@ -490,7 +756,7 @@ def init_course(
         raise CohortError(
             f"deadline {deadline!r} is not an ISO-8601 time (e.g. 2026-12-01T23:59Z)."
         )
-    path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path)
     secret_path = path / "secret"
     fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -502,16 +768,19 @@ def init_course(
         "title": title or path.resolve().name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "pmcourse_version": __version__,
-        "notebooks_dir": str(Path(notebooks_dir).resolve()) if notebooks_dir else None,
+        "notebooks_dir": str(Path(notebooks_dir or default_notebooks_dir()).resolve()),
         "deadline": deadline,
         "deadlines": {},
+        "late_policy": {"mode": "penalty", "penalty_per_day": 0.0},
         "max_submission_bytes": 5_000_000,
     }
-    (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    course = Course(path, config)
+    course.save_config()
     for sub in ("key", "students", "feedback"):
         (path / sub).mkdir(exist_ok=True)
-    os.chmod(path / "key", 0o700)
-    return Course(path, config)
+    for sub in ("key", "feedback"):
+        make_private_dir(path / sub)
+    return course
 
 
 def open_course(course_dir) -> Course:
@@ -540,9 +809,15 @@ def open_course(course_dir) -> Course:
             f"`pmcourse cohort init {path}` first."
         )
     try:
-        config = json.loads(cfg.read_text())
-    except json.JSONDecodeError as exc:
+        config = json.loads(cfg.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CohortError(f"{cfg} is not valid JSON ({exc}).") from None
-    if config.get("format") != "pmcourse-course" or config.get("format_version") != COURSE_FORMAT:
-        raise CohortError(f"{cfg} is not a pmcourse course config of format {COURSE_FORMAT}.")
+    if not isinstance(config, dict) or config.get("format") != "pmcourse-course":
+        raise CohortError(f"{cfg} is not a pmcourse course config.")
+    if config.get("format_version") not in _READABLE_FORMATS:
+        raise CohortError(
+            f"{cfg} has course format {config.get('format_version')!r}; this pmcourse reads "
+            f"formats {', '.join(map(str, _READABLE_FORMATS))}."
+        )
+    validate_config(config, where=str(cfg))
     return Course(path, config)
