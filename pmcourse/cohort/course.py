@@ -713,7 +713,12 @@ def parse_time(raw) -> datetime | None:
 
 
 def init_course(
-    course_dir, *, notebooks_dir=None, title: str | None = None, deadline: str | None = None
+    course_dir,
+    *,
+    notebooks_dir=None,
+    title: str | None = None,
+    deadline: str | None = None,
+    late_policy: dict[str, Any] | None = None,
 ) -> Course:
     """Create a private course folder (mode 0700) with a random secret and ``config.json`` (0600).
 
@@ -730,6 +735,10 @@ def init_course(
         ISO-8601 deadline for every notebook (per-notebook deadlines go in ``config.json``
         under ``deadlines``; how late files count under ``late_policy``, see
         :func:`validate_config`).
+    late_policy : dict, optional
+        ``{"mode": "refuse"}`` (a file collected after the deadline is not counted) or
+        ``{"mode": "penalty", "penalty_per_day": 0.1}`` (its score loses that share per day
+        started); default a penalty of 0 (late files count in full and are flagged).
 
     Returns
     -------
@@ -756,6 +765,7 @@ def init_course(
         raise CohortError(
             f"deadline {deadline!r} is not an ISO-8601 time (e.g. 2026-12-01T23:59Z)."
         )
+    validate_config({"deadline": deadline, "late_policy": late_policy}, where="init")
     make_private_dir(path)
     secret_path = path / "secret"
     fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -771,7 +781,7 @@ def init_course(
         "notebooks_dir": str(Path(notebooks_dir or default_notebooks_dir()).resolve()),
         "deadline": deadline,
         "deadlines": {},
-        "late_policy": {"mode": "penalty", "penalty_per_day": 0.0},
+        "late_policy": late_policy or {"mode": "penalty", "penalty_per_day": 0.0},
         "max_submission_bytes": 5_000_000,
     }
     course = Course(path, config)
