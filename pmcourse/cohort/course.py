@@ -12,13 +12,10 @@ their own id and notebook can regenerate neither their case nor its hidden cause
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import hmac
-import io
 import json
 import os
-import re
 import secrets
 import stat
 from collections import Counter
@@ -29,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse._version import __version__
+from pmcourse.cohort.config import parse_time, validate_config
+from pmcourse.cohort.private import check_private, make_private_dir, write_private
+from pmcourse.cohort.roster import Student, read_roster, write_roster
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 
@@ -55,11 +55,8 @@ __all__ = [
 #: (folder 0700, instructor files 0600); format 1 folders are still read.
 COURSE_FORMAT = 2
 _READABLE_FORMATS = (1, 2)
-_LATE_MODES = ("refuse", "penalty")
 _SECRET_BYTES = 32
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in a student id or notebook id
-_ROSTER_COLUMNS = ("student_id", "name", "email", "section", "withdrawn")
 
 
 def keyed_seed(secret: bytes, *, student_id: str, notebook: str) -> int:
@@ -182,171 +179,6 @@ def assign_variants(
         out[sid] = choice
         counts[choice] += 1
     return out
-
-
-@dataclass(frozen=True)
-class Student:
-    """One roster row: ``student_id`` plus optional ``name``, ``email`` and ``section``.
-
-    ``withdrawn`` is the ISO-8601 time the student was withdrawn (``""``: on the course).
-    """
-
-    student_id: str
-    name: str = ""
-    email: str = ""
-    section: str = ""
-    withdrawn: str = ""
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
-
-
-def read_roster(path_or_text) -> list[Student]:
-    """Read a roster CSV: ``student_id`` (required), ``name``, ``email``, ``section``, ``withdrawn``.
-
-    Parameters
-    ----------
-    path_or_text : str or Path or file-like
-        A CSV path, or an open text stream. A UTF-8 byte-order mark (Excel) is accepted.
-
-    Returns
-    -------
-    list of Student
-        In file order.
-
-    Raises
-    ------
-    CohortError
-        No ``student_id`` column, an empty or malformed id (letters, digits and ``._@+-``, at most
-        128 characters, starting with a letter or digit), a duplicate id, or an empty roster.
-
-    Examples
-    --------
-    >>> import io
-    >>> [s.student_id for s in read_roster(io.StringIO("student_id,name\\ns1,Ada\\ns2,Bo\\n"))]
-    ['s1', 's2']
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    if hasattr(path_or_text, "read"):
-        text, where = path_or_text.read(), "the roster"
-    else:
-        path = Path(path_or_text)
-        if not path.is_file():
-            raise CohortError(f"No roster file at {str(path)!r}: pass --roster PATH to a CSV file.")
-        text, where = path.read_text(encoding="utf-8-sig"), str(path)
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    if "student_id" not in columns:
-        raise CohortError(
-            f"{where} has no 'student_id' column; its columns are {columns or 'none'}. "
-            "A roster needs student_id and may have name, email and section."
-        )
-    students, seen = [], {}
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        sid = row.get("student_id", "")
-        if not sid and not any(row.values()):
-            continue  # blank line
-        if not _STUDENT_ID.match(sid):
-            raise CohortError(
-                f"{where} line {line}: student_id {sid!r} is not accepted; use letters, digits and "
-                "._@+- (at most 128 characters, starting with a letter or digit)."
-            )
-        if sid in seen:
-            raise CohortError(
-                f"{where} line {line}: student_id {sid!r} repeats line {seen[sid]}; ids must be unique."
-            )
-        seen[sid] = line
-        extra = {k: v for k, v in row.items() if k not in _ROSTER_COLUMNS}
-        students.append(
-            Student(
-                sid,
-                row.get("name", ""),
-                row.get("email", ""),
-                row.get("section", ""),
-                row.get("withdrawn", ""),
-                extra,
-            )
-        )
-    if not students:
-        raise CohortError(f"{where} lists no students.")
-    return students
-
-
-def write_roster(students: list[Student], *, path: Path) -> None:
-    """Write students as a roster CSV (``student_id,name,email,section,withdrawn``), mode 0600."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(_ROSTER_COLUMNS)
-    for s in students:
-        writer.writerow([s.student_id, s.name, s.email, s.section, s.withdrawn])
-    write_private(path, buf.getvalue())
-
-
-def write_private(path, data: str | bytes) -> Path:
-    """Write an instructor-only file atomically with mode 0600 (readable by you only).
-
-    The bytes go to a temporary file created 0600 beside ``path``, which then replaces it: a
-    reader never sees half a file, and the file is never readable by others, even for a moment.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = write_private(Path(tempfile.mkdtemp()) / "grades.csv", "student_id\\n")
-    >>> oct(p.stat().st_mode & 0o777)
-    '0o600'
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.chmod(tmp, 0o600)  # a filesystem that ignored the mode at creation
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def make_private_dir(path) -> Path:
-    """Create a folder (and parents) and set it to mode 0700: only you can list or enter it."""
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
-
-
-def check_private(path) -> None:
-    """Refuse a course file or folder that others can read (the check ``secret`` has always had).
-
-    Raises
-    ------
-    CohortError
-        ``path`` has a group or world permission bit set (POSIX only); the message gives the
-        ``chmod`` that fixes it.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> check_private(write_private(Path(tempfile.mkdtemp()) / "roster.csv", "student_id\\n"))
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    p = Path(path)
-    if os.name != "posix" or not p.exists():
-        return
-    mode = stat.S_IMODE(p.stat().st_mode)
-    if mode & 0o077:
-        want = "700" if p.is_dir() else "600"
-        raise CohortError(
-            f"{p} has mode {mode:04o}; course files must be readable by you only "
-            f"(chmod {want} {p})."
-        )
 
 
 def default_notebooks_dir() -> Path:
@@ -570,85 +402,6 @@ class Course:
         write_private(self.path / "config.json", json.dumps(self.config, indent=2) + "\n")
 
 
-def validate_config(config: dict[str, Any], *, where: str = "config.json") -> None:
-    """Check the instructor-set keys of ``config.json``; the error names the bad key.
-
-    ``deadline`` (one ISO-8601 time with an offset for every notebook), ``deadlines``
-    (``{"<notebook>": "<ISO-8601 with offset>"}``), ``late_policy`` (``{"mode": "refuse" |
-    "penalty", "penalty_per_day": 0..1}``), ``canvas`` (``{"assignment_ids": {"<notebook>":
-    int}}``) and ``notebooks_dir`` (a string).
-
-    Raises
-    ------
-    CohortError
-        A key of the wrong shape; the message says which key, what it held and what is accepted.
-
-    Examples
-    --------
-    >>> validate_config({"deadlines": {"01-usage-drop": "2026-12-01T23:59+00:00"}})
-    >>> validate_config({"late_policy": {"mode": "later"}})
-    Traceback (most recent call last):
-    ...
-    pmcourse.exceptions.CohortError: config.json: late_policy.mode is 'later'; accepted: 'refuse' or 'penalty'.
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-
-    def bad(key: str, value, accepted: str) -> CohortError:
-        return CohortError(f"{where}: {key} is {value!r}; accepted: {accepted}.")
-
-    notebooks = set(NOTEBOOKS.values())
-    when = "an ISO-8601 time with a UTC offset, e.g. 2026-12-01T23:59+00:00"
-    if config.get("deadline") is not None:
-        if not isinstance(config["deadline"], str) or parse_time(config["deadline"]) is None:
-            raise bad("deadline", config["deadline"], when)
-    deadlines = config.get("deadlines") or {}
-    if not isinstance(deadlines, dict):
-        raise bad("deadlines", deadlines, '{"<notebook>": "<ISO-8601 time>"}')
-    for nb, value in deadlines.items():
-        if nb not in notebooks:
-            raise bad(f"deadlines key {nb!r}", nb, "notebook ids such as 01-usage-drop")
-        if not isinstance(value, str) or parse_time(value) is None:
-            raise bad(f"deadlines[{nb!r}]", value, when)
-    policy = config.get("late_policy")
-    if policy is not None:
-        if not isinstance(policy, dict):
-            raise bad(
-                "late_policy", policy, '{"mode": "refuse" | "penalty", "penalty_per_day": 0..1}'
-            )
-        unknown = set(policy) - {"mode", "penalty_per_day"}
-        if unknown:
-            raise bad("late_policy keys", sorted(unknown), "'mode' and 'penalty_per_day'")
-        if policy.get("mode") not in _LATE_MODES:
-            raise bad("late_policy.mode", policy.get("mode"), "'refuse' or 'penalty'")
-        per_day = policy.get("penalty_per_day", 0)
-        if (
-            isinstance(per_day, bool)
-            or not isinstance(per_day, int | float)
-            or not 0 <= per_day <= 1
-        ):
-            raise bad("late_policy.penalty_per_day", per_day, "a number from 0 to 1")
-        if policy["mode"] == "penalty" and "penalty_per_day" not in policy:
-            raise bad(
-                "late_policy.penalty_per_day", None, "a number from 0 to 1 when mode is 'penalty'"
-            )
-    canvas = config.get("canvas")
-    if canvas is not None:
-        ids = canvas.get("assignment_ids") if isinstance(canvas, dict) else None
-        if not isinstance(ids, dict):
-            raise bad("canvas", canvas, '{"assignment_ids": {"<notebook>": <int>}}')
-        for nb, value in ids.items():
-            if nb not in notebooks:
-                raise bad(
-                    f"canvas.assignment_ids key {nb!r}", nb, "notebook ids such as 01-usage-drop"
-                )
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise bad(f"canvas.assignment_ids[{nb!r}]", value, "a positive integer")
-    nbdir = config.get("notebooks_dir")
-    if nbdir is not None and not isinstance(nbdir, str):
-        raise bad("notebooks_dir", nbdir, "a folder path as a string")
-
-
 def withdraw_student(course_dir, student_id: str, *, when: datetime | None = None) -> Student:
     """Mark a student withdrawn: kept in ``roster.csv`` (with the time), left out from then on.
 
@@ -699,17 +452,6 @@ def withdraw_student(course_dir, student_id: str, *, when: datetime | None = Non
     ]
     write_roster(out, path=course.roster_path)
     return next(s for s in out if s.student_id == student_id)
-
-
-def parse_time(raw) -> datetime | None:
-    """Parse an ISO-8601 time (``Z`` accepted); naive times are taken as UTC."""
-    if raw is None or raw == "":
-        return None
-    try:
-        t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def init_course(

@@ -21,10 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse.cohort.course import Course, open_course, write_private
-from pmcourse.cohort.feedback import describe_value, plain_text
+from pmcourse.cohort.feedback import plain_text
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.report_tables import (
+    answer_distribution,
+    calibration_table,
+    clean_cell,
+    course_rank,
+    section_table,
+    student_table,
+)
 from pmcourse.plots import new_figure
-from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
+from pmcourse.scenarios import SCENARIOS
 
 __all__ = [
     "write_report",
@@ -53,8 +61,6 @@ FIGURE_IDS = (
     "fig-difficulty",
     "fig-rejections",
 )
-_BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0 + 1e-9)
-_ORDER = {nb: i for i, nb in enumerate(NOTEBOOKS.values())}
 #: The difficulty chart shows this many hardest questions (the full list is in the tables).
 _HARDEST = 15
 
@@ -70,7 +76,7 @@ def fig_score_distribution(grades):
         y_title="score (0-100)",
     )
     graded = grades[grades["status"] == "graded"]
-    for nb in sorted(graded["notebook"].unique(), key=_course_rank):
+    for nb in sorted(graded["notebook"].unique(), key=course_rank):
         part = graded[graded["notebook"] == nb]
         fig.add_box(
             y=part["score"], name=f"{nb} (n={len(part)})", boxpoints="outliers", boxmean=True
@@ -128,7 +134,7 @@ def fig_hints_vs_score(grades):
         y_title="mean score (0-100)",
     )
     graded = grades[grades["status"] == "graded"]
-    for nb in sorted(graded["notebook"].unique(), key=_course_rank):
+    for nb in sorted(graded["notebook"].unique(), key=course_rank):
         part = graded[graded["notebook"] == nb]
         agg = part.groupby("hints_used")["score"].agg(["mean", "count"]).reset_index()
         fig.add_scatter(
@@ -142,42 +148,6 @@ def fig_hints_vs_score(grades):
         )
     fig.update_layout(yaxis_range=[-2, 102], hovermode="closest")
     return _legend_below(fig, rows=1 + len(fig.data) // 6)
-
-
-def calibration_table(scores):
-    """Confidence bins (50-60%, ..., 90-100%): answers, mean confidence, share correct.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"answered": [True, True], "confidence": [0.95, 0.55], "correct": [True, False]})
-    >>> calibration_table(df)[["bin", "answers", "accuracy"]].values.tolist()
-    [['50-60%', 1, 0.0], ['90-100%', 1, 1.0]]
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    import pandas as pd
-
-    part = scores[scores["answered"].astype(bool) & scores["confidence"].notna()].copy()
-    labels = [
-        f"{int(100 * lo)}-{int(round(100 * min(hi, 1.0)))}%"
-        for lo, hi in zip(_BINS[:-1], _BINS[1:], strict=True)
-    ]
-    part["bin"] = pd.cut(
-        part["confidence"].astype(float), bins=list(_BINS), right=False, labels=labels
-    )
-    part["correct"] = part["correct"].astype(float)
-    out = (
-        part.groupby("bin", observed=True)
-        .agg(
-            answers=("correct", "size"),
-            confidence=("confidence", "mean"),
-            accuracy=("correct", "mean"),
-        )
-        .reset_index()
-    )
-    out["bin"] = out["bin"].astype(str)
-    return out
 
 
 def fig_calibration_curve(scores):
@@ -286,9 +256,9 @@ def report_figures(
     """
     figs: list[tuple[str, Any]] = [("fig-score-distribution", fig_score_distribution(grades))]
     if dist is not None:
-        for nb in sorted(dist["notebook"].unique(), key=_course_rank):
+        for nb in sorted(dist["notebook"].unique(), key=course_rank):
             figs.append((f"fig-answers-{nb}", fig_answer_outcomes(dist, notebook=nb)))
-    first_nb = grades.groupby("scenario")["notebook"].first().map(_course_rank).to_dict()
+    first_nb = grades.groupby("scenario")["notebook"].first().map(course_rank).to_dict()
     for scenario in sorted(grades["scenario"].unique(), key=lambda sc: (first_nb.get(sc, 99), sc)):
         figs.append(
             (
@@ -417,7 +387,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     title = course.config.get("title") or course.path.name
     graded = grades[grades["status"] == "graded"]
     summary_rows = []
-    for nb in sorted(grades["notebook"].unique(), key=_course_rank):
+    for nb in sorted(grades["notebook"].unique(), key=course_rank):
         part = grades[grades["notebook"] == nb]
         g = part[part["status"] == "graded"]
         summary_rows.append(
@@ -453,11 +423,11 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     rej = subs[subs["status"] == "rejected"]
     rej_rows = [
         [
-            _clean(r["path"]),
-            _clean(r["student_id"]),
-            _clean(r["notebook"]),
-            _clean(r["reason_code"]),
-            _clean(r["reason"]),
+            clean_cell(r["path"]),
+            clean_cell(r["student_id"]),
+            clean_cell(r["notebook"]),
+            clean_cell(r["reason_code"]),
+            clean_cell(r["reason"]),
         ]
         for r in rej.to_dict("records")
     ]
@@ -579,127 +549,6 @@ def _legend_below(fig, rows: int = 1):
     return fig
 
 
-def _course_rank(notebook: str) -> int:
-    return _ORDER.get(notebook, len(_ORDER))
-
-
-def _answer_outcome(row: dict, qkey: dict) -> tuple[str, str]:
-    """(outcome, answer in words) of one scored answer: right, partial, wrong or blank."""
-    if not row["answered"]:
-        return "blank", "(blank)"
-    value = None
-    if row.get("value_json") is not None:
-        try:
-            value = json.loads(row["value_json"])
-        except ValueError:
-            value = None
-    score = float(row["score"])
-    outcome = "right" if row["correct"] else ("partial" if score > 0 else "wrong")
-    kind = qkey.get("type")
-    if kind == "numeric":
-        return outcome, _numeric_miss(value, qkey) if outcome != "right" else "right number"
-    if kind == "memo":
-        return outcome, "memo: every check passed" if outcome == "right" else "memo: a check failed"
-    return outcome, describe_value(value, qkey)
-
-
-def _numeric_miss(value, qkey: dict) -> str:
-    """Which wrong number: sign flipped, percent/fraction mixed up, close, or another number."""
-    try:
-        text = str(value).strip()
-        x = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        expected = float(qkey["expected"])
-    except (TypeError, ValueError, KeyError):
-        return "not a number"
-    if expected == 0:
-        return "another number"
-    ratio = x / expected
-    if abs(ratio + 1) < 0.05:
-        return "sign flipped"
-    if abs(ratio - 100) < 5 or abs(ratio - 0.01) < 0.0005:
-        return "percent and fraction mixed up"
-    if 0.5 <= ratio <= 2:
-        return "close (within a factor of 2)"
-    return "another number"
-
-
-def answer_distribution(scores, keys: dict[tuple[str, str], dict]):
-    """Per question: how the cohort answered (right, which wrong option or number, blank).
-
-    Parameters
-    ----------
-    scores : DataFrame
-        ``question_scores`` rows (counted submissions).
-    keys : dict
-        (student_id, notebook) -> key (for option labels and each student's expected number).
-
-    Returns
-    -------
-    DataFrame
-        ``notebook, question_id, prompt, outcome, answer, count, share`` (share of the
-        question's answers, 0-1), in course order, most frequent answer first within a question.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> key = {"questions": [{"id": "q", "type": "choice", "prompt": "Why?", "expected": "a",
-    ...                       "options": {"a": "Alpha", "b": "Beta"}}]}
-    >>> scores = pd.DataFrame({"student_id": ["s1", "s2", "s3"], "notebook": ["01-usage-drop"] * 3,
-    ...     "question_id": ["q"] * 3, "answered": [True, True, False], "score": [1.0, 0.0, 0.0],
-    ...     "correct": [True, False, False], "value_json": ['"a"', '"b"', None]})
-    >>> keys = {(s, "01-usage-drop"): key for s in ("s1", "s2", "s3")}
-    >>> answer_distribution(scores, keys)[["outcome", "answer", "count"]].values.tolist()
-    [['right', 'Alpha', 1], ['wrong', 'Beta', 1], ['blank', '(blank)', 1]]
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    import pandas as pd
-
-    rows = []
-    for rec in scores.to_dict("records"):
-        key = keys.get((rec["student_id"], rec["notebook"])) or {}
-        qkey = next((q for q in key.get("questions", []) if q["id"] == rec["question_id"]), {})
-        outcome, answer = _answer_outcome(rec, qkey)
-        rows.append(
-            {
-                "notebook": rec["notebook"],
-                "question_id": rec["question_id"],
-                "prompt": plain_text(qkey.get("prompt") or rec["question_id"], 120),
-                "outcome": outcome,
-                "answer": answer,
-            }
-        )
-    cols = ["notebook", "question_id", "prompt", "outcome", "answer", "count", "share"]
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    df = pd.DataFrame(rows)
-    out = (
-        df.groupby(["notebook", "question_id", "outcome", "answer"], sort=False)
-        .size()
-        .reset_index(name="count")
-    )
-    prompts = df.drop_duplicates(["notebook", "question_id"]).set_index(
-        ["notebook", "question_id"]
-    )["prompt"]
-    out["prompt"] = [
-        prompts[(n, q)] for n, q in zip(out["notebook"], out["question_id"], strict=True)
-    ]
-    totals = out.groupby(["notebook", "question_id"])["count"].transform("sum")
-    out["share"] = out["count"] / totals
-    rank = {"right": 0, "partial": 1, "wrong": 2, "blank": 3}
-    first_seen = {
-        k: i
-        for i, k in enumerate(dict.fromkeys(zip(df["notebook"], df["question_id"], strict=True)))
-    }
-    out["_nb"] = out["notebook"].map(_course_rank)
-    out["_q"] = [
-        first_seen[(n, q)] for n, q in zip(out["notebook"], out["question_id"], strict=True)
-    ]
-    out["_o"] = out["outcome"].map(rank)
-    out = out.sort_values(["_nb", "_q", "_o", "count"], ascending=[True, True, True, False])
-    return out[cols].reset_index(drop=True)
-
-
 def fig_answer_outcomes(dist, *, notebook: str):
     """Stacked bars per question of one notebook: right, partial, wrong and blank answers (%).
 
@@ -734,85 +583,3 @@ def fig_answer_outcomes(dist, *, notebook: str):
         hovermode="closest",
     )
     return _legend_below(fig)
-
-
-def student_table(grades, subs, students, *, low: float = 50.0):
-    """One row per student: section, missing, low, rejected, late and awaiting-review notebooks.
-
-    ``rejected`` counts files found in the student's own folder (``<student_id>/...``), so a
-    file claiming someone else's id counts against the folder it was in, never the id it claims.
-    ``awaiting review`` counts counted submissions whose memo prose a person still has to read.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> grades = pd.DataFrame({"student_id": ["s1", "s1"], "notebook": ["00-orientation", "01-usage-drop"],
-    ...     "status": ["graded", "missing"], "score": [40.0, 0.0], "late": [True, False],
-    ...     "has_memo": [True, True]})
-    >>> subs = pd.DataFrame({"path": ["s1/x.json"], "status": ["rejected"], "student_id": [None]})
-    >>> students = pd.DataFrame({"student_id": ["s1"], "section": ["A"], "name": ["Ada"]})
-    >>> student_table(grades, subs, students).iloc[0].to_dict()["missing"]
-    '01-usage-drop'
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    import pandas as pd
-
-    rejected: dict[str, int] = {}
-    for rec in subs[subs["status"] == "rejected"].to_dict("records"):
-        owner = str(rec.get("path") or "").split("/", 1)[0]
-        rejected[owner] = rejected.get(owner, 0) + 1
-    rows = []
-    meta = {r["student_id"]: r for r in students.to_dict("records")}
-    for sid, part in grades.groupby("student_id", sort=True):
-        part = part.assign(_r=part["notebook"].map(_course_rank)).sort_values("_r")
-        graded = part[part["status"] == "graded"]
-
-        def names(frame):
-            return ", ".join(frame["notebook"]) or ""
-
-        memo = graded[graded["has_memo"].astype(bool)] if "has_memo" in graded else graded.iloc[:0]
-        rows.append(
-            {
-                "student_id": sid,
-                "name": _clean(meta.get(sid, {}).get("name")),
-                "section": _clean(meta.get(sid, {}).get("section")),
-                "mean score": round(float(part["score"].mean()), 1) if len(part) else 0.0,
-                "missing": names(part[part["status"] != "graded"]),
-                "low": names(graded[graded["score"] < low]),
-                "rejected files": rejected.get(sid, 0),
-                "late": names(graded[graded["late"].astype(bool)]),
-                "awaiting review": names(memo),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def section_table(per_student):
-    """Per section: students, mean score, and how many students have each kind of problem.
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    import pandas as pd
-
-    if per_student.empty:
-        return pd.DataFrame()
-    df = per_student.assign(section=per_student["section"].replace("", "(no section)"))
-    out = df.groupby("section", sort=True).agg(
-        students=("student_id", "size"),
-        mean_score=("mean score", "mean"),
-        with_missing=("missing", lambda s: int((s != "").sum())),
-        with_low=("low", lambda s: int((s != "").sum())),
-        rejected_files=("rejected files", "sum"),
-        with_late=("late", lambda s: int((s != "").sum())),
-        awaiting_review=("awaiting review", lambda s: int((s != "").sum())),
-    )
-    out["mean_score"] = out["mean_score"].round(1)
-    return out.reset_index()
-
-
-def _clean(value) -> str:
-    """A gradebook cell as text: None and NaN are empty, never 'nan'."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
