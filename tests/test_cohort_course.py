@@ -286,3 +286,45 @@ def test_withdraw_keeps_the_student_marked_in_the_roster(tmp_path):
         withdraw_student(course, "nobody")
     res = CliRunner().invoke(cli_main, ["cohort", "withdraw", str(course.path), "nobody"])
     assert res.exit_code == 1 and "Traceback" not in res.output and "nobody" in res.output
+
+
+@pytest.mark.parametrize(
+    "exc, shown",
+    [
+        (OSError(2, "No such file or directory", "inbox/s1/x.json"), "inbox/s1/x.json"),
+        (RecursionError("maximum recursion depth exceeded"), "RecursionError"),
+        (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), "UnicodeEncode"),
+    ],
+)
+def test_cli_turns_an_unexpected_failure_into_one_line(exc, shown):
+    import click
+    from click.testing import CliRunner
+
+    from pmcourse.cohort.cli import _friendly
+
+    @click.command()
+    @_friendly
+    def boom():
+        raise exc
+
+    res = CliRunner().invoke(boom, [])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert shown in res.output and "nothing was replaced" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_never_prints_the_database_statement():
+    import click
+    from click.testing import CliRunner
+    from sqlalchemy.exc import StatementError
+
+    from pmcourse.cohort.cli import _friendly
+
+    @click.command()
+    @_friendly
+    def boom():
+        raise StatementError("NUL in string", "INSERT ...", {"answers": "secret text"}, None)
+
+    res = CliRunner().invoke(boom, [])
+    assert res.exit_code == 1 and "secret text" not in res.output
+    assert "StatementError" in res.output

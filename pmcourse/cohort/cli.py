@@ -48,6 +48,14 @@ def _friendly(func):
                 f"stopped on an unexpected input ({type(exc).__name__}: {_one_line(exc)}); "
                 "nothing was replaced. Please report this with the file involved."
             ) from None
+        except Exception as exc:
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            # the driver's message can quote the statement's parameters (students' data)
+            raise click.ClickException(
+                f"the gradebook database refused the run ({type(exc).__name__}); nothing was "
+                "replaced. Check --db and that the database is reachable."
+            ) from None
 
     return wrapper
 
