@@ -160,3 +160,171 @@ def test_assign_variants_is_keyed_deterministic_and_stable_when_roster_grows():
     assert all(more[s] == first[s] for s in ids)
     counts = Counter(more.values())
     assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_course_folder_is_private_and_checked_like_the_secret(tmp_path):
+    course = init_course(tmp_path / "c")
+    assert stat.S_IMODE(course.path.stat().st_mode) == 0o700
+    for name in ("config.json", "secret"):
+        assert stat.S_IMODE((course.path / name).stat().st_mode) == 0o600, name
+    for name in ("key", "feedback"):
+        assert stat.S_IMODE((course.path / name).stat().st_mode) == 0o700, name
+    assert course.private_files_exposed() == []
+    assert len(open_course(course.path).secret) == 32
+    course.path.chmod(0o755)
+    with pytest.raises(CohortError, match=r"mode 0755.*chmod 700"):
+        _ = open_course(course.path).secret
+    course.path.chmod(0o700)
+    (course.path / "config.json").chmod(0o644)
+    with pytest.raises(CohortError, match=r"config.json has mode 0644.*chmod 600"):
+        _ = open_course(course.path).secret
+    assert course.path / "config.json" in course.private_files_exposed()
+
+
+def test_write_private_replaces_atomically_with_mode_0600(tmp_path):
+    from pmcourse.cohort.course import write_private
+
+    target = tmp_path / "grades.csv"
+    target.write_text("old\n")
+    target.chmod(0o644)
+    write_private(target, "new\n")
+    assert target.read_text() == "new\n" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "config, key",
+    [
+        ({"deadlines": {"01-usage-drop": "friday"}}, r"deadlines\['01-usage-drop'\]"),
+        ({"deadlines": {"99-nothing": "2026-12-01T23:59+00:00"}}, "deadlines key '99-nothing'"),
+        ({"deadlines": ["2026-12-01"]}, "deadlines is"),
+        ({"late_policy": {"mode": "later"}}, "late_policy.mode"),
+        ({"late_policy": {"mode": "penalty", "penalty_per_day": 2}}, "penalty_per_day"),
+        ({"late_policy": {"mode": "penalty"}}, "penalty_per_day"),
+        ({"late_policy": {"mode": "refuse", "grace": 1}}, "late_policy keys"),
+        ({"canvas": {"assignment_ids": {"01-usage-drop": "12"}}}, r"assignment_ids\['01"),
+        ({"canvas": {"ids": {}}}, "canvas is"),
+    ],
+)
+def test_config_validation_names_the_bad_key(tmp_path, config, key):
+    from pmcourse.cohort.course import validate_config
+
+    with pytest.raises(CohortError, match=key):
+        validate_config(config)
+    course = init_course(tmp_path / "c")
+    cfg = json.loads((course.path / "config.json").read_text())
+    cfg.update(config)
+    (course.path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CohortError, match=key):
+        open_course(course.path)
+
+
+def test_init_records_deadline_and_late_policy(tmp_path):
+    course = init_course(
+        tmp_path / "c",
+        deadline="2026-12-01T23:59+00:00",
+        late_policy={"mode": "penalty", "penalty_per_day": 0.1},
+    )
+    config = json.loads((course.path / "config.json").read_text())
+    assert config["late_policy"] == {"mode": "penalty", "penalty_per_day": 0.1}
+    assert course.deadline("01-usage-drop").isoformat() == "2026-12-01T23:59:00+00:00"
+    with pytest.raises(CohortError, match="late_policy.mode"):
+        init_course(tmp_path / "d", late_policy={"mode": "never"})
+
+
+def test_default_notebooks_dir_is_dot_notebooks_as_documented(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    course = init_course(tmp_path / "c")
+    assert course.notebooks_dir == (tmp_path / "notebooks").resolve()
+    assert json.loads((course.path / "config.json").read_text())["notebooks_dir"] == str(
+        (tmp_path / "notebooks").resolve()
+    )
+
+
+def test_a_format_1_course_still_opens(tmp_path):
+    """Courses made before format 2 (no late_policy, roster without `withdrawn`) are read."""
+    folder = tmp_path / "old"
+    folder.mkdir(mode=0o700)
+    (folder / "secret").write_text("ab" * 32 + "\n")
+    (folder / "secret").chmod(0o600)
+    old = {
+        "format": "pmcourse-course",
+        "format_version": 1,
+        "title": "old",
+        "notebooks_dir": None,
+        "deadline": None,
+        "deadlines": {},
+    }
+    (folder / "config.json").write_text(json.dumps(old))
+    (folder / "config.json").chmod(0o600)
+    (folder / "roster.csv").write_text("student_id,name,email,section\ns1,Ada,,A\n")
+    (folder / "roster.csv").chmod(0o600)
+    course = open_course(folder)
+    assert [(s.student_id, s.withdrawn) for s in course.roster()] == [("s1", "")]
+    assert course.secret == bytes.fromhex("ab" * 32)
+    with pytest.raises(CohortError, match="course format 9"):
+        (folder / "config.json").write_text(json.dumps({**old, "format_version": 9}))
+        open_course(folder)
+
+
+def test_withdraw_keeps_the_student_marked_in_the_roster(tmp_path):
+    from click.testing import CliRunner
+
+    from pmcourse.cli import main as cli_main
+    from pmcourse.cohort.course import Student, withdraw_student, write_roster
+
+    course = init_course(tmp_path / "c")
+    write_roster([Student("s1", "Ada"), Student("s2", "Bo")], path=course.roster_path)
+    res = CliRunner().invoke(cli_main, ["cohort", "withdraw", str(course.path), "s2"])
+    assert res.exit_code == 0, res.output
+    assert [s.student_id for s in course.roster()] == ["s1"]
+    everyone = course.roster(include_withdrawn=True)
+    assert [s.student_id for s in everyone] == ["s1", "s2"] and everyone[1].withdrawn
+    assert course.withdrawn_ids() == {"s2"}
+    assert "withdrawn" in course.roster_path.read_text().splitlines()[0]
+    with pytest.raises(CohortError, match="'nobody' is not on the roster"):
+        withdraw_student(course, "nobody")
+    res = CliRunner().invoke(cli_main, ["cohort", "withdraw", str(course.path), "nobody"])
+    assert res.exit_code == 1 and "Traceback" not in res.output and "nobody" in res.output
+
+
+@pytest.mark.parametrize(
+    "exc, shown",
+    [
+        (OSError(2, "No such file or directory", "inbox/s1/x.json"), "inbox/s1/x.json"),
+        (RecursionError("maximum recursion depth exceeded"), "RecursionError"),
+        (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), "UnicodeEncode"),
+    ],
+)
+def test_cli_turns_an_unexpected_failure_into_one_line(exc, shown):
+    import click
+    from click.testing import CliRunner
+
+    from pmcourse.cohort.cli import _friendly
+
+    @click.command()
+    @_friendly
+    def boom():
+        raise exc
+
+    res = CliRunner().invoke(boom, [])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert shown in res.output and "nothing was replaced" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_never_prints_the_database_statement():
+    import click
+    from click.testing import CliRunner
+    from sqlalchemy.exc import StatementError
+
+    from pmcourse.cohort.cli import _friendly
+
+    @click.command()
+    @_friendly
+    def boom():
+        raise StatementError("NUL in string", "INSERT ...", {"answers": "secret text"}, None)
+
+    res = CliRunner().invoke(boom, [])
+    assert res.exit_code == 1 and "secret text" not in res.output
+    assert "StatementError" in res.output

@@ -241,3 +241,160 @@ def test_cli_init_and_prepare_with_zip(tmp_path):
     bad.write_text("name\nAda\n")
     res = runner.invoke(cli_main, ["cohort", "prepare", str(tmp_path / "c"), "--roster", str(bad)])
     assert res.exit_code == 1 and "student_id" in res.output and "Traceback" not in res.output
+
+
+KILL = "03-override-kill-rule"  # four variants, and a template saved without cell ids
+
+
+def _variants(course, ids, nb):
+    return Counter(read_key(course.path, sid, nb)["variant"] for sid in ids)
+
+
+def test_late_joiners_are_balanced_over_the_whole_course(tmp_path):
+    tdir = templates_dir(tmp_path, [KILL])
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    first = [f"a{i}" for i in range(5)]
+    prepare(course.path, write_roster(tmp_path / "r1.csv", first), workers=1)
+    assert sorted(_variants(course, first, KILL).values()) == [1, 1, 1, 2]
+    late = ["late1", "late2", "late3"]
+    result = prepare(course.path, write_roster(tmp_path / "late.csv", late), workers=1)
+    assert result.written == 3 and result.students == 3
+    everyone = _variants(course, first + late, KILL)
+    # the three joiners fill the three rarest causes: 2 of each, not three of the same
+    assert sorted(everyone.values()) == [2, 2, 2, 2]
+    assert len(_variants(course, late, KILL)) == 3
+    assert result.counts[KILL] == dict(everyone)
+    roster_ids = [s.student_id for s in course.roster()]
+    assert roster_ids == first + late
+
+
+def test_withdrawn_students_are_skipped_and_left_out_of_the_balance(tmp_path):
+    from pmcourse.cohort.course import withdraw_student
+
+    tdir = templates_dir(tmp_path, [KILL])
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    first = [f"a{i}" for i in range(4)]
+    prepare(course.path, write_roster(tmp_path / "r1.csv", first), workers=1)
+    gone = first[0]
+    gone_variant = read_key(course.path, gone, KILL)["variant"]
+    withdraw_student(course, gone)
+    # the withdrawn student listed again is not prepared again; the joiner fills their cause
+    result = prepare(course.path, write_roster(tmp_path / "r2.csv", [gone, "b1"]), workers=1)
+    assert result.written == 1 and result.students == 1
+    assert read_key(course.path, "b1", KILL)["variant"] == gone_variant
+    assert gone in course.withdrawn_ids() and gone in course.roster_path.read_text()
+    assert sorted(_variants(course, first[1:] + ["b1"], KILL).values()) == [1, 1, 1, 1]
+
+
+def test_forced_rerun_of_a_template_without_cell_ids_is_byte_identical(tmp_path):
+    tdir = templates_dir(tmp_path, [KILL, "04-model-drift"])
+    raw = json.loads((tdir / f"{KILL}.ipynb").read_text())
+    assert not any("id" in c for c in raw["cells"])  # the case this test is about
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    roster = write_roster(tmp_path / "r.csv", ["a1", "a2"])
+    prepare(course.path, roster, workers=1, zip_students=True)
+    before = _hashes(course.path / "students") | _hashes(course.path / "handout")
+    prepare(course.path, roster, workers=1, force=True, zip_students=True)
+    after = _hashes(course.path / "students") | _hashes(course.path / "handout")
+    assert after == before
+    nb = nbformat.read(course.path / "students" / "a1" / f"{KILL}.ipynb", as_version=4)
+    assert len({c.id for c in nb.cells}) == len(nb.cells)
+
+
+def test_zip_on_a_rerun_writes_the_handouts(tmp_path):
+    tdir = templates_dir(tmp_path, ["00-orientation"])
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    roster = write_roster(tmp_path / "r.csv", ["z1", "z2"])
+    prepare(course.path, roster, workers=1)
+    assert not (course.path / "handout").exists()
+    again = prepare(course.path, roster, workers=1, zip_students=True)
+    assert again.written == 0
+    for sid in ("z1", "z2"):
+        with zipfile.ZipFile(course.path / "handout" / f"{sid}.zip") as zf:
+            assert f"{sid}/00-orientation.ipynb" in zf.namelist()
+            assert f"{sid}/README.md" in zf.namelist()
+
+
+def test_keys_and_roster_are_private(tmp_path):
+    import stat
+
+    tdir = templates_dir(tmp_path, ["00-orientation"])
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    prepare(course.path, write_roster(tmp_path / "r.csv", ["p1", "p2"]), workers=1)
+    key = course.key_path("p1", notebook="00-orientation")
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(course.roster_path.stat().st_mode) == 0o600
+    assert course.private_files_exposed() == []
+
+
+def _plant_in_template(tdir: Path, nb: str, text: str) -> None:
+    notebook = nbformat.read(tdir / f"{nb}.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell(f"Note: {text}"))
+    nbformat.write(notebook, tdir / f"{nb}.ipynb")
+
+
+@pytest.mark.parametrize("kind", ["secret", "seed_hex", "seed_decimal", "variant", "truth"])
+def test_a_planted_leak_stops_prepare_naming_the_file_and_what(tmp_path, kind):
+    nb = "00-orientation"
+    tdir = templates_dir(tmp_path, [nb])
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    roster = write_roster(tmp_path / "r.csv", ["k1"])
+    prepare(course.path, roster, workers=1)
+    key = read_key(course.path, "k1", nb)
+    other = next(v for v in SCENARIOS[key["scenario"]].variants if v != key["variant"])
+    planted, what = {
+        "secret": (course.secret.hex(), "the course secret (hex)"),
+        "seed_hex": (f"{key['seed']:x}", f"the seed of {nb}"),
+        "seed_decimal": (str(key["seed"]), f"the seed of {nb}"),
+        "variant": (other, f"variant id {other!r}"),  # any cause of the scenario
+        "truth": (key["truth"]["cause_label"], f"truth cause_label of {nb}"),
+    }[kind]
+    _plant_in_template(tdir, nb, planted)
+    with pytest.raises(CohortError, match="Leak scan failed") as err:
+        prepare(course.path, roster, workers=1, force=True)
+    assert f"{nb}.ipynb: {what} found" in str(err.value)
+
+
+def test_a_leak_in_the_readme_or_a_zip_is_caught(tmp_path):
+    nb = "00-orientation"
+    tdir = templates_dir(tmp_path, [nb])
+    course = init_course(tmp_path / "c", notebooks_dir=tdir)
+    roster = write_roster(tmp_path / "r.csv", ["k1"])
+    prepare(course.path, roster, workers=1)
+    key = read_key(course.path, "k1", nb)
+    course.config["title"] = f"Cohort {key['seed']:016X}"  # the README carries the title
+    course.save_config()
+    with pytest.raises(CohortError, match=r"README\.md: the seed of 00-orientation found"):
+        prepare(course.path, roster, workers=1, force=True, zip_students=True)
+    # a zip is searched member by member, decompressed
+    sdir = course.path / "students" / "k1"
+    with zipfile.ZipFile(sdir / "extra.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("notes/params.txt", key["seed"].to_bytes(8, "little") * 3)
+    found = scan_for_leaks(course.path, student_ids=["k1"])
+    assert any(
+        "extra.zip: the seed of 00-orientation found in notes/params.txt" in f for f in found
+    )
+
+
+def test_truth_values_visible_in_the_data_are_not_leaks_hidden_ones_are():
+    from pmcourse.cohort.leaks import leak_needles
+
+    key = {
+        "notebook": "01-usage-drop",
+        "seed": 2**60 + 7,
+        "truth": {"cause": "locale_model_regression", "where": "en-US", "decision": "roll_back"},
+        "params": {"onset": "2026-08-11", "effect": 0.1985, "lag": 3, "target_locale": "de-DE"},
+    }
+    tables = b"date,locale,users\n2026-08-11,en-US,100\n2026-08-12,de-DE,90\n"
+    needles = leak_needles("ab" * 16, keys=[key], variants=[], visible=[tables])
+    found = set(needles.values())
+    # a hidden parameter and a decision id are leaks; a segment and a date the data show are not
+    assert "params value 'effect' = 0.1985 of 01-usage-drop" in found
+    assert "truth value 'decision' = roll_back of 01-usage-drop" in found
+    assert not any(k in needles for k in (b"en-US", b"2026-08-11", b"de-DE", b"3"))
+    # the cause is always a needle, even where a table happens to hold it
+    visible = tables + b"locale_model_regression"
+    assert b"locale_model_regression" in leak_needles(
+        "ab" * 16, keys=[key], variants=[], visible=visible
+    )

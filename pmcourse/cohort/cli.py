@@ -1,16 +1,19 @@
-"""``pmcourse cohort``: the instructor's commands (init, prepare, grade, feedback, report).
+"""``pmcourse cohort``: the instructor's commands (init, prepare, collect, grade, feedback,
+report, withdraw).
 
-Loaded lazily by ``pmcourse/cli.py``. Long work shows a tqdm progress bar; failures the instructor
-can act on are printed as one-line errors (exit status 1), never tracebacks.
+Loaded lazily by ``pmcourse/cli.py``. Long work shows a tqdm progress bar; failures are printed as
+one-line errors naming the file involved (exit status 1), never tracebacks.
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import click
 
-from pmcourse.cohort.course import init_course
+from pmcourse.cohort.collect import collect
+from pmcourse.cohort.course import init_course, withdraw_student
 from pmcourse.cohort.feedback import write_feedback
 from pmcourse.cohort.grade import grade
 from pmcourse.cohort.pool import progress_bar
@@ -35,8 +38,31 @@ def _friendly(func):
             return func(*args, **kwargs)
         except PMCourseError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f" on {exc.filename!s}" if exc.filename else ""
+            raise click.ClickException(
+                f"{exc.strerror or type(exc).__name__}{where}; nothing was replaced."
+            ) from None
+        except (ValueError, UnicodeError, RecursionError) as exc:
+            raise click.ClickException(
+                f"stopped on an unexpected input ({type(exc).__name__}: {_one_line(exc)}); "
+                "nothing was replaced. Please report this with the file involved."
+            ) from None
+        except Exception as exc:
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            # the driver's message can quote the statement's parameters (students' data)
+            raise click.ClickException(
+                f"the gradebook database refused the run ({type(exc).__name__}); nothing was "
+                "replaced. Check --db and that the database is reachable."
+            ) from None
 
     return wrapper
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 @click.group("cohort")
@@ -46,9 +72,11 @@ def cohort() -> None:
     \b
     pmcourse cohort init COURSE_DIR
     pmcourse cohort prepare COURSE_DIR --roster roster.csv [--notebooks 01,02]
+    pmcourse cohort collect DROP_DIR --into SUBMISSIONS_DIR
     pmcourse cohort grade COURSE_DIR SUBMISSIONS_DIR [--db URL]
     pmcourse cohort feedback COURSE_DIR [--format md|html]
     pmcourse cohort report COURSE_DIR
+    pmcourse cohort withdraw COURSE_DIR STUDENT_ID
     """
 
 
@@ -64,14 +92,39 @@ def cohort() -> None:
 @click.option(
     "--deadline",
     default=None,
-    help="ISO-8601 deadline for every notebook; later submissions are flagged late.",
+    help="ISO-8601 deadline for every notebook, with its UTC offset (per-notebook deadlines: "
+    "config.json 'deadlines').",
+)
+@click.option(
+    "--late-policy",
+    type=click.Choice(["refuse", "penalty"]),
+    default="penalty",
+    show_default=True,
+    help="A file collected after the deadline: not counted (refuse), or counted with a penalty.",
+)
+@click.option(
+    "--penalty-per-day",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of the score lost per day late (penalty policy; 0 only flags late files).",
 )
 @_friendly
-def init_command(course_dir, notebooks_dir, title, deadline) -> None:
-    """Create COURSE_DIR with a random course secret (mode 0600) and config.json."""
-    course = init_course(course_dir, notebooks_dir=notebooks_dir, title=title, deadline=deadline)
+def init_command(course_dir, notebooks_dir, title, deadline, late_policy, penalty_per_day) -> None:
+    """Create COURSE_DIR (mode 0700) with a random course secret and config.json (mode 0600)."""
+    policy = {"mode": late_policy}
+    if late_policy == "penalty":
+        policy["penalty_per_day"] = penalty_per_day
+    course = init_course(
+        course_dir, notebooks_dir=notebooks_dir, title=title, deadline=deadline, late_policy=policy
+    )
     click.echo(
-        f"Created course folder {course.path} (secret: {course.path / 'secret'}, mode 0600)."
+        f"Created course folder {course.path} (mode 0700; secret {course.path / 'secret'}, "
+        "mode 0600)."
+    )
+    click.echo(
+        f"Deadlines and the late policy live in {course.path / 'config.json'} "
+        "(deadline, deadlines, late_policy)."
     )
     click.echo(f"Next: pmcourse cohort prepare {course.path} --roster roster.csv")
 
@@ -138,7 +191,8 @@ def prepare_command(
     for nb, counts in result.counts.items():
         mix = ", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
         click.echo(f"  {nb}: {mix}")
-    click.echo(f"Hand out {course_dir}/students/<student_id>/; keep {course_dir}/key/ private.")
+    here = Path(course_dir)
+    click.echo(f"Hand out {here / 'students'}/<student_id>/; keep {here / 'key'} private.")
 
 
 @cohort.command("grade")
@@ -182,7 +236,8 @@ def grade_command(course_dir, submissions_dir, db, deadline, workers) -> None:
         click.echo(f"  rejected {path}: {code}: {reason}")
     if len(result.rejected) > 20:
         click.echo(f"  ... and {len(result.rejected) - 20} more (see the report).")
-    click.echo(f"Gradebook: {result.db}; exports: {course_dir}/grades.csv, {course_dir}/canvas.csv")
+    here = Path(course_dir)
+    click.echo(f"Gradebook: {result.db}; exports: {here / 'grades.csv'}, {here / 'canvas.csv'}")
 
 
 @cohort.command("feedback")
@@ -209,7 +264,7 @@ def feedback_command(course_dir, fmt, db, students) -> None:
             progress=progress,
             on_total=on_total,
         )
-    click.echo(f"Wrote {len(paths)} feedback files to {course_dir}/feedback/.")
+    click.echo(f"Wrote {len(paths)} feedback files to {Path(course_dir) / 'feedback'}.")
 
 
 @cohort.command("report")
@@ -226,3 +281,44 @@ def report_command(course_dir, db, out) -> None:
     """Write the cohort report: one self-contained HTML file with plotly figures."""
     path = write_report(course_dir, db=db, out=out)
     click.echo(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline).")
+
+
+@cohort.command("collect")
+@click.argument("source_dir", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(file_okay=False),
+    default="inbox",
+    show_default=True,
+    help="The submissions inbox that `grade` reads.",
+)
+@_friendly
+def collect_command(source_dir, into) -> None:
+    """Copy students' *.json files into the inbox and record when each arrived.
+
+    The collection time (received_at.json), not the file's own created_at, decides lateness
+    and which of two files counts. A file already collected keeps its first time.
+    """
+    result = collect(source_dir, into=into)
+    click.echo(
+        f"Collected {len(result.copied)} new file(s) into {result.into} "
+        f"({len(result.unchanged)} already there, first time kept; {len(result.skipped)} skipped)."
+    )
+    for rel, why in result.skipped[:20]:
+        click.echo(f"  skipped {rel}: {why}")
+    if len(result.skipped) > 20:
+        click.echo(f"  ... and {len(result.skipped) - 20} more.")
+
+
+@cohort.command("withdraw")
+@click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("student_id")
+@_friendly
+def withdraw_command(course_dir, student_id) -> None:
+    """Mark STUDENT_ID withdrawn: kept in roster.csv, left out of grading, feedback, the report
+    and the balance of later joiners."""
+    student = withdraw_student(course_dir, student_id)
+    click.echo(
+        f"Withdrew {student.student_id} on {student.withdrawn}; their files and key are kept."
+    )

@@ -1,7 +1,7 @@
 """The course folder: config, secret, keyed seeds, variant tokens and assignment, roster.
 
-A course folder holds everything an instructor's cohort needs (see docs/architecture.md):
-``config.json``, ``secret`` (mode 0600), ``roster.csv``, ``key/<student_id>/<notebook>.json``,
+A course folder (mode 0700) holds everything an instructor's cohort needs (see
+docs/architecture.md): ``config.json``, ``secret`` (mode 0600), ``roster.csv``, ``key/<student_id>/<notebook>.json``,
 ``students/<student_id>/``, ``gradebook.sqlite``, ``grades.csv``, ``canvas.csv``, ``feedback/`` and
 ``report.html``.
 
@@ -12,24 +12,24 @@ their own id and notebook can regenerate neither their case nor its hidden cause
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import hmac
-import io
 import json
 import os
-import re
 import secrets
 import stat
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pmcourse._version import __version__
+from pmcourse.cohort.config import parse_time, validate_config
 from pmcourse.cohort.deadlines import LatePolicy, read_deadlines, read_late_policy
+from pmcourse.cohort.private import check_private, make_private_dir, write_private
+from pmcourse.cohort.roster import Student, read_roster, write_roster
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 
@@ -45,12 +45,18 @@ __all__ = [
     "read_roster",
     "resolve_notebooks",
     "default_notebooks_dir",
+    "validate_config",
+    "withdraw_student",
+    "write_private",
+    "check_private",
 ]
 
-#: Version of the course folder layout written to ``config.json``.
-COURSE_FORMAT = 1
+#: Version of the course folder layout written to ``config.json``. Format 2 added the
+#: ``withdrawn`` roster column, ``late_policy`` and ``canvas`` in config.json and private modes
+#: (folder 0700, instructor files 0600); format 1 folders are still read.
+COURSE_FORMAT = 2
+_READABLE_FORMATS = (1, 2)
 _SECRET_BYTES = 32
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in a student id or notebook id
 
 
@@ -176,102 +182,19 @@ def assign_variants(
     return out
 
 
-@dataclass(frozen=True)
-class Student:
-    """One roster row: ``student_id`` plus optional ``name``, ``email`` and ``section``."""
+def default_notebooks_dir() -> Path:
+    """Where notebook templates live by default: ``./notebooks`` (resolved, whether or not it exists).
 
-    student_id: str
-    name: str = ""
-    email: str = ""
-    section: str = ""
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
-
-
-def read_roster(path_or_text) -> list[Student]:
-    """Read a roster CSV: ``student_id`` (required), ``name``, ``email``, ``section`` (optional).
-
-    Parameters
-    ----------
-    path_or_text : str or Path or file-like
-        A CSV path, or an open text stream. A UTF-8 byte-order mark (Excel) is accepted.
-
-    Returns
-    -------
-    list of Student
-        In file order.
-
-    Raises
-    ------
-    CohortError
-        No ``student_id`` column, an empty or malformed id (letters, digits and ``._@+-``, at most
-        128 characters, starting with a letter or digit), a duplicate id, or an empty roster.
+    ``init`` stores this absolute path in ``config.json`` so later commands run from anywhere.
 
     Examples
     --------
-    >>> import io
-    >>> [s.student_id for s in read_roster(io.StringIO("student_id,name\\ns1,Ada\\ns2,Bo\\n"))]
-    ['s1', 's2']
+    >>> default_notebooks_dir() == (Path.cwd() / "notebooks").resolve()
+    True
 
     Introduced in docs/instructors.md (instructor workflow).
     """
-    if hasattr(path_or_text, "read"):
-        text, where = path_or_text.read(), "the roster"
-    else:
-        path = Path(path_or_text)
-        if not path.is_file():
-            raise CohortError(f"No roster file at {str(path)!r}: pass --roster PATH to a CSV file.")
-        text, where = path.read_text(encoding="utf-8-sig"), str(path)
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    if "student_id" not in columns:
-        raise CohortError(
-            f"{where} has no 'student_id' column; its columns are {columns or 'none'}. "
-            "A roster needs student_id and may have name, email and section."
-        )
-    students, seen = [], {}
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        sid = row.get("student_id", "")
-        if not sid and not any(row.values()):
-            continue  # blank line
-        if not _STUDENT_ID.match(sid):
-            raise CohortError(
-                f"{where} line {line}: student_id {sid!r} is not accepted; use letters, digits and "
-                "._@+- (at most 128 characters, starting with a letter or digit)."
-            )
-        if sid in seen:
-            raise CohortError(
-                f"{where} line {line}: student_id {sid!r} repeats line {seen[sid]}; ids must be unique."
-            )
-        seen[sid] = line
-        extra = {
-            k: v for k, v in row.items() if k not in ("student_id", "name", "email", "section")
-        }
-        students.append(
-            Student(sid, row.get("name", ""), row.get("email", ""), row.get("section", ""), extra)
-        )
-    if not students:
-        raise CohortError(f"{where} lists no students.")
-    return students
-
-
-def write_roster(students: list[Student], *, path: Path) -> None:
-    """Write students as a roster CSV (``student_id,name,email,section``)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student_id", "name", "email", "section"])
-    for s in students:
-        writer.writerow([s.student_id, s.name, s.email, s.section])
-    path.write_text(buf.getvalue(), encoding="utf-8")
-
-
-def default_notebooks_dir() -> Path:
-    """Where notebook templates live: ``./notebooks`` if present, else the source tree's."""
-    here = Path.cwd() / "notebooks"
-    if here.is_dir():
-        return here.resolve()
-    return (Path(__file__).resolve().parents[2] / "notebooks").resolve()
+    return (Path.cwd() / "notebooks").resolve()
 
 
 def resolve_notebooks(spec: str | None, *, notebooks_dir: Path | None = None) -> list[str]:
@@ -354,7 +277,8 @@ class Course:
 
     @property
     def secret(self) -> bytes:
-        """The course secret (read once; refused if group- or world-readable)."""
+        """The course secret (read once; refused if it or the course folder is group- or
+        world-accessible, or if ``key/`` or ``roster.csv`` is)."""
         if self._secret is None:
             p = self.path / "secret"
             if not p.is_file():
@@ -365,6 +289,8 @@ class Course:
                     f"{p} has mode {mode:04o}; the course secret must be readable by you only "
                     f"(chmod 600 {p})."
                 )
+            for other in (self.path, self.key_dir, self.roster_path, self.path / "config.json"):
+                check_private(other)
             raw = p.read_text().strip()
             try:
                 self._secret = bytes.fromhex(raw)
@@ -408,9 +334,43 @@ class Course:
         """The student's opaque token for ``notebook`` (see :func:`keyed_token`)."""
         return keyed_token(self.secret, student_id=student_id, notebook=notebook, variant=variant)
 
-    def roster(self) -> list[Student]:
-        """The roster saved by the last ``prepare`` (``[]`` before the first)."""
-        return read_roster(self.roster_path) if self.roster_path.is_file() else []
+    def roster(self, *, include_withdrawn: bool = False) -> list[Student]:
+        """The roster saved by the last ``prepare`` (``[]`` before the first).
+
+        Withdrawn students (``pmcourse cohort withdraw``) stay in ``roster.csv`` but are left out
+        unless ``include_withdrawn``: grading, the report and later assignments ignore them.
+        """
+        if not self.roster_path.is_file():
+            return []
+        students = read_roster(self.roster_path)
+        return students if include_withdrawn else [s for s in students if not s.withdrawn]
+
+    def withdrawn_ids(self) -> set[str]:
+        """Ids of the students withdrawn from the course."""
+        return {s.student_id for s in self.roster(include_withdrawn=True) if s.withdrawn}
+
+    def private_files_exposed(self) -> list[Path]:
+        """Instructor-only files and folders that others can read (should be empty).
+
+        The course folder, ``secret``, ``config.json``, ``roster.csv``, ``key/`` and every key,
+        ``feedback/`` and every feedback file, ``gradebook.sqlite``, ``grades.csv``,
+        ``canvas.csv`` and ``report.html``.
+        """
+        candidates = [self.path, self.path / "secret", self.path / "config.json"]
+        candidates += [self.roster_path, self.key_dir, self.feedback_dir]
+        candidates += [self.path / n for n in ("gradebook.sqlite", "grades.csv", "canvas.csv")]
+        candidates.append(self.path / "report.html")
+        if self.key_dir.is_dir():
+            candidates += sorted(self.key_dir.rglob("*"))
+        if self.feedback_dir.is_dir():
+            candidates += sorted(self.feedback_dir.iterdir())
+        out = []
+        for p in candidates:
+            try:
+                check_private(p)
+            except CohortError:
+                out.append(p)
+        return out
 
     def key_path(self, student_id: str, *, notebook: str) -> Path:
         return self.key_dir / student_id / f"{notebook}.json"
@@ -447,34 +407,91 @@ class Course:
         raw = (self.config.get("deadlines") or {}).get(notebook) or self.config.get("deadline")
         return parse_time(raw) if raw else None
 
+    def save_config(self) -> None:
+        """Write ``config.json`` back (validated first; mode 0600)."""
+        validate_config(self.config, where=str(self.path / "config.json"))
+        write_private(self.path / "config.json", json.dumps(self.config, indent=2) + "\n")
 
-def parse_time(raw) -> datetime | None:
-    """Parse an ISO-8601 time (``Z`` accepted); naive times are taken as UTC."""
-    if raw is None or raw == "":
-        return None
-    try:
-        t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+def withdraw_student(course_dir, student_id: str, *, when: datetime | None = None) -> Student:
+    """Mark a student withdrawn: kept in ``roster.csv`` (with the time), left out from then on.
+
+    A withdrawn student's folder, key and gradebook history stay; ``grade``, ``feedback`` and
+    ``report`` skip them, and students who join later are balanced over the active roster only.
+
+    Parameters
+    ----------
+    course_dir : str or Path or Course
+    student_id : str
+        A student on the roster.
+    when : datetime, optional
+        Withdrawal time (default now, UTC).
+
+    Returns
+    -------
+    Student
+        The updated roster row.
+
+    Raises
+    ------
+    CohortError
+        The student is not on the roster.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
+    >>> write_roster([Student("s1"), Student("s2")], path=course.roster_path)
+    >>> withdraw_student(course, "s2", when=datetime(2026, 3, 1, tzinfo=UTC)).withdrawn
+    '2026-03-01T00:00:00+00:00'
+    >>> [s.student_id for s in course.roster()]
+    ['s1']
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
+    students = course.roster(include_withdrawn=True)
+    if student_id not in {s.student_id for s in students}:
+        raise CohortError(
+            f"Student {student_id!r} is not on the roster of {course.path}; "
+            "withdraw one of the ids in roster.csv."
+        )
+    stamp = (when or datetime.now(UTC)).isoformat(timespec="seconds")
+    out = [
+        replace(s, withdrawn=s.withdrawn or stamp) if s.student_id == student_id else s
+        for s in students
+    ]
+    write_roster(out, path=course.roster_path)
+    return next(s for s in out if s.student_id == student_id)
 
 
 def init_course(
-    course_dir, *, notebooks_dir=None, title: str | None = None, deadline: str | None = None
+    course_dir,
+    *,
+    notebooks_dir=None,
+    title: str | None = None,
+    deadline: str | None = None,
+    late_policy: dict[str, Any] | None = None,
 ) -> Course:
-    """Create a course folder with a random secret (mode 0600) and ``config.json``.
+    """Create a private course folder (mode 0700) with a random secret and ``config.json`` (0600).
 
     Parameters
     ----------
     course_dir : str or Path
         Created if absent; must not already hold a course (``config.json`` or ``secret``).
     notebooks_dir : str or Path, optional
-        Folder of notebook templates; default :func:`default_notebooks_dir`.
+        Folder of notebook templates; default ``./notebooks`` (:func:`default_notebooks_dir`),
+        stored in ``config.json`` as an absolute path.
     title : str, optional
         Course title shown in feedback and the report.
     deadline : str, optional
         ISO-8601 deadline for every notebook (per-notebook deadlines go in ``config.json``
-        under ``deadlines``); later submissions are flagged late.
+        under ``deadlines``; how late files count under ``late_policy``, see
+        :func:`validate_config`).
+    late_policy : dict, optional
+        ``{"mode": "refuse"}`` (a file collected after the deadline is not counted) or
+        ``{"mode": "penalty", "penalty_per_day": 0.1}`` (its score loses that share per day
+        started); default a penalty of 0 (late files count in full and are flagged).
 
     Returns
     -------
@@ -489,8 +506,8 @@ def init_course(
     --------
     >>> import tempfile
     >>> course = init_course(Path(tempfile.mkdtemp()) / "spring")
-    >>> oct((course.path / "secret").stat().st_mode & 0o777)
-    '0o600'
+    >>> oct((course.path / "secret").stat().st_mode & 0o777), oct(course.path.stat().st_mode & 0o777)
+    ('0o600', '0o700')
 
     Introduced in docs/instructors.md (instructor workflow).
     """
@@ -501,7 +518,8 @@ def init_course(
         raise CohortError(
             f"deadline {deadline!r} is not an ISO-8601 time (e.g. 2026-12-01T23:59Z)."
         )
-    path.mkdir(parents=True, exist_ok=True)
+    validate_config({"deadline": deadline, "late_policy": late_policy}, where="init")
+    make_private_dir(path)
     secret_path = path / "secret"
     fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -513,16 +531,19 @@ def init_course(
         "title": title or path.resolve().name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "pmcourse_version": __version__,
-        "notebooks_dir": str(Path(notebooks_dir).resolve()) if notebooks_dir else None,
+        "notebooks_dir": str(Path(notebooks_dir or default_notebooks_dir()).resolve()),
         "deadline": deadline,
         "deadlines": {},
+        "late_policy": late_policy or {"mode": "penalty", "penalty_per_day": 0.0},
         "max_submission_bytes": 5_000_000,
     }
-    (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    course = Course(path, config)
+    course.save_config()
     for sub in ("key", "students", "feedback"):
         (path / sub).mkdir(exist_ok=True)
-    os.chmod(path / "key", 0o700)
-    return Course(path, config)
+    for sub in ("key", "feedback"):
+        make_private_dir(path / sub)
+    return course
 
 
 def open_course(course_dir) -> Course:
@@ -551,9 +572,15 @@ def open_course(course_dir) -> Course:
             f"`pmcourse cohort init {path}` first."
         )
     try:
-        config = json.loads(cfg.read_text())
-    except json.JSONDecodeError as exc:
+        config = json.loads(cfg.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CohortError(f"{cfg} is not valid JSON ({exc}).") from None
-    if config.get("format") != "pmcourse-course" or config.get("format_version") != COURSE_FORMAT:
-        raise CohortError(f"{cfg} is not a pmcourse course config of format {COURSE_FORMAT}.")
+    if not isinstance(config, dict) or config.get("format") != "pmcourse-course":
+        raise CohortError(f"{cfg} is not a pmcourse course config.")
+    if config.get("format_version") not in _READABLE_FORMATS:
+        raise CohortError(
+            f"{cfg} has course format {config.get('format_version')!r}; this pmcourse reads "
+            f"formats {', '.join(map(str, _READABLE_FORMATS))}."
+        )
+    validate_config(config, where=str(cfg))
     return Course(path, config)

@@ -1,12 +1,14 @@
-"""The leak scan: no student file may hold the course secret, a seed, a truth label or a variant id.
+"""The leak scan: nothing a student receives may hold the secret, a seed, the variant or the truth.
 
-``prepare`` scans every file it writes and fails on a finding; :func:`scan_for_leaks` scans a
-whole course folder (students' folders and hand-out zips), searching zip files member by member
-after decompression.
+``prepare`` scans everything it hands out (README, notebooks, case files, zips decompressed) and
+fails on a finding; :func:`scan_for_leaks` scans a whole course folder the same way. A truth or
+params value that the student's own data tables show (a segment name, an onset date on the time
+axis) is legitimately visible and not a leak; a cause label or a hidden parameter is.
 """
 
 from __future__ import annotations
 
+import base64
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,39 +17,140 @@ from pathlib import Path
 from pmcourse.cohort.course import Course, open_course
 from pmcourse.scenarios import SCENARIOS
 
-__all__ = ["scan_for_leaks", "leak_needles", "scan_file"]
+__all__ = ["scan_for_leaks", "leak_needles", "scan_file", "seed_needles", "visible_data"]
 
 
-def leak_needles(secret_hex: str, *, keys: list[dict], variants: Iterable[str]) -> dict[bytes, str]:
+#: Truth and params strings shorter than this are not searched (short words occur by chance).
+_MIN_TEXT = 6
+#: Numbers are searched when their text has at least this many digits (``0.1985``, ``20417``):
+#: a ``3`` or a ``0.2`` occurs by chance.
+_MIN_DIGITS = 4
+
+
+def _value_needles(value) -> list[bytes]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        text = repr(float(value)) if isinstance(value, float) else str(value)
+        if text in ("nan", "inf", "-inf"):
+            return []
+        text = text.removesuffix(".0")
+        if sum(ch.isdigit() for ch in text.lstrip("-0.")) < _MIN_DIGITS:
+            return []
+        return [text.encode()]
+    text = str(value)
+    return [text.encode()] if len(text) >= _MIN_TEXT else []
+
+
+def seed_needles(seed: int) -> list[bytes]:
+    """A seed as a student file could carry it: decimal, hex (bare, ``0x``, zero-padded) and the
+    8 bytes big- and little-endian.
+
+    Examples
+    --------
+    >>> [n for n in seed_needles(2**40 + 5) if n.isascii() and n.isalnum()][:3]
+    [b'1099511627781', b'10000000005', b'0000010000000005']
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    seed = int(seed)
+    out = [str(seed).encode(), f"{seed:x}".encode(), f"{seed:016x}".encode()]
+    out += [f"{seed:X}".encode(), f"{seed:016X}".encode()]
+    if seed < 2**64:
+        out += [seed.to_bytes(8, "big"), seed.to_bytes(8, "little")]
+    return [n for n in dict.fromkeys(out) if len(n) >= 6]
+
+
+def leak_needles(
+    secret_hex: str,
+    *,
+    keys: list[dict],
+    variants: Iterable[str],
+    visible: bytes | Iterable[bytes] = b"",
+) -> dict[bytes, str]:
     """Byte strings that must never appear in a student's files -> what they are.
 
-    The course secret (hex, both cases, and raw), every variant id, and for each of the
-    student's ``keys`` its seed in decimal and its truth ``cause`` and ``cause_label`` (when at
-    least six characters: shorter words occur by chance).
+    Always: the course secret (hex, both cases, raw and base64), every variant id, each key's
+    seed (decimal, hex, raw bytes: :func:`seed_needles`) and its truth ``cause`` and
+    ``cause_label``. Then every other truth and params value of each key (strings of at least six
+    characters, numbers of at least four digits) **unless it is legitimately visible**: present
+    in ``visible``, the student's data tables and the notebook template every student shares (an
+    affected segment named in the data, an onset date on the time axis, a number the tables hold).
 
     Examples
     --------
     >>> needles = leak_needles("00ff" * 8, keys=[], variants=["holiday_seasonality"])
     >>> needles[b"holiday_seasonality"]
     "variant id 'holiday_seasonality'"
+    >>> key = {"notebook": "01-usage-drop", "seed": 123456789,
+    ...        "truth": {"cause": "x", "where": "en-US", "effect": 0.1985}, "params": {}}
+    >>> sorted(v for v in leak_needles("00" * 16, keys=[key], variants=[]).values()
+    ...        if "truth" in v)
+    ["truth value 'effect' = 0.1985 of 01-usage-drop"]
+    >>> sorted(v for v in leak_needles("00" * 16, keys=[key], variants=[],
+    ...        visible=b"date,x\\n0.1985\\n").values() if "truth" in v)
+    []
 
     Introduced in docs/instructors.md (instructor workflow).
     """
+    secret = bytes.fromhex(secret_hex)
     out: dict[bytes, str] = {
         secret_hex.encode(): "the course secret (hex)",
         secret_hex.upper().encode(): "the course secret (hex)",
-        bytes.fromhex(secret_hex): "the course secret (raw)",
+        secret: "the course secret (raw)",
+        base64.b64encode(secret).rstrip(b"="): "the course secret (base64)",
     }
+    seen = visible if isinstance(visible, bytes) else b"\n".join(visible)
+    for key in keys:
+        nb = key["notebook"]
+        for fname in ("truth", "params"):
+            for field_name, value in _leaves(key.get(fname) or {}):
+                for needle in _value_needles(value):
+                    if needle not in seen:
+                        out.setdefault(needle, f"{fname} value {field_name!r} = {value} of {nb}")
     for v in variants:
         out[str(v).encode()] = f"variant id {v!r}"
     for key in keys:
-        out[str(key["seed"]).encode()] = f"the seed of {key['notebook']}"
+        nb = key["notebook"]
+        for needle in seed_needles(key["seed"]):
+            out[needle] = f"the seed of {nb}"
         truth = key.get("truth") or {}
         for field_name in ("cause", "cause_label"):
             value = truth.get(field_name)
-            if isinstance(value, str) and len(value) >= 6:
-                out[value.encode()] = f"truth {field_name} of {key['notebook']}"
+            if isinstance(value, str) and len(value) >= _MIN_TEXT:
+                out[value.encode()] = f"truth {field_name} of {nb}"
     return out
+
+
+def _leaves(obj, prefix: str = "") -> Iterable[tuple[str, object]]:
+    """(dotted field name, scalar) for every leaf of a truth or params dict."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            yield from _leaves(v, prefix)
+    elif obj is not None:
+        yield prefix, obj
+
+
+def visible_data(case_path) -> bytes:
+    """What a student legitimately sees of their case: the tables and timeline of a ``.pmcase``.
+
+    Examples
+    --------
+    >>> visible_data("/no/such.pmcase")
+    b''
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    path = Path(case_path)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return b""
+    with zipfile.ZipFile(path) as zf:
+        return b"\n".join(
+            zf.read(n) for n in zf.namelist() if n.startswith("tables/") or n == "timeline.csv"
+        )
 
 
 def _file_blobs(path: Path) -> Iterable[tuple[str, bytes]]:
@@ -84,12 +187,14 @@ def scan_file(path, *, needles: dict[bytes, str]) -> list[str]:
 
 
 def scan_for_leaks(course_dir, *, student_ids: Iterable[str] | None = None) -> list[str]:
-    """Search every file in students' folders for the secret, their seeds and truth labels.
+    """Search everything a student receives for the secret, their seeds, truth and params values.
 
-    Each file is searched as bytes and, for zip files (case files, hand-out zips), member by
-    member after decompression, for: the course secret (hex and raw), each of the student's
-    seeds in decimal, the truth ``cause`` and ``cause_label`` of each of their notebooks, and every
-    variant id of every prepared scenario.
+    Every file in their folder (README, notebooks, case files) and their hand-out zip is searched
+    as bytes and, for zip files, member by member after decompression, for the needles of
+    :func:`leak_needles`: the course secret, each of the student's seeds (decimal, hex, bytes),
+    every variant id of every prepared scenario, the truth ``cause`` and ``cause_label``, and
+    every other truth and params value that their data tables and the shared template do not
+    show.
 
     Parameters
     ----------
@@ -126,21 +231,32 @@ def scan_for_leaks(course_dir, *, student_ids: Iterable[str] | None = None) -> l
     for key in course.iter_keys():
         keys_by_student[key["student_id"]].append(key)
         variants.update(SCENARIOS[key["scenario"]].variants)
+    shared = b"\n".join(
+        p.read_bytes()
+        for nb in sorted({k["notebook"] for ks in keys_by_student.values() for k in ks})
+        if (p := course.notebooks_dir / f"{nb}.ipynb").is_file()
+    )
     wanted = set(student_ids) if student_ids is not None else None
+
+    def needles_for(sid: str) -> dict[bytes, str]:
+        sdir = course.students_dir / sid
+        visible = [shared] + [visible_data(p) for p in sorted((sdir / "data").glob("*.pmcase"))]
+        return leak_needles(
+            secret_hex, keys=keys_by_student.get(sid, []), variants=variants, visible=visible
+        )
+
     findings = []
     for sdir in sorted(p for p in course.students_dir.iterdir() if p.is_dir()):
         if wanted is not None and sdir.name not in wanted:
             continue
-        needles = leak_needles(
-            secret_hex, keys=keys_by_student.get(sdir.name, []), variants=variants
-        )
+        needles = needles_for(sdir.name)
         for path in sorted(p for p in sdir.rglob("*") if p.is_file()):
             findings += [f"{path}: {what}" for what in scan_file(path, needles=needles)]
     handout = course.path / "handout"
     if handout.is_dir():
         for zpath in sorted(handout.glob("*.zip")):
-            needles = leak_needles(
-                secret_hex, keys=keys_by_student.get(zpath.stem, []), variants=variants
-            )
+            if wanted is not None and zpath.stem not in wanted:
+                continue
+            needles = needles_for(zpath.stem)
             findings += [f"{zpath}: {what}" for what in scan_file(zpath, needles=needles)]
     return findings

@@ -21,7 +21,7 @@ import time
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,14 @@ from pmcourse.cohort.course import (
     Course,
     Student,
     assign_variants,
+    make_private_dir,
     open_course,
     read_roster,
     resolve_notebooks,
+    write_private,
     write_roster,
 )
-from pmcourse.cohort.leaks import leak_needles, scan_file, scan_for_leaks
+from pmcourse.cohort.leaks import leak_needles, scan_file, scan_for_leaks, visible_data
 from pmcourse.cohort.pool import run_pool
 from pmcourse.cohort.templates import (
     PARAMETERS,
@@ -171,10 +173,16 @@ def _prepare_one(task: dict[str, Any]) -> dict[str, Any]:
         "questions": questions,
     }
     key_path = Path(task["key_path"])
-    key_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_text(json.dumps(key, indent=1, sort_keys=True, default=json_default))
+    make_private_dir(key_path.parent)
+    key_text = json.dumps(key, indent=1, sort_keys=True, default=json_default)
+    write_private(key_path, key_text)
     t3 = time.perf_counter()
-    needles = leak_needles(_WORKER["secret_hex"], keys=[key], variants=scenario.variants)
+    needles = leak_needles(
+        _WORKER["secret_hex"],
+        keys=[json.loads(key_text)],
+        variants=scenario.variants,
+        visible=[visible_data(data_path), _WORKER["templates"][nb].encode()],
+    )
     leaks = [f"{p}: {what}" for p in (data_path, nb_path) for what in scan_file(p, needles=needles)]
     return {
         "student_id": sid,
@@ -233,14 +241,17 @@ def prepare(
         A folder made by :func:`~pmcourse.cohort.course.init_course`.
     roster : str or Path
         Roster CSV (``student_id`` required; ``name``, ``email``, ``section`` optional). It is
-        merged into ``COURSE_DIR/roster.csv``.
+        merged into ``COURSE_DIR/roster.csv``; a file listing only late joiners is fine: variants
+        are balanced over the whole course roster. Withdrawn students are skipped.
     notebooks : str or list of str, optional
         ``"01,02"`` or ids; default every notebook whose scenario and template exist.
     force : bool, default False
-        Rewrite students' files that already exist, and redraw every assignment. Without it,
-        existing (student, notebook) files are left untouched and keep their variant.
+        Rewrite the roster's students' files that already exist, and redraw their assignments
+        (balanced against the rest of the course). Without it, existing (student, notebook) files
+        are left untouched and keep their variant.
     zip_students : bool, default False
-        Also write ``COURSE_DIR/handout/<student_id>.zip`` per student.
+        Also write ``COURSE_DIR/handout/<student_id>.zip`` per student (on a re-run: for every
+        student whose files changed or who has no zip yet).
     workers : int, default 2
         Processes for case generation and export (``1``: in this process; None: every core;
         see :func:`pmcourse.cohort.pool.run_pool`).
@@ -280,11 +291,16 @@ def prepare(
     t_start = time.perf_counter()
     course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
     given = read_roster(roster)
-    known = {s.student_id: s for s in course.roster()}
+    known = {s.student_id: s for s in course.roster(include_withdrawn=True)}
     for s in given:  # a re-run with an updated roster refreshes names and adds students
-        known[s.student_id] = s
+        was = known.get(s.student_id)
+        known[s.student_id] = replace(s, withdrawn=was.withdrawn if was else "")
     roster_all: list[Student] = list(known.values())
-    ids = [s.student_id for s in given]
+    withdrawn = {s.student_id for s in roster_all if s.withdrawn}
+    ids = [s.student_id for s in given if s.student_id not in withdrawn]
+    # balance over the whole active course, not over this file: late joiners prepared from a
+    # roster of only them fill the rarest variants left by everyone already on the course
+    active = [s.student_id for s in roster_all if s.student_id not in withdrawn]
     tdir = Path(notebooks_dir) if notebooks_dir else course.notebooks_dir
     if notebooks is None or isinstance(notebooks, str):
         nbs = resolve_notebooks(notebooks, notebooks_dir=tdir)
@@ -297,21 +313,23 @@ def prepare(
         )
     templates = {nb: parameterize_template(tdir / f"{nb}.ipynb", notebook=nb) for nb in nbs}
     secret = course.secret
-    result = PrepareResult(notebooks=nbs, students=len(given))
+    result = PrepareResult(notebooks=nbs, students=len(ids))
 
     tasks = []
     for nb in nbs:
         scenario = scenario_for_notebook(nb)
         existing = {}
-        if not force:
-            for sid in ids:
-                v = _existing_assignment(course, sid, nb, scenario.variants)
-                if v is not None:
-                    existing[sid] = v
+        redraw = set(ids) if force else set()
+        for sid in active:
+            if sid in redraw:
+                continue
+            v = _existing_assignment(course, sid, nb, scenario.variants)
+            if v is not None:
+                existing[sid] = v
         assigned = assign_variants(
             secret, notebook=nb, variants=scenario.variants, student_ids=ids, existing=existing
         )
-        result.counts[nb] = dict(Counter(assigned[s] for s in ids))
+        result.counts[nb] = dict(Counter(assigned[s] for s in set(ids) | set(existing)))
         for sid in ids:
             sdir = course.students_dir / sid
             done = (
@@ -342,7 +360,7 @@ def prepare(
         on_total(len(tasks))
     for sid in {t["student_id"] for t in tasks}:
         (course.students_dir / sid / "data").mkdir(parents=True, exist_ok=True)
-    course.key_dir.mkdir(mode=0o700, exist_ok=True)
+    make_private_dir(course.key_dir)
 
     outputs = run_pool(
         _prepare_one,
@@ -369,25 +387,31 @@ def prepare(
     title = course.config.get("title") or course.path.name
     touched = {t["student_id"] for t in tasks}
     by_id = {s.student_id: s for s in roster_all}
+    course_order = list(NOTEBOOKS.values())
     for sid in ids:
         sdir = course.students_dir / sid
-        if sid not in touched and (sdir / "README.md").is_file():
-            continue
-        sdir.mkdir(parents=True, exist_ok=True)
-        have = sorted(p.stem for p in sdir.glob("*.ipynb"))
-        name = by_id[sid].name
-        (sdir / "README.md").write_text(
-            _README.format(title=title, name=f" {name}" if name else "", notebooks=", ".join(have))
-        )
-        if zip_students:
-            _zip_student(sdir, course.path / "handout" / f"{sid}.zip")
+        if sid in touched or not (sdir / "README.md").is_file():
+            sdir.mkdir(parents=True, exist_ok=True)
+            have = sorted((p.stem for p in sdir.glob("*.ipynb")), key=_course_rank)
+            name = by_id[sid].name
+            (sdir / "README.md").write_text(
+                _README.format(
+                    title=title, name=f" {name}" if name else "", notebooks=", ".join(have)
+                )
+            )
+            touched.add(sid)
+        handout = course.path / "handout" / f"{sid}.zip"
+        if zip_students and (sid in touched or not handout.is_file()):
+            _zip_student(sdir, handout)
+        # the README and the zip are handed out too: scan them like the rest
+        if sid in touched:
+            result.leaks += _scan_handout(course, sid, [sdir / "README.md", handout], templates)
     write_roster(roster_all, path=course.roster_path)
     course.config.setdefault("prepared", [])
-    course_order = list(NOTEBOOKS.values())
     course.config["prepared"] = sorted(
         set(course.config["prepared"]) | set(nbs), key=course_order.index
     )
-    (course.path / "config.json").write_text(json.dumps(course.config, indent=2) + "\n")
+    course.save_config()
     result.seconds = time.perf_counter() - t_start
     if result.leaks:
         raise CohortError(
@@ -395,6 +419,28 @@ def prepare(
             + "\n".join(result.leaks[:20])
         )
     return result
+
+
+def _course_rank(notebook: str) -> int:
+    order = list(NOTEBOOKS.values())
+    return order.index(notebook) if notebook in order else len(order)
+
+
+def _scan_handout(
+    course: Course, sid: str, paths: list[Path], templates: dict[str, str]
+) -> list[str]:
+    """Leak findings in a student's README and hand-out zip (their case files are already done)."""
+    paths = [p for p in paths if p.is_file()]
+    if not paths:
+        return []
+    keys, visible, variants = [], [t.encode() for t in templates.values()], set()
+    for kp in sorted((course.key_dir / sid).glob("*.json")):
+        key = json.loads(kp.read_text())
+        keys.append(key)
+        variants.update(SCENARIOS[key["scenario"]].variants)
+        visible.append(visible_data(course.students_dir / sid / "data" / f"{kp.stem}.pmcase"))
+    needles = leak_needles(course.secret.hex(), keys=keys, variants=variants, visible=visible)
+    return [f"{p}: {what}" for p in paths for what in scan_file(p, needles=needles)]
 
 
 def _zip_student(sdir: Path, dest: Path) -> None:

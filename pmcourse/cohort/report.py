@@ -1,10 +1,14 @@
 """``pmcourse cohort report``: one self-contained HTML cohort report with plotly figures.
 
 Figures (each a ``<div>`` with a stable id, drawn by plotly.js embedded **once**, inline, so the
-file works offline): score distribution per notebook, the misconception matrix (true cause x
-diagnosed cause) per scenario, hint use vs score, calibration curve, questions ranked by
-difficulty, rejected submissions by reason. Tables: cohort summary, late and duplicate
-submissions, every rejected file with its reason.
+file works offline; legends under the plot, never over a title): score distribution per notebook,
+how each question was answered (right, partial, wrong, blank) per notebook, the misconception
+matrix (true cause x diagnosed cause) per scenario, hint use vs score, calibration curve, the
+hardest questions, rejected submissions by reason. Tables: cohort summary, per-question answer
+distributions (which wrong option, which wrong number), per-student and per-section problems
+(missing, low, rejected, late, awaiting review), late and duplicate submissions, every rejected
+file with its reason. Everything runs in course order; withdrawn students are left out. Hints and
+confidence are what students reported, and are labelled so.
 """
 
 from __future__ import annotations
@@ -16,8 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pmcourse.cohort.course import Course, open_course
+from pmcourse.cohort.course import Course, open_course, write_private
+from pmcourse.cohort.feedback import plain_text
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.report_tables import (
+    answer_distribution,
+    calibration_table,
+    clean_cell,
+    course_rank,
+    section_table,
+    student_table,
+)
 from pmcourse.plots import new_figure
 from pmcourse.scenarios import SCENARIOS
 
@@ -31,19 +44,25 @@ __all__ = [
     "fig_question_difficulty",
     "fig_rejections",
     "calibration_table",
+    "answer_distribution",
+    "fig_answer_outcomes",
+    "student_table",
+    "section_table",
     "FIGURE_IDS",
 ]
 
 #: Div id prefixes of the report's figures (a test checks each is present).
 FIGURE_IDS = (
     "fig-score-distribution",
+    "fig-answers",
     "fig-misconceptions",
     "fig-hints-vs-score",
     "fig-calibration",
     "fig-difficulty",
     "fig-rejections",
 )
-_BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0 + 1e-9)
+#: The difficulty chart shows this many hardest questions (the full list is in the tables).
+_HARDEST = 15
 
 
 def fig_score_distribution(grades):
@@ -57,7 +76,8 @@ def fig_score_distribution(grades):
         y_title="score (0-100)",
     )
     graded = grades[grades["status"] == "graded"]
-    for nb, part in graded.groupby("notebook", sort=True):
+    for nb in sorted(graded["notebook"].unique(), key=course_rank):
+        part = graded[graded["notebook"] == nb]
         fig.add_box(
             y=part["score"], name=f"{nb} (n={len(part)})", boxpoints="outliers", boxmean=True
         )
@@ -109,12 +129,13 @@ def fig_hints_vs_score(grades):
     Introduced in docs/instructors.md (instructor workflow).
     """
     fig = new_figure(
-        title="Hint use vs score",
-        x_title="hints revealed in the notebook",
+        title="Hint use (self-reported by the notebook) vs score",
+        x_title="hints revealed in the notebook (self-reported)",
         y_title="mean score (0-100)",
     )
     graded = grades[grades["status"] == "graded"]
-    for nb, part in graded.groupby("notebook", sort=True):
+    for nb in sorted(graded["notebook"].unique(), key=course_rank):
+        part = graded[graded["notebook"] == nb]
         agg = part.groupby("hints_used")["score"].agg(["mean", "count"]).reset_index()
         fig.add_scatter(
             x=agg["hints_used"],
@@ -126,43 +147,7 @@ def fig_hints_vs_score(grades):
             hovertemplate="%{x} hints: mean %{y:.1f} (n=%{customdata})",
         )
     fig.update_layout(yaxis_range=[-2, 102], hovermode="closest")
-    return fig
-
-
-def calibration_table(scores):
-    """Confidence bins (50-60%, ..., 90-100%): answers, mean confidence, share correct.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"answered": [True, True], "confidence": [0.95, 0.55], "correct": [True, False]})
-    >>> calibration_table(df)[["bin", "answers", "accuracy"]].values.tolist()
-    [['50-60%', 1, 0.0], ['90-100%', 1, 1.0]]
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    import pandas as pd
-
-    part = scores[scores["answered"].astype(bool) & scores["confidence"].notna()].copy()
-    labels = [
-        f"{int(100 * lo)}-{int(round(100 * min(hi, 1.0)))}%"
-        for lo, hi in zip(_BINS[:-1], _BINS[1:], strict=True)
-    ]
-    part["bin"] = pd.cut(
-        part["confidence"].astype(float), bins=list(_BINS), right=False, labels=labels
-    )
-    part["correct"] = part["correct"].astype(float)
-    out = (
-        part.groupby("bin", observed=True)
-        .agg(
-            answers=("correct", "size"),
-            confidence=("confidence", "mean"),
-            accuracy=("correct", "mean"),
-        )
-        .reset_index()
-    )
-    out["bin"] = out["bin"].astype(str)
-    return out
+    return _legend_below(fig, rows=1 + len(fig.data) // 6)
 
 
 def fig_calibration_curve(scores):
@@ -172,8 +157,8 @@ def fig_calibration_curve(scores):
     """
     table = calibration_table(scores)
     fig = new_figure(
-        title="Calibration curve (all answers with a confidence)",
-        x_title="stated confidence (%)",
+        title="Calibration curve (all answers with a self-reported confidence)",
+        x_title="stated confidence (%, self-reported)",
         y_title="answers right (%)",
     )
     fig.add_scatter(
@@ -195,7 +180,7 @@ def fig_calibration_curve(scores):
             hovertemplate="%{text}: %{y:.0f}% right (n=%{customdata})",
         )
     fig.update_layout(xaxis_range=[48, 102], yaxis_range=[-2, 102], hovermode="closest")
-    return fig
+    return _legend_below(fig)
 
 
 def fig_question_difficulty(scores, *, prompts: dict[tuple[str, str], str] | None = None):
@@ -207,15 +192,17 @@ def fig_question_difficulty(scores, *, prompts: dict[tuple[str, str], str] | Non
         scores.groupby(["notebook", "question_id"])
         .agg(mean=("score", "mean"), n=("score", "size"))
         .reset_index()
-        .sort_values("mean", ascending=False)
+        .sort_values("mean", ascending=True)
+        .head(_HARDEST)
+        .iloc[::-1]
     )
     labels = [f"{nb} · {qid}" for nb, qid in zip(agg["notebook"], agg["question_id"], strict=True)]
     hover = [
-        (prompts or {}).get((nb, qid), qid)[:100]
+        plain_text((prompts or {}).get((nb, qid), qid), 100)
         for nb, qid in zip(agg["notebook"], agg["question_id"], strict=True)
     ]
     fig = new_figure(
-        title="Questions ranked by difficulty (mean score, hardest on top)",
+        title=f"The {min(_HARDEST, len(agg))} hardest questions (mean score, hardest at the bottom)",
         x_title="mean score (0-1)",
         y_title="question",
     )
@@ -261,13 +248,18 @@ def report_figures(
     subs,
     variants: dict[str, list[str]] | None = None,
     prompts: dict | None = None,
+    dist=None,
 ) -> list[tuple[str, Any]]:
-    """All report figures as ``(div_id, figure)`` pairs, in report order.
+    """All report figures as ``(div_id, figure)`` pairs, in report order (course order within).
 
     Introduced in docs/instructors.md (instructor workflow).
     """
     figs: list[tuple[str, Any]] = [("fig-score-distribution", fig_score_distribution(grades))]
-    for scenario in sorted(grades["scenario"].unique()):
+    if dist is not None:
+        for nb in sorted(dist["notebook"].unique(), key=course_rank):
+            figs.append((f"fig-answers-{nb}", fig_answer_outcomes(dist, notebook=nb)))
+    first_nb = grades.groupby("scenario")["notebook"].first().map(course_rank).to_dict()
+    for scenario in sorted(grades["scenario"].unique(), key=lambda sc: (first_nb.get(sc, 99), sc)):
         figs.append(
             (
                 f"fig-misconceptions-{scenario}",
@@ -344,20 +336,43 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         grades = gb.frame("grades")
         scores = gb.frame("question_scores")
         subs = gb.frame("submissions")
+        students = gb.frame("students")
         run = gb.last_run() or {}
     finally:
         gb.dispose()
+    gone = course.withdrawn_ids()
+    grades = grades[~grades["student_id"].isin(gone)]
+    scores = scores[~scores["student_id"].isin(gone)]
+    students = students[~students["student_id"].isin(gone)]
     variants = {}
     for name in grades["scenario"].unique():
         try:
             variants[name] = list(SCENARIOS[name].variants)
         except Exception:  # noqa: BLE001 - a scenario removed since grading: plot what was seen
             variants[name] = None
-    prompts = _prompts(course, grades)
-    figs = report_figures(grades, scores=scores, subs=subs, variants=variants, prompts=prompts)
-    divs = []
+    keys = _keys(course, grades)
+    prompts = {
+        (nb, q["id"]): q.get("prompt", q["id"])
+        for (_, nb), key in keys.items()
+        for q in key.get("questions", [])
+    }
+    dist = answer_distribution(scores, keys)
+    has_memo = {
+        pair: any(q.get("type") == "memo" for q in key.get("questions", []))
+        for pair, key in keys.items()
+    }
+    grades = grades.assign(
+        has_memo=[
+            has_memo.get((s, n), False)
+            for s, n in zip(grades["student_id"], grades["notebook"], strict=True)
+        ]
+    )
+    figs = report_figures(
+        grades, scores=scores, subs=subs, variants=variants, prompts=prompts, dist=dist
+    )
+    divs = {}
     for div_id, fig in figs:
-        divs.append(
+        divs[div_id] = (
             '<section class="fig">'
             + pio.to_html(
                 fig,
@@ -372,7 +387,8 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     title = course.config.get("title") or course.path.name
     graded = grades[grades["status"] == "graded"]
     summary_rows = []
-    for nb, part in grades.groupby("notebook", sort=True):
+    for nb in sorted(grades["notebook"].unique(), key=course_rank):
+        part = grades[grades["notebook"] == nb]
         g = part[part["status"] == "graded"]
         summary_rows.append(
             [
@@ -406,14 +422,32 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     ]
     rej = subs[subs["status"] == "rejected"]
     rej_rows = [
-        [r["path"], r["student_id"] or "", r["notebook"] or "", r["reason_code"], r["reason"]]
+        [
+            clean_cell(r["path"]),
+            clean_cell(r["student_id"]),
+            clean_cell(r["notebook"]),
+            clean_cell(r["reason_code"]),
+            clean_cell(r["reason"]),
+        ]
         for r in rej.to_dict("records")
     ]
+    per_student = student_table(grades, subs, students)
+    per_section = section_table(per_student)
+    dist_parts = []
+    for (nb, _qid), part in dist.groupby(["notebook", "question_id"], sort=False):
+        rows = [
+            [r["outcome"], r["answer"], int(r["count"]), f"{100 * r['share']:.0f}%"]
+            for r in part.to_dict("records")
+        ]
+        dist_parts.append(
+            f"<h3>{html.escape(nb)} · {html.escape(part['prompt'].iloc[0])}</h3>"
+            + _table(rows, ["outcome", "answer", "answers", "share"])
+        )
     style = (
         "body{font-family:Inter,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
         "color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;width:100%}"
         "td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:13px}"
-        "th{background:#f3f6fa}section.fig{margin:1.5em 0}"
+        "th{background:#f3f6fa}section.fig{margin:1.5em 0}h3{font-size:15px;margin-top:1.4em}"
     )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -427,7 +461,9 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         f"<p>Generated {stamp} from the gradebook run {run.get('run_id', '?')} "
         f"({run.get('files', 0)} files: {run.get('counted', 0)} counted, "
         f"{run.get('superseded', 0)} superseded by a newer valid file, "
-        f"{run.get('rejected', 0)} rejected).</p>",
+        f"{run.get('rejected', 0)} rejected)"
+        + (f"; {len(gone)} withdrawn student(s) left out" if gone else "")
+        + ".</p>",
         "<h2>Summary per notebook</h2>",
         _table(
             summary_rows,
@@ -443,23 +479,30 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
                 "mean Brier",
             ],
         ),
+        "<h2>Students to follow up</h2>",
+        "<p>Per section, then per student: notebooks missing, scored below 50, rejected files "
+        "found in the student's own folder, late, and counted memos awaiting your review.</p>",
+        _table(per_section.values.tolist(), [c.replace("_", " ") for c in per_section.columns])
+        if len(per_section)
+        else "<p>No student.</p>",
+        _table(per_student.values.tolist(), list(per_student.columns)) if len(per_student) else "",
         "<h2>Scores</h2>",
-        divs[0],
+        divs["fig-score-distribution"],
+        "<h2>How each question was answered</h2>",
+        "<p>Right, partial credit, wrong and blank answers per question; the tables below name "
+        "which wrong option the cohort chose and which wrong number (sign flipped, percent and "
+        "fraction mixed up, close, or another number).</p>",
+        *[d for fid, d in divs.items() if fid.startswith("fig-answers")],
+        *dist_parts,
         "<h2>Misconceptions</h2><p>Rows: the hidden cause each student's case had. Columns: "
         "what they diagnosed. Off-diagonal mass is what to teach again.</p>",
-        *[
-            d
-            for (fid, _), d in zip(figs, divs, strict=True)
-            if fid.startswith("fig-misconceptions")
-        ],
+        *[d for fid, d in divs.items() if fid.startswith("fig-misconceptions")],
         "<h2>Hints, calibration and difficulty</h2>",
-        *[
-            d
-            for (fid, _), d in zip(figs, divs, strict=True)
-            if fid in ("fig-hints-vs-score", "fig-calibration", "fig-difficulty")
-        ],
+        "<p>Hint counts and confidence are reported by the student's notebook, not observed by "
+        "the grader.</p>",
+        *[divs[f] for f in ("fig-hints-vs-score", "fig-calibration", "fig-difficulty")],
         "<h2>Late and duplicate submissions</h2>",
-        f"<p>For each student and notebook the newest valid submission counts; "
+        f"<p>For each student and notebook the valid submission received last counts; "
         f"{len(superseded)} older valid file(s) were superseded and {int(graded['late'].sum())} "
         "counted submission(s) arrived after the deadline.</p>",
         _table(
@@ -476,24 +519,67 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         if late_rows
         else "<p>None.</p>",
         "<h2>Rejected submissions</h2>",
-        dict(zip([f for f, _ in figs], divs, strict=True))["fig-rejections"],
+        divs["fig-rejections"],
         _table(rej_rows, ["file", "claimed student", "claimed notebook", "reason code", "reason"])
         if rej_rows
         else "<p>No file was rejected.</p>",
         "</body></html>",
     ]
     target = Path(out) if out else course.path / "report.html"
-    target.write_text("\n".join(parts), encoding="utf-8")
+    write_private(target, "\n".join(parts))
     return target
 
 
-def _prompts(course: Course, grades) -> dict[tuple[str, str], str]:
-    """(notebook, question id) -> prompt, from one key per notebook."""
+def _keys(course: Course, grades) -> dict[tuple[str, str], dict]:
+    """(student, notebook) -> key for every row of ``grades`` whose key is on disk."""
     out = {}
-    for nb, part in grades.groupby("notebook"):
-        sid = part["student_id"].iloc[0]
+    for sid, nb in zip(grades["student_id"], grades["notebook"], strict=True):
         kp = course.key_path(sid, notebook=nb)
         if kp.is_file():
-            for q in json.loads(kp.read_text()).get("questions", []):
-                out[(nb, q["id"])] = q.get("prompt", q["id"])
+            out[(sid, nb)] = json.loads(kp.read_text())
     return out
+
+
+def _legend_below(fig, rows: int = 1):
+    """Legend under the plot, never over the title (the theme puts it on top)."""
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "xanchor": "left"},
+        margin={"b": 90 + 22 * rows},
+    )
+    return fig
+
+
+def fig_answer_outcomes(dist, *, notebook: str):
+    """Stacked bars per question of one notebook: right, partial, wrong and blank answers (%).
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    part = dist[dist["notebook"] == notebook]
+    questions = list(dict.fromkeys(part["question_id"]))
+    fig = new_figure(
+        title=f"How {notebook} was answered (share of counted submissions)",
+        x_title="answers (%)",
+        y_title="question",
+    )
+    colors = {"right": "#009E73", "partial": "#E69F00", "wrong": "#D55E00", "blank": "#999999"}
+    for outcome, color in colors.items():
+        share = [
+            100 * part[(part["question_id"] == q) & (part["outcome"] == outcome)]["share"].sum()
+            for q in questions
+        ]
+        fig.add_bar(
+            x=share,
+            y=questions,
+            orientation="h",
+            name=outcome,
+            marker_color=color,
+            hovertemplate="%{y}: %{x:.0f}% " + outcome + "<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        xaxis_range=[0, 100],
+        yaxis_autorange="reversed",
+        height=max(300, 34 * len(questions) + 170),
+        hovermode="closest",
+    )
+    return _legend_below(fig)

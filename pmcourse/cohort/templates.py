@@ -9,6 +9,7 @@ token goes); a student's notebook is that text with their token substituted
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 from pmcourse.exceptions import CohortError
@@ -89,9 +90,14 @@ def parameterize_template(template_path, *, notebook: str) -> str:
     # relative paths: the instructor's folders stay out of the student's file
     nb = prepare_notebook_metadata(nb, f"notebooks/{notebook}.ipynb", f"{notebook}.ipynb")
     nb = remove_error_markers(nb)
-    for cell in nb.cells:  # papermill draws a random cell id; a re-run must give the same bytes
-        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+    # papermill draws a random id for the cell it injects, and nbformat for every cell of a
+    # template saved without ids (nbformat 4.4): a re-run must give the same bytes
+    kept = _template_cell_ids(path)
+    for i, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "pmcourse-injected-parameters"
+        elif cell.get("id") not in kept:
+            cell["id"] = f"pmcourse-cell-{i:03d}"
     for cell in nb.cells:  # a template is committed stripped; be sure
         if cell.cell_type == "code":
             cell.outputs = []
@@ -101,6 +107,15 @@ def parameterize_template(template_path, *, notebook: str) -> str:
     if text.count(TOKEN_PLACEHOLDER) < 1:  # pragma: no cover - papermill changed its output
         raise CohortError(f"papermill did not inject the variant token into {path}.")
     return text
+
+
+def _template_cell_ids(path: Path) -> set[str]:
+    """The cell ids saved in the template file itself (none in an nbformat 4.4 file)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return set()
+    return {c["id"] for c in raw.get("cells", []) if isinstance(c.get("id"), str)}
 
 
 def _kernel(nb) -> str:
