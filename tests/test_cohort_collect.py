@@ -83,7 +83,7 @@ def test_collect_refuses_the_inbox_itself_and_a_broken_manifest(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / RECEIVED_AT).write_text("[1, 2]")
-    with pytest.raises(CohortError, match="must map inbox paths"):
+    with pytest.raises(CohortError, match="must be an object of relative path -> ISO-8601 time"):
         collect(drop, into=inbox)
 
 

@@ -571,3 +571,19 @@ def test_a_gradebook_of_the_previous_format_is_read_then_upgraded(course_with_in
     )
     assert set(notes.note) == {"self-reported"}
     assert (new_grades["score"] == 100.0).all()
+
+
+def test_a_withdrawn_student_is_no_longer_graded(course_with_inbox, tmp_path):
+    from pmcourse.cohort.course import open_course, withdraw_student
+
+    course, clean, _ = course_with_inbox
+    copy = tmp_path / "course"
+    shutil.copytree(course.path, copy)
+    withdraw_student(copy, "g4")
+    result = grade(copy, _fresh_inbox(clean, tmp_path, "inbox"))
+    grades = _grades(open_course(copy))
+    assert {sid for sid, _ in grades} == {"g1", "g2", "g3"} and result.counted == 3
+    # the file the withdrawn student sent is not lost: it is reported, off the roster
+    assert [reason for path, reason, *_ in result.rejected if path.startswith("g4/")] == [
+        "off_roster"
+    ]

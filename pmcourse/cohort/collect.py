@@ -25,12 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pmcourse.cohort.course import write_private
+from pmcourse.cohort.deadlines import RECEIVED_AT_MANIFEST
+from pmcourse.cohort.deadlines import read_received_at as parse_received_at
 from pmcourse.exceptions import CohortError
 
 __all__ = ["RECEIVED_AT", "CollectResult", "collect", "read_received_at"]
 
 #: Name of the collection-time manifest inside the submissions inbox.
-RECEIVED_AT = "received_at.json"
+RECEIVED_AT = RECEIVED_AT_MANIFEST
 #: Files larger than this are not copied (the grader's own limit is 5 MB).
 _MAX_BYTES = 50_000_000
 
@@ -58,35 +60,18 @@ class CollectResult:
 
 
 def read_received_at(submissions_dir) -> dict[str, str]:
-    """The collection-time manifest of an inbox (``{}`` when there is none).
+    """The collection-time manifest of an inbox as ISO-8601 text (``{}`` when there is none).
 
-    Raises
-    ------
-    CohortError
-        The manifest exists but is not a JSON object of path -> ISO-8601 time.
+    The grader's reader (:func:`pmcourse.cohort.deadlines.read_received_at`) checks and parses
+    it; this is the same file, kept as text for ``collect`` to extend.
 
     Examples
     --------
     >>> import tempfile
     >>> read_received_at(tempfile.mkdtemp())
     {}
-
-    Introduced in docs/instructors.md (instructor workflow).
     """
-    path = Path(submissions_dir) / RECEIVED_AT
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CohortError(
-            f"{path} is not valid JSON ({exc}); delete it and collect again."
-        ) from None
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise CohortError(f"{path} must map inbox paths to ISO-8601 times.")
-    return data
+    return {rel: when.isoformat() for rel, when in parse_received_at(submissions_dir).items()}
 
 
 def _read_regular(path: Path) -> bytes | str:

@@ -283,7 +283,8 @@ def _grade(
     started: datetime,
 ) -> GradeResult:
     roster = course.roster()
-    pairs = key_pairs(course.key_dir)
+    withdrawn = course.withdrawn_ids()  # not graded; their files are reported as off the roster
+    pairs = [(sid, nb) for sid, nb in key_pairs(course.key_dir) if sid not in withdrawn]
     if not pairs:
         raise CohortError(f"{course.path} has no key: run `pmcourse cohort prepare` first.")
     roster_ids = {s.student_id for s in roster} | {sid for sid, _ in pairs}
