@@ -585,3 +585,31 @@ def test_a_withdrawn_student_is_no_longer_graded(course_with_inbox, tmp_path):
     assert {sid for sid, _ in grades} == {"g1", "g2", "g3"} and result.counted == 3
     # the file the withdrawn student sent is not lost: it is reported as no longer a student's
     assert [r for path, r, *_ in result.rejected if path.startswith("g4/")] == ["unknown_student"]
+
+
+def test_the_gradebook_records_how_the_learner_investigated(course_with_inbox, tmp_path):
+    course, _, _ = course_with_inbox
+    key = read_key(course.path, "g1", NB)
+    session = answer_notebook(
+        course.path / "students" / "g1",
+        NB,
+        {q["id"]: cohort_support.as_typed(q) for q in key["questions"]},
+        store=tmp_path / "answers.sqlite",
+    )
+    days = sorted(session.case.tables["daily"]["date"])
+    session.explore().view(
+        table="daily", numerator="active_users", baseline=(days[0], days[6]), current=days[-7:][::6]
+    )
+    inbox = tmp_path / "inbox"
+    session.submit(inbox / "g1" / f"submission-{NB}.json")
+    copy = tmp_path / "course"
+    shutil.copytree(course.path, copy)
+    grade(copy, inbox)
+    row = _grades_at(copy)[("g1", NB)]
+    assert (row["explore_views"], row["explored_before_diagnosis"], row["reveals"]) == (1, 0, 0)
+
+
+def _grades_at(path: Path) -> dict:
+    from pmcourse.cohort.course import open_course
+
+    return _grades(open_course(path))

@@ -57,6 +57,7 @@ from pmcourse.cohort.scoring import (
     KeyStore,
     brier_score,
     diagnosed_cause,
+    investigation_summary,
     key_pairs,
     key_summary,
     load_keys,
@@ -85,6 +86,7 @@ _POOL_FROM = 200
 _MISSING = {
     "status": "missing", "score": 0.0, "answered": 0, "correct": 0, "brier": None,
     "confident_answers": 0, "hints_used": 0, "late": False, "submission_id": None,
+    "reveals": None, "explore_views": None, "explored_before_diagnosis": None,
     "diagnosed_cause": None, "late_days": None, "penalty": None,
 }  # fmt: skip
 #: Written into the course folder when a run fails; removed by the next successful run.
@@ -587,7 +589,7 @@ def _judge(out: dict[str, Any], path_s: str, owner: str | None, received_iso: st
         sort=received.timestamp(),
         scores=score_submission(key, answers=sub["answers"]),
         diagnosed=diagnosed_cause(key, answers=sub["answers"]),
-        summary=key_summary(key),
+        summary=key_summary(key) | investigation_summary(sub.get("events")),
     )
     return out
 

@@ -61,6 +61,9 @@ SELF_REPORTED = (
     ("grades", "brier"),
     ("grades", "confident_answers"),
     ("grades", "hints_used"),
+    ("grades", "reveals"),
+    ("grades", "explore_views"),
+    ("grades", "explored_before_diagnosis"),
 )
 
 
@@ -186,6 +189,9 @@ def _schema():
         Column("diagnosed_cause", String(200), nullable=True),
         Column("late_days", Integer, nullable=True),
         Column("penalty", Float, nullable=True),
+        Column("reveals", Integer, nullable=True),
+        Column("explore_views", Integer, nullable=True),
+        Column("explored_before_diagnosis", Integer, nullable=True),
     )
     Table(
         "column_notes",

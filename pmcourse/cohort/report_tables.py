@@ -202,9 +202,17 @@ def student_table(grades, subs, students, *, low: float = 50.0):
                 "rejected files": rejected.get(sid, 0),
                 "late": names(graded[graded["late"].astype(bool)]),
                 "awaiting review": names(memo),
+                # self-reported (from the learner's own log): debriefs or the case revealed
+                # before answering, and explorer views opened before the diagnosis was answered
+                "reveals": _total(graded, "reveals"),
+                "views before diagnosis": _total(graded, "explored_before_diagnosis"),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _total(frame, column: str) -> int:
+    return int(frame[column].fillna(0).sum()) if column in frame else 0
 
 
 def section_table(per_student):

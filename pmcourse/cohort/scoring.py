@@ -22,6 +22,7 @@ __all__ = [
     "brier_score",
     "score_submission",
     "diagnosed_cause",
+    "investigation_summary",
     "key_summary",
     "load_keys",
     "key_pairs",
@@ -185,6 +186,33 @@ def key_summary(key: dict[str, Any]) -> dict[str, Any]:
         "questions": len(key["questions"]),
         "true_cause": (key.get("truth") or {}).get("cause"),
     }
+
+
+def investigation_summary(events: list[dict[str, Any]] | None) -> dict[str, int]:
+    """How a learner investigated, from a submission's events (self-reported, like all events):
+    debriefs or the case revealed before answering, explorer views, and those opened before the
+    diagnosis was answered.
+
+    Examples
+    --------
+    >>> investigation_summary([
+    ...     {"kind": "explore", "outcome": {"after_diagnosis": False}},
+    ...     {"kind": "explore", "outcome": {"after_diagnosis": True}},
+    ...     {"kind": "solution", "outcome": {"valid": True}},
+    ...     {"kind": "answer", "outcome": {"valid": True}}])
+    {'reveals': 1, 'explore_views': 2, 'explored_before_diagnosis': 1}
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    reveals = views = before = 0
+    for event in events or []:
+        kind = event.get("kind")
+        if kind == "solution":
+            reveals += 1
+        elif kind == "explore":
+            views += 1
+            before += not (event.get("outcome") or {}).get("after_diagnosis", False)
+    return {"reveals": reveals, "explore_views": views, "explored_before_diagnosis": before}
 
 
 def load_keys(course: Course) -> dict[tuple[str, str], dict[str, Any]]:
