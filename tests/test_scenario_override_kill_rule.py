@@ -193,5 +193,6 @@ def test_questions_ask_for_diagnosis_evidence_kill_criterion_and_memo(cases):
 
 def test_decision_follows_harm(cases):
     for (variant, _), case in cases.items():
-        assert (case.truth["decision"] == "revert") == (variant == "suggestions_truly_degraded")
+        acts = case.truth["decision"] in ("revert", "rollback_model")
+        assert acts == (variant == "suggestions_truly_degraded")
         assert np.isfinite(case.truth["max_daily_rate_in_window"])

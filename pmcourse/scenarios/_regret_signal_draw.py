@@ -323,7 +323,7 @@ def copies(events: pd.DataFrame) -> np.ndarray:
 
     Examples
     --------
-    >>> ev = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 08:00:00", "2026-01-05 08:00:00.4"]),
+    >>> ev = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 08:00:00.0", "2026-01-05 08:00:00.4"]),
     ...                    "user_id": [1, 1], "intent": ["timer"] * 2, "latency_ms": [900] * 2,
     ...                    "asr_confidence": [0.9] * 2})
     >>> copies(ev).tolist()
@@ -397,7 +397,7 @@ def dashboard_table(events: pd.DataFrame, start: pd.Timestamp, n_days: int) -> p
 
     Examples
     --------
-    >>> ev = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:00:30"]),
+    >>> ev = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 08:00:00", "2026-01-05 08:00:30"]),
     ...                    "user_id": [1, 1], "intent": ["timer", "timer"]})
     >>> dashboard_table(ev, pd.Timestamp("2026-01-05"), 2)["regret_rate"].tolist()
     [0.5, nan]
@@ -425,7 +425,7 @@ def readings(
     --------
     >>> from pmcourse.scenarios import load_case
     >>> t = load_case("regret_signal", seed=1).truth
-    >>> t["regret_60s"] != t["regret_daily_mean"]
+    >>> bool(t["regret_60s"] != t["regret_daily_mean"])
     True
     """
     # the dashboard attributes each request to its own day, so its sums are regret_rate's
@@ -472,7 +472,7 @@ def briefing(dashboard: pd.DataFrame, weeks: WindowTotal, n_events: int, constra
         "### Briefing\n\n"
         "The assistant team's **regret dashboard** counts a request as *regretted* when the same "
         "user asks for the same intent again within 60 seconds: the answer did not do the job. "
-        f"It was higher in the week ending {d1:%d %B} than in the week starting {d0:%d %B}. "
+        f"It was higher in the week ending {d1:%Y-%m-%d} than in the week starting {d0:%Y-%m-%d}. "
         "The VP wants to make it the team's north-star metric next quarter and asks you two "
         "things: what drove the rise, and is the number fit to steer by?\n\n"
         f"**This month's constraint.** {constraint}\n\n"

@@ -236,7 +236,7 @@ def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
     --------
     >>> from pmcourse.scenarios import load_case
     >>> tol, wrong = numeric_keys(load_case("regret_signal", seed=1).truth)["regret_60s"]
-    >>> 0 < tol <= 0.002 and "the rate with a 15-second window" in wrong
+    >>> 0 < tol <= 0.001 and "the rate with a 15-second window" in wrong
     True
     """
     t = truth or {}
@@ -253,7 +253,7 @@ def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
                 "the first week's rate": t.get("first_week_rate", 0.0),
                 "the last week's rate": t.get("last_week_rate", 0.0),
             },
-            0.002,
+            0.001,
         ),
         "window_sensitivity": tight(
             sens,
@@ -264,7 +264,7 @@ def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
                 "the 300-second rate itself": t.get("regret_300s", 0.0),
                 "the 15-second rate itself": t.get("regret_15s", 0.0),
             },
-            0.003,
+            0.001,
         ),
         "rise": tight(
             rise,
@@ -277,6 +277,6 @@ def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
                 ),
                 "the first week minus the last (the sign is reversed)": -(rise or 0.0),
             },
-            0.003,
+            0.001,
         ),
     }

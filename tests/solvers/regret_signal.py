@@ -125,9 +125,11 @@ def statements(case) -> set[str]:
         out.add("copies_in_log")
     if slow[last].mean() > 3 * slow[first].mean() and slow[last].mean() > 0.02:
         out.add("slow_answers_tripled")
-    if round(events.loc[first & far, "asr_confidence"].mean(), 3) - round(
-        events.loc[last & far, "asr_confidence"].mean(), 3
-    ) > 0.05:
+    if (
+        round(events.loc[first & far, "asr_confidence"].mean(), 3)
+        - round(events.loc[last & far, "asr_confidence"].mean(), 3)
+        > 0.05
+    ):
         out.add("far_asr_fell")
     if designed[last].mean() > 4 / 3 * designed[first].mean():
         out.add("designed_share_grew")
