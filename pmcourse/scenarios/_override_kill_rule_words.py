@@ -15,6 +15,7 @@ from pmcourse.scenarios.spec import Evidence
 __all__ = [
     "DEGRADED",
     "EVIDENCE",
+    "debrief",
     "keep_why_not",
     "numeric_keys",
     "pause_why_not",
@@ -278,4 +279,27 @@ def pause_why_not(t) -> str:
     return (
         f"Nothing here calls for holding users back: {signature(t)}. Pausing on the override "
         "rate keeps the rule that misread the case."
+    )
+
+
+def debrief(general: str, truth) -> str:
+    """A standard question's debrief: this case's cause and signature, then ``general``
+    (graded mode, ``truth=None``: ``general`` alone).
+
+    Examples
+    --------
+    >>> debrief("Harm decides.", None)
+    'Harm decides.'
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("override_kill_rule", seed=1, variant="rollout_cohort_mix").truth
+    >>> debrief("Harm decides.", t).startswith("Here new users")
+    True
+    """
+    if truth is None:
+        return general
+    said = {e.id: e.text for e in EVIDENCE}
+    cited = "; ".join(said[e] for e in truth["evidence"]) or "none"
+    return (
+        f"Here {signature(truth)}. True here and telling this story from a rival: {cited}. "
+        f"{general}"
     )

@@ -151,6 +151,15 @@ def where_feedback(t: dict) -> dict:
 
 
 def rollback_why_not(t) -> str:
+    """Why rolling back is wrong here, or second best (engineers free for a fix forward).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="duplicate_event_logging").truth
+    >>> rollback_why_not(t).startswith("Nothing users hear got worse here")
+    True
+    """
     if t["cause"] not in FAILURES:
         return (
             f"Nothing users hear got worse here: {signature(t)}. A rollback changes the product "
@@ -163,6 +172,15 @@ def rollback_why_not(t) -> str:
 
 
 def fix_why_not(t) -> str:
+    """Why a fix forward is wrong here: nothing failed, or the code freeze stops it.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="duplicate_event_logging").truth
+    >>> fix_why_not(t).startswith("There is no failing code path to fix")
+    True
+    """
     if t["cause"] not in FAILURES:
         return f"There is no failing code path to fix: {signature(t)}."
     return (
@@ -172,6 +190,15 @@ def fix_why_not(t) -> str:
 
 
 def restate_why_not(t) -> str:
+    """Why restating the metric is wrong when the repeats are real failures.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="latency_timeout_retries").truth
+    >>> restate_why_not(t).startswith("These repeats are real failures")
+    True
+    """
     return (
         f"These repeats are real failures: {signature(t)}. Restating the dashboard would hide "
         "them, not end them."
@@ -179,6 +206,15 @@ def restate_why_not(t) -> str:
 
 
 def wait_why_not(t) -> str:
+    """Why waiting two weeks is wrong: the cause is in the log today.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="duplicate_event_logging").truth
+    >>> "waiting two weeks adds no information" in wait_why_not(t)
+    True
+    """
     return (
         f"The rise has a cause you can read in the log today ({signature(t)}); waiting two "
         "weeks adds no information and leaves it running."
@@ -187,7 +223,14 @@ def wait_why_not(t) -> str:
 
 def tight(expected, wrong: dict, default: float, floor: float = 0.0002) -> tuple[float, dict]:
     """A tolerance tighter than the nearest known wrong computation (with its half-credit band),
-    and the wrong computations far enough from the answer to be told apart from it."""
+    and the wrong computations far enough from the answer to be told apart from it.
+
+    Examples
+    --------
+    >>> tol, kept = tight(0.121, {"the cumulative rate": 0.125, "the same number": 0.1211}, 0.003)
+    >>> round(tol, 4), list(kept)
+    (0.0018, ['the cumulative rate'])
+    """
     if expected is None:
         return default, {}
     kept = {k: v for k, v in wrong.items() if abs(v - expected) > 2.5 * floor}
@@ -196,6 +239,13 @@ def tight(expected, wrong: dict, default: float, floor: float = 0.0002) -> tuple
 
 
 def evidence_solution(truth: dict | None, statements) -> str:
+    """The evidence debrief: the statements true here that tell this story from a rival.
+
+    Examples
+    --------
+    >>> evidence_solution(None, ())
+    'Cite the findings that are true here and tell your diagnosis from a rival.'
+    """
     if truth is None:
         return "Cite the findings that are true here and tell your diagnosis from a rival."
     said = {e.id: e.text for e in statements}
@@ -204,6 +254,13 @@ def evidence_solution(truth: dict | None, statements) -> str:
 
 
 def diagnosis_solution(truth: dict | None) -> str:
+    """The diagnosis debrief, with this case's signature once the truth is known.
+
+    Examples
+    --------
+    >>> diagnosis_solution(None).startswith("A repeat is a symptom")
+    True
+    """
     general = (
         "A repeat is a symptom, not a diagnosis. Misheard requests pile up on one kind of "
         "device with low ASR confidence; a misunderstood intent repeats everywhere that "
@@ -217,6 +274,13 @@ def diagnosis_solution(truth: dict | None) -> str:
 
 
 def decision_solution(truth: dict | None, decisions, constraints) -> str:
+    """The decision debrief: the action, this case's signature and the month's constraint.
+
+    Examples
+    --------
+    >>> decision_solution(None, (), ()).startswith("Real failures need a product change")
+    True
+    """
     general = (
         "Real failures need a product change that can ship under this month's constraint (a "
         "rollback in a code freeze, a fix forward when engineers are free); repeats that are not "

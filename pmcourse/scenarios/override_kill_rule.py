@@ -42,6 +42,7 @@ from pmcourse.scenarios._override_kill_rule_draw import pooled_daily as pooled_d
 from pmcourse.scenarios._override_kill_rule_words import (
     DEGRADED,
     EVIDENCE,
+    debrief,
     keep_why_not,
     numeric_keys,
     pause_why_not,
@@ -479,16 +480,17 @@ SPEC = ScenarioSpec(
             "Then check whether tasks fail more often: an override is cheap, a failed task is "
             "harm.",
         ),
-        solution=(
+        solution=partial_fn(
+            debrief,
             "An override rate is a proxy: it moves when suggestions get worse, but also when "
             "users are new to them, when the mix of users changes, and when overriding gets "
             "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
             "(falls with exposure) from mix (flat within cohorts); a step on one date for "
-            "everyone points at the product surface; the outcome series tells harm from noise."
+            "everyone points at the product surface; the outcome series tells harm from noise.",
         ),
     ),
     ask_evidence=Ask(
-        "Which findings support your diagnosis? Select all that apply.",
+        "Which of these statements about this case support your diagnosis?",
         hints=(
             Hint(
                 "A finding is evidence only if it would look different under the other "
@@ -496,20 +498,26 @@ SPEC = ScenarioSpec(
                 safe=True,
             ),
         ),
-        solution=(
+        solution=partial_fn(
+            debrief,
             "A daily point above the line is true in every version of this case, so it "
             "distinguishes nothing. The useful findings are the ones only one cause produces: "
             "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
-            "everywhere (the override got cheaper), and failures rising with overrides (harm)."
+            "everywhere (the override got cheaper), and failures rising with overrides (harm).",
         ),
     ),
     ask_decision=Ask(
         "What do you recommend to the director?",
-        hints=("Revert for harm, not for a proxy that moved for another reason.",),
-        solution=(
+        hints=(
+            "Act on harm, not on a proxy that moved for another reason; then ask what way "
+            "back the briefing leaves open.",
+        ),
+        solution=partial_fn(
+            debrief,
             "Reverting throws away what users would have learned and what the rollout would "
             "have shown; keeping a harmful feature costs every task it spoils. The outcome "
-            "series decides which mistake you are about to make."
+            "series decides which mistake you are about to make, and the way back decides how "
+            "to act on harm.",
         ),
     ),
     memo=Ask(
