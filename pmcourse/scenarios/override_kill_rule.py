@@ -264,11 +264,11 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     }[variant]
     tables = {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}
     read = readings(tables, launch, post[d_deploy], post[d_card])
-    # the constraint comes from draws every variant shares (start week, event days), so it tells
-    # nothing of the cause; the review date is the case's last draw, so no table changes
+    # the constraint and the review date come from draws every variant shares (start week, event
+    # days): they tell nothing of the cause, and no draw is added, so no table changes
     weeks = (start - pd.Timestamp("2026-03-02")).days // 7
     constraint = CONSTRAINTS[(weeks + d_deploy + d_card) % 2]
-    review_in = int(rng.integers(14, 43))
+    review_in = 14 + (7 * weeks + 3 * d_deploy + 5 * d_card + 2 * d_expand + d_tour) % 29
     review = index[-1] + pd.Timedelta(days=review_in)
     facts = {
         **read,
