@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
 
-from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios.override_kill_rule import LOOKS, THRESHOLD, pooled_daily
 
 NAME = "override_kill_rule"
@@ -193,5 +194,51 @@ def test_questions_ask_for_diagnosis_evidence_kill_criterion_and_memo(cases):
 
 def test_decision_follows_harm(cases):
     for (variant, _), case in cases.items():
-        assert (case.truth["decision"] == "revert") == (variant == "suggestions_truly_degraded")
+        acts = case.truth["decision"] in ("revert", "rollback_model")
+        assert acts == (variant == "suggestions_truly_degraded")
         assert np.isfinite(case.truth["max_daily_rate_in_window"])
+
+
+# ---- every answer is earned (issue 11) ---------------------------------------------------------
+def test_briefing_states_the_way_back_and_hides_every_graded_number(cases):
+    assert fairplay.check_briefing_hides_answers(SCENARIO, cases) == []
+    for c in cases.values():
+        said = next(o.text for o in SCENARIO.spec.constraints if o.id == c.truth["constraint"])
+        assert said in c.briefing and c.truth["review_date"] in c.briefing
+
+
+def test_the_action_depends_on_the_cause_and_the_way_back():
+    truths = [load_case(NAME, seed=s, variant=VARIANTS[s % 4]).truth for s in range(200)]
+    assert fairplay.check_decisions_need_the_constraint(SCENARIO, truths) == []
+    table = {(t["cause"], t["constraint"]): t["decision"] for t in truths}
+    assert table[("suggestions_truly_degraded", "previous_model_live")] == "rollback_model"
+    assert table[("suggestions_truly_degraded", "previous_model_retired")] == "revert"
+    assert table[("novelty_wears_off", "previous_model_retired")] == "keep_and_rewrite"
+    assert table[("one_tap_override_ui", "previous_model_live")] == "keep_and_rewrite"
+
+
+def test_every_wrong_option_is_answered_with_this_cases_numbers(cases):
+    assert fairplay.check_wrong_option_feedback(SCENARIO, cases) == []
+
+
+def test_wilson_bound_refuses_the_cumulative_rate(cases):
+    for c in cases.values():
+        q = next(q for q in SCENARIO.questions(c, c.truth) if q.id == "wilson_low_day21")
+        reply = q.answer(f"{100 * c.truth['cumulative_rate_day21']:.3f}%")
+        assert reply.score == 0 and "cumulative override rate" in reply.message
+        assert q.score(f"{100 * c.truth['wilson_low_day21']:.3f}%") == 1
+
+
+def test_kill_criterion_line_and_window_come_from_the_case(cases):
+    for c in cases.values():
+        key = c.truth["kill_criterion"]
+        assert key["threshold"] == pytest.approx(125 * c.truth["fail_before"], abs=0.051)
+        review = pd.Timestamp(c.truth["review_date"])
+        assert key["window_days"] == (review - c.tables["outcomes"]["date"].max()).days
+        q = next(q for q in SCENARIO.questions(c, c.truth) if q.id == "kill_criterion")
+        assert str(key["window_days"]) not in q.prompt and "15%" not in q.prompt
+
+
+def test_zero_analysis_learner_scores_under_the_bar():
+    result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, result

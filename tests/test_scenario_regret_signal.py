@@ -9,7 +9,7 @@ import scenario_cases
 from solvers import regret_signal as solver
 
 from pmcourse.diagnose import regret_rate
-from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios._regret_signal_draw import DESIGNED, DEVICES, FAR_FIELD
 from pmcourse.scenarios.regret_signal import SPEC
 
@@ -94,7 +94,10 @@ def test_dashboard_and_truth_match_regret_rate(variant):
         - first["repeated_requests"].sum() / first["requests"].sum()
     )
     assert c.truth["rise_last_vs_first_week"] == pytest.approx(rise, abs=1e-4)
-    assert f"{last['repeated_requests'].sum() / last['requests'].sum():.1%}" in c.briefing
+    # the briefing says the rate rose, never by how much (the rise is a graded number)
+    for rate in (last, first):
+        shown = rate["repeated_requests"].sum() / rate["requests"].sum()
+        assert f"{shown:.1%}" not in c.briefing and f"{shown:.0%}" not in c.briefing
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -180,3 +183,66 @@ def test_small_size_is_smaller_and_keeps_the_story():
     c = load_case("regret_signal", seed=9, variant="latency_timeout_retries", size="small")
     assert 3_000 < len(c.tables["events"]) < 8_000
     assert np.isfinite(c.truth["regret_60s"])
+
+
+# ---- every answer is earned (issue 11) ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample():
+    return {(v, s): case(v, s) for v in VARIANTS for s in SEEDS}
+
+
+def test_briefing_states_the_constraint_and_hides_every_graded_number(sample):
+    assert fairplay.check_briefing_hides_answers(SCENARIO, sample) == []
+    for c in sample.values():
+        said = next(o.text for o in SPEC.constraints if o.id == c.truth["constraint"])
+        assert said in c.briefing
+
+
+def test_the_action_depends_on_the_cause_and_the_constraint():
+    truths = [
+        load_case("regret_signal", seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth
+        for s in range(200)
+    ]
+    assert fairplay.check_decisions_need_the_constraint(SCENARIO, truths) == []
+    table = {(t["cause"], t["constraint"]): t["decision"] for t in truths}
+    assert table[("latency_timeout_retries", "code_freeze")] == "rollback_release"
+    assert table[("latency_timeout_retries", "engineers_free")] == "fix_forward"
+    assert table[("duplicate_event_logging", "code_freeze")] == "restate_metric"
+    assert table[("intentional_repeat_intents", "engineers_free")] == "restate_metric"
+
+
+def test_second_best_action_earns_partial_credit_and_says_why(sample):
+    c = next(c for (v, _), c in sample.items() if c.truth["decision"] == "fix_forward")
+    q = next(q for q in SCENARIO.questions(c, c.truth) if q.id == "decision")
+    assert q.score("rollback_release") == 0.5
+    assert q.answer("rollback_release").message.count("Second best") == 1
+
+
+def test_every_wrong_option_is_answered_with_this_cases_numbers(sample):
+    assert fairplay.check_wrong_option_feedback(SCENARIO, sample) == []
+
+
+def test_evidence_statements_vary_within_a_cause():
+    # not a fixed pair per cause: some statement is true in one case of a cause, false in another
+    seen = {}
+    for s in range(12):
+        for v in VARIANTS:
+            seen.setdefault(v, set()).add(frozenset(case(v, s).truth["evidence"]))
+    assert any(len(sets) > 1 for sets in seen.values())
+
+
+def test_numeric_answers_name_the_known_wrong_computations(sample):
+    c = sample[("latency_timeout_retries", SEEDS[0])]
+    q = next(q for q in SCENARIO.questions(c, c.truth) if q.id == "regret_60s")
+    assert (
+        q.score(c.truth["regret_daily_mean"]) < 1
+        or abs(c.truth["regret_daily_mean"] - c.truth["regret_60s"]) < 0.0005
+    )
+    rise = next(q for q in SCENARIO.questions(c, c.truth) if q.id == "rise")
+    reply = rise.answer(f"{-100 * c.truth['rise_last_vs_first_week']:.3f}%")
+    assert reply.score == 0 and "sign is reversed" in reply.message
+
+
+def test_zero_analysis_learner_scores_under_the_bar():
+    result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, result

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
 
 __all__ = [
@@ -22,7 +23,18 @@ __all__ = [
     "briefing",
     "draw_outcomes",
     "draw_overrides",
+    "LOOKS",
+    "PEEK_SEED",
+    "PEEK_SIMS",
+    "PEEK_TRUE_RATE",
+    "POST_DAYS",
+    "PRE_DAYS",
+    "THRESHOLD",
+    "WINDOW_DAYS",
     "event_days",
+    "pooled_daily",
+    "rule_facts",
+    "readings",
     "rollout_table",
     "timeline",
 ]
@@ -33,6 +45,19 @@ BUCKETS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-14", 8, 14), ("15+", 15, 10_000))
 #: Share of a cohort's enabled users active on a day, and suggestions each is shown.
 ACTIVE = {"new": 0.5, "regular": 0.6, "veteran": 0.65}
 PER_USER = {"new": 5.0, "regular": 4.0, "veteran": 3.5}
+
+
+#: The pre-registered rule, the same in every case.
+THRESHOLD = 0.15
+WINDOW_DAYS = 21
+LOOKS = (7, 14, 21)
+#: Days of outcome data before launch, and days after launch (day 1 = launch day).
+PRE_DAYS = 14
+POST_DAYS = 35
+#: Settings of the peeking simulation the questions ask about.
+PEEK_TRUE_RATE = 0.15
+PEEK_SIMS = 4_000
+PEEK_SEED = 0
 
 
 def event_days(rng: np.random.Generator) -> tuple[int, int, int]:
@@ -316,13 +341,18 @@ def timeline(
     return synth.timeline(events)
 
 
-def briefing(launch: pd.Timestamp) -> str:
-    """The case's briefing: the launch, the pre-registered rule and the director's question.
+def briefing(launch: pd.Timestamp, constraint: str, review: pd.Timestamp) -> str:
+    """The case's briefing: the launch, the pre-registered rule, the director's question, the
+    constraint on the way back, and the review date the next rule runs to.
 
     Parameters
     ----------
     launch : Timestamp
         The launch day (day 1 of the rule's window).
+    constraint : str
+        The constraint's sentence.
+    review : Timestamp
+        The quarterly review, where the rule the team writes now expires.
 
     Returns
     -------
@@ -331,22 +361,174 @@ def briefing(launch: pd.Timestamp) -> str:
 
     Examples
     --------
-    >>> text = briefing(pd.Timestamp("2026-03-16"))
-    >>> text.splitlines()[0], "Monday 16 March 2026" in text
-    ('### Briefing', True)
+    >>> text = briefing(pd.Timestamp("2026-03-16"), "No way back.", pd.Timestamp("2026-05-20"))
+    >>> text.splitlines()[0], "Monday 2026-03-16" in text, "2026-05-20" in text
+    ('### Briefing', True, True)
     """
     return (
         "### Briefing\n\n"
-        f"On **{launch:%A %d %B %Y}** the team launched **AI suggestions** in the editor, starting "
+        f"On **{launch:%A %Y-%m-%d}** the team launched **AI suggestions** in the editor, starting "
         "with regular and veteran users. Before launch, the team pre-registered a kill rule:\n\n"
-        "> **Revert if the override rate exceeds 15% within 21 days**, checked on days 7, 14 and 21.\n\n"
+        "> **Revert if the override rate exceeds 15% within 21 days**, checked at the end of "
+        "each of its three weeks.\n\n"
         "An *override* is a shown suggestion the user dismissed or replaced. Five weeks on, a "
-        "director forwards the daily dashboard: the pooled daily override rate has gone above "
-        "the 15% line, and she asks why the feature is still live. The team had been peeking at "
-        "that chart every morning.\n\n"
+        "director forwards the daily dashboard: she says the pooled daily override rate has gone "
+        "above the 15% line, and she asks why the feature is still live. The team had been "
+        "peeking at that chart every morning.\n\n"
+        f"**The way back.** {constraint}\n\n"
+        "Whatever rule the team holds the feature to from tomorrow runs until the quarterly "
+        f"review on **{review:%Y-%m-%d}**, where it expires and is argued again. The director "
+        "will accept at most a quarter more failed tasks than before launch.\n\n"
         "You have the suggestions shown and overridden per day, by user tenure cohort and by days "
         "since the user first saw a suggestion; the rollout's progress per cohort; and task outcomes "
         "(tasks started and failed, i.e. abandoned or redone within 24 h) for every eligible user "
         "since two weeks before launch. Some log days were lost. Decide whether the rule fired, "
-        "whether it *should* have, and what rule the team holds the feature to next."
+        "whether it *should* have, and what to do."
     )
+
+
+# ---- what the case's statements, feedback and kill criterion read (from the tables) ---------
+def _ratio(df: pd.DataFrame, num: str, den: str) -> float:
+    return float(df[num].sum() / df[den].sum())
+
+
+def readings(
+    tables: Mapping[str, pd.DataFrame],
+    launch: pd.Timestamp,
+    deploy: pd.Timestamp,
+    card: pd.Timestamp,
+) -> dict:
+    """The readings the case's evidence statements, feedback and kill criterion name.
+
+    Task failure rates before launch and over the last two weeks; the veterans' override rate
+    around the model deploy and the card redesign (five days from the date against the four
+    before); the settled users' (regular and veteran) rate in exposure days 1-3 against day 8 on;
+    the veterans' and new users' rates and new users' share of suggestions, first week against
+    last. Lost log days are skipped, never read as 0.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("override_kill_rule", seed=1, variant="suggestions_truly_degraded").truth
+    >>> t["fail_after"] > 1.25 * t["fail_before"]
+    True
+    """
+    ov = tables["overrides"].dropna()
+    out = tables["outcomes"].dropna()
+    shown, over = "suggestions_shown", "suggestions_overridden"
+    before = out[out["date"] < launch]
+    after = out[out["date"] >= out["date"].max() - pd.Timedelta(days=13)]
+    vet = ov[ov["tenure_cohort"] == "veteran"].groupby("date")[[shown, over]].sum()
+    vet_rate = vet[over] / vet[shown]
+
+    def step(day: pd.Timestamp) -> float:
+        pre = vet_rate[(vet_rate.index >= day - pd.Timedelta(days=4)) & (vet_rate.index < day)]
+        post = vet_rate[(vet_rate.index >= day) & (vet_rate.index < day + pd.Timedelta(days=5))]
+        return float(post.mean() / pre.mean())
+
+    settled = ov[ov["tenure_cohort"].isin(["veteran", "regular"])]
+    first = ov[ov["date"] < ov["date"].min() + pd.Timedelta(days=7)]
+    last = ov[ov["date"] > ov["date"].max() - pd.Timedelta(days=7)]
+    cohort = lambda df, c: df[df["tenure_cohort"] == c]  # noqa: E731
+    fail_before = _ratio(before, "tasks_failed", "tasks_started")
+    return {
+        "fail_before": round(fail_before, 4),
+        "fail_after": round(_ratio(after, "tasks_failed", "tasks_started"), 4),
+        "step_deploy": round(step(deploy), 3),
+        "step_card": round(step(card), 3),
+        "exposure_decay": round(
+            _ratio(settled[settled["exposure_days"] == "1-3"], over, shown)
+            / _ratio(settled[settled["exposure_days"].isin(["8-14", "15+"])], over, shown),
+            3,
+        ),
+        "vet_first": round(_ratio(cohort(first, "veteran"), over, shown), 4),
+        "vet_last": round(_ratio(cohort(last, "veteran"), over, shown), 4),
+        "new_vs_veteran": round(
+            _ratio(cohort(ov, "new"), over, shown) / _ratio(cohort(ov, "veteran"), over, shown), 2
+        ),
+        "new_share_first": round(float(cohort(first, "new")[shown].sum() / first[shown].sum()), 4),
+        "new_share_last": round(float(cohort(last, "new")[shown].sum() / last[shown].sum()), 4),
+        "harm_threshold": round(125 * fail_before, 1),
+    }
+
+
+def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
+    """One row per day: suggestions shown and overridden summed over cohorts and exposure buckets.
+
+    This is the frame the pre-registered rule is evaluated on (the dashboard's pooled rate).
+
+    Parameters
+    ----------
+    overrides : DataFrame
+        The case's ``overrides`` table (``date``, ``suggestions_shown``,
+        ``suggestions_overridden``, one row per cohort and exposure bucket).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``suggestions_shown``, ``suggestions_overridden``; a lost log day stays NaN
+        (``min_count=1``), never 0.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date": pd.to_datetime(["2026-05-01"] * 2 + ["2026-05-02"] * 2),
+    ...                    "suggestions_shown": [100, 50, np.nan, np.nan],
+    ...                    "suggestions_overridden": [10, 5, np.nan, np.nan]})
+    >>> pooled_daily(df)["suggestions_shown"].tolist()
+    [150.0, nan]
+
+    Introduced in notebooks/03-override-kill-rule.ipynb.
+    """
+    out = (
+        overrides.groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    return out
+
+
+def rule_facts(overrides: pd.DataFrame) -> dict:
+    """The pre-registered rule evaluated as written, and the peeking simulation at this case's
+    volume: the numbers the rule's questions check and the wrong computations they name.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("override_kill_rule", seed=1).truth
+    >>> t["wilson_low_day21"] < t["cumulative_rate_day21"] < t["wilson_high_day21"]
+    True
+    """
+    pooled = pooled_daily(overrides)
+    res = evaluate_kill_rule(
+        pooled,
+        threshold=THRESHOLD,
+        window_days=WINDOW_DAYS,
+        looks=list(LOOKS),
+        successes="suggestions_overridden",
+        trials="suggestions_shown",
+    )
+    window = pooled.iloc[:WINDOW_DAYS]
+    daily_rate = window["suggestions_overridden"] / window["suggestions_shown"]
+    median_shown = int(np.nanmedian(window["suggestions_shown"].to_numpy(dtype=float)))
+    sim = simulate_kill_rule(
+        PEEK_TRUE_RATE,
+        daily_trials=median_shown,
+        threshold=THRESHOLD,
+        window_days=WINDOW_DAYS,
+        looks=list(LOOKS),
+        n_sims=PEEK_SIMS,
+        seed=PEEK_SEED,
+    )
+    looks = res.table.set_index("look")
+    last = LOOKS[-1]
+    return {
+        "wilson_low_day21": round(float(looks.loc[last, "wilson_low"]), 5),
+        "rule_first_fires": f"day_{res.fired_look}" if res.fired else "never",
+        "max_daily_rate_in_window": round(float(np.nanmax(daily_rate)), 4),
+        "median_daily_shown": median_shown,
+        "false_revert_looks": sim.false_revert,
+        "false_revert_daily": sim.false_revert_daily,
+        "look_lows": {f"day_{k}": round(float(looks.loc[k, "wilson_low"]), 5) for k in LOOKS},
+        "cumulative_rate_day21": round(float(looks.loc[last, "rate"]), 5),
+        "wilson_high_day21": round(float(looks.loc[last, "wilson_high"]), 5),
+    }

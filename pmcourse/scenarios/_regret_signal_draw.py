@@ -10,7 +10,9 @@ duplicate-logging case, the copies one device type's logging SDK writes. The hid
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from pmcourse.diagnose import WindowTotal, regret_rate
 from pmcourse.scenarios import synth
 
 __all__ = [
@@ -20,7 +22,18 @@ __all__ = [
     "INTENTS",
     "NLU_TARGETS",
     "TIMEOUT_MS",
+    "PERIOD_DAYS",
+    "CAUSE_SLOT",
+    "SLOTS",
+    "WINDOW",
+    "briefing",
+    "copies",
+    "dashboard_table",
     "draw_requests",
+    "draw_timeline",
+    "measures",
+    "periods",
+    "readings",
 ]
 
 DEVICES = ("phone", "smart_speaker", "smart_display", "car")
@@ -52,6 +65,17 @@ INTENT_MIX = np.array(
 ASR_MEAN = np.array([0.93, 0.88, 0.89, 0.90])
 LATENCY_MEDIAN_MS = np.array([850.0, 900.0, 950.0, 1150.0])
 TIMEOUT_MS = 8000
+#: The dashboard's regret window.
+WINDOW = "60s"
+SLOTS = ("firmware", "asr_deploy", "nlu_deploy", "backend", "logging_sdk", "promo")
+#: The timeline event each cause's story sits on (the onset); the others are decoys.
+CAUSE_SLOT = {
+    "far_field_asr_misrecognition": "firmware",
+    "single_intent_nlu_confusion": "nlu_deploy",
+    "latency_timeout_retries": "backend",
+    "intentional_repeat_intents": "promo",
+    "duplicate_event_logging": "logging_sdk",
+}
 
 
 def _sigmoid(x):
@@ -267,3 +291,264 @@ def draw_requests(
         ev = {k: np.concatenate([ev[k], copies[k]]) for k in ev}
 
     return ev, s_user
+
+
+# ---- what the case's statements, feedback and briefing read (computed from the tables) --------
+#: The windows the statements compare: the first and the last ten days of the four-week log.
+PERIOD_DAYS = 10
+
+
+def periods(events: pd.DataFrame) -> pd.Series:
+    """``"first"``, ``"middle"`` or ``"last"`` for each request: its place in the log's ten-day windows.
+
+    Examples
+    --------
+    >>> ts = pd.to_datetime(["2026-01-05 08:00", "2026-01-20 09:00", "2026-02-01 10:00"])
+    >>> periods(pd.DataFrame({"ts": ts})).tolist()
+    ['first', 'middle', 'last']
+    """
+    day = events["ts"].dt.floor("D")
+    start, end = day.min(), day.max()
+    out = np.where(
+        day < start + pd.Timedelta(days=PERIOD_DAYS),
+        "first",
+        np.where(day > end - pd.Timedelta(days=PERIOD_DAYS), "last", "middle"),
+    )
+    return pd.Series(out, index=events.index, name="period")
+
+
+def copies(events: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the previous row of the same user and intent under a second later with
+    identical latency and ASR confidence: one event logged twice.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 08:00:00.0", "2026-01-05 08:00:00.4"]),
+    ...                    "user_id": [1, 1], "intent": ["timer"] * 2, "latency_ms": [900] * 2,
+    ...                    "asr_confidence": [0.9] * 2})
+    >>> copies(ev).tolist()
+    [False, True]
+    """
+    ev = events.sort_values(["user_id", "intent", "ts"], kind="stable")
+    same = (
+        (ev["user_id"] == ev["user_id"].shift())
+        & (ev["intent"] == ev["intent"].shift())
+        & ((ev["ts"] - ev["ts"].shift()) < pd.Timedelta("1s"))
+        & (ev["latency_ms"] == ev["latency_ms"].shift())
+        & (ev["asr_confidence"] == ev["asr_confidence"].shift())
+    )
+    return same.reindex(events.index).to_numpy()
+
+
+def measures(events: pd.DataFrame) -> dict:
+    """The first-ten-days and last-ten-days readings the case's statements and feedback name.
+
+    Rates are fractions; ``*_rise`` is last minus first (60-second regret window, key intent).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> m = measures(load_case("regret_signal", seed=1, variant="latency_timeout_retries")
+    ...              .tables["events"])
+    >>> m["slow_last"] > 3 * m["slow_first"]
+    True
+    """
+    period = periods(events)
+    ev = events.assign(period=period, far=events["device_type"].isin(FAR_FIELD))
+    first, last = period == "first", period == "last"
+
+    def rise(by: str) -> pd.Series:
+        rate = regret_rate(ev, window="60s", by=["period", by]).by_segment["rate"].unstack(0)
+        return (rate["last"] - rate["first"]).fillna(0.0)
+
+    device = rise("device_type")
+    far = rise("far")
+    intent = rise("intent")
+    counted = intent.drop(list(DESIGNED))
+    top = counted.idxmax()
+    designed = ev["intent"].isin(DESIGNED)
+    slow = ev["latency_ms"] > TIMEOUT_MS
+    far_rows = ev["far"]
+    copied = copies(events)
+    return {
+        "device_rise": {d: round(float(device.get(d, 0.0)), 4) for d in DEVICES},
+        "far_rise": round(float(far.get(True, 0.0)), 4),
+        "near_rise": round(float(far.get(False, 0.0)), 4),
+        "intent_rise": {i: round(float(intent.get(i, 0.0)), 4) for i in INTENTS},
+        "top_intent": str(top),
+        "top_intent_rise": round(float(counted[top]), 4),
+        "second_intent_rise": round(float(counted.drop(top).max()), 4),
+        "asr_far_first": round(float(ev.loc[first & far_rows, "asr_confidence"].mean()), 3),
+        "asr_far_last": round(float(ev.loc[last & far_rows, "asr_confidence"].mean()), 3),
+        "slow_first": round(float(slow[first].mean()), 4),
+        "slow_last": round(float(slow[last].mean()), 4),
+        "designed_first": round(float(designed[first].mean()), 4),
+        "designed_last": round(float(designed[last].mean()), 4),
+        "copies": int(copied.sum()),
+        "copy_share": round(float(copied.mean()), 5),
+        "copy_device": (
+            str(events.loc[copied, "device_type"].mode().iloc[0]) if copied.any() else ""
+        ),
+    }
+
+
+def dashboard_table(events: pd.DataFrame, start: pd.Timestamp, n_days: int) -> pd.DataFrame:
+    """The team's daily regret dashboard (60-second window); a lost day is NaN, never 0.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 08:00:00", "2026-01-05 08:00:30"]),
+    ...                    "user_id": [1, 1], "intent": ["timer", "timer"]})
+    >>> dashboard_table(ev, pd.Timestamp("2026-01-05"), 2)["regret_rate"].tolist()
+    [0.5, nan]
+    """
+    res = regret_rate(events.assign(date=events["ts"].dt.floor("D")), window=WINDOW, by="date")
+    g = res.by_segment.rename(columns={"requests": "size", "regrets": "sum"})
+    g = g.reindex(pd.date_range(start, periods=n_days, freq="D", name="date"))
+    out = pd.DataFrame(
+        {
+            "date": g.index,
+            "requests": g["size"].to_numpy(dtype=float),
+            "repeated_requests": g["sum"].to_numpy(dtype=float),
+        }
+    )
+    out["regret_rate"] = (out["repeated_requests"] / out["requests"]).round(4)
+    return out
+
+
+def readings(
+    variant: str, events: pd.DataFrame, dashboard: pd.DataFrame, weeks: WindowTotal, knobs: dict
+) -> dict:
+    """The case's graded numbers and the known wrong computations the questions name.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1).truth
+    >>> bool(t["regret_60s"] != t["regret_daily_mean"])
+    True
+    """
+    # the dashboard attributes each request to its own day, so its sums are regret_rate's
+    r60 = dashboard["repeated_requests"].sum() / dashboard["requests"].sum()
+    r15 = regret_rate(events, window="15s").rate
+    r300 = regret_rate(events, window="300s").rate
+    where = {
+        "far_field_asr_misrecognition": "far_field",
+        "single_intent_nlu_confusion": knobs["nlu_intent"],
+        "latency_timeout_retries": "slow_answers",
+        "intentional_repeat_intents": "designed_intents",
+        "duplicate_event_logging": knobs["dup_device"],
+    }[variant]
+    daily = dashboard["regret_rate"]
+    return {
+        "north_star": "adopt_with_guards",
+        "where": where,
+        "regret_60s": round(r60, 4),
+        "window_sensitivity": round(r300 - r15, 4),
+        "rise_last_vs_first_week": round(weeks.change, 4),
+        # known wrong computations the numeric questions name
+        "regret_15s": round(r15, 4),
+        "regret_300s": round(r300, 4),
+        "regret_daily_mean": round(float(daily.mean()), 4),
+        "first_week_rate": round(weeks.baseline, 4),
+        "last_week_rate": round(weeks.current, 4),
+        "rise_relative": round(weeks.change / weeks.baseline, 4),
+        "rise_daily_mean": round(float(daily.tail(7).mean() - daily.head(7).mean()), 4),
+    }
+
+
+def briefing(dashboard: pd.DataFrame, weeks: WindowTotal, n_events: int, constraint: str) -> str:
+    """The briefing: the rise without a number to subtract or copy, and the month's constraint.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> "This month's constraint" in load_case("regret_signal", seed=1).briefing
+    True
+    """
+    d0 = dashboard["date"].iloc[0]
+    d1 = dashboard["date"].iloc[-1]
+    return (
+        "### Briefing\n\n"
+        "The assistant team's **regret dashboard** counts a request as *regretted* when the same "
+        "user asks for the same intent again within 60 seconds: the answer did not do the job. "
+        f"It was higher in the week ending {d1:%Y-%m-%d} than in the week starting {d0:%Y-%m-%d}. "
+        "The VP wants to make it the team's north-star metric next quarter and asks you two "
+        "things: what drove the rise, and is the number fit to steer by?\n\n"
+        f"**This month's constraint.** {constraint}\n\n"
+        f"You have the request log behind the dashboard ({n_events:,} requests, `events`), the "
+        "dashboard itself (`dashboard`) and the timeline of what shipped."
+    )
+
+
+def draw_timeline(
+    rng: np.random.Generator,
+    variant: str,
+    knobs: dict,
+    onset_day: int,
+    start: pd.Timestamp,
+    n_days: int,
+) -> tuple[pd.DataFrame, dict, str]:
+    """The timeline: the cause's event on the onset day, one decoy within three days of it, the
+    other events anywhere; returns the timeline, each slot's day and the near decoy's slot.
+
+    Examples
+    --------
+    >>> knobs = {"dup_device": "phone"}
+    >>> tl, day_of, near = draw_timeline(np.random.default_rng(0), "latency_timeout_retries",
+    ...                                  knobs, 12, pd.Timestamp("2026-01-05"), 28)
+    >>> len(tl), day_of["backend"], 1 <= abs(day_of[near] - 12) <= 3
+    (6, 12, True)
+    """
+    cause = CAUSE_SLOT[variant]
+    decoys = [s for s in SLOTS if s != cause]
+    near = synth.pick(rng, decoys)
+    day_of = {cause: onset_day, near: onset_day + int(rng.choice([-3, -2, -1, 1, 2, 3]))}
+    for s in decoys:
+        if s != near:
+            day_of[s] = int(rng.integers(2, n_days - 2))
+    when = {s: start + pd.Timedelta(days=day_of[s]) for s in SLOTS}
+    sdk_device = (
+        knobs["dup_device"] if variant == "duplicate_event_logging" else synth.pick(rng, DEVICES)
+    )
+    tl = synth.timeline(
+        [
+            (
+                when["firmware"],
+                "Speaker and display firmware update",
+                "release",
+                "New microphone-array tuning and wake-word model for smart speakers and displays.",
+            ),
+            (
+                when["asr_deploy"],
+                "Speech recogniser update",
+                "deploy",
+                "Acoustic model retrained with more accented speech; all device types.",
+            ),
+            (
+                when["nlu_deploy"],
+                "Language understanding update",
+                "deploy",
+                "Intent classifier retrained on last quarter's utterances; all intents.",
+            ),
+            (
+                when["backend"],
+                "Serving backend migration",
+                "deploy",
+                "Assistant answers now served from a new cloud region.",
+            ),
+            (
+                when["logging_sdk"],
+                "Logging SDK 4.0 rollout",
+                "pipeline",
+                f"New event-logging SDK on {sdk_device.replace('_', ' ')} clients.",
+            ),
+            (
+                when["promo"],
+                "Kitchen and music promotion",
+                "campaign",
+                "In-app tips: 'set several timers while cooking', 'say next to skip a song'.",
+            ),
+        ]
+    )
+    return tl, day_of, near

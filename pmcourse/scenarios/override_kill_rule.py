@@ -1,120 +1,143 @@
 """Override kill rule: the pre-registered rule says revert; should it?
 
-AI suggestions launched with a rule written before launch: *revert if the override rate exceeds
-15% within 21 days*, looked at on days 7, 14 and 21. The pooled daily override rate goes above the
-line, and someone wants to pull the plug. Four hidden causes produce that chart:
-
-- the suggestions really got worse (a model deploy): overrides rise at every exposure level and in
-  every tenure cohort, and tasks fail more often;
-- a novelty effect: users override a lot in their first days with suggestions and less as they get
-  used to them; the pooled rate is high whenever a wave of users is new to the feature;
-- a rollout mix shift: the rollout expanded to a tenure cohort that always overrides more; the rate
-  is flat inside every cohort and only the mix moved;
-- a cheaper override: an app release made overriding one tap, so overrides step up on that date
-  for everyone while task outcomes stay flat.
-
-The naive reading peeks at the daily pooled chart: "it crossed 15% inside 21 days, revert".
+AI suggestions launched with *revert if the override rate exceeds 15% within 21 days*, checked at
+three weekly looks. The pooled daily rate goes above the line. Hidden causes: the suggestions
+really got worse (a model deploy; tasks fail more), novelty (overrides fall with exposure), a
+rollout mix shift (a cohort that always overrides more joined) and a cheaper override (a step on
+the card-redesign date for everyone). The case states whether the previous model can still be
+deployed; with the cause, that decides the action. The naive reading peeks at the daily chart:
+"it crossed 15% inside 21 days, revert". Drawing and facts live in
+:mod:`pmcourse.scenarios._override_kill_rule_draw`, feedback and tolerances in
+:mod:`pmcourse.scenarios._override_kill_rule_words`.
 """
 
 from __future__ import annotations
+
+from functools import partial as partial_fn
 
 import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Choice, Hint, KillCriterion, Numeric
-from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from pmcourse.scenarios import synth
 from pmcourse.scenarios._override_kill_rule_draw import (
+    LOOKS as LOOKS,
+)
+from pmcourse.scenarios._override_kill_rule_draw import (
+    PEEK_SEED,
+    PEEK_SIMS,
+    POST_DAYS,
+    PRE_DAYS,
     briefing,
     draw_outcomes,
     draw_overrides,
     event_days,
+    readings,
     rollout_table,
+    rule_facts,
     timeline,
 )
+from pmcourse.scenarios._override_kill_rule_draw import THRESHOLD as THRESHOLD
+from pmcourse.scenarios._override_kill_rule_draw import pooled_daily as pooled_daily
+from pmcourse.scenarios._override_kill_rule_words import (
+    DEGRADED,
+    EVIDENCE,
+    debrief,
+    keep_why_not,
+    numeric_keys,
+    pause_why_not,
+    revert_why_not,
+    rollback_why_not,
+    ruled_out,
+    verdict_feedback,
+)
 from pmcourse.scenarios.base import Case, TableDoc
-from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Option, ScenarioSpec, Size
 
-CAUSES = (
-    Cause(
-        "suggestions_truly_degraded",
-        "The suggestions really got worse after the model deploy: overrides rose for every "
-        "cohort and exposure level, and tasks fail more.",
-        evidence=("failures_rose", "onset_at_model_deploy"),
-        decision="revert",
+CONSTRAINTS = (
+    Option(
+        "previous_model_live",
+        "The previous suggestion model is still deployable: switching back to it is a "
+        "configuration change that takes an hour.",
     ),
-    Cause(
-        "novelty_wears_off",
-        "Novelty: users override a lot in their first days with suggestions and less as they "
-        "get used to them.",
-        evidence=("falls_with_exposure", "outcomes_flat"),
-        decision="keep_and_rewrite",
-    ),
-    Cause(
-        "rollout_cohort_mix",
-        "Rollout mix: the rollout added a tenure cohort that always overrides more; the rate is "
-        "flat within every cohort.",
-        evidence=("flat_within_cohorts", "outcomes_flat"),
-        decision="keep_and_rewrite",
-    ),
-    Cause(
-        "one_tap_override_ui",
-        "A cheaper override: the card redesign made overriding one tap, so overrides stepped up "
-        "while outcomes stayed flat.",
-        evidence=("step_on_card_release", "outcomes_flat"),
-        decision="keep_and_rewrite",
+    Option(
+        "previous_model_retired",
+        "The previous suggestion model was retired with the v2 deploy (its serving contract "
+        "ended): the only way back is to switch the suggestions off.",
     ),
 )
+
+
+def _decide(cause: str, facts) -> str:
+    if cause != DEGRADED:
+        return "keep_and_rewrite"
+    return "rollback_model" if facts["constraint"] == "previous_model_live" else "revert"
+
+
+def _partial(cause: str, facts) -> dict:
+    # with the old model still deployable, switching everything off stops the harm too
+    second = cause == DEGRADED and facts["constraint"] == "previous_model_live"
+    return {"revert": 0.5} if second else {}
+
+
+CAUSES = tuple(
+    Cause(
+        cause,
+        label,
+        decision=partial_fn(_decide, cause),
+        partial=partial_fn(_partial, cause),
+        why_not=partial_fn(ruled_out, cause),
+    )
+    for cause, label in (
+        (
+            DEGRADED,
+            "The suggestions really got worse after the model deploy: overrides rose for every "
+            "cohort and exposure level, and tasks fail more.",
+        ),
+        (
+            "novelty_wears_off",
+            "Novelty: users override a lot in their first days with suggestions and less as "
+            "they get used to them.",
+        ),
+        (
+            "rollout_cohort_mix",
+            "Rollout mix: the rollout added a tenure cohort that always overrides more; the rate "
+            "is flat within every cohort.",
+        ),
+        (
+            "one_tap_override_ui",
+            "A cheaper override: the card redesign made overriding one tap, so overrides stepped "
+            "up while outcomes stayed flat.",
+        ),
+    )
+)
+
+
 DECISIONS = (
-    Option("revert", "Revert the AI suggestions now: the rule fired for the right reason"),
+    Option(
+        "revert",
+        "Switch the AI suggestions off for everyone now, as the rule says",
+        why_not=revert_why_not,
+    ),
+    Option(
+        "rollback_model",
+        "Roll back to the previous suggestion model and keep the feature on",
+        why_not=rollback_why_not,
+    ),
     Option(
         "keep_and_rewrite",
         "Keep them live, and replace the rule with one that measures harm",
+        why_not=keep_why_not,
+    ),
+    Option(
+        "pause_rollout",
+        "Keep them on for users who have them, and pause the rollout to new users until the "
+        "override rate is back under 15%",
+        why_not=pause_why_not,
     ),
 )
-EVIDENCE = (
-    Evidence(
-        "failures_rose",
-        "The task failure rate rose above its pre-launch level as overrides rose",
-    ),
-    Evidence(
-        "outcomes_flat",
-        "The task failure rate stayed at its usual level while overrides rose",
-    ),
-    Evidence(
-        "falls_with_exposure",
-        "Within each tenure cohort, the override rate falls with days of exposure",
-    ),
-    Evidence(
-        "flat_within_cohorts",
-        "Within each tenure cohort the override rate is flat over time; only the mix of cohorts "
-        "changed",
-    ),
-    Evidence(
-        "step_on_card_release",
-        "Overrides stepped up on the card-redesign date for every cohort and exposure level at "
-        "once",
-    ),
-    Evidence(
-        "onset_at_model_deploy",
-        "Overrides started rising on the model deploy date for every cohort and exposure level",
-    ),
-    Evidence("daily_point_above", "The pooled daily rate went above 15% on at least one day"),
-)
-
-#: The pre-registered rule, the same in every case.
-THRESHOLD = 0.15
-WINDOW_DAYS = 21
-LOOKS = (7, 14, 21)
-#: Days of outcome data before launch, and days after launch (day 1 = launch day).
-PRE_DAYS = 14
-POST_DAYS = 35
 #: Case sizes scale the eligible users (and so every count); the span of days is the story's.
 SIZES = {"small": Size(scale=0.05), "default": Size(scale=0.1), "large": Size(scale=20.0)}
-#: Settings of the peeking simulation the questions ask about.
-PEEK_TRUE_RATE = 0.15
-PEEK_SIMS = 4_000
-PEEK_SEED = 0
 
 
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
@@ -233,47 +256,31 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     )
 
     # --- facts: what the questions check, computed from the tables ----------------------------
-    pooled = pooled_daily(overrides)
-    res = evaluate_kill_rule(
-        pooled,
-        threshold=THRESHOLD,
-        window_days=WINDOW_DAYS,
-        looks=list(LOOKS),
-        successes="suggestions_overridden",
-        trials="suggestions_shown",
-    )
-    low21 = float(res.table["wilson_low"].iloc[-1])
-    window = pooled.iloc[:WINDOW_DAYS]
-    daily_rate = window["suggestions_overridden"] / window["suggestions_shown"]
-    median_shown = int(np.nanmedian(window["suggestions_shown"].to_numpy(dtype=float)))
-    sim = simulate_kill_rule(
-        PEEK_TRUE_RATE,
-        daily_trials=median_shown,
-        threshold=THRESHOLD,
-        window_days=WINDOW_DAYS,
-        looks=list(LOOKS),
-        n_sims=PEEK_SIMS,
-        seed=PEEK_SEED,
-    )
     onset = {
         "suggestions_truly_degraded": post[d_deploy],
         "novelty_wears_off": launch,
         "rollout_cohort_mix": post[d_expand],
         "one_tap_override_ui": post[d_card],
     }[variant]
+    tables = {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}
+    read = readings(tables, launch, post[d_deploy], post[d_card])
+    # the constraint and the review date come from draws every variant shares (start week, event
+    # days): they tell nothing of the cause, and no draw is added, so no table changes
+    weeks = (start - pd.Timestamp("2026-03-02")).days // 7
+    constraint = CONSTRAINTS[(weeks + d_deploy + d_card) % 2]
+    review_in = 14 + (7 * weeks + 3 * d_deploy + 5 * d_card + 2 * d_expand + d_tour) % 29
+    review = index[-1] + pd.Timedelta(days=review_in)
     facts = {
+        **read,
+        **rule_facts(overrides),
+        "constraint": constraint.id,
+        "review_date": review.strftime("%Y-%m-%d"),
         "onset": onset.strftime("%Y-%m-%d"),
-        "wilson_low_day21": round(low21, 5),
-        "rule_first_fires": f"day_{res.fired_look}" if res.fired else "never",
-        "max_daily_rate_in_window": round(float(np.nanmax(daily_rate)), 4),
-        "median_daily_shown": median_shown,
-        "false_revert_looks": sim.false_revert,
-        "false_revert_daily": sim.false_revert_daily,
         "kill_criterion": {
             "metric": "task_failure_rate",
             "comparator": ">",
-            "threshold": 15,
-            "window_days": WINDOW_DAYS,
+            "threshold": read["harm_threshold"],
+            "window_days": review_in,
             "action": "revert",
         },
     }
@@ -291,43 +298,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "missing_override_days": [d.strftime("%Y-%m-%d") for d in missing_over],
         "missing_outcome_days": [d.strftime("%Y-%m-%d") for d in missing_out],
     }
-    tables = {"overrides": overrides, "rollout": rollout, "outcomes": outcomes}
-    return Draw(tables, tl, briefing(launch), params, facts)
-
-
-def pooled_daily(overrides: pd.DataFrame) -> pd.DataFrame:
-    """One row per day: suggestions shown and overridden summed over cohorts and exposure buckets.
-
-    This is the frame the pre-registered rule is evaluated on (the dashboard's pooled rate).
-
-    Parameters
-    ----------
-    overrides : DataFrame
-        The case's ``overrides`` table (``date``, ``suggestions_shown``,
-        ``suggestions_overridden``, one row per cohort and exposure bucket).
-
-    Returns
-    -------
-    DataFrame
-        ``date``, ``suggestions_shown``, ``suggestions_overridden``; a lost log day stays NaN
-        (``min_count=1``), never 0.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"date": pd.to_datetime(["2026-05-01"] * 2 + ["2026-05-02"] * 2),
-    ...                    "suggestions_shown": [100, 50, np.nan, np.nan],
-    ...                    "suggestions_overridden": [10, 5, np.nan, np.nan]})
-    >>> pooled_daily(df)["suggestions_shown"].tolist()
-    [150.0, nan]
-
-    Introduced in notebooks/03-override-kill-rule.ipynb.
-    """
-    out = (
-        overrides.groupby("date")[["suggestions_shown", "suggestions_overridden"]]
-        .sum(min_count=1)
-        .reset_index()
-    )
-    return out
+    return Draw(tables, tl, briefing(launch, constraint.text, review), params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:
@@ -346,15 +317,17 @@ def questions(case: Case, truth: dict | None) -> list:
     """
     t = truth or {}
     given = truth is not None
+    keys = numeric_keys(truth)
     return [
         Numeric(
             "wilson_low_day21",
             "Evaluate the rule as it was pre-registered: pool all cohorts, and at the day-21 look "
             "compute the cumulative override rate since launch with its 95% Wilson interval "
-            "(pmcourse.diagnose.evaluate_kill_rule with looks 7, 14, 21). What is the lower bound "
-            "at day 21? Answer in percent, with the % sign (e.g. 9.4%).",
+            "(pmcourse.diagnose.evaluate_kill_rule at the pre-registered looks). What is the lower "
+            "bound at the last look? Answer in percent.",
             answer=t.get("wilson_low_day21") if given else None,
-            tolerance=0.003,
+            tolerance=keys["wilson_low_day21"][0],
+            wrong_values=keys["wilson_low_day21"][1] or None,
             percent=True,
             unit="%",
             min_value=0.0,
@@ -367,9 +340,15 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution=(
-                "The Wilson lower bound is the smallest rate the data still support. A rule that "
-                "fires only when it clears the threshold, at looks fixed in advance, reverts "
-                "for a real excess and not for a noisy day."
+                (
+                    f"{t['wilson_low_day21']:.2%}, under a cumulative rate of "
+                    f"{t['cumulative_rate_day21']:.2%}: "
+                    if given
+                    else ""
+                )
+                + "the Wilson lower bound is the smallest rate the data still support. A rule "
+                "that fires only when it clears the threshold, at looks fixed in advance, "
+                "reverts for a real excess and not for a noisy day."
             ),
         ),
         Choice(
@@ -383,6 +362,7 @@ def questions(case: Case, truth: dict | None) -> list:
                 "never": "It never fires within the 21 days",
             },
             answer=t.get("rule_first_fires") if given else None,
+            **({"option_feedback": verdict_feedback(t)} if given else {}),
             hints=(
                 Hint("evaluate_kill_rule(...).table has one row per look with `fires`.", safe=True),
             ),
@@ -396,11 +376,13 @@ def questions(case: Case, truth: dict | None) -> list:
             "false_revert_daily",
             "Suppose the true override rate were exactly 15%, so no revert is deserved. With "
             "pmcourse.diagnose.simulate_kill_rule (true_rate 0.15, daily_trials = the median daily "
-            "pooled suggestions shown over the first 21 days, threshold 0.15, window 21, looks "
-            f"7/14/21, n_sims={PEEK_SIMS}, seed={PEEK_SEED}), how often would checking the rule "
-            "every day revert? Answer in percent, with the % sign (e.g. 9.4%).",
+            "pooled suggestions shown over the first 21 days, threshold 0.15, window 21, the "
+            f"pre-registered looks, n_sims={PEEK_SIMS}, seed={PEEK_SEED}), how often would "
+            "checking the rule "
+            "every day revert? Answer in percent.",
             answer=t.get("false_revert_daily") if given else None,
-            tolerance=0.02,
+            tolerance=keys["false_revert_daily"][0],
+            wrong_values=keys["false_revert_daily"][1] or None,
             percent=True,
             unit="%",
             min_value=0.0,
@@ -413,17 +395,23 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution=(
-                "Every extra look is another chance for noise to clear the line. Checking daily "
+                (
+                    f"{t['false_revert_daily']:.1%} checked daily against "
+                    f"{t['false_revert_looks']:.1%} at the three looks. "
+                    if given
+                    else ""
+                )
+                + "Every extra look is another chance for noise to clear the line. Checking daily "
                 "turns a rule with a small false-revert rate at three looks into one that reverts "
                 "a harmless feature several times as often."
             ),
         ),
         KillCriterion(
             "kill_criterion",
-            "Write the rule the feature is held to from today. Pick the metric that a novelty wave, "
+            "Write the rule the feature is held to from tomorrow: a metric that a novelty wave, "
             "a rollout mix shift or a cheaper override button cannot move but worse suggestions "
-            "would; the team keeps a 15% line, a window of 21 days that then expires and is "
-            "reviewed, and reverting as the action.",
+            "would; the line the director's limit on harm sets, read from this case's data; a "
+            "window that runs to the review in the briefing; and what happens when it fires.",
             metrics={
                 "override_rate_pooled": "Override rate, all users pooled (the original rule)",
                 "override_rate_settled": "Override rate of users past their first week of exposure",
@@ -434,8 +422,8 @@ def questions(case: Case, truth: dict | None) -> list:
             threshold_unit="%",
             threshold_range=(0, 100),
             answer=t.get("kill_criterion") if given else None,
-            threshold_tolerance=1,
-            window_tolerance=7,
+            threshold_tolerance=0.5,
+            window_tolerance=2,
             hints=(
                 Hint(
                     "Each override-rate variant fixes one confound; which metric is immune to "
@@ -444,7 +432,14 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution=(
-                "Settled-user and mix-adjusted override rates each fix one confound, but a cheaper "
+                (
+                    f"Task failure rate above {t['harm_threshold']:g}% (a quarter above the "
+                    f"{t['fail_before']:.1%} before launch), for "
+                    f"{t['kill_criterion']['window_days']} days to the review, then revert. "
+                    if given
+                    else ""
+                )
+                + "Settled-user and mix-adjusted override rates each fix one confound, but a cheaper "
                 "button still moves them. The outcome the override stands in for (a task that "
                 "fails) moves only when users are actually hurt. A window that expires forces the "
                 "rule to be re-argued instead of quietly outliving its assumptions."
@@ -472,6 +467,7 @@ SPEC = ScenarioSpec(
         "memo",
     ),
     decisions=DECISIONS,
+    constraints=CONSTRAINTS,
     evidence=EVIDENCE,
     diagnosis=Ask(
         "What is behind the override rate going above 15%?",
@@ -484,16 +480,17 @@ SPEC = ScenarioSpec(
             "Then check whether tasks fail more often: an override is cheap, a failed task is "
             "harm.",
         ),
-        solution=(
+        solution=partial_fn(
+            debrief,
             "An override rate is a proxy: it moves when suggestions get worse, but also when "
             "users are new to them, when the mix of users changes, and when overriding gets "
             "cheaper. Only the first is harm. Cohort-by-exposure tables separate novelty "
             "(falls with exposure) from mix (flat within cohorts); a step on one date for "
-            "everyone points at the product surface; the outcome series tells harm from noise."
+            "everyone points at the product surface; the outcome series tells harm from noise.",
         ),
     ),
     ask_evidence=Ask(
-        "Which findings support your diagnosis? Select all that apply.",
+        "Which of these statements about this case support your diagnosis?",
         hints=(
             Hint(
                 "A finding is evidence only if it would look different under the other "
@@ -501,20 +498,26 @@ SPEC = ScenarioSpec(
                 safe=True,
             ),
         ),
-        solution=(
+        solution=partial_fn(
+            debrief,
             "A daily point above the line is true in every version of this case, so it "
             "distinguishes nothing. The useful findings are the ones only one cause produces: "
             "decay with exposure (novelty), flat rates within cohorts (mix), a same-day step "
-            "everywhere (the override got cheaper), and failures rising with overrides (harm)."
+            "everywhere (the override got cheaper), and failures rising with overrides (harm).",
         ),
     ),
     ask_decision=Ask(
         "What do you recommend to the director?",
-        hints=("Revert for harm, not for a proxy that moved for another reason.",),
-        solution=(
+        hints=(
+            "Act on harm, not on a proxy that moved for another reason; then ask what way "
+            "back the briefing leaves open.",
+        ),
+        solution=partial_fn(
+            debrief,
             "Reverting throws away what users would have learned and what the rollout would "
             "have shown; keeping a harmful feature costs every task it spoils. The outcome "
-            "series decides which mistake you are about to make."
+            "series decides which mistake you are about to make, and the way back decides how "
+            "to act on harm.",
         ),
     ),
     memo=Ask(

@@ -1,128 +1,194 @@
 """Notebook 02: a voice assistant's regret dashboard. Is "users repeating themselves" a north star?
 
-Four weeks of an assistant's request log (one row per request: time, user, session, device, intent,
-latency, ASR confidence) and the team's daily regret dashboard: the share of requests that the same
-user repeats (same intent) within 60 seconds. Halfway through, the dashboard rises. The timeline
-always holds the same kinds of events (a far-field firmware update, speech and language model
-updates, a backend migration, a logging SDK rollout, a promotion); one of them is the cause and at
-least one decoy sits within a few days of the onset.
-
-Hidden causes (variants):
-
-- far-field speech recognition: a firmware update on smart speakers and displays lowers ASR
-  confidence there, and users repeat themselves on those devices, across intents;
-- one intent's language understanding broke: that intent is repeated on every device;
-- latency timeouts: a slice of answers takes longer than the 8-second timeout and users ask again;
-- repeats by design: a promotion grew the intents people repeat on purpose (another timer, next
-  track), so the rate rose while no intent's own rate did;
-- duplicate logging: a logging SDK on one device type writes some events twice, under a second
-  apart, with identical fields.
+Four weeks of request log and the team's daily regret dashboard (the same user and intent again
+within 60 s). Halfway through, the dashboard rises. Hidden causes: far-field speech recognition
+(ASR confidence falls on speakers and displays), one intent's understanding (repeated on every
+device), latency timeouts, repeats by design (a promotion grew timer and next-track requests) and
+duplicate logging (one device type's SDK writes events twice). The case draws a constraint (a code
+freeze, or engineers free for a fix forward) that, with the cause, decides the action.
 
 The naive reading takes every repeat as a misunderstanding and blames the speech recogniser on the
 device whose users repeat most (or, elsewhere, the understanding of an intent).
 
-This module holds the scenario's spec and the case-level generator (knobs, the lost day, ids, the
-dashboard, the timeline, the facts); the request-by-request simulation it calls lives in
-:mod:`pmcourse.scenarios._regret_signal_draw`.
+This module holds the spec and the generator; the request simulation, facts, timeline and briefing
+live in :mod:`pmcourse.scenarios._regret_signal_draw`, what the case says back to a learner
+(feedback, debriefs, tolerances) in :mod:`pmcourse.scenarios._regret_signal_words`.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial as partial_fn
 
 import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Choice, Hint, Numeric
-from pmcourse.diagnose import WindowTotal, compare_windows, regret_rate
+from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios import synth
-from pmcourse.scenarios._regret_signal_draw import DEVICES, INTENTS, NLU_TARGETS, draw_requests
+from pmcourse.scenarios._regret_signal_draw import (
+    DEVICES,
+    INTENTS,
+    NLU_TARGETS,
+    SLOTS,
+    briefing,
+    dashboard_table,
+    draw_requests,
+    draw_timeline,
+    measures,
+    readings,
+)
+from pmcourse.scenarios._regret_signal_words import (
+    FAILURES,
+    decision_solution,
+    diagnosis_solution,
+    evidence_solution,
+    fix_why_not,
+    numeric_keys,
+    restate_why_not,
+    rollback_why_not,
+    ruled_out,
+    signature,
+    wait_why_not,
+    where_feedback,
+)
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+
+CONSTRAINTS = (
+    Option(
+        "code_freeze",
+        "A four-week code freeze starts tomorrow: a rollback or a configuration change may still "
+        "ship; new code and retrained models may not.",
+    ),
+    Option(
+        "engineers_free",
+        "Two assistant engineers are free for the next four weeks, and the release owners "
+        "prefer a fix forward: a rollback would also take back each release's other changes.",
+    ),
+)
+
+
+def _decide(cause: str, facts) -> str:
+    if cause not in FAILURES:
+        return "restate_metric"
+    return "rollback_release" if facts["constraint"] == "code_freeze" else "fix_forward"
+
+
+def _partial(cause: str, facts) -> dict:
+    # with engineers free a rollback still stops the failures: second best
+    second = cause in FAILURES and facts["constraint"] == "engineers_free"
+    return {"rollback_release": 0.5} if second else {}
+
 
 CAUSES = (
     Cause(
         "far_field_asr_misrecognition",
         "Speech recognition on far-field devices: smart speakers and displays mishear more, so "
         "their users repeat themselves.",
-        evidence=("far_field_concentrated", "asr_confidence_fell"),
-        decision="tune_far_field",
     ),
     Cause(
         "single_intent_nlu_confusion",
         "Language understanding of one intent broke: that request is repeated on every device.",
-        evidence=("one_intent_all_devices",),
-        decision="fix_intent_nlu",
     ),
     Cause(
         "latency_timeout_retries",
         "Latency: some answers take longer than the timeout and users ask again.",
-        evidence=("slow_answers_before_repeats",),
-        decision="fix_timeouts",
     ),
     Cause(
         "intentional_repeat_intents",
         "Nothing got worse: requests people repeat on purpose (another timer, next track) grew "
         "as a share of traffic.",
-        evidence=("designed_intents_grew",),
-        decision="exclude_designed_repeats",
     ),
     Cause(
         "duplicate_event_logging",
         "Measurement: one device type's logging writes some events twice; those 'repeats' never "
         "happened.",
-        evidence=("sub_second_copies",),
-        decision="dedupe_logging",
     ),
 )
+CAUSES = tuple(
+    replace(
+        c,
+        decision=partial_fn(_decide, c.id),
+        partial=partial_fn(_partial, c.id),
+        why_not=partial_fn(ruled_out, c.id),
+    )
+    for c in CAUSES
+)
+
+
 DECISIONS = (
     Option(
-        "tune_far_field",
-        "Roll back the far-field firmware's microphone tuning and add a far-field ASR check to "
-        "the firmware release gate.",
+        "rollback_release",
+        "Roll back the release behind the rise today, and gate the next release on the regret "
+        "rate by device and intent.",
+        why_not=rollback_why_not,
     ),
     Option(
-        "fix_intent_nlu",
-        "Roll back or retrain the language model for the broken intent, with a per-intent "
-        "regression test.",
+        "fix_forward",
+        "Keep the release and put engineers on a targeted fix (microphone tuning, the intent "
+        "model or the slow path), shipped within the month.",
+        why_not=fix_why_not,
     ),
     Option(
-        "fix_timeouts",
-        "Fix the slow backend path (or roll back the migration) and alert on the share of "
-        "answers over the timeout.",
+        "restate_metric",
+        "No product change: restate the dashboard without the repeats that are not regret, and "
+        "show the VP both numbers.",
+        why_not=restate_why_not,
     ),
     Option(
-        "exclude_designed_repeats",
-        "No product fix: exclude intents repeated by design from the metric and report it per "
-        "intent.",
-    ),
-    Option(
-        "dedupe_logging",
-        "No product fix: deduplicate the events, fix the logging SDK and restate the dashboard.",
+        "wait_and_watch",
+        "Change nothing for two weeks and see whether the rate settles by itself.",
+        why_not=wait_why_not,
     ),
 )
 EVIDENCE = (
     Evidence(
-        "far_field_concentrated",
-        "The rise is concentrated on far-field devices (smart speakers and displays), across "
-        "intents.",
-    ),
-    Evidence("asr_confidence_fell", "ASR confidence on those devices fell at the onset."),
-    Evidence(
-        "one_intent_all_devices",
-        "The rise is concentrated in one intent, on every device type.",
+        "copies_in_log",
+        "More than 1 in 200 logged requests is an identical copy of the request before it (same "
+        "user, intent, latency and ASR confidence, under a second later).",
+        holds=lambda t: t["copy_share"] > 0.005,
     ),
     Evidence(
-        "slow_answers_before_repeats",
-        "Repeats follow answers slower than the 8-second timeout, and such answers became common.",
+        "slow_answers_tripled",
+        "Answers slower than the 8-second timeout are at least three times as common in the last "
+        "ten days as in the first ten.",
+        holds=lambda t: t["slow_last"] > 3 * t["slow_first"] and t["slow_last"] > 0.02,
     ),
     Evidence(
-        "designed_intents_grew",
-        "Intents repeated on purpose (timer, next track) grew as a share of requests; each "
-        "intent's own regret rate is flat.",
+        "far_asr_fell",
+        "Mean ASR confidence on smart speakers and displays fell by more than five hundredths "
+        "from the first ten days to the last ten.",
+        holds=lambda t: t["asr_far_first"] - t["asr_far_last"] > 0.05,
     ),
     Evidence(
-        "sub_second_copies",
-        "Many 'repeats' arrive under a second after the original, with identical latency and ASR "
-        "confidence.",
+        "designed_share_grew",
+        "Timer and next-track requests make up a share of all requests at least a third larger "
+        "in the last ten days than in the first ten.",
+        holds=lambda t: t["designed_last"] > 4 / 3 * t["designed_first"],
+    ),
+    Evidence(
+        "one_intent_jumped",
+        "One intent other than timer and next track has a regret rate that rose more than twice "
+        "as much as any other intent's, from the first ten days to the last ten.",
+        holds=lambda t: t["top_intent_rise"] > max(2 * t["second_intent_rise"], 0.05),
+    ),
+    Evidence(
+        "near_devices_flat",
+        "On phones and in cars together, the regret rate moved by less than one and a half "
+        "points between the first ten days and the last ten.",
+        holds=lambda t: abs(t["near_rise"]) < 0.015,
+    ),
+    Evidence(
+        "every_device_rose",
+        "The regret rate rose by more than one and a half points on every device type, from the "
+        "first ten days to the last ten.",
+        holds=lambda t: min(t["device_rise"].values()) > 0.015,
+    ),
+    Evidence(
+        "dashboard_rose",
+        "The dashboard's regret rate is higher in the last week than in the first.",
+        shared=True,
     ),
 )
 #: Options of the scenario's own north-star question (the answer is the same in every case).
@@ -133,22 +199,12 @@ NORTH_STAR = {
     "reject": "Reject it: repeats are too noisy to mean anything; keep counting errors.",
 }
 
-WINDOW = "60s"
 #: Four weeks of log in every size; ``samples`` is (requests drawn before repeats, users).
 #: ``large`` is benchmark scale (about 2M events).
 SIZES = {
     "small": Size(days=28, samples=(4_000, 700)),
     "default": Size(days=28, samples=(11_000, 1_800)),
     "large": Size(days=28, samples=(1_900_000, 250_000)),
-}
-SLOTS = ("firmware", "asr_deploy", "nlu_deploy", "backend", "logging_sdk", "promo")
-#: The timeline event each cause's story sits on (the onset); the others are decoys.
-CAUSE_SLOT = {
-    "far_field_asr_misrecognition": "firmware",
-    "single_intent_nlu_confusion": "nlu_deploy",
-    "latency_timeout_retries": "backend",
-    "intentional_repeat_intents": "promo",
-    "duplicate_event_logging": "logging_sdk",
 }
 
 
@@ -221,60 +277,10 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         }
     )
 
-    dashboard = _dashboard(events, start, n_days)
+    dashboard = dashboard_table(events, start, n_days)
 
-    # ---- the timeline ---------------------------------------------------------------------
-    cause = CAUSE_SLOT[variant]
-    decoys = [s for s in SLOTS if s != cause]
-    near = synth.pick(rng, decoys)
-    day_of = {cause: onset_day, near: onset_day + int(rng.choice([-3, -2, -1, 1, 2, 3]))}
-    for s in decoys:
-        if s != near:
-            day_of[s] = int(rng.integers(2, n_days - 2))
-    when = {s: start + pd.Timedelta(days=day_of[s]) for s in SLOTS}
-    sdk_device = (
-        knobs["dup_device"] if variant == "duplicate_event_logging" else synth.pick(rng, DEVICES)
-    )
-    tl = synth.timeline(
-        [
-            (
-                when["firmware"],
-                "Speaker and display firmware update",
-                "release",
-                "New microphone-array tuning and wake-word model for smart speakers and displays.",
-            ),
-            (
-                when["asr_deploy"],
-                "Speech recogniser update",
-                "deploy",
-                "Acoustic model retrained with more accented speech; all device types.",
-            ),
-            (
-                when["nlu_deploy"],
-                "Language understanding update",
-                "deploy",
-                "Intent classifier retrained on last quarter's utterances; all intents.",
-            ),
-            (
-                when["backend"],
-                "Serving backend migration",
-                "deploy",
-                "Assistant answers now served from a new cloud region.",
-            ),
-            (
-                when["logging_sdk"],
-                "Logging SDK 4.0 rollout",
-                "pipeline",
-                f"New event-logging SDK on {sdk_device.replace('_', ' ')} clients.",
-            ),
-            (
-                when["promo"],
-                "Kitchen and music promotion",
-                "campaign",
-                "In-app tips: 'set several timers while cooking', 'say next to skip a song'.",
-            ),
-        ]
-    )
+    # ---- the timeline: the cause's event at the onset, one decoy within three days --------
+    tl, day_of, near = draw_timeline(rng, variant, knobs, onset_day, start, n_days)
 
     # the briefing and the rise compare the dashboard's first and last 7 days
     weeks = compare_windows(
@@ -284,7 +290,14 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         numerator="repeated_requests",
         denominator="requests",
     ).total
-    facts = _facts(variant, events, dashboard, weeks, knobs)
+    # the constraint comes from draws every variant shares (the start week and the onset), so
+    # it tells nothing of the cause and no table changes
+    constraint = CONSTRAINTS[(start.day_of_year // 7 + onset_day) % 2].id
+    facts = {
+        **readings(variant, events, dashboard, weeks, knobs),
+        **measures(events),
+        "constraint": constraint,
+    }
     params = {
         "onset": (start + pd.Timedelta(seconds=onset_s)).strftime("%Y-%m-%d %H:%M"),
         "onset_day": onset_day,
@@ -293,62 +306,9 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "event_days": {s: day_of[s] for s in SLOTS},
         **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in knobs.items()},
     }
-    briefing = _briefing(dashboard, weeks, len(events))
-    return Draw({"events": events, "dashboard": dashboard}, tl, briefing, params, facts)
-
-
-def _dashboard(events: pd.DataFrame, start: pd.Timestamp, n_days: int) -> pd.DataFrame:
-    res = regret_rate(events.assign(date=events["ts"].dt.floor("D")), window=WINDOW, by="date")
-    g = res.by_segment.rename(columns={"requests": "size", "regrets": "sum"})
-    g = g.reindex(pd.date_range(start, periods=n_days, freq="D", name="date"))
-    out = pd.DataFrame(
-        {
-            "date": g.index,
-            "requests": g["size"].to_numpy(dtype=float),
-            "repeated_requests": g["sum"].to_numpy(dtype=float),
-        }
-    )
-    out["regret_rate"] = (out["repeated_requests"] / out["requests"]).round(4)
-    return out
-
-
-def _facts(
-    variant: str, events: pd.DataFrame, dashboard: pd.DataFrame, weeks: WindowTotal, knobs: dict
-) -> dict:
-    # the dashboard attributes each request to its own day, so its sums are regret_rate's
-    r60 = dashboard["repeated_requests"].sum() / dashboard["requests"].sum()
-    r15 = regret_rate(events, window="15s").rate
-    r300 = regret_rate(events, window="300s").rate
-    where = {
-        "far_field_asr_misrecognition": "far_field",
-        "single_intent_nlu_confusion": knobs["nlu_intent"],
-        "latency_timeout_retries": "slow_answers",
-        "intentional_repeat_intents": "designed_intents",
-        "duplicate_event_logging": knobs["dup_device"],
-    }[variant]
-    return {
-        "north_star": "adopt_with_guards",
-        "where": where,
-        "regret_60s": round(r60, 4),
-        "window_sensitivity": round(r300 - r15, 4),
-        "rise_last_vs_first_week": round(weeks.change, 4),
-    }
-
-
-def _briefing(dashboard: pd.DataFrame, weeks: WindowTotal, n_events: int) -> str:
-    d0 = dashboard["date"].iloc[0]
-    d1 = dashboard["date"].iloc[-1]
-    before, after = weeks.baseline, weeks.current
-    return (
-        "### Briefing\n\n"
-        "The assistant team's **regret dashboard** counts a request as *regretted* when the same "
-        "user asks for the same intent again within 60 seconds: the answer did not do the job. "
-        f"It read **{before:.1%}** in the week from {d0:%d %B} and **{after:.1%}** in the last "
-        f"week to {d1:%d %B}. The VP wants to make it the team's north-star metric next quarter "
-        "and asks you two things: what drove the rise, and is the number fit to steer by?\n\n"
-        f"You have the request log behind the dashboard ({n_events:,} requests, `events`), the "
-        "dashboard itself (`dashboard`) and the timeline of what shipped."
-    )
+    said = next(c.text for c in CONSTRAINTS if c.id == constraint)
+    text = briefing(dashboard, weeks, len(events), said)
+    return Draw({"events": events, "dashboard": dashboard}, tl, text, params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:
@@ -366,6 +326,7 @@ def questions(case: Case, truth: dict | None) -> list:
     Introduced in notebooks/02-regret-signal.ipynb.
     """
     t = truth or {}
+    given = truth is not None
     where_options = {"far_field": "Far-field devices (smart speakers and displays), every intent"}
     where_options.update({i: f"The {i} intent, on every device" for i in NLU_TARGETS})
     where_options["slow_answers"] = "Requests whose answer took longer than the 8 s timeout"
@@ -373,6 +334,11 @@ def questions(case: Case, truth: dict | None) -> list:
     where_options.update(
         {d: f"Copies of {d.replace('_', ' ')} events under a second apart" for d in DEVICES}
     )
+    keys = numeric_keys(truth)
+    r60_tol, r60_wrong = keys["regret_60s"]
+    sens_tol, sens_wrong = keys["window_sensitivity"]
+    rise_tol, rise_wrong = keys["rise"]
+    sens, rise = t.get("window_sensitivity"), t.get("rise_last_vs_first_week")
     return [
         Choice(
             "where",
@@ -381,54 +347,70 @@ def questions(case: Case, truth: dict | None) -> list:
             answer=t.get("where"),
             hints=(
                 Hint(
-                    "Compare the by-segment regret rates of the first and the last week; "
+                    "Compare the by-segment regret rates of the first and the last ten days; "
                     "weigh each segment's change by its share of requests.",
                     safe=True,
                 ),
             ),
-            solution="The segment whose regrets grew most, once the others are accounted for.",
+            solution=(
+                f"Here: {signature(t)}."
+                if given
+                else "The segment whose regrets grew most, once the others are accounted for."
+            ),
+            **({"option_feedback": where_feedback(t)} if given else {}),
         ),
         Numeric(
             "regret_60s",
-            "With `dx.regret_rate` on the whole log (window 60 s, key intent), what is the "
-            "regret rate? Answer in percent.",
+            "What is the regret rate of the whole log with the dashboard's definition (the same "
+            "user and intent again within 60 seconds)? Answer in percent.",
             answer=t.get("regret_60s"),
-            tolerance=0.002,
+            tolerance=r60_tol,
             percent=True,
             unit="%",
             min_value=0.0,
             max_value=1.0,
-            hints=(Hint("`dx.regret_rate(case.tables['events'], window='60s').rate`", safe=True),),
-            solution="The share of requests followed by the same user's same intent within 60 s.",
+            wrong_values=r60_wrong or None,
+            hints=(Hint("One call of `dx.regret_rate` on every request of the log.", safe=True),),
+            solution=(
+                f"{t['regret_60s']:.2%}: regrets over requests of the whole log (the mean of the "
+                f"daily rates, {t['regret_daily_mean']:.2%}, weighs a quiet day like a busy one)."
+                if given
+                else "The share of requests followed by the same user's same intent within 60 s."
+            ),
         ),
         Numeric(
             "window_sensitivity",
-            "How many percentage points higher is the regret rate over the whole log with a "
-            "300 s window than with a 15 s window? Answer in percentage points (e.g. 4%).",
-            answer=t.get("window_sensitivity"),
-            tolerance=0.003,
+            "How many percentage points does the regret rate of the whole log move between a "
+            "15-second and a 300-second window (the longer window's rate minus the shorter's)? "
+            "Answer in percentage points.",
+            answer=sens,
+            tolerance=sens_tol,
             percent=True,
             unit="percentage points",
             min_value=-1.0,
             max_value=1.0,
-            hints=(
-                Hint("Two calls of dx.regret_rate with window='300s' and window='15s'.", safe=True),
+            wrong_values=sens_wrong or None,
+            hints=(Hint("Two calls of dx.regret_rate, one per window.", safe=True),),
+            solution=(
+                f"{100 * sens:.2f} points ({t['regret_15s']:.2%} at 15 s, {t['regret_300s']:.2%} "
+                "at 300 s): a longer window counts follow-up requests that were not regret. A "
+                "north star needs its window fixed and justified."
+                if given
+                else "The metric moves with its window: a longer window counts follow-up "
+                "requests that were not regret. A north star needs its window fixed and justified."
             ),
-            solution="The metric moves with its window: a longer window counts follow-up "
-            "requests that were not regret. A north star needs its window fixed and "
-            "justified.",
         ),
         Numeric(
             "rise",
-            "From the `dashboard` table: the regret rate of the last 7 days (sum of "
-            "repeated_requests / sum of requests) minus that of the first 7 days, in percentage "
-            "points. Mind the day whose log was lost.",
-            answer=t.get("rise_last_vs_first_week"),
-            tolerance=0.003,
+            "From the `dashboard` table: by how many percentage points did the regret rate of the "
+            "last 7 days exceed that of the first 7 days? Mind the day whose log was lost.",
+            answer=rise,
+            tolerance=rise_tol,
             percent=True,
             unit="percentage points",
             min_value=-1.0,
             max_value=1.0,
+            wrong_values=rise_wrong or None,
             hints=(
                 Hint(
                     "Sum before you divide, and let pandas skip the NaN day: a lost day is "
@@ -436,13 +418,19 @@ def questions(case: Case, truth: dict | None) -> list:
                     safe=True,
                 ),
             ),
-            solution="Ratio of sums over each 7-day window, skipping the lost day.",
+            solution=(
+                f"{100 * rise:.2f} points: {t['first_week_rate']:.2%} in the first week, "
+                f"{t['last_week_rate']:.2%} in the last (each a ratio of sums, the lost day "
+                "skipped)."
+                if given
+                else "Ratio of sums over each 7-day window, skipping the lost day."
+            ),
         ),
         Choice(
             "north_star",
             "Should the regret rate become the team's north-star metric?",
             dict(NORTH_STAR),
-            answer=None if truth is None else t["north_star"],
+            answer=t.get("north_star"),
             hints=(
                 Hint(
                     "Would the raw number have moved for a reason the team cannot act on? "
@@ -456,13 +444,26 @@ def questions(case: Case, truth: dict | None) -> list:
                 "whatever the window sweeps in. Adopt it with those guards, and read it by "
                 "device and intent."
             ),
+            **(
+                {
+                    "option_feedback": {
+                        "adopt_raw": (
+                            f"Raw, the rate moves by {100 * sens:.1f} points between a 15 s and a "
+                            f"300 s window, and here {signature(t)}: a team steering by it would "
+                            "chase the definition as much as the product."
+                        ),
+                        "reject": (
+                            f"The signal carried this case's story ({signature(t)}); a repeat is "
+                            "one of the few direct traces of a failed answer. Guard it rather "
+                            "than throw it away."
+                        ),
+                    }
+                }
+                if given
+                else {}
+            ),
         ),
     ]
-
-
-def _evidence_solution(truth: dict | None) -> str:
-    found = ", ".join(truth["evidence"]) if truth else "see the debrief"
-    return f"The findings that separate this cause from its look-alikes: {found}."
 
 
 SPEC = ScenarioSpec(
@@ -485,6 +486,7 @@ SPEC = ScenarioSpec(
         "memo",
     ),
     decisions=DECISIONS,
+    constraints=CONSTRAINTS,
     evidence=EVIDENCE,
     diagnosis=Ask(
         "What drove the rise of the regret rate?",
@@ -502,35 +504,31 @@ SPEC = ScenarioSpec(
             "Check whether some intents are repeated on purpose, and whether their share of "
             "requests moved.",
         ),
-        solution=(
-            "A repeat is a symptom, not a diagnosis. Misheard requests pile up on one kind of "
-            "device with low ASR confidence; a misunderstood intent repeats everywhere that "
-            "intent is used; timeouts show as slow answers right before the repeat; copies "
-            "logged twice arrive under a second apart with identical fields; and some intents "
-            "are repeated because that is how people use them."
-        ),
+        solution=diagnosis_solution,
     ),
     ask_evidence=Ask(
-        "Which findings support your diagnosis? Select every one that holds in this case and "
-        "points at the cause.",
+        "Which of these statements about this case support your diagnosis? Compare the first "
+        "ten days of the log with the last ten.",
         hints=(
             Hint(
-                "Each finding is one groupby or one regret_rate call away; check it "
+                "Each statement is one groupby or one regret_rate call away; check it "
                 "before ticking it.",
                 safe=True,
             ),
         ),
-        solution=_evidence_solution,
+        solution=lambda truth: evidence_solution(truth, EVIDENCE),
     ),
     ask_decision=Ask(
-        "What should the team do first?",
+        "Given what drove the rise and this month's constraint in the briefing, what should the "
+        "team do first?",
         hints=(
             Hint(
-                "Fix the cause the evidence supports; some causes need no product change at all.",
+                "Ask two things: is any answer actually failing users, and what can ship this "
+                "month?",
                 safe=True,
             ),
         ),
-        solution="Each cause has its own remedy; only one matches the evidence.",
+        solution=lambda truth: decision_solution(truth, DECISIONS, CONSTRAINTS),
     ),
     memo=Ask(
         "Write the memo to the VP: what drove the rise, what to do, and your proposal for "

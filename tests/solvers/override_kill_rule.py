@@ -7,6 +7,8 @@ settled cohorts (novelty) versus flat rates within cohorts (mix).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -65,12 +67,70 @@ def solve(case) -> str:
     return MIX
 
 
-def naive(case) -> str | None:
-    """Peek at the pooled daily chart: above 15% on any day of the window means revert."""
+def naive(case) -> str:
+    """Peek at the pooled daily chart: above 15% on any day of the window means the suggestions
+    got worse; a chart that never crossed reads as a novelty blip."""
     ov = case.tables["overrides"]
     pooled = ov.groupby("date")[["suggestions_shown", "suggestions_overridden"]].sum(min_count=1)
     daily = (pooled["suggestions_overridden"] / pooled["suggestions_shown"]).iloc[:21]
-    return DEGRADED if daily.max() > 0.15 else None
+    return DEGRADED if daily.max() > 0.15 else NOVELTY
+
+
+def _rate(d: pd.DataFrame, num: str = "suggestions_overridden", den: str = "suggestions_shown"):
+    return d[num].sum() / d[den].sum()
+
+
+def _step(case, prefix: str) -> float:
+    ov = case.tables["overrides"].dropna()
+    vet = (
+        ov[ov["tenure_cohort"] == "veteran"]
+        .groupby("date")[["suggestions_shown", "suggestions_overridden"]]
+        .sum()
+    )
+    rate = vet["suggestions_overridden"] / vet["suggestions_shown"]
+    day = _event(case, prefix)
+    before = rate[(rate.index >= day - pd.Timedelta(days=4)) & (rate.index < day)]
+    after = rate[(rate.index >= day) & (rate.index < day + pd.Timedelta(days=5))]
+    return round(after.mean() / before.mean(), 3)
+
+
+def statements(case) -> set[str]:
+    """The evidence statements that hold in ``case``, each checked on the tables."""
+    out = case.tables["outcomes"].dropna()
+    launch = _event(case, "AI suggestions launch")
+    fail_before = round(_rate(out[out["date"] < launch], "tasks_failed", "tasks_started"), 4)
+    late = out[out["date"] >= out["date"].max() - pd.Timedelta(days=13)]
+    fail_after = round(_rate(late, "tasks_failed", "tasks_started"), 4)
+    ov = case.tables["overrides"].dropna()
+    first = ov[ov["date"] < ov["date"].min() + pd.Timedelta(days=7)]
+    last = ov[ov["date"] > ov["date"].max() - pd.Timedelta(days=7)]
+    vet = lambda d: d[d["tenure_cohort"] == "veteran"]  # noqa: E731
+    new = ov[ov["tenure_cohort"] == "new"]
+    found = {
+        "failures_rose": fail_after > 1.25 * fail_before,
+        "failures_steady": abs(fail_after / fail_before - 1) < 0.1,
+        "falls_with_exposure": round(_exposure_decay(case), 3) > 1.3,
+        "step_on_card_release": _step(case, "App release: suggestion card redesign") > 1.35,
+        "step_on_model_deploy": _step(case, "Suggestion model v2 deploy") > 1.35,
+        "veterans_flat": abs(round(_rate(vet(last)), 4) / round(_rate(vet(first)), 4) - 1) < 0.15,
+        "new_users_triple": round(_rate(new) / _rate(vet(ov)), 2) > 3,
+    }
+    return {k for k, v in found.items() if v}
+
+
+def kill_criterion(case) -> dict:
+    """Task failures a quarter above the pre-launch rate, to the review the briefing names."""
+    out = case.tables["outcomes"].dropna()
+    launch = _event(case, "AI suggestions launch")
+    fail_before = _rate(out[out["date"] < launch], "tasks_failed", "tasks_started")
+    review = pd.Timestamp(re.search(r"review on \*\*(\d{4}-\d\d-\d\d)", case.briefing)[1])
+    return {
+        "metric": "task_failure_rate",
+        "comparator": ">",
+        "threshold": round(125 * fail_before, 1),
+        "window_days": (review - case.tables["outcomes"]["date"].max()).days,
+        "action": "revert",
+    }
 
 
 def model_answers(case, truth) -> dict:
@@ -96,27 +156,18 @@ def model_answers(case, truth) -> dict:
         seed=0,
     )
     cause = solve(case)
-    evidence = {
-        DEGRADED: {"failures_rose", "onset_at_model_deploy"},
-        NOVELTY: {"falls_with_exposure", "outcomes_flat"},
-        MIX: {"flat_within_cohorts", "outcomes_flat"},
-        CHEAPER: {"step_on_card_release", "outcomes_flat"},
-    }[cause]
-    revert = cause == DEGRADED
+    if cause != DEGRADED:
+        decision = "keep_and_rewrite"
+    else:
+        decision = "revert" if "retired" in case.briefing else "rollback_model"
     return {
         "diagnosis": cause,
-        "evidence": evidence,
+        "evidence": statements(case),
         "wilson_low_day21": float(res.table["wilson_low"].iloc[-1]),
         "rule_verdict": f"day_{res.fired_look}" if res.fired else "never",
         "false_revert_daily": sim.false_revert_daily,
-        "decision": "revert" if revert else "keep_and_rewrite",
-        "kill_criterion": {
-            "metric": "task_failure_rate",
-            "comparator": ">",
-            "threshold": 15,
-            "window_days": 21,
-            "action": "revert",
-        },
+        "decision": decision,
+        "kill_criterion": kill_criterion(case),
         "memo": {
             "we_trade_away": (
                 "the speed of reverting on the first scary chart; we accept a few more "
@@ -136,7 +187,7 @@ def model_answers(case, truth) -> dict:
             ),
             "when_we_revisit": "in 21 days, when the rule expires, at the review after the day-21 look",
             "notes": (
-                ("Revert now: " if revert else "Keep live: ") + truth["cause_label"]
+                ("Act now: " if cause == DEGRADED else "Keep live: ") + truth["cause_label"]
                 if truth
                 else "See the evidence above."
             ),

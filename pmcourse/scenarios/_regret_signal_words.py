@@ -1,0 +1,346 @@
+"""What the regret-signal case says back to a learner, in this case's numbers.
+
+Each cause's reading in the case (:func:`signature`, :func:`ruled_out`), the feedback to every
+wrong option of the scenario's choices, the tolerances set from the known wrong computations, and
+the debriefs. Every text reads the truth (facts computed from the tables by
+:mod:`pmcourse.scenarios._regret_signal_draw`); graded mode gets the general text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pmcourse.scenarios._regret_signal_draw import DEVICES, NLU_TARGETS
+
+__all__ = [
+    "FAILURES",
+    "decision_solution",
+    "diagnosis_solution",
+    "evidence_solution",
+    "fix_why_not",
+    "numeric_keys",
+    "restate_why_not",
+    "rollback_why_not",
+    "ruled_out",
+    "signature",
+    "tight",
+    "wait_why_not",
+    "where_feedback",
+]
+
+#: The causes where an answer really fails users (the others need the metric fixed, not the product).
+FAILURES = (
+    "far_field_asr_misrecognition",
+    "single_intent_nlu_confusion",
+    "latency_timeout_retries",
+)
+
+
+def signature(t) -> str:
+    """The fact of this case's log that carries its cause, in one clause (``t``: the truth).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="latency_timeout_retries").truth
+    >>> signature(t).startswith("answers over the 8-second timeout went from")
+    True
+    """
+    return {
+        "far_field_asr_misrecognition": (
+            f"ASR confidence on smart speakers and displays fell from {t['asr_far_first']:.2f} "
+            f"to {t['asr_far_last']:.2f}"
+        ),
+        "single_intent_nlu_confusion": (
+            f"the {t['top_intent']} intent's regret rate rose by "
+            f"{100 * t['top_intent_rise']:.1f} points, the next intent's by "
+            f"{100 * t['second_intent_rise']:.1f}"
+        ),
+        "latency_timeout_retries": (
+            f"answers over the 8-second timeout went from {t['slow_first']:.1%} to "
+            f"{t['slow_last']:.1%} of requests"
+        ),
+        "intentional_repeat_intents": (
+            f"timer and next-track requests grew from {t['designed_first']:.1%} to "
+            f"{t['designed_last']:.1%} of requests"
+        ),
+        "duplicate_event_logging": (
+            f"{t['copies']:,} rows are identical copies logged under a second after the original"
+        ),
+    }[t["cause"]]
+
+
+def ruled_out(cause: str, t) -> str:
+    """This case's reading of ``cause``'s own signature: why the case is not ``cause``.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="latency_timeout_retries").truth
+    >>> "nothing was logged twice" in ruled_out("duplicate_event_logging", t)
+    True
+    """
+    if cause == "far_field_asr_misrecognition":
+        return (
+            f"ASR confidence on smart speakers and displays went from {t['asr_far_first']:.2f} "
+            f"in the first ten days to {t['asr_far_last']:.2f} in the last ten: far-field "
+            "recognition did not get worse."
+        )
+    if cause == "single_intent_nlu_confusion":
+        return (
+            f"The intent that rose most, {t['top_intent']}, rose by "
+            f"{100 * t['top_intent_rise']:.1f} points against {100 * t['second_intent_rise']:.1f}"
+            " for the next one: no single intent broke on its own."
+        )
+    if cause == "latency_timeout_retries":
+        return (
+            f"Answers over the 8-second timeout were {t['slow_first']:.1%} of requests in the "
+            f"first ten days and {t['slow_last']:.1%} in the last ten: timeouts did not grow."
+        )
+    if cause == "intentional_repeat_intents":
+        return (
+            f"Timer and next-track requests were {t['designed_first']:.1%} of requests in the "
+            f"first ten days and {t['designed_last']:.1%} in the last ten: the designed "
+            "repeats did not grow their share."
+        )
+    return (
+        f"The log holds {t['copies']:,} rows that copy the row before them under a second "
+        "later with identical fields: nothing was logged twice."
+    )
+
+
+def where_feedback(t: dict) -> dict:
+    """Each wrong 'where' option answered by this case's reading of that place.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="latency_timeout_retries").truth
+    >>> sorted(where_feedback(t))[:2]
+    ['call_contact', 'car']
+    """
+    out = {
+        "far_field": (
+            f"Smart speakers and displays rose by {100 * t['far_rise']:.1f} points, phones and "
+            f"cars by {100 * t['near_rise']:.1f}; ASR confidence there went from "
+            f"{t['asr_far_first']:.2f} to {t['asr_far_last']:.2f}."
+        ),
+        "slow_answers": (
+            f"Answers over the 8 s timeout were {t['slow_first']:.1%} of requests in the first "
+            f"ten days and {t['slow_last']:.1%} in the last ten."
+        ),
+        "designed_intents": (
+            f"Timer and next-track requests went from {t['designed_first']:.1%} to "
+            f"{t['designed_last']:.1%} of requests."
+        ),
+    }
+    for i in NLU_TARGETS:
+        out[i] = (
+            f"The {i} intent's regret rate moved by {100 * t['intent_rise'][i]:+.1f} points from "
+            f"the first ten days to the last ten (the largest rise, {t['top_intent']}, "
+            f"{100 * t['top_intent_rise']:+.1f})."
+        )
+    for d in DEVICES:
+        name = d.replace("_", " ")
+        copied = t["copies"] if t["copy_device"] == d else 0
+        out[d] = (
+            f"{copied:,} {name} rows copy the row before them under a second later; the "
+            f"{name} regret rate moved by {100 * t['device_rise'][d]:+.1f} points."
+        )
+    return {k: v for k, v in out.items() if k != t["where"]}
+
+
+def rollback_why_not(t) -> str:
+    """Why rolling back is wrong here, or second best (engineers free for a fix forward).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="duplicate_event_logging").truth
+    >>> rollback_why_not(t).startswith("Nothing users hear got worse here")
+    True
+    """
+    if t["cause"] not in FAILURES:
+        return (
+            f"Nothing users hear got worse here: {signature(t)}. A rollback changes the product "
+            "and leaves the dashboard as wrong as before."
+        )
+    return (
+        f"Second best: it stops the failures ({signature(t)}), but with two engineers free for "
+        "four weeks a fix forward keeps the release's other changes that a rollback throws away."
+    )
+
+
+def fix_why_not(t) -> str:
+    """Why a fix forward is wrong here: nothing failed, or the code freeze stops it.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="duplicate_event_logging").truth
+    >>> fix_why_not(t).startswith("There is no failing code path to fix")
+    True
+    """
+    if t["cause"] not in FAILURES:
+        return f"There is no failing code path to fix: {signature(t)}."
+    return (
+        f"The code freeze starting tomorrow stops new code for four weeks, while "
+        f"{signature(t)}; the only change that can ship in time is a rollback."
+    )
+
+
+def restate_why_not(t) -> str:
+    """Why restating the metric is wrong when the repeats are real failures.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="latency_timeout_retries").truth
+    >>> restate_why_not(t).startswith("These repeats are real failures")
+    True
+    """
+    return (
+        f"These repeats are real failures: {signature(t)}. Restating the dashboard would hide "
+        "them, not end them."
+    )
+
+
+def wait_why_not(t) -> str:
+    """Why waiting two weeks is wrong: the cause is in the log today.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regret_signal", seed=1, variant="duplicate_event_logging").truth
+    >>> "waiting two weeks adds no information" in wait_why_not(t)
+    True
+    """
+    return (
+        f"The rise has a cause you can read in the log today ({signature(t)}); waiting two "
+        "weeks adds no information and leaves it running."
+    )
+
+
+def tight(expected, wrong: dict, default: float, floor: float = 0.0002) -> tuple[float, dict]:
+    """A tolerance tighter than the nearest known wrong computation (with its half-credit band),
+    and the wrong computations far enough from the answer to be told apart from it.
+
+    Examples
+    --------
+    >>> tol, kept = tight(0.121, {"the cumulative rate": 0.125, "the same number": 0.1211}, 0.003)
+    >>> round(tol, 4), list(kept)
+    (0.0018, ['the cumulative rate'])
+    """
+    if expected is None:
+        return default, {}
+    kept = {k: v for k, v in wrong.items() if abs(v - expected) > 2.5 * floor}
+    gap = min((abs(v - expected) for v in kept.values()), default=np.inf)
+    return max(floor, min(default, 0.45 * gap)), kept
+
+
+def evidence_solution(truth: dict | None, statements) -> str:
+    """The evidence debrief: the statements true here that tell this story from a rival.
+
+    Examples
+    --------
+    >>> evidence_solution(None, ())
+    'Cite the findings that are true here and tell your diagnosis from a rival.'
+    """
+    if truth is None:
+        return "Cite the findings that are true here and tell your diagnosis from a rival."
+    said = {e.id: e.text for e in statements}
+    found = " ".join(f"- {said[e]}" for e in truth["evidence"]) or "none"
+    return f"True here and telling this story from a rival ({signature(truth)}): {found}"
+
+
+def diagnosis_solution(truth: dict | None) -> str:
+    """The diagnosis debrief, with this case's signature once the truth is known.
+
+    Examples
+    --------
+    >>> diagnosis_solution(None).startswith("A repeat is a symptom")
+    True
+    """
+    general = (
+        "A repeat is a symptom, not a diagnosis. Misheard requests pile up on one kind of "
+        "device with low ASR confidence; a misunderstood intent repeats everywhere that "
+        "intent is used; timeouts show as slow answers right before the repeat; copies "
+        "logged twice arrive under a second apart with identical fields; and some intents "
+        "are repeated because that is how people use them."
+    )
+    if truth is None:
+        return general
+    return f"{truth['cause_label']} In this case {signature(truth)}. {general}"
+
+
+def decision_solution(truth: dict | None, decisions, constraints) -> str:
+    """The decision debrief: the action, this case's signature and the month's constraint.
+
+    Examples
+    --------
+    >>> decision_solution(None, (), ()).startswith("Real failures need a product change")
+    True
+    """
+    general = (
+        "Real failures need a product change that can ship under this month's constraint (a "
+        "rollback in a code freeze, a fix forward when engineers are free); repeats that are not "
+        "regret need the metric restated, not the product changed."
+    )
+    if truth is None:
+        return general
+    action = next(d.text for d in decisions if d.id == truth["decision"])
+    said = next(c.text for c in constraints if c.id == truth["constraint"])
+    return f"{action} Here {signature(truth)}, and: {said} {general}"
+
+
+def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
+    """Tolerance and named wrong computations of each numeric question (graded: defaults only).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> tol, wrong = numeric_keys(load_case("regret_signal", seed=1).truth)["regret_60s"]
+    >>> 0 < tol <= 0.001 and "the rate with a 15-second window" in wrong
+    True
+    """
+    t = truth or {}
+    sens, rise = t.get("window_sensitivity"), t.get("rise_last_vs_first_week")
+    return {
+        "regret_60s": tight(
+            t.get("regret_60s"),
+            {
+                "the mean of the dashboard's daily rates (every day weighing the same)": t.get(
+                    "regret_daily_mean", 0.0
+                ),
+                "the rate with a 15-second window": t.get("regret_15s", 0.0),
+                "the rate with a 300-second window": t.get("regret_300s", 0.0),
+                "the first week's rate": t.get("first_week_rate", 0.0),
+                "the last week's rate": t.get("last_week_rate", 0.0),
+            },
+            0.001,
+        ),
+        "window_sensitivity": tight(
+            sens,
+            {
+                "the 15-second rate minus the 300-second rate (the sign is reversed)": -(
+                    sens or 0.0
+                ),
+                "the 300-second rate itself": t.get("regret_300s", 0.0),
+                "the 15-second rate itself": t.get("regret_15s", 0.0),
+            },
+            0.001,
+        ),
+        "rise": tight(
+            rise,
+            {
+                "the relative change (last week's rate over the first's, minus one)": t.get(
+                    "rise_relative", 0.0
+                ),
+                "the change of the mean daily rate (every day weighing the same)": t.get(
+                    "rise_daily_mean", 0.0
+                ),
+                "the first week minus the last (the sign is reversed)": -(rise or 0.0),
+            },
+            0.001,
+        ),
+    }
