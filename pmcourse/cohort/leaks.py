@@ -135,7 +135,8 @@ def _leaves(obj, prefix: str = "") -> Iterable[tuple[str, object]]:
 
 
 def visible_data(case_path) -> bytes:
-    """What a student legitimately sees of their case: the tables and timeline of a ``.pmcase``.
+    """What a student legitimately sees of their case: the tables, timeline and briefing of a
+    ``.pmcase`` (the scenario writes the briefing for them; its contract keeps the cause out).
 
     Examples
     --------
@@ -149,7 +150,9 @@ def visible_data(case_path) -> bytes:
         return b""
     with zipfile.ZipFile(path) as zf:
         return b"\n".join(
-            zf.read(n) for n in zf.namelist() if n.startswith("tables/") or n == "timeline.csv"
+            zf.read(n)
+            for n in zf.namelist()
+            if n.startswith("tables/") or n in ("timeline.csv", "briefing.md")
         )
 
 
