@@ -404,16 +404,15 @@ CONSTRAINT_TEXT = {
 }
 
 
-def briefing(
-    *, retrained_since: pd.Timestamp, lost_days: int, n_weeks: int, constraint: str
-) -> str:
+def briefing(*, retrained_since: pd.Timestamp, n_weeks: int, constraint: str) -> str:
     """The briefing: the situation, the tables, and the constraint the case drew.
 
-    It states no graded number: the size of the fall is for the learner to measure.
+    It states no graded number (the size of the fall is for the learner to measure) and the
+    same words for every variant of a seed.
 
     Examples
     --------
-    >>> text = briefing(retrained_since=pd.Timestamp("2026-04-05"), lost_days=5, n_weeks=10,
+    >>> text = briefing(retrained_since=pd.Timestamp("2026-04-05"), n_weeks=10,
     ...                 constraint="sprint_free")
     >>> "sprint is free" in text and "05 April 2026" in text
     True
@@ -424,8 +423,8 @@ def briefing(
         f"**{retrained_since:%d %B %Y}**. For weeks its click-through rate (clicks / impressions) "
         "has slid on the weekly dashboard. The head of growth says the model has gone stale and "
         "wants a decision this week.\n\n"
-        f"What you are told: the client event logs lost {lost_days} days; the feature pipeline "
-        "changed **twice** in that period.\n\n"
+        "What you are told: the client event logs lost some days; the feature pipeline changed "
+        "**twice** in that period.\n\n"
         f"{CONSTRAINT_TEXT[constraint]}\n\n"
         f"You have {n_weeks} weeks of daily quality by item age, feature samples (the training "
         "reference and one sample of served requests per week), an offline evaluation, and the "
