@@ -174,20 +174,20 @@ def tolerance_and_wrong_values(
     """A full-credit tolerance tighter than the nearest known wrong value, and the wrong values.
 
     The tolerance shrinks to a third of the distance to the nearest wrong value; a wrong value
-    closer than a tenth of ``tolerance`` is the same number as the answer in this case (the
-    confusion does not change the result) and is left out.
+    within twice ``tolerance`` is, in this case, the answer up to rounding (the confusion changes
+    nothing that matters) and is left out.
 
     Examples
     --------
     >>> tolerance_and_wrong_values(-0.15, 0.005, {"the sign flipped": 0.15, "near": -0.1502})
     (0.005, {'the sign flipped': 0.15})
-    >>> tolerance_and_wrong_values(-0.15, 0.005, {"close": -0.141})
-    (0.003, {'close': -0.141})
+    >>> tolerance_and_wrong_values(-0.15, 0.005, {"close": -0.1386})
+    (0.0038, {'close': -0.1386})
     """
     if expected is None:
         return tolerance, {}
     scale = abs(expected) if relative else 1.0
-    floor = tolerance / 10
+    floor = 2 * tolerance
     kept = {k: float(v) for k, v in wrong.items() if abs(v - expected) / scale > floor}
     if kept:
         nearest = min(abs(v - expected) / scale for v in kept.values())
