@@ -404,7 +404,7 @@ CONSTRAINT_TEXT = {
 }
 
 
-def briefing(*, retrained_since: pd.Timestamp, n_weeks: int, constraint: str) -> str:
+def briefing(*, n_weeks: int, constraint: str) -> str:
     """The briefing: the situation, the tables, and the constraint the case drew.
 
     It states no graded number (the size of the fall is for the learner to measure) and the
@@ -412,16 +412,15 @@ def briefing(*, retrained_since: pd.Timestamp, n_weeks: int, constraint: str) ->
 
     Examples
     --------
-    >>> text = briefing(retrained_since=pd.Timestamp("2026-04-05"), n_weeks=10,
-    ...                 constraint="sprint_free")
-    >>> "sprint is free" in text and "05 April 2026" in text
+    >>> text = briefing(n_weeks=10, constraint="sprint_free")
+    >>> "sprint is free" in text and "10 weeks" in text
     True
     """
     return (
         "### Briefing\n\n"
-        "The home feed's recommendation model has not been retrained since "
-        f"**{retrained_since:%d %B %Y}**. For weeks its click-through rate (clicks / impressions) "
-        "has slid on the weekly dashboard. The head of growth says the model has gone stale and "
+        "The home feed's recommendation model has not been retrained since the day before your "
+        "tables start. For weeks its click-through rate (clicks / impressions) has slid on the "
+        "weekly dashboard. The head of growth says the model has gone stale and "
         "wants a decision this week.\n\n"
         "What you are told: the client event logs lost some days; the feature pipeline changed "
         "**twice** in that period.\n\n"

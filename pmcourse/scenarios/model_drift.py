@@ -412,11 +412,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "drift_directions": {k: round(v, 3) for k, v in dirs.items()},
         "missing_days": [d.strftime("%Y-%m-%d") for d in missing],
     }
-    text = briefing(
-        retrained_since=index[0] - pd.Timedelta(days=1),
-        n_weeks=N_WEEKS,
-        constraint=constraint,
-    )
+    text = briefing(n_weeks=N_WEEKS, constraint=constraint)
     tables = {
         "daily_quality": daily,
         "features": features,
