@@ -277,9 +277,15 @@ def not_respond(t: Facts) -> str:
             f"{times(t['exit_gap'])} the male-coded change, with complaints per exposure at "
             f"{times(t['per_exposure_ratio'])}; find out why they leave."
         )
+    if t["constraint"] == "model_frozen":
+        return (
+            "Second best: the model is frozen, but the flag can stop the rewrites now, and exits "
+            f"already followed the complaints ({times(t['exit_gap'])} the male-coded change)."
+        )
     return (
-        "Second best: the model is frozen, but the flag can stop the rewrites now, and exits "
-        f"already followed the complaints ({times(t['exit_gap'])} the male-coded change)."
+        "Acknowledging is not enough: exits already followed the complaints "
+        f"({times(t['exit_gap'])} the male-coded change) and the model can be rolled back this "
+        "week."
     )
 
 

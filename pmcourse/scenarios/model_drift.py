@@ -521,7 +521,7 @@ def _decision_solution(truth: dict | None) -> str:
         return text
     chosen = {d.id: d.text for d in DECISIONS}[truth["decision"]]
     limit = {c.id: c.text for c in CONSTRAINTS}[truth["constraint"]]
-    return f"{text} Here: {limit.lower()}, and the cause is that {truth['cause_label'][0].lower()}{truth['cause_label'][1:]} So: {chosen.lower()}."
+    return f"{text} Here: {limit}. The cause: {truth['cause_label']} So: {chosen}."
 
 
 SPEC = ScenarioSpec(

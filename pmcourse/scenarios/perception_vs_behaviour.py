@@ -509,7 +509,7 @@ def _decision_solution(truth: dict | None) -> str:
         return text
     chosen = {d.id: d.text for d in DECISIONS}[truth["decision"]]
     limit = {c.id: c.text for c in CONSTRAINTS}[truth["constraint"]]
-    return f"{text} Here: {limit.lower()}; {_said_and_did(truth)}. So: {chosen}"
+    return f"{text} Here: {limit}; {_said_and_did(truth)}. So: {chosen}"
 
 
 SPEC = ScenarioSpec(
