@@ -35,6 +35,8 @@ from pmcourse.scenarios._perception_vs_behaviour_draw import (
     draw_usage,
 )
 from pmcourse.scenarios._perception_vs_behaviour_judge import (
+    BASELINE_WEEKS,  # noqa: F401 (public: the windows the questions use; their home moved)
+    RECENT_WEEKS,  # noqa: F401
     Facts,
     case_facts,
     compute_window_facts,  # noqa: F401 (public since notebook 05; its home moved)
