@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from solvers import model_drift as solver
 
 from pmcourse.diagnose import drift_report, psi
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.model_drift import FEATURES, N_WEEKS
+from pmcourse.scenarios import fairplay as fp
+from pmcourse.scenarios._model_drift_draw import CONSTRAINT_TEXT
+from pmcourse.scenarios.model_drift import CONSTRAINTS, FEATURES, N_WEEKS
 
 NAME = "model_drift"
 SCENARIO = SCENARIOS[NAME]
@@ -182,7 +185,60 @@ def test_questions_ask_for_diagnosis_evidence_decision_and_memo(cases):
     }
 
 
-def test_decisions_are_distinct_per_cause(cases):
-    decisions = {v: cases[(v, 1)].truth["decision"] for v in VARIANTS}
-    assert len(set(decisions.values())) == len(VARIANTS)
+def test_psi_is_finite_in_every_case(cases):
     assert np.isfinite([cases[(v, 1)].truth["max_psi"] for v in VARIANTS]).all()
+
+
+# ---- every answer is earned (issue 11) ---------------------------------------------------------
+
+
+def test_briefing_hides_the_graded_numbers(cases):
+    assert fp.check_briefing_hides_answers(SCENARIO, cases) == []
+
+
+def test_briefing_states_the_constraint_and_no_fixed_size_of_the_fall(cases):
+    for case in cases.values():
+        assert "15%" not in case.briefing and "roughly" not in case.briefing
+        assert CONSTRAINT_TEXT[case.truth["constraint"]] in case.briefing
+
+
+def test_decisions_need_the_constraint():
+    truths = [
+        load_case(NAME, seed=seed, variant=VARIANTS[seed % len(VARIANTS)]).truth
+        for seed in range(200)
+    ]
+    assert fp.check_decisions_need_the_constraint(SCENARIO, truths) == []
+    # every constraint is drawn, and the cold-start cause needs both of its actions
+    assert {t["constraint"] for t in truths} == {c.id for c in CONSTRAINTS}
+    cold = {t["decision"] for t in truths if t["cause"] == "new_item_cold_start"}
+    assert cold == {"build_cold_start", "hold_and_plan"}
+
+
+def test_wrong_option_feedback_names_this_cases_numbers(cases):
+    assert fp.check_wrong_option_feedback(SCENARIO, cases) == []
+
+
+def test_zero_analysis_scores_under_the_bar():
+    result = fp.zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, result
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_evidence_statements_vary_and_the_solver_reads_them_from_the_tables(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        truth = set(case.truth["evidence"])
+        assert 0 < len(truth) < len(SCENARIO.spec.evidence) - 1
+        assert solver.evidence(scenario_cases.as_graded(case)) == truth
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_known_wrong_computations_are_named(cases, variant):
+    case = cases[(variant, 2)]
+    q = {q.id: q for q in SCENARIO.questions(case, case.truth)}
+    flipped = -case.truth["ctr_change"]
+    feedback = q["ctr_change"].answer(f"{flipped * 100:.2f}%")
+    assert feedback.score == 0.0 and "sign flipped" in feedback.message
+    ks = q["max_psi"].answer(case.truth["max_ks"])
+    assert ks.score == 0.0 and "KS statistic" in ks.message
+    assert q["ctr_change"].score(f"{case.truth['ctr_change'] * 100:.2f}%") == 1.0

@@ -9,7 +9,9 @@ import scenario_cases
 from solvers import perception_vs_behaviour as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios.perception_vs_behaviour import compute_window_facts
+from pmcourse.scenarios import fairplay as fp
+from pmcourse.scenarios._perception_vs_behaviour_draw import CONSTRAINT_TEXT
+from pmcourse.scenarios.perception_vs_behaviour import CONSTRAINTS, compute_window_facts
 
 NAME = "perception_vs_behaviour"
 SCENARIO = SCENARIOS[NAME]
@@ -164,8 +166,11 @@ def test_tempting_wrong_answers_lose_marks(cases, variant):
     if abs(raw / case.truth["per_exposure_ratio"] - 1) > 0.1:
         assert questions["per_exposure_ratio"].score(raw) == 0.0
     assert questions["evidence"].score(["deploy_timing"]) < 1.0
-    wrong_decision = next(d for d in questions["decision"].options if d != answers["decision"])
-    assert questions["decision"].score(wrong_decision) == 0.0
+    decision = questions["decision"]
+    wrong_decision = next(
+        d for d in decision.options if d != answers["decision"] and d not in decision.partial
+    )
+    assert decision.score(wrong_decision) == 0.0
     memo = dict(answers["memo"], what_would_change_my_mind="")
     assert questions["memo"].score(memo) < 1.0
 
@@ -173,3 +178,56 @@ def test_tempting_wrong_answers_lose_marks(cases, variant):
 def test_window_facts_need_only_the_tables(cases):
     hidden = scenario_cases.as_graded(cases[(VARIANTS[0], 1)])
     assert np.isfinite(_facts(hidden)["per_exposure_ratio"])
+
+
+# ---- every answer is earned (issue 11) ---------------------------------------------------------
+
+
+def test_briefing_hides_the_graded_numbers(cases):
+    assert fp.check_briefing_hides_answers(SCENARIO, cases) == []
+
+
+def test_briefing_states_the_constraint_and_claims_nothing_the_data_contradict(cases):
+    for case in cases.values():
+        assert CONSTRAINT_TEXT[case.truth["constraint"]] in case.briefing
+        assert "are up" not in case.briefing and "says they" not in case.briefing
+
+
+def test_decisions_need_the_constraint():
+    truths = [
+        load_case(NAME, seed=seed, variant=VARIANTS[seed % len(VARIANTS)]).truth
+        for seed in range(200)
+    ]
+    assert fp.check_decisions_need_the_constraint(SCENARIO, truths) == []
+    assert {t["constraint"] for t in truths} == {c.id for c in CONSTRAINTS}
+    real = {t["decision"] for t in truths if t["cause"] == "real_deference_problem"}
+    assert real == {"fix_the_model", "switch_off_rewrites"}
+
+
+def test_wrong_option_feedback_names_this_cases_numbers(cases):
+    assert fp.check_wrong_option_feedback(SCENARIO, cases) == []
+
+
+def test_zero_analysis_scores_under_the_bar():
+    result = fp.zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, result
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_evidence_is_read_from_the_tables(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        truth = set(case.truth["evidence"])
+        assert 0 < len(truth) < len(SCENARIO.spec.evidence) - 1
+        assert solver.evidence(scenario_cases.as_graded(case)) == truth
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_known_wrong_computations_are_named(cases, variant):
+    case = cases[(variant, 1)]
+    q = {q.id: q for q in SCENARIO.questions(case, case.truth)}["per_exposure_ratio"]
+    upside_down = 1 / case.truth["per_exposure_ratio"]
+    if "the baseline over the recent window (the ratio upside down)" in q.wrong_values:
+        feedback = q.answer(round(upside_down, 4))
+        assert feedback.score == 0.0 and "upside down" in feedback.message
+    assert q.score(round(case.truth["per_exposure_ratio"], 3)) == 1.0

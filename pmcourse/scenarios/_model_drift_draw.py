@@ -15,11 +15,15 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import TableDoc
 
 __all__ = [
     "AGE_BUCKETS",
+    "CONSTRAINT_TEXT",
     "FEATURES",
     "JOB_FEATURES",
+    "TABLES",
+    "briefing",
     "draw_daily_quality",
     "draw_features",
     "draw_pipeline_runs",
@@ -378,3 +382,126 @@ def timeline(
     ]
     events += [(d, name, "holiday", "public holiday") for d, name in holidays]
     return synth.timeline(events)
+
+
+#: What each constraint lets the team do this month, as the briefing states it.
+CONSTRAINT_TEXT = {
+    "no_engineering": (
+        "**There is no engineering time this month.** The team can flip a configuration back, "
+        "run the existing training job, or change how a dashboard computes a metric; anything "
+        "that needs new code goes to next quarter's roadmap."
+    ),
+    "sprint_free": (
+        "**A two-week engineering sprint is free this month**, and the head of growth wants it "
+        "spent on whatever the cause turns out to be. Configuration flips, the existing training "
+        "job and dashboard changes are available too."
+    ),
+    "training_export_down": (
+        "**The training-data export is down until next month** (a warehouse outage): the "
+        "training job cannot read the recent weeks. Configuration flips and dashboard changes "
+        "still work; there is no engineering time this month."
+    ),
+}
+
+
+def briefing(*, n_weeks: int, constraint: str) -> str:
+    """The briefing: the situation, the tables, and the constraint the case drew.
+
+    It states no graded number (the size of the fall is for the learner to measure) and the
+    same words for every variant of a seed.
+
+    Examples
+    --------
+    >>> text = briefing(n_weeks=10, constraint="sprint_free")
+    >>> "sprint is free" in text and "10 weeks" in text
+    True
+    """
+    return (
+        "### Briefing\n\n"
+        "The home feed's recommendation model has not been retrained since the day before your "
+        "tables start. For weeks its click-through rate (clicks / impressions) has slid on the "
+        "weekly dashboard. The head of growth says the model has gone stale and "
+        "wants a decision this week.\n\n"
+        "What you are told: the client event logs lost some days; the feature pipeline changed "
+        "**twice** in that period.\n\n"
+        f"{CONSTRAINT_TEXT[constraint]}\n\n"
+        f"You have {n_weeks} weeks of daily quality by item age, feature samples (the training "
+        "reference and one sample of served requests per week), an offline evaluation, and the "
+        "pipeline's daily runs. Find the cause, then choose what to do within what this month "
+        "allows, and back it with drift evidence."
+    )
+
+
+#: The documentation of every table a case carries.
+TABLES = {
+    "daily_quality": TableDoc(
+        "One row per day and item-age bucket: cards the feed served, impressions and clicks "
+        "the app logged.",
+        {
+            "date": ("calendar day (UTC)", "date"),
+            "item_age": (
+                "age of the recommended item since listing: new (<7 d), recent (7-60 d), "
+                "established (>60 d)",
+                "",
+            ),
+            "cards_served": ("recommendation cards the server sent to the feed", "cards/day"),
+            "impressions": (
+                "impressions the app logged (NaN on a lost log day)",
+                "impressions/day",
+            ),
+            "clicks": (
+                "clicks on recommended items the app logged (NaN on a lost log day)",
+                "clicks/day",
+            ),
+        },
+    ),
+    "features": TableDoc(
+        "One row per sampled served request: the model's input features, in the training "
+        "reference sample or in one weekly sample of serving traffic.",
+        {
+            "snapshot": (
+                "'training' (the training set's reference sample) or 'week k' (serving "
+                "sample from the table's k-th week)",
+                "",
+            ),
+            "user_clicks_7d": ("the user's clicks in the previous 7 days", "clicks"),
+            "user_dwell_mean_s": ("the user's mean dwell time on an opened item", "seconds"),
+            "user_tenure_days": ("days since the user signed up", "days"),
+            "item_age_days": ("days since the item was listed", "days"),
+            "item_ctr_prior": (
+                "the item's historical CTR (0 when it has no history)",
+                "fraction",
+            ),
+            "item_price_eur": ("the item's price", "EUR"),
+            "hour_of_day": ("local hour of the request", "hour (0-23)"),
+            "device": ("ios, android or web", ""),
+        },
+    ),
+    "offline_eval": TableDoc(
+        "One row per model and evaluation window: offline ranking quality on held-out logs.",
+        {
+            "model": (
+                "'production' (the live model) or 'retrained on last 4 weeks' (a candidate "
+                "from the existing training job)",
+                "",
+            ),
+            "eval_window": (
+                "held-out logs: 'training holdout' (from the training period) or 'last 2 weeks'",
+                "",
+            ),
+            "ndcg_at_10": (
+                "normalised discounted cumulative gain of the top 10 recommendations",
+                "0-1",
+            ),
+        },
+    ),
+    "pipeline_runs": TableDoc(
+        "One row per day and pipeline job: the daily run's output size and duration.",
+        {
+            "date": ("calendar day (UTC)", "date"),
+            "job": ("user_features, item_stats or training_export", ""),
+            "rows_out": ("rows the run wrote (NaN when the run failed)", "rows"),
+            "run_minutes": ("wall-clock duration of the run", "minutes"),
+        },
+    ),
+}

@@ -15,8 +15,18 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.scenarios import synth
+from pmcourse.scenarios.base import TableDoc
 
-__all__ = ["GROUPS", "SURFACES", "draw_feedback", "draw_retention", "draw_usage"]
+__all__ = [
+    "CONSTRAINT_TEXT",
+    "GROUPS",
+    "SURFACES",
+    "TABLES",
+    "briefing",
+    "draw_feedback",
+    "draw_retention",
+    "draw_usage",
+]
 
 GROUPS = ("female-coded", "male-coded", "unclassified")
 SURFACES = ("toolbar_menu", "settings_page", "inline_thumbs")
@@ -252,3 +262,112 @@ def draw_feedback(
         ],
     )
     return feedback
+
+
+#: What each constraint allows this week, as the briefing states it.
+CONSTRAINT_TEXT = {
+    "press_friday": (
+        "**A journalist publishes on Friday** and has asked for comment. The tone model can be "
+        "rolled back to its previous version, or retrained, any day."
+    ),
+    "internal_only": (
+        "**Nobody outside the company has asked**: the screenshots are internal. The tone model "
+        "can be rolled back to its previous version, or retrained, any day."
+    ),
+    "model_frozen": (
+        "**A journalist publishes on Friday**, and **the tone model is frozen**: its serving stack "
+        "is mid-migration until next month, so it can be neither rolled back nor retrained. The "
+        "rewrite feature can only be switched off for everyone, by a flag."
+    ),
+}
+
+
+def briefing(*, today: pd.Timestamp, n_weeks: int, constraint: str) -> str:
+    """The briefing: the screenshots, the tables, and the constraint the case drew.
+
+    It states no graded number and claims nothing about the complaint counts that the data of
+    some case would contradict; its words are the same for every variant of a seed.
+
+    Examples
+    --------
+    >>> text = briefing(today=pd.Timestamp("2026-06-08"), n_weeks=22, constraint="model_frozen")
+    >>> "Monday 08 June 2026" in text and "frozen" in text
+    True
+    """
+    return (
+        "### Briefing\n\n"
+        f"It is **{today:%A %d %B %Y}**. Screenshots are going round the company: the writing "
+        'assistant turned a user\'s *"I need the figures by Friday"* into *"So sorry to bother you, '
+        "but if it isn't too much trouble, might you possibly...\"*. The user's first name reads as "
+        "female. Someone has posted the weekly tone-complaint chart beside them and asks whether "
+        "the model has become biased. The CEO wants a plan this week: retrain the tone model, "
+        "publish a statement, or something else?\n\n"
+        f"{CONSTRAINT_TEXT[constraint]}\n\n"
+        f"You have {n_weeks} weeks of data split by the **name group** the product infers from first "
+        "names (female-coded, male-coded, unclassified): weekly tone complaints and survey "
+        "sentiment, weekly account exits, daily usage, and the daily log of how often the feedback "
+        "control was shown (exposures), by surface. Before you choose a response, find out whether "
+        "users are *saying* something different, *doing* something different, or both."
+    )
+
+
+#: The documentation of every table a case carries.
+TABLES = {
+    "feedback_weekly": TableDoc(
+        "One row per week and name group: feedback about the writing assistant.",
+        {
+            "week_start": ("Monday the week starts", "date"),
+            "name_group": (
+                "name group inferred from the first name (female-coded, male-coded, unclassified)",
+                "",
+            ),
+            "tone_complaints": (
+                "feedback tagged as tone: too deferential, apologetic or hedging",
+                "complaints/week",
+            ),
+            "other_feedback": ("all other feedback submissions", "submissions/week"),
+            "survey_responses": ("answers to the in-app satisfaction survey", "responses/week"),
+            "mean_sentiment": ("mean satisfaction score of the survey", "score 1-5"),
+        },
+    ),
+    "retention_weekly": TableDoc(
+        "One row per week and name group: the account base and the accounts that left.",
+        {
+            "week_start": ("Monday the week starts", "date"),
+            "name_group": ("name group inferred from the first name", ""),
+            "active_accounts": (
+                "accounts active in the 28 days before the week starts",
+                "accounts",
+            ),
+            "new_accounts": ("accounts created during the week", "accounts/week"),
+            "exits": (
+                "accounts cancelled or lapsed (28 days inactive) during the week",
+                "accounts/week",
+            ),
+        },
+    ),
+    "usage_daily": TableDoc(
+        "One row per day and name group: use of the writing assistant (NaN on days the usage "
+        "log lost).",
+        {
+            "date": ("calendar day (UTC)", "date"),
+            "name_group": ("name group inferred from the first name", ""),
+            "active_users": ("users who opened the assistant", "users/day"),
+            "drafts_generated": ("drafts the assistant rewrote", "drafts/day"),
+            "suggestions_accepted": ("rewrites the user kept", "drafts/day"),
+        },
+    ),
+    "feedback_exposure": TableDoc(
+        "One row per day, feedback surface and name group: how often the feedback control was "
+        "shown (NaN on days the exposure log lost).",
+        {
+            "date": ("calendar day (UTC)", "date"),
+            "surface": (
+                "where the feedback control was shown (toolbar_menu, settings_page, inline_thumbs)",
+                "",
+            ),
+            "name_group": ("name group inferred from the first name", ""),
+            "exposures": ("times the feedback control was displayed", "exposures/day"),
+        },
+    ),
+}

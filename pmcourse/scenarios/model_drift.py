@@ -1,20 +1,29 @@
-"""Model drift: recommendation quality fell ~15% over six weeks. Roll back, retrain, redesign, or fix the metric?
+"""Model drift: recommendation quality slid for weeks. Roll back, retrain, build, or fix the metric?
 
-The feed's click-through rate slid for six weeks. Client logs lost some days, and the feature
-pipeline changed twice in that time. Four hidden causes, each with its own remedy:
+The feed's click-through rate slid by 10-27% (the case decides; the learner measures it). Client
+logs lost some days, and the feature pipeline changed twice in that time. Four hidden causes:
 
 - feature-pipeline skew: after one of the two pipeline changes a single feature is computed
   differently at serving time than in training (PSI on that feature is major, the others stable;
-  offline evaluation is fine) -> roll the pipeline change back;
+  offline evaluation is fine);
 - a metric denominator change: a new app version also counts auto-scrolled cards as impressions,
-  so impressions per served card rise with its adoption while clicks per served card hold -> fix
-  the metric;
+  so impressions per served card rise with its adoption while clicks per served card hold;
 - concept drift: user behaviour and item popularity move gradually; several features drift
-  moderately, and a model retrained on recent weeks scores as well as the old one once did ->
-  retrain;
+  moderately, and a model retrained on recent weeks scores as well as the old one once did;
 - a cold-start shift: a growing share of impressions goes to new items with no history; CTR is
-  flat on established items and falls only on new ones; retraining does not help -> redesign
-  cold-start handling.
+  flat on established items and falls only on new ones; retraining does not help.
+
+The case also draws what this month allows (no engineering time, a free sprint, or the training
+export down), and the right action depends on both:
+
+=========================  ==============  ================  =====================
+cause                      no engineering  sprint free       training export down
+=========================  ==============  ================  =====================
+serving feature skew       roll back       roll back         roll back
+denominator change         fix metric      fix metric        fix metric
+concept drift              retrain         retrain           hold and plan
+new-item cold start        hold and plan   build cold start  hold and plan
+=========================  ==============  ================  =====================
 
 The naive reading blames the model's age and retrains.
 """
@@ -25,18 +34,34 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Hint, Numeric
-from pmcourse.diagnose import compare_windows, psi
 from pmcourse.scenarios import synth
 from pmcourse.scenarios._model_drift_draw import (
-    FEATURES,
+    FEATURES,  # noqa: F401 (public: the tests and notebook 04 read it from here)
     JOB_FEATURES,
+    TABLES,
+    briefing,
     draw_daily_quality,
     draw_features,
     draw_pipeline_runs,
     event_days,
     timeline,
 )
-from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios._model_drift_judge import (
+    compute_signals,
+    ctr_change,  # noqa: F401 (public since notebook 04; its home moved)
+    ctr_solution,
+    diagnosis_solution,
+    fall_signature,
+    not_build,
+    not_fix_metric,
+    not_hold,
+    not_retrain,
+    not_roll_back,
+    pct,
+    psi_solution,
+    tolerance_and_wrong_values,
+)
+from pmcourse.scenarios.base import Case
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
 CAUSES = (
@@ -44,72 +69,138 @@ CAUSES = (
         "serving_feature_skew",
         "Feature-pipeline skew: after a pipeline change one feature is computed differently at "
         "serving time than in training.",
-        evidence=("one_feature_major_psi", "offline_fine_online_bad"),
         decision="roll_back",
+        why_not=lambda t: (
+            "A broken serving feature leaves one feature far above PSI 0.25, the rest below 0.1, "
+            f"and offline NDCG intact; here {t['n_moved']} features are above 0.1 in the latest "
+            f"week (largest {t['max_psi']:.2f}, {t['max_psi_feature']}) and {fall_signature(t)}."
+        ),
     ),
     Cause(
         "impression_definition_change",
         "Metric denominator change: a new app version counts auto-scrolled cards as "
         "impressions; quality per real impression is flat.",
-        evidence=("impressions_per_card_up", "offline_fine_online_bad"),
         decision="fix_metric",
+        partial={"hold_and_plan": 0.25},
+        why_not=lambda t: (
+            "A changed denominator raises impressions per served card while clicks per card hold; "
+            f"here impressions per card moved {pct(t['impressions_per_card'] - 1)} and clicks per "
+            f"card {pct(t['clicks_per_card'] - 1)} (first three weeks against the last two)."
+        ),
     ),
     Cause(
         "gradual_concept_drift",
         "Concept drift: user behaviour and item popularity moved gradually; the model is stale "
         "and a retrain recovers it.",
-        evidence=("many_features_moderate", "retrain_recovers"),
-        decision="retrain",
+        decision=lambda f: (
+            "hold_and_plan" if f["constraint"] == "training_export_down" else "retrain"
+        ),
+        why_not=lambda t: (
+            "A stale model scores worse on recent logs and a retrained one recovers; here "
+            f"{fall_signature(t)}."
+        ),
     ),
     Cause(
         "new_item_cold_start",
         "Cold-start shift: a growing share of impressions goes to new items with no history; "
         "quality fell only on them.",
-        evidence=("new_item_share_up", "established_ctr_flat"),
-        decision="redesign",
+        decision=lambda f: (
+            "build_cold_start" if f["constraint"] == "sprint_free" else "hold_and_plan"
+        ),
+        partial=lambda f: {"hold_and_plan": 0.5} if f["constraint"] == "sprint_free" else {},
+        why_not=lambda t: (
+            "A cold-start shift keeps established items' CTR flat while new items take more of the "
+            f"feed; here established items' CTR moved {pct(t['established_ctr'] - 1)} and new "
+            f"items' share of served cards {t['new_share_gain'] * 100:+.1f} points."
+        ),
     ),
 )
+CONSTRAINTS = (
+    Option("no_engineering", "No engineering time this month"),
+    Option("sprint_free", "A two-week engineering sprint is free this month"),
+    Option("training_export_down", "The training-data export is down until next month"),
+)
+
+
 DECISIONS = (
-    Option("roll_back", "Roll back the pipeline change (a configuration flip)"),
-    Option("retrain", "Retrain the model on recent weeks with the existing training job"),
     Option(
-        "redesign",
-        "Put a cold-start redesign on next quarter's roadmap; no quick fix works",
+        "roll_back",
+        "Roll back the pipeline change behind the drifting feature (a configuration flip)",
+        why_not=not_roll_back,
+    ),
+    Option(
+        "retrain",
+        "Run the existing training job on the last four weeks and ship the retrained model",
+        why_not=not_retrain,
     ),
     Option(
         "fix_metric",
-        "Fix the metric's denominator and re-baseline the dashboard; the model is fine",
+        "Fix the CTR denominator and re-baseline the dashboard; leave the model alone",
+        why_not=not_fix_metric,
+    ),
+    Option(
+        "build_cold_start",
+        "Spend engineering on new items: an exploration slot and content features for items "
+        "with no click history",
+        why_not=not_build,
+    ),
+    Option(
+        "hold_and_plan",
+        "Change nothing in production this month: write up the cause, put its fix on next "
+        "quarter's roadmap and review weekly",
+        why_not=not_hold,
     ),
 )
 EVIDENCE = (
     Evidence(
-        "one_feature_major_psi",
-        "One feature's PSI is major (> 0.25) from the week of a pipeline change on, while the "
-        "others stay stable",
+        "one_feature_jumped",
+        "In the latest week exactly one feature has a PSI above 0.25 against training, and every "
+        "other feature stays below 0.1",
+        holds=lambda f: f["n_major"] == 1 and f["second_psi"] < 0.1,
     ),
     Evidence(
-        "many_features_moderate",
-        "Several features drift moderately (PSI 0.1 to 0.25), growing week by week",
+        "several_moderate",
+        "In the latest week two or more features drift moderately against training (PSI between "
+        "0.1 and 0.25)",
+        holds=lambda f: f["n_moderate"] >= 2,
+    ),
+    Evidence(
+        "offline_fell",
+        "Production's offline NDCG on the last 2 weeks is more than 5% below its training holdout",
+        holds=lambda f: f["offline_change"] < -0.05,
     ),
     Evidence(
         "retrain_recovers",
-        "A model retrained on the last 4 weeks scores on recent data as the production model "
-        "did on its training holdout",
-    ),
-    Evidence(
-        "offline_fine_online_bad",
-        "Offline NDCG on recent data is as good as ever while online CTR fell",
+        "The retrained candidate scores on the last 2 weeks within 5% of what production scored "
+        "on its training holdout",
+        holds=lambda f: f["retrained_change"] > -0.05,
     ),
     Evidence(
         "impressions_per_card_up",
-        "Impressions per served card rose with the new app version's adoption while clicks per "
-        "served card held",
+        "Impressions per served card rose by more than 8% from the first three weeks to the last "
+        "two",
+        holds=lambda f: f["impressions_per_card"] > 1.08,
     ),
-    Evidence("new_item_share_up", "New items take a growing share of impressions"),
-    Evidence("established_ctr_flat", "CTR on established items stayed flat"),
     Evidence(
-        "pipeline_before_drop",
-        "A pipeline change happened shortly before the decline",
+        "clicks_per_card_held",
+        "Clicks per served card stayed within 4% of the first three weeks' level",
+        holds=lambda f: abs(f["clicks_per_card"] - 1) < 0.04,
+    ),
+    Evidence(
+        "established_ctr_held",
+        "CTR on established items (>60 d) fell by less than 5%",
+        holds=lambda f: f["established_ctr"] > 0.95,
+    ),
+    Evidence(
+        "new_share_up",
+        "New items' share of served cards rose by more than 10 points",
+        holds=lambda f: f["new_share_gain"] > 0.10,
+    ),
+    Evidence(
+        "pipeline_near_slide",
+        "Both pipeline changes, the user-features job and the item-statistics job, landed within "
+        "weeks of the slide's start",
+        shared=True,
     ),
 )
 #: The story's span: ten weeks of daily data, one serving feature sample per week (the briefing
@@ -288,12 +379,11 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         holidays=holidays,
     )
 
+    # --- the constraint: from a child generator, which leaves this one's stream (and so every
+    # table) as it was, and is the same for every variant of a seed (the briefing hides the cause)
+    constraint = synth.pick(rng.spawn(1)[0], [c.id for c in CONSTRAINTS])
+
     # --- facts: what the questions check, computed from the tables ------------------------------
-    ref = features[features["snapshot"] == "training"]
-    cur = features[features["snapshot"] == f"week {N_WEEKS}"]
-    # the PSI column of drift_report(ref, cur), without its KS and JS columns
-    psi_last = {c: psi(ref[c], cur[c]) for c in FEATURES}
-    top_feature = max(psi_last, key=psi_last.get)
     onset = {
         "serving_feature_skew": index[d_skew],
         "impression_definition_change": index[d_release],
@@ -302,10 +392,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     }[variant]
     facts = {
         "onset": onset.strftime("%Y-%m-%d"),
-        "ctr_change": round(ctr_change(daily), 5),
-        "max_psi": round(float(psi_last[top_feature]), 5),
-        "max_psi_feature": top_feature,
-        "psi_last_week": {k: round(float(v), 4) for k, v in psi_last.items()},
+        "constraint": constraint,
+        **compute_signals(daily, features, offline),
     }
     params = {
         "first_pipeline_change": index[d_first_pipe].strftime("%Y-%m-%d"),
@@ -324,127 +412,116 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "drift_directions": {k: round(v, 3) for k, v in dirs.items()},
         "missing_days": [d.strftime("%Y-%m-%d") for d in missing],
     }
-    briefing = (
-        "### Briefing\n\n"
-        "The home feed's recommendation model has not been retrained since "
-        f"**{index[0] - pd.Timedelta(days=1):%d %B %Y}**. Over the last six weeks its click-through "
-        "rate (clicks / impressions) has slid, by roughly 15% on the weekly dashboard, and the "
-        "head of growth wants a decision this week.\n\n"
-        "What you are told: the client event logs lost some days; the feature pipeline changed "
-        "**twice** in that period; and **there is no engineering time this quarter** beyond "
-        "flipping a configuration back or running the existing training job. Anything that needs "
-        "new code goes to next quarter's roadmap.\n\n"
-        "You have ten weeks of daily quality by item age, feature samples (the training reference "
-        "and one sample of served requests per week), an offline evaluation, and the pipeline's "
-        "daily runs. Decide: **roll back**, **retrain**, **redesign**, or **fix the metric**, and "
-        "back it with drift evidence."
-    )
+    text = briefing(n_weeks=N_WEEKS, constraint=constraint)
     tables = {
         "daily_quality": daily,
         "features": features,
         "offline_eval": offline,
         "pipeline_runs": pipeline_runs,
     }
-    return Draw(tables, tl, briefing, params, facts)
-
-
-def ctr_change(daily: pd.DataFrame) -> float:
-    """Relative change of pooled CTR (clicks / impressions) from the first 14 to the last 14 days.
-
-    Parameters
-    ----------
-    daily : DataFrame
-        The case's ``daily_quality`` table (``date``, ``impressions``, ``clicks``; any number of
-        rows per day). Days with lost logs (NaN) are left out of both sums, never read as 0.
-
-    Returns
-    -------
-    float
-        ``CTR(last 14 days) / CTR(first 14 days) - 1``, negative for a fall.
-
-    Examples
-    --------
-    >>> dates = pd.date_range("2026-04-01", periods=28, freq="D")
-    >>> df = pd.DataFrame({"date": dates, "impressions": [1000.0] * 28,
-    ...                    "clicks": [50.0] * 14 + [40.0] * 14})
-    >>> round(ctr_change(df), 3)
-    -0.2
-
-    Introduced in notebooks/04-model-drift.ipynb.
-    """
-    logged = daily.dropna(subset=["impressions", "clicks"])["date"]
-    first, last = logged.min(), logged.max()
-    span = pd.Timedelta(days=13)  # 14 days, both ends included
-    res = compare_windows(
-        daily,
-        baseline=(first, first + span),
-        current=(last - span, last),
-        numerator="clicks",
-        denominator="impressions",
-    )
-    return res.total.relative_change
+    return Draw(tables, tl, text, params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:
     """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
-    ``truth=None`` (graded mode): the questions carry no expected answers.
+    ``truth=None`` (graded mode): the questions carry no expected answers. Each tolerance is
+    tighter than the case's nearest known wrong computation, which the feedback names.
 
     Examples
     --------
     >>> from pmcourse.scenarios import load_case
     >>> case = load_case("model_drift", seed=1)
     >>> [q.id for q in questions(case, case.truth)]
-    ['max_psi', 'ctr_change']
+    ['ctr_change', 'max_psi']
 
     Introduced in notebooks/04-model-drift.ipynb.
     """
     t = truth or {}
+    ctr_tol, ctr_wrong = tolerance_and_wrong_values(
+        t.get("ctr_change"),
+        0.005,
+        {
+            "the CTR change with its sign flipped": -t.get("ctr_change", 0.0),
+            "the ratio of the two CTRs, not its change": t.get("ctr_ratio", 0.0),
+            "the change in clicks per served card, not per impression": t.get(
+                "clicks_per_card_change", 0.0
+            ),
+        },
+    )
+    psi_tol, psi_wrong = tolerance_and_wrong_values(
+        t.get("max_psi"),
+        0.03,
+        {"the largest KS statistic, not the largest PSI": t.get("max_ks", 0.0)},
+        relative=True,
+    )
     return [
         Numeric(
-            "max_psi",
-            "Compare the training sample with the latest weekly serving sample (week 10) using "
-            "pmcourse.diagnose.drift_report (PSI with 10 quantile bins). What is the largest PSI "
-            "over all features?",
-            answer=t.get("max_psi"),
-            tolerance=0.05,
-            relative=True,
-            min_value=0.0,
-            hints=(
-                Hint(
-                    "features[features['snapshot'] == 'training'] is the reference; drop the "
-                    "snapshot column before comparing.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "PSI below 0.1 reads as stable, 0.1 to 0.25 as moderate, above 0.25 as major. One "
-                "huge value on one feature is a broken input; many moderate ones are a moving world."
-            ),
-        ),
-        Numeric(
             "ctr_change",
-            "By how much did pooled CTR (sum of clicks / sum of impressions, all item ages) change "
-            "from the first 14 days of the table to the last 14 days? Leave out days with lost logs. "
-            "Answer in percent with the % sign, negative for a fall (e.g. -12.5%).",
+            "By how much did the dashboard's CTR (sum of clicks / sum of impressions, all item "
+            "ages) change from the table's first two weeks to its last two weeks? Count only "
+            "logged days. Answer in percent, negative for a fall.",
             answer=t.get("ctr_change"),
-            tolerance=0.01,
+            tolerance=ctr_tol,
             percent=True,
             unit="%",
             min_value=-1.0,
             max_value=1.0,
+            wrong_values=ctr_wrong or None,
             hints=(
                 Hint(
                     "Lost log days are NaN: drop them before summing, do not read them as 0.",
                     safe=True,
                 ),
             ),
-            solution=(
-                "Treating a lost day as zero clicks would invent a collapse; leaving it out keeps "
-                "the ratio honest."
+            solution=ctr_solution(truth),
+        ),
+        Numeric(
+            "max_psi",
+            "Compare the training sample with the latest weekly serving sample, feature by "
+            "feature, with the population stability index (quantile bins of the training "
+            "sample). What is the largest PSI over all features?",
+            answer=t.get("max_psi"),
+            tolerance=psi_tol,
+            relative=True,
+            min_value=0.0,
+            wrong_values=psi_wrong or None,
+            hints=(
+                Hint(
+                    "The reference is the rows whose snapshot is 'training'; drop the snapshot "
+                    "column before comparing.",
+                    safe=True,
+                ),
             ),
+            solution=psi_solution(truth),
         ),
     ]
+
+
+def _evidence_solution(truth: dict | None) -> str:
+    text = (
+        "Evidence has to tell stories apart. 'A pipeline changed before the slide' is true in "
+        "every case here; PSI per feature, offline against online quality, impressions per "
+        "served card and CTR by item age each rule some stories out."
+    )
+    if truth is None:
+        return text
+    texts = {e.id: e.text for e in EVIDENCE}
+    held = "; ".join(texts[e] for e in truth["evidence"]) or "none"
+    return f"{text} In this case these statements hold: {held}."
+
+
+def _decision_solution(truth: dict | None) -> str:
+    text = (
+        "The cause picks the remedy and the month picks what can ship: a rollback and a metric "
+        "fix need no engineer, a retrain needs the training export, a cold-start fix needs "
+        "engineering time. When the remedy does not fit the month, hold, plan it, and say so."
+    )
+    if truth is None:
+        return text
+    chosen = {d.id: d.text for d in DECISIONS}[truth["decision"]]
+    limit = {c.id: c.text for c in CONSTRAINTS}[truth["constraint"]]
+    return f"{text} Here: {limit}. The cause: {truth['cause_label']} So: {chosen}."
 
 
 SPEC = ScenarioSpec(
@@ -455,9 +532,10 @@ SPEC = ScenarioSpec(
     generate=generate,
     questions=questions,
     sizes=SIZES,
-    order=("diagnosis", "evidence", "max_psi", "ctr_change", "decision", "memo"),
+    order=("diagnosis", "ctr_change", "max_psi", "evidence", "decision", "memo"),
     decisions=DECISIONS,
     evidence=EVIDENCE,
+    constraints=CONSTRAINTS,
     diagnosis=Ask(
         "Why did the feed's click-through rate fall?",
         hints=(
@@ -469,16 +547,10 @@ SPEC = ScenarioSpec(
             "Then read PSI per feature week by week: one feature jumping on one date is not "
             "the same story as several creeping up.",
         ),
-        solution=(
-            "A falling quality metric has four common readings: the inputs broke (one feature "
-            "jumps right after a pipeline change, offline scores stay fine), the ruler changed "
-            "(impressions per served card move, clicks per card do not), the world moved "
-            "(several features drift gradually, a retrain recovers), or the catalogue moved "
-            "(new items take more traffic and only they got worse). Each has a different fix."
-        ),
+        solution=diagnosis_solution,
     ),
     ask_evidence=Ask(
-        "Which findings support your diagnosis? Select all that apply.",
+        "Which statements about this case support your diagnosis?",
         hints=(
             Hint(
                 "A pipeline change happened in every version of this story: it cannot be "
@@ -486,23 +558,14 @@ SPEC = ScenarioSpec(
                 safe=True,
             ),
         ),
-        solution=(
-            "Evidence has to discriminate. 'A pipeline changed before the drop' is true in every "
-            "case here; PSI per feature over time, offline versus online quality, impressions "
-            "per served card and CTR by item age each point at one cause only."
-        ),
+        solution=_evidence_solution,
     ),
     ask_decision=Ask(
-        "With no engineering time this quarter, what do you do?",
+        "Given the cause you found and what the briefing says this month allows, what do you do?",
         hints=(
-            "Match the remedy to the cause: a broken input, a moved world, a moved catalogue "
-            "or a moved ruler.",
+            "Match the remedy to the cause first, then check it against what this month allows.",
         ),
-        solution=(
-            "The constraint is real: a rollback and a retrain cost no engineering time, a "
-            "metric fix costs an analyst, a cold-start redesign costs a quarter. The right call "
-            "is the one that fixes the cause, and saying so when it does not fit the quarter."
-        ),
+        solution=_decision_solution,
     ),
     memo=Ask(
         "Write the decision memo: what you do, what it trades away, who bears the cost, how "
@@ -520,79 +583,7 @@ SPEC = ScenarioSpec(
             "date by which the metric should have recovered if the diagnosis is right."
         ),
     ),
-    tables={
-        "daily_quality": TableDoc(
-            "One row per day and item-age bucket: cards the feed served, impressions and clicks "
-            "the app logged.",
-            {
-                "date": ("calendar day (UTC)", "date"),
-                "item_age": (
-                    "age of the recommended item since listing: new (<7 d), recent (7-60 d), "
-                    "established (>60 d)",
-                    "",
-                ),
-                "cards_served": ("recommendation cards the server sent to the feed", "cards/day"),
-                "impressions": (
-                    "impressions the app logged (NaN on a lost log day)",
-                    "impressions/day",
-                ),
-                "clicks": (
-                    "clicks on recommended items the app logged (NaN on a lost log day)",
-                    "clicks/day",
-                ),
-            },
-        ),
-        "features": TableDoc(
-            "One row per sampled served request: the model's input features, in the training "
-            "reference sample or in one weekly sample of serving traffic.",
-            {
-                "snapshot": (
-                    "'training' (the training set's reference sample) or 'week k' (serving "
-                    "sample from the table's k-th week)",
-                    "",
-                ),
-                "user_clicks_7d": ("the user's clicks in the previous 7 days", "clicks"),
-                "user_dwell_mean_s": ("the user's mean dwell time on an opened item", "seconds"),
-                "user_tenure_days": ("days since the user signed up", "days"),
-                "item_age_days": ("days since the item was listed", "days"),
-                "item_ctr_prior": (
-                    "the item's historical CTR (0 when it has no history)",
-                    "fraction",
-                ),
-                "item_price_eur": ("the item's price", "EUR"),
-                "hour_of_day": ("local hour of the request", "hour (0-23)"),
-                "device": ("ios, android or web", ""),
-            },
-        ),
-        "offline_eval": TableDoc(
-            "One row per model and evaluation window: offline ranking quality on held-out logs.",
-            {
-                "model": (
-                    "'production' (the live model) or 'retrained on last 4 weeks' (a candidate "
-                    "from the existing training job)",
-                    "",
-                ),
-                "eval_window": (
-                    "held-out logs: 'training holdout' (from the training period) or "
-                    "'last 2 weeks'",
-                    "",
-                ),
-                "ndcg_at_10": (
-                    "normalised discounted cumulative gain of the top 10 recommendations",
-                    "0-1",
-                ),
-            },
-        ),
-        "pipeline_runs": TableDoc(
-            "One row per day and pipeline job: the daily run's output size and duration.",
-            {
-                "date": ("calendar day (UTC)", "date"),
-                "job": ("user_features, item_stats or training_export", ""),
-                "rows_out": ("rows the run wrote (NaN when the run failed)", "rows"),
-                "run_minutes": ("wall-clock duration of the run", "minutes"),
-            },
-        ),
-    },
+    tables=TABLES,
     naive_reading="Quality slid for weeks while the model aged: it has gone stale, retrain it.",
 )
 SCENARIO = SPEC.build()

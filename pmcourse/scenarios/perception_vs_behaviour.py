@@ -25,91 +25,184 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Hint, Numeric
-from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios import synth
 from pmcourse.scenarios._perception_vs_behaviour_draw import (
     GROUPS,
-    SURFACES,
+    TABLES,
+    briefing,
     draw_feedback,
     draw_retention,
     draw_usage,
 )
-from pmcourse.scenarios.base import Case, TableDoc
+from pmcourse.scenarios._perception_vs_behaviour_judge import (
+    BASELINE_WEEKS,  # noqa: F401 (public: the windows the questions use; their home moved)
+    RECENT_WEEKS,  # noqa: F401
+    Facts,
+    case_facts,
+    compute_window_facts,  # noqa: F401 (public since notebook 05; its home moved)
+    not_audit,
+    not_fix_model,
+    not_normalise,
+    not_respond,
+    not_switch_off,
+    times,
+    tolerance_and_wrong_values,
+)
+from pmcourse.scenarios.base import Case
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+
+
+def _said_and_did(t: Facts) -> str:
+    return (
+        f"complaints per 1,000 exposures went {times(t['per_exposure_ratio'])} and the "
+        f"female-coded exit rate {times(t['exit_gap'])} the male-coded one's change"
+    )
+
 
 CAUSES = (
     Cause(
         "vocal_perception_event",
         "A vocal event: complaints per exposure rose, exits and usage did not move (perception, "
         "not behaviour).",
-        evidence=("per_exposure_up", "exits_flat"),
-        decision="respond_and_monitor",
+        decision=lambda f: (
+            "audit_and_interview" if f["constraint"] == "internal_only" else "respond_and_monitor"
+        ),
+        partial=lambda f: (
+            {"respond_and_monitor": 0.5}
+            if f["constraint"] == "internal_only"
+            else {"audit_and_interview": 0.5}
+        ),
+        why_not=lambda t: (
+            "A vocal event raises complaints per exposure and leaves exits alone; here "
+            f"{_said_and_did(t)}."
+        ),
     ),
     Cause(
         "new_feedback_surface",
         "A new feedback control: more people were asked, so raw complaints rose; complaints per "
         "exposure are flat.",
-        evidence=("exposures_up", "per_exposure_flat", "exits_flat"),
         decision="normalise_the_metric",
+        why_not=lambda t: (
+            "A new feedback control multiplies exposures while complaints per exposure stay flat; "
+            f"here exposures per week went {times(t['exposure_ratio'])} and complaints per 1,000 "
+            f"exposures {times(t['per_exposure_ratio'])}."
+        ),
     ),
     Cause(
         "silent_behaviour_churn",
         "Silent churn: female-coded users leave faster while complaints stay flat (behaviour "
         "without voice).",
-        evidence=("per_exposure_flat", "exits_up"),
         decision="audit_and_interview",
+        why_not=lambda t: (
+            "Silent churn moves exits and not complaints; here the female-coded exit rate went "
+            f"{times(t['exit_gap'])} the male-coded one's change while complaints per 1,000 "
+            f"exposures went {times(t['per_exposure_ratio'])}."
+        ),
     ),
     Cause(
         "real_deference_problem",
         "A real problem: complaints per exposure rose first and exits followed weeks later "
         "(perception and behaviour).",
-        evidence=("per_exposure_up", "exits_up", "exits_lag"),
-        decision="fix_the_model",
+        decision=lambda f: (
+            "switch_off_rewrites" if f["constraint"] == "model_frozen" else "fix_the_model"
+        ),
+        partial=lambda f: (
+            {"respond_and_monitor": 0.25}
+            if f["constraint"] == "model_frozen"
+            else {"switch_off_rewrites": 0.5}
+        ),
+        why_not=lambda t: (
+            "A real problem moves both, complaints per exposure first and exits after; here "
+            f"{_said_and_did(t)} (1.00 times would be no change)."
+        ),
     ),
+)
+CONSTRAINTS = (
+    Option("press_friday", "A journalist publishes on Friday; the model can change any day"),
+    Option("internal_only", "Nobody outside has asked; the model can change any day"),
+    Option("model_frozen", "A journalist publishes on Friday and the tone model is frozen"),
 )
 DECISIONS = (
     Option(
         "fix_the_model",
-        "Treat it as a product defect: roll back or retrain the tone model with a guardrail on "
+        "Treat it as a product defect: roll the tone model back, retrain it with a guardrail on "
         "deference by name group, and tell affected users.",
+        why_not=not_fix_model,
+    ),
+    Option(
+        "switch_off_rewrites",
+        "Switch the tone rewrite off for everyone by its flag until a fixed model can ship, and "
+        "tell affected users.",
+        why_not=not_switch_off,
     ),
     Option(
         "respond_and_monitor",
         "Respond publicly and acknowledge the concern, audit a sample of outputs, and keep "
         "watching exits; no model change yet.",
+        why_not=not_respond,
     ),
     Option(
         "normalise_the_metric",
-        "Fix the dashboard: report complaints per exposure; the rise is the new feedback "
-        "control, not the model.",
+        "Fix the dashboard: report complaints per exposure, and tell the CEO the rise is the new "
+        "feedback control, not the model.",
+        why_not=not_normalise,
     ),
     Option(
         "audit_and_interview",
-        "Behaviour moved without complaints: audit outputs for female-coded names and interview "
-        "leavers before anyone changes the model.",
+        "Say nothing yet: audit rewrites for female-coded names and interview users who "
+        "complained or left before anyone changes the model.",
+        why_not=not_audit,
     ),
 )
 EVIDENCE = (
     Evidence(
         "per_exposure_up",
-        "Tone complaints per 1,000 feedback exposures rose for female-coded names.",
+        "Tone complaints per 1,000 feedback exposures for female-coded names rose by more than "
+        "40% (last 6 weeks against the first 8).",
+        holds=lambda f: f["per_exposure_ratio"] > 1.4,
     ),
-    Evidence("per_exposure_flat", "Tone complaints per 1,000 feedback exposures stayed flat."),
-    Evidence("exposures_up", "The feedback control was shown far more often than before."),
+    Evidence(
+        "per_exposure_flat",
+        "Tone complaints per 1,000 feedback exposures for female-coded names moved by less than "
+        "25%.",
+        holds=lambda f: abs(f["per_exposure_ratio"] - 1) < 0.25,
+    ),
+    Evidence(
+        "raw_complaints_up",
+        "Raw tone complaints per week for female-coded names rose by more than 30%.",
+        holds=lambda f: f["complaint_count_ratio"] > 1.3,
+    ),
+    Evidence(
+        "exposures_up",
+        "The feedback control was shown at least 1.5 times as often per week as in the first 8 "
+        "weeks.",
+        holds=lambda f: f["exposure_ratio"] > 1.5,
+    ),
     Evidence(
         "exits_up",
-        "The weekly exit rate of female-coded accounts rose (relative to male-coded).",
+        "The female-coded exit rate rose at least 20% more than the male-coded one did.",
+        holds=lambda f: f["exit_gap"] > 1.2,
     ),
-    Evidence("exits_flat", "The weekly exit rate of female-coded accounts stayed flat."),
-    Evidence("exits_lag", "Exits rose only weeks after complaints did."),
-    Evidence("deploy_timing", "The tone model deploy landed within days of the change."),
+    Evidence(
+        "exits_flat",
+        "The female-coded exit rate changed within 15% of the male-coded one's change.",
+        holds=lambda f: abs(f["exit_gap"] - 1) < 0.15,
+    ),
+    Evidence(
+        "sentiment_down",
+        "Female-coded survey sentiment (the mean of the weekly scores) in the last 6 weeks is "
+        "more than 0.1 points below the first 8 weeks'.",
+        holds=lambda f: f["sentiment_change"] < -0.1,
+    ),
+    Evidence(
+        "deploy_timing",
+        "The tone model deploy and the press story both landed within about a week of the change.",
+        shared=True,
+    ),
 )
 
 #: Days in a case, whole weeks Monday to Sunday: 20, 22 and 260 weeks.
 SIZES = {"small": Size(days=7 * 20), "default": Size(days=7 * 22), "large": Size(days=7 * 260)}
-#: Baseline and comparison windows the questions use (whole weeks, counted from the data's ends).
-BASELINE_WEEKS = 8
-RECENT_WEEKS = 6
 
 
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
@@ -265,7 +358,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     rows += [(d, name, "holiday", "public holiday") for d, name in hol]
     tl = synth.timeline(rows)
 
-    facts = _facts(retention, feedback, exposure)
+    facts = case_facts(feedback, retention, exposure)
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "spill_group": spill_group,
@@ -274,123 +367,18 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "usage_missing_days": [d.strftime("%Y-%m-%d") for d in usage_missing],
         "exposure_missing_days": [d.strftime("%Y-%m-%d") for d in exposure_missing],
     }
-    end = index[-1]
-    briefing = (
-        "### Briefing\n\n"
-        f"It is **{end + pd.Timedelta(days=1):%A %d %B %Y}**. Screenshots are going round the company: "
-        'the writing assistant turned a user\'s *"I need the figures by Friday"* into *"So sorry to '
-        "bother you, but if it isn't too much trouble, might you possibly...\"*. The user's first name "
-        "reads as female. Someone has counted the tone complaints and says they are up. A journalist "
-        "has asked for comment and the CEO wants a plan this week: retrain the tone model, publish "
-        "a statement, or something else?\n\n"
-        f"You have {n_weeks} weeks of data split by the **name group** the product infers from first "
-        "names (female-coded, male-coded, unclassified): weekly tone complaints and survey sentiment, "
-        "weekly account exits, daily usage, and the daily log of how often the feedback control was "
-        "shown (exposures), by surface. Before you choose a response, find out whether users are "
-        "*saying* something different, *doing* something different, or both."
-    )
+    # --- the constraint: from a child generator, which leaves this one's stream (and so every
+    # table) as it was, and is the same for every variant of a seed (the briefing hides the cause)
+    constraint = synth.pick(rng.spawn(1)[0], [c.id for c in CONSTRAINTS])
+    facts["constraint"] = constraint
+    text = briefing(today=index[-1] + pd.Timedelta(days=1), n_weeks=n_weeks, constraint=constraint)
     tables = {
         "feedback_weekly": feedback,
         "retention_weekly": retention,
         "usage_daily": usage.reset_index(drop=True),
         "feedback_exposure": exposure.reset_index(drop=True),
     }
-    return Draw(tables, tl, briefing, params, facts)
-
-
-def compute_window_facts(
-    feedback: pd.DataFrame, retention: pd.DataFrame, exposure: pd.DataFrame, group: str
-) -> dict[str, float]:
-    """Baseline-vs-recent numbers for one name group, exactly as the notebook's questions word them.
-
-    Baseline = the first 8 weeks, recent = the last 6 weeks. A window's exposures are the mean
-    daily exposures over its logged days (lost log days excluded, not counted as 0) times its days.
-
-    Parameters
-    ----------
-    feedback, retention, exposure : DataFrame
-        The case's ``feedback_weekly``, ``retention_weekly`` and ``feedback_exposure`` tables.
-    group : str
-        A ``name_group`` value, e.g. ``"female-coded"``.
-
-    Returns
-    -------
-    dict of str to float
-        Per window (``baseline_*``, ``recent_*``): complaints, exposures, complaints per 1,000
-        exposures and exit rate; and the ratios recent / baseline: ``complaint_ratio`` (weekly
-        counts), ``exposure_ratio`` (weekly exposures), ``per_exposure_ratio`` and ``exit_ratio``.
-
-    Examples
-    --------
-    >>> from pmcourse.scenarios import load_case
-    >>> t = load_case("perception_vs_behaviour", seed=3, variant="new_feedback_surface").tables
-    >>> f = compute_window_facts(t["feedback_weekly"], t["retention_weekly"],
-    ...                          t["feedback_exposure"], "female-coded")
-    >>> f["exposure_ratio"] > 1.5, 0.7 < f["per_exposure_ratio"] < 1.3
-    (True, True)
-
-    Introduced in notebooks/05-perception-vs-behaviour.ipynb.
-    """
-    weeks = pd.DatetimeIndex(sorted(feedback["week_start"].unique()))
-    n_weeks = len(weeks)
-    base_end = weeks[BASELINE_WEEKS - 1] + pd.Timedelta(days=6)
-    recent_start = weeks[n_weeks - RECENT_WEEKS]
-    first, last = weeks[0], weeks[-1] + pd.Timedelta(days=6)
-    windows = {"baseline": (first, base_end), "recent": (recent_start, last)}
-
-    fb = feedback[feedback["name_group"] == group]
-    # a day's exposures count only when every surface logged it (lost log days stay NaN)
-    daily = (
-        exposure[exposure["name_group"] == group]
-        .groupby("date")["exposures"]
-        .sum(min_count=len(SURFACES))
-        .astype(float)
-        .reset_index()
-    )
-    mean_exposures = compare_windows(
-        daily, baseline=windows["baseline"], current=windows["recent"], numerator="exposures"
-    ).total
-    exit_rate = compare_windows(
-        retention[retention["name_group"] == group],
-        baseline=windows["baseline"],
-        current=windows["recent"],
-        numerator="exits",
-        denominator="active_accounts",
-        date="week_start",
-    ).total
-    out = {}
-    for name, (lo, hi) in windows.items():
-        days = (hi - lo).days + 1
-        per_day = mean_exposures.baseline if name == "baseline" else mean_exposures.current
-        exp = per_day * days
-        in_window = (fb["week_start"] >= lo) & (fb["week_start"] <= hi)
-        comp = float(fb.loc[in_window, "tone_complaints"].sum())
-        out[f"{name}_complaints"] = comp
-        out[f"{name}_exposures"] = exp
-        out[f"{name}_per_1000"] = comp / exp * 1000
-        out[f"{name}_exit_rate"] = exit_rate.baseline if name == "baseline" else exit_rate.current
-    out["complaint_ratio"] = (
-        out["recent_complaints"] / out["baseline_complaints"] * BASELINE_WEEKS / RECENT_WEEKS
-    )
-    out["exposure_ratio"] = (out["recent_exposures"] / RECENT_WEEKS) / (
-        out["baseline_exposures"] / BASELINE_WEEKS
-    )
-    out["per_exposure_ratio"] = out["recent_per_1000"] / out["baseline_per_1000"]
-    out["exit_ratio"] = out["recent_exit_rate"] / out["baseline_exit_rate"]
-    return out
-
-
-def _facts(retention, feedback, exposure) -> dict:
-    f = compute_window_facts(feedback, retention, exposure, "female-coded")
-    m = compute_window_facts(feedback, retention, exposure, "male-coded")
-    return {
-        "complaint_count_ratio": round(f["complaint_ratio"], 4),
-        "per_exposure_ratio": round(f["per_exposure_ratio"], 4),
-        "exposure_ratio": round(f["exposure_ratio"], 4),
-        "exit_rate_ratio": round(f["exit_ratio"], 4),
-        "exit_rate_ratio_male": round(m["exit_ratio"], 4),
-        "recent_per_1000": round(f["recent_per_1000"], 4),
-    }
+    return Draw(tables, tl, text, params, facts)
 
 
 def questions(case: Case, truth: dict | None) -> list:
@@ -408,19 +396,44 @@ def questions(case: Case, truth: dict | None) -> list:
     Introduced in notebooks/05-perception-vs-behaviour.ipynb.
     """
     t = truth or {}
+    per = t.get("per_exposure_ratio")
+    per_tol, per_wrong = tolerance_and_wrong_values(
+        per,
+        0.02,
+        {
+            "the ratio of raw complaint counts, not of complaints per exposure": t.get(
+                "complaint_count_ratio", 0.0
+            ),
+            "the ratio with lost exposure-log days summed as zero": t.get(
+                "per_exposure_lost_as_zero", 0.0
+            ),
+            "the baseline over the recent window (the ratio upside down)": 1 / per if per else 0.0,
+        },
+    )
+    ex = t.get("exit_rate_ratio")
+    exit_tol, exit_wrong = tolerance_and_wrong_values(
+        ex,
+        0.02,
+        {
+            "the male-coded exit-rate ratio": t.get("exit_rate_ratio_male", 0.0),
+            "the ratio of raw exits per week, not of the exit rate": t.get("exit_count_ratio", 0.0),
+            "the baseline over the recent window (the ratio upside down)": 1 / ex if ex else 0.0,
+        },
+    )
     return [
         Numeric(
             "per_exposure_ratio",
             "For female-coded names: tone complaints per 1,000 feedback exposures in the last 6 "
-            "weeks, divided by the same rate in the first 8 weeks (1.0 = unchanged). Estimate each "
-            "window's exposures as the mean daily exposures (all surfaces, logged days only) times "
-            "the window's days.",
-            answer=t.get("per_exposure_ratio"),
-            tolerance=0.05,
+            "weeks, divided by the same rate in the first 8 weeks. Estimate each window's "
+            "exposures as the mean daily exposures (all surfaces, logged days only) times the "
+            "window's days.",
+            answer=per,
+            tolerance=per_tol,
             relative=True,
             unit="x",
             min_value=0,
             max_value=100,
+            wrong_values=per_wrong or None,
             hints=(
                 Hint(
                     "Missing log days are NaN: a plain sum over them undercounts exposures.",
@@ -428,25 +441,77 @@ def questions(case: Case, truth: dict | None) -> list:
                 ),
             ),
             solution="Rate = complaints / exposures; compare the two windows' rates, not their "
-            "counts.",
+            "counts."
+            + (
+                ""
+                if truth is None
+                else f" Here the rate went {times(per)} while the raw count went "
+                f"{times(t['complaint_count_ratio'])} and exposures {times(t['exposure_ratio'])}."
+            ),
         ),
         Numeric(
             "exit_rate_ratio",
             "For female-coded names: the exit rate (exits / active accounts, summed over the "
             "weeks) in the last 6 weeks divided by the same rate in the first 8 weeks.",
-            answer=t.get("exit_rate_ratio"),
-            tolerance=0.03,
+            answer=ex,
+            tolerance=exit_tol,
             relative=True,
             unit="x",
             min_value=0,
             max_value=100,
+            wrong_values=exit_wrong or None,
             hints=(
                 Hint("Do the same for male-coded names: that is your comparison group.", safe=True),
             ),
             solution="Behaviour is the exit rate, measured against a group the complaint is not "
-            "about.",
+            "about."
+            + (
+                ""
+                if truth is None
+                else f" Here the female-coded rate went {times(ex)} and the male-coded one "
+                f"{times(t['exit_rate_ratio_male'])}."
+            ),
         ),
     ]
+
+
+def _diagnosis_solution(truth: dict | None) -> str:
+    text = (
+        "Raw complaint counts mix three things: how unhappy people are, how many people there "
+        "are, and how often you asked them. Complaints per exposure isolate the first; the exit "
+        "rate (against a comparison group) shows whether anyone acted on it. Only when both "
+        "move, behaviour after perception, is it a product problem."
+    )
+    if truth is None:
+        return text
+    return (
+        f"{text} This case: {truth['cause_label']} Raw complaints went "
+        f"{times(truth['complaint_count_ratio'])}, exposures {times(truth['exposure_ratio'])}, "
+        f"{_said_and_did(truth)}."
+    )
+
+
+def _evidence_solution(truth: dict | None) -> str:
+    text = "Cite rates (per exposure, per active account), not counts or timing."
+    if truth is None:
+        return text
+    texts = {e.id: e.text for e in EVIDENCE}
+    return f"{text} In this case these hold: " + " ".join(texts[e] for e in truth["evidence"])
+
+
+def _decision_solution(truth: dict | None) -> str:
+    text = (
+        "Match the response to what moved, then to what this week allows: a perception event "
+        "needs an answer when someone outside asks and an audit either way; a measurement change "
+        "needs a better metric; silent churn needs an investigation; perception followed by "
+        "behaviour is a defect to stop, by rollback when the model can change and by the flag "
+        "when it cannot."
+    )
+    if truth is None:
+        return text
+    chosen = {d.id: d.text for d in DECISIONS}[truth["decision"]]
+    limit = {c.id: c.text for c in CONSTRAINTS}[truth["constraint"]]
+    return f"{text} Here: {limit}; {_said_and_did(truth)}. So: {chosen}"
 
 
 SPEC = ScenarioSpec(
@@ -460,6 +525,7 @@ SPEC = ScenarioSpec(
     order=("diagnosis", "evidence", "per_exposure_ratio", "exit_rate_ratio", "decision", "memo"),
     decisions=DECISIONS,
     evidence=EVIDENCE,
+    constraints=CONSTRAINTS,
     diagnosis=Ask(
         "What is going on? Pick the reading the data supports.",
         hints=(
@@ -474,26 +540,20 @@ SPEC = ScenarioSpec(
             ),
             "Compare the female-coded exit rate with the male-coded one, before and after.",
         ),
-        solution=(
-            "Raw complaint counts mix three things: how unhappy people are, how many people there "
-            "are, and how often you asked them. Complaints per exposure isolate the first; the exit "
-            "rate (against a comparison group) shows whether anyone acted on it. Only when both "
-            "move, behaviour after perception, is it a product problem that justifies changing "
-            "the model."
-        ),
+        solution=_diagnosis_solution,
     ),
     ask_evidence=Ask(
-        "Which findings support your diagnosis? Select all that apply.",
+        "Which statements about this case support your diagnosis?",
         hints=(
             Hint(
                 "A deploy near the change is a coincidence until a rate says otherwise.",
                 safe=True,
             ),
         ),
-        solution="Cite rates (per exposure, per active account), not counts or timing.",
+        solution=_evidence_solution,
     ),
     ask_decision=Ask(
-        "What do you recommend this week?",
+        "Given what moved and what the briefing says this week allows, what do you recommend?",
         hints=(
             Hint(
                 "The response should match what moved: perception, measurement, behaviour, or "
@@ -501,12 +561,7 @@ SPEC = ScenarioSpec(
                 safe=True,
             ),
         ),
-        solution=(
-            "Match the response to the evidence: a perception event needs communication and a "
-            "watch on behaviour; a measurement change needs a better metric; silent churn needs "
-            "an investigation because nobody is telling you why; perception followed by "
-            "behaviour is a defect to fix."
-        ),
+        solution=_decision_solution,
     ),
     memo=Ask(
         "Write your decision memo. Add what evidence would change your mind.",
@@ -526,67 +581,7 @@ SPEC = ScenarioSpec(
             "value that would make you escalate or stand down."
         ),
     ),
-    tables={
-        "feedback_weekly": TableDoc(
-            "One row per week and name group: feedback about the writing assistant.",
-            {
-                "week_start": ("Monday the week starts", "date"),
-                "name_group": (
-                    "name group inferred from the first name (female-coded, male-coded, "
-                    "unclassified)",
-                    "",
-                ),
-                "tone_complaints": (
-                    "feedback tagged as tone: too deferential, apologetic or hedging",
-                    "complaints/week",
-                ),
-                "other_feedback": ("all other feedback submissions", "submissions/week"),
-                "survey_responses": ("answers to the in-app satisfaction survey", "responses/week"),
-                "mean_sentiment": ("mean satisfaction score of the survey", "score 1-5"),
-            },
-        ),
-        "retention_weekly": TableDoc(
-            "One row per week and name group: the account base and the accounts that left.",
-            {
-                "week_start": ("Monday the week starts", "date"),
-                "name_group": ("name group inferred from the first name", ""),
-                "active_accounts": (
-                    "accounts active in the 28 days before the week starts",
-                    "accounts",
-                ),
-                "new_accounts": ("accounts created during the week", "accounts/week"),
-                "exits": (
-                    "accounts cancelled or lapsed (28 days inactive) during the week",
-                    "accounts/week",
-                ),
-            },
-        ),
-        "usage_daily": TableDoc(
-            "One row per day and name group: use of the writing assistant (NaN on days the usage "
-            "log lost).",
-            {
-                "date": ("calendar day (UTC)", "date"),
-                "name_group": ("name group inferred from the first name", ""),
-                "active_users": ("users who opened the assistant", "users/day"),
-                "drafts_generated": ("drafts the assistant rewrote", "drafts/day"),
-                "suggestions_accepted": ("rewrites the user kept", "drafts/day"),
-            },
-        ),
-        "feedback_exposure": TableDoc(
-            "One row per day, feedback surface and name group: how often the feedback control was "
-            "shown (NaN on days the exposure log lost).",
-            {
-                "date": ("calendar day (UTC)", "date"),
-                "surface": (
-                    "where the feedback control was shown (toolbar_menu, settings_page, "
-                    "inline_thumbs)",
-                    "",
-                ),
-                "name_group": ("name group inferred from the first name", ""),
-                "exposures": ("times the feedback control was displayed", "exposures/day"),
-            },
-        ),
-    },
+    tables=TABLES,
     naive_reading="Tone complaints rose for female-coded names, so the model has become biased and "
     "must be retrained.",
 )

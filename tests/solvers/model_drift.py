@@ -1,9 +1,13 @@
-"""Model drift: check the ruler, then the catalogue, then the inputs' drift pattern.
+"""Model drift: check the ruler, then the catalogue, then the inputs' drift pattern; then the month.
 
 1. impressions per served card up with the app release -> the metric's denominator changed;
 2. CTR on established items flat while new items' share grows -> cold start;
 3. exactly one feature with a far-off PSI (> 0.8) in the last week -> serving skew from a pipeline change;
 4. otherwise several moderate drifts -> concept drift (confirmed by the retrained candidate).
+
+The decision reads the cause and the constraint the briefing states (no engineering time, a free
+sprint, the training export down). Evidence: every statement of the evidence question that the
+tables make true, except the one every story shares.
 """
 
 from __future__ import annotations
@@ -25,17 +29,20 @@ def _windows(daily: pd.DataFrame):
     return first, last
 
 
-def _impressions_per_card(case) -> float:
+def _ratio(case, num: str, den: str, age: str | None = None) -> float:
     first, last = _windows(case.tables["daily_quality"])
-    ratio = lambda d: d["impressions"].sum() / d["cards_served"].sum()  # noqa: E731
-    return ratio(last) / ratio(first)
+    if age:
+        first = first[first["item_age"].str.startswith(age)]
+        last = last[last["item_age"].str.startswith(age)]
+    return (last[num].sum() / last[den].sum()) / (first[num].sum() / first[den].sum())
+
+
+def _impressions_per_card(case) -> float:
+    return _ratio(case, "impressions", "cards_served")
 
 
 def _established_ctr(case) -> float:
-    first, last = _windows(case.tables["daily_quality"])
-    est = lambda d: d[d["item_age"].str.startswith("established")]  # noqa: E731
-    ctr = lambda d: d["clicks"].sum() / d["impressions"].sum()  # noqa: E731
-    return ctr(est(last)) / ctr(est(first))
+    return _ratio(case, "clicks", "impressions", "established")
 
 
 def _new_share_gain(case) -> float:
@@ -73,6 +80,29 @@ def _last_week_psi(case) -> pd.Series:
     return pd.Series({c: psi(ref[c], cur[c]) for c in f.columns if c != "snapshot"})
 
 
+def _offline(case) -> tuple[float, float]:
+    """Production's and the retrained candidate's NDCG on the last 2 weeks, relative to
+    production on its training holdout, minus one."""
+    off = case.tables["offline_eval"].set_index(["model", "eval_window"])["ndcg_at_10"]
+    hold = off[("production", "training holdout")]
+    return (
+        off[("production", "last 2 weeks")] / hold - 1,
+        off[("retrained on last 4 weeks", "last 2 weeks")] / hold - 1,
+    )
+
+
+def constraint(case) -> str:
+    """The month's constraint, as the briefing states it."""
+    text = case.briefing
+    if "sprint is free" in text:
+        return "sprint_free"
+    if "export is down" in text:
+        return "training_export_down"
+    if "no engineering time" in text:
+        return "no_engineering"
+    raise ValueError("the briefing states no constraint this solver knows")
+
+
 def solve(case) -> str:
     if _impressions_per_card(case) > 1.08:
         return METRIC
@@ -84,6 +114,34 @@ def solve(case) -> str:
     return CONCEPT
 
 
+def decide(cause: str, limit: str) -> str:
+    """The action for a cause under the month's constraint."""
+    if cause == SKEW:
+        return "roll_back"
+    if cause == METRIC:
+        return "fix_metric"
+    if cause == CONCEPT:
+        return "hold_and_plan" if limit == "training_export_down" else "retrain"
+    return "build_cold_start" if limit == "sprint_free" else "hold_and_plan"
+
+
+def evidence(case) -> set[str]:
+    """The statements the tables make true (the shared one left out)."""
+    psis = _last_week_psi(case).sort_values(ascending=False)
+    offline_change, retrained_change = _offline(case)
+    checks = {
+        "one_feature_jumped": (psis > 0.25).sum() == 1 and psis.iloc[1] < 0.1,
+        "several_moderate": ((psis > 0.1) & (psis <= 0.25)).sum() >= 2,
+        "offline_fell": offline_change < -0.05,
+        "retrain_recovers": retrained_change > -0.05,
+        "impressions_per_card_up": _impressions_per_card(case) > 1.08,
+        "clicks_per_card_held": abs(_ratio(case, "clicks", "cards_served") - 1) < 0.04,
+        "established_ctr_held": _established_ctr(case) > 0.95,
+        "new_share_up": _new_share_gain(case) > 0.10,
+    }
+    return {k for k, v in checks.items() if v}
+
+
 def naive(case) -> str:
     """CTR slid over the weeks while the model aged: call it stale and retrain."""
     first, last = _windows(case.tables["daily_quality"])
@@ -91,38 +149,17 @@ def naive(case) -> str:
     return CONCEPT if ctr(last) < ctr(first) else SKEW
 
 
-def _debug(case):
-    psis = _last_week_psi(case)
-    return {
-        "ipc": _impressions_per_card(case),
-        "est": _established_ctr(case),
-        "newgain": _new_share_gain(case),
-        "n_major": int((psis > 0.25).sum()),
-        "n_mod": int(((psis > 0.1) & (psis <= 0.25)).sum()),
-        "maxpsi": psis.max(),
-    }
-
-
 def model_answers(case, truth) -> dict:
     """The right answer to every question of the notebook, computed from the tables."""
     cause = solve(case)
     psis = _last_week_psi(case)
-    evidence = {
-        SKEW: {"one_feature_major_psi", "offline_fine_online_bad"},
-        METRIC: {"impressions_per_card_up", "offline_fine_online_bad"},
-        CONCEPT: {"many_features_moderate", "retrain_recovers"},
-        COLD: {"new_item_share_up", "established_ctr_flat"},
-    }[cause]
-    decision = {SKEW: "roll_back", METRIC: "fix_metric", CONCEPT: "retrain", COLD: "redesign"}[
-        cause
-    ]
     top = ", ".join(f"{k} {v:.2f}" for k, v in psis.sort_values(ascending=False).head(3).items())
     return {
         "diagnosis": cause,
-        "evidence": evidence,
+        "evidence": evidence(case),
         "max_psi": float(psis.max()),
         "ctr_change": _ctr_change(case),
-        "decision": decision,
+        "decision": decide(cause, constraint(case)),
         "memo": {
             "we_trade_away": "two weeks of the current dashboard baseline and the option of a bigger model change this quarter",
             "who_bears_the_cost": "feed users who see weaker recommendations until the fix lands, and the analyst who re-baselines",

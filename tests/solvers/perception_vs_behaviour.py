@@ -1,7 +1,8 @@
 """Perception vs behaviour: complaints per exposure for what users say, exit rate for what they do.
 
-The solver reads only ``case.tables``: the first 8 weeks against the last 6, per name group, as the
-notebook's questions word them.
+The solver reads only ``case.tables`` (the first 8 weeks against the last 6, per name group, as the
+notebook's questions word them) and the briefing's constraint for the decision. Evidence: every
+statement of the evidence question the tables make true, except the one every story shares.
 """
 
 from __future__ import annotations
@@ -13,19 +14,6 @@ from pmcourse.diagnose import compare_windows
 RATE_UP = 1.4  # complaints per exposure, recent / baseline
 EXIT_UP = 1.2  # female-coded exit-rate ratio over the male-coded one
 BASELINE_WEEKS, RECENT_WEEKS = 8, 6
-#: What a learner who reached each diagnosis cites, and what they recommend.
-EVIDENCE = {
-    "vocal_perception_event": ["exits_flat", "per_exposure_up"],
-    "new_feedback_surface": ["exits_flat", "exposures_up", "per_exposure_flat"],
-    "silent_behaviour_churn": ["exits_up", "per_exposure_flat"],
-    "real_deference_problem": ["exits_lag", "exits_up", "per_exposure_up"],
-}
-DECISION = {
-    "vocal_perception_event": "respond_and_monitor",
-    "new_feedback_surface": "normalise_the_metric",
-    "silent_behaviour_churn": "audit_and_interview",
-    "real_deference_problem": "fix_the_model",
-}
 
 
 def window_facts(case, group: str) -> dict[str, float]:
@@ -61,7 +49,11 @@ def window_facts(case, group: str) -> dict[str, float]:
         date="week_start",
     ).total
     per_exposure = {w: complaints[w] / exposures[w] for w in (base, recent)}
+    sentiment = {
+        w: f.loc[f["week_start"].between(*w), "mean_sentiment"].mean() for w in (base, recent)
+    }
     return {
+        "sentiment_change": sentiment[recent] - sentiment[base],
         "complaint_ratio": (complaints[recent] / RECENT_WEEKS)
         / (complaints[base] / BASELINE_WEEKS),
         "exposure_ratio": (exposures[recent] / RECENT_WEEKS) / (exposures[base] / BASELINE_WEEKS),
@@ -85,6 +77,45 @@ def solve(case) -> str:
     if said:
         return "vocal_perception_event"
     return "new_feedback_surface"
+
+
+def constraint(case) -> str:
+    """This week's constraint, as the briefing states it."""
+    text = case.briefing
+    if "model is frozen" in text:
+        return "model_frozen"
+    if "Nobody outside the company has asked" in text:
+        return "internal_only"
+    if "journalist publishes on Friday" in text:
+        return "press_friday"
+    raise ValueError("the briefing states no constraint this solver knows")
+
+
+def decide(cause: str, limit: str) -> str:
+    """The response for a cause under this week's constraint."""
+    if cause == "vocal_perception_event":
+        return "audit_and_interview" if limit == "internal_only" else "respond_and_monitor"
+    if cause == "new_feedback_surface":
+        return "normalise_the_metric"
+    if cause == "silent_behaviour_churn":
+        return "audit_and_interview"
+    return "switch_off_rewrites" if limit == "model_frozen" else "fix_the_model"
+
+
+def evidence(case) -> set[str]:
+    """The statements the tables make true (the shared one left out)."""
+    f, m = _facts(case)
+    gap = f["exit_ratio"] / m["exit_ratio"]
+    checks = {
+        "per_exposure_up": f["per_exposure_ratio"] > 1.4,
+        "per_exposure_flat": abs(f["per_exposure_ratio"] - 1) < 0.25,
+        "raw_complaints_up": f["complaint_ratio"] > 1.3,
+        "exposures_up": f["exposure_ratio"] > 1.5,
+        "exits_up": gap > 1.2,
+        "exits_flat": abs(gap - 1) < 0.15,
+        "sentiment_down": f["sentiment_change"] < -0.1,
+    }
+    return {k for k, v in checks.items() if v}
 
 
 def naive(case) -> str:
@@ -151,9 +182,9 @@ def model_answers(case, truth) -> dict:
     f, _ = _facts(case)
     return {
         "diagnosis": diagnosis,
-        "evidence": EVIDENCE[diagnosis],
+        "evidence": evidence(case),
         "per_exposure_ratio": f["per_exposure_ratio"],
         "exit_rate_ratio": f["exit_ratio"],
-        "decision": DECISION[diagnosis],
+        "decision": decide(diagnosis, constraint(case)),
         "memo": dict(_MEMOS[diagnosis]),
     }
