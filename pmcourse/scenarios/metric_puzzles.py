@@ -557,7 +557,7 @@ def mix_term_question(truth: dict | None) -> Numeric:
                 "zero": 0.0,
             },
             base=0.005,
-            floor=0.0005,
+            floor=0.0001,
         )
     return Numeric(
         "mix_term",
@@ -624,7 +624,7 @@ def ctr_change_question(truth: dict | None) -> Numeric:
                 "the change with its sign flipped": -ctr,
             },
             base=0.005,
-            floor=0.0005,
+            floor=0.0001,
         )
     return Numeric(
         "ctr_change",
