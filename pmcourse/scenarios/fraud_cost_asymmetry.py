@@ -538,7 +538,7 @@ def questions(case: Case, truth: dict | None) -> list:
     bearer_feedback: dict[str, str] = {}
     threshold_tol, threshold_wrong = 0.01, None
     sla_tol, sla_wrong = 0.5, None
-    late_tol, late_wrong = 0.03, None
+    late_tol, late_wrong = 0.005, None
     if given:
         c_fp, c_fn = t["cost_false_positive"], t["cost_false_negative"]
         seller, platform = t["seller_fp_cost"], c_fp - t["seller_fp_cost"]
@@ -587,8 +587,8 @@ def questions(case: Case, truth: dict | None) -> list:
                     1 - t["late_appeal_share"], 4
                 ),
             },
-            base=0.03,
-            floor=0.005,
+            base=0.005,
+            floor=0.0025,
         )
     fraud = [
         Choice(
