@@ -540,8 +540,10 @@ def mix_term_question(truth: dict | None) -> Numeric:
 
     Examples
     --------
-    >>> q = mix_term_question({"mix_term": -0.2887, "rate_term": 0.1061})
-    >>> q.score(-0.2887), q.score(0.1061), q.tolerance < 0.02
+    >>> from pmcourse.scenarios import load_case
+    >>> truth = load_case("metric_puzzles", seed=1, variant="traffic_mix_to_low_value").truth
+    >>> q = mix_term_question(truth)
+    >>> q.score(truth["mix_term"]), q.score(truth["rate_term"]), q.tolerance <= 0.005
     (1.0, 0.0, True)
     """
     t = truth or {}
@@ -605,10 +607,11 @@ def ctr_change_question(truth: dict | None) -> Numeric:
 
     Examples
     --------
-    >>> q = ctr_change_question({"ctr_change": -0.0562, "ctr_point_change": -0.0029,
-    ...                          "ctr_daily_mean_change": -0.0549})
-    >>> q.score("-5.62%"), q.score("5.62%"), q.score(-0.0029)
-    (1.0, 0.0, 0.0)
+    >>> from pmcourse.scenarios import load_case
+    >>> truth = load_case("metric_puzzles", seed=1, variant="diversity_reranker_tradeoff").truth
+    >>> q = ctr_change_question(truth)
+    >>> q.score(truth["ctr_change"]), q.score(-truth["ctr_change"])
+    (1.0, 0.0)
     """
     t = truth or {}
     tolerance, wrong = 0.005, None
