@@ -142,17 +142,18 @@ def _decision_why_not(action: str):
             lever, phrase = LEVER[action]
             if lever == cause:
                 credit = PARTIAL.get((cause, constraint), {}).get(action, 0.0)
+                if credit >= 0.5 and lever == "threshold_tightened_on_freelancers":
+                    return (
+                        f"Second-best: right target, since {RULED_IN[cause](t)} But with "
+                        "engineering time this month, build the faster appeal lane too: "
+                        f"{t['late_appeal_share']:.0%} of {t['harmed_segment']}s' resolved "
+                        f"appeals took longer than their {t['appeal_sla_days']}-day payment cycle."
+                    )
                 if credit >= 0.5:
                     return (
-                        f"Second-best: right target, since {RULED_IN[cause](t)} But "
-                        f"{CONSTRAINT_SHORT[constraint]}, and the better fix needs it: "
-                        + (
-                            f"{t['late_appeal_share']:.0%} of {t['harmed_segment']}s' resolved "
-                            f"appeals already took longer than their {t['appeal_sla_days']}-day "
-                            "payment cycle."
-                            if lever == "threshold_tightened_on_freelancers"
-                            else "a corridor threshold also blocks the corridor's honest sellers."
-                        )
+                        f"Second-best: right target, since {RULED_IN[cause](t)} But with "
+                        "engineering time this month, build rules aimed at the ring: a lower "
+                        f"threshold for all of {t['top_corridor']} also blocks its honest sellers."
                     )
                 return (
                     f"Right target, since {RULED_IN[cause](t)} But "
@@ -162,9 +163,10 @@ def _decision_why_not(action: str):
         if action == "keep_threshold_report_matured":
             return f"Keeping the threshold leaves the change in place: {RULED_IN[cause](t)}"
         return (
-            f"Tightening further blocks more legitimate invoices: upheld appeals per 1,000 "
-            f"{t['harmed_segment']} invoices went from {t['upheld_per_1000_before']:.1f} to "
-            f"{t['upheld_per_1000_after']:.1f} since the review."
+            "Confirmed fraud looks down partly because "
+            f"{t['pending_last_28d']:.0%} of the last four weeks' invoices have no outcome yet; "
+            f"and blocking pays only above a score of {t['cost_threshold']:.2f}, so tightening "
+            "further blocks legitimate invoices for fraud that is cheaper to let through."
         )
 
     return why_not

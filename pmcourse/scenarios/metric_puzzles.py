@@ -164,7 +164,7 @@ def _decision_why_not(action: str):
             if second is not None:
                 return (
                     f"Second-best: reporting the split is right, but nothing blocks the lever "
-                    f"this quarter and {RULED_IN[cause](t)[0].lower()}{RULED_IN[cause](t)[1:]}"
+                    f"this quarter: {RULED_IN[cause](t)[0].lower()}{RULED_IN[cause](t)[1:]}"
                 )
             return "Holding budget and promotions changes nothing that moved here: " + RULED_IN[
                 cause
@@ -176,9 +176,12 @@ def _decision_why_not(action: str):
                 "back on the metric that carries the outcome, not on clicks."
             )
         if action == "pause_retrain_gate":
-            return "Pausing the retrain guards against what did not happen here: " + RULED_OUT[
-                lever
-            ](t)
+            ruled_out = RULED_OUT[lever](t)
+            return (
+                "Pausing the retrain guards against what did not happen here: "
+                + ruled_out[0].lower()
+                + ruled_out[1:]
+            )
         return RULED_OUT[lever](t)
 
     return why_not
@@ -190,7 +193,7 @@ RULED_IN = {
         f"{t['share_gainer']} gained {_pts(t['share_gain'])} of the visits."
     ),
     "discount_order_value_erosion": lambda t: (
-        f"Average order value fell {_pct(t['aov_min_change'])} inside a channel."
+        f"Average order value fell {-100 * t['aov_min_change']:.1f}% inside a channel."
     ),
     "refund_lag_net_revenue": lambda t: (
         f"The recent cohorts are refunded at {t['refund_ratio']:.2f} times the baseline rate."
