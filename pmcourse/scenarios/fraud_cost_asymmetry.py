@@ -19,7 +19,7 @@ Hidden causes (variants):
   (chargebacks arrive 30-90 days later), so recent fraud looks low.
 
 Part 2 (:mod:`pmcourse.scenarios.image_tagger`, drawn from ``rng.spawn(1)[0]``): an image-tagging
-model reported as 98% accurate whose errors concentrate in one sensitive content group, hidden
+model reported as highly accurate whose errors concentrate in one sensitive content group, hidden
 either by that group's tiny share of volume or by an aggregate that improved while the group got
 worse. Its facts are recorded in ``truth["tagger"]``; its questions follow the fraud questions.
 """

@@ -1,4 +1,4 @@
-"""Part 2 of notebook 06: an image tagger reported as "98% accurate". Where do the 2% fall?
+"""Part 2 of notebook 06: an image tagger reported as "highly accurate". Where do its errors fall?
 
 Two monthly human-review samples by content group. One sensitive group carries the errors, and the
 aggregate hides it either because the group is a tiny share of the volume or because the aggregate
@@ -44,7 +44,7 @@ TAGGER_GROUPS = {
 SENSITIVE = tuple(g for g, (s, _, _) in TAGGER_GROUPS.items() if s == "yes")
 TAGGER_HIDING = {
     "tiny_share_of_volume": "The group is a tiny share of the volume: its errors barely dent the "
-    "aggregate, which stays near 98%.",
+    "aggregate, which stays high.",
     "aggregate_improved_while_group_worsened": "The aggregate improved month over month while the "
     "group's error rate climbed: the mix and the other groups hid it.",
 }
@@ -377,7 +377,16 @@ def questions(tagger: dict | None) -> list:
                     safe=True,
                 ),
             ),
-            solution="Small groups vanish in averages, and averages can improve while a group worsens.",
+            solution=(
+                f"{harmed}: {tg['harmed_error_rate_earlier']:.1%} then {tg['harmed_error_rate']:.1%} "
+                f"mistagged, {tg['harmed_volume_share']:.1%} of the images reviewed; the aggregate "
+                f"went from {tg['aggregate_accuracy_earlier']:.2%} to {tg['aggregate_accuracy']:.2%} "
+                "accuracy. Small groups vanish in averages, and averages can improve while a group "
+                "worsens."
+                if given
+                else "Small groups vanish in averages, and averages can improve while a group "
+                "worsens."
+            ),
             **({"option_feedback": hiding_feedback} if hiding_feedback else {}),
         ),
         Choice(
@@ -389,7 +398,12 @@ def questions(tagger: dict | None) -> list:
             },
             answer=tg.get("recourse"),
             hints=(Hint("See `depicted_can_contest`.", safe=True),),
-            solution="Liability mapping: who is harmed, and whether the product gives them recourse.",
+            solution=(
+                f"`depicted_can_contest` is {tg['recourse']!r} for {harmed}. Liability mapping: "
+                "who is harmed, and whether the product gives them recourse."
+                if given
+                else "Liability mapping: who is harmed, and whether the product gives them recourse."
+            ),
             **({"option_feedback": recourse_feedback} if recourse_feedback else {}),
         ),
         Choice(
