@@ -22,6 +22,11 @@ Part 2 (:mod:`pmcourse.scenarios.image_tagger`, drawn from ``rng.spawn(1)[0]``):
 model reported as highly accurate whose errors concentrate in one sensitive content group, hidden
 either by that group's tiny share of volume or by an aggregate that improved while the group got
 worse. Its facts are recorded in ``truth["tagger"]``; its questions follow the fraud questions.
+
+Each case draws a constraint the briefing states (engineering time this month, or configuration
+only), last and from a child generator so the tables do not depend on it. The right action depends
+on the cause and the constraint (:data:`DECISION_TABLE`): the threshold and the ring each have an
+engineering and a configuration version; the base-rate shift and the chargeback lag share one.
 """
 
 from __future__ import annotations

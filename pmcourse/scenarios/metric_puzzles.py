@@ -16,6 +16,12 @@ numbers. The hidden cause is one of:
 
 The naive reading treats CTR as the verdict on the feed and the discount as the default villain for
 revenue.
+
+Each case also draws a constraint the briefing states (every lever open; the channel budget and
+promotions committed until the quarter closes; the feed in its code freeze), drawn last from a child
+generator so the tables do not depend on it. The right action depends on the cause and the
+constraint (:data:`DECISION_TABLE`); a blocked right lever earns partial credit. Evidence options
+are statements judged on each case's data; wrong options are answered with this case's numbers.
 """
 
 from __future__ import annotations
