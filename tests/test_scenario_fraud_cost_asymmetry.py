@@ -13,8 +13,9 @@ import scenario_cases
 from solvers import fraud_cost_asymmetry as solver
 
 from pmcourse.diagnose import cost_curve, cost_threshold, expected_cost
-from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
+from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.image_tagger import TAGGER_GROUPS, TAGGER_HIDING, make_tagger_table
 
 NAME = "fraud_cost_asymmetry"
@@ -318,3 +319,53 @@ def test_tagger_solver_sees_only_tables(cases):
     for case in cases.values():
         hidden = scenario_cases.as_graded(case)
         assert solver.solve_tagger(hidden) == case.truth["tagger"]["harmed_group"]
+
+
+# ---- answers are earned (issue 11) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return scenario_cases.sample(NAME)
+
+
+def test_briefing_hides_answers(sample):
+    assert fairplay.check_briefing_hides_answers(SCENARIO, sample) == []
+
+
+def test_decisions_need_the_constraint():
+    truths = [
+        load_case(NAME, seed=s, variant=SCENARIO.variants[s % len(SCENARIO.variants)]).truth
+        for s in range(200)
+    ]
+    assert fairplay.check_decisions_need_the_constraint(SCENARIO, truths) == []
+    ring = {t["constraint"]: t["decision"] for t in truths if t["cause"] == "corridor_fraud_ring"}
+    assert ring["engineering_available"] != ring["config_only"]
+
+
+def test_wrong_option_feedback_names_this_case(sample):
+    assert fairplay.check_wrong_option_feedback(SCENARIO, sample) == []
+
+
+def test_zero_analysis_scores_under_the_bar():
+    result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, (result.total, result.by_strategy)
+
+
+def test_solver_answers_every_scored_question_right(sample):
+    for (variant, seed), case in sample.items():
+        answers = solver.model_answers(as_graded(case), None)
+        for q in SCENARIO.questions(case, case.truth):
+            if q.id == "memo":
+                continue
+            assert q.score(answers[q.id]) == 1.0, (variant, seed, q.id, answers[q.id])
+
+
+def test_tolerances_refuse_the_known_wrong_computations(sample):
+    for case in sample.values():
+        t = case.truth
+        questions = {q.id: q for q in SCENARIO.questions(case, t)}
+        swapped = 1 - t["cost_threshold"]
+        assert questions["cost_threshold"].score(swapped) == 0.0
+        tagger = questions["tagger_aggregate_accuracy"]
+        assert tagger.score(1 - t["tagger"]["aggregate_accuracy"]) == 0.0

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from solvers import metric_puzzles as solver
 
-from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios import SCENARIOS, fairplay, load_case
+from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.metric_puzzles import CAUSE_EVENT, LOW_VALUE
 
 NAME = "metric_puzzles"
@@ -189,3 +191,51 @@ def test_rolling_back_the_reranker_for_ctr_is_wrong(cases, variant):
     questions = SCENARIO.questions(case, case.truth)
     decision = next(q for q in questions if q.id == "decision")
     assert decision.score("roll_back_reranker_for_ctr") == 0.0
+
+
+# ---- answers are earned (issue 11) ------------------------------------------------------------
+
+
+def test_briefing_hides_answers(cases):
+    assert fairplay.check_briefing_hides_answers(SCENARIO, cases) == []
+
+
+def test_decisions_need_the_constraint():
+    truths = [
+        load_case(NAME, seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth for s in range(200)
+    ]
+    assert fairplay.check_decisions_need_the_constraint(SCENARIO, truths) == []
+    # the constraint decides for the mix shift, and the mix shift shares an action with the discount
+    mix = {t["constraint"]: t["decision"] for t in truths if t["cause"] == VARIANTS[0]}
+    assert mix["budget_committed"] != mix["levers_open"]
+
+
+def test_wrong_option_feedback_names_this_case(cases):
+    assert fairplay.check_wrong_option_feedback(SCENARIO, cases) == []
+
+
+def test_zero_analysis_scores_under_the_bar():
+    result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, (result.total, result.by_strategy)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_solver_answers_every_question_right(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        answers = solver.model_answers(as_graded(case), None)
+        for q in SCENARIO.questions(case, case.truth):
+            if q.id == "tradeoff_memo":
+                continue
+            assert q.score(answers[q.id]) == 1.0, (variant, seed, q.id, answers[q.id])
+
+
+def test_tolerances_refuse_the_known_wrong_computations(cases):
+    for case in cases.values():
+        questions = {q.id: q for q in SCENARIO.questions(case, case.truth)}
+        mix = questions["mix_term"]
+        if abs(case.truth["rate_term"] - case.truth["mix_term"]) > 0.002:
+            assert mix.score(case.truth["rate_term"]) == 0.0
+        if abs(case.truth["mix_term"]) > 0.01:
+            assert mix.score(0.0) == 0.0
+        assert questions["ctr_change"].tolerance <= 0.005

@@ -20,8 +20,10 @@ __all__ = [
     "CROSS_BORDER",
     "DOMESTIC",
     "SEGMENTS",
+    "CONSTRAINTS",
     "briefing",
     "compute_fraud_facts",
+    "compute_signature_facts",
     "make_appeals",
     "make_costs_table",
     "make_segments_table",
@@ -35,6 +37,15 @@ SEGMENTS = {
     "new domestic seller": (0.20, -4.2, 0.7, 900, (10, 16)),
     "established SMB": (0.42, -5.0, 0.7, 2400, (24, 35)),
     "established enterprise": (0.20, -5.8, 0.6, 9000, (40, 60)),
+}
+#: The constraint a case draws, as the briefing states it: what the risk team can change this
+#: month. The right action depends on the cause *and* this.
+CONSTRAINTS = {
+    "engineering_available": "The risk team has engineering time this month: it can build new "
+    "rules and tooling as well as change configuration.",
+    "config_only": "The risk team has no engineering time this month (it is on the payments "
+    "platform migration): only configuration can change, that is the global threshold, "
+    "per-corridor thresholds and the appeal team's staffing.",
 }
 DOMESTIC = ("US-US", "GB-GB", "EU-EU")
 CROSS_BORDER = ("US-IN", "US-PH", "GB-NG", "EU-UA", "US-MX")
@@ -327,6 +338,17 @@ def compute_fraud_facts(
         & appeals["invoice_id"].isin(since["invoice_id"])
     ]
     late = float((a["resolution_days"] > cycle).mean()) if len(a) else 0.0
+    late_or_on = float((a["resolution_days"] >= cycle).mean()) if len(a) else 0.0
+    every = appeals[(appeals["seller_segment"] == harmed) & (appeals["decision"] != "pending")]
+    late_all_time = float((every["resolution_days"] > cycle).mean()) if len(every) else 0.0
+    counts = upheld.groupby("seller_segment").size()
+    most_count = str(counts.idxmax()) if len(counts) else harmed
+    buyer_fn = float(
+        costs.loc[
+            (costs["error"] == "false_negative") & (costs["borne_by"] == "buyer"),
+            "usd_per_invoice",
+        ].sum()
+    )
     return {
         "cost_false_positive": c_fp,
         "cost_false_negative": c_fn,
@@ -337,6 +359,87 @@ def compute_fraud_facts(
         "upheld_per_1000": {k: round(float(v), 3) for k, v in per_1000.items()},
         "appeal_sla_days": cycle,
         "late_appeal_share": round(late, 4),
+        "seller_fp_cost": seller_fp,
+        "buyer_fn_cost": buyer_fn,
+        "late_or_on_cycle_share": round(late_or_on, 4),
+        "late_share_all_time": round(late_all_time, 4),
+        "most_upheld_by_count": most_count,
+        "most_upheld_by_count_cycle": int(
+            segments.set_index("seller_segment").loc[most_count, "payment_cycle_days"]
+        ),
+    }
+
+
+def compute_signature_facts(
+    invoices: pd.DataFrame, appeals: pd.DataFrame, review: pd.Timestamp, harmed: str
+) -> dict:
+    """What each story leaves in the invoices and appeals, measured the same way for every case.
+
+    Parameters
+    ----------
+    invoices, appeals : DataFrame
+        The case's tables of the same names.
+    review : Timestamp
+        Date of the threshold review.
+    harmed : str
+        The segment with the most upheld appeals per 1,000 invoices since the review.
+
+    Returns
+    -------
+    dict
+        ``cutoff_before`` and ``cutoff_after`` (lowest blocked score before and from the review)
+        and their ``cutoff_ratio``; per corridor, the change of mean logit score from more than
+        a week before the review to eleven days after it: ``median_shift`` (the typical
+        corridor), ``top_corridor`` and ``top_shift`` (the largest), ``top_above_median``;
+        ``block_ratio`` (block rate from the review over before it), ``upheld_ratio`` (upheld
+        appeals per 1,000 invoices of ``harmed``, from the review over before it) and
+        ``pending_last_28d`` (share of the last four weeks' invoices with no outcome yet).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("fraud_cost_asymmetry", seed=1, variant="corridor_fraud_ring")
+    >>> case.truth["top_above_median"] > 0.9, case.truth["pending_last_28d"] > 0.9
+    (True, True)
+    """
+    blocked = invoices[invoices["blocked"] == 1]
+    cut_b = float(blocked.loc[blocked["date"] < review, "score"].min())
+    cut_a = float(blocked.loc[blocked["date"] >= review, "score"].min())
+    score = invoices["score"].clip(1e-4, 1 - 1e-4)
+    logit = np.log(score / (1 - score))
+    before = logit[invoices["date"] < review - pd.Timedelta(days=7)]
+    after = logit[invoices["date"] >= review + pd.Timedelta(days=11)]
+    shifts = (
+        after.groupby(invoices["corridor"]).mean() - before.groupby(invoices["corridor"]).mean()
+    ).dropna()
+    median = float(shifts.median())
+    is_before = invoices["date"] < review
+    rate_b = float(invoices.loc[is_before, "blocked"].mean())
+    rate_a = float(invoices.loc[~is_before, "blocked"].mean())
+    dated = appeals[appeals["decision"] == "upheld"].merge(
+        invoices[["invoice_id", "date"]], on="invoice_id"
+    )
+    seg = invoices["seller_segment"] == harmed
+    n_b, n_a = int((seg & is_before).sum()), int((seg & ~is_before).sum())
+    up = dated[dated["seller_segment"] == harmed]
+    per_b = 1000 * int((up["date"] < review).sum()) / max(n_b, 1)
+    per_a = 1000 * int((up["date"] >= review).sum()) / max(n_a, 1)
+    last = invoices[invoices["date"] > invoices["date"].max() - pd.Timedelta(days=28)]
+    return {
+        "cutoff_before": round(cut_b, 4),
+        "cutoff_after": round(cut_a, 4),
+        "cutoff_ratio": round(cut_a / cut_b, 4),
+        "median_shift": round(median, 4),
+        "top_corridor": str(shifts.idxmax()),
+        "top_shift": round(float(shifts.max()), 4),
+        "top_above_median": round(float(shifts.max()) - median, 4),
+        "block_rate_before": round(rate_b, 4),
+        "block_rate_after": round(rate_a, 4),
+        "block_ratio": round(rate_a / rate_b, 4),
+        "upheld_per_1000_before": round(per_b, 3),
+        "upheld_per_1000_after": round(per_a, 3),
+        "upheld_ratio": round(per_a / per_b, 4) if per_b > 0 else 99.0,
+        "pending_last_28d": round(float((last["outcome"] == "pending").mean()), 4),
     }
 
 
@@ -420,8 +523,12 @@ def timeline(
     return synth.timeline(rows)
 
 
-def briefing(end: pd.Timestamp, review: pd.Timestamp) -> str:
-    """The case's briefing: the blocking rule, the two teams' quarrel and part 2's tagger.
+def briefing(end: pd.Timestamp, review: pd.Timestamp, constraint: str) -> str:
+    """The case's briefing: the blocking rule, the two teams' quarrel, the month's constraint and
+    part 2's tagger.
+
+    Dates are ISO dates and spans are in words, so no figure of the briefing can be mistaken for
+    an answer.
 
     Parameters
     ----------
@@ -429,6 +536,8 @@ def briefing(end: pd.Timestamp, review: pd.Timestamp) -> str:
         The case's last day; the briefing is dated the day after.
     review : Timestamp
         The day the risk committee reviewed the threshold.
+    constraint : str
+        The constraint the case drew (a key of :data:`CONSTRAINTS`).
 
     Returns
     -------
@@ -437,23 +546,26 @@ def briefing(end: pd.Timestamp, review: pd.Timestamp) -> str:
 
     Examples
     --------
-    >>> text = briefing(pd.Timestamp("2026-04-26"), pd.Timestamp("2026-01-12"))
-    >>> text.splitlines()[0], "Monday 27 April 2026" in text, "on **12 January**" in text
+    >>> text = briefing(pd.Timestamp("2026-04-26"), pd.Timestamp("2026-01-12"), "config_only")
+    >>> text.splitlines()[0], "Monday 2026-04-27" in text, "on **2026-01-12**" in text
     ('### Briefing', True, True)
     """
     return (
         "### Briefing\n\n"
-        f"It is **{end + pd.Timedelta(days=1):%A %d %B %Y}**. The invoicing product blocks an invoice "
-        "when its fraud score (a calibrated probability) is at or above a threshold. The risk "
-        f"committee reviewed that threshold on **{review:%d %B}**. Since then the two teams you work "
-        "with disagree: payments says *confirmed fraud is down, the model is working, tighten further*; "
-        "seller support says *legitimate sellers are being blocked and cannot get paid*.\n\n"
-        "You have a sample of invoices with their scores, block decisions and outcomes (chargebacks "
-        "and settlements arrive 30 to 90 days after an invoice, so recent outcomes are still pending), the appeals "
-        "sellers filed and how long they took, each seller segment's payment cycle, and finance's "
-        "estimate of what each kind of error costs and who pays it. Work out what actually changed, "
-        "who bears each error's cost, where the threshold should sit, and how fast an appeal has to "
-        "be.\n\n"
-        "**Part 2.** The platform's image-tagging model is reported as *98% accurate* and up for a "
-        "wider launch. `tagger_groups` holds the last two monthly review samples by content group."
+        f"It is **{end + pd.Timedelta(days=1):%A %Y-%m-%d}**. The invoicing product blocks an "
+        "invoice when its fraud score (a calibrated probability) is at or above a threshold. The "
+        f"risk committee reviewed that threshold on **{review:%Y-%m-%d}**. Since then the two teams "
+        "you work with disagree: payments says *confirmed fraud is down, the model is working, "
+        "tighten further*; seller support says *legitimate sellers are being blocked and cannot "
+        "get paid*. Neither claim has been checked.\n\n"
+        f"**This month:** {CONSTRAINTS[constraint]}\n\n"
+        "You have a sample of invoices with their scores, block decisions and outcomes "
+        "(chargebacks and settlements arrive one to three months after an invoice, so recent "
+        "outcomes are still pending), the appeals sellers filed and how long they took, each "
+        "seller segment's payment cycle, and finance's estimate of what each kind of error costs "
+        "and who pays it. Work out what actually changed, who bears each error's cost, where the "
+        "threshold should sit, and how fast an appeal has to be.\n\n"
+        "**Part two.** The platform's image-tagging model is reported as *highly accurate* and is "
+        "up for a wider launch. `tagger_groups` holds the last two monthly review samples by "
+        "content group."
     )

@@ -18,11 +18,26 @@ __all__ = [
     "MAX_LAG",
     "briefing",
     "case_facts",
+    "CONSTRAINTS",
+    "signature_facts",
     "draw_feed",
     "draw_refunds",
     "draw_retention",
 ]
 
+#: The constraint a case draws, as the briefing states it: what leadership can and cannot move
+#: this quarter. The right action depends on the cause *and* this.
+CONSTRAINTS = {
+    "levers_open": "Every team can change its own lever this month: channel budgets, promotions, "
+    "the returns policy and the feed are all open.",
+    "budget_committed": "Marketing's channel budget and the promotions calendar are committed "
+    "with partners until the quarter closes: neither can move before the next quarter's plan. "
+    "The returns policy and the feed can change.",
+    "feed_freeze": "The home feed is in its peak-season code freeze: no model ships and none is "
+    "rolled back until the freeze lifts, though feed configuration flags can still change. "
+    "Budgets, promotions and the returns policy are open.",
+}
+_WORDS = {4: "four", 13: "thirteen", 520: "five hundred and twenty"}
 MAX_LAG = 63  # days a refund can trail its order
 #: platform -> (share of feed users, baseline click-through rate)
 PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
@@ -365,6 +380,12 @@ def case_facts(tables: dict[str, pd.DataFrame], index: pd.DatetimeIndex, *, wind
         numerator="clicks",
         denominator="impressions",
     ).total
+    fd = tables["feed_daily"].dropna(subset=["clicks", "impressions"])
+    fb, fa = fd[fd["date"] <= base_end], fd[fd["date"] >= recent_start]
+    ctr_b = fb["clicks"].sum() / fb["impressions"].sum()
+    ctr_a = fa["clicks"].sum() / fa["impressions"].sum()
+    daily_b = (fb.groupby("date")["clicks"].sum() / fb.groupby("date")["impressions"].sum()).mean()
+    daily_a = (fa.groupby("date")["clicks"].sum() / fa.groupby("date")["impressions"].sum()).mean()
     return {
         "baseline_end": base_end.strftime("%Y-%m-%d"),
         "recent_start": recent_start.strftime("%Y-%m-%d"),
@@ -376,11 +397,84 @@ def case_facts(tables: dict[str, pd.DataFrame], index: pd.DatetimeIndex, *, wind
             (conversion["current"] > conversion["baseline"]).sum()
         ),
         "ctr_change": round(ctr.relative_change, 4),
+        "ctr_point_change": round(float(ctr_a - ctr_b), 6),
+        "ctr_daily_mean_change": round(float(daily_a / daily_b - 1), 4),
+        **signature_facts(before, after, tables),
     }
 
 
-def briefing(index: pd.DatetimeIndex, *, window: int) -> str:
-    """The case's briefing: the shop, the two arguments, and the windows to compare.
+def signature_facts(before: pd.DataFrame, after: pd.DataFrame, tables: dict) -> dict:
+    """What each story leaves in the data, measured the same way for every case.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        ``orders_daily`` rows of the baseline and the recent window.
+    tables : dict of str to DataFrame
+        The case's tables (``feed_daily``, ``refund_cohorts`` and ``retention_weekly`` are read).
+
+    Returns
+    -------
+    dict
+        ``share_gainer`` (the channel whose share of visits grew most) and ``share_gain`` (by how
+        much, as a fraction), ``aov_min_change`` and ``aov_max_abs_change`` (within-channel
+        average order value, recent over baseline, minus one), ``conversion_change`` (overall),
+        ``refund_ratio`` (five-week refund rate of the last two complete cohorts over the first
+        four), ``ctr_ratio``, ``ils_change`` and ``entropy_change`` (feed, lost days dropped) and
+        ``churn_ratio`` (mean weekly churn, last four weeks over first four).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("metric_puzzles", seed=1, variant="traffic_mix_to_low_value")
+    >>> case.truth["share_gain"] > 0.05, case.truth["share_gainer"] in ("deal_sites", "social")
+    (True, True)
+    """
+    sb = before.groupby("channel")[["visits", "conversions", "orders", "order_value"]].sum()
+    sa = after.groupby("channel")[["visits", "conversions", "orders", "order_value"]].sum()
+    gain = sa["visits"] / sa["visits"].sum() - sb["visits"] / sb["visits"].sum()
+    aov = (sa["order_value"] / sa["orders"]) / (sb["order_value"] / sb["orders"]) - 1
+    conv = (sa["conversions"].sum() / sa["visits"].sum()) / (
+        sb["conversions"].sum() / sb["visits"].sum()
+    ) - 1
+    base_end, recent_start = before["date"].max(), after["date"].min()
+    fd = tables["feed_daily"].dropna(subset=["clicks", "impressions", "topic_entropy"])
+    fb, fa = fd[fd["date"] <= base_end], fd[fd["date"] >= recent_start]
+    ctr = (fa["clicks"].sum() / fa["impressions"].sum()) / (
+        fb["clicks"].sum() / fb["impressions"].sum()
+    )
+    rc = tables["refund_cohorts"]
+    early = rc[rc["weeks_since_order"] <= 4]
+    cohorts = early.groupby("order_week").agg(
+        refunded=("refunded_orders", "sum"),
+        orders=("cohort_orders", "first"),
+        seen=("weeks_since_order", "max"),
+    )
+    cohorts = cohorts[cohorts["seen"] == 4]
+    rate = cohorts["refunded"] / cohorts["orders"]
+    rw = tables["retention_weekly"].dropna()
+    churn = rw["churned_users"] / rw["active_users"].shift(1)
+    return {
+        "share_gainer": str(gain.idxmax()),
+        "share_gain": round(float(gain.max()), 4),
+        "aov_min_change": round(float(aov.min()), 4),
+        "aov_max_abs_change": round(float(aov.abs().max()), 4),
+        "conversion_change": round(float(conv), 4),
+        "refund_ratio": round(float(rate.iloc[-2:].mean() / rate.iloc[:4].mean()), 4),
+        "ctr_ratio": round(float(ctr), 4),
+        "ils_change": round(
+            float(fa["intra_list_similarity"].mean() - fb["intra_list_similarity"].mean()), 4
+        ),
+        "entropy_change": round(float(fa["topic_entropy"].mean() - fb["topic_entropy"].mean()), 4),
+        "churn_ratio": round(float(churn.iloc[-4:].mean() / churn.iloc[:4].mean()), 4),
+    }
+
+
+def briefing(index: pd.DatetimeIndex, *, window: int, constraint: str) -> str:
+    """The case's briefing: the shop, the two arguments, the windows and this quarter's constraint.
+
+    Dates are written as ISO dates and counts in words, so no figure of the briefing can be
+    mistaken for an answer.
 
     Parameters
     ----------
@@ -388,6 +482,8 @@ def briefing(index: pd.DatetimeIndex, *, window: int) -> str:
         The case's days; the briefing is dated the day after the last.
     window : int
         Days in the baseline and in the recent window.
+    constraint : str
+        The constraint the case drew (a key of :data:`CONSTRAINTS`).
 
     Returns
     -------
@@ -396,27 +492,34 @@ def briefing(index: pd.DatetimeIndex, *, window: int) -> str:
 
     Examples
     --------
-    >>> text = briefing(synth.days("2026-01-05", 91), window=28)
-    >>> text.splitlines()[0], "up to 01 February" in text, "(from 09 March)" in text
+    >>> text = briefing(synth.days("2026-01-05", 91), window=28, constraint="feed_freeze")
+    >>> text.splitlines()[0], "up to 2026-02-01" in text, "(from 2026-03-09)" in text
     ('### Briefing', True, True)
+    >>> CONSTRAINTS["feed_freeze"] in text
+    True
     """
     base_end, recent_start = _windows(index, window)
     today = index[-1] + pd.Timedelta(days=1)
+    weeks = _WORDS.get(len(index) // 7, str(len(index) // 7))
+    window_weeks = _WORDS.get(window // 7, str(window // 7))
     return (
         "### Briefing\n\n"
-        f"It is {today:%A %d %B %Y}. You are the product manager for the storefront of **Larkspur**, "
-        "an online home-goods shop whose site and app open on an AI-ranked home feed.\n\n"
+        f"It is {today:%A} {today:%Y-%m-%d}. You are the product manager for the storefront of "
+        "**Larkspur**, an online home-goods shop whose site and app open on an AI-ranked home "
+        "feed.\n\n"
         "The weekly business review has turned into two arguments:\n\n"
-        '1. *"This metric improved, but revenue dropped."* Growth brings conversion charts; '
-        "finance brings revenue that did not follow them.\n"
-        '2. *"CTR moved after the ranking changes."* The feed team shipped a diversity re-ranker '
+        '- *"This metric improved, but revenue dropped."* Growth says conversion is up since the '
+        "changes; finance says revenue did not follow. (Check both claims: neither team has split "
+        "its number.)\n"
+        '- *"CTR moved after the ranking changes."* The feed team shipped a diversity re-ranker '
         "and a retrained model in the same weeks, and the feed's click-through rate is on everyone's "
         "slides.\n\n"
         "Marketing, pricing, customer service and the feed team each changed something within the "
         "same fortnight (see the timeline). Leadership wants **one** explanation of what moved the "
         "business, and a decision you can be held to.\n\n"
-        f"You have 13 weeks of data: orders by channel, refunds by day and by order cohort, feed "
-        f"metrics by platform, weekly retention. Compare the **baseline** (the first four weeks, up "
-        f"to {base_end:%d %B}, before any of the changes) with the **recent** four weeks (from "
-        f"{recent_start:%d %B})."
+        f"**This quarter:** {CONSTRAINTS[constraint]}\n\n"
+        f"You have {weeks} weeks of data: orders by channel, refunds by day and by order cohort, "
+        f"feed metrics by platform, weekly retention. Compare the **baseline** (the first "
+        f"{window_weeks} weeks, up to {base_end:%Y-%m-%d}, before any of the changes) with the "
+        f"**recent** {window_weeks} weeks (from {recent_start:%Y-%m-%d})."
     )

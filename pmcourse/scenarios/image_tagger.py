@@ -1,4 +1,4 @@
-"""Part 2 of notebook 06: an image tagger reported as "98% accurate". Where do the 2% fall?
+"""Part 2 of notebook 06: an image tagger reported as "highly accurate". Where do its errors fall?
 
 Two monthly human-review samples by content group. One sensitive group carries the errors, and the
 aggregate hides it either because the group is a tiny share of the volume or because the aggregate
@@ -16,7 +16,15 @@ from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.scenarios import synth
 from pmcourse.scenarios.base import TableDoc
 
-__all__ = ["SENSITIVE", "TABLE", "TAGGER_GROUPS", "TAGGER_HIDING", "make_tagger_table", "questions"]
+__all__ = [
+    "SENSITIVE",
+    "TABLE",
+    "TAGGER_GROUPS",
+    "TAGGER_HIDING",
+    "make_tagger_table",
+    "questions",
+    "tolerance_for",
+]
 
 #: Tagger content groups: label -> (sensitive, people depicted can contest a tag, id).
 TAGGER_GROUPS = {
@@ -36,7 +44,7 @@ TAGGER_GROUPS = {
 SENSITIVE = tuple(g for g, (s, _, _) in TAGGER_GROUPS.items() if s == "yes")
 TAGGER_HIDING = {
     "tiny_share_of_volume": "The group is a tiny share of the volume: its errors barely dent the "
-    "aggregate, which stays near 98%.",
+    "aggregate, which stays high.",
     "aggregate_improved_while_group_worsened": "The aggregate improved month over month while the "
     "group's error rate climbed: the mix and the other groups hid it.",
 }
@@ -145,7 +153,10 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
         ],
     )
     latest = df[df["review_month"] == months[-1]]
+    earlier = df[df["review_month"] == months[0]]
     h = latest[latest["content_group"] == harmed].iloc[0]
+    h0 = earlier[earlier["content_group"] == harmed].iloc[0]
+    plain = latest[latest["sensitive"] == "no"]
     truth = {
         "harmed_group": harmed,
         "harmed_group_id": TAGGER_GROUPS[harmed][2],
@@ -157,8 +168,59 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
         ),
         "harmed_error_share": round(float(h["mistagged"] / latest["mistagged"].sum()), 4),
         "launch": "group_bound_and_recourse",
+        "harmed_mistagged": int(h["mistagged"]),
+        "harmed_reviewed": int(h["images_reviewed"]),
+        "harmed_volume_share": round(
+            float(h["images_reviewed"] / latest["images_reviewed"].sum()), 4
+        ),
+        "harmed_error_rate_earlier": round(float(h0["mistagged"] / h0["images_reviewed"]), 4),
+        "aggregate_accuracy_earlier": round(
+            float(1 - earlier["mistagged"].sum() / earlier["images_reviewed"].sum()), 4
+        ),
+        "non_sensitive_accuracy": round(
+            float(1 - plain["mistagged"].sum() / plain["images_reviewed"].sum()), 4
+        ),
+        "latest_counts": {
+            TAGGER_GROUPS[g][2]: [int(m), int(n)]
+            for g, m, n in zip(
+                latest["content_group"], latest["mistagged"], latest["images_reviewed"], strict=True
+            )
+        },
     }
     return df, truth
+
+
+def tolerance_for(expected: float, wrong: dict[str, float], *, base: float, floor: float) -> tuple:
+    """The tolerance for ``expected`` and the wrong values it can tell apart.
+
+    A wrong value closer than ``floor / 0.4`` cannot be told from the answer and is dropped; the
+    tolerance is ``base`` or 0.4 of the distance to the nearest wrong value kept, whichever is
+    tighter, so not even half credit reaches a known wrong computation.
+
+    Parameters
+    ----------
+    expected : float
+        The answer.
+    wrong : dict of str to float
+        Known wrong computations of the case: what a learner computed -> its value.
+    base, floor : float
+        The widest and the narrowest tolerance allowed.
+
+    Returns
+    -------
+    (float, dict)
+        The tolerance, and the wrong values far enough from the answer to be named.
+
+    Examples
+    --------
+    >>> tolerance_for(0.30, {"the costs swapped": 0.70, "the ratio": 0.43}, base=0.01, floor=0.002)
+    (0.01, {'the costs swapped': 0.7, 'the ratio': 0.43})
+    >>> tolerance_for(0.30, {"the ratio": 0.31, "zero": 0.3001}, base=0.01, floor=0.002)
+    (0.004, {'the ratio': 0.31})
+    """
+    kept = {k: v for k, v in wrong.items() if abs(v - expected) >= floor / 0.4}
+    tol = min([base, *(0.4 * abs(v - expected) for v in kept.values())])
+    return round(max(tol, floor), 6), kept
 
 
 def questions(tagger: dict | None) -> list:
@@ -184,7 +246,74 @@ def questions(tagger: dict | None) -> list:
     Introduced in notebooks/06-fraud-cost-asymmetry.ipynb.
     """
     tg = tagger or {}
+    given = tagger is not None
     group_options = {gid: label for label, (_, _, gid) in TAGGER_GROUPS.items()}
+    harmed = tg.get("harmed_group", "")
+    group_feedback, hiding_feedback, recourse_feedback, launch_feedback = {}, {}, {}, {}
+    acc_tol, acc_wrong, rate_tol, rate_wrong = 0.002, None, 0.005, None
+    if given:
+        for label, (_, _, gid) in TAGGER_GROUPS.items():
+            if gid == tg["harmed_group_id"]:
+                continue
+            m, n = tg["latest_counts"][gid]
+            group_feedback[gid] = (
+                f"{label}: {m} of {n} reviewed images mistagged in the latest month "
+                f"({m / n:.1%}); another group's rate is several times that."
+            )
+        m1, n1 = tg["harmed_mistagged"], tg["harmed_reviewed"]
+        r0, r1 = tg["harmed_error_rate_earlier"], tg["harmed_error_rate"]
+        a0, a1 = tg["aggregate_accuracy_earlier"], tg["aggregate_accuracy"]
+        wrong_hiding = next(h for h in TAGGER_HIDING if h != tg["hiding"])
+        if tg["hiding"] == "tiny_share_of_volume":
+            hiding_feedback[wrong_hiding] = (
+                f"{harmed}'s error rate did not climb: {r0:.1%} in the earlier month, {r1:.1%} "
+                f"in the latest; the group is {tg['harmed_volume_share']:.1%} of the images "
+                "reviewed."
+            )
+        else:
+            hiding_feedback[wrong_hiding] = (
+                f"Small share alone does not explain it: {harmed}'s error rate went from "
+                f"{r0:.1%} to {r1:.1%} while aggregate accuracy went from {a0:.2%} to {a1:.2%}."
+            )
+        other = "no" if tg["recourse"] == "yes" else "yes"
+        recourse_feedback[other] = (
+            f"`depicted_can_contest` says {tg['recourse']!r} for {harmed}, the group with {m1} "
+            "mistagged images in the latest review sample."
+        )
+        launch_feedback = {
+            "accuracy_99": (
+                f"Aggregate accuracy is already {a1:.2%}; a bar on the aggregate says nothing of "
+                f"{harmed}, where {m1} of {n1} reviewed images were mistagged."
+            ),
+            "disclaimer": (
+                f"A disclaimer fixes none of the {m1} mistagged {harmed} images of the latest "
+                "month, and reaches the uploader, not the people depicted."
+            ),
+            "retrain_more_data": (
+                f"Retraining until the aggregate improves optimises the {a1:.2%} that already "
+                f"looks fine (it was {a0:.2%} the month before), not the group the errors land on."
+            ),
+        }
+        acc_tol, acc_wrong = tolerance_for(
+            a1,
+            {
+                "the error rate, not the accuracy": round(1 - a1, 4),
+                "the earlier month's accuracy": a0,
+                "the accuracy of the non-sensitive groups only": tg["non_sensitive_accuracy"],
+            },
+            base=0.002,
+            floor=0.0002,
+        )
+        rate_tol, rate_wrong = tolerance_for(
+            r1,
+            {
+                "the aggregate error rate": round(1 - a1, 4),
+                "the group's share of all mistagged images": tg["harmed_error_share"],
+                "the group's rate in the earlier month": r0,
+            },
+            base=0.005,
+            floor=0.0005,
+        )
     return [
         Choice(
             "tagger_group",
@@ -192,30 +321,49 @@ def questions(tagger: dict | None) -> list:
             group_options,
             answer=tg.get("harmed_group_id"),
             hints=(Hint("Compute the error rate per content group, not just overall.", safe=True),),
-            solution="An aggregate accuracy averages over groups; harm does not.",
+            solution=(
+                f"{harmed}: {tg.get('harmed_mistagged')} of {tg.get('harmed_reviewed')} reviewed "
+                "images mistagged in the latest month, while the aggregate averages it away."
+                if given
+                else "An aggregate accuracy averages over groups; harm does not."
+            ),
+            **({"option_feedback": group_feedback} if group_feedback else {}),
         ),
         Numeric(
             "tagger_aggregate_accuracy",
             "Part 2: the tagger's aggregate accuracy in the latest review month (1 − mistagged / "
             "reviewed, over all groups).",
             answer=tg.get("aggregate_accuracy"),
-            tolerance=0.002,
+            tolerance=acc_tol,
             percent=True,
             unit="%",
             min_value=0,
             max_value=1,
-            solution="The headline number is real; it just is not the question.",
+            wrong_values=acc_wrong,
+            solution=(
+                f"{tg['aggregate_accuracy']:.2%} in the latest month ({tg['aggregate_accuracy_earlier']:.2%}"
+                " the month before): the headline number is real; it just is not the question."
+                if given
+                else "The headline number is real; it just is not the question."
+            ),
         ),
         Numeric(
             "tagger_group_error_rate",
             "Part 2: that group's error rate in the latest review month.",
             answer=tg.get("harmed_error_rate"),
-            tolerance=0.005,
+            tolerance=rate_tol,
             percent=True,
             unit="%",
             min_value=0,
             max_value=1,
-            solution="One group's error rate is many times the aggregate's.",
+            wrong_values=rate_wrong,
+            solution=(
+                f"{tg['harmed_error_rate']:.1%} for {harmed}, against an aggregate error rate of "
+                f"{1 - tg['aggregate_accuracy']:.2%}: one group's rate is many times the "
+                "aggregate's."
+                if given
+                else "One group's error rate is many times the aggregate's."
+            ),
         ),
         Choice(
             "tagger_hiding",
@@ -229,7 +377,17 @@ def questions(tagger: dict | None) -> list:
                     safe=True,
                 ),
             ),
-            solution="Small groups vanish in averages, and averages can improve while a group worsens.",
+            solution=(
+                f"{harmed}: {tg['harmed_error_rate_earlier']:.1%} then {tg['harmed_error_rate']:.1%} "
+                f"mistagged, {tg['harmed_volume_share']:.1%} of the images reviewed; the aggregate "
+                f"went from {tg['aggregate_accuracy_earlier']:.2%} to {tg['aggregate_accuracy']:.2%} "
+                "accuracy. Small groups vanish in averages, and averages can improve while a group "
+                "worsens."
+                if given
+                else "Small groups vanish in averages, and averages can improve while a group "
+                "worsens."
+            ),
+            **({"option_feedback": hiding_feedback} if hiding_feedback else {}),
         ),
         Choice(
             "tagger_recourse",
@@ -240,7 +398,13 @@ def questions(tagger: dict | None) -> list:
             },
             answer=tg.get("recourse"),
             hints=(Hint("See `depicted_can_contest`.", safe=True),),
-            solution="Liability mapping: who is harmed, and whether the product gives them recourse.",
+            solution=(
+                f"`depicted_can_contest` is {tg['recourse']!r} for {harmed}. Liability mapping: "
+                "who is harmed, and whether the product gives them recourse."
+                if given
+                else "Liability mapping: who is harmed, and whether the product gives them recourse."
+            ),
+            **({"option_feedback": recourse_feedback} if recourse_feedback else {}),
         ),
         Choice(
             "tagger_launch",
@@ -259,5 +423,6 @@ def questions(tagger: dict | None) -> list:
                 "Launch criteria belong to the harm, not the average: a per-group bound on the "
                 "sensitive groups and recourse for the people the errors land on."
             ),
+            **({"option_feedback": launch_feedback} if launch_feedback else {}),
         ),
     ]

@@ -16,6 +16,12 @@ numbers. The hidden cause is one of:
 
 The naive reading treats CTR as the verdict on the feed and the discount as the default villain for
 revenue.
+
+Each case also draws a constraint the briefing states (every lever open; the channel budget and
+promotions committed until the quarter closes; the feed in its code freeze), drawn last from a child
+generator so the tables do not depend on it. The right action depends on the cause and the
+constraint (:data:`DECISION_TABLE`); a blocked right lever earns partial credit. Evidence options
+are statements judged on each case's data; wrong options are answered with this case's numbers.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pandas as pd
 from pmcourse.answers import Hint, Numeric
 from pmcourse.scenarios import synth
 from pmcourse.scenarios._metric_puzzles_draw import (
+    CONSTRAINTS,
     briefing,
     case_facts,
     draw_feed,
@@ -35,99 +42,284 @@ from pmcourse.scenarios._metric_puzzles_draw import (
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
 
-CAUSES = (
-    Cause(
-        "traffic_mix_to_low_value",
-        "Mix shift: conversion rose within every channel, but visits moved to low-value channels, "
-        "so revenue per visit fell (Simpson's paradox).",
-        evidence=("visit_share_moved_to_low_value", "order_value_flat_within_channels"),
-        decision="rebalance_channel_budget",
+LABELS = {
+    "traffic_mix_to_low_value": "Mix shift: conversion rose within every channel, but visits moved "
+    "to low-value channels, so revenue per visit fell (Simpson's paradox).",
+    "discount_order_value_erosion": "Discounting: conversion rose, but order values fell within "
+    "the discounted channels (a rate effect, not a mix effect).",
+    "refund_lag_net_revenue": "Refunds lagging: gross revenue held up; refunds on the newer orders "
+    "arrive weeks later and pull net revenue down.",
+    "diversity_reranker_tradeoff": "The diversity re-ranker: CTR and list similarity fell while "
+    "topic diversity and the 7-day return rate rose: a trade-off to keep and write down.",
+    "clickbait_engagement_trap": "Clickbait: CTR rose while topic diversity fell, churn rose and "
+    "visits decay.",
+}
+
+
+def _pts(x: float) -> str:
+    return f"{100 * x:.1f} points"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:+.1f}%"
+
+
+#: cause -> the fact of a case that rules the cause out, when the case's cause is another.
+RULED_OUT = {
+    "traffic_mix_to_low_value": lambda t: (
+        f"No channel's share of visits grew by more than {_pts(t['share_gain'])} "
+        f"({t['share_gainer']} gained most), too little for a mix shift to move revenue per visit."
     ),
-    Cause(
-        "discount_order_value_erosion",
-        "Discounting: conversion rose, but order values fell within the discounted channels "
-        "(a rate effect, not a mix effect).",
-        evidence=("order_value_down_within_channels", "channel_shares_stable"),
-        decision="end_blanket_discount",
+    "discount_order_value_erosion": lambda t: (
+        f"Average order value inside the channels moved by {_pct(t['aov_min_change'])} at its "
+        "lowest, so no discount eroded order values."
     ),
-    Cause(
-        "refund_lag_net_revenue",
-        "Refunds lagging: gross revenue held up; refunds on the newer orders arrive weeks later and "
-        "pull net revenue down.",
-        evidence=("refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"),
-        decision="report_net_by_cohort_review_returns",
+    "refund_lag_net_revenue": lambda t: (
+        f"The recent order cohorts were refunded within five weeks at {t['refund_ratio']:.2f} "
+        "times the baseline cohorts' rate: refunds did not pile up behind the sales."
     ),
-    Cause(
-        "diversity_reranker_tradeoff",
-        "The diversity re-ranker: CTR and list similarity fell while topic diversity and the 7-day "
-        "return rate rose: a trade-off to keep and write down.",
-        evidence=("ctr_and_similarity_down", "return_rate_up"),
-        decision="keep_reranker_with_guardrail",
+    "diversity_reranker_tradeoff": lambda t: (
+        f"Topic entropy moved {t['entropy_change']:+.2f} bits and list similarity "
+        f"{t['ils_change']:+.3f}: the feed did not become more diverse."
     ),
-    Cause(
-        "clickbait_engagement_trap",
-        "Clickbait: CTR rose while topic diversity fell, churn rose and visits decay.",
-        evidence=("ctr_up_entropy_down", "churn_up_visits_down"),
-        decision="roll_back_click_retrain",
+    "clickbait_engagement_trap": lambda t: (
+        f"Weekly churn ran at {t['churn_ratio']:.2f} times its baseline and topic entropy moved "
+        f"{t['entropy_change']:+.2f} bits: no click-trained model narrowed the feed and drove "
+        "users away."
     ),
+}
+CAUSES = tuple(
+    Cause(
+        cid,
+        label,
+        decision=(lambda f, cid=cid: DECISION_TABLE[cid][f["constraint"]]),
+        partial=(lambda f, cid=cid: PARTIAL.get((cid, f["constraint"]), {})),
+        why_not=RULED_OUT[cid],
+    )
+    for cid, label in LABELS.items()
 )
-#: The last option belongs to no cause: the CTR-as-north-star rollback the naive reading wants.
-DECISIONS = (
-    Option(
-        "rebalance_channel_budget",
-        "Keep the conversion work, and take the channel budget decision back: revenue per "
-        "visit fell because traffic moved to low-value channels.",
+#: (cause, constraint) -> the right action. The constraint decides for the mix shift, the
+#: discount and clickbait; the mix shift and the discount share the hold under a committed budget.
+DECISION_TABLE = {
+    "traffic_mix_to_low_value": {
+        "levers_open": "rebalance_channel_budget",
+        "budget_committed": "hold_levers_report_split",
+        "feed_freeze": "rebalance_channel_budget",
+    },
+    "discount_order_value_erosion": {
+        "levers_open": "end_blanket_discount",
+        "budget_committed": "hold_levers_report_split",
+        "feed_freeze": "end_blanket_discount",
+    },
+    "refund_lag_net_revenue": dict.fromkeys(CONSTRAINTS, "tighten_returns_report_net"),
+    "diversity_reranker_tradeoff": dict.fromkeys(CONSTRAINTS, "keep_reranker_with_guardrail"),
+    "clickbait_engagement_trap": {
+        "levers_open": "roll_back_click_retrain",
+        "budget_committed": "roll_back_click_retrain",
+        "feed_freeze": "pause_retrain_gate",
+    },
+}
+#: (cause, constraint) -> defensible second-best actions and their credit.
+PARTIAL = {
+    ("traffic_mix_to_low_value", "budget_committed"): {"rebalance_channel_budget": 0.5},
+    ("traffic_mix_to_low_value", "levers_open"): {"hold_levers_report_split": 0.25},
+    ("traffic_mix_to_low_value", "feed_freeze"): {"hold_levers_report_split": 0.25},
+    ("discount_order_value_erosion", "budget_committed"): {"end_blanket_discount": 0.5},
+    ("discount_order_value_erosion", "levers_open"): {"hold_levers_report_split": 0.25},
+    ("discount_order_value_erosion", "feed_freeze"): {"hold_levers_report_split": 0.25},
+    ("clickbait_engagement_trap", "feed_freeze"): {"roll_back_click_retrain": 0.5},
+    ("clickbait_engagement_trap", "levers_open"): {"pause_retrain_gate": 0.5},
+    ("clickbait_engagement_trap", "budget_committed"): {"pause_retrain_gate": 0.5},
+}
+#: action -> the cause whose lever it pulls (None: the hold, and the CTR rollback, pull none).
+LEVER = {
+    "rebalance_channel_budget": "traffic_mix_to_low_value",
+    "end_blanket_discount": "discount_order_value_erosion",
+    "tighten_returns_report_net": "refund_lag_net_revenue",
+    "keep_reranker_with_guardrail": "diversity_reranker_tradeoff",
+    "roll_back_click_retrain": "clickbait_engagement_trap",
+    "pause_retrain_gate": "clickbait_engagement_trap",
+}
+#: action -> the constraint that blocks it.
+BLOCKED_BY = {
+    "rebalance_channel_budget": "budget_committed",
+    "end_blanket_discount": "budget_committed",
+    "roll_back_click_retrain": "feed_freeze",
+}
+
+
+def _decision_why_not(action: str):
+    """``why_not(truth)`` for an action: the constraint or the fact of this case that rules it out."""
+
+    def why_not(t) -> str:
+        cause, constraint = t["cause"], t["constraint"]
+        lever = LEVER.get(action)
+        second = PARTIAL.get((cause, constraint), {}).get(action)
+        if lever == cause and BLOCKED_BY.get(action) == constraint:
+            return (
+                f"Right lever for this case, second-best now: {RULED_IN[cause](t)} But "
+                f"{CONSTRAINT_SHORT[constraint]}, so this cannot happen this quarter."
+            )
+        if action == "pause_retrain_gate" and cause == "clickbait_engagement_trap":
+            return (
+                f"Second-best: pausing the retrain stops it getting worse, but the click-trained "
+                f"model keeps serving while churn runs at {t['churn_ratio']:.2f} times its "
+                "baseline, and nothing blocks a rollback this quarter."
+            )
+        if action == "hold_levers_report_split":
+            if second is not None:
+                return (
+                    f"Second-best: reporting the split is right, but nothing blocks the lever "
+                    f"this quarter: {RULED_IN[cause](t)[0].lower()}{RULED_IN[cause](t)[1:]}"
+                )
+            return "Holding budget and promotions changes nothing that moved here: " + RULED_IN[
+                cause
+            ](t)
+        if action == "roll_back_reranker_for_ctr":
+            return (
+                f"CTR alone is no verdict: the feed's CTR ratio is {t['ctr_ratio']:.3f} of its "
+                f"baseline while weekly churn ran at {t['churn_ratio']:.2f} times its own; roll "
+                "back on the metric that carries the outcome, not on clicks."
+            )
+        if action == "pause_retrain_gate":
+            ruled_out = RULED_OUT[lever](t)
+            return (
+                "Pausing the retrain guards against what did not happen here: "
+                + ruled_out[0].lower()
+                + ruled_out[1:]
+            )
+        return RULED_OUT[lever](t)
+
+    return why_not
+
+
+#: cause -> the fact of this case that shows the cause (used when a right lever is blocked).
+RULED_IN = {
+    "traffic_mix_to_low_value": lambda t: (
+        f"{t['share_gainer']} gained {_pts(t['share_gain'])} of the visits."
     ),
-    Option(
-        "end_blanket_discount",
-        "Stop the blanket promo codes; target them where they bring new customers.",
+    "discount_order_value_erosion": lambda t: (
+        f"Average order value fell {-100 * t['aov_min_change']:.1f}% inside a channel."
     ),
-    Option(
-        "report_net_by_cohort_review_returns",
-        "Report revenue net of refunds by order cohort, and review the returns policy "
-        "before it scales further.",
+    "refund_lag_net_revenue": lambda t: (
+        f"The recent cohorts are refunded at {t['refund_ratio']:.2f} times the baseline rate."
     ),
-    Option(
-        "keep_reranker_with_guardrail",
-        "Keep the diversity re-ranker, write down the CTR we gave up and guard the "
-        "7-day return rate.",
+    "diversity_reranker_tradeoff": lambda t: f"Topic entropy rose {t['entropy_change']:+.2f} bits.",
+    "clickbait_engagement_trap": lambda t: (
+        f"Weekly churn runs at {t['churn_ratio']:.2f} times its baseline."
     ),
-    Option(
-        "roll_back_click_retrain",
-        "Roll back the click-trained model and add a diversity and churn guardrail to the retrain.",
-    ),
-    Option(
-        "roll_back_reranker_for_ctr",
-        "Roll back the diversity re-ranker: CTR is the north star.",
-    ),
+}
+CONSTRAINT_SHORT = {
+    "levers_open": "every lever is open",
+    "budget_committed": "the channel budget and the promotions calendar are committed until the "
+    "quarter closes",
+    "feed_freeze": "the feed is in its code freeze and no model can be rolled back",
+}
+DECISIONS = tuple(
+    Option(oid, text, why_not=_decision_why_not(oid))
+    for oid, text in (
+        (
+            "rebalance_channel_budget",
+            "Move channel budget back toward the channels that earn the most per visit, and "
+            "keep the conversion work.",
+        ),
+        (
+            "end_blanket_discount",
+            "Stop the blanket promo codes; keep codes only where they bring new customers.",
+        ),
+        (
+            "hold_levers_report_split",
+            "Leave budget and promotions as committed; put revenue per visit, split into channel "
+            "mix and channel rates, on the weekly review and take the change to next quarter's "
+            "plan.",
+        ),
+        (
+            "tighten_returns_report_net",
+            "Report revenue net of refunds by order cohort, and take the returns terms back for "
+            "new orders.",
+        ),
+        (
+            "keep_reranker_with_guardrail",
+            "Keep the diversity re-ranker, write down the CTR we gave up and guard the 7-day "
+            "return rate.",
+        ),
+        (
+            "roll_back_click_retrain",
+            "Roll back the click-trained model and add a diversity and churn guardrail to the "
+            "retrain.",
+        ),
+        (
+            "pause_retrain_gate",
+            "Switch the weekly retrain off by its flag and gate the next model on churn and topic "
+            "entropy; change the serving model once the freeze lifts.",
+        ),
+        ("roll_back_reranker_for_ctr", "Roll back the diversity re-ranker: CTR is the north star."),
+    )
 )
-#: The last two statements hold for every story, so they are evidence for none.
+CONSTRAINT_OPTIONS = tuple(Option(cid, text) for cid, text in CONSTRAINTS.items())
+#: Statements about a case, judged on its data; the last is true in every story.
 EVIDENCE = (
     Evidence(
-        "visit_share_moved_to_low_value",
-        "Visits moved from high-value channels to low-value channels.",
+        "share_moved_to_gainer",
+        lambda case: (
+            f"Visits moved between channels: {_gainer(case)} gained more than five points of "
+            "the visit share."
+        ),
+        holds=lambda f: f["share_gain"] > 0.05,
     ),
     Evidence(
-        "order_value_flat_within_channels", "Average order value is flat within each channel."
+        "order_value_fell_in_a_channel",
+        "Average order value fell by more than a tenth inside at least one channel.",
+        holds=lambda f: f["aov_min_change"] < -0.10,
     ),
     Evidence(
-        "order_value_down_within_channels",
-        "Average order value fell within the affected channels.",
+        "order_value_flat_in_channels",
+        "Average order value stayed within seven percent of its baseline inside every channel.",
+        holds=lambda f: f["aov_max_abs_change"] < 0.07,
     ),
-    Evidence("channel_shares_stable", "Channel shares of visits barely moved."),
+    Evidence(
+        "conversion_up_overall",
+        "Overall conversion (converting visits per visit) rose by more than three percent.",
+        holds=lambda f: f["conversion_change"] > 0.03,
+    ),
     Evidence(
         "refunds_up_in_newer_cohorts",
-        "Orders placed after the changes are refunded more often, and the refunds arrive weeks "
-        "later.",
+        "The recent order cohorts are refunded within five weeks at more than one and a half "
+        "times the rate of the baseline cohorts.",
+        holds=lambda f: f["refund_ratio"] > 1.5,
     ),
-    Evidence("gross_revenue_per_visit_held", "Gross revenue per visit held up."),
-    Evidence("ctr_and_similarity_down", "Feed CTR and intra-list similarity both fell."),
-    Evidence("return_rate_up", "The 7-day return rate of feed users rose."),
-    Evidence("ctr_up_entropy_down", "Feed CTR rose while topic entropy fell."),
-    Evidence("churn_up_visits_down", "Weekly churn rose and visits are decaying."),
-    Evidence("overall_conversion_up", "Overall conversion rose, so customers are happier."),
-    Evidence("change_nearest_onset", "One change shipped closest to when the numbers moved."),
+    Evidence(
+        "ctr_and_similarity_down",
+        "Feed CTR and intra-list similarity both fell.",
+        holds=lambda f: f["ctr_ratio"] < 0.98 and f["ils_change"] < -0.04,
+    ),
+    Evidence(
+        "entropy_fell",
+        "The feed's topic entropy fell by more than a seventh of a bit.",
+        holds=lambda f: f["entropy_change"] < -0.15,
+    ),
+    Evidence(
+        "churn_up",
+        "Weekly churn in the last four weeks ran more than fifteen percent above the first four.",
+        holds=lambda f: f["churn_ratio"] > 1.15,
+    ),
+    Evidence(
+        "changes_near_onset",
+        "Several changes shipped within a week of when the numbers moved.",
+        shared=True,
+    ),
 )
+
+
+def _gainer(case: Case) -> str:
+    """The channel whose share of visits grew most between the windows, from the case's table."""
+    od = case.tables["orders_daily"]
+    days = pd.DatetimeIndex(sorted(od["date"].unique()))
+    before, after = od[od["date"] <= days[WINDOW - 1]], od[od["date"] >= days[-WINDOW]]
+    share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
+    share_a = after.groupby("channel")["visits"].sum() / after["visits"].sum()
+    return str((share_a - share_b).idxmax())
+
 
 #: channel -> (share of visits, conversion rate, average order value in USD); the last two are low-value.
 CHANNELS = {
@@ -331,7 +523,150 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     }
     facts = case_facts(tables, index, window=WINDOW)
     params["lost_feed_days"] = [d.strftime("%Y-%m-%d") for d in lost]
-    return Draw(tables, tl, briefing(index, window=WINDOW), params, facts)
+    # drawn last, from a child generator: the tables and timeline stay what they were before
+    # constraints existed, and the constraint (stated in the briefing) depends on the seed only,
+    # never on the variant
+    constraint = synth.pick(rng.spawn(1)[0], list(CONSTRAINTS))
+    facts["constraint"] = constraint
+    params["constraint"] = constraint
+    return Draw(tables, tl, briefing(index, window=WINDOW, constraint=constraint), params, facts)
+
+
+def _tolerance(expected: float, wrong: dict[str, float], *, base: float, floor: float) -> tuple:
+    """The tolerance for ``expected`` and the wrong values it can tell apart.
+
+    A wrong value closer than ``floor / 0.4`` cannot be told from the answer and is dropped; the
+    tolerance is ``base`` or 0.4 of the distance to the nearest wrong value kept, whichever is
+    tighter (so not even half credit reaches a known wrong computation).
+    """
+    kept = {k: v for k, v in wrong.items() if abs(v - expected) >= floor / 0.4}
+    tol = min([base, *(0.4 * abs(v - expected) for v in kept.values())])
+    return round(max(tol, floor), 6), kept
+
+
+def mix_term_question(truth: dict | None) -> Numeric:
+    """The mix term of revenue per visit, its tolerance set from this case's known wrong numbers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> truth = load_case("metric_puzzles", seed=1, variant="traffic_mix_to_low_value").truth
+    >>> q = mix_term_question(truth)
+    >>> q.score(truth["mix_term"]), q.score(truth["rate_term"]), q.tolerance <= 0.005
+    (1.0, 0.0, True)
+    """
+    t = truth or {}
+    tolerance, wrong = 0.005, None
+    if truth is not None:
+        mix, rate = t["mix_term"], t["rate_term"]
+        tolerance, wrong = _tolerance(
+            mix,
+            {
+                "the rate term (channels' own revenue per visit moving)": rate,
+                "the whole change in revenue per visit (mix plus rate)": round(mix + rate, 4),
+                "the mix term with its sign flipped": -mix,
+                "zero": 0.0,
+            },
+            base=0.005,
+            floor=0.0001,
+        )
+    return Numeric(
+        "mix_term",
+        "Split the change in revenue per visit between the baseline and the recent window into "
+        "a channel-mix part and a channel-rate part. What is the total **mix** term, in USD per "
+        "visit, to four decimals? (negative when traffic moved toward channels that earn less "
+        "per visit)",
+        answer=t.get("mix_term"),
+        tolerance=tolerance,
+        unit="USD/visit",
+        min_value=-20.0,
+        max_value=20.0,
+        wrong_values=wrong,
+        hints=(
+            Hint(
+                "dx.mix_rate(before, after, by=..., numerator=..., denominator=...): revenue per "
+                "visit is order value over visits; the split you need is by acquisition channel.",
+                safe=True,
+            ),
+        ),
+        solution=(
+            (
+                lambda tt: (
+                    f"Revenue per visit went from {tt['revenue_per_visit_before']:.4f} to "
+                    f"{tt['revenue_per_visit_after']:.4f} USD: channel mix moved it "
+                    f"{tt['mix_term']:+.4f} and channels' own rates {tt['rate_term']:+.4f} USD per "
+                    "visit. "
+                    + (
+                        "The mix term dominates: traffic moved, the channels did not get worse."
+                        if abs(tt["mix_term"]) > abs(tt["rate_term"])
+                        else "The rate term dominates: whatever moved, it moved inside the "
+                        "channels, not between them."
+                    )
+                )
+            )(t)
+            if truth is not None
+            else "The mix term says how much revenue per visit moved because visits moved between "
+            "channels; the rate term, because channels themselves earned more or less per visit."
+        ),
+    )
+
+
+def ctr_change_question(truth: dict | None) -> Numeric:
+    """The feed's relative CTR change, its tolerance set from this case's known wrong numbers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> truth = load_case("metric_puzzles", seed=1, variant="diversity_reranker_tradeoff").truth
+    >>> q = ctr_change_question(truth)
+    >>> q.score(truth["ctr_change"]), q.score(-truth["ctr_change"])
+    (1.0, 0.0)
+    """
+    t = truth or {}
+    tolerance, wrong = 0.005, None
+    if truth is not None:
+        ctr = t["ctr_change"]
+        tolerance, wrong = _tolerance(
+            ctr,
+            {
+                "the change in CTR in percentage points, not relative to the baseline": t[
+                    "ctr_point_change"
+                ],
+                "the change in an average of daily CTRs": t["ctr_daily_mean_change"],
+                "the change with its sign flipped": -ctr,
+            },
+            base=0.005,
+            floor=0.0001,
+        )
+    return Numeric(
+        "ctr_change",
+        "By how much did the feed's click-through rate (clicks over impressions, all platforms) "
+        "change from the baseline to the recent window, relative to the baseline? Answer in "
+        "percent (negative for a fall).",
+        answer=t.get("ctr_change"),
+        tolerance=tolerance,
+        percent=True,
+        unit="%",
+        min_value=-1.0,
+        max_value=1.0,
+        wrong_values=wrong,
+        hints=(
+            Hint(
+                "Sum clicks and impressions first, then divide: an average of daily CTRs "
+                "weights quiet days like busy ones.",
+                safe=True,
+            ),
+            "Missing log days are NaN, not zero: drop them, do not fill them.",
+        ),
+        solution=(
+            f"CTR changed {100 * t['ctr_change']:+.2f}% relative to the baseline, while topic "
+            f"entropy moved {t['entropy_change']:+.2f} bits and weekly churn ran at "
+            f"{t['churn_ratio']:.2f} times its baseline: a CTR change is a cost or a gain only "
+            "next to what it bought or what it cost."
+            if truth is not None
+            else "A CTR change is a cost or a gain only next to what it bought or what it cost."
+        ),
+    )
 
 
 def questions(case: Case, truth: dict | None) -> list:
@@ -348,53 +683,48 @@ def questions(case: Case, truth: dict | None) -> list:
 
     Introduced in notebooks/07-metric-puzzles.ipynb.
     """
-    t = truth or {}
-    given = truth is not None
-    return [
-        Numeric(
-            "mix_term",
-            "Run dx.mix_rate on orders_daily by channel, numerator order_value, denominator visits, "
-            "baseline vs recent window. What is the total **mix** term, in USD per visit? "
-            "(negative when traffic moved toward channels that earn less per visit)",
-            answer=t.get("mix_term") if given else None,
-            tolerance=0.02,
-            unit="USD/visit",
-            min_value=-20.0,
-            max_value=20.0,
-            hints=(
-                Hint(
-                    "before = rows up to the baseline end, after = rows from the recent start; "
-                    "read the 'total' row, column 'mix'.",
-                    safe=True,
-                ),
-            ),
-            solution=(
-                "The mix term says how much revenue per visit moved because visits moved between "
-                "channels; the rate term, because channels themselves earned more or less per visit."
-            ),
-        ),
-        Numeric(
-            "ctr_change",
-            "By how much did the feed's click-through rate (total clicks / total impressions over "
-            "all platforms, skipping days with missing logs) change from the baseline to the recent "
-            "window? Answer in percent (negative for a fall).",
-            answer=t.get("ctr_change") if given else None,
-            tolerance=0.005,
-            percent=True,
-            unit="%",
-            min_value=-1.0,
-            max_value=1.0,
-            hints=(
-                Hint(
-                    "Sum clicks and impressions first, then divide: an average of daily CTRs "
-                    "weights quiet days like busy ones.",
-                    safe=True,
-                ),
-                "Missing log days are NaN, not zero: drop them, do not fill them.",
-            ),
-            solution="A CTR change is a cost or a gain only next to what it bought or what it cost.",
-        ),
-    ]
+    return [mix_term_question(truth), ctr_change_question(truth)]
+
+
+def _diagnosis_solution(t) -> str:
+    if t is None:
+        return (
+            "Five plausible stories, one dataset. Every change in the timeline shipped within a "
+            "week of the others, so the timeline cannot pick the cause; the decomposition can."
+        )
+    return (
+        f"{t['cause_label']} In this case: the largest gain in visit share was "
+        f"{_pts(t['share_gain'])} ({t['share_gainer']}); average order value inside the channels "
+        f"moved {_pct(t['aov_min_change'])} at its lowest; recent cohorts were refunded at "
+        f"{t['refund_ratio']:.2f} times the baseline rate; topic entropy moved "
+        f"{t['entropy_change']:+.2f} bits; weekly churn ran at {t['churn_ratio']:.2f} times its "
+        "baseline. Only one story leaves that pattern; the timeline, where every change sits "
+        "within a week of the others, could not have told you."
+    )
+
+
+def _evidence_solution(t) -> str:
+    if t is None:
+        return (
+            "Cite the signature that only your story has: shares vs rates for revenue per visit, "
+            "cohort refunds, or CTR read together with a breadth metric and a retention metric."
+        )
+    return (
+        f"{len(t['evidence'])} statements hold in this case and tell its story apart from a "
+        "rival; the changes shipping near the onset hold in every story and tell none apart."
+    )
+
+
+def _decision_solution(t) -> str:
+    if t is None:
+        return (
+            "Decide on the metric that carries the business outcome (net revenue, retention), "
+            "and pull the lever this quarter allows."
+        )
+    return (
+        f"The cause sets the lever; the quarter sets whether it can move: "
+        f"{CONSTRAINT_SHORT[t['constraint']]}. {RULED_IN[t['cause']](t)}"
+    )
 
 
 SPEC = ScenarioSpec(
@@ -408,6 +738,7 @@ SPEC = ScenarioSpec(
     order=("diagnosis", "evidence", "mix_term", "ctr_change", "decision", "tradeoff_memo"),
     decisions=DECISIONS,
     evidence=EVIDENCE,
+    constraints=CONSTRAINT_OPTIONS,
     diagnosis=Ask(
         "Which story explains what moved the business?",
         hints=(
@@ -424,41 +755,29 @@ SPEC = ScenarioSpec(
             "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
             "refunds_daily by refund date.",
         ),
-        solution=(
-            "Five plausible stories, one dataset. Every change in the timeline shipped within a "
-            "week of the others, so the timeline cannot pick the cause; the decomposition can. "
-            "A mix effect moves channel shares, not channel rates; a discount moves order value "
-            "inside channels; refunds show up by order cohort, weeks late; a diversity re-ranker "
-            "trades clicks for breadth and return visits; clickbait buys clicks with churn."
-        ),
+        solution=_diagnosis_solution,
     ),
     ask_evidence=Ask(
-        "Which observations support your diagnosis? Select all that apply.",
+        "Which statements about this case support your diagnosis?",
         hints=(
             Hint(
-                "A fact that holds for every story (the overall conversion moved, a change "
-                "shipped near the onset) is not evidence for any one of them.",
+                "A fact that holds for every story (a change shipped near the onset) is not "
+                "evidence for any one of them.",
                 safe=True,
             ),
         ),
-        solution=(
-            "Cite the signature that only your story has: shares vs rates for revenue per visit, "
-            "cohort refunds, or CTR read together with a breadth metric and a retention metric."
-        ),
+        solution=_evidence_solution,
     ),
     ask_decision=Ask(
-        "What do you recommend to leadership?",
+        "What do you recommend to leadership this quarter?",
         hints=(
             Hint(
-                "The right decision follows from the diagnosis; a CTR drop alone never "
-                "justifies a rollback.",
+                "The cause tells you which lever; the briefing's constraint tells you whether it "
+                "can move now. A CTR drop alone never justifies a rollback.",
                 safe=True,
             ),
         ),
-        solution=(
-            "Decide on the metric that carries the business outcome (net revenue, retention), "
-            "and state what you gave up for it."
-        ),
+        solution=_decision_solution,
     ),
     memo=Ask(
         "Write the trade-off the way a promotion packet would: what you accepted, for what, "

@@ -15,19 +15,37 @@ from pmcourse.scenarios import SCENARIOS
 CUTOFF_FALL = 0.8  # lowest blocked score after / before the review
 SHIFT_EVERYWHERE = 0.5  # median corridor change of mean logit score
 ONE_CORRIDOR = 0.9  # largest corridor change above the median corridor change
-#: What a learner who reached each diagnosis cites, and what they recommend.
-EVIDENCE = {
-    "threshold_tightened_on_freelancers": ["cutoff_lowered", "wrong_blocks_on_new_freelancers"],
-    "corridor_fraud_ring": ["one_corridor"],
-    "fraud_base_rate_shift": ["calibrated_after_change", "scores_moved_everywhere"],
-    "chargeback_lag_artifact": ["outcomes_pending"],
-}
+#: What to recommend, by diagnosis and by what the team can change this month (the briefing says).
 DECISION = {
-    "threshold_tightened_on_freelancers": "restore_threshold_fast_appeals",
-    "corridor_fraud_ring": "corridor_controls",
-    "fraud_base_rate_shift": "keep_model_reset_expectations",
-    "chargeback_lag_artifact": "wait_for_matured_outcomes",
+    "threshold_tightened_on_freelancers": {
+        "engineering_available": "restore_threshold_fast_appeals",
+        "config_only": "restore_threshold_staff_appeals",
+    },
+    "corridor_fraud_ring": {
+        "engineering_available": "corridor_rules",
+        "config_only": "corridor_threshold_manual_review",
+    },
+    "fraud_base_rate_shift": {
+        "engineering_available": "keep_threshold_report_matured",
+        "config_only": "keep_threshold_report_matured",
+    },
+    "chargeback_lag_artifact": {
+        "engineering_available": "keep_threshold_report_matured",
+        "config_only": "keep_threshold_report_matured",
+    },
 }
+CONSTRAINT_PHRASES = {
+    "engineering_available": "has engineering time this month",
+    "config_only": "has no engineering time this month",
+}
+
+
+def constraint(case) -> str:
+    """What the risk team can change this month, as the briefing states it."""
+    found = [c for c, phrase in CONSTRAINT_PHRASES.items() if phrase in case.briefing]
+    if len(found) != 1:
+        raise ValueError(f"the briefing names {len(found)} constraints")
+    return found[0]
 
 
 def _review(case) -> pd.Timestamp:
@@ -51,6 +69,38 @@ def cutoff_ratio(case) -> float:
     before = blocked.loc[blocked["date"] < review, "score"].min()
     after = blocked.loc[blocked["date"] >= review, "score"].min()
     return float(after / before)
+
+
+def _upheld_ratio(case, segment: str) -> float:
+    inv, ap = case.tables["invoices"], case.tables["appeals"]
+    review = _review(case)
+    dated = ap[ap["decision"] == "upheld"].merge(inv[["invoice_id", "date"]], on="invoice_id")
+    dated = dated[dated["seller_segment"] == segment]
+    seg = inv["seller_segment"] == segment
+    before = 1000 * (dated["date"] < review).sum() / max((seg & (inv["date"] < review)).sum(), 1)
+    after = 1000 * (dated["date"] >= review).sum() / max((seg & (inv["date"] >= review)).sum(), 1)
+    return float(after / before) if before > 0 else 99.0
+
+
+def evidence(case) -> set[str]:
+    """The statements that hold in this case and tell a story apart (the shared ones never)."""
+    inv = case.tables["invoices"]
+    review = _review(case)
+    shifts = _corridor_shifts(case)
+    median, top = float(shifts.median()), float(shifts.max()) - float(shifts.median())
+    cut = cutoff_ratio(case)
+    is_before = inv["date"] < review
+    block = inv.loc[~is_before, "blocked"].mean() / inv.loc[is_before, "blocked"].mean()
+    harmed = appeals_since_review(case)[0]
+    holds = {
+        "cutoff_fell": cut < 0.8,
+        "upheld_rose_for_harmed": _upheld_ratio(case, harmed) > 1.5,
+        "one_corridor_rose": top > 0.9,
+        "scores_moved_everywhere": abs(median) > 0.5,
+        "block_rate_up": block > 1.5,
+        "nothing_moved": cut >= 0.8 and abs(median) <= 0.5 and top <= 0.9,
+    }
+    return {k for k, v in holds.items() if v}
 
 
 def solve(case) -> str:
@@ -164,12 +214,12 @@ def model_answers(case, truth) -> dict:
     )
     return {
         "diagnosis": diagnosis,
-        "evidence": EVIDENCE[diagnosis],
+        "evidence": evidence(case),
         "fp_bearer": bearer,
         "cost_threshold": cost_threshold(c_fp, c_fn),
         "appeal_sla": cycle,
         "late_appeal_share": late,
-        "decision": DECISION[diagnosis],
+        "decision": DECISION[diagnosis][constraint(case)],
         "memo": memo,
         "tagger_group": _option_id(case, "tagger_group", tagger["group"]),
         "tagger_aggregate_accuracy": tagger["aggregate_accuracy"],

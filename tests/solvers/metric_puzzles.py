@@ -10,25 +10,44 @@ from pmcourse.diagnose import compare_windows, mix_rate
 
 WINDOW = 28
 
-#: The findings that single out each story, and what to do about it (the options as a student
-#: reads them in the notebook).
-EVIDENCE = {
-    "traffic_mix_to_low_value": {
-        "visit_share_moved_to_low_value",
-        "order_value_flat_within_channels",
-    },
-    "discount_order_value_erosion": {"order_value_down_within_channels", "channel_shares_stable"},
-    "refund_lag_net_revenue": {"refunds_up_in_newer_cohorts", "gross_revenue_per_visit_held"},
-    "diversity_reranker_tradeoff": {"ctr_and_similarity_down", "return_rate_up"},
-    "clickbait_engagement_trap": {"ctr_up_entropy_down", "churn_up_visits_down"},
-}
+#: What to do, by cause and by the quarter's constraint (read from the briefing).
 DECISION = {
-    "traffic_mix_to_low_value": "rebalance_channel_budget",
-    "discount_order_value_erosion": "end_blanket_discount",
-    "refund_lag_net_revenue": "report_net_by_cohort_review_returns",
-    "diversity_reranker_tradeoff": "keep_reranker_with_guardrail",
-    "clickbait_engagement_trap": "roll_back_click_retrain",
+    "traffic_mix_to_low_value": {
+        "levers_open": "rebalance_channel_budget",
+        "budget_committed": "hold_levers_report_split",
+        "feed_freeze": "rebalance_channel_budget",
+    },
+    "discount_order_value_erosion": {
+        "levers_open": "end_blanket_discount",
+        "budget_committed": "hold_levers_report_split",
+        "feed_freeze": "end_blanket_discount",
+    },
+    "refund_lag_net_revenue": dict.fromkeys(
+        ("levers_open", "budget_committed", "feed_freeze"), "tighten_returns_report_net"
+    ),
+    "diversity_reranker_tradeoff": dict.fromkeys(
+        ("levers_open", "budget_committed", "feed_freeze"), "keep_reranker_with_guardrail"
+    ),
+    "clickbait_engagement_trap": {
+        "levers_open": "roll_back_click_retrain",
+        "budget_committed": "roll_back_click_retrain",
+        "feed_freeze": "pause_retrain_gate",
+    },
 }
+#: A phrase of the briefing that names each constraint.
+CONSTRAINT_PHRASES = {
+    "levers_open": "Every team can change its own lever",
+    "budget_committed": "committed with partners until the quarter closes",
+    "feed_freeze": "peak-season code freeze",
+}
+
+
+def constraint(case) -> str:
+    """The quarter's constraint, as the briefing states it."""
+    found = [c for c, phrase in CONSTRAINT_PHRASES.items() if phrase in case.briefing]
+    if len(found) != 1:
+        raise ValueError(f"the briefing names {len(found)} constraints")
+    return found[0]
 
 
 def _windows(case):
@@ -76,7 +95,17 @@ def features(case) -> dict:
     rw = case.tables["retention_weekly"].dropna()
     churn = rw["churned_users"] / rw["active_users"].shift(1)
     churn_ratio = churn.iloc[-4:].mean() / churn.iloc[:4].mean()
+    aov = (sums_a["order_value"] / sums_a["orders"]) / (sums_b["order_value"] / sums_b["orders"])
+    share_gain = (
+        rpv.drop(index="total")["after_share"] - rpv.drop(index="total")["before_share"]
+    ).max()
+    conv = (after["conversions"].sum() / after["visits"].sum()) / (
+        before["conversions"].sum() / before["visits"].sum()
+    )
     return {
+        "share_gain": share_gain,
+        "aov_max_abs_change": (aov - 1).abs().max(),
+        "conversion_change": conv - 1,
         "mix_per_visit": rpv.loc["total", "mix"] / base_rpv,
         "rate_per_visit": rpv.loc["total", "rate"] / base_rpv,
         "aov_ratio": aov_ratio,
@@ -100,6 +129,22 @@ def solve(case) -> str:
     if f["aov_ratio"] < 0.92:
         return "discount_order_value_erosion"
     return "traffic_mix_to_low_value"
+
+
+def evidence(case) -> set[str]:
+    """The statements that hold in this case and tell a story apart (the shared one never)."""
+    f = features(case)
+    holds = {
+        "share_moved_to_gainer": f["share_gain"] > 0.05,
+        "order_value_fell_in_a_channel": f["aov_ratio"] - 1 < -0.10,
+        "order_value_flat_in_channels": f["aov_max_abs_change"] < 0.07,
+        "conversion_up_overall": f["conversion_change"] > 0.03,
+        "refunds_up_in_newer_cohorts": f["refund_ratio"] > 1.5,
+        "ctr_and_similarity_down": f["ctr"] < 0.98 and f["ils"] < -0.04,
+        "entropy_fell": f["entropy"] < -0.15,
+        "churn_up": f["churn_ratio"] > 1.15,
+    }
+    return {k for k, v in holds.items() if v}
 
 
 def naive(case) -> str:
@@ -210,9 +255,9 @@ def model_answers(case, truth) -> dict:
     )
     return {
         "diagnosis": cause,
-        "evidence": set(EVIDENCE[cause]),
+        "evidence": evidence(case),
         "mix_term": got["mix_term"],
         "ctr_change": got["ctr_change"],
-        "decision": DECISION[cause],
+        "decision": DECISION[cause][constraint(case)],
         "tradeoff_memo": memo,
     }
