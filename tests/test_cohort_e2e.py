@@ -80,10 +80,14 @@ def cohort(tmp_path_factory):
                     answers[qid], conf[qid] = right[qid], 0.9
                     per_q.append(practice[qid].answer(right[qid]).score)
                 elif qkey["type"] == "choice":
-                    answers[qid], conf[qid] = (
-                        next(o for o in sorted(qkey["options"]) if o != qkey["expected"]),
-                        0.6,
+                    # a wrong option that earns nothing (second-best options earn partial credit)
+                    partial = qkey.get("partial") or {}
+                    wrong = next(
+                        o
+                        for o in sorted(qkey["options"])
+                        if o != qkey["expected"] and o not in partial
                     )
+                    answers[qid], conf[qid] = wrong, 0.6
                     per_q.append(0.0)
                 else:
                     per_q.append(0.0)

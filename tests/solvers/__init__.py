@@ -5,3 +5,12 @@ not. Each module ``solvers/<scenario>.py`` defines ``solve(case) -> variant id``
 analysis, using only ``case.tables`` and ``case.timeline``) and ``naive(case) -> variant id`` (the
 scenario's stated naive reading).
 """
+
+
+def as_percent(fraction: float) -> str:
+    """A fraction typed as a learner types it into a field labelled % (``-0.2031`` -> ``"-20.31%"``).
+
+    A % field reads every number as a percentage, so a solver answers with the sign, as a person
+    would.
+    """
+    return f"{float(fraction) * 100:.10g}%"

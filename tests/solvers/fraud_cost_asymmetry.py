@@ -11,6 +11,7 @@ import pandas as pd
 
 from pmcourse.diagnose import cost_threshold
 from pmcourse.scenarios import SCENARIOS
+from solvers import as_percent
 
 CUTOFF_FALL = 0.8  # lowest blocked score after / before the review
 SHIFT_EVERYWHERE = 0.5  # median corridor change of mean logit score
@@ -218,12 +219,12 @@ def model_answers(case, truth) -> dict:
         "fp_bearer": bearer,
         "cost_threshold": cost_threshold(c_fp, c_fn),
         "appeal_sla": cycle,
-        "late_appeal_share": late,
+        "late_appeal_share": as_percent(late),
         "decision": DECISION[diagnosis][constraint(case)],
         "memo": memo,
         "tagger_group": _option_id(case, "tagger_group", tagger["group"]),
-        "tagger_aggregate_accuracy": tagger["aggregate_accuracy"],
-        "tagger_group_error_rate": tagger["error_rate"],
+        "tagger_aggregate_accuracy": as_percent(tagger["aggregate_accuracy"]),
+        "tagger_group_error_rate": as_percent(tagger["error_rate"]),
         "tagger_hiding": solve_tagger_hiding(case),
         "tagger_recourse": tagger["recourse"],
         "tagger_launch": "group_bound_and_recourse",

@@ -7,6 +7,7 @@ from them, as a graded student would.
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, mix_rate
+from solvers import as_percent
 
 WINDOW = 28
 
@@ -257,7 +258,7 @@ def model_answers(case, truth) -> dict:
         "diagnosis": cause,
         "evidence": evidence(case),
         "mix_term": got["mix_term"],
-        "ctr_change": got["ctr_change"],
+        "ctr_change": as_percent(got["ctr_change"]),
         "decision": DECISION[cause][constraint(case)],
         "tradeoff_memo": memo,
     }

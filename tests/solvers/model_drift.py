@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, psi
+from solvers import as_percent
 
 SKEW = "serving_feature_skew"
 METRIC = "impression_definition_change"
@@ -158,7 +159,7 @@ def model_answers(case, truth) -> dict:
         "diagnosis": cause,
         "evidence": evidence(case),
         "max_psi": float(psis.max()),
-        "ctr_change": _ctr_change(case),
+        "ctr_change": as_percent(_ctr_change(case)),
         "decision": decide(cause, constraint(case)),
         "memo": {
             "we_trade_away": "two weeks of the current dashboard baseline and the option of a bigger model change this quarter",

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
+from solvers import as_percent
 
 DEGRADED = "suggestions_truly_degraded"
 NOVELTY = "novelty_wears_off"
@@ -163,9 +164,9 @@ def model_answers(case, truth) -> dict:
     return {
         "diagnosis": cause,
         "evidence": statements(case),
-        "wilson_low_day21": float(res.table["wilson_low"].iloc[-1]),
+        "wilson_low_day21": as_percent(res.table["wilson_low"].iloc[-1]),
         "rule_verdict": f"day_{res.fired_look}" if res.fired else "never",
-        "false_revert_daily": sim.false_revert_daily,
+        "false_revert_daily": as_percent(sim.false_revert_daily),
         "decision": decision,
         "kill_criterion": kill_criterion(case),
         "memo": {

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, regret_rate
+from solvers import as_percent
 
 FAR_FIELD = ("smart_speaker", "smart_display")
 DESIGNED = ("timer", "music_next")
@@ -180,10 +181,11 @@ def model_answers(case, truth) -> dict:
         "diagnosis": cause,
         "where": where(case, cause),
         "evidence": statements(case),
-        "regret_60s": regret_rate(events, window="60s").rate,
-        "window_sensitivity": regret_rate(events, window="300s").rate
-        - regret_rate(events, window="15s").rate,
-        "rise": weeks.change,
+        "regret_60s": as_percent(regret_rate(events, window="60s").rate),
+        "window_sensitivity": as_percent(
+            regret_rate(events, window="300s").rate - regret_rate(events, window="15s").rate
+        ),
+        "rise": as_percent(weeks.change),
         "decision": decision(case, cause),
         # raw, the rate counts copies, designed repeats and whatever the window sweeps in
         "north_star": "adopt_with_guards",

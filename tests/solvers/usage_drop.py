@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pmcourse.diagnose import mix_rate, same_weekday_baseline
+from solvers import as_percent
 
 NAIVE_MAP = {
     "release": "nav_refresh_hid_entry_point",
@@ -168,7 +169,7 @@ def model_answers(case, truth) -> dict:
         "diagnosis": cause,
         "where": _where(cause, base, flag),
         "evidence": set(EVIDENCE[cause]),
-        "headline_change": float(_rate(flag) / _rate(base) - 1),
+        "headline_change": as_percent(_rate(flag) / _rate(base) - 1),
         "mix_share": float(split["mix"] / split["contribution"]),
         "decision": DECISION[cause],
         "memo": memo,
