@@ -141,8 +141,9 @@ def _action_why_not(option: str):
                 )
             if broken:
                 return (
-                    "Second-best: safe, but a complaint rule can fire within the "
-                    f"{EXPIRY_DAYS}-day expiry, so a flagged launch can still be stopped in time."
+                    "Second-best: safe, but complaints reach a kill rule before the decision "
+                    f"expires {EXPIRY_DAYS} days after launch, so a flagged launch can still be "
+                    f"stopped in time; moving the date gives up the {left} days of runway."
                 )
             if cause == "volume_target_misaligned":
                 return (
@@ -170,8 +171,8 @@ def _action_why_not(option: str):
             if cause == "feedback_events_stopped":
                 if frozen:
                     return (
-                        "Second-best: complaints alone cannot fire before the decision's "
-                        f"{EXPIRY_DAYS}-day expiry, and ratings arrive at {ratings} of the "
+                        "Second-best: complaints alone cannot fire before the decision expires "
+                        f"{EXPIRY_DAYS} days after launch, and ratings arrive at {ratings} of the "
                         "baseline rate: the launch would run blind."
                     )
                 return (
@@ -191,7 +192,7 @@ def _action_why_not(option: str):
             return (
                 f"Reviewers correct {t['correction_rate_harmed']:.0%} of one segment's reviewed "
                 f"drafts; dropping review sends those errors out, and a launch to all cannot be "
-                f"undone inside the {EXPIRY_DAYS}-day expiry."
+                f"undone before the decision expires, {EXPIRY_DAYS} days after launch."
             )
         return (
             f"No launch is risk-free: waiting gives up the {left} days to the partner date without "

@@ -235,8 +235,9 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
             review_cut=round(review_cut, 4),
             complaint_mult=round(complaint_mult, 4),
         )
-    # drawn last, so every table above stays as it was before cases drew a constraint
-    constraint = synth.pick(rng, [c.id for c in CONSTRAINTS])
+    # from a child generator: this one's stream (every table above) is untouched, and the
+    # constraint is the same for every variant of a seed, so the briefing's words are too
+    constraint = synth.pick(rng.spawn(1)[0], [c.id for c in CONSTRAINTS])
     facts = case_facts(
         tables,
         index,
@@ -273,7 +274,7 @@ def questions(case: Case, truth: dict | None) -> list:
     in_time = t.get("detected_in_time")
     detect = (
         f"A week of tickets plus the median delay is {t['detection_days']:g} days, "
-        f"{'inside' if in_time == 'yes' else 'longer than'} the {EXPIRY_DAYS}-day expiry."
+        f"{'inside' if in_time == 'yes' else 'longer than'} the expiry ({EXPIRY_DAYS} days after launch)."
         if given
         else ""
     )
