@@ -236,8 +236,10 @@ ACTIONS = tuple(
 
 
 def _launch(case) -> str:
+    """The announced GA date, as the timeline's announcement states it."""
     tl = case.timeline
-    return tl.loc[tl["event"].str.contains("GA date"), "date"].dt.strftime("%Y-%m-%d").iloc[0]
+    detail = tl.loc[tl["event"].str.contains("GA date"), "detail"].iloc[0]
+    return detail.rsplit(" ", 1)[-1]
 
 
 #: Statements about the case, judged on its tables; the last one every story shares.
