@@ -1,13 +1,16 @@
-"""The support desk's tables, timeline events and briefing for :mod:`pmcourse.scenarios.capstone`.
+"""The support desk's tables and timeline events for :mod:`pmcourse.scenarios.capstone`.
 
 Split out of the scenario module to keep it readable; :func:`capstone.generate` calls the drawing
 functions in this order (event days, tickets and complaints, feedback, design options), each
-drawing from the same ``rng``, so a seed gives the same case as before the split. The dashboard,
-the freshness checks, the case's facts and the briefing are derived from the drawn tables and
-dates and draw nothing.
+drawing from the same ``rng``, so a seed gives the same case as before the split. The dashboard
+and the freshness checks are derived from the drawn tables and draw nothing, as are the
+briefing and the feedback on the segment and design questions (read straight off those tables);
+the case's facts and the actions live in :mod:`pmcourse.scenarios._capstone_words`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -15,13 +18,14 @@ import pandas as pd
 from pmcourse.scenarios import synth
 
 __all__ = [
+    "briefing",
+    "design_feedback",
+    "segment_feedback",
     "CLIENTS",
     "DESIGNS",
     "SOURCE_TABLES",
-    "briefing",
     "build_dashboard",
     "build_freshness",
-    "case_facts",
     "draw_design_options",
     "draw_events",
     "draw_feedback",
@@ -393,97 +397,6 @@ def draw_design_options(rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def case_facts(
-    tables: dict[str, pd.DataFrame],
-    index: pd.DatetimeIndex,
-    today: pd.Timestamp,
-    launch: pd.Timestamp,
-    *,
-    baseline_days: int,
-    review_week: int,
-    expiry_days: int,
-) -> dict:
-    """The facts the capstone's questions check, computed from the case's tables.
-
-    Parameters
-    ----------
-    tables : dict of str to DataFrame
-        The case's tables.
-    index : DatetimeIndex
-        The case's days.
-    today, launch : Timestamp
-        The briefing's date and the announced launch.
-    baseline_days : int
-        The baseline is the first ``baseline_days`` days.
-    review_week : int
-        Days of tickets a weekly complaint rate needs.
-    expiry_days : int
-        The decision expires this many days after launch.
-
-    Returns
-    -------
-    dict
-        ``days_stale``, ``median_complaint_delay``, ``detected_in_time``, ``kill_threshold``,
-        ``kill_window_days``, ``harmed_segment``, ``reversible_option`` and the dates.
-
-    Examples
-    --------
-    >>> from pmcourse.scenarios import load_case
-    >>> case = load_case("capstone", seed=1, variant="stale_upstream_table")
-    >>> index = pd.DatetimeIndex(sorted(case.tables["tickets_daily"]["date"].unique()))
-    >>> facts = case_facts(case.tables, index, index[-1] + pd.Timedelta(days=1),
-    ...                    pd.Timestamp(case.truth["launch_date"]), baseline_days=28,
-    ...                    review_week=7, expiry_days=14)
-    >>> facts["days_stale"] == case.truth["days_stale"] > 1
-    True
-    """
-    fresh = tables["table_freshness"]
-    last_check = fresh["check_date"].max()
-    latest = fresh.loc[
-        (fresh["check_date"] == last_check) & (fresh["table"] == "tickets_fact"), "latest_partition"
-    ].iloc[0]
-    days_stale = int((today - latest).days)
-
-    comp = tables["complaints"]
-    delay = (comp["complaint_date"] - comp["ticket_date"]).dt.days
-    median_delay = float(delay.median())
-    detect_days = review_week + median_delay
-
-    td = tables["tickets_daily"]
-    base_end = index[baseline_days - 1]
-    resolved = td.loc[td["date"] <= base_end, "ai_resolved"].sum()
-    base_complaints = (comp["ticket_date"] <= base_end).sum()
-    baseline_rate = 1000 * base_complaints / resolved
-
-    reviewed = td.groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
-    correction = (reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]).sort_values()
-
-    designs = tables["design_options"]
-    open_paths = designs[
-        (designs["honours_consent_revocation"] == "yes")
-        & (designs["keeps_human_review"] == "yes")
-        & (designs["rollback_hours"] <= 24)
-    ]
-    best_open = open_paths.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
-    best_overall = designs.sort_values("expected_lift_pct", ascending=False)["option"].iloc[0]
-    return {
-        "briefing_date": today.strftime("%Y-%m-%d"),
-        "launch_date": launch.strftime("%Y-%m-%d"),
-        "expires_on": (launch + pd.Timedelta(days=expiry_days)).strftime("%Y-%m-%d"),
-        "days_stale": days_stale,
-        "median_complaint_delay": median_delay,
-        "detection_days": detect_days,
-        "detected_in_time": "yes" if detect_days <= expiry_days else "no",
-        "baseline_complaints_per_1k": round(float(baseline_rate), 3),
-        "kill_threshold": round(float(1.25 * baseline_rate), 3),
-        "kill_window_days": int(max(expiry_days, np.ceil(detect_days))),
-        "harmed_segment": str(correction.index[-1]),
-        "correction_rate_harmed": round(float(correction.iloc[-1]), 4),
-        "reversible_option": best_open,
-        "best_lift_option": best_overall,
-    }
-
-
 def draw_events(
     rng: np.random.Generator,
     index: pd.DatetimeIndex,
@@ -558,42 +471,74 @@ def draw_events(
     return {k: (day[k], *texts[k]) for k in texts}
 
 
-def briefing(
-    today: pd.Timestamp, launch: pd.Timestamp, *, baseline_days: int, expiry_days: int
-) -> str:
-    """The case's briefing: the feature, the announced launch and the four constraints.
+def segment_feedback(tables: Mapping[str, pd.DataFrame], harmed: str, labels) -> dict[str, str]:
+    """Per wrong segment: its correction rate against the most-corrected segment's."""
+    rev = tables["tickets_daily"].groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
+    top = rev.loc[harmed, "drafts_corrected"] / rev.loc[harmed, "drafts_reviewed"]
+    return {
+        seg: (
+            f"Reviewers corrected {int(row.drafts_corrected):,} of this segment's "
+            f"{int(row.drafts_reviewed):,} reviewed drafts ({row.drafts_corrected / row.drafts_reviewed:.1%}),"
+            f" against {top:.1%} for the most-corrected segment."
+        )
+        for seg, row in rev.iterrows()
+        if seg != harmed and seg in labels
+    }
 
-    Parameters
-    ----------
-    today, launch : Timestamp
-        The briefing's date and the announced launch.
-    baseline_days, expiry_days : int
-        The baseline's length (the first days), and the decision's expiry after launch, in days.
+
+def design_feedback(designs: pd.DataFrame, best: str) -> dict[str, str]:
+    """Per wrong design option: the column of its row that rules it out."""
+    lift = designs.set_index("option")["expected_lift_pct"]
+    out = {}
+    for row in designs.itertuples():
+        if row.option == best:
+            continue
+        if row.honours_consent_revocation != "yes":
+            why = "a customer's consent revocation could never be honoured fully"
+        elif row.keeps_human_review != "yes":
+            why = "low-confidence drafts would no longer go to review"
+        elif row.rollback_hours > 24:
+            why = f"undoing it takes {row.rollback_hours:g} hours, more than a day"
+        else:
+            why = f"it keeps paths open, but option {best} does too with {lift[best]:g}% lift"
+        out[row.option] = f"Option {row.option} ({row.expected_lift_pct:g}% lift): {why}."
+    return out
+
+
+def briefing(
+    today: pd.Timestamp, launch: pd.Timestamp, *, baseline_days: int, this_week: str
+) -> str:
+    """The case's briefing: the feature, the launch, the four constraints and this week's limit.
+
+    Every date comes from the case; the one variable premise (can a pipeline fix land before the
+    date?) is ``this_week``, the constraint the case drew; no number a question grades is stated.
 
     Examples
     --------
     >>> text = briefing(pd.Timestamp("2026-05-11"), pd.Timestamp("2026-05-21"),
-    ...                 baseline_days=28, expiry_days=14)
-    >>> text.splitlines()[0], "(14 days after launch)" in text, "first 28 days" in text
+    ...                 baseline_days=28, this_week="A migration freezes every pipeline change.")
+    >>> text.splitlines()[0], "two weeks after launch" in text, "migration freezes" in text
     ('### Briefing', True, True)
     """
     return (
         "### Briefing\n\n"
-        f"It is {today:%A %d %B %Y}. You own **AutoResolve**, an AI feature that drafts and sends "
-        "replies to customer-support tickets. Human reviewers check the drafts the model is least "
-        "sure about; customers can rate AI replies with a thumbs up or down; complaints reach the "
-        "support system days later.\n\n"
-        f"General availability was announced for **{launch:%A %d %B}** at the partner summit. The "
-        "team's quarterly target counts AI-resolved tickets, and the team dashboard is on the screen "
-        "in every stand-up. Somebody has proposed dropping human review to make the date and the "
-        "target.\n\n"
+        f"It is {today:%A} {today:%Y-%m-%d}. You own **AutoResolve**, an AI feature that drafts "
+        "and sends replies to customer-support tickets. Human reviewers check the drafts the model "
+        "is least sure about; customers can rate AI replies with a thumbs up or down; complaints "
+        "reach the support system days later.\n\n"
+        f"General availability was announced for **{launch:%A} {launch:%Y-%m-%d}** at the partner "
+        "summit. The team's quarterly target counts AI-resolved tickets, and the team dashboard is "
+        "on the screen in every stand-up. Somebody has proposed dropping human review to make the "
+        "date and the target. Support's lead treats a week with complaints per AI-resolved ticket "
+        "at twice the usual rate as an incident.\n\n"
+        f"**This week:** {this_week}\n\n"
         "Four constraints are in the room at once: the freshness of the data, the team's incentive, "
         "the feedback loop, and the deadline. One of them invalidates the others. Find it from the "
-        "data, then write the decision as a memo someone could prove wrong: an expiry date "
-        f"({expiry_days} days after launch), kill criteria, who is harmed if the guardrail goes, and "
-        "which design keeps future paths open.\n\n"
-        "You have ten weeks of data up to yesterday: the dashboard as displayed, the morning freshness "
-        "checks of its source tables, tickets and reviews by customer segment, feedback events by "
-        "client, the complaint log, and the design options on the table. The **baseline** is the "
-        f"first {baseline_days} days, before any change on the timeline."
+        "data, then write the decision as a memo someone could prove wrong: an expiry date (two "
+        "weeks after launch), kill criteria, who is harmed if the guardrail goes, and which design "
+        "keeps future paths open.\n\n"
+        "You have ten weeks of data up to yesterday: the dashboard as displayed, the morning "
+        "freshness checks of its source tables, tickets and reviews by customer segment, feedback "
+        "events by client, the complaint log, and the design options on the table. The "
+        f"**baseline** is the first {baseline_days} days, before any change on the timeline."
     )

@@ -16,12 +16,19 @@ that invalidates the others:
 - only the deadline binds: the data is fresh, feedback flows, complaints are flat; ship the
   reversible way (behind a flag, with kill criteria and an expiry date).
 
+Each case also draws a constraint the briefing states: a pipeline fix can land before the date,
+or a warehouse migration freezes every pipeline change until after it. The right action depends
+on the cause *and* that constraint (and, for a broken fast loop under the freeze, on whether the
+slow complaint loop can fire before the decision expires).
+
 Variant-independent facts the memo must get right: how late complaints arrive (and whether a kill
 rule could fire before the decision expires), which customer segment the reviewers protect most,
 and which design option keeps future paths open.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -32,96 +39,64 @@ from pmcourse.scenarios._capstone_draw import (
     briefing,
     build_dashboard,
     build_freshness,
-    case_facts,
+    design_feedback,
     draw_design_options,
     draw_events,
     draw_feedback,
     draw_tickets,
+    segment_feedback,
+)
+from pmcourse.scenarios._capstone_words import (
+    ACTIONS,
+    CONSTRAINT_LINES,
+    CONSTRAINTS,
+    EVIDENCE,
+    EXPIRY_DAYS,
+    case_facts,
+    cause_why_not,
+    decision_solution,
+    delay_question,
+    diagnosis_solution,
+    evidence_solution,
+    kill_solution,
+    right_action,
+    second_best,
 )
 from pmcourse.scenarios.base import Case, TableDoc
-from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+from pmcourse.scenarios.spec import Ask, Cause, Draw, ScenarioSpec, Size
 
-CAUSES = (
-    Cause(
+_LABELS = (
+    (
         "stale_upstream_table",
         "Stale data: the dashboard's source table stopped refreshing days ago, so every number on "
         "it is void.",
-        evidence=("source_partition_stuck", "dashboard_repeats_values"),
-        decision="hold_until_data_refreshes",
     ),
-    Cause(
+    (
         "feedback_events_stopped",
         "Broken feedback loop: feedback events stopped arriving after a pipeline change, so failure "
         "can no longer be detected fast.",
-        evidence=("feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"),
-        decision="repair_feedback_before_launch",
     ),
-    Cause(
+    (
         "volume_target_misaligned",
         "Misaligned incentive: the volume target rose while complaints per AI-resolved ticket rose.",
-        evidence=("resolved_up_complaints_up", "fewer_drafts_reviewed"),
-        decision="replace_target_keep_review",
     ),
-    Cause(
+    (
         "deadline_ship_behind_flag",
         "Only the deadline binds: the data is fresh and the loops work; ship the reversible way.",
-        evidence=("sources_fresh_feedback_flowing", "complaint_rate_flat"),
-        decision="ship_behind_flag_with_expiry",
     ),
 )
-#: The last two options belong to no cause: dropping the guardrail, and waiting for zero risk.
-DECISIONS = (
-    Option(
-        "hold_until_data_refreshes",
-        "Hold the go/no-go until the dashboard's source refreshes again, then re-read every number.",
-    ),
-    Option(
-        "repair_feedback_before_launch",
-        "Repair the feedback pipeline first; launch only once the fast signal is back, review kept.",
-    ),
-    Option(
-        "replace_target_keep_review",
-        "Replace the volume target with a quality-adjusted one and restore review before launch.",
-    ),
-    Option(
-        "ship_behind_flag_with_expiry",
-        "Ship on the date behind a per-tenant flag to a small share, with kill criteria and an "
-        "expiry.",
-    ),
-    Option(
-        "ship_to_all_remove_review",
-        "Ship to everyone on the date and drop human review to hit the target.",
-    ),
-    Option("postpone_until_risk_free", "Postpone the launch until every risk is gone."),
+#: The right action depends on the cause and on whether a pipeline fix can land before the date.
+CAUSES = tuple(
+    Cause(
+        key,
+        label,
+        decision=partial(right_action, key),
+        partial=partial(second_best, key),
+        why_not=cause_why_not(key),
+    )
+    for key, label in _LABELS
 )
-#: The last two statements hold in every version of the story, so they are evidence for none.
-EVIDENCE = (
-    Evidence(
-        "source_partition_stuck",
-        "The dashboard's source table has loaded no new partition for days.",
-    ),
-    Evidence("dashboard_repeats_values", "The dashboard shows identical numbers day after day."),
-    Evidence(
-        "feedback_per_reply_collapsed",
-        "Feedback events per AI reply collapsed after a pipeline change.",
-    ),
-    Evidence(
-        "thumbs_down_drop_is_missing_data",
-        "The fall in thumbs-down is missing data, not better answers.",
-    ),
-    Evidence(
-        "resolved_up_complaints_up",
-        "AI-resolved tickets rose while complaints per 1,000 AI-resolved tickets rose.",
-    ),
-    Evidence("fewer_drafts_reviewed", "A smaller share of AI drafts goes to human review."),
-    Evidence(
-        "sources_fresh_feedback_flowing",
-        "Every source is fresh and feedback events keep flowing.",
-    ),
-    Evidence("complaint_rate_flat", "Complaints per 1,000 AI-resolved tickets are flat."),
-    Evidence("target_metric_up", "The team's target metric is up, so the feature works."),
-    Evidence("deadline_is_close", "The launch date is close."),
-)
+DECISIONS = ACTIONS
 
 SEGMENTS = {
     "first_time_customers": "First-time customers",
@@ -133,7 +108,6 @@ SEGMENTS = {
 SIZES = {"small": Size(days=70), "default": Size(days=70), "large": Size(days=3640)}
 BASELINE = 28  # the first four weeks: before any of the timeline's changes
 REVIEW_WEEK = 7  # a weekly complaint rate needs a full week of tickets
-EXPIRY_DAYS = 14  # the decision expires two weeks after launch (stated in the briefing)
 DELAY_MEDIANS = (3, 4, 5, 9, 10, 11)  # never near the 7-day boundary of "in time"
 
 
@@ -261,6 +235,9 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
             review_cut=round(review_cut, 4),
             complaint_mult=round(complaint_mult, 4),
         )
+    # from a child generator: this one's stream (every table above) is untouched, and the
+    # constraint is the same for every variant of a seed, so the briefing's words are too
+    constraint = synth.pick(rng.spawn(1)[0], [c.id for c in CONSTRAINTS])
     facts = case_facts(
         tables,
         index,
@@ -268,9 +245,9 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         launch,
         baseline_days=BASELINE,
         review_week=REVIEW_WEEK,
-        expiry_days=EXPIRY_DAYS,
+        constraint=constraint,
     )
-    text = briefing(today, launch, baseline_days=BASELINE, expiry_days=EXPIRY_DAYS)
+    text = briefing(today, launch, baseline_days=BASELINE, this_week=CONSTRAINT_LINES[constraint])
     return Draw(tables, tl, text, params, facts)
 
 
@@ -293,40 +270,38 @@ def questions(case: Case, truth: dict | None) -> list:
     given = truth is not None
     designs = case.tables["design_options"]
     design_labels = {row.option: f"{row.option}: {row.description}" for row in designs.itertuples()}
+    stale = t.get("days_stale")
+    in_time = t.get("detected_in_time")
+    detect = (
+        f"A week of tickets plus the median delay is {t['detection_days']:g} days, "
+        f"{'inside' if in_time == 'yes' else 'longer than'} the expiry ({EXPIRY_DAYS} days after launch)."
+        if given
+        else ""
+    )
     return [
         Numeric(
             "days_stale",
             "As of today, how many days old is the newest partition of the dashboard's source "
-            "table (tickets_fact) in the latest freshness check? (today minus latest_partition)",
-            answer=t.get("days_stale") if given else None,
+            "table (tickets_fact) in the latest freshness check?",
+            answer=stale if given else None,
             tolerance=0,
             unit="days",
             min_value=0,
             max_value=400,
-            hints=(
-                Hint(
-                    "Filter table_freshness to the last check_date and table tickets_fact.",
-                    safe=True,
-                ),
+            wrong_values=(
+                {"the days with no new partition (a fresh daily table is a day old)": stale - 1}
+                if given
+                else None
             ),
-            solution="A fresh daily table is one day old in the morning; anything older is stale.",
-        ),
-        Numeric(
-            "complaint_delay",
-            "What is the median number of days between an AI-resolved ticket and a complaint about "
-            "it (complaint_date minus ticket_date, over the whole complaint log)?",
-            answer=t.get("median_complaint_delay") if given else None,
-            tolerance=0.5,
-            unit="days",
-            min_value=0,
-            max_value=400,
-            hints=(
-                Hint(
-                    "Subtract the two date columns and take .dt.days, then the median.", safe=True
-                ),
+            hints=(Hint("Read the last morning's check, not the dashboard.", safe=True),),
+            solution=(
+                f"The newest tickets_fact partition is {stale} day{'s' * (stale != 1)} old. A "
+                "fresh daily table is one day old in the morning; anything older is stale."
+                if given
+                else "A fresh daily table is one day old in the morning; anything older is stale."
             ),
-            solution="Feedback velocity: the slow signal sets how fast any kill rule can fire.",
         ),
+        delay_question(t, given),
         Choice(
             "detected_in_time",
             f"A kill rule on the weekly complaint rate needs a full week of tickets ({REVIEW_WEEK} "
@@ -337,27 +312,24 @@ def questions(case: Case, truth: dict | None) -> list:
                 "no": "No: week plus delay is longer than the expiry window; the window must stretch "
                 "or a faster signal is needed.",
             },
-            answer=t.get("detected_in_time") if given else None,
-            hints=(Hint("7 + median delay, compared with 14.", safe=True),),
+            answer=in_time if given else None,
+            option_feedback=({"no" if in_time == "yes" else "yes": detect} if given else None),
             solution=(
-                "Whether a guardrail's removal would be detected in time is arithmetic on the "
-                "feedback delay, not a feeling."
-            ),
+                f"{detect} Whether a guardrail's removal would be detected in time is arithmetic "
+                "on the feedback delay, not a feeling."
+            ).strip(),
         ),
         KillCriterion(
             "kill_criterion",
-            "Write the kill criterion for the launch: the metric, the direction, a threshold 25% "
-            "above the baseline (complaints about tickets from the first four weeks per 1,000 "
-            "AI-resolved tickets in those weeks), a window long enough for the signal to arrive "
-            f"(at least {EXPIRY_DAYS} days, and at least a week plus the median complaint delay), "
-            "and the action.",
+            "Write the kill criterion for the launch: the signal, the direction, the threshold, "
+            "the window and the action, each chosen from this case's data.",
             metrics={
-                "complaints_per_1k": "complaints per 1,000 AI-resolved tickets",
                 "ai_resolved": "AI-resolved tickets per day (the team target)",
                 "thumbs_down": "thumbs-down count on the dashboard",
+                "complaints_per_1k": "complaints per 1,000 AI-resolved tickets",
                 "correction_rate": "share of reviewed drafts the reviewers corrected",
             },
-            actions=("revert", "retrain", "redesign", "keep"),
+            actions=("keep", "retrain", "revert", "redesign"),
             threshold_unit="per 1,000 AI-resolved tickets",
             threshold_range=(0, 1000),
             answer=(
@@ -371,33 +343,37 @@ def questions(case: Case, truth: dict | None) -> list:
                 if given
                 else None
             ),
-            threshold_tolerance=(max(0.5, 0.1 * t["kill_threshold"]) if given else 1.0),
-            window_tolerance=3,
+            threshold_tolerance=t["kill_threshold_tolerance"] if given else 1.0,
+            window_tolerance=(t["kill_window_days"] - t["kill_window_min"]) if given else 4,
             hints=(
                 Hint("Guard the people who bear the cost, not the team's target.", safe=True),
-                "Baseline: complaints whose ticket_date is in the first 28 days, divided by "
-                "ai_resolved in those days, times 1,000.",
+                Hint(
+                    "A threshold the baseline weeks reach on their own fires on noise; one at "
+                    "the level support calls an incident fires too late.",
+                    safe=True,
+                ),
+                Hint("The window must let the slowest input arrive.", safe=True),
             ),
-            solution=(
-                "'This should be killed if X happens within Y days' only works if X can arrive "
-                "within Y days."
-            ),
+            solution=kill_solution(t, given),
         ),
         Choice(
             "harmed_group",
-            "Who is harmed most if human review of low-confidence drafts is removed? (the segment "
-            "whose reviewed drafts the reviewers correct most often)",
+            "Who is harmed most if human review of low-confidence drafts is removed?",
             dict(SEGMENTS),
             answer=t.get("harmed_segment") if given else None,
-            hints=(
-                Hint(
-                    "drafts_corrected / drafts_reviewed by segment, over the whole period.",
-                    safe=True,
-                ),
+            option_feedback=(
+                segment_feedback(case.tables, t["harmed_segment"], SEGMENTS) if given else None
             ),
+            hints=(Hint("Where do the reviewers change the drafts most often?", safe=True),),
             solution=(
                 "Liability mapping: the guardrail protects someone in particular; removing it moves "
                 "the cost onto them, and they are often the ones least likely to complain."
+                + (
+                    f" Here reviewers correct {t['correction_rate_harmed']:.1%} of "
+                    f"{SEGMENTS[t['harmed_segment']].lower()}'s reviewed drafts."
+                    if given
+                    else ""
+                )
             ),
         ),
         Choice(
@@ -406,6 +382,7 @@ def questions(case: Case, truth: dict | None) -> list:
             "review, can be rolled back within a day; among those, the largest expected lift)",
             design_labels,
             answer=t.get("reversible_option") if given else None,
+            option_feedback=(design_feedback(designs, t["reversible_option"]) if given else None),
             hints=(
                 Hint(
                     "Filter first, then rank: the option with the largest lift is not eligible "
@@ -443,6 +420,7 @@ SPEC = ScenarioSpec(
     ),
     decisions=DECISIONS,
     evidence=EVIDENCE,
+    constraints=CONSTRAINTS,
     diagnosis=Ask(
         "Which constraint invalidates the others?",
         hints=(
@@ -458,37 +436,24 @@ SPEC = ScenarioSpec(
             ),
             "Compare the team's target with a quality signal per unit of that target.",
         ),
-        solution=(
-            "Constraint prioritisation: stale data voids every other reading; a broken feedback "
-            "loop voids any plan that relies on detecting failure; a misaligned target voids the "
-            "team's own success metric; only when all three are clear is the deadline the real "
-            "constraint, and then the answer is to ship reversibly."
-        ),
+        solution=diagnosis_solution,
     ),
     ask_evidence=Ask(
-        "Which observations support your answer? Select all that apply.",
-        hints=(
-            Hint(
-                "The target being up and the date being close are true in every version of "
-                "this story: they are not evidence.",
-                safe=True,
-            ),
-        ),
-        solution="Cite the observation that only your constraint produces.",
+        "Which statements about this case support your answer? Select all that apply.",
+        hints=(Hint("Judge each statement on the tables, not on the dashboard alone.", safe=True),),
+        solution=evidence_solution,
     ),
     ask_decision=Ask(
-        "What do you decide?",
+        "What do you decide? Read this week's line in the briefing: the diagnosis and that line "
+        "together decide the action.",
         hints=(
             Hint(
-                "Fix what invalidates the others first; if nothing does, choose the option "
-                "you can undo.",
+                "Fix what invalidates the others first, if it can be fixed in time; if nothing "
+                "does, choose the option you can undo.",
                 safe=True,
             ),
         ),
-        solution=(
-            "A decision with less than full data coverage is still a decision: state what would "
-            "reverse it and when it expires."
-        ),
+        solution=decision_solution,
     ),
     memo=Ask(
         "Write the decision memo: what you trade away, who bears the cost, how you detect "

@@ -1,8 +1,9 @@
 """Capstone: check freshness, then the feedback loop, then the incentive; only then the deadline.
 
-The solver reads only ``case.tables`` and ``case.timeline`` (and the numbers the briefing and the
-prompts state: a 28-day baseline, a 7-day review week, a 14-day expiry); every number it answers
-is computed from them, as a graded student would.
+The solver reads only ``case.tables``, ``case.timeline`` and ``case.briefing`` (the numbers and
+words the briefing and the prompts state: a 28-day baseline, a 7-day review week, a two-week
+expiry, support's incident line at twice the usual complaint rate, and this week's constraint);
+every answer is computed from them, as a graded student would.
 """
 
 import re
@@ -14,20 +15,64 @@ BASELINE = 28
 REVIEW_WEEK = 7
 EXPIRY_DAYS = 14
 
-#: The findings that single out each constraint, and what to decide (the options as a student
-#: reads them in the notebook).
-EVIDENCE = {
-    "stale_upstream_table": {"source_partition_stuck", "dashboard_repeats_values"},
-    "feedback_events_stopped": {"feedback_per_reply_collapsed", "thumbs_down_drop_is_missing_data"},
-    "volume_target_misaligned": {"resolved_up_complaints_up", "fewer_drafts_reviewed"},
-    "deadline_ship_behind_flag": {"sources_fresh_feedback_flowing", "complaint_rate_flat"},
+#: The briefing's line on this week, and the constraint it states.
+CONSTRAINT_WORDS = {
+    "migration freezes": "pipeline_freeze",
+    "on-call confirmed": "fix_lands_this_week",
 }
-DECISION = {
-    "stale_upstream_table": "hold_until_data_refreshes",
-    "feedback_events_stopped": "repair_feedback_before_launch",
-    "volume_target_misaligned": "replace_target_keep_review",
-    "deadline_ship_behind_flag": "ship_behind_flag_with_expiry",
-}
+
+
+def constraint(case) -> str:
+    """The constraint, read from the briefing's "This week" line."""
+    return next(c for words, c in CONSTRAINT_WORDS.items() if words in case.briefing)
+
+
+def decide(cause: str, limit: str, detected_in_time: str) -> str:
+    """The action for a cause under this week's constraint (the table the briefing implies)."""
+    if cause in ("stale_upstream_table", "feedback_events_stopped"):
+        if limit == "fix_lands_this_week":
+            return "fix_then_ship_flagged"
+        if cause == "feedback_events_stopped" and detected_in_time == "yes":
+            return "ship_flagged_complaint_rule"
+        return "move_the_date"
+    if cause == "volume_target_misaligned":
+        return "restore_review_then_ship"
+    return "ship_flagged_complaint_rule"
+
+
+def _ratio(frame, days, base, num, den):
+    now = frame[frame["date"].isin(days)]
+    then = frame[frame["date"].isin(base)]
+    return (now[num].sum() / now[den].sum()) / (then[num].sum() / then[den].sum())
+
+
+def statements(case) -> set:
+    """The evidence statements that hold in this case, judged on the tables."""
+    days = pd.DatetimeIndex(sorted(case.tables["tickets_daily"]["date"].unique()))
+    base, recent = days[:BASELINE], days[-7:]
+    dash = case.tables["dashboard_daily"]
+    fb = case.tables["feedback_daily"].dropna(subset=["feedback_events"])
+    td = case.tables["tickets_daily"]
+    comp = case.tables["complaints"]
+    thumbs = dash.set_index("date")["thumbs_down"]
+
+    def arrivals(window):
+        return comp["complaint_date"].isin(window).sum() / (
+            td.loc[td["date"].isin(window), "ai_resolved"].sum()
+        )
+
+    tile = dash["ai_resolved"].to_numpy()
+    checks = {
+        "source_partition_stuck": features(case)["days_stale"] > 1,
+        "every_source_loaded": features(case)["days_stale"] <= 1,
+        "dashboard_repeats_itself": len(set(tile[-3:])) == 1,
+        "ratings_per_reply_halved": _ratio(fb, recent, base, "feedback_events", "ai_replies") < 0.5,
+        "thumbs_down_tile_halved": thumbs.loc[recent].mean() / thumbs.loc[base].mean() < 0.5,
+        "review_share_cut": _ratio(td, recent, base, "drafts_reviewed", "ai_handled") < 0.8,
+        "ai_closes_more": _ratio(td, recent, base, "ai_resolved", "ai_handled") > 1.1,
+        "complaints_arriving_faster": arrivals(recent) / arrivals(days[21:35]) > 1.3,
+    }
+    return {k for k, v in checks.items() if v}
 
 
 def features(case) -> dict:
@@ -120,6 +165,14 @@ def numbers(case) -> dict:
     resolved = td.loc[td["date"] <= base_end, "ai_resolved"].sum()
     baseline_rate = 1000 * (comp["ticket_date"] <= base_end).sum() / resolved
 
+    base = pd.DatetimeIndex(sorted(td["date"].unique()))[:BASELINE]
+    weekly = [
+        (comp["ticket_date"].isin(base[w : w + 7])).sum()
+        / td.loc[td["date"].isin(base[w : w + 7]), "ai_resolved"].sum()
+        for w in range(0, BASELINE, 7)
+    ]
+    low, high = 1000 * max(weekly), 2 * baseline_rate  # past the baseline's weeks, short of harm
+
     reviewed = td.groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
     correction = reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]
 
@@ -136,8 +189,9 @@ def numbers(case) -> dict:
         "median_complaint_delay": median_delay,
         "detection_days": detection_days,
         "detected_in_time": "yes" if detection_days <= EXPIRY_DAYS else "no",
-        "kill_threshold": round(float(1.25 * baseline_rate), 3),
-        "kill_window_days": int(max(EXPIRY_DAYS, np.ceil(detection_days))),
+        "kill_threshold": round(float((low + high) / 2), 3),
+        # no shorter than a week plus the median delay, and not much longer
+        "kill_window_days": int(np.ceil(detection_days)) + 4,
         "harmed_segment": str(correction.idxmax()),
         "reversible_option": open_paths.sort_values("expected_lift_pct", ascending=False)[
             "option"
@@ -150,12 +204,13 @@ def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 08, from the tables alone."""
     cause = solve(case)
     got = numbers(case)
+    action = decide(cause, constraint(case), got["detected_in_time"])
     trade, who, detect, undo = MEMO[cause]
     return {
         "diagnosis": cause,
-        "evidence": set(EVIDENCE[cause]),
+        "evidence": statements(case),
         "days_stale": got["days_stale"],
-        "decision": DECISION[cause],
+        "decision": action,
         "complaint_delay": got["median_complaint_delay"],
         "detected_in_time": got["detected_in_time"],
         "kill_criterion": {
