@@ -20,20 +20,20 @@ from plotly.subplots import make_subplots
 
 from pmcourse.exceptions import InputError
 from pmcourse.plots._checks import check_columns
-from pmcourse.plots.theme import COLORS, TEMPLATE, Y_TITLE_WIDTH, new_figure, use_course_theme, wrap
+from pmcourse.plots.theme import (
+    COLORS,
+    TEMPLATE,
+    Y_TITLE_WIDTH,
+    human_label,
+    new_figure,
+    use_course_theme,
+    wrap,
+)
 from pmcourse.plots.timeline import add_events
 
 __all__ = ["plot_metric", "segment_order"]
 
 _LEADING_NUMBER = re.compile(r"^\s*[<>≤≥]?\s*(-?\d+(?:\.\d+)?)")
-
-
-def _label(labels: Mapping | None, name: str) -> str:
-    """Human label of a column: from ``labels`` (a label, or a data-dictionary (meaning, unit))."""
-    found = (labels or {}).get(name)
-    if isinstance(found, tuple | list):
-        found = found[0]
-    return str(found) if found else str(name).replace("_", " ")
 
 
 def segment_order(values: Sequence | pd.Series) -> list:
@@ -142,9 +142,9 @@ def plot_metric(
     color : str, optional
         A segment column: one line per segment value, in :func:`segment_order` (or ``order``).
     labels : mapping, optional
-        Human labels for column names (legend entries, axis and legend titles): ``{column:
-        label}``, or a scenario's data dictionary (``{column: (meaning, unit)}``). Columns without
-        one are shown with spaces for underscores.
+        Human labels for column names and segment values (legend entries, axis and legend
+        titles): ``{name: label}``, or a scenario's data dictionary (``{column: (meaning, unit)}``).
+        Names without one are shown with spaces for underscores.
     order : sequence, optional
         The segments of ``color`` in the order to draw and list them.
     x_title : str, optional
@@ -188,8 +188,8 @@ def plot_metric(
     ordered_x = _is_ordered_axis(df[x])
     data = df.sort_values(x, kind="stable") if ordered_x else df
     step = _step(data[x]) if ordered_x else None
-    x_label = x_title or _label(labels, x)
-    y_label = y_title or ", ".join(_label(labels, c) for c in ys)
+    x_label = x_title or human_label(x, labels)
+    y_label = y_title or ", ".join(human_label(c, labels) for c in ys)
     if facet:
         return _facets(data, x, ys[0], color, order, events, title, x_label, y_label, labels, step)
     fig = new_figure(title=title, x_title=x_label, y_title=y_label)
@@ -197,26 +197,26 @@ def plot_metric(
         segments = list(order) if order is not None else segment_order(data[color])
         for value in segments:
             part = _with_gaps(data[data[color] == value], x, step)
-            fig.add_scatter(x=part[x], y=part[ys[0]], mode="lines", name=str(value))
-        fig.update_layout(legend_title_text=_label(labels, color))
+            fig.add_scatter(x=part[x], y=part[ys[0]], mode="lines", name=human_label(value, labels))
+        fig.update_layout(legend_title_text=human_label(color, labels))
     else:
         for col in ys:
             part = _with_gaps(data[[x, col]], x, step)
-            fig.add_scatter(x=part[x], y=part[col], mode="lines", name=_label(labels, col))
+            fig.add_scatter(x=part[x], y=part[col], mode="lines", name=human_label(col, labels))
     for i, col in enumerate(y2s):
         part = _with_gaps(data[[x, col]], x, step)
         fig.add_scatter(
             x=part[x],
             y=part[col],
             mode="lines",
-            name=_label(labels, col),
+            name=human_label(col, labels),
             yaxis="y2",
             line={"dash": "dot", "color": COLORS[(len(fig.data)) % len(COLORS)]},
         )
         if i == 0:
             fig.update_layout(
                 yaxis2={
-                    "title": {"text": wrap(y2_title or _label(labels, col), Y_TITLE_WIDTH)},
+                    "title": {"text": wrap(y2_title or human_label(col, labels), Y_TITLE_WIDTH)},
                     "overlaying": "y",
                     "side": "right",
                     "showgrid": False,
@@ -236,7 +236,8 @@ def plot_metric(
 
 
 def _facets(data, x, y, color, order, events, title, x_label, y_label, labels, step) -> go.Figure:
-    """One panel per segment, two to a row, shared axes; the timeline over every panel."""
+    """One panel per segment, two to a row, shared axes, one title per axis; the timeline over
+    every panel (badges along the top row)."""
 
     use_course_theme()
     segments = list(order) if order is not None else segment_order(data[color])
@@ -247,9 +248,11 @@ def _facets(data, x, y, color, order, events, title, x_label, y_label, labels, s
         cols=cols,
         shared_xaxes=True,
         shared_yaxes=True,
-        subplot_titles=[f"{_label(labels, color)}: {v}" for v in segments],
-        vertical_spacing=min(0.3 / rows, 0.12),
-        horizontal_spacing=0.05,
+        subplot_titles=[human_label(v, labels) for v in segments],
+        vertical_spacing=min(0.3 / rows, 0.08),
+        horizontal_spacing=0.04,
+        x_title=x_label,
+        y_title=y_label,  # one title for every panel, as tall as the grid
     )
     for i, value in enumerate(segments):
         part = _with_gaps(data[data[color] == value], x, step)
@@ -257,21 +260,28 @@ def _facets(data, x, y, color, order, events, title, x_label, y_label, labels, s
             x=part[x],
             y=part[y],
             mode="lines",
-            name=str(value),
+            name=human_label(value, labels),
             line={"color": COLORS[0], "width": 1.8},
             row=i // cols + 1,
             col=i % cols + 1,
         )
-    for annotation in fig.layout.annotations:  # the panel titles, small and left-aligned
-        annotation.update(font={"size": 12}, x=annotation.x - 0.5 / cols + 0.005, xanchor="left")
+    for annotation in fig.layout.annotations[: len(segments)]:  # panel titles: small, left
+        annotation.update(
+            text=f"{human_label(color, labels)}: {annotation.text}",
+            font={"size": 12},
+            x=annotation.x - 0.5 / cols + 0.01,
+            xanchor="left",
+        )
+    x_title, y_title = fig.layout.annotations[len(segments) :]
+    x_title.update(font={"size": 14}, yshift=-35)
+    y_title.update(font={"size": 14}, xshift=-45, text=wrap(y_label, 50))
+    fig.update_yaxes(matches="y")  # one scale for every panel: panels compare at a glance
     fig.update_layout(
         template=TEMPLATE,
         title=wrap(title, 80),
         showlegend=False,
-        height=160 + 170 * rows,
+        height=170 + 130 * rows,
+        margin={"l": 95, "b": 75},
         hovermode="x unified",
     )
-    fig.update_xaxes(title_text=None)
-    fig.update_xaxes(title_text=x_label, row=rows)
-    fig.update_yaxes(title_text=wrap(y_label, 24), col=1)
     return add_events(fig, events)

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pmcourse.plots._checks import check_columns
+from pmcourse.plots.theme import FIGURE_HEIGHT, date_span, fit_dates
 
 __all__ = ["EVENT_COLORS", "add_events"]
 
@@ -33,10 +34,9 @@ EVENT_COLORS = {
 _UNKNOWN = "#777777"
 
 # Layout of the markers and the key, in pixels. The plot area of a course figure is at least
-# ~650 px wide (JupyterLab at 1400 px, a side panel open); badges are ~22 px wide, so two
-# badges closer than 4.5% of the axis share a row only if they are in different rows.
+# ~650 px wide (JupyterLab at 1400 px, a side panel open), shared by the panels of a row.
 _MIN_PLOT_WIDTH = 650
-_BADGE_GAP = 30 / _MIN_PLOT_WIDTH
+_BADGE_CHAR = 7  # width of a badge's digit at 11 px, px
 _BADGE_ROW = 21
 _KEY_FONT = 11
 _KEY_CHAR = 6.6  # average width of a character of the key at _KEY_FONT, px
@@ -46,40 +46,38 @@ _KEY_LINE = 16
 KEY_OFFSET = 78
 
 
-def _data_range(fig: go.Figure) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The first and last date drawn by the figure's traces, or None without dates."""
-    lows, highs = [], []
-    for trace in fig.data:
-        xs = getattr(trace, "x", None)
-        if xs is None or len(xs) == 0:
-            continue
-        values = pd.Series(list(xs))
-        if not (
-            pd.api.types.is_datetime64_any_dtype(values)
-            or values.map(lambda v: isinstance(v, pd.Timestamp)).all()
-        ):
-            continue
-        dates = pd.to_datetime(values, errors="coerce").dropna()
-        if len(dates):
-            lows.append(dates.min())
-            highs.append(dates.max())
-    return (min(lows), max(highs)) if lows else None
+def _badge_width(text: str) -> float:
+    return _BADGE_CHAR * len(text) + 10
 
 
-def _badge_rows(positions: list[float]) -> list[int]:
-    """Greedy rows: each badge takes the first row whose last badge is at least a badge away."""
-    last: list[float] = []
-    rows = []
-    for p in positions:
-        for r, q in enumerate(last):
-            if p - q >= _BADGE_GAP:
-                last[r] = p
-                rows.append(r)
+def _badges(positions: list[float], width: float) -> list[tuple[list[int], float, int]]:
+    """Group events whose badges would touch into one badge ("5–8"), then stagger into rows.
+
+    ``positions`` are fractions of the axis (sorted), ``width`` the axis length in pixels.
+    Returns (indices of the events, centre as a fraction, row) per badge; two badges in one row
+    are always at least a few pixels apart.
+    """
+    groups: list[list[int]] = []
+    for i, p in enumerate(positions):
+        if groups and (p - positions[groups[-1][-1]]) * width < _badge_width("00") + 2:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    right_edges: list[float] = []  # per row, the right edge of its last badge (px)
+    out = []
+    for group in groups:
+        centre = (positions[group[0]] + positions[group[-1]]) / 2
+        half = _badge_width(f"{group[0] + 10}–{group[-1] + 10}" if len(group) > 1 else "00") / 2
+        left = centre * width - half
+        for row, edge in enumerate(right_edges):
+            if left >= edge + 3:
+                right_edges[row] = centre * width + half
                 break
         else:
-            last.append(p)
-            rows.append(len(last) - 1)
-    return rows
+            right_edges.append(centre * width + half)
+            row = len(right_edges) - 1
+        out.append((group, centre, row))
+    return out
 
 
 def _top_row_axes(fig: go.Figure, row: int | None) -> list[tuple[str, str]]:
@@ -109,10 +107,11 @@ def add_events(fig: go.Figure, events: pd.DataFrame | None, *, row: int | None =
     ``events`` needs ``date`` and ``event`` columns; an optional ``kind`` picks the colour
     (:data:`EVENT_COLORS`, the same colour for a kind in every figure). Each event inside the
     dates the figure's traces cover gets a dashed vertical line and a numbered badge at the top of
-    the plot (hover it for the event's name); badges too close to share a row are staggered, so no
-    two overlap. The key under the chart lists every event, numbered by date, with its full name;
+    the plot (hover it for the event's name); events too close to tell apart share one badge
+    ("5–8"), and badges that would touch are staggered into rows, so no two overlap. The key under the chart lists every event, numbered by date, with its full name;
     events before or after the chart's dates are listed there only, so they never stretch the
-    x-axis. The figure grows by the key's height.
+    x-axis, which is set to the traces' dates (:func:`~pmcourse.plots.theme.fit_dates`). The
+    figure grows by the key's height.
 
     Parameters
     ----------
@@ -131,26 +130,24 @@ def add_events(fig: go.Figure, events: pd.DataFrame | None, *, row: int | None =
 
     Examples
     --------
-    >>> ev = pd.DataFrame({"date": pd.to_datetime(["2026-03-04", "2026-03-05"]),
-    ...                    "event": ["v5.2 release", "Spring sale"],
-    ...                    "kind": ["release", "campaign"]})
+    >>> ev = pd.DataFrame({"date": pd.to_datetime(["2026-03-04", "2026-03-05", "2026-03-20"]),
+    ...                    "event": ["v5.2 release", "Spring sale", "Outage"],
+    ...                    "kind": ["release", "campaign", "incident"]})
     >>> days = pd.date_range("2026-03-01", periods=60)
     >>> fig = go.Figure(go.Scatter(x=days, y=list(range(60))))
     >>> fig = add_events(fig, ev)
-    >>> [a.text for a in fig.layout.annotations if a.name == "timeline badge"]
-    ['1', '2']
-    >>> [a.yshift for a in fig.layout.annotations if a.name == "timeline badge"]  # a day apart
-    [0, -21]
+    >>> [a.text for a in fig.layout.annotations if a.name == "timeline badge"]  # a day apart: one
+    ['1–2', '3']
     >>> fig.layout.shapes[1].line.color == EVENT_COLORS["campaign"]
     True
 
     Introduced in notebooks/00-orientation.ipynb.
     """
     if events is None or len(events) == 0:
-        return fig
+        return fit_dates(fig)
     check_columns(events, ["date", "event"], "events")
     ordered = events.sort_values("date", kind="stable").reset_index(drop=True)
-    span = _data_range(fig)
+    span = date_span(fig)
     axes = _top_row_axes(fig, row)
     inside, lines = [], []
     for number, ev in enumerate(ordered.itertuples(index=False), start=1):
@@ -164,37 +161,43 @@ def add_events(fig: go.Figure, events: pd.DataFrame | None, *, row: int | None =
         lines.append(_key_text(number, ev, color, where))
         if not where:
             inside.append((number, x, color, str(ev.event)))
-    # badges, staggered by position along the axis
-    if span is not None and span[1] > span[0]:
-        width = (span[1] - span[0]).total_seconds()
-        positions = [(x - span[0]).total_seconds() / width for _, x, _, _ in inside]
-    else:
-        positions = [float(i) for i in range(len(inside))]
-    for (number, x, color, name), badge_row in zip(inside, _badge_rows(positions), strict=True):
-        where = {} if row is None else {"row": row}
-        if getattr(fig, "_grid_ref", None):
-            where = {"row": row or "all", "col": "all"}
+    where = {} if row is None else {"row": row}
+    if getattr(fig, "_grid_ref", None):
+        where = {"row": row or "all", "col": "all"}
+    for _, x, color, _ in inside:
         fig.add_vline(x=x, line={"dash": "dash", "width": 1, "color": color}, **where)
+    # badges: events too close to tell apart share one ("5–8"); badges that would touch stagger
+    if span is not None and span[1] > span[0]:
+        seconds = (span[1] - span[0]).total_seconds()
+        positions = [(x - span[0]).total_seconds() / seconds for _, x, _, _ in inside]
+    else:
+        positions = [i / max(len(inside), 1) for i in range(len(inside))]
+    for group, centre, badge_row in _badges(positions, _MIN_PLOT_WIDTH / len(axes)):
+        members = [inside[i] for i in group]
+        numbers = [m[0] for m in members]
+        colors = {m[2] for m in members}
+        text = str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
+        x_centre = span[0] + (span[1] - span[0]) * centre if span else members[0][1]
         for xref, yref in axes:
             fig.add_annotation(
-                x=x,
+                x=x_centre if len(members) > 1 else members[0][1],
                 xref=xref,
                 y=1,
                 yref=f"{yref} domain",
                 yanchor="top",
                 yshift=-_BADGE_ROW * badge_row,
-                text=str(number),
+                text=text,
                 name="timeline badge",
-                hovertext=f"{x:%d %b %Y}: {name}",
+                hovertext="<br>".join(f"{n}. {x:%d %b %Y}: {name}" for n, x, _, name in members),
                 showarrow=False,
                 font={"size": 11, "color": "white"},
-                bgcolor=color,
+                bgcolor=colors.pop() if len(colors) == 1 else _UNKNOWN,
                 bordercolor="white",
                 borderpad=2,
                 opacity=1,
             )
     _add_key(fig, lines)
-    return fig
+    return fit_dates(fig)
 
 
 def _add_key(fig: go.Figure, lines: list[str]) -> None:
@@ -225,7 +228,7 @@ def _add_key(fig: go.Figure, lines: list[str]) -> None:
     margin_b = fig.layout.margin.b if fig.layout.margin.b is not None else 55
     fig.update_layout(
         margin={"b": max(margin_b, KEY_OFFSET + height + 6)},
-        height=(fig.layout.height or 450) + height,
+        height=(fig.layout.height or FIGURE_HEIGHT) + height,
     )
 
 
