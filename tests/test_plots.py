@@ -166,6 +166,15 @@ def test_missing_periods_are_gaps_not_lines():
     ys = list(fig.data[0].y)
     assert len(ys) == 5 and pd.isna(ys[2])  # a break between 9 Mar and 30 Mar
     assert fig.data[0].connectgaps in (None, False)
+    assert fig.data[0].mode == "lines"
+    # a week alone between two gaps is drawn as a point, not lost
+    alone = pd.DataFrame(
+        {"week_start": weeks[[0, 1, 2]].append(weeks[[3]] + pd.Timedelta(days=21))}
+    )
+    alone["days"] = [3.0, 4.0, 5.0, 6.0]
+    assert (
+        pp.plot_metric(alone, x="week_start", y="days", title="t").data[0].mode == "lines+markers"
+    )
 
 
 def test_human_labels_from_a_mapping_or_a_data_dictionary(daily):

@@ -38,9 +38,7 @@ def plot_drift(
     Introduced in notebooks/04-model-drift.ipynb.
     """
     check_columns(report, ["column", "psi", "status"], "report")
-    fig = new_figure(
-        title=title, x_title="feature", y_title="population stability index (PSI, unitless)"
-    )
+    fig = new_figure(title=title, x_title="feature", y_title="drift (PSI, unitless)")
     order = [human_label(c) for c in report.sort_values("psi", ascending=False)["column"]]
     palette = {"stable": COLORS[2], "moderate": COLORS[1], "major": COLORS[3]}
     for status, color in palette.items():

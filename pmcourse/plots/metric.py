@@ -106,6 +106,16 @@ def _with_gaps(part: pd.DataFrame, x: str, step) -> pd.DataFrame:
     return pd.concat([part, holes]).sort_values(x, kind="stable")
 
 
+def _line_style(values: pd.Series) -> dict:
+    """Lines; with markers too where a value stands alone between gaps (a line would hide it)."""
+    present = values.notna().to_numpy()
+    before = np.r_[False, present[:-1]]
+    after = np.r_[present[1:], False]
+    if (present & ~before & ~after).any():
+        return {"mode": "lines+markers", "marker": {"size": 5}}
+    return {"mode": "lines"}
+
+
 def plot_metric(
     df: pd.DataFrame,
     *,
@@ -197,18 +207,25 @@ def plot_metric(
         segments = list(order) if order is not None else segment_order(data[color])
         for value in segments:
             part = _with_gaps(data[data[color] == value], x, step)
-            fig.add_scatter(x=part[x], y=part[ys[0]], mode="lines", name=human_label(value, labels))
+            fig.add_scatter(
+                x=part[x],
+                y=part[ys[0]],
+                name=human_label(value, labels),
+                **_line_style(part[ys[0]]),
+            )
         fig.update_layout(legend_title_text=human_label(color, labels))
     else:
         for col in ys:
             part = _with_gaps(data[[x, col]], x, step)
-            fig.add_scatter(x=part[x], y=part[col], mode="lines", name=human_label(col, labels))
+            fig.add_scatter(
+                x=part[x], y=part[col], name=human_label(col, labels), **_line_style(part[col])
+            )
     for i, col in enumerate(y2s):
         part = _with_gaps(data[[x, col]], x, step)
         fig.add_scatter(
             x=part[x],
             y=part[col],
-            mode="lines",
+            **_line_style(part[col]),
             name=human_label(col, labels),
             yaxis="y2",
             line={"dash": "dot", "color": COLORS[(len(fig.data)) % len(COLORS)]},
@@ -221,6 +238,8 @@ def plot_metric(
                     "side": "right",
                     "showgrid": False,
                     "automargin": True,
+                    "tickmode": "auto",  # its own round ticks, not the left axis' grid
+                    "nticks": 6,
                 }
             )
     if not ordered_x:
@@ -259,7 +278,7 @@ def _facets(data, x, y, color, order, events, title, x_label, y_label, labels, s
         fig.add_scatter(
             x=part[x],
             y=part[y],
-            mode="lines",
+            **_line_style(part[y]),
             name=human_label(value, labels),
             line={"color": COLORS[0], "width": 1.8},
             row=i // cols + 1,

@@ -65,7 +65,7 @@ def _build_template() -> go.layout.Template:
 
 
 #: Longest line of a wrapped title, in characters: the chart title, the x-axis title (the plot's
-#: width) and the y-axis title (the plot's height, ~250 px; a 13 px character is ~7 px wide).
+#: width) and the y-axis title (the plot's height, ~300 px; a 13 px character is ~7.6 px wide).
 TITLE_WIDTH, X_TITLE_WIDTH, Y_TITLE_WIDTH = 80, 90, 34
 
 
@@ -305,6 +305,7 @@ def new_figure(*, title: str, x_title: str, y_title: str) -> go.Figure:
         title=wrap(title, TITLE_WIDTH),
         xaxis_title=wrap(x_title, X_TITLE_WIDTH),
         yaxis_title=wrap(y_title, Y_TITLE_WIDTH),
+        height=FIGURE_HEIGHT,  # JupyterLab's renderer ignores a template's height
     )
     return fig
 
