@@ -48,10 +48,17 @@
       if (RAW.test(t.textContent)) rec.problems.push(`raw name in axis title: ${t.textContent}`);
     }
     if (meets(titleBox, legendBox)) rec.problems.push("legend meets the chart title");
-    // labels on the chart (timeline labels, reference-line labels): no two boxes overlap
+    // labels on the chart (timeline badges and key, reference-line labels): no two boxes overlap,
+    // and none meets an axis title
     const labels = [...gd.querySelectorAll(".annotation .annotation-text-g")]
       .map((g) => ({ text: g.textContent, b: box(g) }))
       .filter((a) => a.b);
+    for (const t of axisTitles)
+      for (const a of labels)
+        if (meets(box(t), a.b))
+          rec.problems.push(`axis title ${t.getAttribute("class")} meets the label "${a.text.slice(0, 40)}"`);
+    for (const a of labels)
+      if (meets(a.b, legendBox)) rec.problems.push(`label "${a.text.slice(0, 40)}" meets the legend`);
     rec.labels = labels.length;
     rec.label_overlaps = 0;
     for (let i = 0; i < labels.length; i++)

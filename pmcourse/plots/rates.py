@@ -154,10 +154,10 @@ def plot_regret(
         )
     low, high = wilson_interval(seg["regrets"].to_numpy(), seg["requests"].to_numpy())
     if isinstance(seg.index, pd.MultiIndex):
-        labels = [" / ".join(map(str, t)) for t in seg.index]
+        labels = [" / ".join(map(human_label, t)) for t in seg.index]
         x_title = " / ".join(map(human_label, seg.index.names))
     else:
-        labels = [str(v) for v in seg.index]
+        labels = [human_label(v) for v in seg.index]
         x_title = human_label(seg.index.name or "segment")
     rate = 100 * seg["rate"].to_numpy()
     fig = new_figure(

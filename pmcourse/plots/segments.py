@@ -45,7 +45,7 @@ def plot_decomposition(
     Introduced in notebooks/01-usage-drop.ipynb.
     """
     check_columns(decomposition, ["mix", "rate", "contribution"], "decomposition")
-    labels = [str(i) for i in decomposition.index]
+    labels = [human_label(i) for i in decomposition.index]
     fig = new_figure(
         title=title, x_title=human_label(decomposition.index.name or "segment"), y_title=y_title
     )
