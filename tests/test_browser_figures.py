@@ -1,8 +1,10 @@
 """Browser test: every notebook's figures, measured as a learner sees them in JupyterLab.
 
 Runs each notebook in headless Chromium (1400x1000) and, for every plotly figure, measures in the
-page (``figure_audit.js``): no two labels on the chart overlap (timeline labels, reference-line
-labels), no axis title meets the chart title or the legend or is taller than its axis, a date
+page (``figure_audit.js``): no two labels on the chart overlap (timeline badges and key,
+reference-line labels) or meet an axis title or the legend, no axis title meets the chart title or
+the legend or is taller than its axis or cut by the figure's edge, the legend never meets the
+title, a date
 x-axis does not extend more than a day past the data, categorical axes and legends led by a number
 read in ascending order (or in the order the figure declares), and no raw column name shows in an
 axis title or legend. Outputs must not print numpy reprs (``np.float64(5.3)``) or truncate table

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -30,6 +31,7 @@ __all__ = [
     "add_reference_line",
     "fit_dates",
     "show_table",
+    "FullTable",
 ]
 
 TEMPLATE = "pmcourse"
@@ -310,11 +312,11 @@ def new_figure(*, title: str, x_title: str, y_title: str) -> go.Figure:
     return fig
 
 
-class _FullTable:
+@dataclass(frozen=True, eq=False)
+class FullTable:
     """A DataFrame shown with every text cell whole (see :func:`show_table`)."""
 
-    def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
+    df: pd.DataFrame
 
     def _repr_html_(self) -> str:
         with pd.option_context("display.max_colwidth", None):
@@ -325,7 +327,7 @@ class _FullTable:
             return repr(self.df)
 
 
-def show_table(df: pd.DataFrame) -> _FullTable:
+def show_table(df: pd.DataFrame) -> FullTable:
     """Display ``df`` without cutting its text columns with "...", e.g. a timeline's details.
 
     Parameters
@@ -335,7 +337,7 @@ def show_table(df: pd.DataFrame) -> _FullTable:
 
     Returns
     -------
-    object
+    FullTable
         Displays as the table (HTML in a notebook, text elsewhere); ``.df`` is ``df``.
 
     Examples
@@ -348,4 +350,4 @@ def show_table(df: pd.DataFrame) -> _FullTable:
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"show_table needs a pandas DataFrame, got {type(df).__name__}.")
-    return _FullTable(df)
+    return FullTable(df)
