@@ -14,7 +14,14 @@ from pmcourse.plots.drift import plot_drift
 from pmcourse.plots.metric import plot_metric, segment_order
 from pmcourse.plots.rates import plot_kill_rule, plot_regret
 from pmcourse.plots.segments import plot_attribution, plot_decomposition
-from pmcourse.plots.theme import COLORS, TEMPLATE, new_figure, show_table, use_course_theme
+from pmcourse.plots.theme import (
+    COLORS,
+    TEMPLATE,
+    FullTable,
+    new_figure,
+    show_table,
+    use_course_theme,
+)
 from pmcourse.plots.timeline import EVENT_COLORS, add_events
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "use_course_theme",
     "new_figure",
     "show_table",
+    "FullTable",
     "plot_metric",
     "segment_order",
     "add_events",
