@@ -172,9 +172,9 @@ def test_missing_periods_are_gaps_not_lines():
         {"week_start": weeks[[0, 1, 2]].append(weeks[[3]] + pd.Timedelta(days=21))}
     )
     alone["days"] = [3.0, 4.0, 5.0, 6.0]
-    assert (
-        pp.plot_metric(alone, x="week_start", y="days", title="t").data[0].mode == "lines+markers"
-    )
+    trace = pp.plot_metric(alone, x="week_start", y="days", title="t").data[0]
+    assert trace.mode == "lines+markers"
+    assert list(trace.marker.size) == [0, 0, 0, 6, 0, 6]  # only the lone points are marked
 
 
 def test_human_labels_from_a_mapping_or_a_data_dictionary(daily):

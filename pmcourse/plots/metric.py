@@ -111,8 +111,9 @@ def _line_style(values: pd.Series) -> dict:
     present = values.notna().to_numpy()
     before = np.r_[False, present[:-1]]
     after = np.r_[present[1:], False]
-    if (present & ~before & ~after).any():
-        return {"mode": "lines+markers", "marker": {"size": 5}}
+    alone = present & ~before & ~after
+    if alone.any():
+        return {"mode": "lines+markers", "marker": {"size": np.where(alone, 6, 0).tolist()}}
     return {"mode": "lines"}
 
 
