@@ -13,6 +13,7 @@ Use from a test module::
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -103,6 +104,10 @@ def lab(tmp_path):
     (notify / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}'
     )
+    # every cell attached to the page, so figures below the fold are laid out and measurable
+    tracker = tmp_path / "jupyter-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = (tmp_path / "jupyter.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}"
@@ -190,6 +195,18 @@ def run_all_cells(page) -> None:
         timeout=RUN_TIMEOUT_MS,
     )
     wait_idle(page)
+
+
+def shutdown_kernels(lab: Lab) -> None:
+    """Shut down every kernel of ``lab`` (between notebooks, so idle kernels do not pile up)."""
+    with urllib.request.urlopen(f"{lab.url}/api/kernels?token={lab.token}", timeout=10) as r:
+        kernels = json.load(r)
+    for kernel in kernels:
+        req = urllib.request.Request(
+            f"{lab.url}/api/kernels/{kernel['id']}?token={lab.token}", method="DELETE"
+        )
+        with urllib.request.urlopen(req, timeout=30):
+            pass
 
 
 def error_outputs(page) -> list[str]:

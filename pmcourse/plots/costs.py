@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from pmcourse.diagnose.costs import CostCurve
 from pmcourse.exceptions import InputError
 from pmcourse.plots._checks import check_columns, require_result
-from pmcourse.plots.theme import COLORS, new_figure
+from pmcourse.plots.theme import COLORS, add_reference_line, new_figure
 
 __all__ = ["plot_cost_curve"]
 
@@ -72,11 +72,8 @@ def plot_cost_curve(
             raise InputError(
                 f"marks must map labels to threshold numbers; {label!r} maps to {value!r}."
             )
-        fig.add_vline(
-            x=float(value),
-            line={"dash": "dash", "width": 1, "color": COLORS[(i + 1) % 8]},
-            annotation_text=str(label),
-            annotation_position="bottom right",
+        add_reference_line(
+            fig, x=float(value), label=str(label), color=COLORS[(i + 1) % 8], index=i
         )
     fig.update_layout(hovermode="x")
     return fig

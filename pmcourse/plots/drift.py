@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pmcourse.plots._checks import check_columns
-from pmcourse.plots.theme import COLORS, new_figure
+from pmcourse.plots.theme import COLORS, add_reference_line, human_label, new_figure
 
 __all__ = ["plot_drift"]
 
@@ -38,24 +38,20 @@ def plot_drift(
     Introduced in notebooks/04-model-drift.ipynb.
     """
     check_columns(report, ["column", "psi", "status"], "report")
-    fig = new_figure(
-        title=title, x_title="column", y_title="population stability index (PSI, unitless)"
-    )
-    order = [str(c) for c in report.sort_values("psi", ascending=False)["column"]]
+    fig = new_figure(title=title, x_title="feature", y_title="drift (PSI, unitless)")
+    order = [human_label(c) for c in report.sort_values("psi", ascending=False)["column"]]
     palette = {"stable": COLORS[2], "moderate": COLORS[1], "major": COLORS[3]}
     for status, color in palette.items():
         part = report[report["status"] == status]
         if len(part):
             fig.add_bar(
-                x=[str(c) for c in part["column"]], y=part["psi"], name=status, marker_color=color
+                x=[human_label(c) for c in part["column"]],
+                y=part["psi"],
+                name=status,
+                marker_color=color,
             )
     for y, label in ((0.1, "0.1: moderate"), (0.25, "0.25: major")):
-        fig.add_hline(
-            y=y,
-            line={"dash": "dash", "width": 1, "color": "#777777"},
-            annotation_text=label,
-            annotation_position="top right",
-        )
+        add_reference_line(fig, y=y, label=label, color="#777777")
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_layout(hovermode="x")
     return fig

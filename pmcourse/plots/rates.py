@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from pmcourse.diagnose.rates import wilson_interval
 from pmcourse.exceptions import InputError
 from pmcourse.plots._checks import require_result
-from pmcourse.plots.theme import COLORS, new_figure
+from pmcourse.plots.theme import COLORS, add_reference_line, human_label, new_figure
 from pmcourse.plots.timeline import add_events
 
 __all__ = ["plot_kill_rule", "plot_regret"]
@@ -106,11 +106,11 @@ def plot_kill_rule(
             "line": {"width": 2, "color": COLORS[3]},
         },
     )
-    fig.add_hline(
+    add_reference_line(
+        fig,
         y=100 * result.threshold,
-        line={"dash": "dash", "color": COLORS[3], "width": 1.5},
-        annotation_text=f"threshold {100 * result.threshold:g}%",
-        annotation_position="top left",
+        label=f"threshold {100 * result.threshold:g}%",
+        color=COLORS[3],
     )
     return add_events(fig, events)
 
@@ -154,11 +154,11 @@ def plot_regret(
         )
     low, high = wilson_interval(seg["regrets"].to_numpy(), seg["requests"].to_numpy())
     if isinstance(seg.index, pd.MultiIndex):
-        labels = [" / ".join(map(str, t)) for t in seg.index]
-        x_title = " / ".join(map(str, seg.index.names))
+        labels = [" / ".join(map(human_label, t)) for t in seg.index]
+        x_title = " / ".join(map(human_label, seg.index.names))
     else:
-        labels = [str(v) for v in seg.index]
-        x_title = str(seg.index.name or "segment")
+        labels = [human_label(v) for v in seg.index]
+        x_title = human_label(seg.index.name or "segment")
     rate = 100 * seg["rate"].to_numpy()
     fig = new_figure(
         title=title, x_title=x_title, y_title="requests repeated within the window (%)"
@@ -178,11 +178,8 @@ def plot_regret(
         customdata=seg[["requests", "regrets"]].to_numpy(),
         hovertemplate="%{x}: %{y:.1f}%<br>%{customdata[1]:,} of %{customdata[0]:,} requests<extra></extra>",
     )
-    fig.add_hline(
-        y=100 * result.rate,
-        line={"dash": "dash", "color": COLORS[3], "width": 1.5},
-        annotation_text=f"overall {100 * result.rate:.1f}%",
-        annotation_position="top right",
+    add_reference_line(
+        fig, y=100 * result.rate, label=f"overall {100 * result.rate:.1f}%", color=COLORS[3]
     )
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from pmcourse.diagnose.drilldown import AttributionResult
 from pmcourse.exceptions import InputError
 from pmcourse.plots._checks import check_columns, require_result
-from pmcourse.plots.theme import COLORS, new_figure
+from pmcourse.plots.theme import COLORS, human_label, new_figure
 
 __all__ = ["plot_decomposition", "plot_attribution"]
 
@@ -45,9 +45,9 @@ def plot_decomposition(
     Introduced in notebooks/01-usage-drop.ipynb.
     """
     check_columns(decomposition, ["mix", "rate", "contribution"], "decomposition")
-    labels = [str(i) for i in decomposition.index]
+    labels = [human_label(i) for i in decomposition.index]
     fig = new_figure(
-        title=title, x_title=str(decomposition.index.name or "segment"), y_title=y_title
+        title=title, x_title=human_label(decomposition.index.name or "segment"), y_title=y_title
     )
     fig.add_bar(
         x=labels, y=decomposition["mix"], name="mix (segment share moved)", marker_color=COLORS[1]
