@@ -417,7 +417,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "missing_client_days": [x.strftime("%Y-%m-%d") for x in missing],
         "model_usage_lag_days": lag if variant == "locale_model_regression" else None,
     }
-    briefing = _briefing(win, index[-1], constraint, ship_day)
+    briefing = _briefing(win, index[-1], ship_day)
     return Draw(tables, tl, briefing, params, facts)
 
 
@@ -459,29 +459,21 @@ def _facts(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: 
     }
 
 
-def _briefing(win: dict, last: pd.Timestamp, constraint: str, ship_day: pd.Timestamp) -> str:
-    """The situation as the PM hears it: windows and dates from the case, no graded number."""
+def _briefing(win: dict, last: pd.Timestamp, ship_day: pd.Timestamp) -> str:
+    """The situation as the PM hears it: windows and dates from the case, no graded number; the
+    constraint is the date of the next app release (days away, or weeks), in the same words."""
     b0, b1 = win["baseline"]
     f0, f1 = win["flagged"]
-    if constraint == "release_train_open":
-        calendar = (
-            f"the next iOS and Android releases are cut on **{ship_day:%Y-%m-%d}** "
-            f"({ship_day:%A}); server-side changes and remote-config flags ship any day."
-        )
-    else:
-        calendar = (
-            f"**app releases are frozen until {ship_day:%Y-%m-%d}** while the platform migration "
-            "goes through app-store review; server-side changes and remote-config flags still "
-            "ship any day."
-        )
     return (
         "### Briefing\n\n"
         f"The weekly business review of **{f0:%Y-%m-%d} to {f1:%Y-%m-%d}** flagged AI file "
         "summaries: **summaries requested per active user fell** against the four baseline weeks "
         f"{b0:%Y-%m-%d} to {b1:%Y-%m-%d}. The head of AI wants the model rolled back; the app "
         "teams say their releases are fine; marketing points at a competitor.\n\n"
-        f"**Release calendar:** {calendar} Both app releases' navigation redesign sits behind a "
-        "remote-config flag that turns the old navigation back on.\n\n"
+        f"**Release calendar:** the next iOS and Android app release goes out on "
+        f"**{ship_day:%Y-%m-%d}**; until then only server-side changes and remote-config flags "
+        "can ship. Both app releases' navigation redesign sits behind a remote-config flag that "
+        "turns the old navigation back on.\n\n"
         f"You have daily data through **{last:%Y-%m-%d}** by platform, locale, app version and "
         "user tenure (`daily`), each platform's app-version adoption (`app_versions`), and the "
         "timeline of everything that shipped or happened. Find out what moved the metric, show "

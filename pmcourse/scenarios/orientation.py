@@ -55,13 +55,13 @@ CAUSES = (
 CONSTRAINTS = (
     Option(
         "rollback_ready",
-        "The release manager can roll v4.2 back from the store console today; nothing else in "
-        "it is urgent.",
+        "The consent screen v4.2 carries is due long after a rolled-back release could ship "
+        "again: rolling back costs nothing legal.",
     ),
     Option(
         "consent_deadline",
-        "v4.2 also carries the consent screen legal needs live by a fixed date; rolling back "
-        "takes it down.",
+        "The consent screen v4.2 carries is due before a rolled-back release could get back "
+        "through review: rolling back breaks a legal date.",
     ),
 )
 DECISIONS = (
@@ -74,9 +74,9 @@ DECISIONS = (
         "keep_v42",
         "Keep v4.2 live (no rollback); fix forward if anything turns out broken.",
         why_not=lambda t: (
-            f"Usage sits {_pct(t['same_weekday_gap'])} below the same weekdays and the release "
-            "can be rolled back today: fixing forward is defensible, but users pay the gap "
-            "until a patch ships."
+            f"Usage sits {_pct(t['same_weekday_gap'])} against the same weekdays, and the consent "
+            f"screen is not due until {t['consent_due']}, time enough to re-ship: fixing forward "
+            "is defensible, but users pay the gap until a patch ships."
         ),
     ),
     Option(
@@ -188,18 +188,18 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     }
     # the constraint is drawn after everything else, so the data stays as it was without it
     constraint = CONSTRAINTS[int(rng.integers(0, len(CONSTRAINTS)))].id
-    due = index[-1] + pd.Timedelta(days=int(rng.integers(3, 10)))
+    # the legal date falls before a rolled-back release could get back through review, or long after
+    due = index[-1] + pd.Timedelta(
+        days=int(rng.integers(3, 10))
+        if constraint == "consent_deadline"
+        else int(rng.integers(40, 90))
+    )
     weeks = n // 7
-    if constraint == "consent_deadline":
-        stake = (
-            "v4.2 also carries the new consent screen, which legal needs live by "
-            f"**{due:%Y-%m-%d}**; rolling back would take it down."
-        )
-    else:
-        stake = (
-            "The release manager can roll v4.2 back from the store console today; nothing else "
-            "in v4.2 is urgent."
-        )
+    stake = (
+        "v4.2 also carries the new consent screen, which legal needs live by "
+        f"**{due:%Y-%m-%d}**; a rolled-back release takes two weeks to get back through store "
+        "review."
+    )
     briefing = (
         "### Briefing\n\n"
         f"The mobile team shipped **app v4.2 on {release:%A} {release:%Y-%m-%d}**. On Monday "
@@ -212,7 +212,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "week_over_week_change": round(change, 4),
         **_findings(daily, release),
         "constraint": constraint,
-        "consent_due": due.strftime("%Y-%m-%d") if constraint == "consent_deadline" else None,
+        "consent_due": due.strftime("%Y-%m-%d"),
         "weeks_of_data": weeks,
     }
     return Draw({"daily": daily}, tl, briefing, params, facts)
@@ -235,7 +235,7 @@ def questions(case: Case, truth: dict | None) -> list:
     >>> from pmcourse.scenarios import load_case
     >>> case = load_case("orientation", seed=1)
     >>> [q.id for q in questions(case, case.truth)]
-    ['week_change', 'release_effect']
+    ['weekday_gap', 'week_change', 'release_effect']
 
     Introduced in notebooks/00-orientation.ipynb.
     """
@@ -283,7 +283,54 @@ def questions(case: Case, truth: dict | None) -> list:
             "seven days up to and including release day. Whole weeks hold every weekday once, "
             f"so the weekend cancels out; the day-over-day {_pct(dod)} does not."
         )
+    gap_tolerance, gap_wrong = 0.005, {}
+    gap_solution = (
+        "Each day against the median of the same weekday in the four weeks before; the median "
+        "of those gaps over the days after the release weekend."
+    )
+    if truth is not None:
+        g = truth["same_weekday_gap"]
+        gap_tolerance, gap_wrong = _tolerance(
+            g,
+            {
+                "the day-over-day change the stakeholder saw": truth["day_after_change"],
+                "the full-week change": truth["week_over_week_change"],
+                "the gap with its sign flipped": -g,
+                "the fraction typed with a % sign": g / 100,
+            },
+        )
+        gap_solution = (
+            f"{_pct(g)}: the median over the {truth['days_after']} days from the Sunday after the "
+            "release on, each against the median of its weekday in the four weeks before. "
+            + (
+                "Usage stayed below its own weekdays: the release hurt it."
+                if truth["cause"] == "release_hurt_usage"
+                else "Usage sits where its own weekdays put it: the dip was the weekend."
+            )
+        )
+    weekday_gap = Numeric(
+        "weekday_gap",
+        "From the Sunday after the release to the last day of data, take each day's gap to its "
+        "same-weekday baseline (actual / median of the same weekday in the four weeks before, "
+        "minus one). What is the median of those gaps? Type a percentage with its % sign.",
+        answer=None if truth is None else truth["same_weekday_gap"],
+        tolerance=gap_tolerance,
+        percent=True,
+        unit="%",
+        min_value=-1.0,
+        max_value=1.0,
+        wrong_values=gap_wrong or None,
+        hints=(
+            Hint(
+                "`dx.same_weekday_baseline(users, weeks=4)` gives each day's baseline; divide, "
+                "subtract one, keep the days after the release weekend, take the median.",
+                safe=True,
+            ),
+        ),
+        solution=gap_solution,
+    )
     return [
+        weekday_gap,
         Numeric(
             "week_change",
             "By how much did average daily active users change in the seven days after the "
@@ -333,7 +380,7 @@ def _decision_solution(truth: dict | None) -> str:
     stake = (
         f"v4.2 carries the consent screen legal needs live by {truth['consent_due']}"
         if truth["constraint"] == "consent_deadline"
-        else "v4.2 can be rolled back today"
+        else f"its consent screen is not due until {truth['consent_due']}, time enough to re-ship"
     )
     action = {d.id: d.text for d in DECISIONS}[truth["decision"]]
     return (
@@ -350,7 +397,7 @@ SPEC = ScenarioSpec(
     generate=generate,
     questions=questions,
     sizes=SIZES,
-    order=("week_change", "release_effect", "decision"),
+    order=("release_effect", "week_change", "weekday_gap", "decision"),
     decisions=DECISIONS,
     constraints=CONSTRAINTS,
     ask_decision=Ask(

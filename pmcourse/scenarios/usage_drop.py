@@ -199,13 +199,11 @@ DECISIONS = (
 CONSTRAINTS = (
     Option(
         "release_train_open",
-        "The release train is open: the next app release is cut within the week; server-side "
-        "changes and remote-config flags ship any day.",
+        "The next app release goes out within the week after the data ends.",
     ),
     Option(
         "app_release_freeze",
-        "App releases are frozen for a month or more; server-side changes and remote-config "
-        "flags still ship any day.",
+        "The next app release is four weeks or more after the data ends (a release freeze).",
     ),
 )
 
@@ -406,7 +404,7 @@ def _decision_solution(truth: dict | None) -> str:
     if truth is None:
         return generic
     calendar = (
-        f"app releases are frozen until {truth['next_app_release']}"
+        f"no app release ships before {truth['next_app_release']}, weeks after the data ends"
         if frozen(truth)
         else f"the next app release is cut on {truth['next_app_release']}"
     )
@@ -422,7 +420,7 @@ SPEC = ScenarioSpec(
     generate=generate,
     questions=questions,
     sizes=SIZES,
-    order=("headline_change", "mix_share", "diagnosis", "where", "evidence", "decision", "memo"),
+    order=("diagnosis", "where", "evidence", "headline_change", "mix_share", "decision", "memo"),
     constraints=CONSTRAINTS,
     decisions=DECISIONS,
     evidence=EVIDENCE,

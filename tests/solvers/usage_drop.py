@@ -8,6 +8,8 @@ locale)?
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pmcourse.diagnose import mix_rate, same_weekday_baseline
@@ -123,8 +125,10 @@ DECISION = {
 
 
 def frozen(case) -> bool:
-    """Whether the briefing's release calendar says app releases are frozen."""
-    return "releases are frozen until" in case.briefing
+    """Whether the briefing's next app release is weeks after the data ends (a freeze), not days."""
+    release = re.search(r"app release goes out on \*\*(\d{4}-\d{2}-\d{2})", case.briefing).group(1)
+    last = case.tables["daily"]["date"].max()
+    return (pd.Timestamp(release) - last).days > 14
 
 
 def _changes(base, flag, num="summaries_requested", den="active_users", by=None):
