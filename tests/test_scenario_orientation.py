@@ -72,7 +72,7 @@ def test_week_change_refuses_the_day_over_day_and_the_sign_error():
 def test_the_solver_answers_every_question_from_a_graded_copy():
     for case in SAMPLE.values():
         qs = _questions(case)
-        answers = solver.model_answers(as_graded(case), None)
+        answers = solver.answers(as_graded(case))
         assert {k: qs[k].score(v) for k, v in answers.items()} == {k: 1.0 for k in qs}
 
 

@@ -186,13 +186,16 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "weekend_dip": round(weekend_dip, 4),
         "level": round(level, 1),
     }
-    # the constraint is drawn after everything else, so the data stays as it was without it
-    constraint = CONSTRAINTS[int(rng.integers(0, len(CONSTRAINTS)))].id
+    # the briefing states the constraint, and a briefing must read the same whatever the hidden
+    # cause: take it from the release week (drawn before anything the variant changes), and the
+    # legal date from a generator of its own, so every earlier draw (the data) stays as it was
+    side = np.random.default_rng([int(release.strftime("%Y%m%d")), n])
+    constraint = CONSTRAINTS[int(release.isocalendar().week) % len(CONSTRAINTS)].id
     # the legal date falls before a rolled-back release could get back through review, or long after
     due = index[-1] + pd.Timedelta(
-        days=int(rng.integers(3, 10))
+        days=int(side.integers(3, 10))
         if constraint == "consent_deadline"
-        else int(rng.integers(40, 90))
+        else int(side.integers(40, 90))
     )
     weeks = n // 7
     stake = (

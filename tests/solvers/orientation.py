@@ -23,7 +23,7 @@ def naive(case) -> str:
     return "release_hurt_usage" if day_after < daily[release] else "weekend_rhythm_only"
 
 
-def model_answers(case, truth) -> dict:
+def answers(case) -> dict:
     """Every answer of notebook 00 from the table, the timeline and the briefing alone."""
     daily = case.tables["daily"]
     release = case.timeline.loc[case.timeline["kind"] == "release", "date"].iloc[0]
