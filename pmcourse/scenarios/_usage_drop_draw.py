@@ -43,6 +43,14 @@ CONSTRAINTS = ("release_train_open", "app_release_freeze")
 
 
 def windows(index: pd.DatetimeIndex) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """The review's windows in the story's last 70 days: baseline weeks, flagged week, last week.
+
+    Examples
+    --------
+    >>> index = pd.date_range("2026-03-02", periods=70, freq="D")
+    >>> [f"{a:%m-%d}..{b:%m-%d}" for a, b in windows(index).values()]
+    ['03-09..04-05', '04-20..04-26', '05-04..05-10']
+    """
     base = len(index) - 70
     return {
         "baseline": (index[base + BASELINE[0]], index[base + BASELINE[1]]),
@@ -498,6 +506,15 @@ def findings(daily: pd.DataFrame, win: dict) -> dict:
 
     Each finding is a number of the case (rounded for display); the statements' ``holds`` apply
     their thresholds to these, and a reference solver recomputes them from the same tables.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=3, variant="client_sdk_event_loss")
+    >>> daily = case.tables["daily"]
+    >>> found = findings(daily, windows(pd.DatetimeIndex(sorted(daily["date"].unique()))))
+    >>> found["server_change"] == case.truth["server_change"]
+    True
     """
     before, flagged, late = (_in(daily, win[w]) for w in ("baseline", "flagged", "late"))
 

@@ -31,10 +31,24 @@ Facts = dict
 
 
 def pct(x: float) -> str:
+    """A signed percentage with one decimal, as the feedback prints it.
+
+    Examples
+    --------
+    >>> pct(-0.1234), pct(0.05)
+    ('-12.3%', '+5.0%')
+    """
     return f"{x:+.1%}".replace("+-", "-")
 
 
 def segment(key: str) -> str:
+    """A platform's or a locale's human name.
+
+    Examples
+    --------
+    >>> segment("ios"), segment("de-DE")
+    ('iOS', 'de-DE (Germany)')
+    """
     if key in PLATFORM_NAME:
         return PLATFORM_NAME[key]
     return f"{key} ({COUNTRY.get(key, key)})"
@@ -56,63 +70,85 @@ def concentrated(changes: dict[str, float]) -> bool:
 
 
 def first(changes: dict[str, float]) -> tuple[str, float]:
+    """The segment with the lowest change (the largest fall), and its change.
+
+    Examples
+    --------
+    >>> first({"ios": -0.3, "web": 0.01, "android": -0.02})
+    ('ios', -0.3)
+    """
     key = min(changes, key=changes.get)
     return key, changes[key]
 
 
 def second(changes: dict[str, float]) -> tuple[str, float]:
+    """The segment with the second-lowest change, and its change.
+
+    Examples
+    --------
+    >>> second({"ios": -0.3, "web": 0.01, "android": -0.02})
+    ('android', -0.02)
+    """
     key = sorted(changes, key=changes.get)[1]
     return key, changes[key]
 
 
 # ---- the evidence statements: each holds or not in a case, computed from its tables ------------
-def holds_one_platform(f: Facts) -> bool:
+def _holds_one_platform(f: Facts) -> bool:
     return concentrated(f["platform_change"])
 
 
-def holds_one_locale(f: Facts) -> bool:
+def _holds_one_locale(f: Facts) -> bool:
     return concentrated(f["locale_change"])
 
 
-def holds_old_version(f: Facts) -> bool:
+def _holds_old_version(f: Facts) -> bool:
     old, new = f["top_mobile_version_change"]
     return abs(old) <= OLD_VERSION_WITHIN and new <= old - VERSION_GAP
 
 
-def holds_per_call(f: Facts) -> bool:
+def _holds_per_call(f: Facts) -> bool:
     return min(f["requests_per_call_change"].values()) <= PER_CALL_DROP
 
 
-def holds_accept(f: Facts) -> bool:
+def _holds_accept(f: Facts) -> bool:
     return min(f["accept_change_points"].values()) <= ACCEPT_DROP_POINTS
 
 
-def holds_back(f: Facts) -> bool:
+def _holds_back(f: Facts) -> bool:
     return abs(f["late_change"]) <= BACK_WITHIN
 
 
-def holds_new_share(f: Facts) -> bool:
+def _holds_new_share(f: Facts) -> bool:
     before, flagged = f["new_share"]
     return flagged >= NEW_SHARE_RISE * before
 
 
-def holds_new_users(f: Facts) -> bool:
+def _holds_new_users(f: Facts) -> bool:
     t = f["top_locale_tenure_change"]
-    return holds_one_locale(f) and t["new"] - t["established"] <= NEW_USERS_GAP
+    return _holds_one_locale(f) and t["new"] - t["established"] <= NEW_USERS_GAP
 
 
 _FOUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def case_facts(case: Case) -> Facts:
-    """The findings of ``case`` recomputed from its tables (graded copies read the same)."""
+    """The findings of ``case`` recomputed from its tables (graded copies read the same).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point")
+    >>> case_facts(case)["top_mobile"] == case.truth["top_mobile"]
+    True
+    """
     if case not in _FOUND:
         daily = case.tables["daily"]
         _FOUND[case] = findings(daily, windows(pd.DatetimeIndex(sorted(daily["date"].unique()))))
     return _FOUND[case]
 
 
-def platform_text(case: Case) -> str:
+def _platform_text(case: Case) -> str:
     top = segment(first(case_facts(case)["platform_change"])[0])
     return (
         f"Requests per active user fell at least three times as much on {top} as on any other "
@@ -120,7 +156,7 @@ def platform_text(case: Case) -> str:
     )
 
 
-def locale_text(case: Case) -> str:
+def _locale_text(case: Case) -> str:
     top = segment(first(case_facts(case)["locale_change"])[0])
     return (
         f"Requests per active user fell at least three times as much in {top} as in any other "
@@ -128,7 +164,7 @@ def locale_text(case: Case) -> str:
     )
 
 
-def version_text(case: Case) -> str:
+def _version_text(case: Case) -> str:
     f = case_facts(case)
     old, new = f["top_mobile_versions"]
     return (
@@ -137,7 +173,7 @@ def version_text(case: Case) -> str:
     )
 
 
-def per_call_text(case: Case) -> str:
+def _per_call_text(case: Case) -> str:
     top = segment(first(case_facts(case)["requests_per_call_change"])[0])
     return (
         f"On {top}, client-logged requests per server call fell by a fifth or more: the server "
@@ -145,18 +181,18 @@ def per_call_text(case: Case) -> str:
     )
 
 
-def accept_text(case: Case) -> str:
+def _accept_text(case: Case) -> str:
     top = segment(first(case_facts(case)["accept_change_points"])[0])
     return f"The accept rate in {top} fell by eight points or more in the flagged week."
 
 
-def new_users_text(case: Case) -> str:
+def _new_users_text(case: Case) -> str:
     top = segment(case_facts(case)["top_locale"])
     return f"In {top}, new users' rate fell at least six points more than established users'."
 
 
 # ---- what rules each cause out, in this case's numbers ------------------------------------------
-def not_nav(t: Facts) -> str:
+def _not_nav(t: Facts) -> str:
     if t["cause"] == "client_sdk_event_loss":
         p, c = first(t["requests_per_call_change"])
         return (
@@ -171,7 +207,7 @@ def not_nav(t: Facts) -> str:
     )
 
 
-def not_sdk(t: Facts) -> str:
+def _not_sdk(t: Facts) -> str:
     return (
         f"Server summary calls per active user changed by {pct(t['server_change'])}, and client "
         "requests per server call held on every platform (largest move "
@@ -179,7 +215,7 @@ def not_sdk(t: Facts) -> str:
     )
 
 
-def not_model(t: Facts) -> str:
+def _not_model(t: Facts) -> str:
     loc, pts = first(t["accept_change_points"])
     return (
         f"The accept rate moved by at most {abs(pts):.1f} points in any locale ({segment(loc)}), "
@@ -187,14 +223,14 @@ def not_model(t: Facts) -> str:
     )
 
 
-def not_holiday(t: Facts) -> str:
+def _not_holiday(t: Facts) -> str:
     return (
         f"In the last week of data the rate is still {pct(t['late_change'])} against the "
         "baseline weeks: a holiday lull would have come back."
     )
 
 
-def not_competitor(t: Facts) -> str:
+def _not_competitor(t: Facts) -> str:
     if t["cause"] == "locale_model_regression":
         loc, pts = first(t["accept_change_points"])
         return (
@@ -210,7 +246,7 @@ def not_competitor(t: Facts) -> str:
     )
 
 
-def not_campaign(t: Facts) -> str:
+def _not_campaign(t: Facts) -> str:
     before, flagged = t["new_share"]
     return (
         f"New users were {before:.1%} of active users before and {flagged:.1%} in the flagged "
@@ -221,26 +257,35 @@ def not_campaign(t: Facts) -> str:
 
 # ---- the decision: the cause and the release calendar decide ------------------------------------
 def frozen(t: Facts) -> bool:
+    """Whether the case's next app release is weeks away (a release freeze), not days.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> frozen(t), t["constraint"]
+    (True, 'app_release_freeze')
+    """
     return t["constraint"] == "app_release_freeze"
 
 
-def decide_nav(t: Facts) -> str:
+def _decide_nav(t: Facts) -> str:
     return "flag_old_navigation" if frozen(t) else "ship_app_fix"
 
 
-def decide_sdk(t: Facts) -> str:
+def _decide_sdk(t: Facts) -> str:
     return "restate_from_server" if frozen(t) else "ship_app_fix"
 
 
-def partial_nav(t: Facts) -> dict[str, float]:
+def _partial_nav(t: Facts) -> dict[str, float]:
     return {"ship_app_fix": 0.25} if frozen(t) else {"flag_old_navigation": 0.5}
 
 
-def partial_sdk(t: Facts) -> dict[str, float]:
+def _partial_sdk(t: Facts) -> dict[str, float]:
     return {"ship_app_fix": 0.5} if frozen(t) else {"restate_from_server": 0.5}
 
 
-def why_not_ship(t: Facts) -> str:
+def _why_not_ship(t: Facts) -> str:
     if t["cause"] == "nav_refresh_hid_entry_point":
         return (
             f"The entry point does need restoring, but no app release ships before "
@@ -255,10 +300,10 @@ def why_not_ship(t: Facts) -> str:
             f"(requests per call on {segment(t['where'])} "
             f"{pct(t['requests_per_call_change'][t['where']])})."
         )
-    return f"{not_nav(t)} An app release would fix nothing."
+    return f"{_not_nav(t)} An app release would fix nothing."
 
 
-def why_not_flag(t: Facts) -> str:
+def _why_not_flag(t: Facts) -> str:
     if t["cause"] == "nav_refresh_hid_entry_point":
         return (
             "The flag brings the entry point back (rate on the new version "
@@ -267,11 +312,11 @@ def why_not_flag(t: Facts) -> str:
             f"{t['next_app_release']}."
         )
     if t["cause"] == "client_sdk_event_loss":
-        return not_nav(t)
-    return f"{not_nav(t)} Turning the old navigation back on would change nothing."
+        return _not_nav(t)
+    return f"{_not_nav(t)} Turning the old navigation back on would change nothing."
 
 
-def why_not_restate(t: Facts) -> str:
+def _why_not_restate(t: Facts) -> str:
     if t["cause"] == "client_sdk_event_loss":
         return (
             "Restating the dashboard from server counts is right for now (requests per server "
@@ -285,11 +330,11 @@ def why_not_restate(t: Facts) -> str:
     )
 
 
-def why_not_rollback(t: Facts) -> str:
-    return f"{not_model(t)} A rollback would cost a deploy and fix nothing."
+def _why_not_rollback(t: Facts) -> str:
+    return f"{_not_model(t)} A rollback would cost a deploy and fix nothing."
 
 
-def why_not_wait(t: Facts) -> str:
+def _why_not_wait(t: Facts) -> str:
     if t["cause"] == "campaign_low_intent_mix":
         before, flagged = t["new_share"]
         return (
@@ -297,18 +342,27 @@ def why_not_wait(t: Facts) -> str:
             f"{before:.1%} before, and the blended rate stays low as long as they are; report "
             "it per tenure."
         )
-    return not_holiday(t)
+    return _not_holiday(t)
 
 
-def why_not_market(t: Facts) -> str:
-    return not_competitor(t)
+def _why_not_market(t: Facts) -> str:
+    return _not_competitor(t)
 
 
-def why_not_tenure(t: Facts) -> str:
-    return f"{not_campaign(t)} Reporting by tenure would hide a real fall."
+def _why_not_tenure(t: Facts) -> str:
+    return f"{_not_campaign(t)} Reporting by tenure would hide a real fall."
 
 
 def where_feedback(t: Facts, options: dict[str, str]) -> dict[str, str]:
+    """Each wrong answer to *where does the fall concentrate?*, answered with its own numbers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> print(where_feedback(t, {"ios": "iOS", "android": "Android"})["android"])
+    Android changed by -3.3%, against -60.8% for iOS.
+    """
     changes = {**t["platform_change"], **t["locale_change"]}
     right = t["where"]
     out = {}
@@ -341,7 +395,121 @@ def where_feedback(t: Facts, options: dict[str, str]) -> dict[str, str]:
 def tolerance(expected: float, wrong: dict[str, float], base: float, floor: float):
     """A full-credit band from the case: at most ``base``, and under half the distance to the
     nearest known wrong value (so it earns neither full nor half credit); wrong values closer
-    than ``floor`` are the same number for the learner and are not named."""
+    than ``floor`` are the same number for the learner and are not named.
+
+    Examples
+    --------
+    >>> tolerance(-0.2, {"the sign error": 0.2, "the server's count": -0.201}, 0.002, 0.005)
+    (0.002, {'the sign error': 0.2})
+    """
     named = {k: v for k, v in wrong.items() if abs(v - expected) >= floor}
     nearest = min((abs(v - expected) for v in named.values()), default=float("inf"))
     return min(base, nearest / 2.5), named
+
+
+# ---- one entry point per kind of judgement (the spec binds the kind with functools.partial) -----
+_STATEMENTS = {
+    "one_platform": (_platform_text, _holds_one_platform),
+    "one_locale": (_locale_text, _holds_one_locale),
+    "old_version_unaffected": (_version_text, _holds_old_version),
+    "client_server_gap": (_per_call_text, _holds_per_call),
+    "accept_rate_fell": (_accept_text, _holds_accept),
+    "back_to_baseline": (None, _holds_back),
+    "new_share_rose": (None, _holds_new_share),
+    "new_users_hit_hardest": (_new_users_text, _holds_new_users),
+}
+_RULES_OUT = {
+    "nav_refresh_hid_entry_point": _not_nav,
+    "locale_model_regression": _not_model,
+    "client_sdk_event_loss": _not_sdk,
+    "seasonal_holiday_lull": _not_holiday,
+    "competitor_launch_one_market": _not_competitor,
+    "campaign_low_intent_mix": _not_campaign,
+}
+_ACTIONS = {
+    "ship_app_fix": _why_not_ship,
+    "flag_old_navigation": _why_not_flag,
+    "restate_from_server": _why_not_restate,
+    "roll_back_model": _why_not_rollback,
+    "annotate_and_wait": _why_not_wait,
+    "respond_in_market": _why_not_market,
+    "report_by_tenure": _why_not_tenure,
+}
+
+
+def statement(kind: str, case: Case) -> str:
+    """The evidence statement ``kind`` as the learner reads it in ``case`` (its segments named).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point")
+    >>> print(statement("one_platform", case))
+    Requests per active user fell at least three times as much on iOS as on any other platform.
+    """
+    return _STATEMENTS[kind][0](case)
+
+
+def holds(kind: str, facts: Facts) -> bool:
+    """Whether the evidence statement ``kind`` is true in a case with these findings.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> holds("one_platform", t), holds("accept_rate_fell", t)
+    (True, False)
+    """
+    return bool(_STATEMENTS[kind][1](facts))
+
+
+def rules_out(cause: str, truth: Facts) -> str:
+    """The fact of this case that rules ``cause`` out, with its numbers (shown on a wrong pick).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> print(rules_out("seasonal_holiday_lull", t))
+    In the last week of data the rate is still -34.4% against the baseline weeks: a holiday lull would have come back.
+    """
+    return _RULES_OUT[cause](truth)
+
+
+def action_feedback(action: str, truth: Facts) -> str:
+    """Why ``action`` is wrong, or only second-best, in this case, with its numbers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> "2026-05-24" in action_feedback("ship_app_fix", t)
+    True
+    """
+    return _ACTIONS[action](truth)
+
+
+def decide(cause: str, truth: Facts) -> str:
+    """The right action for a cause whose remedy ships in the app, under the case's calendar.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> decide("nav_refresh_hid_entry_point", t), decide("client_sdk_event_loss", t)
+    ('flag_old_navigation', 'restate_from_server')
+    """
+    return _decide_nav(truth) if cause == "nav_refresh_hid_entry_point" else _decide_sdk(truth)
+
+
+def second_best(cause: str, truth: Facts) -> dict[str, float]:
+    """Partial credit for the defensible second-best action under the case's calendar.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("usage_drop", seed=3, variant="nav_refresh_hid_entry_point").truth
+    >>> second_best("nav_refresh_hid_entry_point", t)
+    {'ship_app_fix': 0.25}
+    """
+    return _partial_nav(truth) if cause == "nav_refresh_hid_entry_point" else _partial_sdk(truth)

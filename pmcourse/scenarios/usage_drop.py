@@ -24,6 +24,8 @@ The naive reading blames whichever timeline event sits nearest the day the top-l
 
 from __future__ import annotations
 
+from functools import partial
+
 from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.scenarios._usage_drop_draw import (
     CLIENT_COLUMNS,
@@ -34,44 +36,19 @@ from pmcourse.scenarios._usage_drop_draw import (
     generate,
 )
 from pmcourse.scenarios._usage_drop_judge import (
-    accept_text,
-    decide_nav,
-    decide_sdk,
+    action_feedback,
+    decide,
     first,
     frozen,
-    holds_accept,
-    holds_back,
-    holds_new_share,
-    holds_new_users,
-    holds_old_version,
-    holds_one_locale,
-    holds_one_platform,
-    holds_per_call,
-    locale_text,
-    new_users_text,
-    not_campaign,
-    not_competitor,
-    not_holiday,
-    not_model,
-    not_nav,
-    not_sdk,
-    partial_nav,
-    partial_sdk,
+    holds,
     pct,
-    per_call_text,
-    platform_text,
+    rules_out,
     second,
+    second_best,
     segment,
+    statement,
     tolerance,
-    version_text,
     where_feedback,
-    why_not_flag,
-    why_not_market,
-    why_not_restate,
-    why_not_rollback,
-    why_not_ship,
-    why_not_tenure,
-    why_not_wait,
 )
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Evidence, Option, ScenarioSpec
@@ -79,23 +56,41 @@ from pmcourse.scenarios.spec import Ask, Cause, Evidence, Option, ScenarioSpec
 __all__ = ["SPEC", "SCENARIO", "CLIENT_COLUMNS", "generate", "questions"]
 
 EVIDENCE = (
-    Evidence("one_platform", platform_text, holds=holds_one_platform),
-    Evidence("one_locale", locale_text, holds=holds_one_locale),
-    Evidence("old_version_unaffected", version_text, holds=holds_old_version),
-    Evidence("client_server_gap", per_call_text, holds=holds_per_call),
-    Evidence("accept_rate_fell", accept_text, holds=holds_accept),
+    Evidence(
+        "one_platform", partial(statement, "one_platform"), holds=partial(holds, "one_platform")
+    ),
+    Evidence("one_locale", partial(statement, "one_locale"), holds=partial(holds, "one_locale")),
+    Evidence(
+        "old_version_unaffected",
+        partial(statement, "old_version_unaffected"),
+        holds=partial(holds, "old_version_unaffected"),
+    ),
+    Evidence(
+        "client_server_gap",
+        partial(statement, "client_server_gap"),
+        holds=partial(holds, "client_server_gap"),
+    ),
+    Evidence(
+        "accept_rate_fell",
+        partial(statement, "accept_rate_fell"),
+        holds=partial(holds, "accept_rate_fell"),
+    ),
     Evidence(
         "back_to_baseline",
         "In the last week of data the rate was back within six percent of the baseline weeks.",
-        holds=holds_back,
+        holds=partial(holds, "back_to_baseline"),
     ),
     Evidence(
         "new_share_rose",
         "The share of new users among active users rose by half or more between the baseline "
         "weeks and the flagged week.",
-        holds=holds_new_share,
+        holds=partial(holds, "new_share_rose"),
     ),
-    Evidence("new_users_hit_hardest", new_users_text, holds=holds_new_users),
+    Evidence(
+        "new_users_hit_hardest",
+        partial(statement, "new_users_hit_hardest"),
+        holds=partial(holds, "new_users_hit_hardest"),
+    ),
     Evidence(
         "event_near_onset",
         "A timeline event sits within four days of the day the top line turned.",
@@ -109,37 +104,37 @@ CAUSES = (
         "nav_refresh_hid_entry_point",
         "Discoverability: one platform's new app version moved the summary entry point; fewer "
         "people find it, those who do use it as before.",
-        decision=decide_nav,
-        partial=partial_nav,
-        why_not=not_nav,
+        decision=partial(decide, "nav_refresh_hid_entry_point"),
+        partial=partial(second_best, "nav_refresh_hid_entry_point"),
+        why_not=partial(rules_out, "nav_refresh_hid_entry_point"),
     ),
     Cause(
         "locale_model_regression",
         "Model regression in one locale: a summariser deploy made summaries worse there, and "
         "users in that locale stopped asking.",
         decision="roll_back_model",
-        why_not=not_model,
+        why_not=partial(rules_out, "locale_model_regression"),
     ),
     Cause(
         "client_sdk_event_loss",
         "Measurement: one platform's new app version loses client analytics events; the server "
         "served as many summaries as before.",
-        decision=decide_sdk,
-        partial=partial_sdk,
-        why_not=not_sdk,
+        decision=partial(decide, "client_sdk_event_loss"),
+        partial=partial(second_best, "client_sdk_event_loss"),
+        why_not=partial(rules_out, "client_sdk_event_loss"),
     ),
     Cause(
         "seasonal_holiday_lull",
         "Seasonality: the school holidays lowered usage everywhere by a similar share, and it "
         "came back.",
         decision="annotate_and_wait",
-        why_not=not_holiday,
+        why_not=partial(rules_out, "seasonal_holiday_lull"),
     ),
     Cause(
         "competitor_launch_one_market",
         "Competition: a competitor's launch in one market pulled users away, new users most.",
         decision="respond_in_market",
-        why_not=not_competitor,
+        why_not=partial(rules_out, "competitor_launch_one_market"),
     ),
     Cause(
         "campaign_low_intent_mix",
@@ -147,7 +142,7 @@ CAUSES = (
         "rate changed.",
         decision="report_by_tenure",
         partial={"annotate_and_wait": 0.25},
-        why_not=not_campaign,
+        why_not=partial(rules_out, "campaign_low_intent_mix"),
     ),
 )
 
@@ -157,43 +152,43 @@ DECISIONS = (
         "ship_app_fix",
         "Fix the new app version in the next app release (restore the entry point or repair "
         "the analytics SDK, whichever broke) and track it as the release is adopted.",
-        why_not=why_not_ship,
+        why_not=partial(action_feedback, "ship_app_fix"),
     ),
     Option(
         "flag_old_navigation",
         "Turn the old navigation back on today with the redesign's remote-config flag, on the "
         "affected platform; no app release needed.",
-        why_not=why_not_flag,
+        why_not=partial(action_feedback, "flag_old_navigation"),
     ),
     Option(
         "restate_from_server",
         "No product change yet: restate the dashboard from the server's summary calls until a "
         "client fix can ship.",
-        why_not=why_not_restate,
+        why_not=partial(action_feedback, "restate_from_server"),
     ),
     Option(
         "roll_back_model",
         "Roll back the summariser model for the affected locale (server-side) and add a "
         "per-locale quality gate to deploys.",
-        why_not=why_not_rollback,
+        why_not=partial(action_feedback, "roll_back_model"),
     ),
     Option(
         "annotate_and_wait",
         "No product change: annotate the dashboard with the holidays and re-check the same "
         "segments once they end.",
-        why_not=why_not_wait,
+        why_not=partial(action_feedback, "annotate_and_wait"),
     ),
     Option(
         "respond_in_market",
         "Respond in that market: new-user onboarding and positioning against the competitor; "
         "leave the model and the app alone.",
-        why_not=why_not_market,
+        why_not=partial(action_feedback, "respond_in_market"),
     ),
     Option(
         "report_by_tenure",
         "No product change: report the usage rate per tenure segment (mix-adjusted) and judge "
         "the campaign on its own cohort's retention.",
-        why_not=why_not_tenure,
+        why_not=partial(action_feedback, "report_by_tenure"),
     ),
 )
 CONSTRAINTS = (
