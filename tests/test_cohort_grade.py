@@ -228,10 +228,10 @@ def test_late_and_duplicate_newest_valid_counts_and_is_reported(course_with_inbo
     assert rows["g3/again.json"]["status"] == "counted" and rows["g3/again.json"]["late"]
     g3 = _grades(course)[("g3", NB)]
     assert g3["late"] and g3["valid_submissions"] == 2
-    assert g3["score"] == 50.0  # the newest one: wrong diagnosis, right number
+    assert g3["score"] == 75.0  # the newest one: wrong diagnosis, the other three answers right
     with open(course.path / "grades.csv") as fh:
         row = next(r for r in csv.DictReader(fh) if r["student_id"] == "g3")
-    assert row["late"] == "1" and row["superseded"] == "1" and float(row[NB]) == 50.0
+    assert row["late"] == "1" and row["superseded"] == "1" and float(row[NB]) == 75.0
     from pmcourse.cohort import write_report
 
     html = write_report(course.path).read_text()

@@ -6,8 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from solvers import usage_drop as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios.contract import as_graded
+from pmcourse.scenarios.fairplay import (
+    check_briefing_hides_answers,
+    check_decisions_need_the_constraint,
+    check_wrong_option_feedback,
+    zero_analysis_scores,
+)
 from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, SPEC
 
 SCENARIO = SCENARIOS["usage_drop"]
@@ -189,8 +197,8 @@ def test_truth_numbers_are_reproducible_from_the_tables(variant):
     assert c.truth["mix_share"] == pytest.approx(
         split.loc["total", "mix"] / split.loc["total", "contribution"], abs=1e-4
     )
-    # the briefing quotes the same headline number
-    assert f"{abs(c.truth['headline_change']):.0%}" in c.briefing
+    # the briefing names the windows but never the graded headline number
+    assert f"{abs(c.truth['headline_change']):.0%}" not in c.briefing
 
 
 def test_questions_ask_for_diagnosis_evidence_decision_and_memo():
@@ -206,3 +214,83 @@ def test_large_size_has_two_years_and_more_locales():
     assert daily["date"].nunique() == 728 and daily["locale"].nunique() == 8
     assert len(daily) > 30_000
     assert np.isfinite(c.truth["headline_change"])
+
+
+# ---- every answer is earned (issue 11) -----------------------------------------------------------
+SAMPLE = {(v, s): scenario_cases.case("usage_drop", v, s) for v in VARIANTS for s in (3, 41)}
+
+
+def test_briefing_hides_every_graded_number():
+    assert check_briefing_hides_answers(SCENARIO, SAMPLE) == []
+
+
+def test_decisions_need_the_release_calendar():
+    truths = [
+        load_case("usage_drop", seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth
+        for s in range(200)
+    ]
+    assert check_decisions_need_the_constraint(SCENARIO, truths) == []
+    table = {(t["cause"], t["constraint"]): t["decision"] for t in truths}
+    assert table[("nav_refresh_hid_entry_point", "release_train_open")] == "ship_app_fix"
+    assert table[("nav_refresh_hid_entry_point", "app_release_freeze")] == "flag_old_navigation"
+    assert table[("client_sdk_event_loss", "release_train_open")] == "ship_app_fix"
+    assert table[("client_sdk_event_loss", "app_release_freeze")] == "restate_from_server"
+
+
+def test_every_wrong_option_is_answered_with_this_cases_numbers():
+    assert check_wrong_option_feedback(SCENARIO, SAMPLE) == []
+
+
+def test_second_best_actions_earn_partial_credit_with_the_reason():
+    c = case("nav_refresh_hid_entry_point", 41)
+    decision = {q.id: q for q in SCENARIO.questions(c, c.truth)}["decision"]
+    second = next(iter(decision.partial))
+    feedback = decision.answer(second)
+    assert 0 < feedback.score < 1 and c.truth["next_app_release"] in feedback.message
+
+
+def test_evidence_differs_within_a_cause_and_shared_findings_cost():
+    sets = {
+        frozenset(
+            load_case("usage_drop", seed=s, variant="competitor_launch_one_market").truth[
+                "evidence"
+            ]
+        )
+        for s in range(40)
+    }
+    assert len(sets) > 1
+    c = case("seasonal_holiday_lull")
+    evidence = {q.id: q for q in SCENARIO.questions(c, c.truth)}["evidence"]
+    assert evidence.score(["back_to_baseline"]) == 1
+    assert evidence.score(["back_to_baseline", "event_near_onset"]) == 0
+
+
+def test_numeric_tolerances_refuse_the_known_wrong_computations():
+    for c in SAMPLE.values():
+        qs = {q.id: q for q in SCENARIO.questions(c, c.truth)}
+        h = qs["headline_change"]
+        assert h.tolerance <= 0.002
+        assert h.score(f"{-100 * c.truth['headline_change']:.2f}%") == 0  # the sign error
+        for value in h.wrong_values.values():
+            assert h.score(value) == 0
+
+
+def test_no_wrong_cause_earns_credit_on_the_diagnosis():
+    for (variant, _), c in SAMPLE.items():
+        diagnosis = {q.id: q for q in SCENARIO.questions(c, c.truth)}["diagnosis"]
+        assert [v for v in VARIANTS if diagnosis.score(v) > 0] == [variant]
+
+
+def test_the_solver_answers_every_question_from_a_graded_copy():
+    for c in SAMPLE.values():
+        qs = {q.id: q for q in SCENARIO.questions(c, c.truth)}
+        answers = solver.model_answers(as_graded(c), None)
+        assert {k: qs[k].score(v) for k, v in answers.items() if k != "memo"} == {
+            k: 1.0 for k in qs if k != "memo"
+        }
+
+
+@pytest.mark.slow
+def test_a_learner_who_does_no_analysis_scores_under_the_bar():
+    result = zero_analysis_scores(SCENARIO, solver, seeds=200)
+    assert result.passed, (result.total, result.by_strategy)

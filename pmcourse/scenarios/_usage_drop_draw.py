@@ -38,9 +38,19 @@ BASELINE = (7, 34)
 FLAGGED = (49, 55)
 COMPETITORS = ("Brieflet", "Skimwise", "Docsy", "Gistly")
 CAMPAIGNS = ("free 50 GB for a year", "three months of Pro free", "a referral bonus")
+#: What the team can ship before the decision bites; drawn last, so the data never depends on it.
+CONSTRAINTS = ("release_train_open", "app_release_freeze")
 
 
-def _windows(index: pd.DatetimeIndex) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+def windows(index: pd.DatetimeIndex) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """The review's windows in the story's last 70 days: baseline weeks, flagged week, last week.
+
+    Examples
+    --------
+    >>> index = pd.date_range("2026-03-02", periods=70, freq="D")
+    >>> [f"{a:%m-%d}..{b:%m-%d}" for a, b in windows(index).values()]
+    ['03-09..04-05', '04-20..04-26', '05-04..05-10']
+    """
     base = len(index) - 70
     return {
         "baseline": (index[base + BASELINE[0]], index[base + BASELINE[1]]),
@@ -378,7 +388,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         }
     )
     # the client pipeline lost whole days (NaN, never 0), never inside the review windows
-    win = _windows(index)
+    win = windows(index)
     protected = [
         day for a, b in (win["baseline"], win["flagged"]) for day in pd.date_range(a, b, freq="D")
     ]
@@ -395,6 +405,15 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
 
     tables = {"daily": daily, "app_versions": versions_tbl}
     facts = _facts(variant, daily, win, target_platform, target_locale)
+    # the constraint is drawn after everything else, so every table stays as it was without it
+    constraint = CONSTRAINTS[int(rng.integers(0, len(CONSTRAINTS)))]
+    ship_day = index[-1] + pd.Timedelta(
+        days=int(rng.integers(2, 6))
+        if constraint == "release_train_open"
+        else 7 * int(rng.integers(4, 7))
+    )
+    facts.update(constraint=constraint, next_app_release=ship_day.strftime("%Y-%m-%d"))
+    facts.update(findings(daily, win))
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
         "effect": round(effect, 4),
@@ -406,7 +425,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "missing_client_days": [x.strftime("%Y-%m-%d") for x in missing],
         "model_usage_lag_days": lag if variant == "locale_model_regression" else None,
     }
-    briefing = _briefing(win, facts["headline_change"], index[-1])
+    briefing = _briefing(win, index[-1], ship_day)
     return Draw(tables, tl, briefing, params, facts)
 
 
@@ -444,21 +463,102 @@ def _facts(variant: str, daily: pd.DataFrame, win: dict, platform: str, locale: 
         "flagged_rate": round(r1, 5),
         "headline_change": round(r1 / r0 - 1, 4),
         "mix_share": round(float(total["mix"] / total["contribution"]), 4),
+        "mix_term": round(float(total["mix"]), 5),
     }
 
 
-def _briefing(win: dict, change: float, last: pd.Timestamp) -> str:
+def _briefing(win: dict, last: pd.Timestamp, ship_day: pd.Timestamp) -> str:
+    """The situation as the PM hears it: windows and dates from the case, no graded number; the
+    constraint is the date of the next app release (days away, or weeks), in the same words."""
     b0, b1 = win["baseline"]
     f0, f1 = win["flagged"]
     return (
         "### Briefing\n\n"
-        f"The weekly business review of **{f0:%d %B}–{f1:%d %B}** flagged AI file summaries: "
-        f"**summaries requested per active user were {abs(change):.0%} "
-        f"{'below' if change < 0 else 'above'}** the four baseline weeks "
-        f"{b0:%d %B}–{b1:%d %B}. The head of AI wants the model rolled back; the app teams say "
-        "their releases are fine; marketing points at a competitor.\n\n"
-        f"You have daily data through **{last:%d %B}** by platform, locale, app version and user "
-        "tenure (`daily`), each platform's app-version adoption (`app_versions`), and the "
+        f"The weekly business review of **{f0:%Y-%m-%d} to {f1:%Y-%m-%d}** flagged AI file "
+        "summaries: **summaries requested per active user fell** against the four baseline weeks "
+        f"{b0:%Y-%m-%d} to {b1:%Y-%m-%d}. The head of AI wants the model rolled back; the app "
+        "teams say their releases are fine; marketing points at a competitor.\n\n"
+        f"**Release calendar:** the next iOS and Android app release goes out on "
+        f"**{ship_day:%Y-%m-%d}**; until then only server-side changes and remote-config flags "
+        "can ship. Both app releases' navigation redesign sits behind a remote-config flag that "
+        "turns the old navigation back on.\n\n"
+        f"You have daily data through **{last:%Y-%m-%d}** by platform, locale, app version and "
+        "user tenure (`daily`), each platform's app-version adoption (`app_versions`), and the "
         "timeline of everything that shipped or happened. Find out what moved the metric, show "
-        "the evidence, and recommend what to do."
+        "the evidence, and recommend what to do within the release calendar."
     )
+
+
+def _rate(df: pd.DataFrame, num: str = "summaries_requested", den: str = "active_users", by=None):
+    ok = df.dropna(subset=[num])
+    if by is None:
+        return float(ok[num].sum() / ok[den].sum())
+    g = ok.groupby(by)[[num, den]].sum()
+    return g[num] / g[den]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.split("."))
+
+
+def findings(daily: pd.DataFrame, win: dict) -> dict:
+    """What the evidence statements and the feedback read, computed from the tables only.
+
+    Each finding is a number of the case (rounded for display); the statements' ``holds`` apply
+    their thresholds to these, and a reference solver recomputes them from the same tables.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=3, variant="client_sdk_event_loss")
+    >>> daily = case.tables["daily"]
+    >>> found = findings(daily, windows(pd.DatetimeIndex(sorted(daily["date"].unique()))))
+    >>> found["server_change"] == case.truth["server_change"]
+    True
+    """
+    before, flagged, late = (_in(daily, win[w]) for w in ("baseline", "flagged", "late"))
+
+    def change(num="summaries_requested", den="active_users", by=None, a=before, b=flagged):
+        out = _rate(b, num, den, by) / _rate(a, num, den, by) - 1
+        return out if by is None else out.sort_values(kind="stable")
+
+    by_platform = change(by="platform")
+    by_locale = change(by="locale")
+    by_tenure = change(by="tenure")
+    per_call = change(den="server_summary_calls", by="platform")
+    accept = (
+        _rate(flagged, "summaries_accepted", "summaries_requested", "locale")
+        - _rate(before, "summaries_accepted", "summaries_requested", "locale")
+    ).sort_values(kind="stable")
+
+    def new_share(df):
+        users = df.groupby("tenure")["active_users"].sum()
+        return float(users["new"] / users.sum())
+
+    top_locale = str(by_locale.index[0])
+    in_top = [df[df["locale"] == top_locale] for df in (before, flagged)]
+    locale_tenure = _rate(in_top[1], by="tenure") / _rate(in_top[0], by="tenure") - 1
+    mobile = by_platform[by_platform.index != "web"]
+    top_mobile = str(mobile.index[0])
+    on_p = flagged[flagged["platform"] == top_mobile]
+    per_version = _rate(on_p, by="app_version")
+    versions = sorted(per_version.index, key=_version_key)
+    base_p = _rate(before[before["platform"] == top_mobile])
+    return {
+        "platform_change": {k: round(float(v), 4) for k, v in by_platform.items()},
+        "locale_change": {k: round(float(v), 4) for k, v in by_locale.items()},
+        "tenure_change": {k: round(float(v), 4) for k, v in by_tenure.items()},
+        "server_change": round(change("server_summary_calls"), 4),
+        "requests_per_call_change": {k: round(float(v), 4) for k, v in per_call.items()},
+        "accept_change_points": {k: round(100 * float(v), 2) for k, v in accept.items()},
+        "late_change": round(change(a=before, b=late), 4),
+        "new_share": [round(new_share(before), 4), round(new_share(flagged), 4)],
+        "top_locale": top_locale,
+        "top_locale_tenure_change": {k: round(float(v), 4) for k, v in locale_tenure.items()},
+        "top_mobile": top_mobile,
+        "top_mobile_versions": [versions[0], versions[-1]],
+        "top_mobile_version_change": [
+            round(float(per_version[versions[0]] / base_p - 1), 4),
+            round(float(per_version[versions[-1]] / base_p - 1), 4),
+        ],
+    }

@@ -24,6 +24,8 @@ The naive reading blames whichever timeline event sits nearest the day the top-l
 
 from __future__ import annotations
 
+from functools import partial
+
 from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.scenarios._usage_drop_draw import (
     CLIENT_COLUMNS,
@@ -33,123 +35,180 @@ from pmcourse.scenarios._usage_drop_draw import (
     SIZES,
     generate,
 )
+from pmcourse.scenarios._usage_drop_judge import (
+    action_feedback,
+    decide,
+    first,
+    frozen,
+    holds,
+    pct,
+    rules_out,
+    second,
+    second_best,
+    segment,
+    statement,
+    tolerance,
+    where_feedback,
+)
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Evidence, Option, ScenarioSpec
 
 __all__ = ["SPEC", "SCENARIO", "CLIENT_COLUMNS", "generate", "questions"]
+
+EVIDENCE = (
+    Evidence(
+        "one_platform", partial(statement, "one_platform"), holds=partial(holds, "one_platform")
+    ),
+    Evidence("one_locale", partial(statement, "one_locale"), holds=partial(holds, "one_locale")),
+    Evidence(
+        "old_version_unaffected",
+        partial(statement, "old_version_unaffected"),
+        holds=partial(holds, "old_version_unaffected"),
+    ),
+    Evidence(
+        "client_server_gap",
+        partial(statement, "client_server_gap"),
+        holds=partial(holds, "client_server_gap"),
+    ),
+    Evidence(
+        "accept_rate_fell",
+        partial(statement, "accept_rate_fell"),
+        holds=partial(holds, "accept_rate_fell"),
+    ),
+    Evidence(
+        "back_to_baseline",
+        "In the last week of data the rate was back within six percent of the baseline weeks.",
+        holds=partial(holds, "back_to_baseline"),
+    ),
+    Evidence(
+        "new_share_rose",
+        "The share of new users among active users rose by half or more between the baseline "
+        "weeks and the flagged week.",
+        holds=partial(holds, "new_share_rose"),
+    ),
+    Evidence(
+        "new_users_hit_hardest",
+        partial(statement, "new_users_hit_hardest"),
+        holds=partial(holds, "new_users_hit_hardest"),
+    ),
+    Evidence(
+        "event_near_onset",
+        "A timeline event sits within four days of the day the top line turned.",
+        shared=True,
+    ),
+)
+
 
 CAUSES = (
     Cause(
         "nav_refresh_hid_entry_point",
         "Discoverability: one platform's new app version moved the summary entry point; fewer "
         "people find it, those who do use it as before.",
-        evidence=("one_platform", "follows_adoption"),
-        decision="restore_entry_point",
+        decision=partial(decide, "nav_refresh_hid_entry_point"),
+        partial=partial(second_best, "nav_refresh_hid_entry_point"),
+        why_not=partial(rules_out, "nav_refresh_hid_entry_point"),
     ),
     Cause(
         "locale_model_regression",
         "Model regression in one locale: a summariser deploy made summaries worse there, and "
         "users in that locale stopped asking.",
-        evidence=("one_locale", "quality_fell_first"),
         decision="roll_back_model",
+        why_not=partial(rules_out, "locale_model_regression"),
     ),
     Cause(
         "client_sdk_event_loss",
         "Measurement: one platform's new app version loses client analytics events; the server "
         "served as many summaries as before.",
-        evidence=("one_platform", "follows_adoption", "server_calls_flat"),
-        decision="fix_client_logging",
+        decision=partial(decide, "client_sdk_event_loss"),
+        partial=partial(second_best, "client_sdk_event_loss"),
+        why_not=partial(rules_out, "client_sdk_event_loss"),
     ),
     Cause(
         "seasonal_holiday_lull",
         "Seasonality: the school holidays lowered usage everywhere by a similar share, and it "
         "came back.",
-        evidence=("proportional_then_recovered",),
         decision="annotate_and_wait",
+        why_not=partial(rules_out, "seasonal_holiday_lull"),
     ),
     Cause(
         "competitor_launch_one_market",
         "Competition: a competitor's launch in one market pulled users away, new users most.",
-        evidence=("one_locale", "new_users_hit_hardest"),
         decision="respond_in_market",
+        why_not=partial(rules_out, "competitor_launch_one_market"),
     ),
     Cause(
         "campaign_low_intent_mix",
         "User mix: a growth campaign brought many new, low-intent users; no segment's usage "
         "rate changed.",
-        evidence=("mix_term_dominates",),
         decision="report_by_tenure",
+        partial={"annotate_and_wait": 0.25},
+        why_not=partial(rules_out, "campaign_low_intent_mix"),
     ),
 )
+
+
 DECISIONS = (
     Option(
-        "restore_entry_point",
-        "Restore the summary entry point in the next app release and track entry-point clicks "
-        "per active user on the new version.",
+        "ship_app_fix",
+        "Fix the new app version in the next app release (restore the entry point or repair "
+        "the analytics SDK, whichever broke) and track it as the release is adopted.",
+        why_not=partial(action_feedback, "ship_app_fix"),
+    ),
+    Option(
+        "flag_old_navigation",
+        "Turn the old navigation back on today with the redesign's remote-config flag, on the "
+        "affected platform; no app release needed.",
+        why_not=partial(action_feedback, "flag_old_navigation"),
+    ),
+    Option(
+        "restate_from_server",
+        "No product change yet: restate the dashboard from the server's summary calls until a "
+        "client fix can ship.",
+        why_not=partial(action_feedback, "restate_from_server"),
     ),
     Option(
         "roll_back_model",
-        "Roll back the summariser model for the affected locale and add a per-locale quality "
-        "gate to deploys.",
-    ),
-    Option(
-        "fix_client_logging",
-        "Fix the client analytics bug and restate the dashboard from server counts; no product "
-        "change.",
+        "Roll back the summariser model for the affected locale (server-side) and add a "
+        "per-locale quality gate to deploys.",
+        why_not=partial(action_feedback, "roll_back_model"),
     ),
     Option(
         "annotate_and_wait",
-        "No product change: annotate the dashboard with the holidays and re-check against the "
-        "same weeks once they end.",
+        "No product change: annotate the dashboard with the holidays and re-check the same "
+        "segments once they end.",
+        why_not=partial(action_feedback, "annotate_and_wait"),
     ),
     Option(
         "respond_in_market",
         "Respond in that market: new-user onboarding and positioning against the competitor; "
         "leave the model and the app alone.",
+        why_not=partial(action_feedback, "respond_in_market"),
     ),
     Option(
         "report_by_tenure",
         "No product change: report the usage rate per tenure segment (mix-adjusted) and judge "
         "the campaign on its own cohort's retention.",
+        why_not=partial(action_feedback, "report_by_tenure"),
     ),
 )
-EVIDENCE = (
-    Evidence("one_platform", "The fall is concentrated on one platform."),
-    Evidence(
-        "follows_adoption",
-        "On that platform the fall follows the new app version's adoption curve (old-version "
-        "users are unaffected).",
+CONSTRAINTS = (
+    Option(
+        "release_train_open",
+        "The next app release goes out within the week after the data ends.",
     ),
-    Evidence(
-        "server_calls_flat",
-        "Server-side summary calls per active user stayed flat while client-logged requests fell.",
-    ),
-    Evidence(
-        "quality_fell_first",
-        "Accept rate fell and thumbs-down rose on the deploy day, before usage fell, on every "
-        "platform.",
-    ),
-    Evidence("one_locale", "The fall is concentrated in one locale (market)."),
-    Evidence(
-        "new_users_hit_hardest",
-        "New users' usage fell proportionally most, gradually over weeks.",
-    ),
-    Evidence(
-        "proportional_then_recovered",
-        "Every platform and locale fell by a similar share, and usage came back to its baseline.",
-    ),
-    Evidence(
-        "mix_term_dominates",
-        "In a mix/rate split by tenure the mix term dominates: each tenure segment's rate is "
-        "flat, the share of new users jumped.",
+    Option(
+        "app_release_freeze",
+        "The next app release is four weeks or more after the data ends (a release freeze).",
     ),
 )
 
 
+# ---- the scenario's own questions ---------------------------------------------------------------
 def questions(case: Case, truth: dict | None) -> list:
     """The scenario's own questions (the engine adds diagnosis, evidence, decision and memo).
 
-    ``truth=None`` (graded mode): the questions carry no expected answers.
+    ``truth=None`` (graded mode): the questions carry no expected answers, and the debriefs are
+    the generic ones.
 
     Examples
     --------
@@ -160,17 +219,82 @@ def questions(case: Case, truth: dict | None) -> list:
 
     Introduced in notebooks/01-usage-drop.ipynb.
     """
-    t = truth or {}
     locales = sorted(case.tables["daily"]["locale"].unique())
     where_options = {p: f"The {PLATFORM_NAME[p]} platform" for p in PLATFORMS}
     where_options.update({loc: f"The {loc} locale ({COUNTRY.get(loc, loc)})" for loc in locales})
     where_options["spread"] = "No single platform or locale: the fall is spread across them."
+    headline_tol, mix_tol = 0.002, 0.01
+    headline_wrong: dict[str, float] = {}
+    mix_wrong: dict[str, float] = {}
+    where_said: dict[str, str] = {}
+    where_solution = (
+        "Rate per segment, baseline weeks against the flagged week: the segment whose rate fell "
+        "several times more than the others carries the fall."
+    )
+    headline_solution = (
+        "Sum of summaries_requested over sum of active_users in each window (lost days "
+        "skipped); the ratio minus one."
+    )
+    mix_solution = (
+        "Near 1 when the fall is a change in who the users are; near 0 when the users' own "
+        "behaviour changed."
+    )
+    if truth is not None:
+        t = truth
+        h, m = t["headline_change"], t["mix_share"]
+        headline_tol, headline_wrong = tolerance(
+            h,
+            {
+                "the change in server summary calls per active user": t["server_change"],
+                "the change in the last week of data, not the flagged week": t["late_change"],
+                "the size of the change without its sign": -h,
+                "the fraction typed with a % sign": h / 100,
+            },
+            0.002,
+            0.005,
+        )
+        mix_tol, mix_wrong = tolerance(
+            m,
+            {
+                "the rate term's share of the change": 1 - m,
+                "the mix term itself, not divided by the total": t["mix_term"],
+                "the share with its sign flipped": -m,
+                "the share written as a percentage": 100 * m,
+            },
+            0.01,
+            0.01,
+        )
+        where_said = where_feedback(t, where_options)
+        if t["where"] == "spread":
+            p, a = first(t["platform_change"])
+            q, b = first(t["locale_change"])
+            where_solution = (
+                f"Spread: the largest platform fall ({segment(p)}, {pct(a)}) and the largest "
+                f"locale fall ({segment(q)}, {pct(b)}) are close to every other segment's."
+            )
+        else:
+            dim = "platform_change" if t["where"] in t["platform_change"] else "locale_change"
+            q, b = second(t[dim])
+            where_solution = (
+                f"{segment(t['where'])}: its rate changed by {pct(t[dim][t['where']])}, against "
+                f"{pct(b)} for {segment(q)}, the next."
+            )
+        headline_solution = (
+            f"{pct(h)}: {t['flagged_rate']:.4f} summaries per active "
+            f"user in the flagged week against {t['baseline_rate']:.4f} in the baseline weeks "
+            "(sums over segments, lost days skipped)."
+        )
+        mix_solution = f"{m:.3f}: the mix term ({t['mix_term']:+.5f}) over the total change. " + (
+            "The users changed, not their behaviour."
+            if m > 0.5
+            else "The users' own behaviour changed; the mix explains little."
+        )
     return [
         Choice(
             "where",
             "Where does the fall concentrate?",
             where_options,
-            answer=t.get("where"),
+            answer=None if truth is None else truth["where"],
             hints=(
                 Hint(
                     "Compute the usage rate per platform and per locale in the baseline weeks "
@@ -178,20 +302,21 @@ def questions(case: Case, truth: dict | None) -> list:
                     safe=True,
                 ),
             ),
-            solution="Rate per segment, before vs flagged week: the segment whose rate fell "
-            "several times more than the others carries the fall.",
+            solution=where_solution,
+            **({"option_feedback": where_said} if where_said else {}),
         ),
         Numeric(
             "headline_change",
             "Summaries requested per active user (sum of requests / sum of active users) in the "
             "flagged week compared with the baseline weeks: by how much did it change? Skip rows "
             "where client events are missing. Answer in percent (negative for a fall).",
-            answer=t.get("headline_change"),
-            tolerance=0.01,
+            answer=None if truth is None else truth["headline_change"],
+            tolerance=headline_tol,
             percent=True,
             unit="%",
             min_value=-1.0,
             max_value=1.0,
+            wrong_values=headline_wrong or None,
             hints=(
                 Hint(
                     "Filter the two date windows, drop rows with NaN requests, then divide "
@@ -199,29 +324,87 @@ def questions(case: Case, truth: dict | None) -> list:
                     safe=True,
                 ),
             ),
-            solution="Sum of summaries_requested over sum of active_users in each window; the "
-            "ratio minus one.",
+            solution=headline_solution,
         ),
         Numeric(
             "mix_share",
             "Split that change by tenure with `dx.mix_rate(before, flagged, by='tenure', "
             "numerator='summaries_requested', denominator='active_users')`. What fraction of the "
-            "total change is the mix term (total mix / total contribution)? Answer as a fraction "
-            "(e.g. 0.1).",
-            answer=t.get("mix_share"),
-            tolerance=0.05,
+            "total change is the mix term (total mix / total contribution)? Answer as a "
+            "fraction, not a percentage.",
+            answer=None if truth is None else truth["mix_share"],
+            tolerance=mix_tol,
             min_value=-5.0,
             max_value=5.0,
+            wrong_values=mix_wrong or None,
             hints=(Hint("Read the 'total' row: mix / contribution.", safe=True),),
-            solution="Near 1 when the fall is a change in who the users are; near 0 when the "
-            "users' own behaviour changed.",
+            solution=mix_solution,
         ),
     ]
 
 
+_EVIDENCE_NAMES = {
+    "one_platform": "the fall concentrates on one platform",
+    "one_locale": "the fall concentrates in one locale",
+    "old_version_unaffected": "old-version users kept their rate",
+    "client_server_gap": "client requests per server call fell",
+    "accept_rate_fell": "the accept rate fell in one locale",
+    "back_to_baseline": "the rate came back by the last week",
+    "new_share_rose": "the share of new users rose by half or more",
+    "new_users_hit_hardest": "new users fell most in the hardest-hit locale",
+}
+
+
 def _evidence_solution(truth: dict | None) -> str:
-    found = ", ".join(truth["evidence"]) if truth else "see the debrief"
-    return f"The findings that separate this cause from its look-alikes: {found}."
+    rule = (
+        "Cite what is true here and tells your diagnosis apart from a rival; a timeline event "
+        "near the onset is true in every story, so it tells none apart."
+    )
+    if truth is None:
+        return rule
+    found = "; ".join(_EVIDENCE_NAMES[e] for e in truth["evidence"])
+    return f"{rule} In this case the telling findings are: {found}."
+
+
+def _diagnosis_solution(truth: dict | None) -> str:
+    generic = (
+        "The timeline always offers a culprit near the onset; the data decides between "
+        "them. A fall that lives on one platform and follows a version's adoption curve "
+        "is that version (discoverability if the server saw fewer calls too, measurement "
+        "if it did not). Quality that breaks on a deploy day, in one locale, before usage "
+        "follows, is the model. A fall spread evenly that comes back is the calendar; a "
+        "gradual one in one market among new users is competition; flat segment rates "
+        "under a moving mix are the campaign."
+    )
+    if truth is None:
+        return generic
+    t = truth
+    (p, a), (q, b) = first(t["platform_change"]), first(t["locale_change"])
+    loc, pts = first(t["accept_change_points"])
+    return (
+        f"{generic}\n\nIn this case: {t['cause_label']} The largest platform fall is "
+        f"{segment(p)} ({pct(a)}), the largest locale fall {segment(q)} ({pct(b)}); server "
+        f"calls per active user moved {pct(t['server_change'])}; the accept rate moved at most "
+        f"{abs(pts):.1f} points ({segment(loc)}); the last week sits {pct(t['late_change'])} "
+        f"from the baseline; new users went from {t['new_share'][0]:.1%} to "
+        f"{t['new_share'][1]:.1%} of active users."
+    )
+
+
+def _decision_solution(truth: dict | None) -> str:
+    generic = (
+        "Fix what the evidence points at, within what can ship: a server-side change or a "
+        "remote-config flag ships any day, an app change only with an app release."
+    )
+    if truth is None:
+        return generic
+    calendar = (
+        f"no app release ships before {truth['next_app_release']}, weeks after the data ends"
+        if frozen(truth)
+        else f"the next app release is cut on {truth['next_app_release']}"
+    )
+    action = {d.id: d.text for d in DECISIONS}[truth["decision"]]
+    return f"{generic} Here the cause is the {truth['cause_label'].split(':')[0].lower()} story and {calendar}: {action}"
 
 
 SPEC = ScenarioSpec(
@@ -233,6 +416,7 @@ SPEC = ScenarioSpec(
     questions=questions,
     sizes=SIZES,
     order=("diagnosis", "where", "evidence", "headline_change", "mix_share", "decision", "memo"),
+    constraints=CONSTRAINTS,
     decisions=DECISIONS,
     evidence=EVIDENCE,
     diagnosis=Ask(
@@ -250,19 +434,10 @@ SPEC = ScenarioSpec(
             ),
             "Does the fall persist to the last week of data, or come back?",
         ),
-        solution=(
-            "The timeline always offers a culprit near the onset; the data decides between "
-            "them. A fall that lives on one platform and follows a version's adoption curve "
-            "is that version (discoverability if the server saw fewer calls too, measurement "
-            "if it did not). Quality that breaks on a deploy day, in one locale, before usage "
-            "follows, is the model. A fall spread evenly that comes back is the calendar; a "
-            "gradual one in one market among new users is competition; flat segment rates "
-            "under a moving mix are the campaign."
-        ),
+        solution=_diagnosis_solution,
     ),
     ask_evidence=Ask(
-        "Which findings support your diagnosis? Select every one that holds in this case "
-        "and points at the cause.",
+        "Which findings support your diagnosis?",
         hints=(
             Hint(
                 "Each finding is checkable with a groupby on `daily`; check each before "
@@ -273,15 +448,20 @@ SPEC = ScenarioSpec(
         solution=_evidence_solution,
     ),
     ask_decision=Ask(
-        "What do you recommend?",
+        "What do you recommend, given the release calendar in the briefing?",
         hints=(
             Hint(
                 "Fix what the evidence points at and nothing else: a rollback that "
                 "addresses the wrong cause costs a release and fixes nothing.",
                 safe=True,
             ),
+            Hint(
+                "Read the release calendar: what can ship before the next app release, and "
+                "what does waiting for it cost?",
+                safe=True,
+            ),
         ),
-        solution="Each cause has its own remedy; only one of them matches the evidence.",
+        solution=_decision_solution,
     ),
     memo=Ask(
         "Write the memo to the head of AI: the cause, the evidence, the decision, and how you "

@@ -8,6 +8,8 @@ locale)?
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pmcourse.diagnose import mix_rate, same_weekday_baseline
@@ -111,23 +113,70 @@ def naive(case) -> str:
     return NAIVE_MAP[kind]
 
 
-#: What a careful analyst cites for each cause, and what they recommend.
-EVIDENCE = {
-    "nav_refresh_hid_entry_point": {"one_platform", "follows_adoption"},
-    "locale_model_regression": {"one_locale", "quality_fell_first"},
-    "client_sdk_event_loss": {"one_platform", "follows_adoption", "server_calls_flat"},
-    "seasonal_holiday_lull": {"proportional_then_recovered"},
-    "competitor_launch_one_market": {"one_locale", "new_users_hit_hardest"},
-    "campaign_low_intent_mix": {"mix_term_dominates"},
-}
+#: The action for each cause when the release train is open, and when app releases are frozen
+#: (read from the briefing's release calendar).
 DECISION = {
-    "nav_refresh_hid_entry_point": "restore_entry_point",
-    "locale_model_regression": "roll_back_model",
-    "client_sdk_event_loss": "fix_client_logging",
-    "seasonal_holiday_lull": "annotate_and_wait",
-    "competitor_launch_one_market": "respond_in_market",
-    "campaign_low_intent_mix": "report_by_tenure",
+    "nav_refresh_hid_entry_point": ("ship_app_fix", "flag_old_navigation"),
+    "locale_model_regression": ("roll_back_model", "roll_back_model"),
+    "client_sdk_event_loss": ("ship_app_fix", "restate_from_server"),
+    "seasonal_holiday_lull": ("annotate_and_wait", "annotate_and_wait"),
+    "competitor_launch_one_market": ("respond_in_market", "respond_in_market"),
+    "campaign_low_intent_mix": ("report_by_tenure", "report_by_tenure"),
 }
+
+
+def frozen(case) -> bool:
+    """Whether the briefing's next app release is weeks after the data ends (a freeze), not days."""
+    release = re.search(r"app release goes out on \*\*(\d{4}-\d{2}-\d{2})", case.briefing).group(1)
+    last = case.tables["daily"]["date"].max()
+    return (pd.Timestamp(release) - last).days > 14
+
+
+def _changes(base, flag, num="summaries_requested", den="active_users", by=None):
+    return (_rate(flag, num, den, by) / _rate(base, num, den, by) - 1).sort_values()
+
+
+def _concentrated(changes: pd.Series) -> bool:
+    first, second = changes.iloc[0], changes.iloc[1]
+    return first < 0 and (second >= 0 or first / second >= 3)
+
+
+def evidence(case) -> set[str]:
+    """Every statement that holds in this case and is not shared, checked on the tables."""
+    w = _windows(case.tables["daily"])
+    base, flag, late = w["baseline"], w["flagged"], w["late"]
+    by_platform = _changes(base, flag, by="platform")
+    by_locale = _changes(base, flag, by="locale")
+    per_call = _changes(base, flag, den="server_summary_calls", by="platform")
+    accept = (
+        _rate(flag, "summaries_accepted", "summaries_requested", "locale")
+        - _rate(base, "summaries_accepted", "summaries_requested", "locale")
+    ) * 100
+    late_change = _rate(late) / _rate(base) - 1
+
+    def new_share(df):
+        users = df.groupby("tenure")["active_users"].sum()
+        return users["new"] / users.sum()
+
+    top = by_locale.index[0]
+    in_top = _changes(base[base["locale"] == top], flag[flag["locale"] == top], by="tenure")
+    mobile = by_platform.drop("web").index[0]
+    on_p = _rate(flag[flag["platform"] == mobile], by="app_version")
+    versions = sorted(on_p.index, key=lambda v: tuple(map(int, v.split("."))))
+    base_p = _rate(base[base["platform"] == mobile])
+    old, new = on_p[versions[0]] / base_p - 1, on_p[versions[-1]] / base_p - 1
+    found = {
+        "one_platform": _concentrated(by_platform),
+        "one_locale": _concentrated(by_locale),
+        "old_version_unaffected": abs(old) <= 0.08 and new <= old - 0.25,
+        "client_server_gap": per_call.min() <= -0.2,
+        "accept_rate_fell": accept.min() <= -8,
+        "back_to_baseline": abs(late_change) <= 0.06,
+        "new_share_rose": new_share(flag) >= 1.5 * new_share(base),
+        "new_users_hit_hardest": _concentrated(by_locale)
+        and in_top["new"] - in_top["established"] <= -0.06,
+    }
+    return {k for k, v in found.items() if v}
 
 
 def _where(cause: str, base: pd.DataFrame, flag: pd.DataFrame) -> str:
@@ -140,8 +189,8 @@ def _where(cause: str, base: pd.DataFrame, flag: pd.DataFrame) -> str:
 
 
 def model_answers(case, truth) -> dict:
-    """The right answer to every question of notebook 01, computed from the tables alone
-    (``truth`` only labels the memo's notes)."""
+    """The right answer to every question of notebook 01, computed from the tables and the
+    briefing's release calendar alone (``truth`` only labels the memo's notes)."""
     cause = solve(case)
     w = _windows(case.tables["daily"])
     base, flag = w["baseline"], w["flagged"]
@@ -168,9 +217,9 @@ def model_answers(case, truth) -> dict:
     return {
         "diagnosis": cause,
         "where": _where(cause, base, flag),
-        "evidence": set(EVIDENCE[cause]),
+        "evidence": evidence(case),
         "headline_change": as_percent(_rate(flag) / _rate(base) - 1),
         "mix_share": float(split["mix"] / split["contribution"]),
-        "decision": DECISION[cause],
+        "decision": DECISION[cause][frozen(case)],
         "memo": memo,
     }
