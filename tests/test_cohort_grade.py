@@ -413,7 +413,7 @@ def test_late_policy_refuse_and_penalty(course_with_inbox):
     sub = json.loads(on_time.read_text())
     sub["answers"]["release_effect"]["value"] = "cannot_tell"
     on_time.write_bytes(_resign(sub))
-    _received(on_time, "2026-03-01T10:00:00Z")  # on time, half marks
+    _received(on_time, "2026-03-01T10:00:00Z")  # on time, one of four questions wrong
     late = inbox / "g3" / "late.json"
     shutil.copy(clean / "g3" / f"submission-{NB}.json", late)
     _received(late, "2026-03-03T10:00:00Z")  # 1 day 10 hours late: 2 started days, full marks
@@ -425,7 +425,7 @@ def test_late_policy_refuse_and_penalty(course_with_inbox):
     rows = _by_path(course)
     assert rows["g3/late.json"]["reason_code"] == "late_refused"
     assert rows[f"g3/submission-{NB}.json"]["status"] == "counted"
-    assert _grades(course)[("g3", NB)]["score"] == 50.0 and result.late == 0
+    assert _grades(course)[("g3", NB)]["score"] == 75.0 and result.late == 0
     with _config(course, **deadlines, late_policy={"mode": "penalty", "penalty_per_day": 0.1}):
         result = grade(course.path, inbox)
     g3 = _grades(course)[("g3", NB)]

@@ -63,10 +63,10 @@ def test_week_change_refuses_the_day_over_day_and_the_sign_error():
         for qid in ("week_change", "weekday_gap"):
             q = _questions(case)[qid]
             assert q.tolerance <= 0.005
-            assert q.score(case.truth["day_after_change"]) == 0
+            assert q.score(f"{case.truth['day_after_change'] * 100:.10g}%") == 0
             assert answers_in_text(q.prompt, [q]) == []
             for value in q.wrong_values.values():
-                assert q.score(value) == 0
+                assert q.score(f"{value * 100:.10g}%") == 0
 
 
 def test_the_solver_answers_every_question_from_a_graded_copy():

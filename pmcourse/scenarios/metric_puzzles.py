@@ -619,7 +619,9 @@ def ctr_change_question(truth: dict | None) -> Numeric:
     >>> from pmcourse.scenarios import load_case
     >>> truth = load_case("metric_puzzles", seed=1, variant="diversity_reranker_tradeoff").truth
     >>> q = ctr_change_question(truth)
-    >>> q.score(truth["ctr_change"]), q.score(-truth["ctr_change"])
+    >>> typed = f"{truth['ctr_change']:.3%}"  # a % field reads what the learner types as percent
+    >>> flipped = typed[1:] if typed.startswith("-") else "-" + typed
+    >>> q.score(typed), q.score(flipped)
     (1.0, 0.0)
     """
     t = truth or {}

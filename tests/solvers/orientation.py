@@ -5,6 +5,7 @@ import re
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, same_weekday_baseline
+from solvers import as_percent
 
 
 def solve(case) -> str:
@@ -45,8 +46,8 @@ def answers(case) -> dict:
     legal_date = (pd.Timestamp(due) - daily["date"].max()).days < 14
     hurt = cause == "release_hurt_usage"
     return {
-        "week_change": float(change),
-        "weekday_gap": float(gap),
+        "week_change": as_percent(change),
+        "weekday_gap": as_percent(gap),
         "release_effect": cause,
         "decision": "roll_back" if hurt and not legal_date else "keep_v42",
     }
