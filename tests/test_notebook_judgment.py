@@ -5,7 +5,8 @@ its own answer log. Then, reading the executed notebook top to bottom as a learn
 
 - no markdown, output or briefing shown before a question gives away its numeric answer (within
   the question's tolerance, read either as a percentage or a fraction, either sign:
-  :func:`pmcourse.scenarios.fairplay.answers_in_text`);
+  :func:`pmcourse.scenarios.fairplay.answers_in_text`). The title cell (the notebook's number,
+  level and time) is the same for every case and holds no case number, so it is not read;
 - Run All writes no ``solution`` event to the answer log (a debrief is shown once a question is
   answered, or by an explicit reveal).
 """
@@ -92,7 +93,7 @@ def test_no_answer_in_sight_and_no_solution_on_run_all(path, seed, tmp_path, mon
     case = load_case(scenario.name, seed=seed)
     questions = {q.id: q for q in SCENARIOS[scenario.name].questions(case, case.truth)}
     seen, gave_away = [case.briefing], []
-    for cell in executed["cells"]:
+    for cell in executed["cells"][1:]:  # the title cell is course furniture, not the case
         if cell["cell_type"] == "code":
             for qid in _ASK.findall(_code(cell)):
                 if qid in questions:

@@ -258,7 +258,11 @@ class Explorer:
         box.add_class("pmcourse-explorer")
         return box
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget())
+    def _repr_mimebundle_(self, **kwargs):
+        # the widget in JupyterLab; elsewhere one short line (never the menus' values, which a
+        # reader of the text would take for numbers of the case)
+        bundle = self.widget()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (
+            f"Case explorer over {', '.join(self.tables)} (open the notebook in JupyterLab to use it)"
+        )
+        return bundle

@@ -246,7 +246,10 @@ class QuestionWidget(widgets.VBox):
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self._repr_mimebundle_(), raw=True)
+        bundle = self._repr_mimebundle_()
+        # outside a widget front end a reader sees the question, not the form's styling
+        bundle["text/plain"] = f"Question {self.question.id!r}: {self.question.prompt}"
+        display(bundle, raw=True)
         display({"text/html": _STALE_HTML, "text/plain": _STALE_TEXT}, raw=True)
 
     # ---- reading and filling ------------------------------------------------------------------
