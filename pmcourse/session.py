@@ -302,9 +302,8 @@ class Session(LogBinding):
         """
         scenario = scenarios.scenario_for_notebook(self.notebook)
         labels = {
-            column: meaning.split(" (")[0]
-            for doc in scenario.tables.values()
-            for column, (meaning, _unit) in doc.columns.items()
+            table: {column: meaning.split(" (")[0] for column, (meaning, _) in doc.columns.items()}
+            for table, doc in scenario.tables.items()
         }
         diagnosis = "diagnosis" if "diagnosis" in self.questions else next(iter(self.questions))
         return Explorer(

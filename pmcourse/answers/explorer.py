@@ -51,7 +51,8 @@ class Explorer:
     answered : callable, optional
         ``answered() -> bool``: whether the diagnosis has been answered (logged with each view).
     labels : mapping, optional
-        Column -> human label (from the data dictionary) for the menus and axes.
+        Table -> {column -> human label} (from the data dictionary) for the menus and axes; the
+        same column name can mean different things in two tables.
 
     Examples
     --------
@@ -85,7 +86,7 @@ class Explorer:
         self.timeline = timeline
         self._record = record
         self._answered = answered or (lambda: False)
-        self.labels = dict(labels or {})
+        self.labels = {t: dict(cols) for t, cols in (labels or {}).items()}
         self.views = 0
 
     # ---- what can be chosen --------------------------------------------------------------------
@@ -145,7 +146,7 @@ class Explorer:
             denominator=denominator,
             by=by,
         )
-        figure = self._figure(df, numerator, denominator, by, baseline, current)
+        figure = self._figure(df, table, numerator, denominator, by, baseline, current)
         self.views += 1
         settings = {
             "view": self.views,
@@ -166,16 +167,20 @@ class Explorer:
             )
         return ExplorerView(settings, result.table, figure)
 
-    def _label(self, column: str | None) -> str:
-        return self.labels.get(column, column.replace("_", " ")) if column else ""
+    def _label(self, column: str | None, table: str | None = None) -> str:
+        if not column:
+            return ""
+        return self.labels.get(table, {}).get(column) or column.replace("_", " ")
 
-    def _figure(self, df, numerator, denominator, by, baseline, current):
+    def _figure(self, df, table, numerator, denominator, by, baseline, current):
         keys = ["date"] + ([by] if by else [])
         cols = [numerator] + ([denominator] if denominator else [])
         clean = df.dropna(subset=cols)
         grouped = clean.groupby(keys, as_index=False)[cols]
         daily = grouped.sum() if denominator else grouped.mean()
-        name = self._label(numerator) + (f" per {self._label(denominator)}" if denominator else "")
+        name = self._label(numerator, table) + (
+            f" per {self._label(denominator, table)}" if denominator else ""
+        )
         daily[name] = daily[numerator] / daily[denominator] if denominator else daily[numerator]
         fig = plot_metric(
             daily,
@@ -183,7 +188,7 @@ class Explorer:
             y=name,
             color=by,
             events=self.timeline,
-            title=f"{name}{' by ' + self._label(by) if by else ''}",
+            title=f"{name}{' by ' + self._label(by, table) if by else ''}",
             y_title=name,
         )
         for (start, end), label in ((baseline, "baseline"), (current, "current")):
@@ -225,12 +230,12 @@ class Explorer:
 
         def refresh(*_):
             metrics = self.metrics(table.value)
-            numerator.options = [(self._label(c), c) for c in metrics]
+            numerator.options = [(self._label(c, table.value), c) for c in metrics]
             denominator.options = [("(nothing: the mean of the metric)", None)] + [
-                (self._label(c), c) for c in metrics
+                (self._label(c, table.value), c) for c in metrics
             ]
             by.options = [("(no split)", None)] + [
-                (self._label(c), c) for c in self.splits(table.value)
+                (self._label(c, table.value), c) for c in self.splits(table.value)
             ]
 
         def on_show(_):
