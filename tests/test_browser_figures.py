@@ -95,5 +95,7 @@ def test_every_figure_reads_at_a_glance(lab, lab_page):  # noqa: F811
     problems += [
         f"{n}: table cell cut: {t!r}" for n, r in report.items() for t in r["truncated_cells"]
     ]
-    assert summary["figures"] >= 40, summary
+    # every notebook draws at least its top line with the timeline (the Investigate sections draw
+    # the rest as the learner chooses, so the count is what the notebooks themselves show)
+    assert all(r["figures"] for r in report.values()), summary
     assert not problems, f"{summary}\n" + "\n".join(problems)
