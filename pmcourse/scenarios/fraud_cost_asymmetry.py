@@ -52,6 +52,7 @@ from pmcourse.scenarios._fraud_cost_asymmetry_draw import (
 )
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+from pmcourse.scenarios.standard import tolerance_below
 
 LABELS = {
     "threshold_tightened_on_freelancers": "The review lowered the block threshold: wrong blocks "
@@ -560,7 +561,7 @@ def questions(case: Case, truth: dict | None) -> list:
         }
         bearer_feedback = {k: v for k, v in options.items() if k != t["fp_bearer"]}
         p_star = t["cost_threshold"]
-        threshold_tol, threshold_wrong = image_tagger.tolerance_for(
+        threshold_tol, threshold_wrong = tolerance_below(
             p_star,
             {
                 "C_FP / C_FN, the cost ratio itself": round(c_fp / c_fn, 4),
@@ -569,19 +570,19 @@ def questions(case: Case, truth: dict | None) -> list:
                     seller / (seller + c_fn), 4
                 ),
             },
-            base=0.01,
+            cap=0.01,
             floor=0.002,
         )
-        sla_tol, sla_wrong = image_tagger.tolerance_for(
+        sla_tol, sla_wrong = tolerance_below(
             t["appeal_sla_days"],
             {
                 "the payment cycle of the segment with the most upheld appeals in count, not "
                 "per invoice": t["most_upheld_by_count_cycle"],
             },
-            base=0.5,
+            cap=0.5,
             floor=0.2,
         )
-        late_tol, late_wrong = image_tagger.tolerance_for(
+        late_tol, late_wrong = tolerance_below(
             t["late_appeal_share"],
             {
                 "the share of its appeals decided on or after the cycle's last day": t[
@@ -594,7 +595,7 @@ def questions(case: Case, truth: dict | None) -> list:
                     1 - t["late_appeal_share"], 4
                 ),
             },
-            base=0.005,
+            cap=0.005,
             floor=0.0025,
         )
     fraud = [

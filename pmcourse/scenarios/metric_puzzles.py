@@ -41,6 +41,7 @@ from pmcourse.scenarios._metric_puzzles_draw import (
 )
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+from pmcourse.scenarios.standard import tolerance_below
 
 LABELS = {
     "traffic_mix_to_low_value": "Mix shift: conversion rose within every channel, but visits moved "
@@ -532,18 +533,6 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     return Draw(tables, tl, briefing(index, window=WINDOW, constraint=constraint), params, facts)
 
 
-def _tolerance(expected: float, wrong: dict[str, float], *, base: float, floor: float) -> tuple:
-    """The tolerance for ``expected`` and the wrong values it can tell apart.
-
-    A wrong value closer than ``floor / 0.4`` cannot be told from the answer and is dropped; the
-    tolerance is ``base`` or 0.4 of the distance to the nearest wrong value kept, whichever is
-    tighter (so not even half credit reaches a known wrong computation).
-    """
-    kept = {k: v for k, v in wrong.items() if abs(v - expected) >= floor / 0.4}
-    tol = min([base, *(0.4 * abs(v - expected) for v in kept.values())])
-    return round(max(tol, floor), 6), kept
-
-
 def mix_term_question(truth: dict | None) -> Numeric:
     """The mix term of revenue per visit, its tolerance set from this case's known wrong numbers.
 
@@ -559,7 +548,7 @@ def mix_term_question(truth: dict | None) -> Numeric:
     tolerance, wrong = 0.005, None
     if truth is not None:
         mix, rate = t["mix_term"], t["rate_term"]
-        tolerance, wrong = _tolerance(
+        tolerance, wrong = tolerance_below(
             mix,
             {
                 "the rate term (channels' own revenue per visit moving)": rate,
@@ -567,7 +556,7 @@ def mix_term_question(truth: dict | None) -> Numeric:
                 "the mix term with its sign flipped": -mix,
                 "zero": 0.0,
             },
-            base=0.005,
+            cap=0.005,
             floor=0.0001,
         )
     return Numeric(
@@ -628,7 +617,7 @@ def ctr_change_question(truth: dict | None) -> Numeric:
     tolerance, wrong = 0.005, None
     if truth is not None:
         ctr = t["ctr_change"]
-        tolerance, wrong = _tolerance(
+        tolerance, wrong = tolerance_below(
             ctr,
             {
                 "the change in CTR in percentage points, not relative to the baseline": t[
@@ -637,7 +626,7 @@ def ctr_change_question(truth: dict | None) -> Numeric:
                 "the change in an average of daily CTRs": t["ctr_daily_mean_change"],
                 "the change with its sign flipped": -ctr,
             },
-            base=0.005,
+            cap=0.005,
             floor=0.0001,
         )
     return Numeric(
