@@ -187,3 +187,39 @@ def test_downhill_layers():
         if any(target == b or target.startswith(b + ".") for b in banned)
     ]
     assert not wrong, "\n".join(sorted(wrong))
+
+
+SIBLING_KINDS = ("draw", "judge")
+
+
+def _misnamed_siblings(names: list[str]) -> list[str]:
+    """Private modules of pmcourse/scenarios not named ``_<scenario>_draw`` or ``_<scenario>_judge``."""
+    public = {n for n in names if not n.startswith("_")}
+    return sorted(
+        n
+        for n in names
+        if n.startswith("_")
+        and not n.startswith("__")
+        and not any(
+            n.endswith(f"_{kind}") and n[1 : -len(kind) - 1] in public for kind in SIBLING_KINDS
+        )
+    )
+
+
+def test_scenario_siblings_have_one_naming():
+    """A scenario module's helpers are ``_<name>_draw.py`` (how the data is drawn) and
+    ``_<name>_judge.py`` (what its questions judge and say), nothing else."""
+    names = [p.stem for p in (PACKAGE / "scenarios").glob("*.py")]
+    wrong = _misnamed_siblings(names)
+    assert not wrong, f"rename {wrong} to _<scenario>_draw.py or _<scenario>_judge.py"
+
+
+def test_the_sibling_check_finds_a_misnamed_sibling():
+    names = [
+        "usage_drop",
+        "_usage_drop_draw",
+        "_usage_drop_judge",
+        "_usage_drop_words",
+        "_gone_draw",
+    ]
+    assert _misnamed_siblings(names) == ["_gone_draw", "_usage_drop_words"]

@@ -5,7 +5,7 @@ functions in this order (event days, tickets and complaints, feedback, design op
 drawing from the same ``rng``, so a seed gives the same case as before the split. The dashboard
 and the freshness checks are derived from the drawn tables and draw nothing, as are the
 briefing and the feedback on the segment and design questions (read straight off those tables);
-the case's facts and the actions live in :mod:`pmcourse.scenarios._capstone_words`.
+the case's facts and the actions live in :mod:`pmcourse.scenarios._capstone_judge`.
 """
 
 from __future__ import annotations

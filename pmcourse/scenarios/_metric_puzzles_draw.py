@@ -16,6 +16,7 @@ from pmcourse.scenarios import synth
 
 __all__ = [
     "MAX_LAG",
+    "WINDOW",
     "briefing",
     "case_facts",
     "CONSTRAINTS",
@@ -39,6 +40,7 @@ CONSTRAINTS = {
 }
 _WORDS = {4: "four", 13: "thirteen", 520: "five hundred and twenty"}
 MAX_LAG = 63  # days a refund can trail its order
+WINDOW = 28  # baseline = first 28 days, recent = last 28 days (stated in the briefing)
 #: platform -> (share of feed users, baseline click-through rate)
 PLATFORMS = {"web": (0.42, 0.046), "ios": (0.33, 0.058), "android": (0.25, 0.052)}
 FEED_COLUMNS = [

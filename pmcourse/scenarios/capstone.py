@@ -46,7 +46,7 @@ from pmcourse.scenarios._capstone_draw import (
     draw_tickets,
     segment_feedback,
 )
-from pmcourse.scenarios._capstone_words import (
+from pmcourse.scenarios._capstone_judge import (
     ACTIONS,
     CONSTRAINT_LINES,
     CONSTRAINTS,

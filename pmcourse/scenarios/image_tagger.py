@@ -15,6 +15,7 @@ import pandas as pd
 from pmcourse.answers import Choice, Hint, Numeric
 from pmcourse.scenarios import synth
 from pmcourse.scenarios.base import TableDoc
+from pmcourse.scenarios.standard import tolerance_below
 
 __all__ = [
     "SENSITIVE",
@@ -23,7 +24,6 @@ __all__ = [
     "TAGGER_HIDING",
     "make_tagger_table",
     "questions",
-    "tolerance_for",
 ]
 
 #: Tagger content groups: label -> (sensitive, people depicted can contest a tag, id).
@@ -190,39 +190,6 @@ def make_tagger_table(rng: np.random.Generator, end: pd.Timestamp) -> tuple[pd.D
     return df, truth
 
 
-def tolerance_for(expected: float, wrong: dict[str, float], *, base: float, floor: float) -> tuple:
-    """The tolerance for ``expected`` and the wrong values it can tell apart.
-
-    A wrong value closer than ``floor / 0.4`` cannot be told from the answer and is dropped; the
-    tolerance is ``base`` or 0.4 of the distance to the nearest wrong value kept, whichever is
-    tighter, so not even half credit reaches a known wrong computation.
-
-    Parameters
-    ----------
-    expected : float
-        The answer.
-    wrong : dict of str to float
-        Known wrong computations of the case: what a learner computed -> its value.
-    base, floor : float
-        The widest and the narrowest tolerance allowed.
-
-    Returns
-    -------
-    (float, dict)
-        The tolerance, and the wrong values far enough from the answer to be named.
-
-    Examples
-    --------
-    >>> tolerance_for(0.30, {"the costs swapped": 0.70, "the ratio": 0.43}, base=0.01, floor=0.002)
-    (0.01, {'the costs swapped': 0.7, 'the ratio': 0.43})
-    >>> tolerance_for(0.30, {"the ratio": 0.31, "zero": 0.3001}, base=0.01, floor=0.002)
-    (0.004, {'the ratio': 0.31})
-    """
-    kept = {k: v for k, v in wrong.items() if abs(v - expected) >= floor / 0.4}
-    tol = min([base, *(0.4 * abs(v - expected) for v in kept.values())])
-    return round(max(tol, floor), 6), kept
-
-
 def questions(tagger: dict | None) -> list:
     """The part's questions; ``tagger`` is ``truth["tagger"]``, or ``None`` in graded mode.
 
@@ -294,24 +261,24 @@ def questions(tagger: dict | None) -> list:
                 f"looks fine (it was {a0:.2%} the month before), not the group the errors land on."
             ),
         }
-        acc_tol, acc_wrong = tolerance_for(
+        acc_tol, acc_wrong = tolerance_below(
             a1,
             {
                 "the error rate, not the accuracy": round(1 - a1, 4),
                 "the earlier month's accuracy": a0,
                 "the accuracy of the non-sensitive groups only": tg["non_sensitive_accuracy"],
             },
-            base=0.002,
+            cap=0.002,
             floor=0.0002,
         )
-        rate_tol, rate_wrong = tolerance_for(
+        rate_tol, rate_wrong = tolerance_below(
             r1,
             {
                 "the aggregate error rate": round(1 - a1, 4),
                 "the group's share of all mistagged images": tg["harmed_error_share"],
                 "the group's rate in the earlier month": r0,
             },
-            base=0.005,
+            cap=0.005,
             floor=0.0005,
         )
     return [

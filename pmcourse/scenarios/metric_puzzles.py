@@ -33,14 +33,27 @@ from pmcourse.answers import Hint, Numeric
 from pmcourse.scenarios import synth
 from pmcourse.scenarios._metric_puzzles_draw import (
     CONSTRAINTS,
+    WINDOW,
     briefing,
     case_facts,
     draw_feed,
     draw_refunds,
     draw_retention,
 )
+from pmcourse.scenarios._metric_puzzles_judge import (
+    DECISION_TABLE,
+    EVIDENCE,
+    PARTIAL,
+    RULED_OUT,
+    decision_solution,
+    decision_why_not,
+    diagnosis_solution,
+    evidence_solution,
+    numeric_keys,
+    numeric_solutions,
+)
 from pmcourse.scenarios.base import Case, TableDoc
-from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+from pmcourse.scenarios.spec import Ask, Cause, Draw, Option, ScenarioSpec, Size
 
 LABELS = {
     "traffic_mix_to_low_value": "Mix shift: conversion rose within every channel, but visits moved "
@@ -56,38 +69,6 @@ LABELS = {
 }
 
 
-def _pts(x: float) -> str:
-    return f"{100 * x:.1f} points"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:+.1f}%"
-
-
-#: cause -> the fact of a case that rules the cause out, when the case's cause is another.
-RULED_OUT = {
-    "traffic_mix_to_low_value": lambda t: (
-        f"No channel's share of visits grew by more than {_pts(t['share_gain'])} "
-        f"({t['share_gainer']} gained most), too little for a mix shift to move revenue per visit."
-    ),
-    "discount_order_value_erosion": lambda t: (
-        f"Average order value inside the channels moved by {_pct(t['aov_min_change'])} at its "
-        "lowest, so no discount eroded order values."
-    ),
-    "refund_lag_net_revenue": lambda t: (
-        f"The recent order cohorts were refunded within five weeks at {t['refund_ratio']:.2f} "
-        "times the baseline cohorts' rate: refunds did not pile up behind the sales."
-    ),
-    "diversity_reranker_tradeoff": lambda t: (
-        f"Topic entropy moved {t['entropy_change']:+.2f} bits and list similarity "
-        f"{t['ils_change']:+.3f}: the feed did not become more diverse."
-    ),
-    "clickbait_engagement_trap": lambda t: (
-        f"Weekly churn ran at {t['churn_ratio']:.2f} times its baseline and topic entropy moved "
-        f"{t['entropy_change']:+.2f} bits: no click-trained model narrowed the feed and drove "
-        "users away."
-    ),
-}
 CAUSES = tuple(
     Cause(
         cid,
@@ -98,125 +79,8 @@ CAUSES = tuple(
     )
     for cid, label in LABELS.items()
 )
-#: (cause, constraint) -> the right action. The constraint decides for the mix shift, the
-#: discount and clickbait; the mix shift and the discount share the hold under a committed budget.
-DECISION_TABLE = {
-    "traffic_mix_to_low_value": {
-        "levers_open": "rebalance_channel_budget",
-        "budget_committed": "hold_levers_report_split",
-        "feed_freeze": "rebalance_channel_budget",
-    },
-    "discount_order_value_erosion": {
-        "levers_open": "end_blanket_discount",
-        "budget_committed": "hold_levers_report_split",
-        "feed_freeze": "end_blanket_discount",
-    },
-    "refund_lag_net_revenue": dict.fromkeys(CONSTRAINTS, "tighten_returns_report_net"),
-    "diversity_reranker_tradeoff": dict.fromkeys(CONSTRAINTS, "keep_reranker_with_guardrail"),
-    "clickbait_engagement_trap": {
-        "levers_open": "roll_back_click_retrain",
-        "budget_committed": "roll_back_click_retrain",
-        "feed_freeze": "pause_retrain_gate",
-    },
-}
-#: (cause, constraint) -> defensible second-best actions and their credit.
-PARTIAL = {
-    ("traffic_mix_to_low_value", "budget_committed"): {"rebalance_channel_budget": 0.5},
-    ("traffic_mix_to_low_value", "levers_open"): {"hold_levers_report_split": 0.25},
-    ("traffic_mix_to_low_value", "feed_freeze"): {"hold_levers_report_split": 0.25},
-    ("discount_order_value_erosion", "budget_committed"): {"end_blanket_discount": 0.5},
-    ("discount_order_value_erosion", "levers_open"): {"hold_levers_report_split": 0.25},
-    ("discount_order_value_erosion", "feed_freeze"): {"hold_levers_report_split": 0.25},
-    ("clickbait_engagement_trap", "feed_freeze"): {"roll_back_click_retrain": 0.5},
-    ("clickbait_engagement_trap", "levers_open"): {"pause_retrain_gate": 0.5},
-    ("clickbait_engagement_trap", "budget_committed"): {"pause_retrain_gate": 0.5},
-}
-#: action -> the cause whose lever it pulls (None: the hold, and the CTR rollback, pull none).
-LEVER = {
-    "rebalance_channel_budget": "traffic_mix_to_low_value",
-    "end_blanket_discount": "discount_order_value_erosion",
-    "tighten_returns_report_net": "refund_lag_net_revenue",
-    "keep_reranker_with_guardrail": "diversity_reranker_tradeoff",
-    "roll_back_click_retrain": "clickbait_engagement_trap",
-    "pause_retrain_gate": "clickbait_engagement_trap",
-}
-#: action -> the constraint that blocks it.
-BLOCKED_BY = {
-    "rebalance_channel_budget": "budget_committed",
-    "end_blanket_discount": "budget_committed",
-    "roll_back_click_retrain": "feed_freeze",
-}
-
-
-def _decision_why_not(action: str):
-    """``why_not(truth)`` for an action: the constraint or the fact of this case that rules it out."""
-
-    def why_not(t) -> str:
-        cause, constraint = t["cause"], t["constraint"]
-        lever = LEVER.get(action)
-        second = PARTIAL.get((cause, constraint), {}).get(action)
-        if lever == cause and BLOCKED_BY.get(action) == constraint:
-            return (
-                f"Right lever for this case, second-best now: {RULED_IN[cause](t)} But "
-                f"{CONSTRAINT_SHORT[constraint]}, so this cannot happen this quarter."
-            )
-        if action == "pause_retrain_gate" and cause == "clickbait_engagement_trap":
-            return (
-                f"Second-best: pausing the retrain stops it getting worse, but the click-trained "
-                f"model keeps serving while churn runs at {t['churn_ratio']:.2f} times its "
-                "baseline, and nothing blocks a rollback this quarter."
-            )
-        if action == "hold_levers_report_split":
-            if second is not None:
-                return (
-                    f"Second-best: reporting the split is right, but nothing blocks the lever "
-                    f"this quarter: {RULED_IN[cause](t)[0].lower()}{RULED_IN[cause](t)[1:]}"
-                )
-            return "Holding budget and promotions changes nothing that moved here: " + RULED_IN[
-                cause
-            ](t)
-        if action == "roll_back_reranker_for_ctr":
-            return (
-                f"CTR alone is no verdict: the feed's CTR ratio is {t['ctr_ratio']:.3f} of its "
-                f"baseline while weekly churn ran at {t['churn_ratio']:.2f} times its own; roll "
-                "back on the metric that carries the outcome, not on clicks."
-            )
-        if action == "pause_retrain_gate":
-            ruled_out = RULED_OUT[lever](t)
-            return (
-                "Pausing the retrain guards against what did not happen here: "
-                + ruled_out[0].lower()
-                + ruled_out[1:]
-            )
-        return RULED_OUT[lever](t)
-
-    return why_not
-
-
-#: cause -> the fact of this case that shows the cause (used when a right lever is blocked).
-RULED_IN = {
-    "traffic_mix_to_low_value": lambda t: (
-        f"{t['share_gainer']} gained {_pts(t['share_gain'])} of the visits."
-    ),
-    "discount_order_value_erosion": lambda t: (
-        f"Average order value fell {-100 * t['aov_min_change']:.1f}% inside a channel."
-    ),
-    "refund_lag_net_revenue": lambda t: (
-        f"The recent cohorts are refunded at {t['refund_ratio']:.2f} times the baseline rate."
-    ),
-    "diversity_reranker_tradeoff": lambda t: f"Topic entropy rose {t['entropy_change']:+.2f} bits.",
-    "clickbait_engagement_trap": lambda t: (
-        f"Weekly churn runs at {t['churn_ratio']:.2f} times its baseline."
-    ),
-}
-CONSTRAINT_SHORT = {
-    "levers_open": "every lever is open",
-    "budget_committed": "the channel budget and the promotions calendar are committed until the "
-    "quarter closes",
-    "feed_freeze": "the feed is in its code freeze and no model can be rolled back",
-}
 DECISIONS = tuple(
-    Option(oid, text, why_not=_decision_why_not(oid))
+    Option(oid, text, why_not=decision_why_not(oid))
     for oid, text in (
         (
             "rebalance_channel_budget",
@@ -257,70 +121,6 @@ DECISIONS = tuple(
     )
 )
 CONSTRAINT_OPTIONS = tuple(Option(cid, text) for cid, text in CONSTRAINTS.items())
-#: Statements about a case, judged on its data; the last is true in every story.
-EVIDENCE = (
-    Evidence(
-        "share_moved_to_gainer",
-        lambda case: (
-            f"Visits moved between channels: {_gainer(case)} gained more than five points of "
-            "the visit share."
-        ),
-        holds=lambda f: f["share_gain"] > 0.05,
-    ),
-    Evidence(
-        "order_value_fell_in_a_channel",
-        "Average order value fell by more than a tenth inside at least one channel.",
-        holds=lambda f: f["aov_min_change"] < -0.10,
-    ),
-    Evidence(
-        "order_value_flat_in_channels",
-        "Average order value stayed within seven percent of its baseline inside every channel.",
-        holds=lambda f: f["aov_max_abs_change"] < 0.07,
-    ),
-    Evidence(
-        "conversion_up_overall",
-        "Overall conversion (converting visits per visit) rose by more than three percent.",
-        holds=lambda f: f["conversion_change"] > 0.03,
-    ),
-    Evidence(
-        "refunds_up_in_newer_cohorts",
-        "The recent order cohorts are refunded within five weeks at more than one and a half "
-        "times the rate of the baseline cohorts.",
-        holds=lambda f: f["refund_ratio"] > 1.5,
-    ),
-    Evidence(
-        "ctr_and_similarity_down",
-        "Feed CTR and intra-list similarity both fell.",
-        holds=lambda f: f["ctr_ratio"] < 0.98 and f["ils_change"] < -0.04,
-    ),
-    Evidence(
-        "entropy_fell",
-        "The feed's topic entropy fell by more than a seventh of a bit.",
-        holds=lambda f: f["entropy_change"] < -0.15,
-    ),
-    Evidence(
-        "churn_up",
-        "Weekly churn in the last four weeks ran more than fifteen percent above the first four.",
-        holds=lambda f: f["churn_ratio"] > 1.15,
-    ),
-    Evidence(
-        "changes_near_onset",
-        "Several changes shipped within a week of when the numbers moved.",
-        shared=True,
-    ),
-)
-
-
-def _gainer(case: Case) -> str:
-    """The channel whose share of visits grew most between the windows, from the case's table."""
-    od = case.tables["orders_daily"]
-    days = pd.DatetimeIndex(sorted(od["date"].unique()))
-    before, after = od[od["date"] <= days[WINDOW - 1]], od[od["date"] >= days[-WINDOW]]
-    share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
-    share_a = after.groupby("channel")["visits"].sum() / after["visits"].sum()
-    return str((share_a - share_b).idxmax())
-
-
 #: channel -> (share of visits, conversion rate, average order value in USD); the last two are low-value.
 CHANNELS = {
     "paid_search": (0.27, 0.030, 96.0),
@@ -333,7 +133,6 @@ HIGH_VALUE = ("paid_search", "organic_search")
 LOW_VALUE = ("deal_sites", "social")
 #: 13 weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
 SIZES = {"small": Size(days=91), "default": Size(days=91), "large": Size(days=3640)}
-WINDOW = 28  # baseline = first 28 days, recent = last 28 days (stated in the briefing)
 
 #: event key -> (event text, kind, detail); every case carries all of them.
 EVENTS = {
@@ -532,18 +331,6 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     return Draw(tables, tl, briefing(index, window=WINDOW, constraint=constraint), params, facts)
 
 
-def _tolerance(expected: float, wrong: dict[str, float], *, base: float, floor: float) -> tuple:
-    """The tolerance for ``expected`` and the wrong values it can tell apart.
-
-    A wrong value closer than ``floor / 0.4`` cannot be told from the answer and is dropped; the
-    tolerance is ``base`` or 0.4 of the distance to the nearest wrong value kept, whichever is
-    tighter (so not even half credit reaches a known wrong computation).
-    """
-    kept = {k: v for k, v in wrong.items() if abs(v - expected) >= floor / 0.4}
-    tol = min([base, *(0.4 * abs(v - expected) for v in kept.values())])
-    return round(max(tol, floor), 6), kept
-
-
 def mix_term_question(truth: dict | None) -> Numeric:
     """The mix term of revenue per visit, its tolerance set from this case's known wrong numbers.
 
@@ -556,20 +343,7 @@ def mix_term_question(truth: dict | None) -> Numeric:
     (1.0, 0.0, True)
     """
     t = truth or {}
-    tolerance, wrong = 0.005, None
-    if truth is not None:
-        mix, rate = t["mix_term"], t["rate_term"]
-        tolerance, wrong = _tolerance(
-            mix,
-            {
-                "the rate term (channels' own revenue per visit moving)": rate,
-                "the whole change in revenue per visit (mix plus rate)": round(mix + rate, 4),
-                "the mix term with its sign flipped": -mix,
-                "zero": 0.0,
-            },
-            base=0.005,
-            floor=0.0001,
-        )
+    tolerance, wrong = numeric_keys(truth)["mix_term"]
     return Numeric(
         "mix_term",
         "Split the change in revenue per visit between the baseline and the recent window into "
@@ -589,25 +363,7 @@ def mix_term_question(truth: dict | None) -> Numeric:
                 safe=True,
             ),
         ),
-        solution=(
-            (
-                lambda tt: (
-                    f"Revenue per visit went from {tt['revenue_per_visit_before']:.4f} to "
-                    f"{tt['revenue_per_visit_after']:.4f} USD: channel mix moved it "
-                    f"{tt['mix_term']:+.4f} and channels' own rates {tt['rate_term']:+.4f} USD per "
-                    "visit. "
-                    + (
-                        "The mix term dominates: traffic moved, the channels did not get worse."
-                        if abs(tt["mix_term"]) > abs(tt["rate_term"])
-                        else "The rate term dominates: whatever moved, it moved inside the "
-                        "channels, not between them."
-                    )
-                )
-            )(t)
-            if truth is not None
-            else "The mix term says how much revenue per visit moved because visits moved between "
-            "channels; the rate term, because channels themselves earned more or less per visit."
-        ),
+        solution=numeric_solutions(truth)["mix_term"],
     )
 
 
@@ -625,21 +381,7 @@ def ctr_change_question(truth: dict | None) -> Numeric:
     (1.0, 0.0)
     """
     t = truth or {}
-    tolerance, wrong = 0.005, None
-    if truth is not None:
-        ctr = t["ctr_change"]
-        tolerance, wrong = _tolerance(
-            ctr,
-            {
-                "the change in CTR in percentage points, not relative to the baseline": t[
-                    "ctr_point_change"
-                ],
-                "the change in an average of daily CTRs": t["ctr_daily_mean_change"],
-                "the change with its sign flipped": -ctr,
-            },
-            base=0.005,
-            floor=0.0001,
-        )
+    tolerance, wrong = numeric_keys(truth)["ctr_change"]
     return Numeric(
         "ctr_change",
         "By how much did the feed's click-through rate (clicks over impressions, all platforms) "
@@ -660,14 +402,7 @@ def ctr_change_question(truth: dict | None) -> Numeric:
             ),
             "Missing log days are NaN, not zero: drop them, do not fill them.",
         ),
-        solution=(
-            f"CTR changed {100 * t['ctr_change']:+.2f}% relative to the baseline, while topic "
-            f"entropy moved {t['entropy_change']:+.2f} bits and weekly churn ran at "
-            f"{t['churn_ratio']:.2f} times its baseline: a CTR change is a cost or a gain only "
-            "next to what it bought or what it cost."
-            if truth is not None
-            else "A CTR change is a cost or a gain only next to what it bought or what it cost."
-        ),
+        solution=numeric_solutions(truth)["ctr_change"],
     )
 
 
@@ -686,47 +421,6 @@ def questions(case: Case, truth: dict | None) -> list:
     Introduced in notebooks/07-metric-puzzles.ipynb.
     """
     return [mix_term_question(truth), ctr_change_question(truth)]
-
-
-def _diagnosis_solution(t) -> str:
-    if t is None:
-        return (
-            "Five plausible stories, one dataset. Every change in the timeline shipped within a "
-            "week of the others, so the timeline cannot pick the cause; the decomposition can."
-        )
-    return (
-        f"{t['cause_label']} In this case: the largest gain in visit share was "
-        f"{_pts(t['share_gain'])} ({t['share_gainer']}); average order value inside the channels "
-        f"moved {_pct(t['aov_min_change'])} at its lowest; recent cohorts were refunded at "
-        f"{t['refund_ratio']:.2f} times the baseline rate; topic entropy moved "
-        f"{t['entropy_change']:+.2f} bits; weekly churn ran at {t['churn_ratio']:.2f} times its "
-        "baseline. Only one story leaves that pattern; the timeline, where every change sits "
-        "within a week of the others, could not have told you."
-    )
-
-
-def _evidence_solution(t) -> str:
-    if t is None:
-        return (
-            "Cite the signature that only your story has: shares vs rates for revenue per visit, "
-            "cohort refunds, or CTR read together with a breadth metric and a retention metric."
-        )
-    return (
-        f"{len(t['evidence'])} statements hold in this case and tell its story apart from a "
-        "rival; the changes shipping near the onset hold in every story and tell none apart."
-    )
-
-
-def _decision_solution(t) -> str:
-    if t is None:
-        return (
-            "Decide on the metric that carries the business outcome (net revenue, retention), "
-            "and pull the lever this quarter allows."
-        )
-    return (
-        f"The cause sets the lever; the quarter sets whether it can move: "
-        f"{CONSTRAINT_SHORT[t['constraint']]}. {RULED_IN[t['cause']](t)}"
-    )
 
 
 SPEC = ScenarioSpec(
@@ -757,7 +451,7 @@ SPEC = ScenarioSpec(
             "Refunds arrive weeks after the order: read refund_cohorts by order week, not "
             "refunds_daily by refund date.",
         ),
-        solution=_diagnosis_solution,
+        solution=diagnosis_solution,
     ),
     ask_evidence=Ask(
         "Which statements about this case support your diagnosis?",
@@ -768,7 +462,7 @@ SPEC = ScenarioSpec(
                 safe=True,
             ),
         ),
-        solution=_evidence_solution,
+        solution=evidence_solution,
     ),
     ask_decision=Ask(
         "What do you recommend to leadership this quarter?",
@@ -779,7 +473,7 @@ SPEC = ScenarioSpec(
                 safe=True,
             ),
         ),
-        solution=_decision_solution,
+        solution=decision_solution,
     ),
     memo=Ask(
         "Write the trade-off the way a promotion packet would: what you accepted, for what, "

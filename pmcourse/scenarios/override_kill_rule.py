@@ -8,7 +8,7 @@ the card-redesign date for everyone). The case states whether the previous model
 deployed; with the cause, that decides the action. The naive reading peeks at the daily chart:
 "it crossed 15% inside 21 days, revert". Drawing and facts live in
 :mod:`pmcourse.scenarios._override_kill_rule_draw`, feedback and tolerances in
-:mod:`pmcourse.scenarios._override_kill_rule_words`.
+:mod:`pmcourse.scenarios._override_kill_rule_judge`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pmcourse.scenarios._override_kill_rule_draw import (
 )
 from pmcourse.scenarios._override_kill_rule_draw import THRESHOLD as THRESHOLD
 from pmcourse.scenarios._override_kill_rule_draw import pooled_daily as pooled_daily
-from pmcourse.scenarios._override_kill_rule_words import (
+from pmcourse.scenarios._override_kill_rule_judge import (
     DEGRADED,
     EVIDENCE,
     debrief,

@@ -12,7 +12,7 @@ device whose users repeat most (or, elsewhere, the understanding of an intent).
 
 This module holds the spec and the generator; the request simulation, facts, timeline and briefing
 live in :mod:`pmcourse.scenarios._regret_signal_draw`, what the case says back to a learner
-(feedback, debriefs, tolerances) in :mod:`pmcourse.scenarios._regret_signal_words`.
+(feedback, debriefs, tolerances) in :mod:`pmcourse.scenarios._regret_signal_judge`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pmcourse.scenarios._regret_signal_draw import (
     measures,
     readings,
 )
-from pmcourse.scenarios._regret_signal_words import (
+from pmcourse.scenarios._regret_signal_judge import (
     FAILURES,
     decision_solution,
     diagnosis_solution,

@@ -20,6 +20,7 @@ __all__ = [
     "diagnosis_question",
     "evidence_question",
     "memo_question",
+    "tolerance_below",
 ]
 
 #: The one evidence rule, stated with every statement-based evidence question (and in notebook 00).
@@ -28,6 +29,50 @@ EVIDENCE_RULE = (
     "one rival story. A true, telling pick never costs you; a false statement, or one that every "
     "story shares, costs as much as a right pick earns."
 )
+
+
+def tolerance_below(
+    expected: float,
+    wrong_values: dict[str, float],
+    *,
+    share: float = 0.4,
+    floor: float,
+    cap: float,
+) -> tuple[float, dict[str, float]]:
+    """A tolerance tighter than the nearest known wrong value, and the wrong values it tells apart.
+
+    A wrong value closer than ``floor / share`` cannot be told from the answer and is dropped; the
+    tolerance is ``cap`` or ``share`` of the distance to the nearest wrong value kept, whichever is
+    tighter, and never below ``floor`` (so with ``share=0.4`` not even half credit reaches a known
+    wrong computation).
+
+    Parameters
+    ----------
+    expected : float
+        The answer.
+    wrong_values : dict of str to float
+        Known wrong computations of the case: what a learner computed -> its value.
+    share : float, default 0.4
+        The share of the distance to the nearest wrong value the tolerance may take.
+    floor, cap : float
+        The narrowest and the widest tolerance allowed.
+
+    Returns
+    -------
+    (float, dict)
+        The tolerance (rounded to 6 decimals), and the wrong values far enough from the answer to
+        be named in feedback.
+
+    Examples
+    --------
+    >>> tolerance_below(0.30, {"the costs swapped": 0.70, "the ratio": 0.43}, floor=0.002, cap=0.01)
+    (0.01, {'the costs swapped': 0.7, 'the ratio': 0.43})
+    >>> tolerance_below(0.30, {"the ratio": 0.31, "zero": 0.3001}, floor=0.002, cap=0.01)
+    (0.004, {'the ratio': 0.31})
+    """
+    kept = {k: v for k, v in wrong_values.items() if abs(v - expected) >= floor / share}
+    tol = min([cap, *(share * abs(v - expected) for v in kept.values())])
+    return round(max(tol, floor), 6), kept
 
 
 def diagnosis_question(self: ScenarioSpec, truth: dict | None) -> Choice:
