@@ -37,13 +37,18 @@ ARTIFACTS = Path(os.environ.get("PMCOURSE_ARTIFACTS", ROOT / "build" / "browser-
 # widest real values are in the inputs: 08's threshold, the longest metric names...). A ranking
 # form (no notebook asks one yet) is drawn too, so every type is looked at.
 GALLERY_CELLS = [
-    "import pmcourse\nfrom IPython.display import display\nfrom pmcourse.answers import Ranking",
+    "import pmcourse\nfrom IPython.display import display\nfrom pmcourse.answers import Ranking\n"
+    "from pmcourse.scenarios import load_case, scenario_for_notebook",
     *[
         f"session = pmcourse.start({nb!r}, learner='gallery')\n"
-        "for qid, question in session.questions.items():\n"
+        # the session hides the answers (the learner earns them): read them from the case itself
+        f"scenario = scenario_for_notebook({nb!r})\n"
+        "case = load_case(scenario.name)\n"
+        "expected = {q.id: q.expected for q in scenario.questions(case, case.truth)}\n"
+        "for qid in session.questions:\n"
         "    form = session.ask(qid)\n"
-        "    if question.expected is not None:\n"
-        "        form.set_value(question.expected)\n"
+        "    if expected[qid] is not None:\n"
+        "        form.set_value(expected[qid])\n"
         "    display(form)"
         for nb in NOTEBOOKS
     ],
