@@ -1,4 +1,4 @@
-"""Who gets hurt: invoice fraud blocking, and a "98% accurate" image tagger.
+"""Who gets hurt: invoice fraud blocking, and a "highly accurate" image tagger.
 
 Notebook 06. An invoicing product blocks invoices whose calibrated fraud score is at or above a
 threshold. After a threshold review the dashboards move: the payments team says confirmed fraud
@@ -437,7 +437,7 @@ def questions(case: Case, truth: dict | None) -> list:
 SPEC = ScenarioSpec(
     name="fraud_cost_asymmetry",
     notebook="06-fraud-cost-asymmetry",
-    title="Who gets hurt: invoice fraud blocking and a 98%-accurate tagger",
+    title="Who gets hurt: invoice fraud blocking and a highly accurate tagger",
     causes=CAUSES,
     generate=generate,
     questions=questions,
