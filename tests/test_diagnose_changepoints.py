@@ -36,6 +36,7 @@ def make_series(seed: int, n: int = 365):
     return pd.Series(y, index=days, name="uses"), days[steps]
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_finds_known_steps_within_three_days_in_200_seeds():
     found_all, extra = 0, 0
     for seed in range(200):

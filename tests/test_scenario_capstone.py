@@ -232,6 +232,7 @@ def test_briefing_states_the_constraint_the_solver_reads(cases):
         assert solver.constraint(scenario_cases.as_graded(case)) == case.truth["constraint"]
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_decisions_need_the_constraint():
     truths = [
         load_case(NAME, seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth for s in range(200)
@@ -268,6 +269,7 @@ def test_every_wrong_option_is_answered_with_this_cases_numbers(cases):
     assert fairplay.check_wrong_option_feedback(SCENARIO, cases) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_no_zero_analysis_strategy_scores():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, (result.total, result.by_strategy)

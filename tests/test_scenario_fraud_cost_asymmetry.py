@@ -333,6 +333,7 @@ def test_briefing_hides_answers(sample):
     assert fairplay.check_briefing_hides_answers(SCENARIO, sample) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_decisions_need_the_constraint():
     truths = [
         load_case(NAME, seed=s, variant=SCENARIO.variants[s % len(SCENARIO.variants)]).truth
@@ -347,6 +348,7 @@ def test_wrong_option_feedback_names_this_case(sample):
     assert fairplay.check_wrong_option_feedback(SCENARIO, sample) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_zero_analysis_scores_under_the_bar():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, (result.total, result.by_strategy)

@@ -200,6 +200,7 @@ def test_briefing_hides_answers(cases):
     assert fairplay.check_briefing_hides_answers(SCENARIO, cases) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_decisions_need_the_constraint():
     truths = [
         load_case(NAME, seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth for s in range(200)
@@ -214,6 +215,7 @@ def test_wrong_option_feedback_names_this_case(cases):
     assert fairplay.check_wrong_option_feedback(SCENARIO, cases) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_zero_analysis_scores_under_the_bar():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, (result.total, result.by_strategy)

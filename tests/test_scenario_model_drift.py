@@ -202,6 +202,7 @@ def test_briefing_states_the_constraint_and_no_fixed_size_of_the_fall(cases):
         assert CONSTRAINT_TEXT[case.truth["constraint"]] in case.briefing
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_decisions_need_the_constraint():
     truths = [
         load_case(NAME, seed=seed, variant=VARIANTS[seed % len(VARIANTS)]).truth
@@ -218,6 +219,7 @@ def test_wrong_option_feedback_names_this_cases_numbers(cases):
     assert fp.check_wrong_option_feedback(SCENARIO, cases) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_zero_analysis_scores_under_the_bar():
     result = fp.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, result

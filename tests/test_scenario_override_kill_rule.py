@@ -207,6 +207,7 @@ def test_briefing_states_the_way_back_and_hides_every_graded_number(cases):
         assert said in c.briefing and c.truth["review_date"] in c.briefing
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_the_action_depends_on_the_cause_and_the_way_back():
     truths = [load_case(NAME, seed=s, variant=VARIANTS[s % 4]).truth for s in range(200)]
     assert fairplay.check_decisions_need_the_constraint(SCENARIO, truths) == []
@@ -239,6 +240,7 @@ def test_kill_criterion_line_and_window_come_from_the_case(cases):
         assert str(key["window_days"]) not in q.prompt and "15%" not in q.prompt
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_zero_analysis_learner_scores_under_the_bar():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, result

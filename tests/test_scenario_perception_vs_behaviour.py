@@ -193,6 +193,7 @@ def test_briefing_states_the_constraint_and_claims_nothing_the_data_contradict(c
         assert "are up" not in case.briefing and "says they" not in case.briefing
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_decisions_need_the_constraint():
     truths = [
         load_case(NAME, seed=seed, variant=VARIANTS[seed % len(VARIANTS)]).truth
@@ -208,6 +209,7 @@ def test_wrong_option_feedback_names_this_cases_numbers(cases):
     assert fp.check_wrong_option_feedback(SCENARIO, cases) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_zero_analysis_scores_under_the_bar():
     result = fp.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, result

@@ -198,6 +198,7 @@ def test_briefing_states_the_constraint_and_hides_every_graded_number(sample):
         assert said in c.briefing
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_the_action_depends_on_the_cause_and_the_constraint():
     truths = [
         load_case("regret_signal", seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth
@@ -243,6 +244,7 @@ def test_numeric_answers_name_the_known_wrong_computations(sample):
     assert reply.score == 0 and "sign is reversed" in reply.message
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_zero_analysis_learner_scores_under_the_bar():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, result

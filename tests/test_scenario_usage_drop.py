@@ -224,6 +224,7 @@ def test_briefing_hides_every_graded_number():
     assert check_briefing_hides_answers(SCENARIO, SAMPLE) == []
 
 
+@pytest.mark.slow  # a sweep over many seeds: make test runs it, test-fast does not
 def test_decisions_need_the_release_calendar():
     truths = [
         load_case("usage_drop", seed=s, variant=VARIANTS[s % len(VARIANTS)]).truth
