@@ -267,6 +267,15 @@ def _question_card(model_id: str, state: dict) -> str:
     )
 
 
+#: What stands where the case explorer is drawn in JupyterLab (widgets are inert on a page).
+EXPLORER_CARD = (
+    '<div class="site-question"><p><strong>Case explorer.</strong> In JupyterLab this cell opens '
+    "the no-code explorer: pick a table, a metric (a column or the ratio of two), a split and two "
+    "windows, and it draws the figure and the comparison table.</p>"
+    '<p class="site-question-note">Open the notebook in JupyterLab to use it.</p></div>'
+)
+
+
 def case_page(nb: nbformat.NotebookNode, info: NotebookInfo) -> tuple[nbformat.NotebookNode, int]:
     """Turn an executed notebook into its read-only page (a new notebook) and count its figures.
 
@@ -324,7 +333,12 @@ def case_page(nb: nbformat.NotebookNode, info: NotebookInfo) -> tuple[nbformat.N
                 figures += 1
                 data = {"text/html": _figure_html(data[PLOTLY_MIME], figures)}
             elif WIDGET_MIME in data:
-                data = {"text/html": _question_card(data[WIDGET_MIME]["model_id"], widget_state)}
+                model_id = data[WIDGET_MIME]["model_id"]
+                classes = widget_state.get(model_id, {}).get("state", {}).get("_dom_classes", [])
+                if "pmcourse-explorer" in classes:  # the no-code explorer: it needs a kernel
+                    data = {"text/html": EXPLORER_CARD}
+                else:
+                    data = {"text/html": _question_card(model_id, widget_state)}
             else:
                 continue
             cell.outputs[i] = nbformat.v4.new_output("display_data", data=data)
