@@ -253,6 +253,12 @@ class Explorer:
                 except PMCourseError as exc:
                     print(exc)
                     return
+                except Exception as exc:  # noqa: BLE001 - learner-facing: a line, never a traceback
+                    print(
+                        f"This view could not be drawn ({type(exc).__name__}: {exc}); "
+                        "try other windows or another metric."
+                    )
+                    return
                 display(v.figure)
                 display(v.table)
 
