@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pmcourse.answers import Hint
+from pmcourse.answers.memo_case import MemoForm, MemoKey
 from pmcourse.exceptions import ScenarioError
 from pmcourse.scenarios import standard
 from pmcourse.scenarios.base import SIZES, Case, Scenario, TableDoc
@@ -213,7 +214,13 @@ class Ask:
         The question id; defaults to the standard one (``diagnosis``, ``evidence``, ``decision``,
         ``memo``).
     fields, extra_fields : mapping, optional
-        Memo only: the memo's fields (``None``: the standard five) and any fields added to them.
+        Memo only: the memo's prose fields (``None``: the standard five) and any added to them.
+    memo_form : MemoForm, optional
+        Memo only: the typed fields the learner fills (signals, actions, undo paths, and the
+        liability or trade-off choices); the same in every variant.
+    memo_key : callable, optional
+        Memo only: ``memo_key(case, truth) -> MemoKey``, what this case's typed fields are
+        scored against (computed from the case's tables and facts).
     """
 
     prompt: str
@@ -222,6 +229,8 @@ class Ask:
     id: str | None = None
     fields: Mapping[str, str] | None = None
     extra_fields: Mapping[str, str] | None = None
+    memo_form: MemoForm | None = None
+    memo_key: Callable[[Case, Facts], MemoKey] | None = None
 
     def solution_for(self, truth: Facts | None) -> str:
         """The solution text for ``truth`` (``None`` in graded mode)."""
