@@ -32,7 +32,28 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-__all__ = ["Ask", "Cause", "Draw", "EVIDENCE_RULE", "Evidence", "Option", "ScenarioSpec", "Size"]
+__all__ = [
+    "Ask",
+    "Cause",
+    "DIMENSIONS",
+    "Draw",
+    "EVIDENCE_RULE",
+    "Evidence",
+    "Option",
+    "SKILLS",
+    "ScenarioSpec",
+    "Size",
+]
+
+#: The essay's three dimensions a candidate's judgment is read on; every question is tagged with one.
+DIMENSIONS = ("constraint prioritisation", "feedback velocity", "liability mapping")
+#: The essay's four skills; every question is tagged with one.
+SKILLS = (
+    "failure archaeology",
+    "trade-off articulation",
+    "regulatory reflex",
+    "optionality preservation",
+)
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Truth keys the engine writes from the spec; a generator's facts may not set them.
@@ -290,6 +311,7 @@ class ScenarioSpec:
     memo: Ask | None = None
     questions: Callable[[Case, dict | None], Sequence[Any]] | None = None
     constraints: tuple[Option, ...] = ()
+    tags: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     # ---- derived ---------------------------------------------------------------------------
     @property
