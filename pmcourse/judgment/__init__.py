@@ -11,10 +11,16 @@ from __future__ import annotations
 from pmcourse.judgment.attempts import CaseKey, LearnerLog, parse_case_key, read_log
 from pmcourse.judgment.calibration import brier_score, calibration_table
 from pmcourse.judgment.feedback_loops import FEEDBACK_LOOPS, feedback_loop
-from pmcourse.judgment.learner_profile import JudgmentProfile, profile, score_by_tag
+from pmcourse.judgment.learner_profile import (
+    CLOSING_NOTEBOOK,
+    JudgmentProfile,
+    profile,
+    score_by_tag,
+)
 from pmcourse.judgment.regret_portfolio import Portfolio, default_portfolio_path, portfolio
 
 __all__ = [
+    "CLOSING_NOTEBOOK",
     "CaseKey",
     "FEEDBACK_LOOPS",
     "JudgmentProfile",

@@ -24,7 +24,10 @@ from pmcourse.judgment.calibration import brier_score, calibration_table
 from pmcourse.plots import plot_profile, show_table
 from pmcourse.scenarios.spec import DIMENSIONS, SKILLS
 
-__all__ = ["JudgmentProfile", "profile", "score_by_tag"]
+__all__ = ["CLOSING_NOTEBOOK", "JudgmentProfile", "profile", "score_by_tag"]
+
+#: The closing notebook: it shows the profile and writes the portfolio (it has no case of its own).
+CLOSING_NOTEBOOK = "10-judgment-profile"
 
 
 @dataclass(frozen=True)
