@@ -250,3 +250,14 @@ def test_log_keys_parse_like_the_session_writes_them():
     )
     assert parse_case_key("01-usage-drop", "ABCDEF").graded
     assert CASE_REVEALED == REVEAL_ALL
+
+
+def test_a_log_this_pmcourse_cannot_read_is_an_empty_profile_that_says_why(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "answers.sqlite"
+    AnswerStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    me = profile(LEARNER, store=path)
+    assert me.empty and "newer pmcourse" in me.summary() and me.notice

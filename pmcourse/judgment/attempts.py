@@ -22,10 +22,18 @@ import pandas as pd
 
 from pmcourse.answers.explorer import EXPLORE_QUESTION
 from pmcourse.answers.store import AnswerStore, default_learner, default_store_path
-from pmcourse.exceptions import ScenarioError
+from pmcourse.exceptions import AnswerStoreError, ScenarioError
 from pmcourse.scenarios import scenario_for_notebook
 
-__all__ = ["CASE_REVEALED", "CaseKey", "LearnerLog", "parse_case_key", "read_log"]
+__all__ = [
+    "CASE_REVEALED",
+    "QUESTION_COLUMNS",
+    "CaseKey",
+    "LearnerLog",
+    "investigation",
+    "parse_case_key",
+    "read_log",
+]
 
 #: The question id under which ``session.reveal()`` (the whole case's answer) is logged.
 CASE_REVEALED = "*case*"
@@ -92,6 +100,8 @@ class LearnerLog:
         One row per question of every case (columns :data:`QUESTION_COLUMNS`).
     skipped : tuple of str
         Notebooks in the log that this pmcourse does not know (an authored case not on the path).
+    notice : str or None
+        Why the log could not be read (it is then read as empty), for the learner.
     """
 
     learner: str
@@ -99,6 +109,7 @@ class LearnerLog:
     cases: dict[CaseKey, list[dict[str, Any]]]
     questions: pd.DataFrame
     skipped: tuple[str, ...] = ()
+    notice: str | None = None
 
 
 def read_log(
@@ -124,11 +135,22 @@ def read_log(
     Introduced in notebooks/10-judgment-profile.ipynb.
     """
     learner = learner or default_learner()
+    notice = None
     if isinstance(store, AnswerStore):
-        path, events = store.path, store.events(learner=learner)
+        path = store.path
     else:
         path = Path(store).expanduser() if store is not None else default_store_path()
-        events = AnswerStore(path).events(learner=learner) if path.exists() else []
+    try:
+        if isinstance(store, AnswerStore):
+            events = store.events(learner=learner)
+        elif path.exists():
+            opened = AnswerStore(path)
+            events, notice = opened.events(learner=learner), opened.notice
+            opened.close()
+        else:
+            events = []
+    except AnswerStoreError as exc:  # learner-facing: an empty profile that says why
+        events, notice = [], str(exc)
     cases: dict[CaseKey, list[dict[str, Any]]] = {}
     for event in events:
         key = parse_case_key(event["notebook"], event["variant"])
@@ -143,7 +165,7 @@ def read_log(
         rows += [_question_row(key, qid, spec.tags.get(qid), case_events) for qid in spec.order]
     questions = pd.DataFrame(rows, columns=list(QUESTION_COLUMNS))
     known = {k: v for k, v in cases.items() if k.notebook not in skipped}
-    return LearnerLog(learner, path, known, questions, tuple(sorted(set(skipped))))
+    return LearnerLog(learner, path, known, questions, tuple(sorted(set(skipped))), notice)
 
 
 def _question_row(key: CaseKey, qid: str, tag, events: list[dict[str, Any]]) -> dict[str, Any]:

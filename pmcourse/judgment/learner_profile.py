@@ -58,6 +58,8 @@ class JudgmentProfile:
         Mean score per dimension and skill.
     skipped : tuple of str
         Notebooks in the log this pmcourse does not know.
+    notice : str or None
+        Why the log could not be read, when it could not (the profile is then empty).
     """
 
     learner: str
@@ -71,6 +73,7 @@ class JudgmentProfile:
     investigation: pd.DataFrame
     figure: Any
     skipped: tuple[str, ...] = ()
+    notice: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -79,6 +82,8 @@ class JudgmentProfile:
 
     def summary(self) -> str:
         """One paragraph in words: cases, answers, strongest and weakest dimension, calibration."""
+        if self.notice and self.empty:
+            return f"{self.notice} Your profile is empty until the log can be read."
         if self.empty:
             return (
                 f"No answers from {self.learner!r} in {self.log_path} yet. Work through notebooks "
@@ -224,4 +229,5 @@ def profile(
         investigation=investigation(log),
         figure=plot_profile(by_dimension, by_skill),
         skipped=log.skipped,
+        notice=log.notice,
     )

@@ -159,6 +159,8 @@ def _document(log: LearnerLog, entries: list[dict], sections: list[str]) -> str:
         "wrong, the feedback loop that would have caught it sooner.",
         "",
     ]
+    if log.notice:
+        head += [log.notice, ""]
     if not entries:
         head += [
             "No case in the log yet. Work through notebooks 00-09 (practice mode), then write "
