@@ -69,3 +69,20 @@ def test_the_closing_notebook_draws_the_profile_figure(lab, lab_page):  # noqa: 
     text = page.locator(".jp-Notebook").inner_text()
     assert "Strongest dimension" in text and "regret-portfolio-" in text
     assert (lab.home / "portfolio").is_dir()
+
+
+def test_the_closing_notebook_on_an_empty_log_says_so_on_a_clean_figure(lab, lab_page):  # noqa: F811
+    page = lab_page
+    open_notebook(page, lab, "10-judgment-profile.ipynb")
+    run_all_cells(page)
+    page.wait_for_timeout(1_000)
+    assert not error_outputs(page)
+    figures = [f for f in page.evaluate(AUDIT_JS) if "judgment profile" in f["title"]]
+    assert len(figures) == 1 and not figures[0]["problems"], figures
+    element = page.locator(".js-plotly-plot").nth(figures[0]["index"])
+    element.scroll_into_view_if_needed()
+    out = ARTIFACTS / "profile"
+    out.mkdir(parents=True, exist_ok=True)
+    element.screenshot(path=str(out / "profile-figure-empty.png"))
+    assert "No judged answers yet" in element.text_content()
+    assert "No answers from" in page.locator(".jp-Notebook").inner_text()

@@ -53,6 +53,7 @@ def plot_profile(
         y_title="dimension or skill",
     )
     order = [str(i) for i in by_dimension.index] + [str(i) for i in by_skill.index]
+    nothing_judged = not int(by_dimension["judged"].sum())
     for name, table, color in (
         ("dimension", by_dimension, COLORS[0]),
         ("skill", by_skill, COLORS[1]),
@@ -64,7 +65,11 @@ def plot_profile(
             orientation="h",
             name=name,
             marker_color=color,
-            text=[_label(s, n) for s, n in zip(scores, table["judged"], strict=True)],
+            # an empty profile says so once, in the middle, instead of on every bar
+            text=[
+                "" if nothing_judged else _label(s, n)
+                for s, n in zip(scores, table["judged"], strict=True)
+            ],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
@@ -72,7 +77,7 @@ def plot_profile(
     fig.update_xaxes(range=[0, 130], tickvals=[0, 25, 50, 75, 100], ticksuffix="%")
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
     fig.update_layout(hovermode="closest", bargap=0.35)
-    if not int(by_dimension["judged"].sum()):
+    if nothing_judged:
         fig.add_annotation(
             text="No judged answers yet: answer questions in notebooks 00-09 (practice mode)",
             x=0.5,
