@@ -22,6 +22,8 @@ __all__ = [
     "start",
     "submit",
     "show_versions",
+    "profile",
+    "portfolio",
 ]
 
 # public name -> module that defines it
@@ -31,6 +33,8 @@ _LAZY = {
     "start": "pmcourse.session",
     "submit": "pmcourse.session",
     "show_versions": "pmcourse.versions",
+    "profile": "pmcourse.judgment",
+    "portfolio": "pmcourse.judgment",
 }
 
 
@@ -48,6 +52,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from pmcourse.exceptions import PMCourseError
+    from pmcourse.judgment import portfolio, profile
     from pmcourse.scenarios import load_case
     from pmcourse.session import start, submit
     from pmcourse.versions import show_versions

@@ -12,7 +12,6 @@ record. ``pmcourse.submit()`` writes the submission of the most recently started
 
 from __future__ import annotations
 
-import getpass
 import hmac
 import os
 import warnings
@@ -25,7 +24,7 @@ from pmcourse.answers.binding import LogBinding
 from pmcourse.answers.explorer import Explorer
 from pmcourse.answers.feedback import Feedback
 from pmcourse.answers.questions import Question
-from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore
+from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore, default_learner
 from pmcourse.answers.submission import build_submission, write_submission
 from pmcourse.answers.widgets import widget_for
 from pmcourse.exceptions import (
@@ -50,16 +49,6 @@ def _notebook_id(notebook: Any) -> str:
             f"notebook must be a notebook id such as '01-usage-drop', got {notebook!r}."
         )
     return notebook.strip().replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".ipynb")
-
-
-def _default_learner() -> str:
-    env = os.environ.get("PMCOURSE_LEARNER", "").strip()
-    if env:
-        return env
-    try:
-        return getpass.getuser() or "learner"
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return "learner"
 
 
 class Session(LogBinding):
@@ -431,7 +420,7 @@ def start(
         case = scenarios.load_case(scenario.name, seed=seed, variant=variant)
         truth = case.truth
         key = f"seed={case.seed}" + (f";variant={variant}" if variant is not None else "")
-        default_learner = None
+        file_learner = None
     else:
         mode = "graded"
         if not isinstance(variant_token, str) or not variant_token.strip():
@@ -457,8 +446,8 @@ def start(
             )
         truth = None
         key = variant_token.strip()
-        default_learner = getattr(case, "student_id", None)
-    learner_id = (learner or default_learner or _default_learner()).strip()
+        file_learner = getattr(case, "student_id", None)
+    learner_id = (learner or file_learner or default_learner()).strip()
 
     notices: list[str] = []
     store_obj: AnswerStore | None

@@ -176,6 +176,7 @@ def test_downhill_layers():
         ),
         "pmcourse.answers": ("pmcourse.scenarios", "pmcourse.cohort", "pmcourse.session"),
         "pmcourse.scenarios": ("pmcourse.cohort", "pmcourse.session"),
+        "pmcourse.judgment": ("pmcourse.cohort", "pmcourse.session"),
     }
     graph = _graph()
     wrong = [

@@ -28,9 +28,12 @@ from browser import (  # noqa: F401  (fixtures)
     write_notebook,
 )
 
+from pmcourse.scenarios import NOTEBOOKS as CASE_NOTEBOOKS
+
 pytestmark = [pytest.mark.browser, requires_chromium]
 
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+# every notebook with a case (the closing notebook asks no question)
+NOTEBOOKS = sorted(CASE_NOTEBOOKS.values())
 ARTIFACTS = Path(os.environ.get("PMCOURSE_ARTIFACTS", ROOT / "build" / "browser-artifacts"))
 
 # Every form of every notebook, filled with its expected answer where the case knows one (so the

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pmcourse.judgment import CLOSING_NOTEBOOK
 from pmcourse.scenarios import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 IDS = [p.stem for p in PATHS]
 PARAMETERS = ("SEED", "VARIANT", "VARIANT_TOKEN", "DATA_PATH")
+#: The closing notebook has no case: it reads the learner's answer log.
+CLOSING_PARAMETERS = ("LEARNER", "ANSWER_LOG")
 ALLOWED_IMPORTS = ("pmcourse", "pandas", "plotly", "IPython.display")
 SECOND_SEED = 7
 
@@ -35,9 +38,9 @@ def _code(cell: dict) -> str:
 
 
 def test_every_course_notebook_exists():
-    assert set(IDS) == set(NOTEBOOKS.values()), (
-        f"missing: {sorted(set(NOTEBOOKS.values()) - set(IDS))}, "
-        f"unexpected: {sorted(set(IDS) - set(NOTEBOOKS.values()))}"
+    course = {*NOTEBOOKS.values(), CLOSING_NOTEBOOK}
+    assert set(IDS) == course, (
+        f"missing: {sorted(course - set(IDS))}, unexpected: {sorted(set(IDS) - course)}"
     )
 
 
@@ -84,9 +87,10 @@ def test_notebook_hygiene(path):
             for t in node.targets
             if isinstance(t, ast.Name)
         ]
-        if tuple(names) != PARAMETERS:
+        wanted = CLOSING_PARAMETERS if path.stem == CLOSING_NOTEBOOK else PARAMETERS
+        if tuple(names) != wanted:
             problems.append(
-                f"parameters cell assigns {names}; it must assign exactly {list(PARAMETERS)}"
+                f"parameters cell assigns {names}; it must assign exactly {list(wanted)}"
             )
     last = [c for c in cells if c["cell_type"] == "code"][-1]
     if "show_versions()" not in _code(last):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +13,17 @@ from pmcourse.answers import Choice, Numeric
 from pmcourse.exceptions import ScenarioError
 from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 from pmcourse.scenarios.base import Case, Scenario, TableDoc
-from pmcourse.scenarios.spec import Ask, Cause, Draw, Evidence, Option, ScenarioSpec, Size
+from pmcourse.scenarios.spec import (
+    DIMENSIONS,
+    SKILLS,
+    Ask,
+    Cause,
+    Draw,
+    Evidence,
+    Option,
+    ScenarioSpec,
+    Size,
+)
 
 SIZES = {"small": Size(days=5), "default": Size(days=7), "large": Size(days=9, scale=3.0)}
 
@@ -34,6 +45,10 @@ def _generate(rng, variant, size):
 def _own(case, truth):
     t = truth or {}
     return [Numeric("mean_users", "Mean users per day?", answer=t.get("mean_users"), tolerance=0.5)]
+
+
+def _tags(*qids: str) -> dict[str, tuple[str, str]]:
+    return {q: ("constraint prioritisation", "failure archaeology") for q in qids}
 
 
 def _spec(**overrides) -> ScenarioSpec:
@@ -59,6 +74,7 @@ def _spec(**overrides) -> ScenarioSpec:
         naive_reading="It is alpha.",
         sizes=SIZES,
         order=("diagnosis", "mean_users", "evidence", "decision", "memo"),
+        tags=_tags("diagnosis", "mean_users", "evidence", "decision", "memo"),
         decisions=(
             Option("act_now", "Act now."),
             Option("wait", "Wait for the deadline."),
@@ -201,7 +217,8 @@ def test_spec_faults_are_named_when_the_module_loads(overrides, message):
 
 
 def test_order_and_built_questions_must_agree():
-    spec = _spec(order=("diagnosis", "evidence", "decision", "memo", "ghost"))
+    order = ("diagnosis", "evidence", "decision", "memo", "ghost")
+    spec = _spec(order=order, tags=_tags(*order))
     case = _case(_spec())
     with pytest.raises(
         ScenarioError, match="ordered but not built: ghost; built but not ordered: mean_users"
@@ -286,6 +303,7 @@ def test_a_spec_that_asks_no_evidence_or_decision_still_records_them_in_the_trut
         ask_evidence=None,
         ask_decision=None,
         order=("diagnosis", "mean_users", "memo"),
+        tags=_tags("diagnosis", "mean_users", "memo"),
     )
     case = _case(spec, variant="alpha_cause")
     assert case.truth["evidence"] == ["same_weekday"] and case.truth["decision"] == "investigate"
@@ -386,3 +404,93 @@ def test_the_decision_depends_on_the_drawn_constraint():
 def test_statement_evidence_faults_are_named(overrides, message):
     with pytest.raises(ScenarioError, match=message):
         _statement_spec(**overrides).build()
+
+
+# ---- tags: what each question trains (the essay's dimensions and skills) -----------------------
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        (_tags("diagnosis", "evidence", "decision", "memo"), "'mean_users' has no tag"),
+        (
+            {**_tags("diagnosis", "mean_users", "evidence", "decision", "memo"), "ghost": None},
+            "a tag names 'ghost', which is not a question in the order",
+        ),
+        (
+            {
+                **_tags("diagnosis", "mean_users", "evidence", "decision"),
+                "memo": ("speed", "failure archaeology"),
+            },
+            "the tag of 'memo' is \\('speed', 'failure archaeology'\\); dimensions are",
+        ),
+        (
+            {
+                **_tags("diagnosis", "mean_users", "evidence", "decision"),
+                "memo": ("feedback velocity", "charisma"),
+            },
+            "the tag of 'memo' is \\('feedback velocity', 'charisma'\\)",
+        ),
+        (
+            {**_tags("diagnosis", "mean_users", "evidence", "decision"), "memo": "feedback"},
+            "the tag of 'memo' must be a \\(dimension, skill\\) pair",
+        ),
+    ],
+)
+def test_every_question_carries_a_known_dimension_and_skill(tags, message):
+    with pytest.raises(ScenarioError, match=message):
+        _spec(tags=tags).build()
+
+
+def test_built_questions_carry_their_tags_but_the_key_does_not():
+    tags = {
+        **_tags("diagnosis", "evidence", "decision"),
+        "mean_users": ("feedback velocity", "failure archaeology"),
+        "memo": ("liability mapping", "trade-off articulation"),
+    }
+    spec = _spec(tags=tags)
+    case = _case(spec)
+    for truth in (case.truth, None):
+        built = {q.id: q for q in spec.build().questions(case, truth)}
+        assert {q: (b.dimension, b.skill) for q, b in built.items()} == tags
+    assert "dimension" not in built["memo"].to_key() and "skill" not in built["memo"].to_key()
+
+
+def _course_tags() -> dict[str, dict[str, tuple[str, str]]]:
+    return {name: dict(SCENARIOS[name].spec.tags) for name in NOTEBOOKS}
+
+
+def test_every_question_of_the_course_is_tagged():
+    for name in NOTEBOOKS:
+        scenario = SCENARIOS[name]
+        case = scenario.generate(np.random.default_rng(0), scenario.variants[0], "small")
+        for question in scenario.questions(case, case.truth):
+            assert question.dimension in DIMENSIONS, f"{name}: {question.id} has no dimension"
+            assert question.skill in SKILLS, f"{name}: {question.id} has no skill"
+
+
+def _thin_dimensions(course_tags) -> dict[str, int]:
+    """Dimensions trained by fewer than five questions across the course, with their counts."""
+    counts = Counter(tag[0] for tags in course_tags.values() for tag in tags.values())
+    return {d: counts[d] for d in DIMENSIONS if counts[d] < 5}
+
+
+def test_every_dimension_is_trained_by_at_least_five_questions_across_the_course():
+    thin = _thin_dimensions(_course_tags())
+    assert not thin, f"dimensions with fewer than five questions across the course: {thin}"
+
+
+def test_the_course_checks_fail_on_an_untagged_question_and_a_thin_dimension():
+    name = list(NOTEBOOKS)[-1]
+    spec = SCENARIOS[name].spec
+    untagged = dict(spec.tags)
+    untagged.pop(spec.order[-1])
+    with pytest.raises(ScenarioError, match="has no tag"):
+        replace(spec, tags=untagged).build()
+    # every liability question retagged: the dimension is counted thin
+    retagged = {
+        n: {
+            q: ("feedback velocity", t[1]) if t[0] == "liability mapping" else t
+            for q, t in tags.items()
+        }
+        for n, tags in _course_tags().items()
+    }
+    assert _thin_dimensions(retagged) == {"liability mapping": 0}

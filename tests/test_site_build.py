@@ -135,7 +135,8 @@ def test_every_notebook_has_the_skeleton_the_overview_reads(build):
         info = build.notebook_info(path)
         assert info.title.startswith(path.stem[:2]) and info.minutes > 0, path.name
         assert info.objectives and all(o.strip() for o in info.objectives), path.name
-        assert info.seed.isdigit(), path.name
+        # the closing notebook has no case: it reads the learner's answer log
+        assert info.seed.isdigit() if info.seed is not None else "10-" in path.name, path.name
 
 
 def test_builder_docstring_examples_run(build):

@@ -88,7 +88,8 @@ class NotebookInfo:
     level: str
     minutes: int
     objectives: tuple[str, ...]
-    seed: str
+    #: The default seed; None for the closing notebook, which reads the answer log (no case).
+    seed: str | None
 
     @property
     def href(self) -> str:
@@ -163,15 +164,19 @@ def notebook_info(path: Path) -> NotebookInfo:
             objectives[-1] += " " + line.strip()
     params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     seed = re.search(r"^SEED\s*=\s*(.+)$", params[0].source, re.M) if params else None
-    if seed is None:
-        raise SiteError(f"{path.name}: no cell tagged 'parameters' with a 'SEED = …' line")
+    reads_the_log = bool(params) and re.search(r"^LEARNER\s*=", params[0].source, re.M)
+    if seed is None and not reads_the_log:
+        raise SiteError(
+            f"{path.name}: no cell tagged 'parameters' with a 'SEED = …' line (or, for the "
+            "closing notebook, a 'LEARNER = …' line)"
+        )
     return NotebookInfo(
         stem=path.stem,
         title=title,
         level=level.group(1).strip(),
         minutes=int(level.group(2)),
         objectives=tuple(objectives),
-        seed=seed.group(1).strip(),
+        seed=seed.group(1).strip() if seed is not None else None,
     )
 
 
@@ -343,14 +348,21 @@ def case_page(nb: nbformat.NotebookNode, info: NotebookInfo) -> tuple[nbformat.N
                 continue
             cell.outputs[i] = nbformat.v4.new_output("display_data", data=data)
         cells.append(cell)
-    note = nbformat.v4.new_markdown_cell(
-        f'<div class="site-note">A read-only page of <code>notebooks/{info.stem}.ipynb</code>, '
-        f"run in practice mode with its default seed (<code>SEED = {html.escape(info.seed)}</code>). "
-        "Answers are entered in JupyterLab (<code>make lab</code>), not on this page. "
-        "Graded students get their own data, drawn from their own variant, so their numbers and "
-        "their hidden cause differ from these. The notebook's debrief and solutions are not on "
-        "this page; they open in JupyterLab once you have answered.</div>"
-    )
+    if info.seed is None:  # the closing notebook: it reads the learner's own answer log
+        note = nbformat.v4.new_markdown_cell(
+            f'<div class="site-note">A read-only page of <code>notebooks/{info.stem}.ipynb</code>, '
+            "run with an empty answer log. In JupyterLab (<code>make lab</code>) it shows your "
+            "profile and writes your regret portfolio from the answers you gave in the cases.</div>"
+        )
+    else:
+        note = nbformat.v4.new_markdown_cell(
+            f'<div class="site-note">A read-only page of <code>notebooks/{info.stem}.ipynb</code>, '
+            f"run in practice mode with its default seed (<code>SEED = {html.escape(info.seed)}"
+            "</code>). Answers are entered in JupyterLab (<code>make lab</code>), not on this "
+            "page. Graded students get their own data, drawn from their own variant, so their "
+            "numbers and their hidden cause differ from these. The notebook's debrief and "
+            "solutions are not on this page; they open in JupyterLab once you have answered.</div>"
+        )
     cells.insert(1, note)
     page = nbformat.v4.new_notebook(cells=cells, metadata={"title": info.title})
     page.metadata["kernelspec"] = nb.metadata.get("kernelspec", {})

@@ -69,6 +69,10 @@ class Question(QuestionHistory):
     #: Whether the constructor takes ``answer=`` (the key's ``"expected"``).
     takes_answer: ClassVar[bool] = True
     _registry: ClassVar[dict[str, type[Question]]] = {}
+    #: What the question trains: one of the essay's dimensions and one of its skills (set by the
+    #: scenario engine from the spec's tags; not part of the answer key or the log).
+    dimension: str | None = None
+    skill: str | None = None
     _widget_builder: ClassVar[Callable[[Question], Any] | None] = None
 
     def __init_subclass__(cls, **kwargs):

@@ -18,6 +18,7 @@ and :attr:`AnswerStore.notice` says what happened and where the old file is.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import os
 import sqlite3
@@ -40,6 +41,7 @@ from pmcourse.exceptions import AnswerStoreError
 __all__ = [
     "AnswerStore",
     "MemoryLog",
+    "default_learner",
     "default_store_path",
     "utc_timestamp",
     "EVENT_KINDS",
@@ -65,6 +67,25 @@ def default_store_path() -> Path:
     home = os.environ.get("PMCOURSE_HOME")
     base = Path(home).expanduser() if home else Path.home() / ".pmcourse"
     return base / "answers.sqlite"
+
+
+def default_learner() -> str:
+    """The learner id when none is given: ``$PMCOURSE_LEARNER``, else the OS user name.
+
+    Examples
+    --------
+    >>> isinstance(default_learner(), str) and default_learner() != ""
+    True
+
+    Introduced in notebooks/00-orientation.ipynb.
+    """
+    env = os.environ.get("PMCOURSE_LEARNER", "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser() or "learner"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "learner"
 
 
 def utc_timestamp() -> str:

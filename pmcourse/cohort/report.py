@@ -28,6 +28,7 @@ from pmcourse.cohort.report_tables import (
     calibration_table,
     clean_cell,
     course_rank,
+    profile_tables,
     section_table,
     student_table,
 )
@@ -432,6 +433,9 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         for r in rej.to_dict("records")
     ]
     per_student = student_table(grades, subs, students)
+    cohort_profile, student_profiles = (
+        t.round(2).astype(object).where(t.notna(), "") for t in profile_tables(scores)
+    )
     per_section = section_table(per_student)
     dist_parts = []
     for (nb, _qid), part in dist.groupby(["notebook", "question_id"], sort=False):
@@ -501,6 +505,10 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         "<p>Hint counts and confidence are reported by the student's notebook, not observed by "
         "the grader.</p>",
         *[divs[f] for f in ("fig-hints-vs-score", "fig-calibration", "fig-difficulty")],
+        "<h2>Judgment profile</h2><p>Mean score (0-1) of the answered questions per dimension "
+        "and skill each question is tagged with: the cohort's, then each student's.</p>",
+        _table(cohort_profile.values.tolist(), [c.replace("_", " ") for c in cohort_profile]),
+        _table(student_profiles.reset_index().values.tolist(), ["student", *student_profiles]),
         "<h2>Late and duplicate submissions</h2>",
         f"<p>For each student and notebook the valid submission received last counts; "
         f"{len(superseded)} older valid file(s) were superseded and {int(graded['late'].sum())} "

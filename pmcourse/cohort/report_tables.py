@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 
 from pmcourse.cohort.feedback import describe_value, plain_text
-from pmcourse.scenarios import NOTEBOOKS
+from pmcourse.exceptions import ScenarioError
+from pmcourse.judgment import score_by_tag
+from pmcourse.scenarios import NOTEBOOKS, scenario_for_notebook
 
 __all__ = [
     "answer_distribution",
@@ -287,3 +289,62 @@ def calibration_table(scores):
     )
     out["bin"] = out["bin"].astype(str)
     return out
+
+
+def profile_tables(scores):
+    """The judgment profile from counted question scores and the questions' tags: the cohort's
+    per dimension and skill, and each student's mean score per dimension (the learner's own
+    ``pmcourse.profile()`` computes the same with :func:`pmcourse.judgment.score_by_tag`).
+
+    Returns ``(cohort, students)``: ``cohort`` rows are the dimensions then the skills (``kind``,
+    ``name``, ``questions``, ``answered``, ``mean_score``, ``right``); ``students`` has one row
+    per student and one column per dimension (the mean score of the questions answered, 0-1).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"student_id": ["s1", "s1"], "notebook": ["00-orientation"] * 2,
+    ...                    "question_id": ["release_effect", "week_change"],
+    ...                    "answered": [True, True], "score": [1.0, 0.0], "correct": [True, False]})
+    >>> cohort, students = profile_tables(df)
+    >>> students.loc["s1", ["constraint prioritisation", "feedback velocity"]].tolist()
+    [1.0, 0.0]
+
+    Introduced in docs/instructors.md (instructor workflow).
+    """
+    import pandas as pd
+
+    tags = {}
+    for notebook in scores["notebook"].unique():
+        try:
+            tags[notebook] = scenario_for_notebook(notebook).spec.tags
+        except ScenarioError:  # a notebook removed since grading carries no tags
+            tags[notebook] = {}
+    tagged = scores.assign(
+        dimension=[
+            tags[n].get(q, (None, None))[0]
+            for n, q in zip(scores["notebook"], scores["question_id"], strict=True)
+        ],
+        skill=[
+            tags[n].get(q, (None, None))[1]
+            for n, q in zip(scores["notebook"], scores["question_id"], strict=True)
+        ],
+        answered=scores["answered"].astype(bool),
+        score=scores["score"].where(scores["answered"].astype(bool)).astype(float),
+        correct=scores["correct"].astype(bool),
+    )
+    parts = []
+    for kind in ("dimension", "skill"):
+        table = score_by_tag(tagged, kind).drop(columns="judged").reset_index(names="name")
+        parts.append(table.assign(kind=kind))
+    cohort = pd.concat(parts, ignore_index=True)[
+        ["kind", "name", "questions", "answered", "mean_score", "right"]
+    ]
+    students = pd.DataFrame(
+        {
+            student: score_by_tag(part, "dimension")["mean_score"]
+            for student, part in tagged.groupby("student_id", sort=True)
+        }
+    ).T
+    students.index.name = "student"
+    return cohort, students

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pmcourse.answers import Question
 from pmcourse.cohort.course import Course
 from pmcourse.exceptions import CohortError, InputError
+from pmcourse.judgment.calibration import (
+    brier_score,  # one formula for the gradebook and the profile
+)
 
 __all__ = [
     "brier_score",
@@ -30,29 +33,6 @@ __all__ = [
 ]
 
 _CORRECT = 1.0 - 1e-9
-
-
-def brier_score(confidences: Iterable[float | None], correct: Iterable[bool]) -> float | None:
-    """Mean squared gap between stated confidence and being right (lower is better).
-
-    Pairs without a confidence are skipped; None when no pair has one. A learner who says 100%
-    and is right scores 0; who says 100% and is wrong scores 1; always saying 50% scores 0.25.
-
-    Examples
-    --------
-    >>> brier_score([1.0, 0.8, None], [True, False, True])
-    0.32
-
-    Introduced in docs/instructors.md (instructor workflow).
-    """
-    pairs = [
-        (float(c), 1.0 if ok else 0.0)
-        for c, ok in zip(confidences, correct, strict=True)
-        if c is not None
-    ]
-    if not pairs:
-        return None
-    return round(sum((c - y) ** 2 for c, y in pairs) / len(pairs), 12)
 
 
 def score_submission(key: dict[str, Any], *, answers: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from pmcourse.plots.changepoints import plot_changepoints
 from pmcourse.plots.costs import plot_cost_curve
 from pmcourse.plots.drift import plot_drift
 from pmcourse.plots.metric import plot_metric, segment_order
+from pmcourse.plots.profile import plot_profile
 from pmcourse.plots.rates import plot_kill_rule, plot_regret
 from pmcourse.plots.segments import plot_attribution, plot_decomposition
 from pmcourse.plots.theme import (
@@ -42,4 +43,5 @@ __all__ = [
     "plot_kill_rule",
     "plot_regret",
     "plot_cost_curve",
+    "plot_profile",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "briefing",
     "compute_fraud_facts",
     "compute_signature_facts",
+    "expit",
     "make_appeals",
     "make_costs_table",
     "make_segments_table",
@@ -75,6 +76,11 @@ class AppealQueue:
     done: np.ndarray
     upheld: np.ndarray
     base_median: float
+
+
+def expit(x):
+    """The logistic function: a logit score as a probability."""
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def make_appeals(

@@ -16,8 +16,10 @@ __all__ = [
     "DEGRADED",
     "EVIDENCE",
     "debrief",
+    "decide",
     "keep_why_not",
     "numeric_keys",
+    "partial_credit",
     "pause_why_not",
     "revert_why_not",
     "rollback_why_not",
@@ -75,6 +77,20 @@ EVIDENCE = (
         shared=True,
     ),
 )
+
+
+def decide(cause: str, facts) -> str:
+    """The right decision for ``cause``: it depends on whether the previous model is deployable."""
+    if cause != DEGRADED:
+        return "keep_and_rewrite"
+    return "rollback_model" if facts["constraint"] == "previous_model_live" else "revert"
+
+
+def partial_credit(cause: str, facts) -> dict:
+    """Partial credit for a defensible second-best decision under ``cause``."""
+    # with the old model still deployable, switching everything off stops the harm too
+    second = cause == DEGRADED and facts["constraint"] == "previous_model_live"
+    return {"revert": 0.5} if second else {}
 
 
 def signature(t) -> str:

@@ -45,6 +45,7 @@ from pmcourse.scenarios._fraud_cost_asymmetry_draw import (
     briefing,
     compute_fraud_facts,
     compute_signature_facts,
+    expit,
     make_appeals,
     make_costs_table,
     make_segments_table,
@@ -134,10 +135,6 @@ SIZES = {
 }
 
 
-def _expit(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     """Draw one case's data (the engine adds the truth; called through :func:`load_case`).
 
@@ -213,7 +210,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         mu = mu + shift * (day >= onset_day)
     # thin history makes new cross-border freelancers' scores more spread out (still calibrated)
     spread = np.where(seg == seg_names.index("new cross-border freelancer"), 1.25, 0.95)
-    score = _expit(mu + sigma * spread * rng.standard_normal(n))
+    score = expit(mu + sigma * spread * rng.standard_normal(n))
     fraud_p = score.copy()
     ring_corridor = None
     if variant == "corridor_fraud_ring":
@@ -233,7 +230,7 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
                 else "new domestic seller"
             ),
         )
-        r_score = _expit(rng.normal(-0.8, 1.0, r_n))
+        r_score = expit(rng.normal(-0.8, 1.0, r_n))
         day = np.concatenate([day, r_day])
         seg = np.concatenate([seg, r_seg])
         corridor = np.concatenate([corridor, np.full(r_n, ring_corridor, dtype=object)])
@@ -458,6 +455,22 @@ SPEC = ScenarioSpec(
         "tagger_recourse",
         "tagger_launch",
     ),
+    tags={
+        "diagnosis": ("constraint prioritisation", "failure archaeology"),
+        "evidence": ("constraint prioritisation", "failure archaeology"),
+        "fp_bearer": ("liability mapping", "trade-off articulation"),
+        "cost_threshold": ("liability mapping", "trade-off articulation"),
+        "appeal_sla": ("liability mapping", "regulatory reflex"),
+        "late_appeal_share": ("liability mapping", "regulatory reflex"),
+        "decision": ("constraint prioritisation", "trade-off articulation"),
+        "memo": ("liability mapping", "trade-off articulation"),
+        "tagger_group": ("liability mapping", "failure archaeology"),
+        "tagger_aggregate_accuracy": ("feedback velocity", "failure archaeology"),
+        "tagger_group_error_rate": ("liability mapping", "failure archaeology"),
+        "tagger_hiding": ("feedback velocity", "failure archaeology"),
+        "tagger_recourse": ("liability mapping", "regulatory reflex"),
+        "tagger_launch": ("liability mapping", "regulatory reflex"),
+    },
     decisions=DECISIONS,
     evidence=EVIDENCE,
     constraints=CONSTRAINT_OPTIONS,

@@ -401,6 +401,12 @@ SPEC = ScenarioSpec(
     questions=questions,
     sizes=SIZES,
     order=("release_effect", "week_change", "weekday_gap", "decision"),
+    tags={
+        "release_effect": ("constraint prioritisation", "failure archaeology"),
+        "week_change": ("feedback velocity", "failure archaeology"),
+        "weekday_gap": ("feedback velocity", "failure archaeology"),
+        "decision": ("constraint prioritisation", "trade-off articulation"),
+    },
     decisions=DECISIONS,
     constraints=CONSTRAINTS,
     ask_decision=Ask(

@@ -43,8 +43,10 @@ from pmcourse.scenarios._override_kill_rule_judge import (
     DEGRADED,
     EVIDENCE,
     debrief,
+    decide,
     keep_why_not,
     numeric_keys,
+    partial_credit,
     pause_why_not,
     revert_why_not,
     rollback_why_not,
@@ -68,24 +70,12 @@ CONSTRAINTS = (
 )
 
 
-def _decide(cause: str, facts) -> str:
-    if cause != DEGRADED:
-        return "keep_and_rewrite"
-    return "rollback_model" if facts["constraint"] == "previous_model_live" else "revert"
-
-
-def _partial(cause: str, facts) -> dict:
-    # with the old model still deployable, switching everything off stops the harm too
-    second = cause == DEGRADED and facts["constraint"] == "previous_model_live"
-    return {"revert": 0.5} if second else {}
-
-
 CAUSES = tuple(
     Cause(
         cause,
         label,
-        decision=partial_fn(_decide, cause),
-        partial=partial_fn(_partial, cause),
+        decision=partial_fn(decide, cause),
+        partial=partial_fn(partial_credit, cause),
         why_not=partial_fn(ruled_out, cause),
     )
     for cause, label in (
@@ -466,6 +456,16 @@ SPEC = ScenarioSpec(
         "kill_criterion",
         "memo",
     ),
+    tags={
+        "diagnosis": ("constraint prioritisation", "failure archaeology"),
+        "evidence": ("constraint prioritisation", "failure archaeology"),
+        "wilson_low_day21": ("feedback velocity", "failure archaeology"),
+        "rule_verdict": ("feedback velocity", "failure archaeology"),
+        "false_revert_daily": ("feedback velocity", "trade-off articulation"),
+        "decision": ("constraint prioritisation", "trade-off articulation"),
+        "kill_criterion": ("feedback velocity", "optionality preservation"),
+        "memo": ("feedback velocity", "trade-off articulation"),
+    },
     decisions=DECISIONS,
     constraints=CONSTRAINTS,
     evidence=EVIDENCE,

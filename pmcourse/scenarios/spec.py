@@ -292,6 +292,10 @@ class ScenarioSpec:
         generator puts the drawn id in ``facts["constraint"]`` and states it in the briefing,
         and a cause's ``decision(facts)`` reads it: the right action depends on the cause *and*
         the constraint.
+    tags : mapping of str to (str, str)
+        Question id -> (dimension, skill): one of :data:`DIMENSIONS` and one of :data:`SKILLS`
+        for every question in ``order``; built questions carry them as ``question.dimension`` and
+        ``question.skill`` (the learner's profile reads them).
     """
 
     name: str
@@ -366,6 +370,8 @@ class ScenarioSpec:
         ...     generate=lambda rng, variant, size: None, tables={}, naive_reading="Alpha.",
         ...     sizes={s: Size(days=7) for s in ("small", "default", "large")},
         ...     order=("diagnosis", "decision"),
+        ...     tags={q: ("constraint prioritisation", "failure archaeology")
+        ...           for q in ("diagnosis", "decision")},
         ...     decisions=(Option("act", "Act."), Option("wait", "Wait.")),
         ...     diagnosis=Ask("Why?"), ask_decision=Ask("What now?"))
         >>> spec.check()
@@ -439,6 +445,7 @@ class ScenarioSpec:
         for kind, qid in self.standard_ids().items():
             if qid not in order:
                 faults.append(f"question order lacks the {kind} question {qid!r}")
+        faults += _tag_faults(order, self.tags)
         if faults:
             raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(faults) + ".")
 
@@ -556,6 +563,8 @@ class ScenarioSpec:
                 + (f"; built but not ordered: {', '.join(extra)}" if extra else "")
                 + "."
             )
+        for qid, question in built.items():  # what the profile reads; not in the key or log
+            question.dimension, question.skill = self.tags[qid]
         return [built[q] for q in self.order]
 
 
@@ -567,4 +576,20 @@ def _unique_ids(what: str, ids: Sequence[str]) -> list[str]:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         faults.append(f"{what} ids repeat: {', '.join(dupes)}")
+    return faults
+
+
+def _tag_faults(order: Sequence[str], tags: Mapping[str, tuple[str, str]]) -> list[str]:
+    """Every asked question carries one of :data:`DIMENSIONS` and one of :data:`SKILLS`."""
+    faults = [f"question {q!r} has no tag (dimension, skill)" for q in order if q not in tags]
+    for qid, tag in tags.items():
+        if qid not in order:
+            faults.append(f"a tag names {qid!r}, which is not a question in the order")
+        elif not (isinstance(tag, tuple) and len(tag) == 2):
+            faults.append(f"the tag of {qid!r} must be a (dimension, skill) pair, got {tag!r}")
+        elif tag[0] not in DIMENSIONS or tag[1] not in SKILLS:
+            faults.append(
+                f"the tag of {qid!r} is {tag!r}; dimensions are {', '.join(DIMENSIONS)} and "
+                f"skills {', '.join(SKILLS)}"
+            )
     return faults
