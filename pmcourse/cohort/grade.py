@@ -61,6 +61,9 @@ from pmcourse.cohort.scoring import (
     key_pairs,
     key_summary,
     load_keys,
+    notebook_score,
+    rescore_grades,
+    reviews_by_memo,
     score_submission,
 )
 from pmcourse.exceptions import CohortError, PMCourseError, SubmissionError
@@ -385,15 +388,12 @@ def _grade(
         for r in rows:
             r.update(student_id=sid, notebook=nb, submission_id=sub_id)
         score_rows += rows
-        n = len(rows)
-        raw_score = 100.0 * sum(r["score"] for r in rows) / n if n else 0.0
         late = by_id[sub_id]["late"]
         late_days = by_id[sub_id]["late_days"]
         penalty = min(1.0, policy.penalty_per_day * late_days) if late and late_days else 0.0
-        score = round(raw_score * (1.0 - penalty), 6)
+        score = notebook_score((r["score"] for r in rows), penalty)
         result.late += bool(late)
         result.graded += 1
-        per_nb_scores[nb].append(score)
         grade_rows.append(
             {
                 "student_id": sid,
@@ -414,6 +414,11 @@ def _grade(
                 "penalty": penalty if late else None,
             }
         )
+    # memos reviewed by people (``pmcourse cohort review``) take the reviews into their score
+    rescore_grades(grade_rows, score_rows, reviews_by_memo(_saved_reviews(url)))
+    for g in grade_rows:
+        if g["status"] == "graded":
+            per_nb_scores[g["notebook"]].append(g["score"])
     result.mean_scores = {nb: round(sum(v) / len(v), 3) for nb, v in per_nb_scores.items()}
 
     students = [
@@ -466,6 +471,17 @@ def _grade(
         staged.discard()
         raise
     return result
+
+
+def _saved_reviews(url: str) -> list[dict[str, Any]]:
+    """The memo reviews already in the gradebook (none in a new or pre-review gradebook)."""
+    gb = Gradebook(url)
+    try:
+        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+            return []  # a first run: do not create the file before ``create`` makes it private
+        return gb.memo_reviews().to_dict("records")
+    finally:
+        gb.dispose()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -587,7 +603,7 @@ def _judge(out: dict[str, Any], path_s: str, owner: str | None, received_iso: st
     out.update(
         pair=(sid, nb),
         sort=received.timestamp(),
-        scores=score_submission(key, answers=sub["answers"]),
+        scores=score_submission(key, answers=sub["answers"], events=sub.get("events")),
         diagnosed=diagnosed_cause(key, answers=sub["answers"]),
         summary=key_summary(key) | investigation_summary(sub.get("events")),
     )
