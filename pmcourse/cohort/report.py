@@ -7,7 +7,10 @@ matrix (true cause x diagnosed cause) per scenario, hint use vs score, calibrati
 hardest questions, rejected submissions by reason. Tables: cohort summary, per-question answer
 distributions (which wrong option, which wrong number), per-student and per-section problems
 (missing, low, rejected, late, awaiting review), late and duplicate submissions, every rejected
-file with its reason. Everything runs in course order; withdrawn students are left out. Hints and
+file with its reason; memo review: progress (memos reviewed, per reviewer), the reviewers'
+agreement per rubric line, and each student's self-assessment beside the reviewers' levels.
+Memo scores combine the automatic part with the reviews saved so far (the same
+:func:`~pmcourse.cohort.scoring.rescore_grades` as ``grade``). Everything runs in course order; withdrawn students are left out. Hints and
 confidence are what students reported, and are labelled so.
 """
 
@@ -20,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pmcourse.answers.memo_case import RUBRIC
 from pmcourse.cohort.course import Course, open_course, write_private
 from pmcourse.cohort.feedback import plain_text
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
@@ -29,8 +33,10 @@ from pmcourse.cohort.report_tables import (
     clean_cell,
     course_rank,
     section_table,
+    self_assessment_table,
     student_table,
 )
+from pmcourse.cohort.scoring import rescore_grades, reviews_by_memo
 from pmcourse.plots import new_figure
 from pmcourse.scenarios import SCENARIOS
 
@@ -337,10 +343,13 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         scores = gb.frame("question_scores")
         subs = gb.frame("submissions")
         students = gb.frame("students")
+        reviews = gb.memo_reviews()
         run = gb.last_run() or {}
     finally:
         gb.dispose()
     gone = course.withdrawn_ids()
+    grades, scores = _with_reviews(grades, scores, reviews)
+    reviews = reviews[~reviews["student_id"].isin(gone)]
     grades = grades[~grades["student_id"].isin(gone)]
     scores = scores[~scores["student_id"].isin(gone)]
     students = students[~students["student_id"].isin(gone)]
@@ -486,6 +495,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         if len(per_section)
         else "<p>No student.</p>",
         _table(per_student.values.tolist(), list(per_student.columns)) if len(per_student) else "",
+        *_review_section(scores, reviews),
         "<h2>Scores</h2>",
         divs["fig-score-distribution"],
         "<h2>How each question was answered</h2>",
@@ -528,6 +538,71 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     target = Path(out) if out else course.path / "report.html"
     write_private(target, "\n".join(parts))
     return target
+
+
+def _with_reviews(grades, scores, reviews):
+    """The grades and scores frames with the saved memo reviews applied (as ``grade`` does)."""
+    import pandas as pd
+
+    def records(df):
+        return [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in df.to_dict("records")
+        ]
+
+    grade_recs, score_recs = records(grades), records(scores)
+    rescore_grades(grade_recs, score_recs, reviews_by_memo(reviews.to_dict("records")))
+    grades = pd.DataFrame(grade_recs, columns=list(grades.columns)).astype(
+        {c: grades[c].dtype for c in ("score",) if c in grades}
+    )
+    scores = pd.DataFrame(score_recs, columns=list(scores.columns))
+    return grades, scores
+
+
+def _review_section(scores, reviews) -> list[str]:
+    """Memo review: progress, agreement per rubric line, self-assessment beside the reviews."""
+    from pmcourse.cohort.review import agreement
+
+    memos = scores[(scores["question_type"] == "memo") & scores["answered"].astype(bool)]
+    if memos.empty:
+        return []
+    keys = set(zip(memos["student_id"], memos["notebook"], memos["question_id"], strict=True))
+    triples = zip(reviews["student_id"], reviews["notebook"], reviews["question_id"], strict=True)
+    mine = reviews.iloc[[i for i, k in enumerate(triples) if k in keys]]
+    done = len(set(zip(mine["student_id"], mine["notebook"], mine["question_id"], strict=True)))
+    per = mine.groupby("reviewer").size().sort_index()
+    rows = [[who, int(n)] for who, n in per.items()]
+
+    def num(x, fmt):
+        return "" if x is None else format(x, fmt)
+
+    agree = [
+        [a.line, a.memos, num(a.percent_agreement, ".0f"), num(a.fleiss_kappa, ".2f"),
+         num(a.cohen_kappa, ".2f")]
+        for a in agreement(mine.to_dict("records"))
+    ]  # fmt: skip
+    lines = [line.id for line in RUBRIC]
+    return [
+        "<h2>Memo review</h2>",
+        f"<p>{done} of {len(keys)} memos reviewed by at least one person; the others are "
+        "scored on their typed fields alone and marked awaiting review. Review them with "
+        "<code>pmcourse cohort review</code>.</p>",
+        _table(rows, ["reviewer", "memos scored"]) if rows else "<p>No review yet.</p>",
+        "<h3>Agreement between reviewers</h3><p>Over the memos two or more people scored: the "
+        "share on which every reviewer gave the same level, Fleiss' kappa and (with exactly two "
+        "reviewers) Cohen's kappa.</p>",
+        _table(
+            agree, ["rubric line", "memos", "exact agreement %", "Fleiss' kappa", "Cohen's kappa"]
+        ),  # fmt: skip
+        "<h3>Self-assessment beside the reviewers</h3><p>Per rubric line: the student's own "
+        "tick (0 or 1, self-reported in practice mode; - when not given) / the reviewers' mean "
+        "level (- before any review).</p>",
+        '<div id="self-assessment">'
+        + _table(
+            self_assessment_table(memos, mine.to_dict("records")), ["student", "notebook", *lines]
+        )  # fmt: skip
+        + "</div>",
+    ]
 
 
 def _keys(course: Course, grades) -> dict[tuple[str, str], dict]:
