@@ -26,17 +26,11 @@ from pmcourse.answers.memo_case import REVIEW_LEVELS, RUBRIC, combine_memo_score
 from pmcourse.answers.submission import compute_digest
 from pmcourse.cli import main as cli_main
 from pmcourse.cohort import Gradebook, grade, init_course, prepare
-from pmcourse.cohort.review import (
-    agreement,
-    cohen_kappa,
-    export_csv,
-    fleiss_kappa,
-    import_csv,
-    load_memos,
-    open_review,
-    parse_level,
-    write_review_notebook,
-)
+from pmcourse.cohort.review import load_memos, open_review, parse_level
+from pmcourse.cohort.review_agreement import agreement, cohen_kappa, fleiss_kappa
+from pmcourse.cohort.review_csv import export_csv, import_csv
+from pmcourse.cohort.review_notebook import write_review_notebook
+from pmcourse.cohort.review_widget import ReviewWidget
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import load_case
 
@@ -102,7 +96,7 @@ def _review_and_regrade(tmp, course, inbox, db: str | None):
     # Ana reviews in the review notebook's widget (headless): set the buttons, press Save & next
     review = open_review(course.path, reviewer="Ana", db=db)
     assert len(review.memos) == len(IDS)
-    widget = review.widget()
+    widget = ReviewWidget(review)
     seen = []
     while widget.index < len(review.memos):
         memo = review.memos[widget.index]
@@ -236,7 +230,7 @@ def test_a_review_needs_every_line_at_a_known_level(reviewed):
         review.save(code, {**dict.fromkeys(LINES, 1), "constraint": 0.7})
     with pytest.raises(CohortError, match="not a memo of this course"):
         review.save("M-NOPE", dict.fromkeys(LINES, 1))
-    widget = review.widget()
+    widget = ReviewWidget(review)
     widget.show(0)
     widget.levels["constraint"].value = None
     assert not widget.save_and_next() and "no level for constraint" in widget.status.value
@@ -301,7 +295,7 @@ def test_review_notebook_runs_the_widget(reviewed):
     scope: dict = {}
     exec(params.source, scope)
     assert scope["REVIEWER"] == "Ana" and scope["DB"] is None
-    assert "review.widget()" in "".join(c.source for c in nb.cells)
+    assert "ReviewWidget(review)" in "".join(c.source for c in nb.cells)
     with pytest.raises(CohortError, match="password"):
         write_review_notebook(course.path, reviewer="Ana", db="postgresql://u:secret@h/db")
 

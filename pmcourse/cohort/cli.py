@@ -16,9 +16,14 @@ from pmcourse.cohort.collect import collect
 from pmcourse.cohort.course import init_course, open_course, withdraw_student
 from pmcourse.cohort.feedback import write_feedback
 from pmcourse.cohort.grade import grade
+from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
 from pmcourse.cohort.pool import progress_bar
 from pmcourse.cohort.prepare import prepare
 from pmcourse.cohort.report import write_report
+from pmcourse.cohort.review import load_memos, review_progress
+from pmcourse.cohort.review_agreement import agreement
+from pmcourse.cohort.review_csv import export_csv, import_csv
+from pmcourse.cohort.review_notebook import write_review_notebook
 from pmcourse.exceptions import PMCourseError
 
 __all__ = ["cohort"]
@@ -362,16 +367,6 @@ def review_command(course_dir, reviewers, db, export_path, import_path) -> None:
     Then run `pmcourse cohort grade` again: grades.csv takes the reviews (feedback and the
     report take them at once).
     """
-    from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
-    from pmcourse.cohort.review import (
-        agreement,
-        export_csv,
-        import_csv,
-        load_memos,
-        review_progress,
-        write_review_notebook,
-    )
-
     course = open_course(course_dir)
     if export_path:
         path, rows = export_csv(course, export_path, reviewers=reviewers, db=db)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from pmcourse.answers import Question
-from pmcourse.answers.memo_case import REVIEW_LEVELS, RUBRIC
 from pmcourse.cohort.checks import REJECTION_REASONS
 from pmcourse.cohort.course import Course, make_private_dir, open_course, write_private
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
-from pmcourse.cohort.scoring import brier_score, rescore_grades, reviews_by_memo
+from pmcourse.cohort.review import attach_review_texts
+from pmcourse.cohort.scoring import brier_score, rescore_grades
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS
 
@@ -30,7 +30,6 @@ __all__ = [
     "feedback_blocks",
     "calibration_sentence",
     "describe_value",
-    "memo_review_text",
     "plain_text",
     "FORMATS",
 ]
@@ -184,50 +183,6 @@ def _value(value_json: str | None):
         return None
 
 
-def memo_review_text(row: dict, reviews: list[dict]) -> str:
-    """What a student reads about their memo's prose: awaiting review, or what people said
-    (the mean level per rubric line and their comments; never who the reviewers are).
-
-    Examples
-    --------
-    >>> memo_review_text({"auto_score": 0.5}, [])[:34]
-    'The prose awaits review by people;'
-    >>> memo_review_text({"auto_score": 0.5}, [{"levels_json": '{"constraint": 1.0}',
-    ...                  "score": 1.0, "comment": "Sharp."}])[:60]
-    'Reviewed by 1 person: prose 1.00 (typed fields 0.50). Names '
-    """
-    auto = row.get("auto_score")
-    auto_text = "" if auto is None else f" (typed fields {auto:.2f})"
-    if not reviews:
-        return (
-            "The prose awaits review by people; until then the score is the typed fields' "
-            f"automatic part{auto_text}."
-        )
-    levels: dict[str, list[float]] = {}
-    for r in reviews:
-        for line, level in json.loads(r["levels_json"]).items():
-            levels.setdefault(line, []).append(float(level))
-    said = []
-    for line in RUBRIC:
-        got = levels.get(line.id)
-        if got:
-            mean = sum(got) / len(got)
-            word = REVIEW_LEVELS.get(mean, f"{mean:.2f}")
-            said.append(f"{line.text.split(' (')[0].rstrip('.')}: {word}")
-    prose = sum(float(r["score"]) for r in reviews) / len(reviews)
-    n = len(reviews)
-    text = (
-        f"Reviewed by {n} {'person' if n == 1 else 'people'}: prose {prose:.2f}{auto_text}. "
-        + "; ".join(said)
-        + "."
-    )
-    comments = [plain_text(str(r.get("comment") or ""), 400) for r in reviews]
-    comments = [c for c in comments if c]
-    if comments:
-        text += " Comments: " + " / ".join(comments)
-    return text
-
-
 def _right_answer(qkey: dict, value, *, correct: bool) -> str:
     """The right answer for a miss (labels), or which memo checks failed."""
     if correct:
@@ -269,7 +224,6 @@ def feedback_blocks(
     title: str,
     deadlines: dict[str, datetime | None] | None = None,
     now: datetime | None = None,
-    reviews: dict[tuple[str, str], list[dict]] | None = None,
 ) -> list[tuple]:
     """The feedback of one student as blocks: ``("h1"|"h2"|"h3"|"p"|"table"|"list", content)``.
 
@@ -278,8 +232,8 @@ def feedback_blocks(
     has a counted submission for it and its deadline (``deadlines``) has passed at ``now``; a
     notebook with no deadline is released as soon as it is graded. Otherwise only its status is
     said. Rejected files are listed only when they sit in the student's own folder, by file name
-    and the meaning of the reason code (never their text). ``reviews`` maps ``(notebook,
-    question_id)`` to the memo reviews of this student (see :func:`memo_review_text`).
+    and the meaning of the reason code (never their text). A memo row's ``review_text`` (see
+    :func:`~pmcourse.cohort.review.attach_review_texts`) stands in its last column.
     """
     sid = student["student_id"]
     now = now or datetime.now(UTC)
@@ -399,11 +353,9 @@ def feedback_blocks(
                         f"{s['score']:.2f}",
                         conf,
                         str(s["hints_used"]),
-                        (
-                            memo_review_text(s, (reviews or {}).get((nb, s["question_id"]), []))
-                            if s.get("question_type") == "memo" and s["answered"]
-                            else _right_answer(q, value, correct=bool(s["correct"])) or "right"
-                        ),
+                        s.get("review_text")
+                        or _right_answer(q, value, correct=bool(s["correct"]))
+                        or "right",
                     ]
                 )
             blocks.append(("table", table))
@@ -587,16 +539,11 @@ def write_feedback(
                 f"Student {', '.join(repr(u) for u in gone)} was withdrawn from the course; "
                 "withdrawn students get no feedback."
             )
-    grade_recs, score_recs = _records(df_grades), _records(df_scores)
-    # reviews saved since the last grading run count here too (the same path as ``grade``)
-    rescore_grades(grade_recs, score_recs, reviews_by_memo(review_rows))
+    grade_recs, score_recs = _records(df_grades), _records(df_scores)  # reviews count, as in grade
+    rescore_grades(grade_recs, score_recs, review_rows)
     grades_by = _group(grade_recs)
     scores_by = _group(score_recs)
-    memo_reviews: dict[str, dict[tuple[str, str], list[dict]]] = {}
-    for r in review_rows:
-        memo_reviews.setdefault(r["student_id"], {}).setdefault(
-            (r["notebook"], r["question_id"]), []
-        ).append(r)
+    attach_review_texts(score_recs, review_rows)
     rejected_by = _group(_records(df_subs[df_subs["status"] == "rejected"]))
     title = course.config.get("title") or course.path.name
     make_private_dir(course.feedback_dir)
@@ -628,7 +575,6 @@ def write_feedback(
             title=title,
             deadlines=deadlines,
             now=now,
-            reviews=memo_reviews.get(sid, {}),
         )
         text = render_markdown(blocks) if fmt == "md" else render_html(blocks)
         written.append(write_private(course.feedback_dir / f"{sid}.{fmt}", text))
@@ -638,9 +584,7 @@ def write_feedback(
 
 
 def _records(df) -> list[dict]:
-    return [
-        {k: (None if _isnan(v) else v) for k, v in rec.items()} for rec in df.to_dict("records")
-    ]
+    return [{k: (None if _isnan(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
 def _group(records: list[dict]) -> dict[str, list[dict]]:

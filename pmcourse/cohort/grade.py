@@ -51,7 +51,7 @@ from pmcourse.cohort.checks import (
 from pmcourse.cohort.course import Course, open_course, parse_time
 from pmcourse.cohort.deadlines import LatePolicy, days_late, read_received_at
 from pmcourse.cohort.exports import stage_exports, write_exports, write_private
-from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.gradebook import Gradebook, normalize_db_url, saved_memo_reviews
 from pmcourse.cohort.pool import run_pool
 from pmcourse.cohort.scoring import (
     KeyStore,
@@ -61,9 +61,9 @@ from pmcourse.cohort.scoring import (
     key_pairs,
     key_summary,
     load_keys,
+    mean_scores,
     notebook_score,
     rescore_grades,
-    reviews_by_memo,
     score_submission,
 )
 from pmcourse.exceptions import CohortError, PMCourseError, SubmissionError
@@ -367,7 +367,6 @@ def _grade(
 
     keys = KeyStore(course.key_dir, pairs)
     score_rows, grade_rows = [], []
-    per_nb_scores: dict[str, list[float]] = defaultdict(list)
     for sid, nb in sorted(pairs):
         n_valid = len(valid.get((sid, nb), []))
         if (sid, nb) not in counted:
@@ -415,11 +414,8 @@ def _grade(
             }
         )
     # memos reviewed by people (``pmcourse cohort review``) take the reviews into their score
-    rescore_grades(grade_rows, score_rows, reviews_by_memo(_saved_reviews(url)))
-    for g in grade_rows:
-        if g["status"] == "graded":
-            per_nb_scores[g["notebook"]].append(g["score"])
-    result.mean_scores = {nb: round(sum(v) / len(v), 3) for nb, v in per_nb_scores.items()}
+    rescore_grades(grade_rows, score_rows, saved_memo_reviews(url))
+    result.mean_scores = mean_scores(grade_rows)
 
     students = [
         {"student_id": s.student_id, "name": s.name, "email": s.email, "section": s.section}
@@ -471,17 +467,6 @@ def _grade(
         staged.discard()
         raise
     return result
-
-
-def _saved_reviews(url: str) -> list[dict[str, Any]]:
-    """The memo reviews already in the gradebook (none in a new or pre-review gradebook)."""
-    gb = Gradebook(url)
-    try:
-        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-            return []  # a first run: do not create the file before ``create`` makes it private
-        return gb.memo_reviews().to_dict("records")
-    finally:
-        gb.dispose()
 
 
 # ------------------------------------------------------------------------------------------------

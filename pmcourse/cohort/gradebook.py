@@ -53,7 +53,7 @@ from typing import Any
 
 from pmcourse.exceptions import CohortError
 
-__all__ = ["Gradebook", "normalize_db_url", "TABLE_NAMES", "SELF_REPORTED"]
+__all__ = ["Gradebook", "normalize_db_url", "saved_memo_reviews", "TABLE_NAMES", "SELF_REPORTED"]
 
 #: Tables of the gradebook, in dependency order.
 TABLE_NAMES = (
@@ -525,3 +525,25 @@ class Gradebook:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def saved_memo_reviews(url: str) -> list[dict[str, Any]]:
+    """The memo reviews in the gradebook at ``url``: none for a gradebook that does not exist yet
+    (a SQLite file is not created here, so ``create`` still makes it private) or predates them.
+
+    Examples
+    --------
+    >>> saved_memo_reviews("sqlite:////nonexistent/gradebook.sqlite")
+    []
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            return []
+    gb = Gradebook(url)
+    try:
+        return gb.memo_reviews().to_dict("records")
+    finally:
+        gb.dispose()

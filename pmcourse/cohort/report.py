@@ -23,20 +23,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pmcourse.answers.memo_case import RUBRIC
 from pmcourse.cohort.course import Course, open_course, write_private
 from pmcourse.cohort.feedback import plain_text
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.report_review import review_section, with_reviews
 from pmcourse.cohort.report_tables import (
     answer_distribution,
     calibration_table,
     clean_cell,
     course_rank,
+    html_table,
     section_table,
-    self_assessment_table,
     student_table,
 )
-from pmcourse.cohort.scoring import rescore_grades, reviews_by_memo
 from pmcourse.plots import new_figure
 from pmcourse.scenarios import SCENARIOS
 
@@ -281,14 +280,6 @@ def report_figures(
     return figs
 
 
-def _table(rows: list[list[Any]], head: list[str]) -> str:
-    cells = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     """Write ``COURSE_DIR/report.html``: the cohort report, one self-contained file.
 
@@ -348,7 +339,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     finally:
         gb.dispose()
     gone = course.withdrawn_ids()
-    grades, scores = _with_reviews(grades, scores, reviews)
+    grades, scores = with_reviews(grades, scores, reviews)
     reviews = reviews[~reviews["student_id"].isin(gone)]
     grades = grades[~grades["student_id"].isin(gone)]
     scores = scores[~scores["student_id"].isin(gone)]
@@ -450,7 +441,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         ]
         dist_parts.append(
             f"<h3>{html.escape(nb)} · {html.escape(part['prompt'].iloc[0])}</h3>"
-            + _table(rows, ["outcome", "answer", "answers", "share"])
+            + html_table(rows, ["outcome", "answer", "answers", "share"])
         )
     style = (
         "body{font-family:Inter,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
@@ -474,7 +465,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         + (f"; {len(gone)} withdrawn student(s) left out" if gone else "")
         + ".</p>",
         "<h2>Summary per notebook</h2>",
-        _table(
+        html_table(
             summary_rows,
             [
                 "notebook",
@@ -491,11 +482,13 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         "<h2>Students to follow up</h2>",
         "<p>Per section, then per student: notebooks missing, scored below 50, rejected files "
         "found in the student's own folder, late, and counted memos awaiting your review.</p>",
-        _table(per_section.values.tolist(), [c.replace("_", " ") for c in per_section.columns])
+        html_table(per_section.values.tolist(), [c.replace("_", " ") for c in per_section.columns])
         if len(per_section)
         else "<p>No student.</p>",
-        _table(per_student.values.tolist(), list(per_student.columns)) if len(per_student) else "",
-        *_review_section(scores, reviews),
+        html_table(per_student.values.tolist(), list(per_student.columns))
+        if len(per_student)
+        else "",
+        *review_section(scores, reviews),
         "<h2>Scores</h2>",
         divs["fig-score-distribution"],
         "<h2>How each question was answered</h2>",
@@ -515,7 +508,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         f"<p>For each student and notebook the valid submission received last counts; "
         f"{len(superseded)} older valid file(s) were superseded and {int(graded['late'].sum())} "
         "counted submission(s) arrived after the deadline.</p>",
-        _table(
+        html_table(
             late_rows,
             [
                 "student",
@@ -530,7 +523,9 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         else "<p>None.</p>",
         "<h2>Rejected submissions</h2>",
         divs["fig-rejections"],
-        _table(rej_rows, ["file", "claimed student", "claimed notebook", "reason code", "reason"])
+        html_table(
+            rej_rows, ["file", "claimed student", "claimed notebook", "reason code", "reason"]
+        )
         if rej_rows
         else "<p>No file was rejected.</p>",
         "</body></html>",
@@ -538,71 +533,6 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     target = Path(out) if out else course.path / "report.html"
     write_private(target, "\n".join(parts))
     return target
-
-
-def _with_reviews(grades, scores, reviews):
-    """The grades and scores frames with the saved memo reviews applied (as ``grade`` does)."""
-    import pandas as pd
-
-    def records(df):
-        return [
-            {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-            for r in df.to_dict("records")
-        ]
-
-    grade_recs, score_recs = records(grades), records(scores)
-    rescore_grades(grade_recs, score_recs, reviews_by_memo(reviews.to_dict("records")))
-    grades = pd.DataFrame(grade_recs, columns=list(grades.columns)).astype(
-        {c: grades[c].dtype for c in ("score",) if c in grades}
-    )
-    scores = pd.DataFrame(score_recs, columns=list(scores.columns))
-    return grades, scores
-
-
-def _review_section(scores, reviews) -> list[str]:
-    """Memo review: progress, agreement per rubric line, self-assessment beside the reviews."""
-    from pmcourse.cohort.review import agreement
-
-    memos = scores[(scores["question_type"] == "memo") & scores["answered"].astype(bool)]
-    if memos.empty:
-        return []
-    keys = set(zip(memos["student_id"], memos["notebook"], memos["question_id"], strict=True))
-    triples = zip(reviews["student_id"], reviews["notebook"], reviews["question_id"], strict=True)
-    mine = reviews.iloc[[i for i, k in enumerate(triples) if k in keys]]
-    done = len(set(zip(mine["student_id"], mine["notebook"], mine["question_id"], strict=True)))
-    per = mine.groupby("reviewer").size().sort_index()
-    rows = [[who, int(n)] for who, n in per.items()]
-
-    def num(x, fmt):
-        return "" if x is None else format(x, fmt)
-
-    agree = [
-        [a.line, a.memos, num(a.percent_agreement, ".0f"), num(a.fleiss_kappa, ".2f"),
-         num(a.cohen_kappa, ".2f")]
-        for a in agreement(mine.to_dict("records"))
-    ]  # fmt: skip
-    lines = [line.id for line in RUBRIC]
-    return [
-        "<h2>Memo review</h2>",
-        f"<p>{done} of {len(keys)} memos reviewed by at least one person; the others are "
-        "scored on their typed fields alone and marked awaiting review. Review them with "
-        "<code>pmcourse cohort review</code>.</p>",
-        _table(rows, ["reviewer", "memos scored"]) if rows else "<p>No review yet.</p>",
-        "<h3>Agreement between reviewers</h3><p>Over the memos two or more people scored: the "
-        "share on which every reviewer gave the same level, Fleiss' kappa and (with exactly two "
-        "reviewers) Cohen's kappa.</p>",
-        _table(
-            agree, ["rubric line", "memos", "exact agreement %", "Fleiss' kappa", "Cohen's kappa"]
-        ),  # fmt: skip
-        "<h3>Self-assessment beside the reviewers</h3><p>Per rubric line: the student's own "
-        "tick (0 or 1, self-reported in practice mode; - when not given) / the reviewers' mean "
-        "level (- before any review).</p>",
-        '<div id="self-assessment">'
-        + _table(
-            self_assessment_table(memos, mine.to_dict("records")), ["student", "notebook", *lines]
-        )  # fmt: skip
-        + "</div>",
-    ]
 
 
 def _keys(course: Course, grades) -> dict[tuple[str, str], dict]:

@@ -1,6 +1,7 @@
 """The cohort report's tables: how each question was answered, and who needs following up.
 
-Pure functions on gradebook frames and keys (no figures, no HTML): :func:`answer_distribution`
+Pure functions on gradebook frames and keys (no figures; HTML only in :func:`html_table`):
+:func:`answer_distribution`
 (right, partial, which wrong option or number, blank), :func:`student_table` /
 :func:`section_table` (missing, low, rejected, late, awaiting review) and
 :func:`self_assessment_table` (each memo's self-assessment beside the reviewers' levels).
@@ -8,7 +9,9 @@ Pure functions on gradebook frames and keys (no figures, no HTML): :func:`answer
 
 from __future__ import annotations
 
+import html
 import json
+from typing import Any
 
 from pmcourse.answers.memo_case import RUBRIC
 from pmcourse.cohort.feedback import describe_value, plain_text
@@ -20,6 +23,7 @@ __all__ = [
     "student_table",
     "section_table",
     "self_assessment_table",
+    "html_table",
     "clean_cell",
     "course_rank",
 ]
@@ -336,3 +340,18 @@ def self_assessment_table(scores, reviews) -> list[list[str]]:
             )
         rows.append([rec["student_id"], rec["notebook"], *cells])
     return rows
+
+
+def html_table(rows: list[list[Any]], head: list[str]) -> str:
+    """An HTML table of escaped cells (the report's one table style).
+
+    Examples
+    --------
+    >>> html_table([["a<b", 1]], ["x", "y"])
+    '<table><thead><tr><th>x</th><th>y</th></tr></thead><tbody><tr><td>a&lt;b</td><td>1</td></tr></tbody></table>'
+    """
+    cells = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"

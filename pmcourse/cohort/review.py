@@ -3,57 +3,51 @@
 A memo's typed fields are scored by the grader; its prose is read by people. This module lists
 every answered memo of a graded course (:func:`load_memos`) **anonymised** (a stable opaque code,
 never a name or an id) with the case's facts, the typed fields with their automatic score and
-feedback, and the prose; shows them one at a time, in an order shuffled per reviewer
-(:class:`Review`, driven by the review notebook's widgets or headless); stores each reviewer's
-levels per :data:`~pmcourse.answers.memo_case.RUBRIC` line in the gradebook's ``memo_reviews``
-table (:meth:`~pmcourse.cohort.gradebook.Gradebook.save_memo_reviews`); measures how much the
-reviewers agree (:func:`agreement`, :func:`cohen_kappa`); and round-trips a CSV for reviewers
-who work in a spreadsheet (:func:`export_csv`, :func:`import_csv`).
+feedback, and the prose; hands them to one reviewer in an order shuffled for them
+(:class:`Review`, driven by the review notebook's widget, :mod:`pmcourse.cohort.review_widget`,
+or headless); stores each reviewer's levels per :data:`~pmcourse.answers.memo_case.RUBRIC` line
+in the gradebook's ``memo_reviews`` table
+(:meth:`~pmcourse.cohort.gradebook.Gradebook.save_memo_reviews`); and says to a student what
+people said (:func:`memo_review_text`). The review notebook is written by
+:mod:`pmcourse.cohort.review_notebook`, the CSV round trip is :mod:`pmcourse.cohort.review_csv`,
+agreement between reviewers :mod:`pmcourse.cohort.review_agreement`.
 
 ``grade``, ``feedback`` and ``report`` combine the reviews with the automatic part through
-:func:`pmcourse.cohort.scoring.rescore_grades`. ipywidgets is imported only when a widget is
-drawn.
+:func:`pmcourse.cohort.scoring.rescore_grades`.
 """
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pmcourse.answers import Question
 from pmcourse.answers.memo_case import REVIEW_LEVELS, RUBRIC
-from pmcourse.cohort.course import Course, keyed_rank, open_course, write_private
+from pmcourse.cohort.course import Course, keyed_rank, open_course
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
 from pmcourse.exceptions import CohortError
 
 __all__ = [
     "MemoForReview",
-    "Agreement",
     "Review",
     "open_review",
     "load_memos",
     "memo_code",
     "parse_level",
-    "agreement",
-    "cohen_kappa",
-    "fleiss_kappa",
+    "check_levels",
+    "check_reviewer",
+    "review_row",
     "review_progress",
-    "export_csv",
-    "import_csv",
-    "write_review_notebook",
-    "CSV_COLUMNS",
+    "memo_review_text",
+    "attach_review_texts",
+    "LINE_IDS",
 ]
 
-#: Columns of the review CSV before the rubric lines (then one column per RUBRIC id, then comment).
-CSV_COLUMNS = ("memo_code", "reviewer", "notebook", "case_facts", "typed_fields", "auto_score")
+#: The RUBRIC line ids, in order: the keys of a review's levels.
+LINE_IDS = tuple(line.id for line in RUBRIC)
 _LINE_IDS = tuple(line.id for line in RUBRIC)
 _LEVEL_WORDS = {word: level for level, word in REVIEW_LEVELS.items()}
 _TYPED_LABELS = {
@@ -109,32 +103,6 @@ class MemoForReview:
     question_id: str
 
 
-@dataclass(frozen=True)
-class Agreement:
-    """How much reviewers agree on one rubric line (or ``overall``: every line pooled).
-
-    Attributes
-    ----------
-    line : str
-        A RUBRIC line id, or ``"overall"``.
-    memos : int
-        Memos (memo x line for ``overall``) scored by at least two reviewers.
-    percent_agreement : float or None
-        Share of those on which every reviewer gave the same level (0-100).
-    fleiss_kappa : float or None
-        Fleiss' kappa over the levels of REVIEW_LEVELS (None when undefined: fewer than one
-        memo, or every level the same so chance agreement is total).
-    cohen_kappa : float or None
-        Cohen's kappa when exactly two reviewers scored these memos, else None.
-    """
-
-    line: str
-    memos: int
-    percent_agreement: float | None
-    fleiss_kappa: float | None
-    cohen_kappa: float | None
-
-
 def parse_level(value: Any) -> float:
     """A review level from a number or its word (``0``, ``0.5``, ``1``, ``missing``, ``partly``,
     ``yes``); CohortError naming what is accepted otherwise.
@@ -170,6 +138,7 @@ def memo_code(course: Course, student_id: str, notebook: str, question_id: str) 
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from pmcourse.cohort import init_course
     >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
     >>> code = memo_code(course, "s1", "01-usage-drop", "memo")
@@ -266,6 +235,7 @@ def load_memos(course: Course, *, db: str | None = None) -> list[MemoForReview]:
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from pmcourse.cohort import init_course
     >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
     >>> load_memos(course)
@@ -315,7 +285,14 @@ def load_memos(course: Course, *, db: str | None = None) -> list[MemoForReview]:
     return out
 
 
-def _check_reviewer(name: Any, where: str = "--reviewer") -> str:
+def check_reviewer(name: Any, where: str = "--reviewer") -> str:
+    """A reviewer's name, whitespace tidied; CohortError (prefixed ``where``) if empty or long.
+
+    Examples
+    --------
+    >>> check_reviewer("  Ana   Lima ")
+    'Ana Lima'
+    """
     text = " ".join(str(name or "").split())
     if not text:
         raise CohortError(f"{where}: no reviewer name; give the name scores are stored under.")
@@ -324,7 +301,15 @@ def _check_reviewer(name: Any, where: str = "--reviewer") -> str:
     return text
 
 
-def _check_levels(levels: Mapping[str, Any], where: str) -> dict[str, float]:
+def check_levels(levels: Mapping[str, Any], where: str) -> dict[str, float]:
+    """A level (:func:`parse_level`) for every RUBRIC line; CohortError naming ``where``, the
+    line and what is accepted otherwise.
+
+    Examples
+    --------
+    >>> check_levels(dict.fromkeys(LINE_IDS, "yes"), "row 2")["constraint"]
+    1.0
+    """
     unknown = sorted(set(levels) - set(_LINE_IDS))
     if unknown:
         raise CohortError(
@@ -346,7 +331,15 @@ def _check_levels(levels: Mapping[str, Any], where: str) -> dict[str, float]:
     return out
 
 
-def _review_row(memo: MemoForReview, reviewer: str, levels: dict[str, float], comment, source):
+def review_row(memo: MemoForReview, reviewer: str, levels: dict[str, float], comment, source):
+    """The ``memo_reviews`` row for one reviewer's checked levels of one memo (score: their mean).
+
+    Examples
+    --------
+    >>> memo = MemoForReview("M-00", "01", "Memo", (), (), 0.5, "", (), "s1", "memo")
+    >>> review_row(memo, "Ana", dict.fromkeys(LINE_IDS, 0.5), " ok ", "csv")["score"]
+    0.5
+    """
     return {
         "reviewer": reviewer,
         "student_id": memo.student_id,
@@ -382,7 +375,7 @@ class Review:
 
     def __init__(self, course: Course, *, reviewer: str, db: str | None = None):
         self.course = course
-        self.reviewer = _check_reviewer(reviewer)
+        self.reviewer = check_reviewer(reviewer)
         self.url = normalize_db_url(db, default=course.default_db)
         memos = load_memos(course, db=self.url)
         self.memos = sorted(
@@ -423,8 +416,8 @@ class Review:
         """Store this reviewer's levels (every RUBRIC line) and comment for a memo; returns the
         review score (mean level). Scoring a memo again replaces this reviewer's earlier row."""
         memo = self.memo(code)
-        checked = _check_levels(levels, f"memo {code}")
-        row = _review_row(memo, self.reviewer, checked, comment, "notebook")
+        checked = check_levels(levels, f"memo {code}")
+        row = review_row(memo, self.reviewer, checked, comment, "notebook")
         gb = Gradebook(self.url)
         try:
             gb.save_memo_reviews([row])
@@ -442,20 +435,13 @@ class Review:
         done = len(self.saved())
         return f"memo {min(index + 1, len(self.memos))} of {len(self.memos)} ({done} saved)"
 
-    def widget(self):
-        """The review widget (ipywidgets) for JupyterLab, opened at the first unreviewed memo."""
-        from pmcourse.cohort.review_widget import ReviewWidget
-
-        return ReviewWidget(self)
-
-    def agreement(self) -> list[Agreement]:
-        """Agreement between every reviewer of this course (see :func:`agreement`)."""
+    def reviews(self) -> list[dict[str, Any]]:
+        """Every reviewer's saved reviews of this course (gradebook rows)."""
         gb = Gradebook(self.url)
         try:
-            df = gb.memo_reviews()
+            return gb.memo_reviews().to_dict("records")
         finally:
             gb.dispose()
-        return agreement(df.to_dict("records"))
 
 
 def open_review(course_dir, *, reviewer: str, db: str | None = None) -> Review:
@@ -464,6 +450,7 @@ def open_review(course_dir, *, reviewer: str, db: str | None = None) -> Review:
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from pmcourse.cohort import init_course
     >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
     >>> open_review(course, reviewer="  ")
@@ -473,113 +460,6 @@ def open_review(course_dir, *, reviewer: str, db: str | None = None) -> Review:
     """
     course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
     return Review(course, reviewer=reviewer, db=db)
-
-
-# ------------------------------------------------------------------------------------------------
-# agreement
-# ------------------------------------------------------------------------------------------------
-
-
-def fleiss_kappa(counts: list[list[int]]) -> float | None:
-    """Fleiss' kappa from per-subject category counts (subjects may have different numbers of
-    raters, at least two each); None when undefined.
-
-    Examples
-    --------
-    >>> fleiss_kappa([[2, 0, 0], [0, 2, 0], [0, 0, 2]])
-    1.0
-    >>> round(fleiss_kappa([[1, 1, 0], [0, 2, 0], [2, 0, 0], [0, 1, 1]]), 4)
-    0.1111
-    """
-    rows = [r for r in counts if sum(r) >= 2]
-    if not rows:
-        return None
-    total = sum(sum(r) for r in rows)
-    p_bar = sum((sum(x * x for x in r) - sum(r)) / (sum(r) * (sum(r) - 1)) for r in rows) / len(
-        rows
-    )
-    shares = [sum(r[j] for r in rows) / total for j in range(len(rows[0]))]
-    p_e = sum(p * p for p in shares)
-    if p_e >= 1.0:
-        return None
-    return round((p_bar - p_e) / (1.0 - p_e), 12)
-
-
-def cohen_kappa(first: list[float], second: list[float]) -> float | None:
-    """Cohen's (unweighted) kappa between two reviewers' levels on the same memos.
-
-    Examples
-    --------
-    >>> cohen_kappa([0, 0.5, 1, 1], [0, 0.5, 1, 1])
-    1.0
-    >>> cohen_kappa([0, 1, 1, 0], [0, 1, 0, 1])
-    0.0
-    """
-    if len(first) != len(second) or not first:
-        return None
-    n = len(first)
-    levels = sorted(REVIEW_LEVELS)
-    p_o = sum(a == b for a, b in zip(first, second, strict=True)) / n
-    p_e = sum((first.count(v) / n) * (second.count(v) / n) for v in levels)
-    if p_e >= 1.0:
-        return None
-    return round((p_o - p_e) / (1.0 - p_e), 12)
-
-
-def agreement(reviews: Iterable[Mapping[str, Any]]) -> list[Agreement]:
-    """Per RUBRIC line and overall: percent exact agreement, Fleiss' and (two reviewers)
-    Cohen's kappa, over the memos at least two reviewers scored.
-
-    Examples
-    --------
-    >>> rows = [{"reviewer": r, "student_id": s, "notebook": "01", "question_id": "memo",
-    ...          "levels_json": json.dumps({line: lv for line in _LINE_IDS})}
-    ...         for r, s, lv in (("ana", "s1", 1.0), ("bo", "s1", 1.0),
-    ...                          ("ana", "s2", 0.0), ("bo", "s2", 0.5))]
-    >>> overall = agreement(rows)[-1]
-    >>> overall.line, overall.memos, overall.percent_agreement
-    ('overall', 12, 50.0)
-    """
-    by_memo: dict[tuple, dict[str, dict[str, float]]] = {}
-    for r in reviews:
-        levels = r["levels_json"]
-        levels = json.loads(levels) if isinstance(levels, str) else dict(levels)
-        memo = (r["student_id"], r["notebook"], r["question_id"])
-        by_memo.setdefault(memo, {})[str(r["reviewer"])] = levels
-    shared = {m: revs for m, revs in by_memo.items() if len(revs) >= 2}
-    cats = sorted(REVIEW_LEVELS)
-    out = []
-    pooled_subjects: list[dict[str, float]] = []
-    for line in (*_LINE_IDS, "overall"):
-        if line == "overall":
-            subjects = pooled_subjects
-        else:
-            subjects = [
-                {who: float(lv[line]) for who, lv in revs.items() if line in lv}
-                for revs in shared.values()
-            ]
-            subjects = [s for s in subjects if len(s) >= 2]
-            pooled_subjects += subjects
-        if not subjects:
-            out.append(Agreement(line, 0, None, None, None))
-            continue
-        same = sum(len(set(s.values())) == 1 for s in subjects)
-        counts = [[list(s.values()).count(c) for c in cats] for s in subjects]
-        raters = {who for s in subjects for who in s}
-        cohen = None
-        if len(raters) == 2 and all(len(s) == 2 for s in subjects):
-            a, b = sorted(raters)
-            cohen = cohen_kappa([s[a] for s in subjects], [s[b] for s in subjects])
-        out.append(
-            Agreement(
-                line=line,
-                memos=len(subjects),
-                percent_agreement=round(100.0 * same / len(subjects), 6),
-                fleiss_kappa=fleiss_kappa(counts),
-                cohen_kappa=cohen,
-            )
-        )
-    return out
 
 
 def review_progress(memos: list[MemoForReview], reviews: Iterable[Mapping[str, Any]]):
@@ -601,190 +481,65 @@ def review_progress(memos: list[MemoForReview], reviews: Iterable[Mapping[str, A
     return len(done), len(keys), dict(sorted(per.items()))
 
 
-# ------------------------------------------------------------------------------------------------
-# CSV round trip
-# ------------------------------------------------------------------------------------------------
-
-
-def _pairs_text(pairs: Iterable[tuple[str, str]]) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in pairs)
-
-
-def export_csv(
-    course_dir, path, *, reviewers: Iterable[str] = (), db: str | None = None
-) -> tuple[Path, int]:
-    """Write a review CSV: one row per memo x reviewer-to-be, rubric and comment columns empty.
-
-    Columns: :data:`CSV_COLUMNS`, one column per prose field (``prose: <label>``), one per
-    RUBRIC line id, ``comment``. With no ``reviewers`` each memo has one row with an empty
-    ``reviewer`` to fill in. Rows follow a memo-code order (no one's name or id is in the file).
-    The file is private (mode 0600). Returns ``(path, rows)``.
-    """
-    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
-    names = [_check_reviewer(r) for r in reviewers] or [""]
-    memos = sorted(load_memos(course, db=db), key=lambda m: m.code)
-    prose_labels: list[str] = []
-    for m in memos:
-        for label, _ in m.prose:
-            if label not in prose_labels:
-                prose_labels.append(label)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*CSV_COLUMNS, *(f"prose: {p}" for p in prose_labels), *_LINE_IDS, "comment"])
-    n = 0
-    for m in memos:
-        prose = dict(m.prose)
-        for name in names:
-            w.writerow(
-                [
-                    m.code,
-                    name,
-                    m.notebook,
-                    _pairs_text(m.facts),
-                    _pairs_text(m.typed),
-                    f"{m.auto_score:.2f}",
-                    *(prose.get(p, "") for p in prose_labels),
-                    *([""] * len(_LINE_IDS)),
-                    "",
-                ]
-            )
-            n += 1
-    target = Path(path)
-    write_private(target, buf.getvalue())
-    return target, n
-
-
-def import_csv(course_dir, path, *, db: str | None = None) -> int:
-    """Read a filled review CSV back into the gradebook; all rows or none.
-
-    A row whose rubric cells are all empty is skipped (not reviewed yet). Every other row needs a
-    known ``memo_code``, a ``reviewer`` and a level (:func:`parse_level`) for every RUBRIC line;
-    any problem raises CohortError naming the row (its line in the file) and what is accepted,
-    and nothing is written. Returns the number of reviews stored.
-    """
-    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
-    url = normalize_db_url(db, default=course.default_db)
-    by_code = {m.code: m for m in load_memos(course, db=url)}
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CohortError(f"Cannot read the review CSV {path}: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    needed = ["memo_code", "reviewer", *_LINE_IDS]
-    missing = [c for c in needed if c not in header]
-    if missing:
-        raise CohortError(
-            f"{path}: no column {', '.join(missing)}; a review CSV has the columns "
-            f"{', '.join(needed)} and comment (write one with --export)."
-        )
-    rows, problems, seen = [], [], {}
-    for line_no, rec in enumerate(reader, start=2):
-        cells = {line: (rec.get(line) or "").strip() for line in _LINE_IDS}
-        if not any(cells.values()) and not (rec.get("comment") or "").strip():
-            continue
-        where = f"row {line_no}"
-        try:
-            code = (rec.get("memo_code") or "").strip()
-            if code not in by_code:
-                raise CohortError(
-                    f"{where}: memo code {code[:40]!r} is not a memo of this course; use the "
-                    "memo_code column of the exported CSV unchanged."
-                )
-            reviewer = _check_reviewer(rec.get("reviewer"), where)
-            levels = _check_levels(cells, where)
-            if (code, reviewer) in seen:
-                raise CohortError(
-                    f"{where}: {reviewer!r} already scored {code} on row {seen[code, reviewer]}; "
-                    "keep one row per memo and reviewer."
-                )
-            seen[(code, reviewer)] = line_no
-            rows.append(_review_row(by_code[code], reviewer, levels, rec.get("comment"), "csv"))
-        except CohortError as exc:
-            problems.append(str(exc))
-    if problems:
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise CohortError(f"{path}: nothing was imported. " + " ".join(problems[:5]) + more)
-    gb = Gradebook(url)
-    try:
-        return gb.save_memo_reviews(rows)
-    finally:
-        gb.dispose()
-
-
-# ------------------------------------------------------------------------------------------------
-# the review notebook
-# ------------------------------------------------------------------------------------------------
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "reviewer"
-
-
-def write_review_notebook(course_dir, *, reviewer: str, db: str | None = None) -> Path:
-    """Write ``COURSE_DIR/review/review-<reviewer>.ipynb``: the review notebook for JupyterLab.
-
-    The notebook holds the course folder, the reviewer's name and the gradebook URL (never a
-    password: give PostgreSQL's through ``PGPASSWORD`` or ``~/.pgpass``) and calls
-    :func:`open_review` and :meth:`Review.widget`; it defines nothing itself.
+def memo_review_text(row: dict, reviews: list[dict]) -> str:
+    """What a student reads about their memo's prose: awaiting review, or what people said
+    (the mean level per rubric line and their comments; never who the reviewers are).
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pmcourse.cohort import init_course
-    >>> course = init_course(Path(tempfile.mkdtemp()) / "c")
-    >>> write_review_notebook(course, reviewer="Ana Lima").name
-    'review-ana-lima.ipynb'
+    >>> memo_review_text({"auto_score": 0.5}, [])[:34]
+    'The prose awaits review by people;'
+    >>> memo_review_text({"auto_score": 0.5}, [{"levels_json": '{"constraint": 1.0}',
+    ...                  "score": 1.0, "comment": "Sharp."}])[:60]
+    'Reviewed by 1 person: prose 1.00 (typed fields 0.50). Names '
     """
-    import nbformat
-    from sqlalchemy.engine import make_url
-
-    course = course_dir if isinstance(course_dir, Course) else open_course(course_dir)
-    name = _check_reviewer(reviewer)
-    if db is not None and "://" in str(db) and make_url(normalize_db_url(db, default="")).password:
-        raise CohortError(
-            "--db holds a password, which would be written into the review notebook; give it "
-            "through PGPASSWORD or ~/.pgpass and pass the URL without it."
+    auto = row.get("auto_score")
+    auto_text = "" if auto is None else f" (typed fields {auto:.2f})"
+    if not reviews:
+        return (
+            "The prose awaits review by people; until then the score is the typed fields' "
+            f"automatic part{auto_text}."
         )
-    title = course.config.get("title") or course.path.name
-    levels = ", ".join(f"{word} ({level:g})" for level, word in REVIEW_LEVELS.items())
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell(
-        f"COURSE_DIR = {str(course.path.resolve())!r}\nREVIEWER = {name!r}\nDB = {db!r}"
+    levels: dict[str, list[float]] = {}
+    for r in reviews:
+        for line, level in json.loads(r["levels_json"]).items():
+            levels.setdefault(line, []).append(float(level))
+    said = []
+    for line in RUBRIC:
+        got = levels.get(line.id)
+        if got:
+            mean = sum(got) / len(got)
+            word = REVIEW_LEVELS.get(mean, f"{mean:.2f}")
+            said.append(f"{line.text.split(' (')[0].rstrip('.')}: {word}")
+    prose = sum(float(r["score"]) for r in reviews) / len(reviews)
+    n = len(reviews)
+    text = (
+        f"Reviewed by {n} {'person' if n == 1 else 'people'}: prose {prose:.2f}{auto_text}. "
+        + "; ".join(said)
+        + "."
     )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(
-            f"# Memo review: {html.escape(title)}\n\n"
-            f"Reviewer: **{html.escape(name)}**. Memos come one at a time, anonymised (a memo "
-            "code, never a name) and in an order shuffled for you. Beside each: the case's facts, "
-            "the typed fields with the grader's score and feedback, then the prose. Score each "
-            f"rubric line ({levels}), add a comment if you like, and **Save & next**.\n\n"
-            "Keyboard: Tab moves through the rubric buttons (Space picks a level), the comment "
-            "and Save & next; Enter on Save & next saves and shows the next memo. Scoring a memo "
-            "again replaces your earlier score. Run all cells to start."
-        ),
-        params,
-        nbformat.v4.new_code_cell(
-            "from pmcourse.cohort.review import open_review\n\n"
-            "review = open_review(COURSE_DIR, reviewer=REVIEWER, db=DB)\n"
-            "review.widget()"
-        ),
-        nbformat.v4.new_markdown_cell(
-            "## Agreement between reviewers\n\nRun this cell again after reviewing: per rubric "
-            "line, the share of memos on which every reviewer gave the same level, and Fleiss' "
-            "(and, with two reviewers, Cohen's) kappa."
-        ),
-        nbformat.v4.new_code_cell("review.agreement()"),
-    ]
-    for cell in nb.cells:
-        cell.id = f"review-{nb.cells.index(cell)}"
-    target = course.path / "review" / f"review-{_slug(name)}.ipynb"
-    target.parent.mkdir(mode=0o700, exist_ok=True)
-    write_private(target, nbformat.writes(nb))
-    return target
+    comments = [" ".join(str(r.get("comment") or "").split())[:400] for r in reviews]
+    comments = [c for c in comments if c]
+    if comments:
+        text += " Comments: " + " / ".join(comments)
+    return text
+
+
+def attach_review_texts(score_rows: list[dict[str, Any]], reviews: Iterable[Mapping]) -> None:
+    """Give each answered memo row its ``review_text`` (:func:`memo_review_text`), in place.
+
+    Examples
+    --------
+    >>> rows = [{"student_id": "s1", "notebook": "01", "question_id": "memo",
+    ...          "question_type": "memo", "answered": True, "auto_score": 0.5}]
+    >>> attach_review_texts(rows, [])
+    >>> rows[0]["review_text"].startswith("The prose awaits review")
+    True
+    """
+    given: dict[tuple, list[dict]] = {}
+    for r in reviews:
+        given.setdefault((r["student_id"], r["notebook"], r["question_id"]), []).append(dict(r))
+    for row in score_rows:
+        if row.get("question_type") == "memo" and row.get("answered"):
+            memo = (row["student_id"], row["notebook"], row["question_id"])
+            row["review_text"] = memo_review_text(row, given.get(memo, []))

@@ -1,6 +1,7 @@
 """The review notebook's widget: one memo at a time, the rubric as buttons, Save & next.
 
-Display only: every decision (order, validation, storage) is :class:`pmcourse.cohort.review.Review`'s.
+Display only: every decision (order, validation, storage) is
+:class:`pmcourse.cohort.review.Review`'s. The review notebook draws ``ReviewWidget(review)``.
 Keyboard: the rubric's toggle buttons, the comment and the buttons are in Tab order; Enter or
 Space on *Save & next* saves and shows the next memo.
 """
@@ -30,7 +31,8 @@ def _table(pairs, empty: str) -> str:
 
 
 class ReviewWidget(widgets.VBox):
-    """The review form for one :class:`~pmcourse.cohort.review.Review`.
+    """The review form for one :class:`~pmcourse.cohort.review.Review`, opened at the first
+    memo its reviewer has not saved.
 
     Attributes
     ----------

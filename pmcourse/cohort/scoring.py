@@ -31,6 +31,7 @@ __all__ = [
     "apply_reviews",
     "reviews_by_memo",
     "rescore_grades",
+    "mean_scores",
     "score_submission",
     "diagnosed_cause",
     "investigation_summary",
@@ -267,9 +268,10 @@ def reviews_by_memo(reviews: Iterable[dict[str, Any]]) -> dict[tuple[str, str, s
 def rescore_grades(
     grade_rows: Iterable[dict[str, Any]],
     score_rows: list[dict[str, Any]],
-    reviews: dict[tuple[str, str, str], list[float]],
+    reviews: Iterable[dict[str, Any]],
 ) -> None:
-    """Apply ``reviews`` to the memo rows and recompute the graded notebooks holding a memo.
+    """Apply the review rows (``memo_reviews``) to the memo rows and recompute the graded
+    notebooks holding a memo.
 
     In place: each memo row as :func:`apply_reviews` leaves it; each graded row of
     ``grade_rows`` with an answered memo gets its ``score`` (:func:`notebook_score`, its own
@@ -284,14 +286,15 @@ def rescore_grades(
     ...           for q, t in (("cause", "choice"), ("memo", "memo"))]
     >>> grades = [{"student_id": "s1", "notebook": "01", "status": "graded", "score": 100.0,
     ...            "penalty": None}]
-    >>> rescore_grades(grades, scores, {})
+    >>> rescore_grades(grades, scores, [])
     >>> grades[0]["score"], grades[0]["memos_awaiting_review"]
     (100.0, 1)
-    >>> rescore_grades(grades, scores, {("s1", "01", "memo"): [0.0]})
+    >>> rescore_grades(grades, scores, [{"student_id": "s1", "notebook": "01",
+    ...                                  "question_id": "memo", "reviewer": "ana", "score": 0.0}])
     >>> grades[0]["score"], grades[0]["memos_awaiting_review"]
     (75.0, 0)
     """
-    apply_reviews(score_rows, reviews)
+    apply_reviews(score_rows, reviews_by_memo(reviews))
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in score_rows:
         by_pair.setdefault((row["student_id"], row["notebook"]), []).append(row)
@@ -467,3 +470,19 @@ class KeyStore:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.pairs)
+
+
+def mean_scores(grade_rows: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Notebook -> mean score (0-100) over its graded rows.
+
+    Examples
+    --------
+    >>> mean_scores([{"notebook": "01", "status": "graded", "score": 50.0},
+    ...              {"notebook": "01", "status": "missing", "score": 0.0}])
+    {'01': 50.0}
+    """
+    per: dict[str, list[float]] = {}
+    for g in grade_rows:
+        if g["status"] == "graded":
+            per.setdefault(g["notebook"], []).append(g["score"])
+    return {nb: round(sum(v) / len(v), 3) for nb, v in per.items()}
