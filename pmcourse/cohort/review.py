@@ -161,13 +161,17 @@ def _facts(key: Mapping[str, Any], qkey: Mapping[str, Any]) -> tuple[tuple[str, 
     facts = (qkey.get("memo_key") or {}).get("facts")
     if isinstance(facts, Mapping) and facts:
         return tuple((str(k), _words(v)) for k, v in facts.items())
+    # a key without the memo's own facts: the case's truth, ids said as their labels
     truth = key.get("truth") or {}
+    labels = _option_labels(key)
     out = []
     for k, v in truth.items():
+        if f"{k}_label" in truth:
+            continue
         if isinstance(v, str | int | float) and not isinstance(v, bool):
-            out.append((k.replace("_", " "), _words(v)))
+            out.append((k.replace("_", " "), labels.get(str(v), _words(v))))
         elif isinstance(v, list) and all(isinstance(x, str) for x in v):
-            out.append((k.replace("_", " "), ", ".join(v)))
+            out.append((k.replace("_", " "), "; ".join(labels.get(x, x) for x in v)))
     return tuple(out)
 
 

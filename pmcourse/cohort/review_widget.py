@@ -86,6 +86,7 @@ class ReviewWidget(widgets.VBox):
                 self.memo_view,
                 widgets.HTML("<h3>Rubric</h3>"),
                 *rubric,
+                widgets.HTML("<b>Comment</b> (the student reads it, without your name)"),
                 self.comment,
                 widgets.HBox([self.save_button, self.back_button]),
                 self.status,
