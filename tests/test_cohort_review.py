@@ -25,7 +25,7 @@ import pmcourse.answers.submission as submission_module
 from pmcourse.answers.memo_case import REVIEW_LEVELS, RUBRIC, combine_memo_score
 from pmcourse.answers.submission import compute_digest
 from pmcourse.cli import main as cli_main
-from pmcourse.cohort import Gradebook, grade, init_course, prepare
+from pmcourse.cohort import Gradebook, grade, init_course, prepare, write_feedback
 from pmcourse.cohort.review import load_memos, open_review, parse_level
 from pmcourse.cohort.review_agreement import agreement, cohen_kappa, fleiss_kappa
 from pmcourse.cohort.review_csv import export_csv, import_csv
@@ -175,9 +175,10 @@ def reviewed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("review")
     with _self_assessment_events():
         course, inbox = _build(tmp, None)
-        before = {}
         with open(course.path / "grades.csv") as fh:
             before = {r["student_id"]: r for r in csv.DictReader(fh)}
+        write_feedback(course.path)
+        before["feedback"] = (course.path / "feedback" / "r03.md").read_text()
         _review_and_regrade(tmp, course, inbox, None)
     return tmp, course, inbox, before
 
@@ -185,6 +186,7 @@ def reviewed(tmp_path_factory):
 def test_before_review_every_memo_awaits_it(reviewed):
     _, _, _, before = reviewed
     assert all(before[sid]["awaiting_review"] == NB for sid in IDS)
+    assert "The prose awaits review by people" in before["feedback"]
 
 
 def test_a_cohort_of_12_reviewed_by_two_reviewers_end_to_end(reviewed):
@@ -218,6 +220,34 @@ def test_rescoring_replaces_the_reviewers_own_row(reviewed, tmp_path):
     mine = rows[(rows.reviewer == "Ana") & (rows.student_id == review.memos[0].student_id)]
     assert len(mine) == 1 and mine.iloc[0]["comment"] == "changed my mind"
     review.save(code, before["levels"], before["comment"])
+
+
+def test_a_memo_resubmitted_after_review_awaits_review_again(reviewed, tmp_path):
+    """A review is of the memo as it was read: a newer submission's memo is not scored by it."""
+    import shutil
+    import time
+
+    _, course, inbox, _ = reviewed
+    copy, box = tmp_path / "course", tmp_path / "inbox"
+    shutil.copytree(course.path, copy)
+    shutil.copytree(inbox, box)
+    sent = json.loads((box / "r03" / f"submission-{NB}.json").read_text())
+    sent["answers"]["memo"]["value"]["notes"] = "Rewritten after the deadline."
+    sent["digest"] = compute_digest(sent)
+    again = box / "r03" / "again.json"
+    again.write_text(json.dumps(sent))
+    later = time.time() + 60  # received after the first file: it counts
+    os.utime(again, (later, later))
+    grade(copy, box)
+    with open(copy / "grades.csv") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert rows["r03"]["awaiting_review"] == NB and rows["r04"]["awaiting_review"] == ""
+    gb = Gradebook(f"sqlite:///{copy / 'gradebook.sqlite'}")
+    memo = gb.frame("question_scores").set_index(["student_id", "question_id"])
+    gb.dispose()
+    assert memo.loc[("r03", "memo"), "score"] == memo.loc[("r03", "memo"), "auto_score"]
+    review = open_review(copy, reviewer="Ana")
+    assert review.memos[review.first_unreviewed()].student_id == "r03"
 
 
 def test_a_review_needs_every_line_at_a_known_level(reviewed):

@@ -29,7 +29,8 @@ Tables
 ``memo_reviews``
     One row per reviewer x memo (``reviewer``, ``student_id``, ``notebook``, ``question_id``):
     ``levels_json`` (rubric line id -> level of :data:`~pmcourse.answers.memo_case.REVIEW_LEVELS`),
-    ``score`` (their mean), ``comment``, ``reviewed_at``, ``source`` (``notebook`` or ``csv``).
+    ``score`` (their mean), ``comment``, ``reviewed_at``, ``source`` (``notebook`` or ``csv``),
+    ``memo_sha256`` (the memo as it was read: a newer submission's memo awaits review again).
     Written by ``pmcourse cohort review``, never by a grading run: reviews outlive re-grading. A
     reviewer who scores a memo again replaces their own row.
 ``column_notes``
@@ -222,6 +223,7 @@ def _schema():
         Column("comment", Text, nullable=False, default=""),
         Column("reviewed_at", DateTime(timezone=True), nullable=False),
         Column("source", String(16), nullable=False, default="notebook"),
+        Column("memo_sha256", String(64), nullable=True),
     )
     Table(
         "column_notes",

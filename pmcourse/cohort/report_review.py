@@ -11,7 +11,7 @@ from __future__ import annotations
 from pmcourse.answers.memo_case import RUBRIC
 from pmcourse.cohort.report_tables import html_table, self_assessment_table
 from pmcourse.cohort.review_agreement import agreement
-from pmcourse.cohort.scoring import rescore_grades
+from pmcourse.cohort.scoring import current_reviews, rescore_grades
 
 __all__ = ["review_section", "with_reviews"]
 
@@ -64,9 +64,12 @@ def review_section(scores, reviews) -> list[str]:
     memos = scores[(scores["question_type"] == "memo") & scores["answered"].astype(bool)]
     if memos.empty:
         return []
+    import pandas as pd
+
     keys = set(zip(memos["student_id"], memos["notebook"], memos["question_id"], strict=True))
-    triples = zip(reviews["student_id"], reviews["notebook"], reviews["question_id"], strict=True)
-    mine = reviews.iloc[[i for i, k in enumerate(triples) if k in keys]]
+    # reviews of these memos as they stand (not of a memo a newer submission replaced)
+    current = current_reviews(memos.to_dict("records"), reviews.to_dict("records"))
+    mine = pd.DataFrame(current, columns=list(reviews.columns))
     done = len(set(zip(mine["student_id"], mine["notebook"], mine["question_id"], strict=True)))
     per = mine.groupby("reviewer").size().sort_index()
     rows = [[who, int(n)] for who, n in per.items()]

@@ -28,6 +28,7 @@ from pmcourse.answers import Question
 from pmcourse.answers.memo_case import REVIEW_LEVELS, RUBRIC
 from pmcourse.cohort.course import Course, keyed_rank, open_course
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.scoring import current_reviews, memo_digest
 from pmcourse.exceptions import CohortError
 
 __all__ = [
@@ -89,6 +90,8 @@ class MemoForReview:
         The prose fields, label -> text.
     student_id, question_id : str
         Whose memo it is: stored with the review, never shown.
+    digest : str
+        :func:`~pmcourse.cohort.scoring.memo_digest` of the memo read (stored with the review).
     """
 
     code: str
@@ -101,6 +104,7 @@ class MemoForReview:
     prose: tuple[tuple[str, str], ...]
     student_id: str
     question_id: str
+    digest: str = ""
 
 
 def parse_level(value: Any) -> float:
@@ -284,6 +288,7 @@ def load_memos(course: Course, *, db: str | None = None) -> list[MemoForReview]:
                 prose=_prose(value, qkey),
                 student_id=sid,
                 question_id=qid,
+                digest=memo_digest(row["value_json"]),
             )
         )
     return out
@@ -354,6 +359,7 @@ def review_row(memo: MemoForReview, reviewer: str, levels: dict[str, float], com
         "comment": str(comment or "").strip()[:4000],
         "reviewed_at": datetime.now(UTC),
         "source": source,
+        "memo_sha256": memo.digest or None,
     }
 
 
@@ -395,11 +401,12 @@ class Review:
         finally:
             gb.dispose()
         mine = df[df["reviewer"] == self.reviewer]
-        codes = {(m.student_id, m.notebook, m.question_id): m.code for m in self.memos}
+        memos = {(m.student_id, m.notebook, m.question_id): m for m in self.memos}
         out = {}
         for r in mine.to_dict("records"):
-            code = codes.get((r["student_id"], r["notebook"], r["question_id"]))
-            if code:
+            memo = memos.get((r["student_id"], r["notebook"], r["question_id"]))
+            if memo and _is_current(r, memo):
+                code = memo.code
                 out[code] = {
                     "levels": json.loads(r["levels_json"]),
                     "score": float(r["score"]),
@@ -466,20 +473,26 @@ def open_review(course_dir, *, reviewer: str, db: str | None = None) -> Review:
     return Review(course, reviewer=reviewer, db=db)
 
 
+def _is_current(review: Mapping[str, Any], memo: MemoForReview) -> bool:
+    digest = review.get("memo_sha256")
+    return not isinstance(digest, str) or digest == memo.digest
+
+
 def review_progress(memos: list[MemoForReview], reviews: Iterable[Mapping[str, Any]]):
-    """``(reviewed, total, {reviewer: memos scored})``: memos with at least one review.
+    """``(reviewed, total, {reviewer: memos scored})``: memos with at least one review of the
+    memo as it stands (a review of a since-replaced memo does not count).
 
     Examples
     --------
     >>> review_progress([], [])
     (0, 0, {})
     """
-    keys = {(m.student_id, m.notebook, m.question_id) for m in memos}
+    keys = {(m.student_id, m.notebook, m.question_id): m for m in memos}
     done: set[tuple] = set()
     per: dict[str, int] = {}
     for r in reviews:
         memo = (r["student_id"], r["notebook"], r["question_id"])
-        if memo in keys:
+        if memo in keys and _is_current(r, keys[memo]):
             done.add(memo)
             per[str(r["reviewer"])] = per.get(str(r["reviewer"]), 0) + 1
     return len(done), len(keys), dict(sorted(per.items()))
@@ -530,7 +543,8 @@ def memo_review_text(row: dict, reviews: list[dict]) -> str:
 
 
 def attach_review_texts(score_rows: list[dict[str, Any]], reviews: Iterable[Mapping]) -> None:
-    """Give each answered memo row its ``review_text`` (:func:`memo_review_text`), in place.
+    """Give each answered memo row its ``review_text`` (:func:`memo_review_text`, from the
+    :func:`~pmcourse.cohort.scoring.current_reviews`), in place.
 
     Examples
     --------
@@ -541,7 +555,7 @@ def attach_review_texts(score_rows: list[dict[str, Any]], reviews: Iterable[Mapp
     True
     """
     given: dict[tuple, list[dict]] = {}
-    for r in reviews:
+    for r in current_reviews(score_rows, reviews):
         given.setdefault((r["student_id"], r["notebook"], r["question_id"]), []).append(dict(r))
     for row in score_rows:
         if row.get("question_type") == "memo" and row.get("answered"):

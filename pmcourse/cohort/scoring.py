@@ -12,6 +12,7 @@ A memo's score is its automatic part until people review its prose; then it is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -30,6 +31,8 @@ __all__ = [
     "self_assessments",
     "apply_reviews",
     "reviews_by_memo",
+    "memo_digest",
+    "current_reviews",
     "rescore_grades",
     "mean_scores",
     "score_submission",
@@ -265,6 +268,47 @@ def reviews_by_memo(reviews: Iterable[dict[str, Any]]) -> dict[tuple[str, str, s
     return out
 
 
+def memo_digest(value_json: str | None) -> str:
+    """SHA-256 of a memo's stored value (``question_scores.value_json``): what a review read.
+
+    Examples
+    --------
+    >>> memo_digest('{"a": "b"}')[:12]
+    'e47aeff37f2b'
+    """
+    return hashlib.sha256(str(value_json or "").encode()).hexdigest()
+
+
+def current_reviews(
+    score_rows: Iterable[dict[str, Any]], reviews: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The reviews of memos as they stand: a review of a memo since replaced by a newer
+    submission (its ``memo_sha256`` no longer matches) is left out, so that memo awaits review
+    again. Reviews without a digest are kept.
+
+    Examples
+    --------
+    >>> rows = [{"student_id": "s1", "notebook": "01", "question_id": "memo",
+    ...          "question_type": "memo", "answered": True, "value_json": '{"a": "b"}'}]
+    >>> old = {"student_id": "s1", "notebook": "01", "question_id": "memo", "memo_sha256": "x"}
+    >>> now = {**old, "memo_sha256": memo_digest('{"a": "b"}')}
+    >>> len(current_reviews(rows, [old, now]))
+    1
+    """
+    digests = {
+        (r["student_id"], r["notebook"], r["question_id"]): memo_digest(r.get("value_json"))
+        for r in score_rows
+        if r.get("question_type") == "memo" and r.get("answered")
+    }
+    out = []
+    for r in reviews:
+        memo = (r["student_id"], r["notebook"], r["question_id"])
+        digest = r.get("memo_sha256")
+        if memo in digests and (not isinstance(digest, str) or digest == digests[memo]):
+            out.append(r)
+    return out
+
+
 def rescore_grades(
     grade_rows: Iterable[dict[str, Any]],
     score_rows: list[dict[str, Any]],
@@ -275,7 +319,8 @@ def rescore_grades(
 
     In place: each memo row as :func:`apply_reviews` leaves it; each graded row of
     ``grade_rows`` with an answered memo gets its ``score`` (:func:`notebook_score`, its own
-    late ``penalty`` kept), ``correct`` and ``memos_awaiting_review`` again. ``grade`` calls this
+    late ``penalty`` kept), ``correct`` and ``memos_awaiting_review`` again. Only
+    :func:`current_reviews` count. ``grade`` calls this
     on a run's rows; ``feedback`` and ``report`` on the gradebook's, so reviews saved since the
     last grading run count everywhere.
 
@@ -294,7 +339,7 @@ def rescore_grades(
     >>> grades[0]["score"], grades[0]["memos_awaiting_review"]
     (75.0, 0)
     """
-    apply_reviews(score_rows, reviews_by_memo(reviews))
+    apply_reviews(score_rows, reviews_by_memo(current_reviews(score_rows, reviews)))
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in score_rows:
         by_pair.setdefault((row["student_id"], row["notebook"]), []).append(row)
