@@ -1,5 +1,5 @@
-"""``pmcourse cohort``: the instructor's commands (init, prepare, collect, grade, feedback,
-report, withdraw).
+"""``pmcourse cohort``: the instructor's commands (init, prepare, collect, grade, review,
+feedback, report, withdraw).
 
 Loaded lazily by ``pmcourse/cli.py``. Long work shows a tqdm progress bar; failures are printed as
 one-line errors naming the file involved (exit status 1), never tracebacks.
@@ -13,12 +13,17 @@ from pathlib import Path
 import click
 
 from pmcourse.cohort.collect import collect
-from pmcourse.cohort.course import init_course, withdraw_student
+from pmcourse.cohort.course import init_course, open_course, withdraw_student
 from pmcourse.cohort.feedback import write_feedback
 from pmcourse.cohort.grade import grade
+from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
 from pmcourse.cohort.pool import progress_bar
 from pmcourse.cohort.prepare import prepare
 from pmcourse.cohort.report import write_report
+from pmcourse.cohort.review import load_memos, review_progress
+from pmcourse.cohort.review_agreement import agreement
+from pmcourse.cohort.review_csv import export_csv, import_csv
+from pmcourse.cohort.review_notebook import write_review_notebook
 from pmcourse.exceptions import PMCourseError
 
 __all__ = ["cohort"]
@@ -74,6 +79,7 @@ def cohort() -> None:
     pmcourse cohort prepare COURSE_DIR --roster roster.csv [--notebooks 01,02]
     pmcourse cohort collect DROP_DIR --into SUBMISSIONS_DIR
     pmcourse cohort grade COURSE_DIR SUBMISSIONS_DIR [--db URL]
+    pmcourse cohort review COURSE_DIR --reviewer NAME [--export CSV] [--import CSV]
     pmcourse cohort feedback COURSE_DIR [--format md|html]
     pmcourse cohort report COURSE_DIR
     pmcourse cohort withdraw COURSE_DIR STUDENT_ID
@@ -322,3 +328,77 @@ def withdraw_command(course_dir, student_id) -> None:
     click.echo(
         f"Withdrew {student.student_id} on {student.withdrawn}; their files and key are kept."
     )
+
+
+@cohort.command("review")
+@click.argument("course_dir", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--reviewer",
+    "reviewers",
+    multiple=True,
+    help="Your name, stored with your scores (for --export: one row per memo and reviewer; "
+    "repeatable).",
+)
+@click.option("--db", envvar="PMCOURSE_GRADEBOOK_URL", default=None, help=_DB_HELP)
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a CSV to fill in a spreadsheet: one row per memo x reviewer, rubric columns empty.",
+)
+@click.option(
+    "--import",
+    "import_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Read a filled review CSV back (all rows or none; levels 0, 0.5, 1 or missing, partly, "
+    "yes).",
+)
+@_friendly
+def review_command(course_dir, reviewers, db, export_path, import_path) -> None:
+    """Review memo prose by hand: a review notebook for JupyterLab, or a CSV round trip.
+
+    \b
+    With --reviewer NAME: writes COURSE_DIR/review/review-NAME.ipynb; open it in JupyterLab and
+    run all cells. Memos come one at a time, anonymised and shuffled for you, beside the case's
+    facts and the typed fields' automatic score; score each rubric line and Save & next.
+    With --export CSV / --import CSV: the same review in a spreadsheet.
+    Then run `pmcourse cohort grade` again: grades.csv takes the reviews (feedback and the
+    report take them at once).
+    """
+    course = open_course(course_dir)
+    if export_path:
+        path, rows = export_csv(course, export_path, reviewers=reviewers, db=db)
+        click.echo(
+            f"Wrote {rows} row(s) to {path}: fill one level per rubric column, then --import."
+        )
+    if import_path:
+        n = import_csv(course, import_path, db=db)
+        click.echo(f"Imported {n} review(s) from {import_path}.")
+    if not export_path and not import_path:
+        if len(reviewers) != 1:
+            raise click.UsageError(
+                "give your name with --reviewer NAME (once), or --export/--import."
+            )
+        path = write_review_notebook(course, reviewer=reviewers[0], db=db)
+        click.echo(f"Wrote {path}; open it with: jupyter lab {path}")
+    gb = Gradebook(normalize_db_url(db, default=course.default_db))
+    try:
+        reviews = gb.memo_reviews().to_dict("records")
+    finally:
+        gb.dispose()
+    done, total, per = review_progress(load_memos(course, db=db), reviews)
+    click.echo(
+        f"{done} of {total} memos reviewed"
+        + (": " + ", ".join(f"{who} {n}" for who, n in per.items()) if per else ".")
+    )
+    overall = agreement(reviews)[-1]
+    if overall.memos:
+        kappa = (
+            "" if overall.fleiss_kappa is None else f", Fleiss' kappa {overall.fleiss_kappa:.2f}"
+        )
+        click.echo(
+            f"Agreement over {overall.memos} line scores with two or more reviewers: "
+            f"{overall.percent_agreement:.0f}% exact{kappa}."
+        )

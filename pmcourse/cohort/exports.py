@@ -128,7 +128,9 @@ def stage_exports(
     ``grades.csv``: one row per student, a column per notebook (score 0-100 after any late
     penalty; blank or 0 as the module says), ``mean_score`` (over the non-blank notebooks),
     ``notebooks_graded``, ``late``, ``superseded``, ``rejected_files`` (files found in the
-    student's own folder), ``brier`` (from self-reported confidence). ``canvas.csv``: the Canvas
+    student's own folder), ``brier`` (from self-reported confidence), ``awaiting_review`` (the
+    notebooks, space-separated, whose memo prose no reviewer has scored yet: their score is the
+    automatic part alone until ``pmcourse cohort review`` and the next ``grade``). ``canvas.csv``: the Canvas
     gradebook import: Student, ID, SIS User ID (the student id), SIS Login ID (the e-mail
     address, or blank: never an id in its place), Section, one column per notebook named
     ``pmcourse <notebook> (<assignment id>)`` when ``config.json`` has
@@ -150,7 +152,7 @@ def stage_exports(
     ...                  "score": 0.0, "late": False}],
     ...     score_rows=[], sub_rows=[], notebooks=["01", "02"], due={"02"}).commit()
     >>> (course.path / "grades.csv").read_text().splitlines()[1]
-    's1,Ada,,A,50.00,0.00,25.00,1,0,0,0,'
+    's1,Ada,,A,50.00,0.00,25.00,1,0,0,0,,'
     >>> (course.path / "canvas.csv").read_text().splitlines()[0]
     'Student,ID,SIS User ID,SIS Login ID,Section,pmcourse 01 (12345),pmcourse 02,Late notebooks'
 
@@ -186,6 +188,7 @@ def stage_exports(
             "superseded",
             "rejected_files",
             "brier",
+            "awaiting_review",
         ]
     )
     canvas = io.StringIO()
@@ -239,6 +242,12 @@ def stage_exports(
                 duplicates.get(sid, 0),
                 rejected_by.get(sid, 0),
                 "" if brier is None else f"{brier:.4f}",
+                " ".join(
+                    nb
+                    for nb in notebooks
+                    if grades.get((sid, nb), {}).get("status") == "graded"
+                    and grades[(sid, nb)].get("memos_awaiting_review")
+                ),
             ]
         )
         cw.writerow(

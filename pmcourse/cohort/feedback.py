@@ -20,7 +20,8 @@ from pmcourse.answers import Question
 from pmcourse.cohort.checks import REJECTION_REASONS
 from pmcourse.cohort.course import Course, make_private_dir, open_course, write_private
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
-from pmcourse.cohort.scoring import brier_score
+from pmcourse.cohort.review import attach_review_texts
+from pmcourse.cohort.scoring import brier_score, rescore_grades
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS
 
@@ -231,7 +232,8 @@ def feedback_blocks(
     has a counted submission for it and its deadline (``deadlines``) has passed at ``now``; a
     notebook with no deadline is released as soon as it is graded. Otherwise only its status is
     said. Rejected files are listed only when they sit in the student's own folder, by file name
-    and the meaning of the reason code (never their text).
+    and the meaning of the reason code (never their text). A memo row's ``review_text`` (see
+    :func:`~pmcourse.cohort.review.attach_review_texts`) stands in its last column.
     """
     sid = student["student_id"]
     now = now or datetime.now(UTC)
@@ -351,7 +353,9 @@ def feedback_blocks(
                         f"{s['score']:.2f}",
                         conf,
                         str(s["hints_used"]),
-                        _right_answer(q, value, correct=bool(s["correct"])) or "right",
+                        s.get("review_text")
+                        or _right_answer(q, value, correct=bool(s["correct"]))
+                        or "right",
                     ]
                 )
             blocks.append(("table", table))
@@ -516,6 +520,7 @@ def write_feedback(
         df_grades = gb.frame("grades")
         df_scores = gb.frame("question_scores")
         df_subs = gb.frame("submissions")
+        review_rows = gb.memo_reviews().to_dict("records")
     finally:
         gb.dispose()
     withdrawn = course.withdrawn_ids()
@@ -534,9 +539,12 @@ def write_feedback(
                 f"Student {', '.join(repr(u) for u in gone)} was withdrawn from the course; "
                 "withdrawn students get no feedback."
             )
-    grades_by = _group(df_grades)
-    scores_by = _group(df_scores)
-    rejected_by = _group(df_subs[df_subs["status"] == "rejected"])
+    grade_recs, score_recs = _records(df_grades), _records(df_scores)  # reviews count, as in grade
+    rescore_grades(grade_recs, score_recs, review_rows)
+    grades_by = _group(grade_recs)
+    scores_by = _group(score_recs)
+    attach_review_texts(score_recs, review_rows)
+    rejected_by = _group(_records(df_subs[df_subs["status"] == "rejected"]))
     title = course.config.get("title") or course.path.name
     make_private_dir(course.feedback_dir)
     rows = [
@@ -575,10 +583,13 @@ def write_feedback(
     return written
 
 
-def _group(df) -> dict[str, list[dict]]:
+def _records(df) -> list[dict]:
+    return [{k: (None if _isnan(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _group(records: list[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
-    for rec in df.to_dict("records"):
-        rec = {k: (None if _isnan(v) else v) for k, v in rec.items()}
+    for rec in records:
         sid = rec.get("student_id")
         if sid is not None:
             out.setdefault(sid, []).append(rec)

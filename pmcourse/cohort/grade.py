@@ -51,7 +51,7 @@ from pmcourse.cohort.checks import (
 from pmcourse.cohort.course import Course, open_course, parse_time
 from pmcourse.cohort.deadlines import LatePolicy, days_late, read_received_at
 from pmcourse.cohort.exports import stage_exports, write_exports, write_private
-from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.gradebook import Gradebook, normalize_db_url, saved_memo_reviews
 from pmcourse.cohort.pool import run_pool
 from pmcourse.cohort.scoring import (
     KeyStore,
@@ -61,6 +61,9 @@ from pmcourse.cohort.scoring import (
     key_pairs,
     key_summary,
     load_keys,
+    mean_scores,
+    notebook_score,
+    rescore_grades,
     score_submission,
 )
 from pmcourse.exceptions import CohortError, PMCourseError, SubmissionError
@@ -364,7 +367,6 @@ def _grade(
 
     keys = KeyStore(course.key_dir, pairs)
     score_rows, grade_rows = [], []
-    per_nb_scores: dict[str, list[float]] = defaultdict(list)
     for sid, nb in sorted(pairs):
         n_valid = len(valid.get((sid, nb), []))
         if (sid, nb) not in counted:
@@ -385,15 +387,12 @@ def _grade(
         for r in rows:
             r.update(student_id=sid, notebook=nb, submission_id=sub_id)
         score_rows += rows
-        n = len(rows)
-        raw_score = 100.0 * sum(r["score"] for r in rows) / n if n else 0.0
         late = by_id[sub_id]["late"]
         late_days = by_id[sub_id]["late_days"]
         penalty = min(1.0, policy.penalty_per_day * late_days) if late and late_days else 0.0
-        score = round(raw_score * (1.0 - penalty), 6)
+        score = notebook_score((r["score"] for r in rows), penalty)
         result.late += bool(late)
         result.graded += 1
-        per_nb_scores[nb].append(score)
         grade_rows.append(
             {
                 "student_id": sid,
@@ -414,7 +413,9 @@ def _grade(
                 "penalty": penalty if late else None,
             }
         )
-    result.mean_scores = {nb: round(sum(v) / len(v), 3) for nb, v in per_nb_scores.items()}
+    # memos reviewed by people (``pmcourse cohort review``) take the reviews into their score
+    rescore_grades(grade_rows, score_rows, saved_memo_reviews(url))
+    result.mean_scores = mean_scores(grade_rows)
 
     students = [
         {"student_id": s.student_id, "name": s.name, "email": s.email, "section": s.section}
@@ -587,7 +588,7 @@ def _judge(out: dict[str, Any], path_s: str, owner: str | None, received_iso: st
     out.update(
         pair=(sid, nb),
         sort=received.timestamp(),
-        scores=score_submission(key, answers=sub["answers"]),
+        scores=score_submission(key, answers=sub["answers"], events=sub.get("events")),
         diagnosed=diagnosed_cause(key, answers=sub["answers"]),
         summary=key_summary(key) | investigation_summary(sub.get("events")),
     )

@@ -19,10 +19,20 @@ Tables
     and ``late_days``.
 ``question_scores``
     One row per counted submission x key question: score in [0, 1], correct, confidence, hints.
+    For a memo, ``auto_score`` is the automatic part and ``score`` that part combined with the
+    reviews (:func:`~pmcourse.answers.memo_case.combine_memo_score`); ``self_assessment_json`` is
+    the learner's own rubric ticks from the submission's ``self_assessment`` events.
 ``grades``
     One row per student x prepared notebook: score (0-100, ``status`` ``graded`` or ``missing``;
     after the late penalty), Brier score, hints, late/duplicate flags, ``late_days`` and
     ``penalty`` (the share of the score taken), the true and the diagnosed cause.
+``memo_reviews``
+    One row per reviewer x memo (``reviewer``, ``student_id``, ``notebook``, ``question_id``):
+    ``levels_json`` (rubric line id -> level of :data:`~pmcourse.answers.memo_case.REVIEW_LEVELS`),
+    ``score`` (their mean), ``comment``, ``reviewed_at``, ``source`` (``notebook`` or ``csv``),
+    ``memo_sha256`` (the memo as it was read: a newer submission's memo awaits review again).
+    Written by ``pmcourse cohort review``, never by a grading run: reviews outlive re-grading. A
+    reviewer who scores a memo again replaces their own row.
 ``column_notes``
     What a column means where it must not be read as a fact: every column filled from what the
     student's notebook reported about itself (confidence, hints, attempts, events, ``created_at``)
@@ -44,11 +54,12 @@ from typing import Any
 
 from pmcourse.exceptions import CohortError
 
-__all__ = ["Gradebook", "normalize_db_url", "TABLE_NAMES", "SELF_REPORTED"]
+__all__ = ["Gradebook", "normalize_db_url", "saved_memo_reviews", "TABLE_NAMES", "SELF_REPORTED"]
 
 #: Tables of the gradebook, in dependency order.
 TABLE_NAMES = (
-    "students", "grading_runs", "submissions", "question_scores", "grades", "column_notes",
+    "students", "grading_runs", "submissions", "question_scores", "grades", "memo_reviews",
+    "column_notes",
 )  # fmt: skip
 
 #: (table, column) pairs whose values the student's own notebook reported: shown as
@@ -58,6 +69,7 @@ SELF_REPORTED = (
     ("question_scores", "confidence"),
     ("question_scores", "hints_used"),
     ("question_scores", "attempts"),
+    ("question_scores", "self_assessment_json"),
     ("grades", "brier"),
     ("grades", "confident_answers"),
     ("grades", "hints_used"),
@@ -65,6 +77,9 @@ SELF_REPORTED = (
     ("grades", "explore_views"),
     ("grades", "explored_before_diagnosis"),
 )
+
+#: The columns that identify one review: a reviewer scoring a memo again replaces this row.
+_REVIEW_KEY = ("reviewer", "student_id", "notebook", "question_id")
 
 
 def normalize_db_url(db: str | Path | None, *, default: str) -> str:
@@ -167,6 +182,8 @@ def _schema():
         Column("hints_used", Integer, nullable=False),
         Column("attempts", Integer, nullable=False),
         Column("value_json", Text, nullable=True),
+        Column("auto_score", Float, nullable=True),
+        Column("self_assessment_json", Text, nullable=True),
     )
     Table(
         "grades",
@@ -192,6 +209,21 @@ def _schema():
         Column("reveals", Integer, nullable=True),
         Column("explore_views", Integer, nullable=True),
         Column("explored_before_diagnosis", Integer, nullable=True),
+        Column("memos_awaiting_review", Integer, nullable=True),
+    )
+    Table(
+        "memo_reviews",
+        md,
+        Column("reviewer", String(200), primary_key=True),
+        Column("student_id", String(128), primary_key=True),
+        Column("notebook", String(64), primary_key=True),
+        Column("question_id", String(200), primary_key=True),
+        Column("levels_json", Text, nullable=False),
+        Column("score", Float, nullable=False),
+        Column("comment", Text, nullable=False, default=""),
+        Column("reviewed_at", DateTime(timezone=True), nullable=False),
+        Column("source", String(16), nullable=False, default="notebook"),
+        Column("memo_sha256", String(64), nullable=True),
     )
     Table(
         "column_notes",
@@ -437,6 +469,51 @@ class Gradebook:
                 df[c.name] = None
         return df[[c.name for c in tbl.columns]]
 
+    def save_memo_reviews(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Write review rows in one transaction; a reviewer's earlier row for a memo is replaced.
+
+        Each row has ``reviewer``, ``student_id``, ``notebook``, ``question_id``, ``levels_json``,
+        ``score``, ``comment``, ``reviewed_at`` and ``source``. The table is created first if the
+        gradebook predates it. Returns the number of rows written; on any error none is.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> gb = Gradebook("sqlite://")
+        >>> row = {"reviewer": "ana", "student_id": "s1", "notebook": "01", "question_id": "memo",
+        ...        "levels_json": '{"constraint": 1.0}', "score": 1.0, "comment": "",
+        ...        "reviewed_at": datetime.now(UTC), "source": "notebook"}
+        >>> gb.save_memo_reviews([row]), gb.save_memo_reviews([{**row, "score": 0.5}])
+        (1, 1)
+        >>> gb.memo_reviews()["score"].tolist()
+        [0.5]
+        """
+        from sqlalchemy import and_, delete, insert
+
+        rows = [dict(r) for r in rows]
+        self.create()
+        t = self.tables["memo_reviews"]
+        with self.engine.begin() as conn:
+            for row in rows:
+                conn.execute(delete(t).where(and_(*(t.c[k] == row[k] for k in _REVIEW_KEY))))
+                conn.execute(insert(t).values(**row))
+        return len(rows)
+
+    def memo_reviews(self):
+        """Every memo review as a DataFrame (empty, with the columns, on an older gradebook).
+
+        Examples
+        --------
+        >>> Gradebook("sqlite://").memo_reviews().empty
+        True
+        """
+        import pandas as pd
+        from sqlalchemy import inspect
+
+        if not inspect(self.engine).has_table("memo_reviews"):
+            return pd.DataFrame(columns=[c.name for c in self.tables["memo_reviews"].columns])
+        return self.frame("memo_reviews")
+
     def last_run(self) -> dict[str, Any] | None:
         """The most recent grading run as a dict, or None."""
         from sqlalchemy import inspect, select
@@ -450,3 +527,25 @@ class Gradebook:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def saved_memo_reviews(url: str) -> list[dict[str, Any]]:
+    """The memo reviews in the gradebook at ``url``: none for a gradebook that does not exist yet
+    (a SQLite file is not created here, so ``create`` still makes it private) or predates them.
+
+    Examples
+    --------
+    >>> saved_memo_reviews("sqlite:////nonexistent/gradebook.sqlite")
+    []
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            return []
+    gb = Gradebook(url)
+    try:
+        return gb.memo_reviews().to_dict("records")
+    finally:
+        gb.dispose()

@@ -7,7 +7,10 @@ matrix (true cause x diagnosed cause) per scenario, hint use vs score, calibrati
 hardest questions, rejected submissions by reason. Tables: cohort summary, per-question answer
 distributions (which wrong option, which wrong number), per-student and per-section problems
 (missing, low, rejected, late, awaiting review), late and duplicate submissions, every rejected
-file with its reason. Everything runs in course order; withdrawn students are left out. Hints and
+file with its reason; memo review: progress (memos reviewed, per reviewer), the reviewers'
+agreement per rubric line, and each student's self-assessment beside the reviewers' levels.
+Memo scores combine the automatic part with the reviews saved so far (the same
+:func:`~pmcourse.cohort.scoring.rescore_grades` as ``grade``). Everything runs in course order; withdrawn students are left out. Hints and
 confidence are what students reported, and are labelled so.
 """
 
@@ -23,11 +26,13 @@ from typing import Any
 from pmcourse.cohort.course import Course, open_course, write_private
 from pmcourse.cohort.feedback import plain_text
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
+from pmcourse.cohort.report_review import review_section, with_reviews
 from pmcourse.cohort.report_tables import (
     answer_distribution,
     calibration_table,
     clean_cell,
     course_rank,
+    html_table,
     profile_tables,
     section_table,
     student_table,
@@ -276,14 +281,6 @@ def report_figures(
     return figs
 
 
-def _table(rows: list[list[Any]], head: list[str]) -> str:
-    cells = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
     """Write ``COURSE_DIR/report.html``: the cohort report, one self-contained file.
 
@@ -338,10 +335,13 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         scores = gb.frame("question_scores")
         subs = gb.frame("submissions")
         students = gb.frame("students")
+        reviews = gb.memo_reviews()
         run = gb.last_run() or {}
     finally:
         gb.dispose()
     gone = course.withdrawn_ids()
+    grades, scores = with_reviews(grades, scores, reviews)
+    reviews = reviews[~reviews["student_id"].isin(gone)]
     grades = grades[~grades["student_id"].isin(gone)]
     scores = scores[~scores["student_id"].isin(gone)]
     students = students[~students["student_id"].isin(gone)]
@@ -445,7 +445,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         ]
         dist_parts.append(
             f"<h3>{html.escape(nb)} · {html.escape(part['prompt'].iloc[0])}</h3>"
-            + _table(rows, ["outcome", "answer", "answers", "share"])
+            + html_table(rows, ["outcome", "answer", "answers", "share"])
         )
     style = (
         "body{font-family:Inter,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
@@ -469,7 +469,7 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         + (f"; {len(gone)} withdrawn student(s) left out" if gone else "")
         + ".</p>",
         "<h2>Summary per notebook</h2>",
-        _table(
+        html_table(
             summary_rows,
             [
                 "notebook",
@@ -486,10 +486,13 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         "<h2>Students to follow up</h2>",
         "<p>Per section, then per student: notebooks missing, scored below 50, rejected files "
         "found in the student's own folder, late, and counted memos awaiting your review.</p>",
-        _table(per_section.values.tolist(), [c.replace("_", " ") for c in per_section.columns])
+        html_table(per_section.values.tolist(), [c.replace("_", " ") for c in per_section.columns])
         if len(per_section)
         else "<p>No student.</p>",
-        _table(per_student.values.tolist(), list(per_student.columns)) if len(per_student) else "",
+        html_table(per_student.values.tolist(), list(per_student.columns))
+        if len(per_student)
+        else "",
+        *review_section(scores, reviews),
         "<h2>Scores</h2>",
         divs["fig-score-distribution"],
         "<h2>How each question was answered</h2>",
@@ -507,13 +510,13 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         *[divs[f] for f in ("fig-hints-vs-score", "fig-calibration", "fig-difficulty")],
         "<h2>Judgment profile</h2><p>Mean score (0-1) of the answered questions per dimension "
         "and skill each question is tagged with: the cohort's, then each student's.</p>",
-        _table(cohort_profile.values.tolist(), [c.replace("_", " ") for c in cohort_profile]),
-        _table(student_profiles.reset_index().values.tolist(), ["student", *student_profiles]),
+        html_table(cohort_profile.values.tolist(), [c.replace("_", " ") for c in cohort_profile]),
+        html_table(student_profiles.reset_index().values.tolist(), ["student", *student_profiles]),
         "<h2>Late and duplicate submissions</h2>",
         f"<p>For each student and notebook the valid submission received last counts; "
         f"{len(superseded)} older valid file(s) were superseded and {int(graded['late'].sum())} "
         "counted submission(s) arrived after the deadline.</p>",
-        _table(
+        html_table(
             late_rows,
             [
                 "student",
@@ -528,7 +531,9 @@ def write_report(course_dir, *, db: str | None = None, out=None) -> Path:
         else "<p>None.</p>",
         "<h2>Rejected submissions</h2>",
         divs["fig-rejections"],
-        _table(rej_rows, ["file", "claimed student", "claimed notebook", "reason code", "reason"])
+        html_table(
+            rej_rows, ["file", "claimed student", "claimed notebook", "reason code", "reason"]
+        )
         if rej_rows
         else "<p>No file was rejected.</p>",
         "</body></html>",

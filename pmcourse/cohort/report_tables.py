@@ -1,14 +1,19 @@
 """The cohort report's tables: how each question was answered, and who needs following up.
 
-Pure functions on gradebook frames and keys (no figures, no HTML): :func:`answer_distribution`
-(right, partial, which wrong option or number, blank) and :func:`student_table` /
-:func:`section_table` (missing, low, rejected, late, awaiting review).
+Pure functions on gradebook frames and keys (no figures; HTML only in :func:`html_table`):
+:func:`answer_distribution`
+(right, partial, which wrong option or number, blank), :func:`student_table` /
+:func:`section_table` (missing, low, rejected, late, awaiting review) and
+:func:`self_assessment_table` (each memo's self-assessment beside the reviewers' levels).
 """
 
 from __future__ import annotations
 
+import html
 import json
+from typing import Any
 
+from pmcourse.answers.memo_case import RUBRIC
 from pmcourse.cohort.feedback import describe_value, plain_text
 from pmcourse.exceptions import ScenarioError
 from pmcourse.judgment import score_by_tag
@@ -19,6 +24,8 @@ __all__ = [
     "calibration_table",
     "student_table",
     "section_table",
+    "self_assessment_table",
+    "html_table",
     "clean_cell",
     "course_rank",
 ]
@@ -162,7 +169,8 @@ def student_table(grades, subs, students, *, low: float = 50.0):
 
     ``rejected`` counts files found in the student's own folder (``<student_id>/...``), so a
     file claiming someone else's id counts against the folder it was in, never the id it claims.
-    ``awaiting review`` counts counted submissions whose memo prose a person still has to read.
+    ``awaiting review`` names graded notebooks whose memo prose no person has scored yet
+    (``memos_awaiting_review``; a frame without it falls back on ``has_memo``).
 
     Examples
     --------
@@ -192,7 +200,12 @@ def student_table(grades, subs, students, *, low: float = 50.0):
         def names(frame):
             return ", ".join(frame["notebook"]) or ""
 
-        memo = graded[graded["has_memo"].astype(bool)] if "has_memo" in graded else graded.iloc[:0]
+        if "memos_awaiting_review" in graded:
+            memo = graded[graded["memos_awaiting_review"].fillna(0).astype(int) > 0]
+        elif "has_memo" in graded:
+            memo = graded[graded["has_memo"].astype(bool)]
+        else:
+            memo = graded.iloc[:0]
         rows.append(
             {
                 "student_id": sid,
@@ -348,3 +361,58 @@ def profile_tables(scores):
     ).T
     students.index.name = "student"
     return cohort, students
+
+
+def self_assessment_table(scores, reviews) -> list[list[str]]:
+    """One row per answered memo: student, notebook, then per RUBRIC line ``self / reviewers``.
+
+    ``self`` is the learner's own tick (0 or 1, self-reported; ``-`` when not given) and
+    ``reviewers`` the mean level people gave (``-`` before any review).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"student_id": ["s1"], "notebook": ["01"], "question_id": ["memo"],
+    ...     "question_type": ["memo"], "answered": [True],
+    ...     "self_assessment_json": ['{"constraint": 1}']})
+    >>> reviews = [{"student_id": "s1", "notebook": "01", "question_id": "memo",
+    ...             "levels_json": '{"constraint": 0.5}'}]
+    >>> self_assessment_table(scores, reviews)[0][:3]
+    ['s1', '01', '1 / 0.50']
+    """
+    given: dict[tuple, dict[str, list[float]]] = {}
+    for r in reviews:
+        memo = (r["student_id"], r["notebook"], r["question_id"])
+        for line, level in json.loads(r["levels_json"]).items():
+            given.setdefault(memo, {}).setdefault(line, []).append(float(level))
+    memos = scores[(scores["question_type"] == "memo") & scores["answered"].astype(bool)]
+    rows = []
+    for rec in memos.sort_values(["student_id", "notebook"]).to_dict("records"):
+        memo = (rec["student_id"], rec["notebook"], rec["question_id"])
+        raw = rec.get("self_assessment_json")
+        ticks = json.loads(raw) if isinstance(raw, str) and raw else {}
+        cells = []
+        for line in RUBRIC:
+            mine = ticks.get(line.id)
+            people = given.get(memo, {}).get(line.id)
+            cells.append(
+                f"{'-' if mine is None else mine} / "
+                + ("-" if not people else f"{sum(people) / len(people):.2f}")
+            )
+        rows.append([rec["student_id"], rec["notebook"], *cells])
+    return rows
+
+
+def html_table(rows: list[list[Any]], head: list[str]) -> str:
+    """An HTML table of escaped cells (the report's one table style).
+
+    Examples
+    --------
+    >>> html_table([["a<b", 1]], ["x", "y"])
+    '<table><thead><tr><th>x</th><th>y</th></tr></thead><tbody><tr><td>a&lt;b</td><td>1</td></tr></tbody></table>'
+    """
+    cells = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"

@@ -3,18 +3,25 @@
 Each key question is rebuilt with ``Question.from_key`` and the submitted value scored with
 ``Question.score``; values are JSON data handed to pure functions, never executed. Keys are read
 from ``key/<student_id>/<notebook>.json`` (:func:`load_keys`, or lazily with :class:`KeyStore`).
+
+A memo's score is its automatic part until people review its prose; then it is
+:func:`~pmcourse.answers.memo_case.combine_memo_score` of that part and the reviews
+(:func:`apply_reviews`), and a notebook's score follows (:func:`rescore_grades`). ``grade``,
+``feedback`` and ``report`` all go through these two functions, so the three never disagree.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pmcourse.answers import Question
+from pmcourse.answers.memo_case import RUBRIC, combine_memo_score
 from pmcourse.cohort.course import Course
 from pmcourse.exceptions import CohortError, InputError
 from pmcourse.judgment.calibration import (
@@ -23,6 +30,14 @@ from pmcourse.judgment.calibration import (
 
 __all__ = [
     "brier_score",
+    "notebook_score",
+    "self_assessments",
+    "apply_reviews",
+    "reviews_by_memo",
+    "memo_digest",
+    "current_reviews",
+    "rescore_grades",
+    "mean_scores",
     "score_submission",
     "diagnosed_cause",
     "investigation_summary",
@@ -35,7 +50,9 @@ __all__ = [
 _CORRECT = 1.0 - 1e-9
 
 
-def score_submission(key: dict[str, Any], *, answers: dict[str, Any]) -> list[dict[str, Any]]:
+def score_submission(
+    key: dict[str, Any], *, answers: dict[str, Any], events: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Score each key question against the submitted answers (pure; nothing is executed).
 
     Parameters
@@ -68,6 +85,17 @@ def score_submission(key: dict[str, Any], *, answers: dict[str, Any]) -> list[di
 
     Introduced in docs/instructors.md (instructor workflow).
     """
+    rows = _score_rows(key, answers)
+    ticks = self_assessments(events)
+    for row in rows:
+        memo = row["question_type"] == "memo"
+        row["auto_score"] = row["score"] if memo and row["answered"] else None
+        tick = ticks.get(row["question_id"]) if memo else None
+        row["self_assessment_json"] = json.dumps(tick, sort_keys=True) if tick else None
+    return rows
+
+
+def _score_rows(key: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for position, qkey in enumerate(key["questions"]):
         qid = qkey["id"]
@@ -121,6 +149,193 @@ def score_submission(key: dict[str, Any], *, answers: dict[str, Any]) -> list[di
             }
         )
     return rows
+
+
+def notebook_score(question_scores: Iterable[float], penalty: float | None = None) -> float:
+    """A notebook's score (0-100): the mean question score, less the late ``penalty`` share.
+
+    Examples
+    --------
+    >>> notebook_score([1.0, 0.5, 0.0, 1.0])
+    62.5
+    >>> notebook_score([1.0, 1.0], penalty=0.2)
+    80.0
+    """
+    scores = list(question_scores)
+    raw = 100.0 * sum(scores) / len(scores) if scores else 0.0
+    return round(raw * (1.0 - (penalty or 0.0)), 6)
+
+
+def self_assessments(events: list[dict[str, Any]] | None) -> dict[str, dict[str, int]]:
+    """The learner's own rubric ticks per memo, from ``self_assessment`` events (the last wins).
+
+    An event's ``question`` is the memo id and its ``value`` ``{rubric line id: 0 or 1}``;
+    lines that are not in :data:`~pmcourse.answers.memo_case.RUBRIC`, and values other than 0
+    and 1, are left out (self-reported data, never trusted as more than that).
+
+    Examples
+    --------
+    >>> self_assessments([
+    ...     {"kind": "self_assessment", "question": "memo", "value": {"constraint": 1}},
+    ...     {"kind": "self_assessment", "question": "memo",
+    ...      "value": {"constraint": 0, "falsifiable": 1, "bananas": 1}},
+    ...     {"kind": "answer", "question": "memo", "value": {}}])
+    {'memo': {'constraint': 0, 'falsifiable': 1}}
+    """
+    lines = {line.id for line in RUBRIC}
+    out: dict[str, dict[str, int]] = {}
+    for event in events or []:
+        if not isinstance(event, dict) or event.get("kind") != "self_assessment":
+            continue
+        qid, value = event.get("question"), event.get("value")
+        if not isinstance(qid, str) or not isinstance(value, dict):
+            continue
+        ticks = {
+            k: int(v)
+            for k, v in value.items()
+            if k in lines and not isinstance(v, bool | float) and v in (0, 1)
+        }
+        if ticks:
+            out[qid] = ticks
+    return out
+
+
+def apply_reviews(
+    score_rows: Iterable[dict[str, Any]], reviews: dict[tuple[str, str, str], list[float]]
+) -> None:
+    """Give each answered memo row its combined score (in place).
+
+    ``auto_score`` (the automatic part; a row without one, from an older gradebook, takes its
+    ``score``) is combined with the reviewers' scores for ``(student_id, notebook,
+    question_id)`` by :func:`~pmcourse.answers.memo_case.combine_memo_score`; ``reviews`` counts
+    them (0: the memo awaits review). Other rows are left alone.
+
+    Examples
+    --------
+    >>> rows = [{"student_id": "s1", "notebook": "01", "question_id": "memo",
+    ...          "question_type": "memo", "answered": True, "score": 0.8, "auto_score": 0.8}]
+    >>> apply_reviews(rows, {("s1", "01", "memo"): [1.0, 0.5]})
+    >>> rows[0]["score"], rows[0]["auto_score"], rows[0]["reviews"]
+    (0.775, 0.8, 2)
+    """
+    for row in score_rows:
+        if row.get("question_type") != "memo" or not row.get("answered"):
+            continue
+        auto = row.get("auto_score")
+        if auto is None or auto != auto:  # NULL, or NaN from a frame
+            auto = row["score"]
+        got = reviews.get((row["student_id"], row["notebook"], row["question_id"]), [])
+        row["auto_score"] = float(auto)
+        row["score"] = combine_memo_score(float(auto), list(got))
+        row["correct"] = row["score"] >= _CORRECT
+        row["reviews"] = len(got)
+
+
+def reviews_by_memo(reviews: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], list[float]]:
+    """``(student_id, notebook, question_id) -> [each reviewer's score]`` from review rows.
+
+    Examples
+    --------
+    >>> reviews_by_memo([{"student_id": "s1", "notebook": "01", "question_id": "memo",
+    ...                   "reviewer": "ana", "score": 0.5}])
+    {('s1', '01', 'memo'): [0.5]}
+    """
+    out: dict[tuple[str, str, str], list[float]] = {}
+    for r in sorted(reviews, key=lambda r: str(r["reviewer"])):
+        out.setdefault((r["student_id"], r["notebook"], r["question_id"]), []).append(
+            float(r["score"])
+        )
+    return out
+
+
+def memo_digest(value_json: str | None) -> str:
+    """SHA-256 of a memo's stored value (``question_scores.value_json``): what a review read.
+
+    Examples
+    --------
+    >>> memo_digest('{"a": "b"}')[:12]
+    'e47aeff37f2b'
+    """
+    return hashlib.sha256(str(value_json or "").encode()).hexdigest()
+
+
+def current_reviews(
+    score_rows: Iterable[dict[str, Any]], reviews: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The reviews of memos as they stand: a review of a memo since replaced by a newer
+    submission (its ``memo_sha256`` no longer matches) is left out, so that memo awaits review
+    again. Reviews without a digest are kept.
+
+    Examples
+    --------
+    >>> rows = [{"student_id": "s1", "notebook": "01", "question_id": "memo",
+    ...          "question_type": "memo", "answered": True, "value_json": '{"a": "b"}'}]
+    >>> old = {"student_id": "s1", "notebook": "01", "question_id": "memo", "memo_sha256": "x"}
+    >>> now = {**old, "memo_sha256": memo_digest('{"a": "b"}')}
+    >>> len(current_reviews(rows, [old, now]))
+    1
+    """
+    digests = {
+        (r["student_id"], r["notebook"], r["question_id"]): memo_digest(r.get("value_json"))
+        for r in score_rows
+        if r.get("question_type") == "memo" and r.get("answered")
+    }
+    out = []
+    for r in reviews:
+        memo = (r["student_id"], r["notebook"], r["question_id"])
+        digest = r.get("memo_sha256")
+        if memo in digests and (not isinstance(digest, str) or digest == digests[memo]):
+            out.append(r)
+    return out
+
+
+def rescore_grades(
+    grade_rows: Iterable[dict[str, Any]],
+    score_rows: list[dict[str, Any]],
+    reviews: Iterable[dict[str, Any]],
+) -> None:
+    """Apply the review rows (``memo_reviews``) to the memo rows and recompute the graded
+    notebooks holding a memo.
+
+    In place: each memo row as :func:`apply_reviews` leaves it; each graded row of
+    ``grade_rows`` with an answered memo gets its ``score`` (:func:`notebook_score`, its own
+    late ``penalty`` kept), ``correct`` and ``memos_awaiting_review`` again. Only
+    :func:`current_reviews` count. ``grade`` calls this
+    on a run's rows; ``feedback`` and ``report`` on the gradebook's, so reviews saved since the
+    last grading run count everywhere.
+
+    Examples
+    --------
+    >>> scores = [{"student_id": "s1", "notebook": "01", "question_id": q, "question_type": t,
+    ...            "answered": True, "score": 1.0, "correct": True, "auto_score": None}
+    ...           for q, t in (("cause", "choice"), ("memo", "memo"))]
+    >>> grades = [{"student_id": "s1", "notebook": "01", "status": "graded", "score": 100.0,
+    ...            "penalty": None}]
+    >>> rescore_grades(grades, scores, [])
+    >>> grades[0]["score"], grades[0]["memos_awaiting_review"]
+    (100.0, 1)
+    >>> rescore_grades(grades, scores, [{"student_id": "s1", "notebook": "01",
+    ...                                  "question_id": "memo", "reviewer": "ana", "score": 0.0}])
+    >>> grades[0]["score"], grades[0]["memos_awaiting_review"]
+    (75.0, 0)
+    """
+    apply_reviews(score_rows, reviews_by_memo(current_reviews(score_rows, reviews)))
+    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in score_rows:
+        by_pair.setdefault((row["student_id"], row["notebook"]), []).append(row)
+    for g in grade_rows:
+        if g.get("status") != "graded":
+            continue
+        rows = by_pair.get((g["student_id"], g["notebook"]), [])
+        memos = [r for r in rows if r.get("question_type") == "memo" and r.get("answered")]
+        g["memos_awaiting_review"] = sum(1 for r in memos if not r.get("reviews"))
+        if not memos:
+            continue
+        penalty = g.get("penalty")
+        g["score"] = notebook_score(
+            (r["score"] for r in rows), None if penalty != penalty else penalty
+        )
+        g["correct"] = sum(bool(r["correct"]) for r in rows)
 
 
 def diagnosed_cause(key: dict[str, Any], *, answers: dict[str, Any]) -> str | None:
@@ -280,3 +495,19 @@ class KeyStore:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.pairs)
+
+
+def mean_scores(grade_rows: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Notebook -> mean score (0-100) over its graded rows.
+
+    Examples
+    --------
+    >>> mean_scores([{"notebook": "01", "status": "graded", "score": 50.0},
+    ...              {"notebook": "01", "status": "missing", "score": 0.0}])
+    {'01': 50.0}
+    """
+    per: dict[str, list[float]] = {}
+    for g in grade_rows:
+        if g["status"] == "graded":
+            per.setdefault(g["notebook"], []).append(g["score"])
+    return {nb: round(sum(v) / len(v), 3) for nb, v in per.items()}
