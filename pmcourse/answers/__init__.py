@@ -12,7 +12,7 @@ is wired up whenever a notebook starts.
 from pmcourse.answers.choice import Choice, MultiChoice
 from pmcourse.answers.feedback import Feedback, Hint
 from pmcourse.answers.kill_criterion import COMPARATORS, KILL_ACTIONS, KillCriterion
-from pmcourse.answers.memo import MEMO_FIELDS, Memo
+from pmcourse.answers.memo import MEMO_FIELDS, Memo, model_memo
 from pmcourse.answers.numeric import Numeric
 from pmcourse.answers.questions import Question
 from pmcourse.answers.ranking import Ranking
@@ -35,6 +35,7 @@ __all__ = [
     "Ranking",
     "KillCriterion",
     "Memo",
+    "model_memo",
     "Hint",
     "Feedback",
     "MEMO_FIELDS",

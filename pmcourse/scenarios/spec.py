@@ -40,6 +40,7 @@ __all__ = [
     "EVIDENCE_RULE",
     "Evidence",
     "Option",
+    "REQUIRE_MEMO_FORM",
     "SKILLS",
     "ScenarioSpec",
     "Size",
@@ -56,6 +57,10 @@ SKILLS = (
 )
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Whether :meth:`ScenarioSpec.check` requires a memo's Ask to set ``memo_form`` and
+#: ``memo_key`` (issue 12). False until every scenario's memo is ported to typed fields; flip it
+#: to True then, so that no memo falls back to prose only (which has no automatic score).
+REQUIRE_MEMO_FORM = False
 #: Truth keys the engine writes from the spec; a generator's facts may not set them.
 ENGINE_TRUTH_KEYS = ("cause", "cause_label", "evidence", "decision")
 
@@ -439,6 +444,7 @@ class ScenarioSpec:
         for kind, qid in self.standard_ids().items():
             if qid not in order:
                 faults.append(f"question order lacks the {kind} question {qid!r}")
+        faults += _memo_faults(self.memo, self.decisions, REQUIRE_MEMO_FORM)
         if faults:
             raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(faults) + ".")
 
@@ -538,7 +544,7 @@ class ScenarioSpec:
         if "decision" in ids:
             built[ids["decision"]] = standard.decision_question(self, truth)
         if "memo" in ids:
-            built[ids["memo"]] = standard.memo_question(self, truth)
+            built[ids["memo"]] = standard.memo_question(self, case, truth)
         own = list(self.questions(case, truth)) if self.questions is not None else []
         for q in own:
             if q.id in built:
@@ -557,6 +563,28 @@ class ScenarioSpec:
                 + "."
             )
         return [built[q] for q in self.order]
+
+
+def _memo_faults(ask: Ask | None, decisions: Sequence[Option], required: bool) -> list[str]:
+    """Faults in a memo's typed form: both halves given (or, when ``required``, present)."""
+    if ask is None:
+        return []
+    if (ask.memo_form is None) != (ask.memo_key is None):
+        return ["the memo sets one of memo_form and memo_key; a typed memo needs both"]
+    if ask.memo_form is None:
+        if required:
+            return [
+                "the memo's Ask lacks memo_form and memo_key: every memo's decidable parts are "
+                "typed fields scored against the case (see docs/authoring.md, 'The memo')"
+            ]
+        return []
+    if not isinstance(ask.memo_form, MemoForm):
+        return [f"memo_form must be a MemoForm, got {type(ask.memo_form).__name__}"]
+    if not callable(ask.memo_key):
+        return ["memo_key must be a callable memo_key(case, truth) -> MemoKey"]
+    if not decisions:
+        return ["a memo with memo_form needs the spec's decisions (its option field offers them)"]
+    return []
 
 
 def _unique_ids(what: str, ids: Sequence[str]) -> list[str]:
