@@ -23,13 +23,14 @@ OPTIONS = {
     "keep_watching": "Keep them and watch.",
 }
 
-# decoys first: the fast, real signal is the last one (picking it is the judgment)
+# no position is right in every dropdown: the fast, real signal is first, while the first
+# option is never the decision (a memo of first choices everywhere must not pay)
 FORM = MemoForm(
     signals={
+        "override_rate": ("Daily override rate", "%"),
         "sessions": ("Daily sessions", "sessions"),
         "weekly_nps": ("Weekly NPS", "points"),
         "complaints_per_1k": ("Complaints per 1,000 tasks", "per 1,000 tasks"),
-        "override_rate": ("Daily override rate", "%"),
     },
     actions={
         "ship_to_all": "Ship to everyone",
@@ -149,7 +150,7 @@ def _generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
             "override_rate": override.round(3),
             "complaints_per_1k": complaints.round(3),
             "sessions": rng.poisson(1200, n),
-            "weekly_nps": np.where(days.dayofweek == 0, rng.normal(41, 3, n).round(1), np.nan),
+            "weekly_nps": np.where(days.day_of_week == 0, rng.normal(41, 3, n).round(1), np.nan),
             "minutes_saved": (2.0 + rng.normal(0, 0.1, n) * after).round(3),
         }
     )
