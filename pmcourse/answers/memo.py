@@ -81,7 +81,7 @@ def typed_fields(form: MemoForm) -> dict[str, str]:
         out[f"bearer_{eid}"] = f"Who bears it: {label}"
         out[f"recourse_{eid}"] = f"Their recourse: {label}"
     if form.trade_off:
-        out["traded_away"] = "What we trade away"
+        out["traded_away"] = "Traded away (pick one)"
         out["trade_measure"] = (
             f"Its measure ({form.trade_unit})" if form.trade_unit else "Its measure"
         )

@@ -77,7 +77,9 @@ class MemoReviewPanel(widgets.VBox):
         }  # fmt: skip
         for box in self.boxes.values():
             box.add_class("pmcourse-rubric")
-        self.save_button = widgets.Button(description="Save my self-assessment", icon="check")
+        self.save_button = widgets.Button(
+            description="Save my self-assessment", icon="check", layout=widgets.Layout(width="auto")
+        )
         self.save_button.add_class("pmcourse-self-assess")
         self.feedback = widgets.HTML("")
         self.feedback.add_class("pmcourse-self-assess-feedback")
