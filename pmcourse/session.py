@@ -23,6 +23,7 @@ from pmcourse import scenarios
 from pmcourse.answers.binding import LogBinding
 from pmcourse.answers.explorer import Explorer
 from pmcourse.answers.feedback import Feedback
+from pmcourse.answers.memo import Memo
 from pmcourse.answers.questions import Question
 from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore, default_learner
 from pmcourse.answers.submission import build_submission, write_submission
@@ -233,6 +234,56 @@ class Session(LogBinding):
         """
         question = self.questions.get(qid) if isinstance(qid, str) else None
         return self._unknown(qid) if question is None else question.reveal_solution()
+
+    def _memo(self, qid: Any) -> Memo | Feedback:
+        question = self.questions.get(qid) if isinstance(qid, str) else None
+        if question is None or not isinstance(question, Memo):
+            return self._unknown(qid) if question is None else Feedback(
+                False, None, None, f"Question {qid!r} is not a memo.", "question")  # fmt: skip
+        return question
+
+    def model_memo(self, qid: str) -> dict[str, Any] | Feedback:
+        """A memo's model memo for this case (typed fields, prose naming its numbers), once it
+        is answered in practice mode; else a :class:`Feedback` saying why it is not shown.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> session = start("01-usage-drop", seed=7, store=Path(tempfile.mkdtemp()) / "a.sqlite")
+        >>> session.model_memo("decision").message
+        "Question 'decision' is not a memo."
+
+        Introduced in docs/architecture.md (answers).
+        """
+        memo = self._memo(qid)
+        try:
+            return memo if isinstance(memo, Feedback) else memo.model_answer()
+        except TruthHiddenError as exc:
+            return Feedback(True, None, None, str(exc), None)
+
+    def self_assess(self, qid: str, ticks: Any) -> Feedback:
+        """Log your ticks of the memo rubric (``{line id: 0 or 1}``) as a ``self_assessment``:
+        practice mode, once the memo is answered; the report shows them beside reviewers' scores.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> session = start("01-usage-drop", seed=7, store=Path(tempfile.mkdtemp()) / "a.sqlite")
+        >>> session.self_assess("memo", {"falsifiable": 1}).message
+        'Answer the memo first: the self-assessment ticks the rubric against your own memo.'
+
+        Introduced in docs/architecture.md (answers).
+        """
+        memo = self._memo(qid)
+        if isinstance(memo, Feedback) or self.mode == "graded":
+            return memo if isinstance(memo, Feedback) else Feedback(
+                True, None, None, "Reviewers score graded memos; nothing was logged.")  # fmt: skip
+        if memo.last_answer() is None:
+            message = (
+                "Answer the memo first: the self-assessment ticks the rubric against your own memo."
+            )
+            return Feedback(False, None, None, message)
+        return memo.self_assess(ticks)
 
     def reveal(self) -> dict[str, Any]:
         """The practice case's hidden cause and facts — the one call that shows them; logged.

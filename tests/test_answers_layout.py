@@ -31,6 +31,20 @@ ALLOWED = {
         "exceptions",
     },
     "submission": {"_version", "answers.questions", "answers.store", "exceptions"},
+    # the typed memo: its case shapes, the rules that check them, its model; then the question
+    "memo_case": {"exceptions"},
+    "memo_checks": {"answers.memo_case", "answers.parsing"},
+    "memo_model": {"answers.memo_case", "answers.memo_checks", "answers.parsing", "exceptions"},
+    "memo": {
+        "answers.feedback",
+        "answers.kill_criterion",
+        "answers.memo_case",
+        "answers.memo_checks",
+        "answers.memo_model",
+        "answers.parsing",
+        "answers.questions",
+        "exceptions",
+    },
 }
 TYPES = {"choice", "numeric", "ranking", "kill_criterion", "memo"}
 

@@ -6,6 +6,8 @@ import itertools
 import json
 
 import pytest
+from memo_support import FORM as MEMO_FORM
+from memo_support import GOOD_MEMO, make_memo
 from scipy import stats
 
 from pmcourse.answers import (
@@ -20,15 +22,6 @@ from pmcourse.answers import (
     Ranking,
 )
 from pmcourse.exceptions import InputError
-
-GOOD_MEMO = {
-    "we_trade_away": "some recall on rare intents for fewer false blocks",
-    "who_bears_the_cost": "new freelancers sending cross-border invoices",
-    "how_we_detect_failure": "false positive rate above 2% in the weekly audit sample",
-    "how_we_undo_it": "turn the feature flag off; costs one deploy and a day of review",
-    "when_we_revisit": "in 30 days, on 2026-03-01",
-    "notes": "free text",
-}
 
 
 def make_questions(with_key: bool = True) -> dict[str, Question]:
@@ -62,7 +55,7 @@ def make_questions(with_key: bool = True) -> dict[str, Question]:
                     "window_days": 21, "action": "revert"} if k else None,
             threshold_tolerance=2, window_tolerance=3,
         ),
-        "memo": Memo("memo", "Write the judgment memo", extra_fields={"segment": "Which segment"}),
+        "memo": make_memo(with_key=k, extra_fields={"segment": "Which segment"}),
     }  # fmt: skip
 
 
@@ -106,17 +99,10 @@ CASES = [
         0.0,
     ),  # fmt: skip
     ("memo", {**GOOD_MEMO, "segment": "cross-border freelancers in their first month"}, 1.0),
-    ("memo", {**GOOD_MEMO, "segment": ""}, 0.75 + 0.25 * 5 / 6),
-    (
-        "memo",
-        {
-            **GOOD_MEMO,
-            "segment": "the new ones here",
-            "when_we_revisit": "later on, when it feels right",
-        },
-        0.75,
-    ),
-    ("memo", {"we_trade_away": "nothing at all really"}, 0.25 * 1 / 6),
+    ("memo", {**GOOD_MEMO, "segment": ""}, 1.0),  # prose is for review: it never moves the score
+    ("memo", {**GOOD_MEMO, "threshold": "4.5%"}, (12 + 0.25) / 13),  # inside the noise band
+    ("memo", {**GOOD_MEMO, "expiry": "2099-01-01"}, 12 / 13 - 0.25),  # beyond the horizon
+    ("memo", {"we_trade_away": "nothing at all really"}, 0.0),  # prose only: nothing typed
 ]
 
 
@@ -197,7 +183,13 @@ BAD = [
     ("kill_criterion", {k: v for k, v in RIGHT_RULE.items() if k != "action"}, "action"),
     ("kill_criterion", {**RIGHT_RULE, "extra": 1}, "extra"),
     ("memo", "just a string", "memo"),
-    ("memo", {}, "we_trade_away"),
+    ("memo", {}, "option"),
+    ("memo", {**GOOD_MEMO, "option": "bananas"}, "option"),
+    ("memo", {**GOOD_MEMO, "signal": "a flag made of bananas"}, "signal"),
+    ("memo", {**GOOD_MEMO, "threshold": "lorem flag ipsum"}, "threshold"),
+    ("memo", {**GOOD_MEMO, "window_days": "lorem 1 day"}, "window_days"),
+    ("memo", {**GOOD_MEMO, "expiry": "in 3 weeks maybe"}, "expiry"),
+    ("memo", {**GOOD_MEMO, "bearer_missed_harm": "everyone"}, "bearer_missed_harm"),
     ("memo", {"we_trade_away": 5}, "we_trade_away"),
     ("memo", {"we_trade_away": "x" * 20_000}, "we_trade_away"),
     ("memo", {"bogus": "text"}, "bogus"),
@@ -312,14 +304,15 @@ def test_kill_criterion_names_the_field_that_is_off():
 
 def test_memo_feedback_names_weak_fields_and_stores_in_full():
     q = make_questions()["memo"]
-    memo = {
-        **GOOD_MEMO,
-        "segment": "first-month freelancers abroad",
-        "how_we_undo_it": "we think hard about it",
-    }
+    memo = {**GOOD_MEMO, "segment": "first-month freelancers abroad", "threshold": "4.5"}
     feedback = q.answer(memo)
-    assert feedback.score == pytest.approx(0.75)
-    assert feedback.field == "how_we_undo_it"
+    assert feedback.score == pytest.approx((12 + 0.25) / 13)
+    assert feedback.field == "threshold"
+    # the case's own numbers: the baseline's normal range the threshold was checked against
+    assert (
+        "your threshold 4.5% sits inside the baseline's normal range 4% ± 0.8%" in feedback.message
+    )
+    assert "marked for review" in feedback.message
     assert q.last_answer()["value"]["notes"] == "free text"
 
 
@@ -409,6 +402,9 @@ def test_score_needs_a_key():
                               answer={**RIGHT_RULE, "metric": "m", "threshold": 50},
                               threshold_tolerance=0, window_tolerance=0),
         lambda: Memo("m", "p", extra_fields={"notes": "clash"}),
+        lambda: Memo("m", "p", form=MEMO_FORM),  # a form needs the scenario's options
+        lambda: make_memo(extra_fields={"option": "clash with a typed field"}),
+        lambda: Memo("m", "p", form={"signals": {}}, options={"a": "A"}),
     ],
 )  # fmt: skip
 def test_author_mistakes_raise_input_error(build):

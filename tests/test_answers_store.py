@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -254,12 +255,12 @@ def test_a_version_1_log_is_migrated_on_open_keeping_every_row(tmp_path):
     before = _write_v1_log(path)
     store = AnswerStore(path)
     assert store.notice is None and not list(tmp_path.glob("*.corrupt-*"))
-    assert store.schema_version == 2
+    assert store.schema_version == 3
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("SELECT * FROM events ORDER BY id").fetchall() == before
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
-            "2",
+            "3",
         )
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("DELETE FROM events")
@@ -274,14 +275,42 @@ def test_a_version_1_log_is_migrated_on_open_keeping_every_row(tmp_path):
     assert AnswerStore(path).count() == 4
 
 
+def test_a_version_2_log_is_migrated_on_open_and_takes_self_assessments(tmp_path):
+    """tests/data/answer-log-v2.sqlite was written by pmcourse in format 2 (drafts, explore)."""
+    path = tmp_path / "answers.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "answer-log-v2.sqlite", path)
+    conn = sqlite3.connect(path)
+    before = conn.execute("SELECT * FROM events ORDER BY id").fetchall()
+    conn.close()
+    assert [row[6] for row in before] == ["answer", "draft", "explore", "answer"]
+    store = AnswerStore(path)
+    assert store.notice is None and store.schema_version == 3
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT * FROM events ORDER BY id").fetchall() == before
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM events")
+    finally:
+        conn.close()
+    key = {"learner": "ada", "notebook": "01-usage-drop", "variant": "seed=7"}
+    assert store.last_answer(**key, question="decision_memo")["value"] == {
+        "we_trade_away": "some recall"
+    }
+    ticks = {"constraint": 1, "falsifiable": 0}
+    event = store.append(**key, question="decision_memo", kind="self_assessment", value=ticks)
+    assert event["id"] == 5
+    assert store.events(**key, question="decision_memo")[-1]["value"] == ticks
+    assert AnswerStore(path).count() == 5
+
+
 def test_a_log_from_a_newer_pmcourse_is_refused_not_rewritten(tmp_path):
     path = tmp_path / "answers.sqlite"
     AnswerStore(path).append(**KEY, question="q", kind="answer", value=1)
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
-    with pytest.raises(AnswerStoreError, match="format version 3.*reads versions 1 to 2"):
+    with pytest.raises(AnswerStoreError, match="format version 4.*reads versions 1 to 3"):
         AnswerStore(path)
     conn = sqlite3.connect(path)
     try:

@@ -107,7 +107,7 @@ def resign(sub):
         (lambda s: tamper(s, ["student_id"], "s-002"), "digest_mismatch", "changed"),
         (lambda s: tamper(s, ["digest"], "0" * 64), "digest_mismatch", "digest"),
         (lambda s: tamper(s, ["digest"], "XYZ"), "bad_type", "digest"),
-        (lambda s: tamper(s, ["schema_version"], 3), "schema_version", "versions 1, 2"),
+        (lambda s: tamper(s, ["schema_version"], 4), "schema_version", "versions 1, 2, 3"),
         (lambda s: tamper(s, ["schema_version"], True), "schema_version", "schema_version"),
         (lambda s: {k: v for k, v in s.items() if k != "events"}, "missing_field", "events"),
         (lambda s: resign({**s, "extra": 1}), "unknown_field", "extra"),
@@ -249,7 +249,7 @@ def _signed(data: dict) -> dict:
 
 def test_last_cohorts_version_1_files_are_still_read():
     sub = make()
-    assert sub["schema_version"] == 2
+    assert sub["schema_version"] == 3
     v1 = _signed({**sub, "schema_version": 1})
     assert validate_submission(json.dumps(v1).encode())["schema_version"] == 1
 
@@ -265,3 +265,38 @@ def test_explore_events_are_version_2_only():
     with pytest.raises(SubmissionError, match=r"kind must be one of .* in schema 1") as err:
         validate_submission(v1)
     assert err.value.reason == "bad_value"
+
+
+def test_a_version_2_file_written_by_the_previous_pmcourse_is_read():
+    """tests/data/submission-v2.json was written by pmcourse before self-assessments."""
+    sub = read_submission(Path(__file__).parent / "data" / "submission-v2.json")
+    assert sub["schema_version"] == 2
+    assert [e["kind"] for e in sub["events"]] == ["answer", "explore", "answer"]
+    assert sub["answers"]["decision_memo"]["value"] == {"we_trade_away": "some recall"}
+
+
+SELF_ASSESSMENT = {"ts": "2026-01-01T00:00:06Z", "question": "memo", "kind": "self_assessment",
+                   "value": {"constraint": 1, "falsifiable": 0}, "confidence": None,
+                   "outcome": {"valid": True}}  # fmt: skip
+
+
+def test_self_assessments_are_version_3_only_and_hold_ticks():
+    sub = make()
+    v3 = _signed({**sub, "events": [*sub["events"], SELF_ASSESSMENT]})
+    assert validate_submission(v3)["events"][-1]["value"] == {"constraint": 1, "falsifiable": 0}
+    v2 = _signed({**v3, "schema_version": 2})
+    with pytest.raises(SubmissionError, match=r"kind must be one of .* in schema 2"):
+        validate_submission(v2)
+    for bad in ({"constraint": 2}, {"constraint": True}, ["constraint"], {"constraint": "1"}):
+        event = {**SELF_ASSESSMENT, "value": bad}
+        with pytest.raises(SubmissionError, match="rubric line id -> 0 or 1") as err:
+            validate_submission(_signed({**sub, "events": [*sub["events"], event]}))
+        assert err.value.reason == "bad_value"
+
+
+def test_build_submission_carries_self_assessments():
+    sub = build_submission(student_id="s1", notebook="00-orientation", variant_token=None,
+                           mode="practice", question_types={"memo": "memo"},
+                           events=[SELF_ASSESSMENT])  # fmt: skip
+    assert validate_submission(sub)["events"][0]["kind"] == "self_assessment"
+    assert sub["answers"] == {}  # ticks are not an answer

@@ -38,8 +38,9 @@ def fill(widget: QuestionWidget, qtype: str, value) -> None:
         for drop, name in zip(inputs, order, strict=True):
             drop.value = value[name]
     elif qtype == "memo":
-        for area, key in zip(inputs, [*widget.question.required, "notes"], strict=True):
-            area.value = value.get(key, "")
+        for item in inputs:
+            blank = None if isinstance(item, widgets.Dropdown) else ""
+            item.value = value.get(item.field_id, blank)
 
 
 @pytest.mark.parametrize("qtype", list(TYPED))

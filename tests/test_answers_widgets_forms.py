@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -17,6 +18,11 @@ from pmcourse.session import start
 
 def rows(widget: QuestionWidget) -> list[widgets.HBox]:
     return [c for c in widget.children if "pmcourse-field" in c._dom_classes]
+
+
+def field(widget: QuestionWidget, field_id: str) -> widgets.Widget:
+    """The input of a form that fills ``field_id``."""
+    return next(item for item in widget.inputs if item.field_id == field_id)
 
 
 def label_text(row: widgets.HBox) -> str:
@@ -92,7 +98,7 @@ def test_rejections_and_memo_feedback_use_labels_not_python_ids():
     widget.check_button.click()
     assert "Threshold (%): 500 is outside" in widget.feedback.value
     memo = make_questions()["memo"].widget()
-    memo.inputs[0].value = "a little recall on rare intents"
+    field(memo, "we_trade_away").value = "a little recall on rare intents"
     memo.check_button.click()
     text = memo.feedback.value
     assert "Who bears the cost" in text and "Which segment" in text
@@ -142,7 +148,7 @@ def test_prompts_and_solutions_are_markdown_and_solutions_have_a_heading():
 def test_edits_are_drafts_restored_on_redraw_and_marked_not_submitted():
     question = make_questions()["memo"]
     widget = question.widget()
-    widget.inputs[0].value = "half a thought about recall"
+    field(widget, "we_trade_away").value = "half a thought about recall"
     assert "not submitted" in widget.draft_status.value
     assert question.last_answer() is None
     redrawn = question.widget()
@@ -150,7 +156,7 @@ def test_edits_are_drafts_restored_on_redraw_and_marked_not_submitted():
     assert "Restored your draft" in redrawn.draft_status.value
     assert "not submitted" in redrawn.draft_status.value
     # checking submits it: the next redraw restores the answer, with no draft notice
-    redrawn.inputs[0].value = GOOD_MEMO["we_trade_away"]
+    field(redrawn, "we_trade_away").value = GOOD_MEMO["we_trade_away"]
     redrawn.check_button.click()
     assert question.last_draft() is None
     again = question.widget()
@@ -200,3 +206,60 @@ def test_a_form_carries_its_disconnected_line_and_a_fallback_for_model_not_found
     assert "application/vnd.jupyter.widget-view+json" in shown[0]
     assert "pmcourse-stale" in shown[1]["text/html"]
     assert "run the cells again" in shown[1]["text/plain"]
+
+
+def test_a_typed_memo_is_dropdowns_and_text_boxes_then_prose():
+    question = make_questions()["memo"]
+    widget = question.widget()
+    kinds = {item.field_id: type(item).__name__ for item in widget.inputs}
+    for name in ("option", "signal", "comparator", "action", "undo", "bearer_missed_harm",
+                 "recourse_missed_harm", "traded_away"):  # fmt: skip
+        assert kinds[name] == "Dropdown", name
+    for name in ("threshold", "window_days", "expiry", "trade_measure"):
+        assert kinds[name] == "Text", name
+    assert kinds["we_trade_away"] == kinds["notes"] == "Textarea"
+    order = [item.field_id for item in widget.inputs]
+    assert order.index("undo") < order.index("we_trade_away")  # typed fields first
+    assert field(widget, "expiry").placeholder == "YYYY-MM-DD"
+    field(widget, "signal").value = "complaints_per_1k"
+    assert field(widget, "threshold").placeholder == "a number, in per 1,000 tasks"
+    labels = [label_text(row) for row in rows(widget)]
+    assert "Daily override rate" not in " ".join(labels)  # labels name fields, options stay inside
+    # the form's labels name metrics, never numbers of the case
+    assert not re.search(r"\d", " ".join(labels).replace("1,000", ""))
+
+
+def test_a_bad_typed_field_is_one_line_in_the_form_and_nothing_is_lost():
+    question = make_questions()["memo"]
+    widget = question.widget()
+    widget.set_value(GOOD_MEMO)
+    field(widget, "expiry").value = "in 3 weeks maybe"
+    widget.check_button.click()
+    text = html.unescape(re.sub(r"<[^>]+>", "", widget.feedback.value))
+    assert "cannot read 'in 3 weeks maybe' as a date" in text and "YYYY-MM-DD" in text
+    assert "\n" not in text and "Traceback" not in text
+    assert question.last_answer() is None and "kept as a draft" in widget.draft_status.value
+    assert question.last_draft()["value"]["expiry"] == "in 3 weeks maybe"
+
+
+def test_after_a_check_the_model_memo_and_rubric_show_and_ticks_are_logged():
+    question = make_questions()["memo"]
+    widget = question.widget()
+    assert widget.memo_review.children == ()  # nothing before an answer
+    widget.set_value({"option": "roll_back", "expiry": "never"})
+    widget.check_button.click()
+    panel = widget.memo_review
+    model = next(c for c in panel.children if "pmcourse-model-memo" in c._dom_classes).value
+    assert "Daily override rate" in model and "Roll the suggestions back." in model
+    assert len(panel.boxes) == 6 and all(
+        "pmcourse-rubric" in b._dom_classes for b in panel.boxes.values()
+    )
+    panel.boxes["falsifiable"].value = True
+    panel.save_button.click()
+    assert "1 of 6" in panel.feedback.value
+    event = question._log.events[-1]
+    assert event["kind"] == "self_assessment" and event["value"]["falsifiable"] == 1
+    assert question.widget().memo_review.children != ()  # a redraw shows it again
+    graded = make_questions(with_key=False)["memo"]
+    graded.answer(GOOD_MEMO)
+    assert graded.widget().memo_review.children == ()  # graded: no model memo

@@ -224,3 +224,65 @@ def test_an_unchecked_memo_edit_survives_a_kernel_restart_as_a_draft(lab, lab_pa
     page.wait_for_timeout(2_000)  # the widget manager gives up on the model by now
     assert page.get_by_text("model not found").filter(visible=True).count() == 0
     page.screenshot(path=str(shots / "reopened-without-kernel.png"))
+
+
+TYPED_MEMO = ".pmcourse-q-typed_memo"
+
+
+def test_a_typed_memo_is_filled_checked_and_self_assessed_in_the_page(lab, lab_page):  # noqa: F811
+    """The typed memo form in JupyterLab: dropdowns and text boxes, a bad date is one line, a
+    sound memo scores, then the model memo and the rubric show and the ticks are saved."""
+    page = lab_page
+    write_notebook(
+        lab,
+        "typed-memo.ipynb",
+        [
+            f"import sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+            "import pmcourse.answers.widgets\nfrom memo_support import make_memo\n"
+            "memo = make_memo(id='typed_memo')",
+            "memo.widget()",
+        ],
+    )
+    open_notebook(page, lab, "typed-memo.ipynb")
+    run_all_cells(page)
+    form = page.locator(TYPED_MEMO)
+    form.wait_for(timeout=30_000)
+    selects = form.locator(".pmcourse-input select")
+    assert selects.count() == 10  # option, signal, comparator, action, undo, 2x2 liability, traded
+    choices = ["Roll the suggestions back.", "Daily override rate", ">", "Pause the rollout",
+               "Turn the feature back on", "The product team", "None", "The users who override",
+               "Turn the suggestions off in settings", "Minutes saved per task"]  # fmt: skip
+    for index, label in zip((0, 1, 2, 3, 4, 5, 6, 7, 8, 9), choices, strict=True):
+        selects.nth(index).select_option(label=label)
+    texts = form.locator(".pmcourse-input input[type=text]")
+    for index, value in enumerate(["6%", "7", "in 3 weeks maybe", "2.0"]):
+        texts.nth(index).fill(value)
+        texts.nth(index).press("Tab")
+    form.locator("button.pmcourse-check").click()
+    message = form.locator(".pmcourse-feedback .pmcourse-message")
+    message.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.pmcourse-q-typed_memo .pmcourse-feedback')"
+        ".innerText.includes('as a date')"
+    )
+    assert "YYYY-MM-DD" in message.inner_text() and "\n" not in message.inner_text().strip()
+    texts.nth(2).fill("2026-04-01")
+    texts.nth(2).press("Tab")
+    form.locator("button.pmcourse-check").click()
+    page.wait_for_function(
+        "() => document.querySelector('.pmcourse-q-typed_memo .pmcourse-feedback')"
+        ".innerText.includes('Correct')"
+    )
+    review = form.locator(".pmcourse-model-memo")
+    review.wait_for(timeout=30_000)
+    assert "Daily override rate" in review.inner_text()
+    form.locator(".pmcourse-rubric input[type=checkbox]").first.check()
+    form.locator("button.pmcourse-self-assess").click()
+    form.locator(".pmcourse-self-assess-feedback", has_text="1 of 6").wait_for(timeout=30_000)
+    shots = ARTIFACTS / "forms"
+    shots.mkdir(parents=True, exist_ok=True)
+    form.screenshot(path=str(shots / "typed-memo.png"))
+    tracebacks = page.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
+    assert tracebacks.count() == 0, tracebacks.all_inner_texts()

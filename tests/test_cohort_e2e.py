@@ -78,7 +78,8 @@ def cohort(tmp_path_factory):
                 qid = qkey["id"]
                 if _plan(i, j) and qid in right:
                     answers[qid], conf[qid] = right[qid], 0.9
-                    per_q.append(practice[qid].answer(right[qid]).score)
+                    # the score the grader gives (a memo without typed fields: 0.0, awaiting review)
+                    per_q.append(practice[qid].score(right[qid]))
                 elif qkey["type"] == "choice":
                     # a wrong option that earns nothing (second-best options earn partial credit)
                     partial = qkey.get("partial") or {}

@@ -122,7 +122,7 @@ def test_every_tampering_case_is_rejected_with_its_reason_and_the_rest_grades(
     (bad / "truncated.json").write_bytes(original["g1"][: len(original["g1"]) // 2])
     # wrong schema version, digest recomputed
     future = json.loads(original["g1"])
-    future["schema_version"] = 3
+    future["schema_version"] = 4  # a version newer than this pmcourse writes
     (bad / "future.json").write_bytes(_resign(future))
     # 50 MB file (sparse: if it were read, it would fail as not_json, not too_large)
     with open(bad / "huge.json", "wb") as fh:

@@ -494,3 +494,32 @@ def test_the_course_checks_fail_on_an_untagged_question_and_a_thin_dimension():
         for n, tags in _course_tags().items()
     }
     assert _thin_dimensions(retagged) == {"liability mapping": 0}
+
+
+def test_a_typed_memo_gets_its_key_in_practice_and_only_its_form_in_graded_mode():
+    import memo_support
+
+    case = memo_support.fixture_case(3)
+    practice = memo_support.SCENARIO.questions(case, case.truth)[-1]
+    graded = memo_support.SCENARIO.questions(case, None)[-1]
+    assert practice.form == graded.form == memo_support.FORM
+    assert practice.memo_key.decision == case.truth["decision"] and graded.memo_key is None
+    assert practice.options == graded.options == memo_support.OPTIONS
+    assert practice.has_key and not graded.has_key and graded.to_key()["memo_key"] is None
+
+
+def test_a_memo_with_half_a_typed_form_fails_the_check():
+    import memo_support
+
+    half = replace(_spec().memo, memo_form=memo_support.FORM)
+    with pytest.raises(ScenarioError, match="sets one of memo_form and memo_key"):
+        _spec(memo=half).check()
+
+
+def test_the_lead_can_require_every_memo_to_be_typed(monkeypatch):
+    from pmcourse.scenarios import spec as spec_module
+
+    _spec().check()  # today a prose-only memo passes (REQUIRE_MEMO_FORM is False)
+    monkeypatch.setattr(spec_module, "REQUIRE_MEMO_FORM", True)
+    with pytest.raises(ScenarioError, match="lacks memo_form and memo_key"):
+        _spec().check()

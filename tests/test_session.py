@@ -269,3 +269,30 @@ def test_practice_answers_stay_hidden_until_earned_or_revealed():
     assert [e["kind"] for e in s.events("cause")] == ["answer"]
     s.reveal_solution("share")
     assert [e["kind"] for e in s.events("share")] == ["solution"]
+
+
+def test_practice_memo_shows_its_model_memo_and_logs_the_self_assessment(monkeypatch, tmp_path):
+    import memo_support
+
+    from pmcourse.scenarios import registry
+
+    monkeypatch.setitem(registry.NOTEBOOKS, memo_support.SPEC.name, memo_support.SPEC.notebook)
+    monkeypatch.setitem(registry.SCENARIOS._loaded, memo_support.SPEC.name, memo_support.SCENARIO)
+    s = pmcourse.start(memo_support.SPEC.notebook, seed=3, store=tmp_path / "a.sqlite")
+    memo = s.questions["decision_memo"]
+    assert "appears once you have answered" in s.model_memo("decision_memo").message
+    assert not s.self_assess("decision_memo", {"falsifiable": 1}).valid
+    assert s.model_memo("diagnosis").message == "Question 'diagnosis' is not a memo."
+    assert memo.answer({"option": "roll_back", "expiry": "never"}).score < 0.3
+    model = s.model_memo("decision_memo")
+    assert isinstance(model, dict) and memo.score(model) == 1.0
+    assert "Daily override rate" in model["how_we_detect_failure"]
+    feedback = s.self_assess("decision_memo", {"falsifiable": 1, "constraint": 0})
+    assert feedback.valid and "1 of 6" in feedback.message
+    assert not s.self_assess("decision_memo", {"vibes": 1}).valid
+    ticks = [e for e in s.events("decision_memo") if e["kind"] == "self_assessment"]
+    assert len(ticks) == 1 and ticks[0]["value"]["falsifiable"] == 1
+    submitted = read_submission(s.submit())
+    assert submitted["schema_version"] == 3
+    assert [e["kind"] for e in submitted["events"]].count("self_assessment") == 1
+    assert AnswerStore(tmp_path / "a.sqlite").schema_version == 3

@@ -210,6 +210,43 @@ def _kill_criterion_inputs(question: KillCriterion) -> Inputs:
 
 @register_inputs(Memo)
 def _memo_inputs(question: Memo) -> Inputs:
+    """Typed fields first (dropdowns, and text boxes for numbers and the date), then the prose.
+
+    Every input is optional: a half-filled memo is checked and says what is still empty.
+    """
+    form = question.form
+    typed: dict[str, widgets.Widget] = {}
+    if form is not None:
+        choices = {
+            "option": question.options,
+            "signal": {sid: label for sid, (label, _) in form.signals.items()},
+            "comparator": {c: c for c in COMPARATORS},
+            "action": form.actions,
+            "undo": form.undo,
+            "traded_away": form.tradeoff,
+        }
+        for eid in form.errors:
+            choices[f"bearer_{eid}"] = form.parties
+            choices[f"recourse_{eid}"] = form.recourse
+        placeholders = {
+            "threshold": "a number, in the signal's unit",
+            "window_days": "e.g. 14",
+            "expiry": "YYYY-MM-DD",
+            "trade_measure": f"a number, in {form.trade_unit}" if form.trade_unit else "a number",
+        }
+        for name, label in question.typed.items():
+            if name in choices:
+                options = [("—", None)] + [(text, key) for key, text in choices[name].items()]
+                typed[name] = _field(_dropdown(options, label), name, optional=True)
+            else:
+                typed[name] = _field(_text(label, placeholders[name]), name, optional=True)
+
+        def show_unit(change):
+            # the threshold is read in the unit of the chosen signal: say which
+            unit = form.signals[change["new"]][1] if change["new"] in form.signals else ""
+            typed["threshold"].placeholder = f"a number, in {unit}" if unit else "a number"
+
+        typed["signal"].observe(show_unit, names="value")
     fields = {**question.required, "notes": "Notes (free text)"}
     areas = {
         # a memo field syncs when the learner leaves it (one draft per edit, not per keystroke)
@@ -225,12 +262,25 @@ def _memo_inputs(question: Memo) -> Inputs:
         for key, label in fields.items()
     }
 
-    def set_memo(value):
-        if isinstance(value, dict):
-            for key, area in areas.items():
-                area.value = str(value.get(key) or "")
+    def get_memo():
+        value = {k: w.value for k, w in typed.items()}
+        return {**value, **{k: a.value for k, a in areas.items()}}
 
-    return list(areas.values()), lambda: {k: a.value for k, a in areas.items()}, set_memo
+    def set_memo(value):
+        if not isinstance(value, dict):
+            return
+        for key, w in typed.items():
+            item = value.get(key)
+            if isinstance(w, widgets.Dropdown):
+                w.value = item if item in [o[1] for o in w.options] else None
+            else:
+                w.value = (
+                    "" if item is None else f"{item:g}" if isinstance(item, float) else str(item)
+                )
+        for key, area in areas.items():
+            area.value = str(value.get(key) or "")
+
+    return [*typed.values(), *areas.values()], get_memo, set_memo
 
 
 # One stylesheet per drawn question (identical copies are harmless). JupyterLab's widget manager

@@ -22,7 +22,14 @@ from pmcourse.answers.parsing import (
 from pmcourse.answers.questions import Question
 from pmcourse.exceptions import InputError
 
-__all__ = ["KillCriterion", "KILL_ACTIONS", "COMPARATORS"]
+__all__ = [
+    "KillCriterion",
+    "KILL_ACTIONS",
+    "COMPARATORS",
+    "parse_comparator",
+    "parse_threshold",
+    "parse_window_days",
+]
 
 #: Actions a kill criterion may end in.
 KILL_ACTIONS = ("revert", "roll back", "retrain", "redesign", "keep")
@@ -34,6 +41,101 @@ _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
 _WINDOW_UNIT = re.compile(r"(\+?\d+)\s*(days?|d|weeks?|w)")
 _KC_FIELDS = ("metric", "comparator", "threshold", "window_days", "action")
 _MAX_WINDOW_DAYS = 3650
+
+
+def parse_comparator(value, field: str = "comparator") -> str:
+    """A comparator in its canonical ASCII form (``≥``, ``≤``, ``=>`` and ``=<`` accepted).
+
+    Raises
+    ------
+    RejectedInputError
+        When ``value`` is not one of :data:`COMPARATORS` (or their Unicode forms).
+
+    Examples
+    --------
+    >>> parse_comparator("≥"), parse_comparator(" < ")
+    ('>=', '<')
+
+    Introduced in docs/architecture.md (answers).
+    """
+    text = as_short_text(value, field, "a comparator")
+    comparator = _UNICODE_COMPARATORS.get(text, text)
+    if comparator not in COMPARATORS:
+        raise RejectedInputError(
+            field, f"{field}: {text[:10]!r} is not accepted; use one of {', '.join(COMPARATORS)}."
+        )
+    return comparator
+
+
+def parse_threshold(value, unit: str, field: str = "threshold") -> tuple[float, str]:
+    """A threshold in ``unit`` by the one percent rule; returns (number, note on the reading).
+
+    A ``%`` field reads ``15`` and ``"15%"`` as 15 (%); a fraction field (unit ``""`` or
+    ``"fraction"``) reads ``"15%"`` as 0.15; any other unit refuses a ``%``.
+
+    Raises
+    ------
+    RejectedInputError
+        When ``value`` is not a finite number in one of those forms.
+
+    Examples
+    --------
+    >>> parse_threshold("15%", "%"), parse_threshold("15%", "fraction")[0]
+    ((15.0, 'read the threshold as 15%'), 0.15)
+
+    Introduced in docs/architecture.md (answers).
+    """
+    threshold, has_percent = parse_number(value, field, unit)
+    unit = unit.strip()
+    if has_percent and unit != "%":
+        if unit not in ("", "fraction"):
+            raise RejectedInputError(field, f"{field}: give a number in {unit!r}, without '%'.")
+        threshold = threshold / 100  # a fraction field reads 15% as 0.15, like 0.15
+        return threshold, f"read the {field} {value!r} as {fmt_number(threshold)}"
+    if unit == "%":
+        return threshold, f"read the {field} as {fmt_number(threshold)}%"
+    return threshold, ""
+
+
+def parse_window_days(value, field: str = "window_days") -> int:
+    """A window as a whole number of days from 1 to 3650 (``14``, ``"14 days"``, ``"2 weeks"``).
+
+    Raises
+    ------
+    RejectedInputError
+        When ``value`` is not a whole number of days (or weeks) in that range.
+
+    Examples
+    --------
+    >>> parse_window_days("2 weeks"), parse_window_days(21)
+    (14, 21)
+
+    Introduced in docs/architecture.md (answers).
+    """
+    window_text = value
+    weeks = False
+    if isinstance(value, str):
+        unit_match = _WINDOW_UNIT.fullmatch(value.strip().lower())
+        if unit_match:  # "14 days", "1 day", "2 weeks"
+            window_text, weeks = unit_match.group(1), unit_match.group(2).startswith("w")
+    window, _ = parse_number(window_text, field)
+    if (
+        window != int(window)
+        or isinstance(window_text, str)
+        and not re.fullmatch(r"\s*\+?\d+\s*", window_text)
+    ):
+        raise RejectedInputError(
+            field,
+            f"{field}: expected a positive whole number of days (14, '14 days' or "
+            f"'2 weeks'), got {describe(value)}.",
+        )
+    window = int(window) * (7 if weeks else 1)
+    if not 1 <= window <= _MAX_WINDOW_DAYS:
+        raise RejectedInputError(
+            field,
+            f"{field}: expected a whole number of days from 1 to {_MAX_WINDOW_DAYS}, got {window}.",
+        )
+    return window
 
 
 class KillCriterion(Question):
@@ -187,26 +289,9 @@ class KillCriterion(Question):
                 f"{list_ids(self.metrics)}.",
             )
         notes.append(note)
-        comp_text = as_short_text(value["comparator"], "comparator", "a comparator")
-        comparator = _UNICODE_COMPARATORS.get(comp_text, comp_text)
-        if comparator not in COMPARATORS:
-            raise RejectedInputError(
-                "comparator",
-                f"comparator: {comp_text[:10]!r} is not accepted; use one of "
-                f"{', '.join(COMPARATORS)}.",
-            )
-        threshold, has_percent = parse_number(value["threshold"], "threshold", self.threshold_unit)
-        unit = self.threshold_unit.strip()
-        if has_percent and unit != "%":
-            if unit not in ("", "fraction"):
-                raise RejectedInputError(
-                    "threshold",
-                    f"threshold: give a number in {self.threshold_unit!r}, without '%'.",
-                )
-            threshold = threshold / 100  # a fraction field reads 15% as 0.15, like 0.15
-            notes.append(f"read the threshold {value['threshold']!r} as {fmt_number(threshold)}")
-        elif unit == "%":
-            notes.append(f"read the threshold as {fmt_number(threshold)}%")
+        comparator = parse_comparator(value["comparator"])
+        threshold, note = parse_threshold(value["threshold"], self.threshold_unit)
+        notes.append(note)
         low, high = self.threshold_range
         if not low - EPS <= threshold <= high + EPS:
             raise RejectedInputError(
@@ -214,33 +299,7 @@ class KillCriterion(Question):
                 f"threshold: {fmt_number(threshold)} is outside the accepted range "
                 f"{fmt_number(low)} to {fmt_number(high)} {self.threshold_unit}.",
             )
-        window_raw = value["window_days"]
-        window_text = window_raw
-        weeks = False
-        if isinstance(window_raw, str):
-            unit_match = _WINDOW_UNIT.fullmatch(window_raw.strip().lower())
-            if unit_match:  # "14 days", "1 day", "2 weeks"
-                window_text, weeks = unit_match.group(1), unit_match.group(2).startswith("w")
-        window, _ = parse_number(window_text, "window_days")
-        if (
-            window != int(window)
-            or isinstance(window_text, str)
-            and not re.fullmatch(r"\s*\+?\d+\s*", window_text)
-        ):
-            raise RejectedInputError(
-                "window_days",
-                f"window_days: expected a positive whole number of days (14, '14 days' or "
-                f"'2 weeks'), got {describe(window_raw)}.",
-            )
-        if weeks:
-            window *= 7
-        window = int(window)
-        if not 1 <= window <= _MAX_WINDOW_DAYS:
-            raise RejectedInputError(
-                "window_days",
-                f"window_days: expected a whole number of days from 1 to "
-                f"{_MAX_WINDOW_DAYS}, got {window}.",
-            )
+        window = parse_window_days(value["window_days"])
         action_text = as_short_text(value["action"], "action", "an action")
         action = next(
             (

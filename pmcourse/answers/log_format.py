@@ -6,10 +6,14 @@ Format versions (``meta.schema_version``):
 2. adds ``draft``: what a learner typed into a form without checking it (restored on redraw,
    never part of a submission), and ``explore``: a view the learner opened in the explorer
    (``session.explore()``; part of the submission, so the report shows how they investigated).
+3. adds ``self_assessment``: a practice learner's own ticks of the memo rubric after seeing the
+   model memo (``session.self_assess(qid, ticks)``; question = the memo id, value = {rubric line
+   id: 0 or 1}; part of the submission, so the report shows it beside the reviewers' scores).
 
 :func:`prepare` brings any file up to :data:`SCHEMA_VERSION` in one transaction: a new file gets
-the current schema, a version-1 file is migrated in place (rows, ids and timestamps copied as they
-are), a file of a newer version is refused and never rewritten.
+the current schema, a version-1 or version-2 file is migrated in place (the table rebuilt with the
+new kinds allowed; rows, ids and timestamps copied as they are), a file of a newer version is
+refused and never rewritten.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from pmcourse.exceptions import AnswerStoreError
 
 __all__ = ["COLUMNS", "EVENT_KINDS", "SUBMITTED_KINDS", "SCHEMA_VERSION", "file_version", "prepare"]
 
-#: The kinds of event the log holds (``draft`` and ``explore`` since format version 2).
-EVENT_KINDS = ("answer", "check", "hint", "solution", "draft", "explore")
+#: The kinds of event the log holds (``draft`` and ``explore`` since format version 2,
+#: ``self_assessment`` since 3).
+EVENT_KINDS = ("answer", "check", "hint", "solution", "draft", "explore", "self_assessment")
 #: The kinds a submission carries (everything but unchecked drafts).
-SUBMITTED_KINDS = ("answer", "check", "hint", "solution", "explore")
-#: The format version this module writes; it reads versions 1 (migrated on open) and 2.
-SCHEMA_VERSION = 2
+SUBMITTED_KINDS = ("answer", "check", "hint", "solution", "explore", "self_assessment")
+#: The format version this module writes; it reads versions 1 and 2 (migrated on open) and 3.
+SCHEMA_VERSION = 3
 
 COLUMNS = (
     "id", "ts", "learner", "notebook", "variant", "question", "kind", "value", "confidence",
@@ -41,7 +46,7 @@ CREATE TABLE IF NOT EXISTS events (
     variant    TEXT    NOT NULL,
     question   TEXT    NOT NULL,
     kind       TEXT    NOT NULL CHECK (kind IN ('answer', 'check', 'hint', 'solution', 'draft',
-                                                'explore')),
+                                                'explore', 'self_assessment')),
     value      TEXT,
     confidence REAL,
     outcome    TEXT,
@@ -61,25 +66,21 @@ _SCHEMA = (
     + "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
     + f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
 )
-# Version 1 -> 2: SQLite cannot alter a CHECK constraint, so the table is rebuilt (rows, ids and
-# timestamps copied as they are). The append-only triggers go with the old table and come back
-# on the new one; all of it in one transaction, so a failure leaves the version-1 file intact.
-_MIGRATE_1_TO_2 = (
+# Version 1 or 2 -> 3: SQLite cannot alter a CHECK constraint, so the table is rebuilt (rows, ids
+# and timestamps copied as they are). The append-only triggers go with the old table and come
+# back on the new one; all of it in one transaction, so a failure leaves the old file intact.
+# Version 1 has no meta table: the schema script below creates it at the current version.
+_MIGRATE_TO_CURRENT = (
     "DROP TRIGGER IF EXISTS events_append_only_update;\n"
     "DROP TRIGGER IF EXISTS events_append_only_delete;\n"
     "DROP INDEX IF EXISTS events_by_key;\n"
-    "ALTER TABLE events RENAME TO events_v1;\n"
+    "ALTER TABLE events RENAME TO events_old;\n"
     + _TABLE
-    + f"INSERT INTO events ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM events_v1;\n"
-    "DROP TABLE events_v1;\n"
+    + f"INSERT INTO events ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM events_old;\n"
+    "DROP TABLE events_old;\n"
     + _INDEX_AND_TRIGGERS
-    + "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n"
+    + f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version';\n"
 )
-
-
-def _split_sql(script: str) -> list[str]:
-    """The statements of ``script`` (each ends with ``;`` and a newline), for one transaction."""
-    return [statement for statement in script.split(";\n") if statement.strip()]
 
 
 def _split_sql(script: str) -> list[str]:
@@ -131,7 +132,7 @@ def prepare(conn: sqlite3.Connection, path: Path | str = "the answer log") -> No
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
     >>> prepare(conn); file_version(conn)
-    2
+    3
 
     Introduced in docs/architecture.md (answers).
     """
@@ -144,8 +145,8 @@ def prepare(conn: sqlite3.Connection, path: Path | str = "the answer log") -> No
                 f"pmcourse; this one reads versions 1 to {SCHEMA_VERSION}. Upgrade pmcourse "
                 "(pip install -U pmcourse) to keep using it."
             )
-        if version == 1:
-            for statement in _split_sql(_MIGRATE_1_TO_2):
+        if version is not None and version < SCHEMA_VERSION:
+            for statement in _split_sql(_MIGRATE_TO_CURRENT):
                 conn.execute(statement)
         for statement in _split_sql(_SCHEMA):
             conn.execute(statement)

@@ -7,8 +7,8 @@ may append at once: WAL mode lets readers and one writer proceed together, and a
 a second writer wait instead of failing.
 
 The file format, its versions and their migrations are :mod:`pmcourse.answers.log_format`: a
-version-1 file (before drafts) is migrated in place when opened; a file of a newer version than
-this pmcourse reads is refused, never rewritten.
+version-1 or version-2 file (before drafts, before self-assessments) is migrated in place when
+opened; a file of a newer version than this pmcourse reads is refused, never rewritten.
 
 A file that SQLite cannot read is never silently replaced: it is renamed to
 ``answers.sqlite.corrupt-<timestamp>`` (with its ``-wal``/``-shm`` companions), a fresh log starts,
@@ -296,7 +296,7 @@ class AnswerStore:
         --------
         >>> import tempfile, pathlib
         >>> AnswerStore(pathlib.Path(tempfile.mkdtemp()) / "answers.sqlite").schema_version
-        2
+        3
 
         Introduced in docs/architecture.md (answers).
         """

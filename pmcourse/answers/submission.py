@@ -35,10 +35,12 @@ __all__ = [
 ]
 
 #: Version of the submission format this code writes. Version 2 adds ``explore`` events (the views
-#: a learner opened in the explorer); version-1 files (last cohort's) are read as they are.
-SCHEMA_VERSION = 2
+#: a learner opened in the explorer); version 3 adds ``self_assessment`` events (a practice
+#: learner's ticks of the memo rubric, value {rubric line id: 0 or 1}). Files of versions 1 and 2
+#: (earlier cohorts') are read as they are.
+SCHEMA_VERSION = 3
 #: The versions this code reads.
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 #: Largest accepted submission file, in bytes (UTF-8 JSON).
 MAX_SUBMISSION_BYTES = 5_000_000
 #: Top-level fields, all required; ``digest`` covers every other one.
@@ -54,6 +56,7 @@ ANSWER_FIELDS = (
 EVENT_FIELDS = ("ts", "question", "kind", "value", "confidence", "outcome")
 _EVENT_KINDS = {1: ("answer", "check", "hint", "solution")}
 _EVENT_KINDS[2] = (*_EVENT_KINDS[1], "explore")
+_EVENT_KINDS[3] = (*_EVENT_KINDS[2], "self_assessment")
 _MAX_ID_CHARS = 200
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -445,6 +448,17 @@ def validate_submission(
                 f"{where}.kind must be one of {list(_EVENT_KINDS[version])} in schema {version}.",
             )
         _check_confidence(event["confidence"], f"{where}.confidence")
+        if event["kind"] == "self_assessment":
+            ticks = event["value"]
+            if not isinstance(ticks, dict) or any(
+                not isinstance(k, str) or not _is_int(v) or v not in (0, 1)
+                for k, v in ticks.items()
+            ):
+                raise _error(
+                    "bad_value",
+                    f"{where}.value of a self_assessment must be an object of rubric line id "
+                    "-> 0 or 1.",
+                )
         if event["outcome"] is not None and not isinstance(event["outcome"], dict):
             raise _error("bad_type", f"{where}.outcome must be an object or null.")
     return data

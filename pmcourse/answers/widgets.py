@@ -23,7 +23,8 @@ Stable CSS classes for browser tests: ``pmcourse-question`` (the box), ``pmcours
 ``pmcourse-preview`` (the kill rule sentence), ``pmcourse-draft`` (the draft status line),
 ``pmcourse-confidence``, ``pmcourse-check``, ``pmcourse-hint``, ``pmcourse-solution``,
 ``pmcourse-feedback`` (the feedback area), ``pmcourse-hints``, ``pmcourse-debrief``,
-``pmcourse-dead`` (the disconnected line) and ``pmcourse-stale`` (the companion line shown when
+``pmcourse-dead`` (the disconnected line), the memo's review panel
+(:mod:`pmcourse.answers.memo_panel`) and ``pmcourse-stale`` (the companion line shown when
 the form cannot be drawn); plus ``pmcourse-q-<question id>`` and ``pmcourse-type-<type>`` on the
 box.
 """
@@ -42,6 +43,7 @@ from pmcourse.answers.feedback import Feedback
 from pmcourse.answers.form_inputs import inputs_for, register_inputs
 from pmcourse.answers.kill_criterion import KillCriterion
 from pmcourse.answers.memo import Memo
+from pmcourse.answers.memo_panel import MemoReviewPanel
 from pmcourse.answers.questions import Question
 
 __all__ = ["QuestionWidget", "widget_for", "make_widget", "register_inputs", "render_markdown"]
@@ -200,6 +202,8 @@ class QuestionWidget(widgets.VBox):
         self.hints_area.add_class("pmcourse-hints")
         self.debrief_area = widgets.HTML("")
         self.debrief_area.add_class("pmcourse-debrief")
+        # a typed memo, once answered in practice: the model memo and the rubric to tick
+        self.memo_review = MemoReviewPanel(question) if isinstance(question, Memo) else None
         dead = widgets.HTML(
             f"<div style='padding:6px 10px;border-left:4px solid #999;background:#f5f5f5'>"
             f"{_DEAD_LINE}</div>"
@@ -217,7 +221,8 @@ class QuestionWidget(widgets.VBox):
         super().__init__(
             [widgets.HTML(_CSS), prompt, *rows,
              self._row(self.confidence, "Confidence (%)"),
-             widgets.HBox(buttons), self.draft_status, self.feedback, self.hints_area,
+             widgets.HBox(buttons), self.draft_status, self.feedback,
+             *([self.memo_review] if self.memo_review is not None else []), self.hints_area,
              self.debrief_area, dead],
         )  # fmt: skip
         self.add_class("pmcourse-question")
@@ -314,6 +319,8 @@ class QuestionWidget(widgets.VBox):
             feedback = Feedback.from_dict(last.get("outcome"))
             if feedback is not None:
                 self._show(self.feedback, feedback)
+            if self.memo_review is not None:
+                self.memo_review.refresh()
         draft = self.question.last_draft()
         if draft and (not last or draft.get("value") != last.get("value")):
             self.set_value(draft.get("value"))
@@ -379,6 +386,8 @@ class QuestionWidget(widgets.VBox):
             return
         feedback = self.question.answer(self.get_value(), confidence=self.confidence.value)
         self._show(self.feedback, feedback)
+        if feedback.valid and self.memo_review is not None:
+            self.memo_review.refresh()
         self._set_status(
             ""
             if feedback.valid

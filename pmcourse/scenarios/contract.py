@@ -23,7 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from pmcourse.answers import Question
+from pmcourse.answers import Memo, Question
+from pmcourse.answers.memo import hollow_memos, model_memo
 from pmcourse.exceptions import ScenarioError
 from pmcourse.scenarios.base import EVENT_KINDS, TIMELINE_COLUMNS, Case, Scenario, TableDoc
 from pmcourse.scenarios.casefile import frame_to_csv, json_default
@@ -34,6 +35,7 @@ __all__ = [
     "check_declaration",
     "check_determinism",
     "check_documented",
+    "check_memo_scores",
     "check_model_answers",
     "check_no_leaks",
     "check_questions",
@@ -42,7 +44,9 @@ __all__ = [
     "ContractReport",
     "CheckResult",
     "Fairness",
+    "HOLLOW_MEMO_BAR",
     "MAX_ROWS",
+    "MODEL_MEMO_BAR",
     "MAX_CSV_BYTES",
     "SOLVER_BAR",
     "NAIVE_BAR",
@@ -57,6 +61,10 @@ __all__ = [
 MAX_ROWS, MAX_CSV_BYTES = 15_000, 1_000_000
 #: The fairness bar: the solver's accuracy and the naive reading's error rate, at least.
 SOLVER_BAR, NAIVE_BAR = 0.99, 0.30
+#: A memo with typed fields: its model memo scores at least MODEL_MEMO_BAR on the automatic
+#: part, and a hollow memo (first choice everywhere, keywords, self-contradicting) at most
+#: HOLLOW_MEMO_BAR.
+MODEL_MEMO_BAR, HOLLOW_MEMO_BAR = 0.9, 0.3
 _VARIANT_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
 
@@ -256,6 +264,7 @@ def check_scenario(
         _run("briefing hides the variant", check_briefing_hides_variant, scenario, sample),
         _run("sizes", check_sizes, scenario, sample),
         _run("questions in both modes", check_questions, scenario, sample),
+        _run("memos scored on substance", check_memo_scores, scenario, sample),
     ]
     if solver is not None and hasattr(solver, "model_answers"):
         checks.append(_run("model answers score 1", check_model_answers, scenario, sample, solver))
@@ -422,12 +431,13 @@ def check_questions(scenario: Scenario, sample: dict) -> list[str]:
         faults += [
             f"{variant}/{seed}: {q.id} has no expected answer in practice mode"
             for q in practice
-            if not q.has_key
+            # a memo without typed fields has nothing automatic to score (spec.REQUIRE_MEMO_FORM)
+            if not q.has_key and not (isinstance(q, Memo) and q.form is None)
         ]
         for q in graded:
             if q.expected is not None or q.to_key().get("expected") is not None:
                 faults.append(f"{variant}/{seed}: graded {q.id} carries its answer")
-            elif q.has_key and q.type != "memo":
+            elif q.has_key:
                 faults.append(f"{variant}/{seed}: graded {q.id} can still judge an answer")
             elif Question.from_key(q.to_key()).expected is not None:
                 faults.append(f"{variant}/{seed}: graded {q.id}'s key rebuilds with an answer")
@@ -450,8 +460,8 @@ def check_model_answers(scenario: Scenario, sample: dict, solver: ModuleType) ->
         if set(answers) != {q.id for q in questions}:
             faults.append(f"{variant}/{seed}: model_answers must answer exactly the questions")
         for q in questions:
-            if q.id not in answers:
-                continue
+            if q.id not in answers or isinstance(q, Memo):
+                continue  # memos: check_memo_scores, from the case's key
             key = json.loads(json.dumps(q.to_key(), default=json_default))
             rebuilt = Question.from_key(key)
             if not q.score(answers[q.id]) == rebuilt.score(answers[q.id]) == 1:
@@ -460,6 +470,33 @@ def check_model_answers(scenario: Scenario, sample: dict, solver: ModuleType) ->
         for wrong in scenario.variants:
             if wrong != variant and first.score(wrong) != 0:
                 faults.append(f"{variant}/{seed}: the wrong cause {wrong!r} earns credit")
+    return faults
+
+
+def check_memo_scores(scenario: Scenario, sample: dict) -> list[str]:
+    """Faults in the typed memos: the model memo must score >= MODEL_MEMO_BAR (rebuilt from its
+    key too), every hollow memo <= HOLLOW_MEMO_BAR and never be called correct."""
+    faults = []
+    for (variant, seed), case in sample.items():
+        for q in scenario.questions(case, case.truth):
+            if not isinstance(q, Memo) or q.form is None:
+                continue
+            model = model_memo(
+                q.form, q.memo_key, fields=q.fields, extra_fields=q.extra_fields, options=q.options
+            )
+            rebuilt = Question.from_key(json.loads(json.dumps(q.to_key(), default=json_default)))
+            scores = (q.score(model), rebuilt.score(model))
+            if min(scores) < MODEL_MEMO_BAR:
+                faults.append(
+                    f"{variant}/{seed}: the model memo of {q.id} scores {min(scores):.2f} "
+                    f"(< {MODEL_MEMO_BAR}): {q.answer(model).message[:300]}"
+                )
+            for name, hollow in hollow_memos(q).items():
+                if q.score(hollow) > HOLLOW_MEMO_BAR:
+                    faults.append(
+                        f"{variant}/{seed}: the hollow memo {name!r} of {q.id} scores "
+                        f"{q.score(hollow):.2f} (> {HOLLOW_MEMO_BAR})"
+                    )
     return faults
 
 

@@ -13,7 +13,8 @@ its cause. These checks prove the converse: a learner who does not analyse does 
   sentence of its own that names a number of this case;
 - :func:`zero_analysis_scores`: what a learner scores who reads nothing but the briefing and the
   prompts — the naive diagnosis, every evidence statement, the action matching the naive
-  diagnosis, every number copied from what they read, the first option elsewhere.
+  diagnosis, every number copied from what they read, the first option elsewhere, and a hollow
+  memo (:func:`pmcourse.answers.memo.hollow_memos`) where a memo has typed fields.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from pmcourse.answers import Choice, KillCriterion, Memo, MultiChoice, Numeric
+from pmcourse.answers.memo import hollow_memos
 from pmcourse.scenarios.base import Case, Scenario
 from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.registry import load_case
@@ -229,7 +231,9 @@ def _copied_number(q: Numeric, texts: Sequence[str]) -> float | None:
 
 def _play(q, strategy: str, case: Case, naive: str, naive_decision: str | None, texts) -> float:
     if isinstance(q, Memo):
-        return 0.0
+        if strategy != "all" or q.form is None:
+            return 0.0
+        return max(q.score(hollow) for hollow in hollow_memos(q).values())
     if isinstance(q, Choice) and q.id == "diagnosis":
         return q.score(naive) if strategy in ("naive diagnosis", "all") else 0.0
     if isinstance(q, Choice) and q.id == "decision":
@@ -291,7 +295,9 @@ def zero_analysis_scores(
             facts = {k: v for k, v in truth.items() if k not in ("cause", "cause_label")}
             naive_decision = spec.cause(naive).decision_for(facts)
         questions = [
-            q for q in scenario.questions(case, truth) if q.has_key and not isinstance(q, Memo)
+            q
+            for q in scenario.questions(case, truth)
+            if q.has_key and not (isinstance(q, Memo) and q.form is None)
         ]
         texts = [case.briefing, *(q.prompt for q in questions)]
         if texts_of is not None:

@@ -16,7 +16,6 @@ scaffolds one and ``pmcourse scenario check NAME`` runs the contract every scena
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from pmcourse.answers.memo_case import MemoForm, MemoKey
 from pmcourse.exceptions import ScenarioError
 from pmcourse.scenarios import standard
 from pmcourse.scenarios.base import SIZES, Case, Scenario, TableDoc
+from pmcourse.scenarios.spec_checks import DIMENSIONS, SKILLS, memo_faults, tag_faults, unique_ids
 from pmcourse.scenarios.standard import EVIDENCE_RULE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,22 +40,16 @@ __all__ = [
     "EVIDENCE_RULE",
     "Evidence",
     "Option",
+    "REQUIRE_MEMO_FORM",
     "SKILLS",
     "ScenarioSpec",
     "Size",
 ]
 
-#: The essay's three dimensions a candidate's judgment is read on; every question is tagged with one.
-DIMENSIONS = ("constraint prioritisation", "feedback velocity", "liability mapping")
-#: The essay's four skills; every question is tagged with one.
-SKILLS = (
-    "failure archaeology",
-    "trade-off articulation",
-    "regulatory reflex",
-    "optionality preservation",
-)
-
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Whether :meth:`ScenarioSpec.check` requires a memo's Ask to set ``memo_form`` and
+#: ``memo_key`` (issue 12). False until every scenario's memo is ported to typed fields; flip it
+#: to True then, so that no memo falls back to prose only (which has no automatic score).
+REQUIRE_MEMO_FORM = False
 #: Truth keys the engine writes from the spec; a generator's facts may not set them.
 ENGINE_TRUTH_KEYS = ("cause", "cause_label", "evidence", "decision")
 
@@ -385,9 +379,9 @@ class ScenarioSpec:
                 faults.append(f"{what} must be a non-empty string")
         if len(self.causes) < 2:
             faults.append("a scenario needs at least two causes")
-        faults += _unique_ids("cause", [c.id for c in self.causes])
-        faults += _unique_ids("decision", [d.id for d in self.decisions])
-        faults += _unique_ids("evidence option", [e.id for e in self.evidence])
+        faults += unique_ids("cause", [c.id for c in self.causes])
+        faults += unique_ids("decision", [d.id for d in self.decisions])
+        faults += unique_ids("evidence option", [e.id for e in self.evidence])
         decision_ids = [d.id for d in self.decisions]
         evidence_ids = [e.id for e in self.evidence]
         for c in self.causes:
@@ -411,7 +405,7 @@ class ScenarioSpec:
                 for d in c.partial:
                     if d not in decision_ids:
                         faults.append(f"cause {c.id!r} gives partial credit to unknown {d!r}")
-        faults += _unique_ids("constraint", [c.id for c in self.constraints])
+        faults += unique_ids("constraint", [c.id for c in self.constraints])
         if self.statement_evidence:
             partial_holds = [e.id for e in self.evidence if e.holds is None and not e.shared]
             if partial_holds:
@@ -445,7 +439,8 @@ class ScenarioSpec:
         for kind, qid in self.standard_ids().items():
             if qid not in order:
                 faults.append(f"question order lacks the {kind} question {qid!r}")
-        faults += _tag_faults(order, self.tags)
+        faults += tag_faults(order, self.tags)
+        faults += memo_faults(self.memo, self.decisions, REQUIRE_MEMO_FORM)
         if faults:
             raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(faults) + ".")
 
@@ -545,7 +540,7 @@ class ScenarioSpec:
         if "decision" in ids:
             built[ids["decision"]] = standard.decision_question(self, truth)
         if "memo" in ids:
-            built[ids["memo"]] = standard.memo_question(self, truth)
+            built[ids["memo"]] = standard.memo_question(self, case, truth)
         own = list(self.questions(case, truth)) if self.questions is not None else []
         for q in own:
             if q.id in built:
@@ -566,30 +561,3 @@ class ScenarioSpec:
         for qid, question in built.items():  # what the profile reads; not in the key or log
             question.dimension, question.skill = self.tags[qid]
         return [built[q] for q in self.order]
-
-
-def _unique_ids(what: str, ids: Sequence[str]) -> list[str]:
-    faults = []
-    for i in ids:
-        if not isinstance(i, str) or not _ID.match(i):
-            faults.append(f"{what} id {i!r} must be snake_case (a-z, 0-9, _)")
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        faults.append(f"{what} ids repeat: {', '.join(dupes)}")
-    return faults
-
-
-def _tag_faults(order: Sequence[str], tags: Mapping[str, tuple[str, str]]) -> list[str]:
-    """Every asked question carries one of :data:`DIMENSIONS` and one of :data:`SKILLS`."""
-    faults = [f"question {q!r} has no tag (dimension, skill)" for q in order if q not in tags]
-    for qid, tag in tags.items():
-        if qid not in order:
-            faults.append(f"a tag names {qid!r}, which is not a question in the order")
-        elif not (isinstance(tag, tuple) and len(tag) == 2):
-            faults.append(f"the tag of {qid!r} must be a (dimension, skill) pair, got {tag!r}")
-        elif tag[0] not in DIMENSIONS or tag[1] not in SKILLS:
-            faults.append(
-                f"the tag of {qid!r} is {tag!r}; dimensions are {', '.join(DIMENSIONS)} and "
-                f"skills {', '.join(SKILLS)}"
-            )
-    return faults

@@ -137,12 +137,22 @@ def decision_question(self: ScenarioSpec, truth: dict | None) -> Choice:
     )
 
 
-def memo_question(self: ScenarioSpec, truth: dict | None) -> Memo:
-    """The memo, with the spec's fields."""
+def memo_question(self: ScenarioSpec, case: Case, truth: dict | None) -> Memo:
+    """The memo: the spec's prose fields, its typed form, and this case's key (practice only).
+
+    ``ask.memo_key(case, truth)`` is called only when ``truth`` is known: in graded mode the memo
+    has its form but no key, and records.
+    """
     ask = self.memo
+    memo_key = None
+    if truth is not None and ask.memo_form is not None and ask.memo_key is not None:
+        memo_key = ask.memo_key(case, truth)
     return Memo(
         ask.id or "memo",
         ask.prompt,
+        form=ask.memo_form,
+        memo_key=memo_key,
+        options={d.id: d.text for d in self.decisions} if ask.memo_form is not None else None,
         fields=dict(ask.fields) if ask.fields is not None else None,
         extra_fields=dict(ask.extra_fields) if ask.extra_fields is not None else None,
         hints=ask.hints,
