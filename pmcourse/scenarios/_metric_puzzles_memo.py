@@ -83,7 +83,7 @@ MEMO_FORM = MemoForm(
         "return_7d": "7-day return rate of feed users",
         "topic_entropy": "Topic diversity of the feed",
     },
-    trade_unit="% change, recent window against the baseline window",
+    trade_unit="% change from the baseline window",
 )
 #: decision -> what it trades away (a MemoForm.tradeoff id).
 TRADED = {
@@ -244,6 +244,7 @@ def memo_key(case: Case, truth: dict | None) -> MemoKey | None:
     cause, decision = truth["cause"], truth["decision"]
     # the kept re-ranker's normal is the recent window; its failure is the baseline's level
     kept = cause == "diversity_reranker_tradeoff"
+    other = "baseline" if kept else "recent"
     signals = {}
     for sid, (base, recent) in signal_series(case).items():
         ref, failed = (recent, base) if kept else (base, recent)
@@ -259,16 +260,14 @@ def memo_key(case: Case, truth: dict | None) -> MemoKey | None:
         moved = sid in _MOVES[cause]
         clears = abs(key.harm - key.baseline) > key.noise
         key = replace(key, detects=moved and clears)
-        lead = (
-            f"normally {key.baseline:g} {unit} (± {key.noise:g}); the failure puts it at "
-            f"{key.harm:g} {unit}"
-        )
+        lead = f"normally {key.baseline:.4g} {unit} (± {key.noise:.2g})"
+        late = f"{key.delay_days} day{'s' * (key.delay_days != 1)} late"
         why = (
-            f"{lead}, seen {key.delay_days} day{'s' * (key.delay_days != 1)} late"
+            f"{lead}; the failure puts it at {key.harm:.4g} {unit}, seen {late}"
             if key.detects
-            else f"{lead}, within its normal variation"
+            else f"{lead}; the failure moves it to {key.harm:.4g} {unit}, within that variation"
             if moved
-            else f"{lead}, but {_WHY_NOT[sid]}"
+            else f"{lead}, {key.harm:.4g} {unit} in the {other} window, but {_WHY_NOT[sid]}"
         )
         signals[sid] = replace(key, why=why)
     traded = TRADED[decision]
