@@ -181,8 +181,8 @@ def memo_key(case: Case, truth: dict | None) -> MemoKey | None:
             f"incident line is {harm:.2f}; a week of tickets plus the median complaint delay "
             f"({t['median_complaint_delay']:g} days) makes it {delay:g} days late"
             if detects
-            else f"usually {level:.1f} ± {noise:.1f}, {harm:.1f} in the last week, but "
-            f"{_WHY_NOT[sid]}"
+            else f"usually {level:.4g} {MEMO_FORM.signals[sid][1]} (± {noise:.3g}), "
+            f"{harm:.4g} in the last week, but {_WHY_NOT[sid]}"
         )
         signals[sid] = SignalKey(
             baseline=round(float(level), 4),
