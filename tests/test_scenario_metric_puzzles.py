@@ -341,7 +341,8 @@ def test_memo_key_detects_only_with_this_storys_signals(cases):
     for (variant, seed), case in cases.items():
         key = SCENARIO.spec.memo.memo_key(case, case.truth)
         assert key.signals[fast[variant]].detects, (variant, seed)
-        assert not key.signals["feed_ctr"].detects  # CTR is never the verdict
+        # CTR is never the verdict, nor a count of clicks, nor the metric that "improved"
+        assert not any(key.signals[s].detects for s in ("feed_ctr", "feed_clicks", "conversion"))
         assert key.decision == case.truth["decision"]
         assert key.traded in SCENARIO.spec.memo.memo_form.tradeoff
         assert type(key).from_dict(key.to_dict()) == key

@@ -42,42 +42,44 @@ SEGMENT_LABELS = {
     "business_accounts": "Business accounts",
     "non_english_speakers": "Customers writing in a language other than English",
 }
+#: The choices' order mirrors no option's: the n-th choice of every list is not a coherent memo.
 MEMO_FORM = MemoForm(
     signals={
-        "complaints_per_1k": (
-            "Complaint rate of AI-resolved tickets, by ticket week (support export)",
-            "per 1,000 AI-resolved tickets",
-        ),
-        "thumbs_down_tile": ("Thumbs-down count on the team dashboard", "ratings/day"),
         "ai_resolved_tile": (
             "AI-resolved tickets on the team dashboard (the target)",
             "tickets/day",
         ),
+        "thumbs_down_tile": ("Thumbs-down count on the team dashboard", "ratings/day"),
+        "complaints_per_1k": (
+            "Complaint rate of AI-resolved tickets, by ticket week (support export)",
+            "per 1,000 AI-resolved tickets",
+        ),
         "correction_rate": ("Share of reviewed drafts the reviewers corrected", "%"),
     },
     actions={
+        "keep_going": "Keep the launch as it is and watch",
+        "widen_rollout": "Widen the rollout to more tenants",
         "flag_off": "Switch the feature off for every flagged tenant",
         "restore_review": "Send every draft back to human review",
         "move_date": "Move the GA date",
-        "widen_rollout": "Widen the rollout to more tenants",
-        "keep_going": "Keep the launch as it is and watch",
     },
     undo={
-        "tenant_flag": "Switch the per-tenant feature flag off",
-        "threshold_config": "Put the previous confidence threshold back in the configuration",
-        "confirm_old_date": "Confirm the announced date to the partners again",
         "cannot_undo": "It cannot be undone before the decision expires",
+        "tenant_flag": "Switch the per-tenant feature flag off",
+        "confirm_old_date": "Confirm the announced date to the partners again",
+        "threshold_config": "Put the previous confidence threshold back in the configuration",
     },
     errors={"wrong_reply_sent": "A wrong AI reply is sent without review and the ticket closed"},
     parties={
-        **SEGMENT_LABELS,
         "support_team": "The support team (its volume target)",
+        "reviewers": "The human reviewers",
+        **SEGMENT_LABELS,
         "partners": "The launch partners",
     },
     recourse={
-        "complain_days_later": "Complain, and wait days for a human to reopen the ticket",
-        "human_at_once": "Reach a human before the ticket closes",
         "none": "None",
+        "human_at_once": "Reach a human before the ticket closes",
+        "complain_days_later": "Complain, and wait days for a human to reopen the ticket",
     },
 )
 #: decision -> how it is undone (a launch to every tenant without a flag cannot be, in time).

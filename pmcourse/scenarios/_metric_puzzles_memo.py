@@ -14,7 +14,8 @@ the way an analyst would (sums per day, then the day's ratio; lost log days drop
   share of visits from search (and the average order value, when the move clears its noise) for
   the mix shift, the average order value for the discount, the five-week cohort refund rate for
   the refund lag (35 days late), the 7-day return rate for the re-ranker and for clickbait (a
-  week late). Feed CTR never does: it is the cost accepted, or it rises with the harm.
+  week late). Three never do: feed CTR (the cost accepted, or it rises with the harm), feed
+  clicks (a count of activity) and conversion (the metric that "improved" in every story).
 """
 
 from __future__ import annotations
@@ -52,36 +53,39 @@ OPTIONS = (
     "pause_retrain_gate",
     "roll_back_reranker_for_ctr",
 )
+#: The choices' order mirrors no option's: the n-th choice of every list is not a coherent memo.
 MEMO_FORM = MemoForm(
     signals={
+        "feed_ctr": ("Feed click-through rate (clicks over impressions, daily)", "%"),
+        "conversion": ("Conversion (converting visits over visits, daily)", "%"),
         "search_share": ("Share of visits from the search channels (daily)", "%"),
         "order_value": ("Average order value (order value over orders, daily)", "USD/order"),
-        "feed_ctr": ("Feed click-through rate (clicks over impressions, daily)", "%"),
         "return_7d": ("7-day return rate of feed users (by day seen)", "%"),
         "refund_rate_5w": ("Refund rate of an order-week cohort within five weeks", "%"),
+        "feed_clicks": ("Feed clicks (all platforms, daily)", "clicks/day"),
     },
     actions={
+        "keep_watching": "Change nothing and keep watching",
+        "escalate": "Escalate to leadership to unblock the held lever this quarter",
         "revert": "Undo the decision: put back what it changed",
         "reopen_diagnosis": "Stop and reopen the diagnosis: the cause was something else",
-        "escalate": "Escalate to leadership to unblock the held lever this quarter",
-        "keep_watching": "Change nothing and keep watching",
     },
     undo={
-        "budget_split": "Restore the previous channel budget split in the media plan",
-        "promo_codes": "Switch the blanket promo codes back on in the promotions console",
-        "returns_terms": "Put the previous returns terms back for new orders",
-        "reranker_flag": "Flip the re-ranker's feature flag",
-        "model_registry": "Serve the other model version from the model registry",
-        "retrain_flag": "Switch the weekly retrain back on by its flag",
         "report_change": "Take the split off the weekly review (nothing else changed)",
+        "promo_codes": "Switch the blanket promo codes back on in the promotions console",
+        "budget_split": "Restore the previous channel budget split in the media plan",
+        "reranker_flag": "Flip the re-ranker's feature flag",
+        "retrain_flag": "Switch the weekly retrain back on by its flag",
+        "returns_terms": "Put the previous returns terms back for new orders",
+        "model_registry": "Serve the other model version from the model registry",
     },
     tradeoff={
+        "topic_entropy": "Topic diversity of the feed",
+        "return_7d": "7-day return rate of feed users",
         "feed_ctr": "Feed click-through rate",
-        "revenue_per_visit": "Revenue per visit",
         "conversion": "Conversion (converting visits over visits)",
         "partner_visits": "Visits from the channel that gained share",
-        "return_7d": "7-day return rate of feed users",
-        "topic_entropy": "Topic diversity of the feed",
+        "revenue_per_visit": "Revenue per visit",
     },
     trade_unit="% change from the baseline window",
 )
@@ -127,6 +131,8 @@ _MOVES = {
 #: signal -> days from a failure until it shows (a day's return is known a week later; a
 #: cohort's five-week refund rate, 35 days after its Monday).
 _DELAY = {
+    "conversion": 1,
+    "feed_clicks": 1,
     "search_share": 1,
     "order_value": 1,
     "feed_ctr": 1,
@@ -134,6 +140,8 @@ _DELAY = {
     "refund_rate_5w": 35,
 }
 _WHY_NOT = {
+    "conversion": "conversion is the metric that improved: it rises or holds in every story",
+    "feed_clicks": "a count of clicks says how busy the feed is, not whether anyone is harmed",
     "search_share": "the channel mix does not move with this failure",
     "order_value": "order values do not move with this failure",
     "feed_ctr": "CTR is the cost accepted or rises with the harm: it cannot tell this failure",
@@ -164,7 +172,7 @@ def signal_series(case: Case) -> dict[str, tuple[pd.Series, pd.Series]]:
     def split(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         return series[series.index <= base_end], series[series.index >= recent_start]
 
-    day = od.groupby("date")[["order_value", "orders", "visits"]].sum()
+    day = od.groupby("date")[["order_value", "orders", "conversions", "visits"]].sum()
     search = od[od["channel"].str.endswith("_search")].groupby("date")["visits"].sum()
     fd = case.tables["feed_daily"].dropna(subset=["clicks", "impressions", "topic_entropy"])
     feed = fd.groupby("date")[["clicks", "impressions"]].sum()
@@ -183,6 +191,8 @@ def signal_series(case: Case) -> dict[str, tuple[pd.Series, pd.Series]]:
         "search_share": split(100 * search / day["visits"]),
         "order_value": split(day["order_value"] / day["orders"]),
         "feed_ctr": split(100 * feed["clicks"] / feed["impressions"]),
+        "conversion": split(100 * day["conversions"] / day["visits"]),
+        "feed_clicks": split(feed["clicks"].astype(float)),
         "return_7d": split(100 * ret["returned_7d"] / ret["feed_users"]),
         "refund_rate_5w": (refund.iloc[:4], refund.iloc[-2:]),
     }

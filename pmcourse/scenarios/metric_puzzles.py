@@ -88,6 +88,7 @@ DECISIONS = tuple(
             "Move channel budget back toward the channels that earn the most per visit, and "
             "keep the conversion work.",
         ),
+        ("roll_back_reranker_for_ctr", "Roll back the diversity re-ranker: CTR is the north star."),
         (
             "end_blanket_discount",
             "Stop the blanket promo codes; keep codes only where they bring new customers.",
@@ -118,7 +119,6 @@ DECISIONS = tuple(
             "Switch the weekly retrain off by its flag and gate the next model on churn and topic "
             "entropy; change the serving model once the freeze lifts.",
         ),
-        ("roll_back_reranker_for_ctr", "Roll back the diversity re-ranker: CTR is the north star."),
     )
 )
 CONSTRAINT_OPTIONS = tuple(Option(cid, text) for cid, text in CONSTRAINTS.items())
