@@ -7,9 +7,12 @@ import pandas as pd
 import pytest
 import scenario_cases
 from solvers import capstone as solver
+from typed_memo_rules import broken_rules
 
+from pmcourse.answers import memo as memo_engine
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios.capstone import BASELINE, EXPIRY_DAYS
+from pmcourse.scenarios.contract import as_graded
 
 NAME = "capstone"
 SCENARIO = SCENARIOS[NAME]
@@ -311,3 +314,115 @@ def test_known_wrong_computations_are_named(cases):
         if gap > qs["complaint_delay"].tolerance:
             mean = qs["complaint_delay"].answer(str(t["mean_complaint_delay"]))
             assert mean.score < 1.0 and "mean delay" in mean.message
+
+
+# ---- the decision memo's typed fields (issue 12) -----------------------------------------------
+
+
+def _complaint_weeks_by_hand(case):
+    """Complaints per 1,000 AI-resolved tickets in each baseline week, by ticket week (a merge)."""
+    td = case.tables["tickets_daily"]
+    first = td["date"].min()
+    resolved = td.assign(week=(td["date"] - first).dt.days // 7).groupby("week")["ai_resolved"]
+    comp = case.tables["complaints"]
+    counts = comp.assign(week=(comp["ticket_date"] - first).dt.days // 7).groupby("week").size()
+    table = pd.concat({"resolved": resolved.sum(), "complaints": counts}, axis=1).fillna(0)
+    return table.loc[: BASELINE // 7 - 1]
+
+
+def test_memo_key_numbers_are_the_tables_numbers(cases):
+    for (variant, seed), case in cases.items():
+        key = SCENARIO.spec.memo.memo_key(case, case.truth)
+        weeks = _complaint_weeks_by_hand(case)
+        rate = 1000 * weeks["complaints"].sum() / weeks["resolved"].sum()
+        weekly = 1000 * weeks["complaints"] / weeks["resolved"]
+        got = key.signals["complaints_per_1k"]
+        assert got.baseline == pytest.approx(rate, abs=1e-4), (variant, seed)
+        assert got.noise == pytest.approx(2 * weekly.std(), abs=1e-4), (variant, seed)
+        assert got.harm == pytest.approx(2 * rate, abs=1e-3), (variant, seed)
+        comp = case.tables["complaints"]
+        delay = (comp["complaint_date"] - comp["ticket_date"]).dt.days.median()
+        assert got.delay_days == 7 + delay and got.detects
+        # the dashboard's tiles and the correction rate: first four weeks against the last week
+        td = case.tables["tickets_daily"]
+        per_day = td.pivot_table(
+            index="date", values=["drafts_corrected", "drafts_reviewed"], aggfunc="sum"
+        )
+        corrected = 100 * per_day["drafts_corrected"] / per_day["drafts_reviewed"]
+        dash = case.tables["dashboard_daily"].set_index("date")
+        for sid, series in (
+            ("correction_rate", corrected),
+            ("thumbs_down_tile", dash["thumbs_down"]),
+            ("ai_resolved_tile", dash["ai_resolved"]),
+        ):
+            then, now = series.iloc[:BASELINE].dropna(), series.iloc[-7:].dropna()
+            k = key.signals[sid]
+            assert not k.detects
+            assert (k.baseline, k.noise, k.harm) == pytest.approx(
+                (then.mean(), 2 * then.std(), now.mean()), abs=1e-3
+            ), (variant, seed, sid)
+        # who bears a wrong reply: the segment whose reviewed drafts are corrected most
+        by_segment = td.groupby("segment")[["drafts_corrected", "drafts_reviewed"]].sum()
+        most = (by_segment["drafts_corrected"] / by_segment["drafts_reviewed"]).idxmax()
+        assert key.errors["wrong_reply_sent"].bearer == most
+        # decided on the briefing's day; expires two weeks after the announced launch
+        launch = pd.Timestamp(case.truth["launch_date"])
+        assert key.horizon == (launch + pd.Timedelta(days=EXPIRY_DAYS)).date()
+        assert key.decided_on == f"{td['date'].max() + pd.Timedelta(days=1):%Y-%m-%d}"
+
+
+def test_memo_form_and_key_agree_on_every_option(cases):
+    form = SCENARIO.spec.memo.memo_form
+    options = {d.id for d in SCENARIO.spec.decisions}
+    assert form.liability and not form.trade_off
+    assert set(form.errors) == {"wrong_reply_sent"}
+    case = cases[(VARIANTS[0], 1)]
+    key = SCENARIO.spec.memo.memo_key(case, case.truth)
+    assert set(key.undo_ok) == set(key.on_trigger) == set(key.reversible) == options
+    assert {u for v in key.undo_ok.values() for u in v} <= set(form.undo)
+    assert {a for v in key.on_trigger.values() for a in v} <= set(form.actions)
+    # only the launch to every tenant without a flag cannot be undone in time
+    assert [o for o, ok in key.reversible.items() if not ok] == ["ship_to_all_remove_review"]
+    assert all(("cannot_undo" in key.undo_ok[o]) != key.reversible[o] for o in options)
+    assert type(key).from_dict(key.to_dict()) == key
+    assert SCENARIO.spec.memo.memo_key(case, None) is None
+    # labels name metrics, never numbers
+    labels = [label for label, _ in form.signals.values()]
+    assert not [label for label in labels if any(ch.isdigit() for ch in label)]
+
+
+@pytest.mark.slow  # 800 cases: make test runs it, test-fast does not
+def test_memo_band_is_real_for_every_seed():
+    empty = []
+    for seed in range(200):
+        for variant in VARIANTS:
+            case = load_case(NAME, seed=seed, variant=variant)
+            key = SCENARIO.spec.memo.memo_key(case, case.truth)
+            k = key.signals["complaints_per_1k"]
+            if not k.baseline + k.noise < k.harm:
+                empty.append((variant, seed, "band"))
+            if not k.delay_days <= key.horizon_days:
+                empty.append((variant, seed, "the signal arrives after the decision expires"))
+    assert empty == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_solver_memo_keeps_every_rule_of_the_design(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        graded = as_graded(case)
+        got = solver.numbers(graded)
+        action = solver.decide(
+            solver.solve(graded), solver.constraint(graded), got["detected_in_time"]
+        )
+        memo = solver.typed_memo(graded, action)
+        key = SCENARIO.spec.memo.memo_key(case, case.truth)
+        assert broken_rules(memo, key, SCENARIO.spec.memo.memo_form) == [], (variant, seed)
+
+
+@pytest.mark.skipif(not hasattr(memo_engine, "model_memo"), reason="typed memo engine not merged")
+def test_the_memo_scores_the_solver_memo(cases):
+    for (variant, seed), case in cases.items():
+        q = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "decision_memo")
+        memo = solver.model_answers(as_graded(case), None)["decision_memo"]
+        assert q.score(memo) >= 0.9, (variant, seed)

@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 import scenario_cases
 from solvers import metric_puzzles as solver
+from typed_memo_rules import broken_rules
 
+from pmcourse.answers import memo as memo_engine
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
+from pmcourse.scenarios import _metric_puzzles_memo as memo_module
 from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.metric_puzzles import CAUSE_EVENT, LOW_VALUE
 
@@ -241,3 +244,161 @@ def test_tolerances_refuse_the_known_wrong_computations(cases):
         if abs(case.truth["mix_term"]) > 0.01:
             assert mix.score(0.0) == 0.0
         assert questions["ctr_change"].tolerance <= 0.005
+
+
+# ---- the trade-off memo's typed fields (issue 12) ----------------------------------------------
+
+
+def _daily_by_hand(case) -> dict[str, pd.Series]:
+    """Each kill signal by day (or by cohort), computed here with pivots, not with the judge."""
+    od = case.tables["orders_daily"]
+    visits = od.pivot_table(index="date", columns="channel", values="visits", aggfunc="sum")
+    value = od.pivot_table(index="date", values="order_value", aggfunc="sum")["order_value"]
+    orders = od.pivot_table(index="date", values="orders", aggfunc="sum")["orders"]
+    fd = case.tables["feed_daily"]
+    ok = fd["clicks"].notna()
+    clicks = fd[ok].pivot_table(index="date", values="clicks", aggfunc="sum")["clicks"]
+    shown = fd[ok].pivot_table(index="date", values="impressions", aggfunc="sum")["impressions"]
+    seen = fd["returned_7d"].notna()
+    back = fd[seen].pivot_table(index="date", values=["returned_7d", "feed_users"], aggfunc="sum")
+    rc = case.tables["refund_cohorts"]
+    within = rc[rc["weeks_since_order"] < 5]
+    counts = within.pivot_table(
+        index="order_week", values=["refunded_orders", "weeks_since_order"], aggfunc="sum"
+    )
+    size = within.groupby("order_week")["cohort_orders"].max()
+    full = counts["weeks_since_order"] == 0 + 1 + 2 + 3 + 4  # weeks 0..4 all observed
+    refund = (100 * counts["refunded_orders"] / size)[full]
+    return {
+        "search_share": 100
+        * visits[["organic_search", "paid_search"]].sum(axis=1)
+        / visits.sum(axis=1),
+        "order_value": value / orders,
+        "feed_ctr": 100 * clicks / shown,
+        "return_7d": 100 * back["returned_7d"] / back["feed_users"],
+        "refund_rate_5w": refund,
+    }
+
+
+def test_memo_key_numbers_are_the_tables_numbers(cases):
+    for (variant, seed), case in cases.items():
+        memo_key = SCENARIO.spec.memo.memo_key(case, case.truth)
+        series = _daily_by_hand(case)
+        first, last = series["order_value"].index[27], series["order_value"].index[-28]
+        for sid, values in series.items():
+            if sid == "refund_rate_5w":
+                base, recent = values.iloc[:4], values.iloc[-2:]
+            else:
+                base, recent = values[values.index <= first], values[values.index >= last]
+            ref, failed = (recent, base) if variant == VARIANTS[3] else (base, recent)
+            got = memo_key.signals[sid]
+            assert got.baseline == pytest.approx(ref.mean(), abs=1e-4), (variant, seed, sid)
+            assert got.noise == pytest.approx(2 * ref.std(), abs=1e-4), (variant, seed, sid)
+            assert got.harm == pytest.approx(failed.mean(), abs=1e-4), (variant, seed, sid)
+        # the trade-off's measure: the traded metric's change between the two windows
+        before, after = _windows(case)
+        if memo_key.traded == "conversion":
+            change = (after["conversions"].sum() / after["visits"].sum()) / (
+                before["conversions"].sum() / before["visits"].sum()
+            )
+        elif memo_key.traded == "feed_ctr":
+            fd = case.tables["feed_daily"].dropna(subset=["clicks"])
+            b, a = fd[fd["date"] <= first], fd[fd["date"] >= last]
+            change = (a["clicks"].sum() / a["impressions"].sum()) / (
+                b["clicks"].sum() / b["impressions"].sum()
+            )
+        elif memo_key.traded == "revenue_per_visit":
+            change = (after["order_value"].sum() / after["visits"].sum()) / (
+                before["order_value"].sum() / before["visits"].sum()
+            )
+        elif memo_key.traded == "return_7d":
+            fd = case.tables["feed_daily"].dropna(subset=["returned_7d"])
+            b, a = fd[fd["date"] <= first], fd[fd["date"] >= last]
+            change = (a["returned_7d"].sum() / a["feed_users"].sum()) / (
+                b["returned_7d"].sum() / b["feed_users"].sum()
+            )
+        else:
+            assert memo_key.traded == "partner_visits"
+            share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
+            share_a = after.groupby("channel")["visits"].sum() / after["visits"].sum()
+            gainer = (share_a - share_b).idxmax()
+            change = (
+                after.loc[after["channel"] == gainer, "visits"].sum()
+                / before.loc[before["channel"] == gainer, "visits"].sum()
+            )
+        assert memo_key.trade_value == pytest.approx(100 * (change - 1), abs=0.01), (variant, seed)
+        assert memo_key.decided_on == f"{last + pd.Timedelta(days=28):%Y-%m-%d}"
+
+
+def test_memo_key_detects_only_with_this_storys_signals(cases):
+    fast = {
+        VARIANTS[0]: "search_share",
+        VARIANTS[1]: "order_value",
+        VARIANTS[2]: "refund_rate_5w",
+        VARIANTS[3]: "return_7d",
+        VARIANTS[4]: "return_7d",
+    }
+    for (variant, seed), case in cases.items():
+        key = SCENARIO.spec.memo.memo_key(case, case.truth)
+        assert key.signals[fast[variant]].detects, (variant, seed)
+        # CTR is never the verdict, nor a count of clicks, nor the metric that "improved"
+        assert not any(key.signals[s].detects for s in ("feed_ctr", "feed_clicks", "conversion"))
+        assert key.decision == case.truth["decision"]
+        assert key.traded in SCENARIO.spec.memo.memo_form.tradeoff
+        assert type(key).from_dict(key.to_dict()) == key
+        assert SCENARIO.spec.memo.memo_key(case, None) is None
+
+
+@pytest.mark.slow  # 1,000 cases: make test runs it, test-fast does not
+def test_memo_band_is_real_for_every_seed():
+    empty = []
+    for seed in range(200):
+        for variant in VARIANTS:
+            case = load_case(NAME, seed=seed, variant=variant)
+            key = SCENARIO.spec.memo.memo_key(case, case.truth)
+            detecting = {s: k for s, k in key.signals.items() if k.detects}
+            if not detecting:
+                empty.append((variant, seed, "no signal detects"))
+            for sid, k in detecting.items():
+                edge = k.baseline + k.direction * k.noise
+                if not k.direction * (k.harm - edge) > 0:
+                    empty.append((variant, seed, sid))
+                if k.delay_days > key.horizon_days:
+                    empty.append((variant, seed, sid, "later than the horizon"))
+    assert empty == []
+
+
+def test_memo_options_all_have_an_undo_and_an_action():
+    form = SCENARIO.spec.memo.memo_form
+    key = SCENARIO.spec.memo.memo_key(scenario_cases.case(NAME, VARIANTS[0], 1), None)
+    assert key is None
+    options = {d.id for d in SCENARIO.spec.decisions}
+    assert set(memo_module.UNDO) == set(memo_module.ON_TRIGGER) == options
+    assert set(memo_module.TRADED) == options
+    assert {u for v in memo_module.UNDO.values() for u in v} <= set(form.undo)
+    assert {a for v in memo_module.ON_TRIGGER.values() for a in v} <= set(form.actions)
+    assert set(memo_module.TRADED.values()) <= set(form.tradeoff)
+    assert not form.liability and form.trade_off
+    # labels name metrics, never numbers
+    labels = [lab for lab, _ in form.signals.values()] + list(form.tradeoff.values())
+    assert not [lab for lab in labels if any(ch.isdigit() for ch in lab.replace("7-day", ""))]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_solver_memo_keeps_every_rule_of_the_design(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        graded = as_graded(case)
+        cause = solver.solve(graded)
+        decision = solver.DECISION[cause][solver.constraint(graded)]
+        memo = solver.typed_memo(graded, cause, decision)
+        key = SCENARIO.spec.memo.memo_key(case, case.truth)
+        assert broken_rules(memo, key, SCENARIO.spec.memo.memo_form) == [], (variant, seed)
+
+
+@pytest.mark.skipif(not hasattr(memo_engine, "model_memo"), reason="typed memo engine not merged")
+def test_the_memo_scores_the_solver_memo(cases):
+    for (variant, seed), case in cases.items():
+        q = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "tradeoff_memo")
+        memo = solver.model_answers(as_graded(case), None)["tradeoff_memo"]
+        assert q.score(memo) >= 0.9, (variant, seed)

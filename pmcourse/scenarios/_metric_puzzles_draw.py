@@ -502,6 +502,7 @@ def briefing(index: pd.DatetimeIndex, *, window: int, constraint: str) -> str:
     """
     base_end, recent_start = _windows(index, window)
     today = index[-1] + pd.Timedelta(days=1)
+    review = today + pd.Timedelta(weeks=13)
     weeks = _WORDS.get(len(index) // 7, str(len(index) // 7))
     window_weeks = _WORDS.get(window // 7, str(window // 7))
     return (
@@ -519,7 +520,8 @@ def briefing(index: pd.DatetimeIndex, *, window: int, constraint: str) -> str:
         "Marketing, pricing, customer service and the feed team each changed something within the "
         "same fortnight (see the timeline). Leadership wants **one** explanation of what moved the "
         "business, and a decision you can be held to.\n\n"
-        f"**This quarter:** {CONSTRAINTS[constraint]}\n\n"
+        f"**This quarter:** {CONSTRAINTS[constraint]} Whatever you decide is reviewed again at "
+        f"the next quarterly business review, thirteen weeks from today ({review:%Y-%m-%d}).\n\n"
         f"You have {weeks} weeks of data: orders by channel, refunds by day and by order cohort, "
         f"feed metrics by platform, weekly retention. Compare the **baseline** (the first "
         f"{window_weeks} weeks, up to {base_end:%Y-%m-%d}, before any of the changes) with the "

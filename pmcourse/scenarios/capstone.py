@@ -62,6 +62,7 @@ from pmcourse.scenarios._capstone_judge import (
     right_action,
     second_best,
 )
+from pmcourse.scenarios._capstone_memo import MEMO_FORM, SEGMENT_LABELS, memo_key
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, ScenarioSpec, Size
 
@@ -98,12 +99,7 @@ CAUSES = tuple(
 )
 DECISIONS = ACTIONS
 
-SEGMENTS = {
-    "first_time_customers": "First-time customers",
-    "returning_customers": "Returning customers",
-    "business_accounts": "Business accounts",
-    "non_english_speakers": "Customers writing in a language other than English",
-}
+SEGMENTS = SEGMENT_LABELS
 #: Ten weeks (the briefing says so); ``large`` is ten years of days, for benchmarks.
 SIZES = {"small": Size(days=70), "default": Size(days=70), "large": Size(days=3640)}
 BASELINE = 28  # the first four weeks: before any of the timeline's changes
@@ -468,19 +464,28 @@ SPEC = ScenarioSpec(
         solution=decision_solution,
     ),
     memo=Ask(
-        "Write the decision memo: what you trade away, who bears the cost, how you detect "
-        "failure, how you undo it, when you revisit; plus a regret-portfolio entry and the date "
-        "the decision expires.",
+        "Write the decision memo. In the typed fields: the option you chose, the signal that "
+        "would prove it wrong in this case's data, with a threshold and a window that signal "
+        "can really be seen in, what you do when it fires, the date the decision expires, how it "
+        "is undone, and who bears a wrong AI reply and what recourse they have. Then the prose "
+        "for your reviewer, with a regret-portfolio entry.",
         id="decision_memo",
         extra_fields={
             "past_decision": "Regret portfolio: a past decision that failed",
             "missing_feedback_loop": "The feedback loop that was missing then",
-            "expires_on": "When this decision expires (a date) and what happens then",
+            "expires_on": "What happens on the expiry date (the date itself is a typed field)",
         },
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
         hints=(
             Hint(
                 "'I set a 14-day expiration on the decision and defined the kill criteria' "
-                "is the shape to aim for.",
+                "is the shape to aim for; the briefing says when this decision expires.",
+                safe=True,
+            ),
+            Hint(
+                "A kill signal must be able to arrive before the decision expires, and must "
+                "move with the harm rather than with traffic or with the team's target.",
                 safe=True,
             ),
         ),

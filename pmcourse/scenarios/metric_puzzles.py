@@ -52,6 +52,7 @@ from pmcourse.scenarios._metric_puzzles_judge import (
     numeric_keys,
     numeric_solutions,
 )
+from pmcourse.scenarios._metric_puzzles_memo import MEMO_FORM, memo_key
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Option, ScenarioSpec, Size
 
@@ -87,6 +88,7 @@ DECISIONS = tuple(
             "Move channel budget back toward the channels that earn the most per visit, and "
             "keep the conversion work.",
         ),
+        ("roll_back_reranker_for_ctr", "Roll back the diversity re-ranker: CTR is the north star."),
         (
             "end_blanket_discount",
             "Stop the blanket promo codes; keep codes only where they bring new customers.",
@@ -117,7 +119,6 @@ DECISIONS = tuple(
             "Switch the weekly retrain off by its flag and gate the next model on churn and topic "
             "entropy; change the serving model once the freeze lifts.",
         ),
-        ("roll_back_reranker_for_ctr", "Roll back the diversity re-ranker: CTR is the north star."),
     )
 )
 CONSTRAINT_OPTIONS = tuple(Option(cid, text) for cid, text in CONSTRAINTS.items())
@@ -484,9 +485,11 @@ SPEC = ScenarioSpec(
         solution=decision_solution,
     ),
     memo=Ask(
-        "Write the trade-off the way a promotion packet would: what you accepted, for what, "
-        "measured by which metric; then who bears the cost, how you would detect failure, how "
-        "you would undo it, and when you revisit.",
+        "Write the trade-off memo for the decision you recommend. In the typed fields: the "
+        "option, the signal that would show it failing in this shop's data, with a threshold and "
+        "a window it can really be seen in, what you do when it fires, when the decision expires "
+        "and how it is undone; what the decision trades away and by how much. Then the prose, "
+        "the way a promotion packet would put it, for your reviewer.",
         id="tradeoff_memo",
         extra_fields={
             "tradeoff_statement": (
@@ -494,10 +497,18 @@ SPEC = ScenarioSpec(
                 "<metric>.'"
             ),
         },
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
         hints=(
             Hint(
-                "Model: 'We accepted a 5% drop in CTR to reduce filter-bubble risk, measured "
-                "by topic diversity.' Name the size of the cost.",
+                "Size what you give up from the tables: its change from the baseline window to "
+                "the recent one, relative to the baseline. A cost without a size cannot be "
+                "falsified.",
+                safe=True,
+            ),
+            Hint(
+                "A kill signal must move with the failure by more than it moves on an ordinary "
+                "day, and arrive before the decision expires: check how late each one is.",
                 safe=True,
             ),
         ),

@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from pmcourse.answers import memo as memo_engine
+
 BASELINE = 28
 REVIEW_WEEK = 7
 EXPIRY_DAYS = 14
@@ -172,6 +174,7 @@ def numbers(case) -> dict:
         for w in range(0, BASELINE, 7)
     ]
     low, high = 1000 * max(weekly), 2 * baseline_rate  # past the baseline's weeks, short of harm
+    swing = 2 * 1000 * np.std(weekly, ddof=1)  # two standard deviations of the baseline weeks
 
     reviewed = td.groupby("segment")[["drafts_reviewed", "drafts_corrected"]].sum()
     correction = reviewed["drafts_corrected"] / reviewed["drafts_reviewed"]
@@ -190,6 +193,7 @@ def numbers(case) -> dict:
         "detection_days": detection_days,
         "detected_in_time": "yes" if detection_days <= EXPIRY_DAYS else "no",
         "kill_threshold": round(float((low + high) / 2), 3),
+        "memo_threshold": round(float((baseline_rate + swing + high) / 2), 3),
         # no shorter than a week plus the median delay, and not much longer
         "kill_window_days": int(np.ceil(detection_days)) + 4,
         "harmed_segment": str(correction.idxmax()),
@@ -200,12 +204,40 @@ def numbers(case) -> dict:
     }
 
 
+#: action -> (what to do when the complaint rate fires, how the action is undone)
+MEMO_CHOICES = {
+    "fix_then_ship_flagged": ("flag_off", "tenant_flag"),
+    "move_the_date": ("flag_off", "confirm_old_date"),
+    "ship_flagged_complaint_rule": ("flag_off", "tenant_flag"),
+    "restore_review_then_ship": ("flag_off", "tenant_flag"),
+}
+
+
+def typed_memo(case, action: str) -> dict:
+    """The memo's typed fields, from the tables and the briefing (incident line, expiry) only."""
+    got = numbers(case)
+    on_fire, undo = MEMO_CHOICES[action]
+    return {
+        "option": action,
+        "signal": "complaints_per_1k",
+        "comparator": ">",
+        "threshold": f"{got['memo_threshold']}",
+        "window_days": f"{int(np.ceil(got['detection_days']))} days",
+        "action": on_fire,
+        "expiry": f"{got['expires_on']:%Y-%m-%d}",
+        "undo": undo,
+        "bearer_wrong_reply_sent": got["harmed_segment"],
+        "recourse_wrong_reply_sent": "complain_days_later",
+    }
+
+
 def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 08, from the tables alone."""
     cause = solve(case)
     got = numbers(case)
     action = decide(cause, constraint(case), got["detected_in_time"])
     trade, who, detect, undo = MEMO[cause]
+    typed = typed_memo(case, action) if hasattr(memo_engine, "model_memo") else {}
     return {
         "diagnosis": cause,
         "evidence": statements(case),
@@ -234,5 +266,6 @@ def model_answers(case, truth) -> dict:
             "later in churn.",
             "expires_on": f"{got['expires_on'].date()}: the flag goes off unless "
             "the kill criteria held and we re-decide.",
+            **typed,  # the typed-memo engine (issue 12) reads these
         },
     }

@@ -4,8 +4,11 @@ The solver reads only ``case.tables`` and ``case.timeline``; every number it ans
 from them, as a graded student would.
 """
 
+import re
+
 import pandas as pd
 
+from pmcourse.answers import memo as memo_engine
 from pmcourse.diagnose import compare_windows, mix_rate
 from solvers import as_percent
 
@@ -246,6 +249,100 @@ def numbers(case) -> dict:
     }
 
 
+#: cause -> the memo's kill signal: the one the failure moves first, by more than its noise.
+KILL_SIGNAL = {
+    "traffic_mix_to_low_value": ("search_share", 1),
+    "discount_order_value_erosion": ("order_value", 1),
+    "refund_lag_net_revenue": ("refund_rate_5w", 35),
+    "diversity_reranker_tradeoff": ("return_7d", 7),
+    "clickbait_engagement_trap": ("return_7d", 7),
+}
+#: decision -> (action when the signal fires, how it is undone, what it trades away)
+MEMO_CHOICES = {
+    "rebalance_channel_budget": ("reopen_diagnosis", "budget_split", "partner_visits"),
+    "end_blanket_discount": ("reopen_diagnosis", "promo_codes", "conversion"),
+    "hold_levers_report_split": ("escalate", "report_change", "revenue_per_visit"),
+    "tighten_returns_report_net": ("reopen_diagnosis", "returns_terms", "conversion"),
+    "keep_reranker_with_guardrail": ("revert", "reranker_flag", "feed_ctr"),
+    "roll_back_click_retrain": ("reopen_diagnosis", "model_registry", "feed_ctr"),
+    "pause_retrain_gate": ("escalate", "retrain_flag", "return_7d"),
+}
+
+
+def _signal_windows(case, signal: str) -> tuple[pd.Series, pd.Series]:
+    """The kill signal's values in the baseline and the recent window (daily, or per cohort)."""
+    base_end, recent_start = _windows(case)
+    od = case.tables["orders_daily"]
+    if signal == "refund_rate_5w":
+        rc = case.tables["refund_cohorts"]
+        five = rc[rc["weeks_since_order"] <= 4].groupby("order_week")
+        seen = five["weeks_since_order"].max() == 4
+        rate = 100 * five["refunded_orders"].sum() / five["cohort_orders"].first()
+        rate = rate[seen]
+        return rate.iloc[:4], rate.iloc[-2:]
+    if signal == "return_7d":
+        fd = case.tables["feed_daily"].dropna(subset=["returned_7d"])
+        day = fd.groupby("date")[["returned_7d", "feed_users"]].sum()
+        series = 100 * day["returned_7d"] / day["feed_users"]
+    else:
+        day = od.groupby("date")[["visits", "orders", "order_value"]].sum()
+        if signal == "order_value":
+            series = day["order_value"] / day["orders"]
+        else:
+            search = od[od["channel"].isin(["paid_search", "organic_search"])]
+            series = 100 * search.groupby("date")["visits"].sum() / day["visits"]
+    return series[series.index <= base_end], series[series.index >= recent_start]
+
+
+def _trade_measure(case, traded: str) -> float:
+    """How much what the decision trades away moved, recent window over baseline, in percent."""
+    base_end, recent_start = _windows(case)
+    od = case.tables["orders_daily"]
+    before, after = od[od["date"] <= base_end], od[od["date"] >= recent_start]
+    if traded == "feed_ctr":
+        return 100 * numbers(case)["ctr_change"]
+    if traded == "revenue_per_visit":
+        return 100 * numbers(case)["rpv_change"]
+    if traded == "conversion":
+        return 100 * features(case)["conversion_change"]
+    if traded == "return_7d":
+        fd = case.tables["feed_daily"].dropna(subset=["returned_7d"])
+        b, a = fd[fd["date"] <= base_end], fd[fd["date"] >= recent_start]
+        rate = a["returned_7d"].sum() / a["feed_users"].sum()
+        return 100 * (rate / (b["returned_7d"].sum() / b["feed_users"].sum()) - 1)
+    # partner_visits: the visits of the channel that gained most share
+    share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
+    share_a = after.groupby("channel")["visits"].sum() / after["visits"].sum()
+    gainer = (share_a - share_b).idxmax()
+    visits_b = before.loc[before["channel"] == gainer, "visits"].sum()
+    return 100 * (after.loc[after["channel"] == gainer, "visits"].sum() / visits_b - 1)
+
+
+def typed_memo(case, cause: str, decision: str) -> dict:
+    """The memo's typed fields, from the tables and the briefing (its review date) only."""
+    signal, delay = KILL_SIGNAL[cause]
+    base, recent = _signal_windows(case, signal)
+    # a kept re-ranker's normal is the recent window; falling back to the baseline is failure
+    ref, failed = (recent, base) if cause == "diversity_reranker_tradeoff" else (base, recent)
+    level, noise, harm = ref.mean(), 2 * ref.std(ddof=1), failed.mean()
+    down = harm < level
+    edge = level - noise if down else level + noise
+    action, undo, traded = MEMO_CHOICES[decision]
+    review = re.search(r"thirteen weeks from today \((\d{4}-\d{2}-\d{2})\)", case.briefing)
+    return {
+        "option": decision,
+        "signal": signal,
+        "comparator": "<" if down else ">",
+        "threshold": f"{(edge + harm) / 2:.4f}",
+        "window_days": f"{max(delay, 7)} days",
+        "action": action,
+        "expiry": review.group(1),
+        "undo": undo,
+        "traded_away": traded,
+        "trade_measure": f"{_trade_measure(case, traded):.2f}",
+    }
+
+
 def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 07, from the tables alone."""
     cause = solve(case)
@@ -254,11 +351,14 @@ def model_answers(case, truth) -> dict:
     memo["tradeoff_statement"] = memo["tradeoff_statement"].format(
         rpv=-got["rpv_change"], ctr=abs(got["ctr_change"])
     )
+    decision = DECISION[cause][constraint(case)]
+    if hasattr(memo_engine, "model_memo"):  # the typed-memo engine (issue 12) reads these
+        memo.update(typed_memo(case, cause, decision))
     return {
         "diagnosis": cause,
         "evidence": evidence(case),
         "mix_term": got["mix_term"],
         "ctr_change": as_percent(got["ctr_change"]),
-        "decision": DECISION[cause][constraint(case)],
+        "decision": decision,
         "tradeoff_memo": memo,
     }
