@@ -9,7 +9,6 @@ import scenario_cases
 from solvers import metric_puzzles as solver
 from typed_memo_rules import broken_rules
 
-from pmcourse.answers import memo as memo_engine
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios import _metric_puzzles_memo as memo_module
 from pmcourse.scenarios.contract import as_graded
@@ -396,7 +395,6 @@ def test_solver_memo_keeps_every_rule_of_the_design(cases, variant):
         assert broken_rules(memo, key, SCENARIO.spec.memo.memo_form) == [], (variant, seed)
 
 
-@pytest.mark.skipif(not hasattr(memo_engine, "model_memo"), reason="typed memo engine not merged")
 def test_the_memo_scores_the_solver_memo(cases):
     for (variant, seed), case in cases.items():
         q = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "tradeoff_memo")

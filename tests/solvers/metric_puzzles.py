@@ -8,7 +8,6 @@ import re
 
 import pandas as pd
 
-from pmcourse.answers import memo as memo_engine
 from pmcourse.diagnose import compare_windows, mix_rate
 from solvers import as_percent
 
@@ -352,8 +351,7 @@ def model_answers(case, truth) -> dict:
         rpv=-got["rpv_change"], ctr=abs(got["ctr_change"])
     )
     decision = DECISION[cause][constraint(case)]
-    if hasattr(memo_engine, "model_memo"):  # the typed-memo engine (issue 12) reads these
-        memo.update(typed_memo(case, cause, decision))
+    memo.update(typed_memo(case, cause, decision))
     return {
         "diagnosis": cause,
         "evidence": evidence(case),
