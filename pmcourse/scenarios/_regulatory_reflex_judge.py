@@ -1,0 +1,700 @@
+"""What the design-for-the-audit case judges and says back to a learner, in this case's numbers.
+
+Split out of :mod:`pmcourse.scenarios.regulatory_reflex`: the fact of a case that shows each cause
+(:data:`RULED_IN`) or rules it out (:data:`RULED_OUT`), the right action per cause and constraint
+(:data:`DECISION_TABLE`, :data:`PARTIAL`) and the feedback to every wrong action, the evidence
+statements, the retention conflict's options and their feedback, the numeric questions'
+tolerances set from the known wrong computations, the debriefs, and the liability memo's form and
+key (:data:`MEMO_FORM`, :func:`memo_key`). Everything here reads a drawn case or its truth and draws
+nothing; graded mode (``truth=None``) gets the general text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from pmcourse.answers.memo_case import MemoError, MemoForm, MemoKey, SignalKey
+from pmcourse.scenarios._regulatory_reflex_draw import (
+    CONSTRAINTS,
+    WINDOW_DAYS,
+    event_dates,
+)
+from pmcourse.scenarios.base import Case
+from pmcourse.scenarios.spec import Evidence
+from pmcourse.scenarios.standard import tolerance_below
+
+__all__ = [
+    "DECISION_TABLE",
+    "EVIDENCE",
+    "MEMO_FORM",
+    "PARTIAL",
+    "RETENTION_OPTIONS",
+    "RULED_IN",
+    "RULED_OUT",
+    "decision_solution",
+    "decision_why_not",
+    "diagnosis_solution",
+    "evidence_solution",
+    "memo_key",
+    "numeric_keys",
+    "numeric_solutions",
+    "retention_answer",
+    "retention_feedback",
+    "retention_solution",
+]
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+#: cause -> the fact of this case that shows the cause.
+RULED_IN = {
+    "appeal_entry_point_lost": lambda t: (
+        f"in the last four weeks, {t['lowest_cohort']} users filed "
+        f"{t['lowest_appeal_rate']:.1f} in-app appeals per 1,000 restrictions, "
+        f"{t['appeal_cohort_ratio']:.2f} times the rate of every other cohort."
+    ),
+    "audit_trail_gap": lambda t: (
+        f"in the last four weeks only {_pct(t['worst_logged_share'])} of restrictions in "
+        f"{t['worst_region']} carry a logged reason and model version."
+    ),
+    "snapshots_block_revocation": lambda t: (
+        f"only {_pct(t['on_time_share'])} of consent revocations in the last four weeks were "
+        f"honoured within {t['limit_hours']:.0f} hours, against {_pct(t['on_time_share_before'])} "
+        f"before the pipeline change; training snapshots keep data {t['snapshot_days']} days and "
+        "are not purged on revocation."
+    ),
+    "classifier_overblocks_group": lambda t: (
+        f"QA overturned {_pct(t['overturn_after'])} of sampled restrictions in the "
+        f"{t['overturn_band']} band after the model deploy, against {_pct(t['overturn_before'])} "
+        "before."
+    ),
+}
+#: cause -> the fact of a case that rules the cause out, when the case's cause is another.
+RULED_OUT = {
+    "appeal_entry_point_lost": lambda t: (
+        f"Every platform and version can appeal: the lowest cohort ({t['lowest_cohort']}) files "
+        f"{t['appeal_cohort_ratio']:.2f} times the in-app appeal rate of the others."
+    ),
+    "audit_trail_gap": lambda t: (
+        f"The trail is whole: even in {t['worst_region']}, {_pct(t['worst_logged_share'])} of "
+        "the last four weeks' restrictions carry a logged reason and model version."
+    ),
+    "snapshots_block_revocation": lambda t: (
+        f"Revocations are honoured in time: {_pct(t['on_time_share'])} of the last four weeks' "
+        f"were within the {t['limit_hours']:.0f}-hour limit."
+    ),
+    "classifier_overblocks_group": lambda t: (
+        f"The model did not start over-blocking: QA's overturn share moved at most "
+        f"{t['overturn_ratio']:.2f} times (in the {t['overturn_band']} band) across the deploy."
+    ),
+}
+CONSTRAINT_SHORT = {
+    "no_ml_time": "the ML team has no time before the audit",
+    "app_release_frozen": "the app release train is frozen until after the audit",
+}
+#: (cause, constraint) -> the right action. The constraint decides for the appeal path and the
+#: over-blocking model; the review lane is right for both under one constraint each.
+DECISION_TABLE = {
+    "appeal_entry_point_lost": {
+        "no_ml_time": "hotfix_appeal_entry",
+        "app_release_frozen": "review_lane_and_notify",
+    },
+    "audit_trail_gap": dict.fromkeys(CONSTRAINTS, "restore_logging_disclose"),
+    "snapshots_block_revocation": dict.fromkeys(CONSTRAINTS, "shorten_snapshots_purge"),
+    "classifier_overblocks_group": {
+        "no_ml_time": "review_lane_and_notify",
+        "app_release_frozen": "retrain_for_group",
+    },
+}
+PARTIAL = {
+    ("appeal_entry_point_lost", "no_ml_time"): {"review_lane_and_notify": 0.5},
+    ("appeal_entry_point_lost", "app_release_frozen"): {"hotfix_appeal_entry": 0.25},
+    ("classifier_overblocks_group", "no_ml_time"): {"retrain_for_group": 0.25},
+    ("classifier_overblocks_group", "app_release_frozen"): {"review_lane_and_notify": 0.5},
+}
+#: action -> the causes whose lever it pulls.
+LEVER = {
+    "hotfix_appeal_entry": ("appeal_entry_point_lost",),
+    "review_lane_and_notify": ("appeal_entry_point_lost", "classifier_overblocks_group"),
+    "retrain_for_group": ("classifier_overblocks_group",),
+    "restore_logging_disclose": ("audit_trail_gap",),
+    "shorten_snapshots_purge": ("snapshots_block_revocation",),
+}
+#: what stops an action under a constraint.
+BLOCKED_BY = {
+    "hotfix_appeal_entry": "app_release_frozen",
+    "retrain_for_group": "no_ml_time",
+}
+
+
+def decision_why_not(action: str):
+    """``why_not(truth)`` for an action: the constraint or the fact of this case that rules it out.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regulatory_reflex", seed=1, variant="audit_trail_gap").truth
+    >>> decision_why_not("retrain_everything")(t).startswith("Accuracy is not what the audit")
+    True
+    """
+
+    def why_not(t) -> str:
+        cause, constraint = t["cause"], t["constraint"]
+        if action in LEVER and cause in LEVER[action]:
+            if BLOCKED_BY.get(action) == constraint:
+                return (
+                    f"Right target, since {RULED_IN[cause](t)} But "
+                    f"{CONSTRAINT_SHORT[constraint]}: this cannot ship before the audit."
+                )
+            return (
+                f"Second-best: right target, since {RULED_IN[cause](t)} But "
+                f"{CONSTRAINT_SHORT[constraint]}, so the fix itself can ship before the audit; a "
+                "review lane only catches errors the fix would stop."
+            )
+        if action in LEVER:
+            return f"This fixes what did not happen here. {RULED_OUT[LEVER[action][0]](t)}"
+        return (
+            "Accuracy is not what the audit found wrong here: "
+            f"{RULED_IN[cause](t)} A whole-model retrain also takes ML time and changes every "
+            "group's decisions weeks before the auditor reads them."
+            if cause != "classifier_overblocks_group"
+            else "A whole-model retrain moves every group to fix one: "
+            f"{RULED_IN[cause](t)} Aim at that band, within what the constraint allows."
+        )
+
+    return why_not
+
+
+#: Statements about a case, judged on its data; the last two are true in every story.
+EVIDENCE = (
+    Evidence(
+        "appeals_fell_one_cohort",
+        "On one platform's app version, in-app appeals per 1,000 restrictions in the last four "
+        "weeks are under a third of the other cohorts' rate.",
+        holds=lambda f: f["appeal_cohort_ratio"] < 1 / 3,
+    ),
+    Evidence(
+        "reasons_missing_one_region",
+        "In one region, under 90% of the last four weeks' restrictions carry a logged reason and "
+        "model version.",
+        holds=lambda f: f["worst_logged_share"] < 0.9,
+    ),
+    Evidence(
+        "revocations_late",
+        "Under 80% of the last four weeks' consent revocations were honoured within the rule's "
+        "limit.",
+        holds=lambda f: f["on_time_share"] < 0.8,
+    ),
+    Evidence(
+        "snapshots_outlive_limit",
+        "Training snapshots keep personal data for longer than the revocation limit, and nothing "
+        "purges them when a user revokes consent.",
+        holds=lambda f: f["snapshots_outlive_limit"],
+    ),
+    Evidence(
+        "overturns_doubled_one_band",
+        "In one age band, QA overturned more than twice the share of sampled restrictions after "
+        "the model deploy as before it.",
+        holds=lambda f: f["overturn_ratio"] > 2,
+    ),
+    Evidence(
+        "appeals_rose_one_band",
+        "In that same band, appeals per restriction rose by more than half after the model deploy.",
+        holds=lambda f: f["appeal_band_ratio"] > 1.5,
+    ),
+    Evidence(
+        "complaints_rose",
+        "Complaints about the filter rose in the weeks after the release, the deploy and the "
+        "pipeline change.",
+        shared=True,
+    ),
+    Evidence(
+        "model_deployed_near",
+        "A new filter model went live within about a week of the other two changes.",
+        shared=True,
+    ),
+)
+
+
+#: The retention conflict's options: the same for every case.
+RETENTION_OPTIONS = {
+    "grant_request": "Grant the ML team's request as it stands: longer snapshots now, purge "
+    "on revocation some day.",
+    "pseudonymise_and_grant": "Grant it with user ids pseudonymised in the snapshots.",
+    "short_now_extend_later": "Keep snapshots inside the revocation limit now, build a "
+    "purge-on-revocation path, and extend retention once it works (a setting you can change "
+    "back).",
+    "grant_with_existing_purge": "Grant it: the snapshot pipeline already purges revoked users "
+    "within the limit, so longer retention keeps both promises.",
+    "delete_all_snapshots": "Delete every training snapshot now and stop retraining until after "
+    "the audit.",
+}
+
+
+def retention_answer(facts) -> str:
+    """The right resolution of the retention conflict: it depends on whether a purge path exists.
+
+    Examples
+    --------
+    >>> retention_answer({"snapshots_purge": "yes", "purge_every_hours": 12.0, "limit_hours": 72.0})
+    'grant_with_existing_purge'
+    """
+    purge_ok = (
+        facts["snapshots_purge"] == "yes" and facts["purge_every_hours"] < facts["limit_hours"]
+    )
+    return "grant_with_existing_purge" if purge_ok else "short_now_extend_later"
+
+
+def retention_feedback(t) -> dict[str, str]:
+    """Feedback to each wrong option of the retention question, in this case's numbers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> t = load_case("regulatory_reflex", seed=1).truth
+    >>> retention_answer(t) in retention_feedback(t), len(retention_feedback(t))
+    (False, 4)
+    """
+    over = t["ml_request_over_limit"]
+    limit = t["limit_hours"]
+    purge_ok = retention_answer(t) == "grant_with_existing_purge"
+    text = {
+        "grant_request": (
+            f"Without a working purge, a revocation would wait up to {over:.0f} times the "
+            f"{limit:.0f}-hour limit; and data trained into a model cannot be taken back, so this "
+            "closes the legal path for the ML team's convenience."
+        ),
+        "pseudonymise_and_grant": (
+            "Pseudonymised rows are still the user's data: the revoked user stays in the "
+            f"snapshots for up to {over:.0f} times the {limit:.0f}-hour limit."
+        ),
+        "short_now_extend_later": (
+            f"Safe, but the purge path already exists (every {t['purge_every_hours']:.0f} hours, "
+            f"inside the {limit:.0f}-hour limit): holding the ML team back buys nothing."
+            if purge_ok
+            else "unused"
+        ),
+        "grant_with_existing_purge": (
+            "unused"
+            if purge_ok
+            else (
+                "No purge path honours revocations in time here: training snapshots purge on "
+                f"revocation: {t['snapshots_purge']}, and the limit is {limit:.0f} hours."
+            )
+        ),
+        "delete_all_snapshots": (
+            "Irreversible the other way: it closes the ML team's path for good, while "
+            f"{'a purge path already keeps both' if purge_ok else 'short snapshots keep both'} "
+            f"promises within the {limit:.0f}-hour limit."
+        ),
+    }
+    return {k: v for k, v in text.items() if k != retention_answer(t)}
+
+
+def retention_solution(t) -> str:
+    """The retention debrief: a time-horizon mismatch, resolved by the reversible option.
+
+    Examples
+    --------
+    >>> retention_solution(None).startswith("Legal's horizon is hours")
+    True
+    """
+    text = (
+        "Legal's horizon is hours (the revocation limit) and weeks (the audit); the ML team's is "
+        "months (the retraining cadence). Choose the option that keeps both paths open: a "
+        "retention setting can be lengthened later, data trained into a model cannot be "
+        "withdrawn, and deleted snapshots cannot be brought back."
+    )
+    if t is None:
+        return text
+    return (
+        f"{text} Here the request is {t['ml_request_over_limit']:.0f} times the "
+        f"{t['limit_hours']:.0f}-hour limit, and training snapshots purge on revocation: "
+        f"{t['snapshots_purge']}."
+    )
+
+
+def numeric_keys(truth) -> dict[str, tuple[float, dict | None]]:
+    """Question id -> (tolerance, known wrong values) of the four numeric questions.
+
+    With ``truth=None`` (graded mode) the general tolerances and no wrong values.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> keys = numeric_keys(load_case("regulatory_reflex", seed=1).truth)
+    >>> sorted(keys)
+    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit', 'on_time_share']
+    """
+    if truth is None:
+        return {
+            "lowest_appeal_rate": (0.5, None),
+            "logged_share": (0.005, None),
+            "on_time_share": (0.005, None),
+            "ml_request_over_limit": (0.5, None),
+        }
+    t = truth
+    return {
+        "lowest_appeal_rate": tolerance_below(
+            t["lowest_appeal_rate"],
+            {
+                "in-app and web-form appeals together": t["lowest_rate_both_channels"],
+                "the whole period, not the last four weeks": t["lowest_rate_all_days"],
+                "the cohort where the rate is highest": t["highest_appeal_rate"],
+            },
+            cap=0.5,
+            floor=0.1,
+        ),
+        "logged_share": tolerance_below(
+            t["worst_logged_share"],
+            {
+                "every region pooled": t["logged_share_all_regions"],
+                "the whole period, not the last four weeks": t["logged_share_whole_period"],
+                "the share without a reason": round(1 - t["worst_logged_share"], 4),
+            },
+            cap=0.005,
+            floor=0.001,
+        ),
+        "on_time_share": tolerance_below(
+            t["on_time_share"],
+            {
+                "the whole period, not the last four weeks": t["on_time_share_all_days"],
+                "the share honoured late": round(1 - t["on_time_share"], 4),
+                "the share before the pipeline change": t["on_time_share_before"],
+            },
+            cap=0.005,
+            floor=0.001,
+        ),
+        "ml_request_over_limit": tolerance_below(
+            t["ml_request_over_limit"],
+            {
+                "days divided by hours (the units not matched)": t["ml_request_days_over_hours"],
+                "the excess over the limit, not the ratio": t["ml_request_excess_over_limit"],
+            },
+            cap=0.5,
+            floor=0.05,
+        ),
+    }
+
+
+def numeric_solutions(truth) -> dict[str, str]:
+    """Question id -> the debrief of the four numeric questions, in this case's numbers.
+
+    Examples
+    --------
+    >>> sorted(numeric_solutions(None))
+    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit', 'on_time_share']
+    """
+    t = truth or {}
+    given = truth is not None
+    return {
+        "lowest_appeal_rate": (
+            f"{t['lowest_cohort']}: {t['lowest_appeal_rate']:.1f} in-app appeals per 1,000 "
+            f"restrictions, {t['appeal_cohort_ratio']:.2f} times the other cohorts. Recourse to "
+            "correct is measured per cohort: an average hides the one that cannot reach it."
+            if given
+            else "Recourse to correct is measured per cohort: an average hides the one that "
+            "cannot reach it."
+        ),
+        "logged_share": (
+            f"{t['worst_region']}: {_pct(t['worst_logged_share'])} of restrictions carry a "
+            f"reason (all regions pooled: {_pct(t['logged_share_all_regions'])}). A decision "
+            "without a reason cannot be explained to the user or proven to the auditor."
+            if given
+            else "A decision without a logged reason cannot be explained to the user or proven "
+            "to the auditor."
+        ),
+        "on_time_share": (
+            f"{_pct(t['on_time_share'])} within {t['limit_hours']:.0f} hours (before the "
+            f"pipeline change: {_pct(t['on_time_share_before'])}). Exit is a right only if it "
+            "is honoured in time."
+            if given
+            else "Exit is a right only if it is honoured in time."
+        ),
+        "ml_request_over_limit": (
+            f"{t['requested_days']} days × 24 = {t['requested_days'] * 24} hours, over "
+            f"{t['limit_hours']:.0f} hours: {t['ml_request_over_limit']:.1f} times the limit."
+            if given
+            else "Put both in hours before you compare: retention days × 24 over the limit."
+        ),
+    }
+
+
+def diagnosis_solution(t) -> str:
+    """What the diagnosis debrief says, and this case's fact.
+
+    Examples
+    --------
+    >>> diagnosis_solution(None).startswith("Four failures raise the same complaints.")
+    True
+    """
+    return (
+        "Four failures raise the same complaints. Appeals per restriction by platform and "
+        "version, the logged-reason share by region, revocations honoured in time and the QA "
+        "overturn share by age band tell them apart; only one of them is the model."
+        + ("" if t is None else f" In this case {RULED_IN[t['cause']](t)}")
+    )
+
+
+def evidence_solution(t) -> str:
+    """What the evidence debrief says.
+
+    Examples
+    --------
+    >>> evidence_solution(None)
+    'Cite the rate in the slice that failed, not the calendar or the complaints.'
+    """
+    return "Cite the rate in the slice that failed, not the calendar or the complaints." + (
+        ""
+        if t is None
+        else f" {len(t['evidence'])} statements hold here and tell this story apart; the "
+        "complaints and the deploy's timing hold in every story."
+    )
+
+
+def decision_solution(t) -> str:
+    """What the decision debrief says: the lever for the cause, within the constraint.
+
+    Examples
+    --------
+    >>> "Here the ML team" in decision_solution(
+    ...     {"constraint": "no_ml_time", "cause": "audit_trail_gap", "worst_logged_share": 0.5,
+    ...      "worst_region": "EU"})
+    True
+    """
+    return (
+        "Design for the audit: repair what the auditor will test (the appeal path, the decision "
+        "record, the revocation), with what you can ship before the date; change the model only "
+        "when the model is the problem."
+        + (
+            ""
+            if t is None
+            else f" Here {CONSTRAINT_SHORT[t['constraint']]}, and {RULED_IN[t['cause']](t)}"
+        )
+    )
+
+
+# ---- the liability memo ------------------------------------------------------------------------
+
+#: The memo's typed fields: the same for every case (labels name metrics, never numbers).
+MEMO_FORM = MemoForm(
+    signals={
+        "in_app_appeal_rate": (
+            "In-app appeals per 1,000 restrictions, per platform and app version",
+            "per 1,000",
+        ),
+        "logged_reason_share": ("Share of restrictions with a logged reason, per region", "%"),
+        "revocations_on_time": ("Share of consent revocations honoured within the limit", "%"),
+        "qa_overturn_share": ("Share of QA-sampled restrictions overturned, per age band", "%"),
+        "complaints_per_day": ("Complaints about the filter per day", "complaints per day"),
+    },
+    actions={
+        "roll_back_app_version": "Roll the affected app version back",
+        "pause_group_restrictions": "Stop automatic restrictions for the affected group until a "
+        "person reviews them",
+        "disclose_to_auditor": "Write to the auditor with the gap's dates and size",
+        "purge_revoked_data": "Purge revoked users from every snapshot now",
+        "retrain_model": "Retrain the classifier",
+        "keep_as_is": "Keep the decision as it is",
+    },
+    undo={
+        "revert_release": "Ship the previous app version again",
+        "close_review_lane": "Close the review lane and return to the normal queue",
+        "restore_previous_model": "Serve the previous model version again",
+        "restore_retention_setting": "Set snapshot retention back (a configuration value)",
+        "revert_logging_change": "Revert the logging pipeline change",
+        "cannot_undo": "It cannot be undone",
+    },
+    errors={
+        "wrong_restriction": "A user's content is restricted wrongly",
+        "unlogged_decision": "A restriction is made with no logged reason or model version",
+        "late_revocation": "A user's data is still used for training after they revoked consent",
+    },
+    parties={
+        "restricted_user": "The restricted user (a teen, or an adult taken for one)",
+        "revoking_user": "The user who revoked consent",
+        "platform": "The platform, before the auditor",
+        "ml_team": "The ML team",
+    },
+    recourse={
+        "appeal_in_app": "Appeal in the app and be corrected",
+        "web_form_only": "Only a web form few users find",
+        "explanation_on_request": "Ask why, and get the logged reason",
+        "no_explanation": "None: nobody can say why",
+        "deletion_within_limit": "Revoke, and be honoured within the limit",
+        "regulator_complaint_only": "Only a complaint to the regulator",
+    },
+)
+#: decision id -> (undo paths consistent with it, actions that make sense when its signal fires).
+MEMO_OPTIONS = {
+    "hotfix_appeal_entry": (
+        ("revert_release",),
+        ("roll_back_app_version", "pause_group_restrictions"),
+    ),
+    "review_lane_and_notify": (
+        ("close_review_lane",),
+        ("pause_group_restrictions", "disclose_to_auditor"),
+    ),
+    "retrain_for_group": (("restore_previous_model",), ("pause_group_restrictions",)),
+    "restore_logging_disclose": (("revert_logging_change",), ("disclose_to_auditor",)),
+    "shorten_snapshots_purge": (
+        ("restore_retention_setting",),
+        ("purge_revoked_data", "disclose_to_auditor"),
+    ),
+    "retrain_everything": (("restore_previous_model",), ("pause_group_restrictions",)),
+}
+#: cause -> (the signal that shows it, the event that starts it).
+CAUSE_SIGNAL = {
+    "appeal_entry_point_lost": ("in_app_appeal_rate", "release"),
+    "audit_trail_gap": ("logged_reason_share", "pipeline"),
+    "snapshots_block_revocation": ("revocations_on_time", "pipeline"),
+    "classifier_overblocks_group": ("qa_overturn_share", "deploy"),
+}
+#: Days QA takes to review a day's sample (stated in the decisions table's documentation).
+QA_DELAY_DAYS = 2
+
+
+def _daily(df: pd.DataFrame, num: str, den: str, factor: float) -> pd.Series:
+    g = df.groupby("date")[[num, den]].sum()
+    g = g[g[den] > 0]
+    return g[num] / g[den] * factor
+
+
+def _pooled(df: pd.DataFrame, num: str, den: str, factor: float) -> float:
+    return float(df[num].sum() / df[den].sum() * factor)
+
+
+def _signal(before: pd.Series, harm: float, delay: float, detects: bool, why: str) -> SignalKey:
+    return SignalKey(
+        baseline=round(float(before.mean()), 4),
+        noise=round(2 * float(before.std(ddof=1)), 4),
+        harm=round(float(harm), 4),
+        delay_days=float(delay),
+        detects=detects,
+        why=why,
+    )
+
+
+def memo_key(case: Case, truth) -> MemoKey:
+    """This case's key for the liability memo, computed from its tables the way an analyst would.
+
+    Baseline and noise (two standard deviations) of each signal's daily values come from the
+    days before the event that could break it; its harm is its level in the last four weeks in
+    the slice that fails (the lowest cohort, region or the worst band); its delay is how late it
+    shows a failure (a day for the daily rates, QA's review time, the revocation limit, and the
+    days complaints took to rise).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("regulatory_reflex", seed=1, variant="audit_trail_gap")
+    >>> key = memo_key(case, case.truth)
+    >>> key.decision, key.signals["logged_reason_share"].detects
+    ('restore_logging_disclose', True)
+    >>> key.errors["unlogged_decision"].recourse
+    'no_explanation'
+    """
+    t = truth
+    tables = case.tables
+    dec, ap, rv = tables["decisions_daily"], tables["appeals_daily"], tables["revocations_daily"]
+    comp = tables["complaints_daily"]
+    ev = event_dates(case.timeline)
+    end = dec["date"].max()
+    start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
+    cause = t["cause"]
+    onset = ev[CAUSE_SIGNAL[cause][1]]
+
+    platform, version = t["lowest_cohort"].split(" ")
+    low = ap[(ap["platform"] == platform) & (ap["app_version"] == version) & (ap["date"] >= start)]
+    recent_dec = dec[dec["date"] >= start]
+    worst = recent_dec[recent_dec["region"] == t["worst_region"]]
+    band = recent_dec[recent_dec["age_band"] == t["overturn_band"]]
+    daily_complaints = comp.groupby("date")["complaints"].sum(min_count=comp["region"].nunique())
+    quiet = daily_complaints[daily_complaints.index < min(ev.values())].dropna()
+    alarm = quiet.mean() + 2 * quiet.std(ddof=1)
+    rolling = daily_complaints[daily_complaints.index >= onset].rolling(7, min_periods=4).mean()
+    crossed = rolling[rolling > alarm]
+    complaint_delay = (crossed.index[0] - onset).days if len(crossed) else WINDOW_DAYS
+    limit_days = math.ceil(t["limit_hours"] / 24)
+    signals = {
+        "in_app_appeal_rate": _signal(
+            _daily(ap[ap["date"] < ev["release"]], "appeals_in_app", "restrictions", 1000),
+            _pooled(low, "appeals_in_app", "restrictions", 1000),
+            1,
+            cause == "appeal_entry_point_lost",
+            f"in-app appeals are counted daily; {t['lowest_cohort']} is the lowest cohort",
+        ),
+        "logged_reason_share": _signal(
+            _daily(dec[dec["date"] < ev["pipeline"]], "logged_with_reason", "restrictions", 100),
+            _pooled(worst, "logged_with_reason", "restrictions", 100),
+            1,
+            cause == "audit_trail_gap",
+            f"the logged share is known the day a decision is made; {t['worst_region']} is lowest",
+        ),
+        "revocations_on_time": _signal(
+            _daily(rv[rv["date"] < ev["pipeline"]], "honoured_within_limit", "revocations", 100),
+            _pooled(rv[rv["date"] >= start], "honoured_within_limit", "revocations", 100),
+            limit_days,
+            cause == "snapshots_block_revocation",
+            f"a revocation is late only once the {t['limit_hours']:.0f}-hour limit has passed",
+        ),
+        "qa_overturn_share": _signal(
+            _daily(dec[dec["date"] < ev["deploy"]], "qa_overturned", "qa_sampled", 100),
+            _pooled(band, "qa_overturned", "qa_sampled", 100),
+            QA_DELAY_DAYS,
+            cause == "classifier_overblocks_group",
+            f"QA reviews a day's sample within {QA_DELAY_DAYS} days; "
+            f"{t['overturn_band']} is the band that moved most",
+        ),
+        "complaints_per_day": _signal(
+            quiet,
+            float(daily_complaints[daily_complaints.index >= start].mean()),
+            max(complaint_delay, QA_DELAY_DAYS + limit_days + 1),
+            True,
+            f"complaints rose {complaint_delay} days after the change, in every story",
+        ),
+    }
+    wrong = "appeal_in_app" if t["appeal_cohort_ratio"] >= 1 / 3 else "web_form_only"
+    unlogged = "explanation_on_request" if t["worst_logged_share"] >= 0.9 else "no_explanation"
+    late = "deletion_within_limit" if t["on_time_share"] >= 0.8 else "regulator_complaint_only"
+    errors = {
+        "wrong_restriction": MemoError(
+            "restricted_user",
+            wrong,
+            f"{t['lowest_cohort']}: {t['lowest_appeal_rate']:.1f} in-app appeals per 1,000 "
+            "restrictions in the last four weeks",
+        ),
+        "unlogged_decision": MemoError(
+            "platform",
+            unlogged,
+            f"{t['worst_region']}: {_pct(t['worst_logged_share'])} of restrictions logged a reason",
+        ),
+        "late_revocation": MemoError(
+            "revoking_user",
+            late,
+            f"{_pct(t['on_time_share'])} of revocations honoured within "
+            f"{t['limit_hours']:.0f} hours",
+        ),
+    }
+    today = end + pd.Timedelta(days=1)
+    audit = pd.Timestamp(t["audit_date"])
+    return MemoKey(
+        decision=t["decision"],
+        partial=PARTIAL.get((cause, t["constraint"]), {}),
+        reversible=dict.fromkeys(MEMO_OPTIONS, True),
+        undo_ok={k: v[0] for k, v in MEMO_OPTIONS.items()},
+        on_trigger={k: v[1] for k, v in MEMO_OPTIONS.items()},
+        signals=signals,
+        decided_on=today.strftime("%Y-%m-%d"),
+        horizon_days=int((audit - today).days),
+        errors=errors,
+        facts={
+            "cause": RULED_IN[cause](t),
+            "audit": f"the audit is on {audit:%Y-%m-%d}",
+            "constraint": CONSTRAINT_SHORT[t["constraint"]],
+        },
+    )
