@@ -85,7 +85,7 @@ RULED_OUT = {
     ),
     "snapshots_block_revocation": lambda t: (
         f"Revocations are honoured in time: {_pct(t['on_time_share'])} of the last four weeks' "
-        f"were within the {t['limit_hours']:.0f}-hour limit."
+        f"were within the limit of {t['limit_hours']:.0f} hours."
     ),
     "classifier_overblocks_group": lambda t: (
         f"The model did not start over-blocking: QA's overturn share moved at most "
@@ -124,6 +124,14 @@ LEVER = {
     "restore_logging_disclose": ("audit_trail_gap",),
     "shorten_snapshots_purge": ("snapshots_block_revocation",),
 }
+#: action -> what it does, in a phrase.
+PHRASE = {
+    "hotfix_appeal_entry": "An app hotfix for the appeal entry point",
+    "review_lane_and_notify": "A review lane and appeal links for one group",
+    "retrain_for_group": "A retrain aimed at one group",
+    "restore_logging_disclose": "Restoring the reason logs",
+    "shorten_snapshots_purge": "Shorter snapshots and a purge",
+}
 #: what stops an action under a constraint.
 BLOCKED_BY = {
     "hotfix_appeal_entry": "app_release_frozen",
@@ -156,7 +164,8 @@ def decision_why_not(action: str):
                 "review lane only catches errors the fix would stop."
             )
         if action in LEVER:
-            return f"This fixes what did not happen here. {RULED_OUT[LEVER[action][0]](t)}"
+            ruled_out = " ".join(RULED_OUT[c](t) for c in LEVER[action])
+            return f"{PHRASE[action]} fixes what did not happen here. {ruled_out}"
         return (
             "Accuracy is not what the audit found wrong here: "
             f"{RULED_IN[cause](t)} A whole-model retrain also takes ML time and changes every "
@@ -264,17 +273,21 @@ def retention_feedback(t) -> dict[str, str]:
     purge_ok = retention_answer(t) == "grant_with_existing_purge"
     text = {
         "grant_request": (
-            f"Without a working purge, a revocation would wait up to {over:.0f} times the "
-            f"{limit:.0f}-hour limit; and data trained into a model cannot be taken back, so this "
-            "closes the legal path for the ML team's convenience."
+            f"Granting it blind would be right here only by luck: the purge already runs every "
+            f"{t['purge_every_hours']:.0f} hours, inside the limit of {limit:.0f} hours; without "
+            f"it a revocation would wait up to {over:.0f} times the limit."
+            if purge_ok
+            else f"Without a working purge, a revocation would wait up to {over:.0f} times the "
+            f"limit of {limit:.0f} hours; and data trained into a model cannot be taken back, so "
+            "this closes the legal path for the ML team's convenience."
         ),
         "pseudonymise_and_grant": (
             "Pseudonymised rows are still the user's data: the revoked user stays in the "
-            f"snapshots for up to {over:.0f} times the {limit:.0f}-hour limit."
+            f"snapshots for up to {over:.0f} times the limit of {limit:.0f} hours."
         ),
         "short_now_extend_later": (
             f"Safe, but the purge path already exists (every {t['purge_every_hours']:.0f} hours, "
-            f"inside the {limit:.0f}-hour limit): holding the ML team back buys nothing."
+            f"inside the limit of {limit:.0f} hours): holding the ML team back buys nothing."
             if purge_ok
             else "unused"
         ),
@@ -289,7 +302,7 @@ def retention_feedback(t) -> dict[str, str]:
         "delete_all_snapshots": (
             "Irreversible the other way: it closes the ML team's path for good, while "
             f"{'a purge path already keeps both' if purge_ok else 'short snapshots keep both'} "
-            f"promises within the {limit:.0f}-hour limit."
+            f"promises within the limit of {limit:.0f} hours."
         ),
     }
     return {k: v for k, v in text.items() if k != retention_answer(t)}
@@ -313,7 +326,7 @@ def retention_solution(t) -> str:
         return text
     return (
         f"{text} Here the request is {t['ml_request_over_limit']:.0f} times the "
-        f"{t['limit_hours']:.0f}-hour limit, and training snapshots purge on revocation: "
+        f"limit of {t['limit_hours']:.0f} hours, and training snapshots purge on revocation: "
         f"{t['snapshots_purge']}."
     )
 
@@ -640,7 +653,7 @@ def memo_key(case: Case, truth) -> MemoKey:
             _pooled(rv[rv["date"] >= start], "honoured_within_limit", "revocations", 100),
             limit_days,
             cause == "snapshots_block_revocation",
-            f"a revocation is late only once the {t['limit_hours']:.0f}-hour limit has passed",
+            f"a revocation is late only once the limit of {t['limit_hours']:.0f} hours has passed",
         ),
         "qa_overturn_share": _signal(
             _daily(dec[dec["date"] < ev["deploy"]], "qa_overturned", "qa_sampled", 100),
