@@ -41,7 +41,7 @@ AGE_BANDS = {"13-15": 0.36, "16-17": 0.34, "18-24": 0.2, "25+": 0.1}
 REGIONS = ("EU", "UK", "US", "BR")
 SURFACES = {"feed": 0.5, "search": 0.3, "messages": 0.2}
 PLATFORMS = {"ios": 0.45, "android": 0.55}
-OLD_VERSION, NEW_VERSION = "7.11", "7.12"
+OLD_VERSION, NEW_VERSION = "v7.11", "v7.12"
 OLD_MODEL, NEW_MODEL = "agefilter-3.4", "agefilter-3.5"
 #: The questions' window: the last four weeks of the data.
 WINDOW_DAYS = 28
@@ -201,7 +201,7 @@ def make_appeals(
     >>> ap = make_appeals(np.random.default_rng(1), dec, index, release_day=15,
     ...                   broken_platform=None, broken_keep=1.0)
     >>> sorted(ap["app_version"].unique()), int(ap["restrictions"].sum()) == int(dec["restrictions"].sum())
-    (['7.11', '7.12'], True)
+    (['v7.11', 'v7.12'], True)
     """
     n_days = len(index)
     adoption = synth.logistic_adoption(
