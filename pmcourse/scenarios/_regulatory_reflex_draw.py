@@ -335,7 +335,9 @@ def make_revocations(
             elif purges:
                 wait = rng.uniform(0, purge_hours, k) + rng.uniform(1, 4, k)
             else:
-                wait = rng.uniform(0, min(snapshot_days, 2) * 24, k) + rng.uniform(1, 4, k)
+                # short snapshots (a day before the change, where it made them long) expire in time
+                kept = 1 if late_from_pipeline else snapshot_days
+                wait = rng.uniform(0, kept * 24, k) + rng.uniform(1, 4, k)
             # a few get stuck in a retry queue whatever the design
             stuck = rng.random(k) < 0.015
             wait = np.where(stuck, wait + rng.uniform(limit_hours, 3 * limit_hours, k), wait)

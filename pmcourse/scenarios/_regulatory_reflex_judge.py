@@ -497,7 +497,7 @@ def decision_solution(t) -> str:
 MEMO_FORM = MemoForm(
     signals={
         "in_app_appeal_rate": (
-            "In-app appeals per 1,000 restrictions, per platform and app version",
+            "In-app appeals per thousand restrictions, per platform and app version",
             "per 1,000",
         ),
         "logged_reason_share": ("Share of restrictions with a logged reason, per region", "%"),
