@@ -29,9 +29,7 @@ __all__ = [
     "make_appeals",
     "make_complaints",
     "make_decisions",
-    "make_pipelines",
-    "make_revocations",
-    "make_rules",
+    "make_consent_tables",
     "timeline",
 ]
 
@@ -78,26 +76,16 @@ def make_decisions(
 
     Parameters
     ----------
-    rng : numpy.random.Generator
-        The case's generator.
-    index : DatetimeIndex
-        The case's days.
-    deploy_day, pipeline_day : int
-        Day index of the model deploy and of the pipeline change.
-    scale : float
-        Volume multiplier of the case size.
-    overblocked_band : str or None
-        The age band the new model over-blocks (only when that is the cause).
-    overblock : float
-        Extra (wrong) restrictions in that band, as a share of its usual ones.
-    gap_region : str or None
-        The region whose reasons stopped being logged (only when that is the cause).
-    gap_logged : float
-        Share of restrictions there that still carry a reason after the change.
-
-    Returns
-    -------
-    DataFrame
+    rng, index : numpy.random.Generator, DatetimeIndex
+        The case's generator and days.
+    deploy_day, pipeline_day, scale : int, int, float
+        Day index of the model deploy and of the pipeline change; the size's volume multiplier.
+    overblocked_band, overblock : str or None, float
+        The band the new model over-blocks (only for that cause), and its extra (wrong)
+        restrictions as a share of its usual ones.
+    gap_region, gap_logged : str or None, float
+        The region whose reasons stopped being logged (only for that cause), and the share of
+        its restrictions that still carry one.
 
     Examples
     --------
@@ -175,22 +163,14 @@ def make_appeals(
 
     Parameters
     ----------
-    rng : numpy.random.Generator
-        The case's generator.
-    decisions : DataFrame
-        :func:`make_decisions`' table (with its private ``_wrong`` column).
-    index : DatetimeIndex
-        The case's days.
+    rng, decisions, index : numpy.random.Generator, DataFrame, DatetimeIndex
+        The case's generator, :func:`make_decisions`' table (with its private ``_wrong``
+        column) and days.
     release_day : int
         Day index of the app release.
-    broken_platform : str or None
-        The platform whose new version lost the in-app appeal entry point (only for that cause).
-    broken_keep : float
-        Share of in-app appeals that still reach the flow there (old deep links).
-
-    Returns
-    -------
-    DataFrame
+    broken_platform, broken_keep : str or None, float
+        The platform whose new version lost the in-app appeal entry point (only for that cause),
+        and the share of in-app appeals that still reach the flow there (old deep links).
 
     Examples
     --------
@@ -266,59 +246,41 @@ def make_appeals(
     return synth.stack(frames, ["date", "platform", "app_version", "age_band"])
 
 
-def make_revocations(
+def make_consent_tables(
     rng: np.random.Generator,
     index: pd.DatetimeIndex,
+    variant: str,
     *,
     pipeline_day: int,
     scale: float,
-    limit_hours: int,
-    snapshot_days: int,
-    purges: bool,
-    purge_hours: int,
-    late_from_pipeline: bool,
-) -> pd.DataFrame:
-    """The ``revocations_daily`` table: consent revocations per day and region, and how fast.
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The ``revocations_daily``, ``pipelines`` and ``rules`` tables, and the design drawn.
 
-    A revocation is honoured when the user's data is gone from every pipeline that uses it for
-    training: at the next purge where snapshots are purged, else when the last snapshot holding it
-    expires.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        The case's generator.
-    index : DatetimeIndex
-        The case's days.
-    pipeline_day : int
-        Day index of the pipeline change.
-    scale : float
-        Volume multiplier of the case size.
-    limit_hours : int
-        The rule's limit.
-    snapshot_days : int
-        Training-snapshot retention in force after the pipeline change.
-    purges : bool
-        Whether snapshots are purged on revocation.
-    purge_hours : int
-        Hours between purge runs (where they exist).
-    late_from_pipeline : bool
-        True when the pipeline change made snapshots outlive the limit (the consent cause).
-
-    Returns
-    -------
-    DataFrame
+    The design: the rule's limit, the training snapshots' retention, whether (and how often) a
+    purge removes a revoked user, and the retention the ML team asks for. A revocation is honoured
+    at the next purge where one exists, else when the last snapshot holding the data expires; in
+    the consent cause the pipeline change made snapshots keep data for weeks with no purge.
 
     Examples
     --------
     >>> index = synth.days("2026-01-05", 30)
-    >>> rv = make_revocations(np.random.default_rng(0), index, pipeline_day=10, scale=1.0,
-    ...                       limit_hours=72, snapshot_days=20, purges=False, purge_hours=24,
-    ...                       late_from_pipeline=True)
+    >>> t, design = make_consent_tables(np.random.default_rng(0), index,
+    ...                                 "snapshots_block_revocation", pipeline_day=10, scale=1.0)
+    >>> rv = t["revocations_daily"]
     >>> on_time = rv["honoured_within_limit"] / rv["revocations"]
     >>> bool(on_time[rv["date"] < index[10]].mean() > 0.9 > 0.5 > on_time[rv["date"] >= index[12]].mean())
     True
     """
+    limit_hours = int(synth.pick(rng, [48, 72]))
+    requested_days = int(rng.integers(60, 181))
+    purge_hours = int(synth.pick(rng, [6, 12, 24]))
+    late_from_pipeline = variant == "snapshots_block_revocation"
+    purges = False if late_from_pipeline else bool(rng.random() < 0.5)
+    long_snapshots = late_from_pipeline or purges
+    # without a purge, snapshots must expire inside the limit for revocations to be honoured
+    snapshot_days = int(
+        rng.integers(14, 46) if long_snapshots else rng.integers(1, limit_hours // 24)
+    )
     n_days = len(index)
     frames = []
     for region in REGIONS:
@@ -356,83 +318,32 @@ def make_revocations(
                 }
             )
         )
-    return synth.stack(frames, ["date", "region"])
-
-
-def make_pipelines(
-    *, snapshot_days: int, purges: bool, purge_hours: int, requested_days: int
-) -> pd.DataFrame:
-    """The ``pipelines`` table: what each data pipeline keeps, for how long, and the ML request.
-
-    Examples
-    --------
-    >>> make_pipelines(snapshot_days=2, purges=False, purge_hours=24, requested_days=90).shape
-    (4, 7)
-    """
-    return pd.DataFrame(
-        [
-            ("decision_log", "the record of every filter decision", "yes", 365, "no", np.nan, 365),
-            ("feature_store", "features the live filter reads", "yes", 2, "yes", 6.0, 2),
-            (
-                "training_snapshots",
-                "snapshots the classifier is retrained from",
-                "yes",
-                snapshot_days,
-                "yes" if purges else "no",
-                float(purge_hours) if purges else np.nan,
-                requested_days,
-            ),
-            (
-                "eval_set",
-                "held-out labelled evaluation set (consented testers)",
-                "no",
-                730,
-                "no",
-                np.nan,
-                730,
-            ),
-        ],
-        columns=[
-            "pipeline",
-            "purpose",
-            "holds_personal_data",
-            "retention_days",
-            "purges_on_revocation",
-            "purge_every_hours",
-            "ml_requested_retention_days",
-        ],
-    )
-
-
-def make_rules(*, limit_hours: int, appeal_hours: int) -> pd.DataFrame:
-    """The ``rules`` table: what the regulation asks of the filter, with its limits.
-
-    Examples
-    --------
-    >>> make_rules(limit_hours=72, appeal_hours=96)["limit_hours"].tolist()
-    [72.0, 96.0, nan]
-    """
-    return pd.DataFrame(
-        [
-            (
-                "consent_revocation",
-                "stop using a user's data for training and personalisation once they revoke "
-                "consent",
-                float(limit_hours),
-            ),
-            (
-                "appeal",
-                "give every restricted user a way to appeal, and decide the appeal",
-                float(appeal_hours),
-            ),
-            (
-                "decision_record",
-                "keep, for every restriction, the reason and the model version that made it",
-                np.nan,
-            ),
-        ],
-        columns=["rule", "requirement", "limit_hours"],
-    )
+    snap = (snapshot_days, "yes" if purges else "no", float(purge_hours) if purges else np.nan)
+    rows = [
+        ("decision_log", "the record of every filter decision", "yes", 365, "no", np.nan, 365),
+        ("feature_store", "features the live filter reads", "yes", 2, "yes", 6.0, 2),
+        (
+            "training_snapshots",
+            "snapshots the classifier is retrained from",
+            "yes",
+            *snap,
+            requested_days,
+        ),
+        ("eval_set", "held-out labelled set (consented testers)", "no", 730, "no", np.nan, 730),
+    ]
+    columns = ["pipeline", "purpose", "holds_personal_data", "retention_days"]
+    columns += ["purges_on_revocation", "purge_every_hours", "ml_requested_retention_days"]
+    rules = [
+        ("consent_revocation", "stop using a revoked user's data for training", float(limit_hours)),
+        ("appeal", "give every restricted user a way to appeal, and decide it", np.nan),
+        ("decision_record", "keep each restriction's reason and model version", np.nan),
+    ]
+    tables = {
+        "revocations_daily": synth.stack(frames, ["date", "region"]),
+        "pipelines": pd.DataFrame(rows, columns=columns),
+        "rules": pd.DataFrame(rules, columns=["rule", "requirement", "limit_hours"]),
+    }
+    return tables, {"snapshot_days": snapshot_days, "purges": purges, "limit_hours": limit_hours}
 
 
 def event_dates(timeline_df: pd.DataFrame) -> dict[str, pd.Timestamp]:
@@ -461,15 +372,9 @@ def compute_facts(tables: dict[str, pd.DataFrame], timeline_df: pd.DataFrame) ->
     Returns
     -------
     dict
-        ``lowest_appeal_rate`` (in-app appeals per 1,000 restrictions, last 28 days, on the
-        platform and version where it is lowest) with ``lowest_cohort`` and ``appeal_cohort_ratio``
-        (that rate over the other cohorts'); ``worst_logged_share`` (share of restrictions with a
-        logged reason, last 28 days, lowest region) with ``worst_region``; ``on_time_share``
-        (revocations honoured within the limit, last 28 days); ``overturn_ratio`` (the largest
-        band's QA overturn share after the deploy over before) with ``overturn_band``;
-        ``appeal_band_ratio`` (that band's appeals per restriction after over before);
-        ``snapshots_outlive_limit``; ``ml_request_over_limit`` (the requested retention in hours
-        over the limit); and the known wrong readings of the numeric questions.
+        Per question and statement, the number it checks (``lowest_appeal_rate``,
+        ``worst_logged_share``, ``on_time_share``, ``overturn_ratio``, ``ml_request_over_limit``,
+        ...), the slice it was found in, and the known wrong readings of the numeric questions.
 
     Examples
     --------

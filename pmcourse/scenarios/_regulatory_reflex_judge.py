@@ -1,12 +1,10 @@
 """What the design-for-the-audit case judges and says back to a learner, in this case's numbers.
 
-Split out of :mod:`pmcourse.scenarios.regulatory_reflex`: the fact of a case that shows each cause
+Split out of :mod:`pmcourse.scenarios.regulatory_reflex`: the fact that shows each cause
 (:data:`RULED_IN`) or rules it out (:data:`RULED_OUT`), the right action per cause and constraint
-(:data:`DECISION_TABLE`, :data:`PARTIAL`) and the feedback to every wrong action, the evidence
-statements, the retention conflict's options and their feedback, the numeric questions'
-tolerances set from the known wrong computations, the debriefs, and the liability memo's form and
-key (:data:`MEMO_FORM`, :func:`memo_key`). Everything here reads a drawn case or its truth and draws
-nothing; graded mode (``truth=None``) gets the general text.
+and the feedback to every wrong one, the evidence statements, the retention conflict's answer and
+feedback, the debriefs, and the liability memo's form and key (:data:`MEMO_FORM`,
+:func:`memo_key`). It reads a case or its truth and draws nothing; graded mode gets general text.
 """
 
 from __future__ import annotations
@@ -16,14 +14,9 @@ import math
 import pandas as pd
 
 from pmcourse.answers.memo_case import MemoError, MemoForm, MemoKey, SignalKey
-from pmcourse.scenarios._regulatory_reflex_draw import (
-    CONSTRAINTS,
-    WINDOW_DAYS,
-    event_dates,
-)
+from pmcourse.scenarios._regulatory_reflex_draw import CONSTRAINTS, WINDOW_DAYS, event_dates
 from pmcourse.scenarios.base import Case
 from pmcourse.scenarios.spec import Evidence
-from pmcourse.scenarios.standard import tolerance_below
 
 __all__ = [
     "DECISION_TABLE",
@@ -38,7 +31,6 @@ __all__ = [
     "diagnosis_solution",
     "evidence_solution",
     "memo_key",
-    "numeric_keys",
     "numeric_solutions",
     "retention_answer",
     "retention_feedback",
@@ -268,44 +260,24 @@ def retention_feedback(t) -> dict[str, str]:
     >>> retention_answer(t) in retention_feedback(t), len(retention_feedback(t))
     (False, 4)
     """
-    over = t["ml_request_over_limit"]
-    limit = t["limit_hours"]
-    purge_ok = retention_answer(t) == "grant_with_existing_purge"
+    over, limit, answer = t["ml_request_over_limit"], t["limit_hours"], retention_answer(t)
+    purge = f"the purge already runs every {t['purge_every_hours']:.0f} hours"
+    blind = f"a revocation would wait up to {over:.0f} times the limit of {limit:.0f} hours"
     text = {
-        "grant_request": (
-            f"Granting it blind would be right here only by luck: the purge already runs every "
-            f"{t['purge_every_hours']:.0f} hours, inside the limit of {limit:.0f} hours; without "
-            f"it a revocation would wait up to {over:.0f} times the limit."
-            if purge_ok
-            else f"Without a working purge, a revocation would wait up to {over:.0f} times the "
-            f"limit of {limit:.0f} hours; and data trained into a model cannot be taken back, so "
-            "this closes the legal path for the ML team's convenience."
-        ),
-        "pseudonymise_and_grant": (
-            "Pseudonymised rows are still the user's data: the revoked user stays in the "
-            f"snapshots for up to {over:.0f} times the limit of {limit:.0f} hours."
-        ),
-        "short_now_extend_later": (
-            f"Safe, but the purge path already exists (every {t['purge_every_hours']:.0f} hours, "
-            f"inside the limit of {limit:.0f} hours): holding the ML team back buys nothing."
-            if purge_ok
-            else "unused"
-        ),
-        "grant_with_existing_purge": (
-            "unused"
-            if purge_ok
-            else (
-                "No purge path honours revocations in time here: training snapshots purge on "
-                f"revocation: {t['snapshots_purge']}, and the limit is {limit:.0f} hours."
-            )
-        ),
-        "delete_all_snapshots": (
-            "Irreversible the other way: it closes the ML team's path for good, while "
-            f"{'a purge path already keeps both' if purge_ok else 'short snapshots keep both'} "
-            f"promises within the limit of {limit:.0f} hours."
-        ),
+        "grant_request": f"Granting it blind is right here only by luck ({purge}); without it {blind}."
+        if answer == "grant_with_existing_purge"
+        else f"Without a working purge {blind}; and data trained into a model cannot be taken "
+        "back, so this closes the legal path for the ML team's convenience.",
+        "pseudonymise_and_grant": f"Pseudonymised rows are still the user's data: {blind}.",
+        "short_now_extend_later": f"Safe, but {purge}, inside the limit of {limit:.0f} hours: "
+        "holding the ML team back buys nothing.",
+        "grant_with_existing_purge": "No purge path honours revocations in time here (training "
+        f"snapshots purge on revocation: {t['snapshots_purge']}; the limit is {limit:.0f} hours).",
+        "delete_all_snapshots": "Irreversible the other way: it closes the ML team's path for "
+        f"good, while {'the purge' if answer == 'grant_with_existing_purge' else 'short snapshots'}"
+        f" keep both promises within the limit of {limit:.0f} hours.",
     }
-    return {k: v for k, v in text.items() if k != retention_answer(t)}
+    return {k: v for k, v in text.items() if k != answer}
 
 
 def retention_solution(t) -> str:
@@ -331,110 +303,35 @@ def retention_solution(t) -> str:
     )
 
 
-def numeric_keys(truth) -> dict[str, tuple[float, dict | None]]:
-    """Question id -> (tolerance, known wrong values) of the four numeric questions.
-
-    With ``truth=None`` (graded mode) the general tolerances and no wrong values.
-
-    Examples
-    --------
-    >>> from pmcourse.scenarios import load_case
-    >>> keys = numeric_keys(load_case("regulatory_reflex", seed=1).truth)
-    >>> sorted(keys)
-    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit', 'on_time_share']
-    """
-    if truth is None:
-        return {
-            "lowest_appeal_rate": (0.5, None),
-            "logged_share": (0.005, None),
-            "on_time_share": (0.005, None),
-            "ml_request_over_limit": (0.5, None),
-        }
-    t = truth
-    return {
-        "lowest_appeal_rate": tolerance_below(
-            t["lowest_appeal_rate"],
-            {
-                "in-app and web-form appeals together": t["lowest_rate_both_channels"],
-                "the whole period, not the last four weeks": t["lowest_rate_all_days"],
-                "the cohort where the rate is highest": t["highest_appeal_rate"],
-            },
-            cap=0.5,
-            floor=0.1,
-        ),
-        "logged_share": tolerance_below(
-            t["worst_logged_share"],
-            {
-                "every region pooled": t["logged_share_all_regions"],
-                "the whole period, not the last four weeks": t["logged_share_whole_period"],
-                "the share without a reason": round(1 - t["worst_logged_share"], 4),
-            },
-            cap=0.005,
-            floor=0.001,
-        ),
-        "on_time_share": tolerance_below(
-            t["on_time_share"],
-            {
-                "the whole period, not the last four weeks": t["on_time_share_all_days"],
-                "the share honoured late": round(1 - t["on_time_share"], 4),
-                "the share before the pipeline change": t["on_time_share_before"],
-            },
-            cap=0.005,
-            floor=0.001,
-        ),
-        "ml_request_over_limit": tolerance_below(
-            t["ml_request_over_limit"],
-            {
-                "days divided by hours (the units not matched)": t["ml_request_days_over_hours"],
-                "the excess over the limit, not the ratio": t["ml_request_excess_over_limit"],
-            },
-            cap=0.5,
-            floor=0.05,
-        ),
-    }
-
-
 def numeric_solutions(truth) -> dict[str, str]:
     """Question id -> the debrief of the four numeric questions, in this case's numbers.
 
     Examples
     --------
-    >>> sorted(numeric_solutions(None))
-    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit', 'on_time_share']
+    >>> numeric_solutions(None)["on_time_share"]
+    'Exit is a right only if it is honoured in time.'
     """
-    t = truth or {}
-    given = truth is not None
-    return {
-        "lowest_appeal_rate": (
-            f"{t['lowest_cohort']}: {t['lowest_appeal_rate']:.1f} in-app appeals per 1,000 "
-            f"restrictions, {t['appeal_cohort_ratio']:.2f} times the other cohorts. Recourse to "
-            "correct is measured per cohort: an average hides the one that cannot reach it."
-            if given
-            else "Recourse to correct is measured per cohort: an average hides the one that "
-            "cannot reach it."
-        ),
-        "logged_share": (
-            f"{t['worst_region']}: {_pct(t['worst_logged_share'])} of restrictions carry a "
-            f"reason (all regions pooled: {_pct(t['logged_share_all_regions'])}). A decision "
-            "without a reason cannot be explained to the user or proven to the auditor."
-            if given
-            else "A decision without a logged reason cannot be explained to the user or proven "
-            "to the auditor."
-        ),
-        "on_time_share": (
-            f"{_pct(t['on_time_share'])} within {t['limit_hours']:.0f} hours (before the "
-            f"pipeline change: {_pct(t['on_time_share_before'])}). Exit is a right only if it "
-            "is honoured in time."
-            if given
-            else "Exit is a right only if it is honoured in time."
-        ),
-        "ml_request_over_limit": (
-            f"{t['requested_days']} days × 24 = {t['requested_days'] * 24} hours, over "
-            f"{t['limit_hours']:.0f} hours: {t['ml_request_over_limit']:.1f} times the limit."
-            if given
-            else "Put both in hours before you compare: retention days × 24 over the limit."
-        ),
+    lesson = {
+        "lowest_appeal_rate": "Recourse to correct is measured per cohort: an average hides the "
+        "one that cannot reach it.",
+        "logged_share": "A decision without a logged reason cannot be explained to the user or "
+        "proven to the auditor.",
+        "on_time_share": "Exit is a right only if it is honoured in time.",
+        "ml_request_over_limit": "Put both in hours before you compare: days × 24 over the limit.",
     }
+    if truth is None:
+        return lesson
+    t = truth
+    case = {
+        "lowest_appeal_rate": RULED_IN["appeal_entry_point_lost"](t).capitalize(),
+        "logged_share": f"{t['worst_region']}: {_pct(t['worst_logged_share'])} (all regions "
+        f"pooled: {_pct(t['logged_share_all_regions'])}).",
+        "on_time_share": f"{_pct(t['on_time_share'])} within {t['limit_hours']:.0f} hours "
+        f"(before the pipeline change: {_pct(t['on_time_share_before'])}).",
+        "ml_request_over_limit": f"{t['requested_days']} days × 24 = {t['requested_days'] * 24} "
+        f"hours, over {t['limit_hours']:.0f}: {t['ml_request_over_limit']:.1f} times the limit.",
+    }
+    return {qid: f"{case[qid]} {text}" for qid, text in lesson.items()}
 
 
 def diagnosis_solution(t) -> str:
@@ -577,29 +474,18 @@ def _daily(df: pd.DataFrame, num: str, den: str, factor: float) -> pd.Series:
     return g[num] / g[den] * factor
 
 
-def _pooled(df: pd.DataFrame, num: str, den: str, factor: float) -> float:
-    return float(df[num].sum() / df[den].sum() * factor)
-
-
 def _signal(before: pd.Series, harm: float, delay: float, detects: bool, why: str) -> SignalKey:
-    return SignalKey(
-        baseline=round(float(before.mean()), 4),
-        noise=round(2 * float(before.std(ddof=1)), 4),
-        harm=round(float(harm), 4),
-        delay_days=float(delay),
-        detects=detects,
-        why=why,
-    )
+    baseline, noise = round(float(before.mean()), 4), round(2 * float(before.std(ddof=1)), 4)
+    return SignalKey(baseline, noise, round(float(harm), 4), float(delay), detects, why)
 
 
 def memo_key(case: Case, truth) -> MemoKey:
     """This case's key for the liability memo, computed from its tables the way an analyst would.
 
-    Baseline and noise (two standard deviations) of each signal's daily values come from the
-    days before the event that could break it; its harm is its level in the last four weeks in
-    the slice that fails (the lowest cohort, region or the worst band); its delay is how late it
-    shows a failure (a day for the daily rates, QA's review time, the revocation limit, and the
-    days complaints took to rise).
+    Each signal's baseline and noise (two standard deviations) come from its daily values before
+    the event that could break it; its harm is its level over the last four weeks in the slice
+    that fails; its delay is how late it shows a failure (a day for the daily rates, QA's review
+    time, the revocation limit, the days complaints took to rise).
 
     Examples
     --------
@@ -611,89 +497,69 @@ def memo_key(case: Case, truth) -> MemoKey:
     >>> key.errors["unlogged_decision"].recourse
     'no_explanation'
     """
-    t = truth
-    tables = case.tables
+    t, tables, cause = truth, case.tables, truth["cause"]
     dec, ap, rv = tables["decisions_daily"], tables["appeals_daily"], tables["revocations_daily"]
     comp = tables["complaints_daily"]
     ev = event_dates(case.timeline)
-    end = dec["date"].max()
-    start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
-    cause = t["cause"]
+    today = dec["date"].max() + pd.Timedelta(days=1)
+    start = today - pd.Timedelta(days=WINDOW_DAYS)
     onset = ev[CAUSE_SIGNAL[cause][1]]
-
     platform, version = t["lowest_cohort"].split(" ")
-    low = ap[(ap["platform"] == platform) & (ap["app_version"] == version) & (ap["date"] >= start)]
-    recent_dec = dec[dec["date"] >= start]
-    worst = recent_dec[recent_dec["region"] == t["worst_region"]]
-    band = recent_dec[recent_dec["age_band"] == t["overturn_band"]]
-    daily_complaints = comp.groupby("date")["complaints"].sum(min_count=comp["region"].nunique())
-    quiet = daily_complaints[daily_complaints.index < min(ev.values())].dropna()
-    alarm = quiet.mean() + 2 * quiet.std(ddof=1)
-    rolling = daily_complaints[daily_complaints.index >= onset].rolling(7, min_periods=4).mean()
-    crossed = rolling[rolling > alarm]
-    complaint_delay = (crossed.index[0] - onset).days if len(crossed) else WINDOW_DAYS
+    recent = dec[dec["date"] >= start]
     limit_days = math.ceil(t["limit_hours"] / 24)
+    # signal -> (its table, the event before which it is normal, numerator, denominator, unit
+    # factor, the slice that fails over the last four weeks, delay in days, why)
+    rates = {
+        "in_app_appeal_rate": (
+            ap, "release", "appeals_in_app", "restrictions", 1000,
+            ap[(ap["platform"] == platform) & (ap["app_version"] == version) & (ap["date"] >= start)],
+            1, f"counted daily; {t['lowest_cohort']} is the lowest cohort",
+        ),
+        "logged_reason_share": (
+            dec, "pipeline", "logged_with_reason", "restrictions", 100,
+            recent[recent["region"] == t["worst_region"]],
+            1, f"known the day a decision is made; {t['worst_region']} is the lowest region",
+        ),
+        "revocations_on_time": (
+            rv, "pipeline", "honoured_within_limit", "revocations", 100, rv[rv["date"] >= start],
+            limit_days, f"a revocation is late only once {t['limit_hours']:.0f} hours have passed",
+        ),
+        "qa_overturn_share": (
+            dec, "deploy", "qa_overturned", "qa_sampled", 100,
+            recent[recent["age_band"] == t["overturn_band"]],
+            QA_DELAY_DAYS, f"QA reviews a day's sample within {QA_DELAY_DAYS} days",
+        ),
+    }  # fmt: skip
     signals = {
-        "in_app_appeal_rate": _signal(
-            _daily(ap[ap["date"] < ev["release"]], "appeals_in_app", "restrictions", 1000),
-            _pooled(low, "appeals_in_app", "restrictions", 1000),
-            1,
-            cause == "appeal_entry_point_lost",
-            f"in-app appeals are counted daily; {t['lowest_cohort']} is the lowest cohort",
-        ),
-        "logged_reason_share": _signal(
-            _daily(dec[dec["date"] < ev["pipeline"]], "logged_with_reason", "restrictions", 100),
-            _pooled(worst, "logged_with_reason", "restrictions", 100),
-            1,
-            cause == "audit_trail_gap",
-            f"the logged share is known the day a decision is made; {t['worst_region']} is lowest",
-        ),
-        "revocations_on_time": _signal(
-            _daily(rv[rv["date"] < ev["pipeline"]], "honoured_within_limit", "revocations", 100),
-            _pooled(rv[rv["date"] >= start], "honoured_within_limit", "revocations", 100),
-            limit_days,
-            cause == "snapshots_block_revocation",
-            f"a revocation is late only once the limit of {t['limit_hours']:.0f} hours has passed",
-        ),
-        "qa_overturn_share": _signal(
-            _daily(dec[dec["date"] < ev["deploy"]], "qa_overturned", "qa_sampled", 100),
-            _pooled(band, "qa_overturned", "qa_sampled", 100),
-            QA_DELAY_DAYS,
-            cause == "classifier_overblocks_group",
-            f"QA reviews a day's sample within {QA_DELAY_DAYS} days; "
-            f"{t['overturn_band']} is the band that moved most",
-        ),
-        "complaints_per_day": _signal(
-            quiet,
-            float(daily_complaints[daily_complaints.index >= start].mean()),
-            max(complaint_delay, QA_DELAY_DAYS + limit_days + 1),
-            True,
-            f"complaints rose {complaint_delay} days after the change, in every story",
-        ),
+        sid: _signal(
+            _daily(df[df["date"] < ev[event]], num, den, factor),
+            part[num].sum() / part[den].sum() * factor,
+            delay,
+            CAUSE_SIGNAL[cause][0] == sid,
+            why,
+        )
+        for sid, (df, event, num, den, factor, part, delay, why) in rates.items()
     }
-    wrong = "appeal_in_app" if t["appeal_cohort_ratio"] >= 1 / 3 else "web_form_only"
-    unlogged = "explanation_on_request" if t["worst_logged_share"] >= 0.9 else "no_explanation"
-    late = "deletion_within_limit" if t["on_time_share"] >= 0.8 else "regulator_complaint_only"
+    daily = comp.groupby("date")["complaints"].sum(min_count=comp["region"].nunique())
+    quiet = daily[daily.index < min(ev.values())].dropna()
+    rolling = daily[daily.index >= onset].rolling(7, min_periods=4).mean()
+    crossed = rolling[rolling > quiet.mean() + 2 * quiet.std(ddof=1)]
+    lag = (crossed.index[0] - onset).days if len(crossed) else WINDOW_DAYS
+    signals["complaints_per_day"] = _signal(
+        quiet, daily[daily.index >= start].mean(), lag, True, f"complaints rose {lag} days late"
+    )
+    correct = "appeal_in_app" if t["appeal_cohort_ratio"] >= 1 / 3 else "web_form_only"
+    audit_ok = "explanation_on_request" if t["worst_logged_share"] >= 0.9 else "no_explanation"
+    exit_ok = "deletion_within_limit" if t["on_time_share"] >= 0.8 else "regulator_complaint_only"
     errors = {
         "wrong_restriction": MemoError(
-            "restricted_user",
-            wrong,
-            f"{t['lowest_cohort']}: {t['lowest_appeal_rate']:.1f} in-app appeals per 1,000 "
-            "restrictions in the last four weeks",
+            "restricted_user", correct, RULED_IN["appeal_entry_point_lost"](t)
         ),
-        "unlogged_decision": MemoError(
-            "platform",
-            unlogged,
-            f"{t['worst_region']}: {_pct(t['worst_logged_share'])} of restrictions logged a reason",
-        ),
+        "unlogged_decision": MemoError("platform", audit_ok, RULED_IN["audit_trail_gap"](t)),
         "late_revocation": MemoError(
-            "revoking_user",
-            late,
-            f"{_pct(t['on_time_share'])} of revocations honoured within "
-            f"{t['limit_hours']:.0f} hours",
+            "revoking_user", exit_ok, RULED_IN["snapshots_block_revocation"](t)
         ),
     }
-    today = end + pd.Timedelta(days=1)
     audit = pd.Timestamp(t["audit_date"])
     return MemoKey(
         decision=t["decision"],

@@ -7,17 +7,10 @@ consent revocations. The learner finds what the auditor would find, measures eac
 recourse (can they correct, exit, audit?), decides under the case's constraint, and resolves the
 ML-versus-legal retention conflict as a choice between time horizons and reversibility.
 
-Hidden causes (variants):
-
-- ``appeal_entry_point_lost``: the new app version lost the in-app appeal entry point on one
-  platform; in-app appeals per restriction collapse there only, while restrictions go on.
-- ``audit_trail_gap``: the pipeline change stopped logging reasons in one region; decisions are
-  fine, their proof is not.
-- ``snapshots_block_revocation``: the pipeline change made training snapshots keep personal data
-  for weeks with no purge on revocation; revocations are honoured long after the rule's limit. The
-  fix is a design change, not a model change.
-- ``classifier_overblocks_group``: the new model really over-blocks one age band (QA overturns
-  and appeals rise there): the one case where the model is the problem.
+Hidden causes (variants, labelled in :data:`LABELS`): the appeal entry point lost on one
+platform's new app version; an audit-trail gap in one region after the pipeline change; training
+snapshots that keep data past the revocation limit (a design change fixes it, not a model change);
+and a classifier that really over-blocks one age band, the one case where the model is the problem.
 
 The naive reading always blames the classifier. Each case draws a constraint the briefing states
 (no ML time before the audit, or an app release freeze), last and from a child generator.
@@ -39,10 +32,8 @@ from pmcourse.scenarios._regulatory_reflex_draw import (
     compute_facts,
     make_appeals,
     make_complaints,
+    make_consent_tables,
     make_decisions,
-    make_pipelines,
-    make_revocations,
-    make_rules,
     timeline,
 )
 from pmcourse.scenarios._regulatory_reflex_judge import (
@@ -57,7 +48,6 @@ from pmcourse.scenarios._regulatory_reflex_judge import (
     diagnosis_solution,
     evidence_solution,
     memo_key,
-    numeric_keys,
     numeric_solutions,
     retention_answer,
     retention_feedback,
@@ -65,6 +55,7 @@ from pmcourse.scenarios._regulatory_reflex_judge import (
 )
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Option, ScenarioSpec, Size
+from pmcourse.scenarios.standard import tolerance_below
 
 LABELS = {
     "appeal_entry_point_lost": "The appeal path is out of reach for one group: the new app "
@@ -185,19 +176,6 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     gap_logged = float(rng.uniform(0.3, 0.75))
     broken_keep = float(rng.uniform(0.02, 0.1))
 
-    # data design: the rule's limit, the snapshot pipeline, the ML team's request
-    limit_hours = int(synth.pick(rng, [48, 72]))
-    appeal_hours = int(synth.pick(rng, [48, 72, 96]))
-    requested_days = int(rng.integers(60, 181))
-    purge_hours = int(synth.pick(rng, [6, 12, 24]))
-    if variant == "snapshots_block_revocation":
-        purges, snapshot_days = False, int(rng.integers(14, 46))
-    else:
-        purges = bool(rng.random() < 0.5)
-        snapshot_days = (
-            int(rng.integers(14, 46)) if purges else int(rng.integers(1, limit_hours // 24))
-        )
-
     decisions = make_decisions(
         rng,
         index,
@@ -218,16 +196,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         broken_keep=broken_keep,
     )
     decisions = decisions.drop(columns="_wrong")
-    revocations = make_revocations(
-        rng,
-        index,
-        pipeline_day=pipeline_day,
-        scale=size.scale,
-        limit_hours=limit_hours,
-        snapshot_days=snapshot_days,
-        purges=purges,
-        purge_hours=purge_hours,
-        late_from_pipeline=variant == "snapshots_block_revocation",
+    consent, design = make_consent_tables(
+        rng, index, variant, pipeline_day=pipeline_day, scale=size.scale
     )
     lag = int(rng.integers(5, 12))
     complaints = make_complaints(
@@ -254,16 +224,9 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     tables = {
         "decisions_daily": decisions,
         "appeals_daily": appeals,
-        "revocations_daily": revocations,
         "complaints_daily": complaints,
-        "pipelines": make_pipelines(
-            snapshot_days=snapshot_days,
-            purges=purges,
-            purge_hours=purge_hours,
-            requested_days=requested_days,
-        ),
-        "rules": make_rules(limit_hours=limit_hours, appeal_hours=appeal_hours),
     }
+    tables.update(consent)
     facts = compute_facts(tables, tl)
     facts["audit_date"] = audit.strftime("%Y-%m-%d")
     # drawn last, from a fresh child generator: the tables stay what they were, and the
@@ -278,13 +241,112 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         "gap_logged": round(gap_logged, 3),
         "broken_platform": broken,
         "broken_keep": round(broken_keep, 3),
-        "snapshot_days": snapshot_days,
-        "purges": purges,
+        **design,
         "complaint_lag_days": lag,
         "complaints_missing_days": [d.strftime("%Y-%m-%d") for d in missing],
         "constraint": constraint,
     }
     return Draw(tables, tl, briefing(today, audit, constraint), params, facts)
+
+
+#: Numeric question id -> (the fact it checks, prompt, hint, its input's unit and range).
+NUMERIC = {
+    "lowest_appeal_rate": (
+        "lowest_appeal_rate",
+        "Can a restricted user correct a wrong restriction? Over the last four weeks, group the "
+        "appeals by platform and app version (cohorts with at least 1,000 restrictions): in the "
+        "cohort where it is lowest, how many appeals were filed in the app per 1,000 restrictions?",
+        "Sum appeals_in_app and restrictions per (platform, app_version) over the window, then "
+        "divide: a mean of daily rates weighs a quiet day like a busy one.",
+        {"unit": "per 1,000", "max_value": 1000},
+    ),
+    "logged_share": (
+        "worst_logged_share",
+        "Can the platform prove why it restricted someone? Over the last four weeks, in the "
+        "region where it is lowest, what share of restrictions carry a logged reason and model "
+        "version?",
+        "logged_with_reason over restrictions, per region, summed over the window.",
+        {"percent": True, "unit": "%", "max_value": 1},
+    ),
+    "on_time_share": (
+        "on_time_share",
+        "Can a user exit? Over the last four weeks, what share of consent revocations were "
+        "honoured within the rule's limit?",
+        "honoured_within_limit over revocations, every region, summed over the window.",
+        {"percent": True, "unit": "%", "max_value": 1},
+    ),
+    "ml_request_over_limit": (
+        "ml_request_over_limit",
+        "The ML team asks for longer training snapshots. If nothing purged them on revocation, "
+        "a revoked user's data could stay for the whole retention it asks for: how many times "
+        "the revocation limit is that?",
+        "The pipelines table gives the request in days; the rules table the limit in hours.",
+        {"unit": "x", "max_value": 10_000},
+    ),
+}
+
+
+def numeric_keys(truth) -> dict[str, tuple[float, dict | None]]:
+    """Question id -> (tolerance, known wrong values) of the four numeric questions.
+
+    With ``truth=None`` (graded mode) the general tolerances and no wrong values.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> keys = numeric_keys(load_case("regulatory_reflex", seed=1).truth)
+    >>> sorted(keys)
+    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit', 'on_time_share']
+    """
+    if truth is None:
+        return {
+            "lowest_appeal_rate": (0.5, None),
+            "logged_share": (0.005, None),
+            "on_time_share": (0.005, None),
+            "ml_request_over_limit": (0.5, None),
+        }
+    t = truth
+    return {
+        "lowest_appeal_rate": tolerance_below(
+            t["lowest_appeal_rate"],
+            {
+                "in-app and web-form appeals together": t["lowest_rate_both_channels"],
+                "the whole period, not the last four weeks": t["lowest_rate_all_days"],
+                "the cohort where the rate is highest": t["highest_appeal_rate"],
+            },
+            cap=0.5,
+            floor=0.1,
+        ),
+        "logged_share": tolerance_below(
+            t["worst_logged_share"],
+            {
+                "every region pooled": t["logged_share_all_regions"],
+                "the whole period, not the last four weeks": t["logged_share_whole_period"],
+                "the share without a reason": round(1 - t["worst_logged_share"], 4),
+            },
+            cap=0.005,
+            floor=0.001,
+        ),
+        "on_time_share": tolerance_below(
+            t["on_time_share"],
+            {
+                "the whole period, not the last four weeks": t["on_time_share_all_days"],
+                "the share honoured late": round(1 - t["on_time_share"], 4),
+                "the share before the pipeline change": t["on_time_share_before"],
+            },
+            cap=0.005,
+            floor=0.001,
+        ),
+        "ml_request_over_limit": tolerance_below(
+            t["ml_request_over_limit"],
+            {
+                "days divided by hours (the units not matched)": t["ml_request_days_over_hours"],
+                "the excess over the limit, not the ratio": t["ml_request_excess_over_limit"],
+            },
+            cap=0.5,
+            floor=0.05,
+        ),
+    }
 
 
 def questions(case: Case, truth: dict | None) -> list:
@@ -303,81 +365,35 @@ def questions(case: Case, truth: dict | None) -> list:
     Introduced in notebooks/09-design-for-the-audit.ipynb.
     """
     t = truth or {}
-    keys = numeric_keys(truth)
-    solutions = numeric_solutions(truth)
-    retention_fb = retention_feedback(truth) if truth is not None else {}
-
-    def numeric(qid, prompt, answer, hint, **kw):
-        tol, wrong = keys[qid]
-        return Numeric(
+    keys, solutions = numeric_keys(truth), numeric_solutions(truth)
+    feedback = retention_feedback(truth) if truth is not None else {}
+    answer = None if truth is None else retention_answer(t)
+    numeric = [
+        Numeric(
             qid,
             prompt,
-            answer=answer,
-            tolerance=tol,
-            wrong_values=wrong,
+            answer=t.get(fact),
+            tolerance=keys[qid][0],
+            wrong_values=keys[qid][1],
+            min_value=0,
             hints=(Hint(hint, safe=True),),
             solution=solutions[qid],
             **kw,
         )
-
+        for qid, (fact, prompt, hint, kw) in NUMERIC.items()
+    ]
     return [
-        numeric(
-            "lowest_appeal_rate",
-            "Can a restricted user correct a wrong restriction? Over the last four weeks, group "
-            "the appeals by platform and app version (cohorts with at least 1,000 restrictions): "
-            "in the cohort where it is lowest, how many appeals were filed in the app per 1,000 "
-            "restrictions?",
-            t.get("lowest_appeal_rate"),
-            "Sum appeals_in_app and restrictions per (platform, app_version) over the window, "
-            "then divide: a mean of daily rates weighs a quiet day like a busy one.",
-            unit="per 1,000",
-            min_value=0,
-            max_value=1000,
-        ),
-        numeric(
-            "logged_share",
-            "Can the platform prove why it restricted someone? Over the last four weeks, in the "
-            "region where it is lowest, what share of restrictions carry a logged reason and "
-            "model version?",
-            t.get("worst_logged_share"),
-            "logged_with_reason over restrictions, per region, summed over the window.",
-            percent=True,
-            unit="%",
-            min_value=0,
-            max_value=1,
-        ),
-        numeric(
-            "on_time_share",
-            "Can a user exit? Over the last four weeks, what share of consent revocations were "
-            "honoured within the rule's limit?",
-            t.get("on_time_share"),
-            "honoured_within_limit over revocations, every region, summed over the window.",
-            percent=True,
-            unit="%",
-            min_value=0,
-            max_value=1,
-        ),
-        numeric(
-            "ml_request_over_limit",
-            "The ML team asks for longer training snapshots. If nothing purged them on "
-            "revocation, a revoked user's data could stay for the whole retention it asks for: "
-            "how many times the revocation limit is that?",
-            t.get("ml_request_over_limit"),
-            "The pipelines table gives the request in days; the rules table gives the limit in "
-            "hours.",
-            unit="x",
-            min_value=0,
-            max_value=10_000,
-        ),
+        *numeric,
         Choice(
             "retention",
             "Resolve the conflict between the ML team (longer snapshots for its retraining "
             "cadence) and legal (revocations honoured within the limit). Which do you choose?",
             RETENTION_OPTIONS,
-            answer=None if truth is None else retention_answer(t),
-            partial=None
-            if truth is None or retention_answer(t) != "grant_with_existing_purge"
-            else {"short_now_extend_later": 0.5},
+            answer=answer,
+            # holding back when a purge already works is safe, only needlessly slow
+            partial={"short_now_extend_later": 0.5}
+            if answer == "grant_with_existing_purge"
+            else None,
             hints=(
                 Hint(
                     "Whose horizon is hours, whose is weeks, whose is months? Which option can "
@@ -388,12 +404,13 @@ def questions(case: Case, truth: dict | None) -> list:
                 "revocation, and how often?",
             ),
             solution=retention_solution(truth),
-            **({"option_feedback": retention_fb} if retention_fb else {}),
+            **({"option_feedback": feedback} if feedback else {}),
         ),
     ]
 
 
-#: Each question's dimension and skill (the essay's), for the learner's profile.
+#: Each question's dimension and skill (the essay's), for the learner's profile, in the order
+#: the notebook asks them.
 TAGS = {
     "diagnosis": ("liability mapping", "failure archaeology"),
     "evidence": ("liability mapping", "failure archaeology"),
@@ -406,6 +423,90 @@ TAGS = {
     "memo": ("liability mapping", "regulatory reflex"),
 }
 
+_DAY, _REGION = ("day (UTC)", "date"), ("region of the user", "")
+_BAND = ("age band the user declared at sign-up (the filter acts on its estimate)", "")
+_R, _A = "restrictions", "appeals"
+#: Every table and column of a case, documented (meaning, unit).
+TABLES = {
+    "decisions_daily": TableDoc(
+        "One row per day, region, declared age band and surface: the filter's restrictions, "
+        "whether each logged its reason, and the quality team's review sample.",
+        {
+            "date": _DAY,
+            "region": _REGION,
+            "age_band": _BAND,
+            "surface": ("where the content was restricted: feed, search or messages", ""),
+            "model_version": ("filter model version that made the decisions", ""),
+            "restrictions": ("content restrictions the filter made", _R),
+            "logged_with_reason": ("restrictions logged with a reason and model version", _R),
+            "qa_sampled": ("restrictions sampled for human quality review", _R),
+            "qa_overturned": ("sampled ones found wrong (reviewed within two days)", _R),
+        },
+    ),
+    "appeals_daily": TableDoc(
+        "One row per day, platform, app version and declared age band: restrictions shown to "
+        "those users and the appeals they filed.",
+        {
+            "date": _DAY,
+            "platform": ("ios or android", ""),
+            "app_version": ("app version the user ran", ""),
+            "age_band": _BAND,
+            "restrictions": ("restrictions shown to these users", _R),
+            "appeals_in_app": ("appeals filed through the in-app appeal button", _A),
+            "appeals_web": ("appeals filed through the web form", _A),
+            "appeals_upheld": ("appeals decided for the user (the restriction lifted)", _A),
+            "mean_resolution_hours": (
+                "mean hours from filing to decision; empty with none",
+                "hours",
+            ),
+        },
+    ),
+    "revocations_daily": TableDoc(
+        "One row per day and region: users who revoked consent to the use of their data for "
+        "training and personalisation, and how fast it was honoured.",
+        {
+            "date": _DAY,
+            "region": _REGION,
+            "revocations": ("consent revocations filed", "revocations"),
+            "honoured_within_limit": ("of those, honoured within the rule's limit", "revocations"),
+            "mean_hours_to_honour": (
+                "mean hours until the data left every training pipeline",
+                "hours",
+            ),
+        },
+    ),
+    "complaints_daily": TableDoc(
+        "One row per day and region: complaints about the filter to support.",
+        {
+            "date": _DAY,
+            "region": _REGION,
+            "complaints": ("complaints about the filter; empty on days the log lost", "complaints"),
+        },
+    ),
+    "pipelines": TableDoc(
+        "One row per data pipeline: what it keeps, for how long, whether it purges revoked "
+        "users, and the retention the ML team asks for.",
+        {
+            "pipeline": ("pipeline name", ""),
+            "purpose": ("what the pipeline is for", ""),
+            "holds_personal_data": ("yes or no", ""),
+            "retention_days": ("days the pipeline keeps data today", "days"),
+            "purges_on_revocation": ("yes if a job deletes a revoked user's rows early", ""),
+            "purge_every_hours": ("hours between purge runs; empty without a purge", "hours"),
+            "ml_requested_retention_days": ("retention the ML team asks for", "days"),
+        },
+    ),
+    "rules": TableDoc(
+        "One row per requirement the auditor will check.",
+        {
+            "rule": ("rule identifier", ""),
+            "requirement": ("what the rule asks of the product", ""),
+            "limit_hours": ("the rule's time limit; empty for rules without one", "hours"),
+        },
+    ),
+}
+
+
 SPEC = ScenarioSpec(
     name="regulatory_reflex",
     notebook="09-design-for-the-audit",
@@ -414,17 +515,7 @@ SPEC = ScenarioSpec(
     generate=generate,
     questions=questions,
     sizes=SIZES,
-    order=(
-        "diagnosis",
-        "evidence",
-        "lowest_appeal_rate",
-        "logged_share",
-        "on_time_share",
-        "decision",
-        "ml_request_over_limit",
-        "retention",
-        "memo",
-    ),
+    order=tuple(TAGS),
     decisions=DECISIONS,
     evidence=EVIDENCE,
     constraints=CONSTRAINT_OPTIONS,
@@ -490,109 +581,7 @@ SPEC = ScenarioSpec(
         memo_form=MEMO_FORM,
         memo_key=memo_key,
     ),
-    tables={
-        "decisions_daily": TableDoc(
-            "One row per day, region, declared age band and surface: the filter's restrictions, "
-            "whether each logged its reason, and the quality team's review sample.",
-            {
-                "date": ("day of the decisions (UTC)", "date"),
-                "region": ("region of the user", ""),
-                "age_band": (
-                    "age band the user declared at sign-up (the filter acts on its own estimate)",
-                    "",
-                ),
-                "surface": ("where the content was restricted: feed, search or messages", ""),
-                "model_version": ("filter model version that made the decisions", ""),
-                "restrictions": ("content restrictions the filter made", "restrictions"),
-                "logged_with_reason": (
-                    "restrictions whose log carries a reason code and the model version",
-                    "restrictions",
-                ),
-                "qa_sampled": ("restrictions sampled for human quality review", "restrictions"),
-                "qa_overturned": (
-                    "sampled restrictions the reviewers found wrong (QA reviews a day's sample "
-                    "within two days)",
-                    "restrictions",
-                ),
-            },
-        ),
-        "appeals_daily": TableDoc(
-            "One row per day, platform, app version and declared age band: restrictions shown to "
-            "those users and the appeals they filed.",
-            {
-                "date": ("day of the restrictions and appeals (UTC)", "date"),
-                "platform": ("ios or android", ""),
-                "app_version": ("app version the user ran", ""),
-                "age_band": ("age band the user declared at sign-up", ""),
-                "restrictions": ("restrictions shown to these users", "restrictions"),
-                "appeals_in_app": ("appeals filed through the in-app appeal button", "appeals"),
-                "appeals_web": ("appeals filed through the web form", "appeals"),
-                "appeals_upheld": (
-                    "appeals decided for the user (the restriction lifted)",
-                    "appeals",
-                ),
-                "mean_resolution_hours": (
-                    "mean hours from filing to decision, over the day's appeals; empty with none",
-                    "hours",
-                ),
-            },
-        ),
-        "revocations_daily": TableDoc(
-            "One row per day and region: users who revoked consent to the use of their data for "
-            "training and personalisation, and how fast it was honoured.",
-            {
-                "date": ("day the revocations were filed (UTC)", "date"),
-                "region": ("region of the user", ""),
-                "revocations": ("consent revocations filed", "revocations"),
-                "honoured_within_limit": (
-                    "of those, revocations honoured within the rule's limit (see rules)",
-                    "revocations",
-                ),
-                "mean_hours_to_honour": (
-                    "mean hours until the data was gone from every training pipeline",
-                    "hours",
-                ),
-            },
-        ),
-        "complaints_daily": TableDoc(
-            "One row per day and region: complaints about the filter to support.",
-            {
-                "date": ("day (UTC)", "date"),
-                "region": ("region of the user", ""),
-                "complaints": (
-                    "complaints about the filter; empty on days the log lost",
-                    "complaints",
-                ),
-            },
-        ),
-        "pipelines": TableDoc(
-            "One row per data pipeline: what it keeps, for how long, whether it purges revoked "
-            "users, and the retention the ML team asks for.",
-            {
-                "pipeline": ("pipeline name", ""),
-                "purpose": ("what the pipeline is for", ""),
-                "holds_personal_data": ("yes or no", ""),
-                "retention_days": ("days the pipeline keeps data today", "days"),
-                "purges_on_revocation": (
-                    "yes if a job deletes a revoked user's rows before retention ends",
-                    "",
-                ),
-                "purge_every_hours": ("hours between purge runs; empty without a purge", "hours"),
-                "ml_requested_retention_days": (
-                    "retention the ML team asks for, for its retraining cadence",
-                    "days",
-                ),
-            },
-        ),
-        "rules": TableDoc(
-            "One row per requirement the auditor will check.",
-            {
-                "rule": ("rule identifier", ""),
-                "requirement": ("what the rule asks of the product", ""),
-                "limit_hours": ("the rule's time limit; empty for rules without one", "hours"),
-            },
-        ),
-    },
+    tables=TABLES,
     naive_reading="Complaints rose right after a new filter model went live, so the classifier's "
     "accuracy is the problem: retrain it.",
 )
