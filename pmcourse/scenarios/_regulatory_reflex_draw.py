@@ -93,7 +93,7 @@ def make_decisions(
     >>> df = make_decisions(np.random.default_rng(0), index, deploy_day=10, pipeline_day=12,
     ...                     scale=0.2, overblocked_band=None, overblock=0.0, gap_region=None,
     ...                     gap_logged=1.0)
-    >>> len(df) == 30 * 4 * 4 * 3, (df["logged_with_reason"] <= df["restrictions"]).all()
+    >>> len(df) == 30 * 4 * 4 * 3, bool((df["logged_with_reason"] <= df["restrictions"]).all())
     (True, True)
     """
     n_days = len(index)
@@ -274,6 +274,7 @@ def make_consent_tables(
     limit_hours = int(synth.pick(rng, [48, 72]))
     requested_days = int(rng.integers(60, 181))
     purge_hours = int(synth.pick(rng, [6, 12, 24]))
+    appeal_hours = float(24 * rng.integers(2, 8))
     late_from_pipeline = variant == "snapshots_block_revocation"
     purges = False if late_from_pipeline else bool(rng.random() < 0.5)
     long_snapshots = late_from_pipeline or purges
@@ -335,7 +336,7 @@ def make_consent_tables(
     columns += ["purges_on_revocation", "purge_every_hours", "ml_requested_retention_days"]
     rules = [
         ("consent_revocation", "stop using a revoked user's data for training", float(limit_hours)),
-        ("appeal", "give every restricted user a way to appeal, and decide it", np.nan),
+        ("appeal", "give every restricted user a way to appeal, and decide it", appeal_hours),
         ("decision_record", "keep each restriction's reason and model version", np.nan),
     ]
     tables = {
