@@ -142,6 +142,7 @@ def test_truth_facts_follow_from_the_tables(cases):
         assert t["appeal_cohort_ratio"] == pytest.approx(ratio, abs=1e-4)
         assert t["worst_logged_share"] == pytest.approx(logged, abs=1e-4)
         assert t["on_time_share"] == pytest.approx(solver.on_time(case), abs=1e-4)
+        assert t["revocation_hours"] == pytest.approx(solver.revocation_hours(case), abs=0.01)
         snap = solver.snapshot_design(case)
         assert t["ml_request_over_limit"] == pytest.approx(
             snap["requested"] * 24 / snap["limit"], abs=1e-4
@@ -357,6 +358,8 @@ def test_tempting_wrong_answers_lose_marks(cases, variant):
     assert q["ml_request_over_limit"].score(t["ml_request_days_over_hours"]) == 0.0
     assert q["logged_share"].score(f"{(1 - t['worst_logged_share']) * 100}%") == 0.0
     assert q["on_time_share"].score(f"{(1 - t['on_time_share']) * 100}%") == 0.0
+    if "the plain mean of the daily means" in q["revocation_hours"].wrong_values:
+        assert q["revocation_hours"].score(t["revocation_hours_unweighted"]) == 0.0
     if variant != "classifier_overblocks_group":
         assert q["diagnosis"].score("classifier_overblocks_group") == 0.0
 

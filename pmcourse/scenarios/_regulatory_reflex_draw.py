@@ -1,11 +1,8 @@
 """How notebook 09's tables are drawn, and the facts every question reads from them.
 
-Helpers of :mod:`pmcourse.scenarios.regulatory_reflex` (its generator calls them in its draw
-order): the filter's daily decisions, the appeals by platform and app version, the consent
-revocations, the data pipelines and the rules, the timeline and the briefing; and
-:func:`compute_facts`, which reads every number the case's questions check from the tables alone
-(so a graded copy gives the same numbers).
-"""
+Helpers of :mod:`pmcourse.scenarios.regulatory_reflex`, called by its generator in draw order;
+:func:`compute_facts` reads every number the questions check from the tables alone (so a graded
+copy gives the same numbers)."""
 
 from __future__ import annotations
 
@@ -17,8 +14,6 @@ from pmcourse.scenarios import synth
 __all__ = [
     "AGE_BANDS",
     "CONSTRAINTS",
-    "NEW_VERSION",
-    "OLD_VERSION",
     "PLATFORMS",
     "REGIONS",
     "SURFACES",
@@ -180,8 +175,8 @@ def make_appeals(
     ...                      gap_logged=1.0)
     >>> ap = make_appeals(np.random.default_rng(1), dec, index, release_day=15,
     ...                   broken_platform=None, broken_keep=1.0)
-    >>> sorted(ap["app_version"].unique()), int(ap["restrictions"].sum()) == int(dec["restrictions"].sum())
-    (['v7.11', 'v7.12'], True)
+    >>> sorted(ap["app_version"].unique()), int(ap["restrictions"].sum() - dec["restrictions"].sum())
+    (['v7.11', 'v7.12'], 0)
     """
     n_days = len(index)
     adoption = synth.logistic_adoption(
@@ -268,7 +263,8 @@ def make_consent_tables(
     ...                                 "snapshots_block_revocation", pipeline_day=10, scale=1.0)
     >>> rv = t["revocations_daily"]
     >>> on_time = rv["honoured_within_limit"] / rv["revocations"]
-    >>> bool(on_time[rv["date"] < index[10]].mean() > 0.9 > 0.5 > on_time[rv["date"] >= index[12]].mean())
+    >>> before, after = on_time[rv["date"] < index[10]], on_time[rv["date"] >= index[12]]
+    >>> bool(before.mean() > 0.9 > 0.5 > after.mean())
     True
     """
     limit_hours = int(synth.pick(rng, [48, 72]))
@@ -425,6 +421,11 @@ def compute_facts(tables: dict[str, pd.DataFrame], timeline_df: pd.DataFrame) ->
     before_rv = rv[rv["date"] < ev["pipeline"]]
     on_time_before = _rate(before_rv["honoured_within_limit"].sum(), before_rv["revocations"].sum())
 
+    def wait(part):  # mean hours to honour, weighted by revocations
+        return _rate(
+            (part["mean_hours_to_honour"] * part["revocations"]).sum(), part["revocations"].sum()
+        )
+
     # the model: QA overturn share by age band, before and after the deploy
     before, after = dec[dec["date"] < ev["deploy"]], dec[dec["date"] >= ev["deploy"]]
     ov_b = (
@@ -460,6 +461,9 @@ def compute_facts(tables: dict[str, pd.DataFrame], timeline_df: pd.DataFrame) ->
         "on_time_share": round(on_time, 4),
         "on_time_share_all_days": round(on_time_all, 4),
         "on_time_share_before": round(on_time_before, 4),
+        "revocation_hours": round(wait(recent_rv), 2),
+        "revocation_hours_unweighted": round(float(recent_rv["mean_hours_to_honour"].mean()), 2),
+        "revocation_hours_all_days": round(wait(rv), 2),
         "overturn_band": band,
         "overturn_before": round(float(ov_b[band]), 4),
         "overturn_after": round(float(ov_a[band]), 4),
@@ -489,8 +493,8 @@ def timeline(
     audit_booked_day: int,
     holidays,
 ) -> pd.DataFrame:
-    """The case's timeline: the app release, the model deploy and the pipeline change (all within
-    days of each other, whatever the cause), the audit booking, a campaign, holidays.
+    """The timeline: the release, deploy and pipeline change (days apart whatever the cause), the
+    audit booking, a campaign, holidays.
 
     Examples
     --------
@@ -566,10 +570,9 @@ def make_complaints(
     rise: float,
     scale: float,
 ) -> pd.DataFrame:
-    """The ``complaints_daily`` table: complaints about the filter per day and region.
-
-    Complaints rise some days after the onset, in every region alike, whatever the cause: the top
-    line tells you something happened, not what.
+    """The ``complaints_daily`` table: complaints per day and region, rising some days after the
+    onset in every region alike, whatever the cause (the top line says something happened, not
+    what).
 
     Examples
     --------

@@ -264,7 +264,7 @@ def retention_feedback(t) -> dict[str, str]:
     purge = f"the purge already runs every {t['purge_every_hours']:.0f} hours"
     blind = f"a revocation would wait up to {over:.0f} times the limit of {limit:.0f} hours"
     text = {
-        "grant_request": f"Granting it blind is right here only by luck ({purge}); without it {blind}."
+        "grant_request": f"Granting it blind is right only by luck ({purge}); without it {blind}."
         if answer == "grant_with_existing_purge"
         else f"Without a working purge {blind}; and data trained into a model cannot be taken "
         "back, so this closes the legal path for the ML team's convenience.",
@@ -317,6 +317,7 @@ def numeric_solutions(truth) -> dict[str, str]:
         "logged_share": "A decision without a logged reason cannot be explained to the user or "
         "proven to the auditor.",
         "on_time_share": "Exit is a right only if it is honoured in time.",
+        "revocation_hours": "A revoking user bears the wait: read it against the limit.",
         "ml_request_over_limit": "Put both in hours before you compare: days × 24 over the limit.",
     }
     if truth is None:
@@ -328,6 +329,8 @@ def numeric_solutions(truth) -> dict[str, str]:
         f"pooled: {_pct(t['logged_share_all_regions'])}).",
         "on_time_share": f"{_pct(t['on_time_share'])} within {t['limit_hours']:.0f} hours "
         f"(before the pipeline change: {_pct(t['on_time_share_before'])}).",
+        "revocation_hours": f"{t['revocation_hours']:.1f} hours on average, against a limit of "
+        f"{t['limit_hours']:.0f}.",
         "ml_request_over_limit": f"{t['requested_days']} days × 24 = {t['requested_days'] * 24} "
         f"hours, over {t['limit_hours']:.0f}: {t['ml_request_over_limit']:.1f} times the limit.",
     }
@@ -512,7 +515,8 @@ def memo_key(case: Case, truth) -> MemoKey:
     rates = {
         "in_app_appeal_rate": (
             ap, "release", "appeals_in_app", "restrictions", 1000,
-            ap[(ap["platform"] == platform) & (ap["app_version"] == version) & (ap["date"] >= start)],
+            ap[(ap["platform"] == platform) & (ap["app_version"] == version)
+               & (ap["date"] >= start)],
             1, f"counted daily; {t['lowest_cohort']} is the lowest cohort",
         ),
         "logged_reason_share": (

@@ -77,42 +77,24 @@ CAUSES = tuple(
     )
     for cid, label in LABELS.items()
 )
-DECISIONS = tuple(
-    Option(oid, text, why_not=decision_why_not(oid))
-    for oid, text in (
-        (
-            "hotfix_appeal_entry",
-            "Ship an app hotfix that restores the in-app appeal entry point on the affected "
-            "version, and tell users restricted there since the release how to appeal.",
-        ),
-        (
-            "review_lane_and_notify",
-            "Server-side: send every user restricted in the affected group a direct appeal link, "
-            "and staff a human review lane that decides their appeals within a day.",
-        ),
-        (
-            "retrain_for_group",
-            "Use the ML sprint: retrain the classifier with more labelled examples of the "
-            "affected group and ship it before the audit.",
-        ),
-        (
-            "restore_logging_disclose",
-            "Restore reason logging in the pipeline, rebuild the missing reasons by replaying "
-            "the decisions where possible, and disclose the gap and its dates to the auditor.",
-        ),
-        (
-            "shorten_snapshots_purge",
-            "Cut training-snapshot retention to fit inside the revocation limit, purge revoked "
-            "users from the existing snapshots, and hold the longer retention until a purge path "
-            "exists.",
-        ),
-        (
-            "retrain_everything",
-            "Retrain the whole classifier on more data before the audit, as the ML lead asks: "
-            "accuracy is what the auditor will test.",
-        ),
-    )
-)
+#: The actions a learner may recommend: one per lever, and the ML lead's whole-model retrain.
+DECISION_TEXT = {
+    "hotfix_appeal_entry": "Ship an app hotfix that restores the in-app appeal entry point on the "
+    "affected version, and tell users restricted there since the release how to appeal.",
+    "review_lane_and_notify": "Server-side: send every user restricted in the affected group a "
+    "direct appeal link, and staff a human review lane that decides their appeals within a day.",
+    "retrain_for_group": "Use the ML sprint: retrain the classifier with more labelled examples of "
+    "the affected group and ship it before the audit.",
+    "restore_logging_disclose": "Restore reason logging in the pipeline, rebuild the missing "
+    "reasons by replaying the decisions where possible, and disclose the gap and its dates to "
+    "the auditor.",
+    "shorten_snapshots_purge": "Cut training-snapshot retention to fit inside the revocation "
+    "limit, purge revoked users from the existing snapshots, and hold the longer retention until "
+    "a purge path exists.",
+    "retrain_everything": "Retrain the whole classifier on more data before the audit, as the ML "
+    "lead asks: accuracy is what the auditor will test.",
+}
+DECISIONS = tuple(Option(o, text, why_not=decision_why_not(o)) for o, text in DECISION_TEXT.items())
 CONSTRAINT_OPTIONS = tuple(Option(cid, text) for cid, text in CONSTRAINTS.items())
 
 #: Days per case: twelve weeks by default; sizes differ in days and volume.
@@ -143,8 +125,8 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
     --------
     >>> from pmcourse.scenarios import load_case
     >>> case = load_case("regulatory_reflex", seed=1, variant="audit_trail_gap")
-    >>> sorted(case.tables)
-    ['appeals_daily', 'complaints_daily', 'decisions_daily', 'pipelines', 'revocations_daily', 'rules']
+    >>> sorted(case.tables)[:4]
+    ['appeals_daily', 'complaints_daily', 'decisions_daily', 'pipelines']
 
     Introduced in notebooks/09-design-for-the-audit.ipynb.
     """
@@ -275,6 +257,14 @@ NUMERIC = {
         "honoured_within_limit over revocations, every region, summed over the window.",
         {"percent": True, "unit": "%", "max_value": 1},
     ),
+    "revocation_hours": (
+        "revocation_hours",
+        "And how long does exit take? Over the last four weeks, how many hours did a user who "
+        "revoked consent wait, on average, until it was honoured?",
+        "Weight each day's mean_hours_to_honour by its revocations: a mean of daily means weighs "
+        "a quiet day like a busy one.",
+        {"unit": "hours", "max_value": 10_000},
+    ),
     "ml_request_over_limit": (
         "ml_request_over_limit",
         "The ML team asks for longer training snapshots. If nothing purged them on revocation, "
@@ -295,14 +285,15 @@ def numeric_keys(truth) -> dict[str, tuple[float, dict | None]]:
     --------
     >>> from pmcourse.scenarios import load_case
     >>> keys = numeric_keys(load_case("regulatory_reflex", seed=1).truth)
-    >>> sorted(keys)
-    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit', 'on_time_share']
+    >>> sorted(keys)[:3]
+    ['logged_share', 'lowest_appeal_rate', 'ml_request_over_limit']
     """
     if truth is None:
         return {
             "lowest_appeal_rate": (0.5, None),
             "logged_share": (0.005, None),
             "on_time_share": (0.005, None),
+            "revocation_hours": (0.5, None),
             "ml_request_over_limit": (0.5, None),
         }
     t = truth
@@ -337,6 +328,15 @@ def numeric_keys(truth) -> dict[str, tuple[float, dict | None]]:
             cap=0.005,
             floor=0.001,
         ),
+        "revocation_hours": tolerance_below(
+            t["revocation_hours"],
+            {
+                "the plain mean of the daily means": t["revocation_hours_unweighted"],
+                "the whole period, not the last four weeks": t["revocation_hours_all_days"],
+            },
+            cap=0.5,
+            floor=0.05,
+        ),
         "ml_request_over_limit": tolerance_below(
             t["ml_request_over_limit"],
             {
@@ -359,8 +359,8 @@ def questions(case: Case, truth: dict | None) -> list:
     --------
     >>> from pmcourse.scenarios import load_case
     >>> case = load_case("regulatory_reflex", seed=1)
-    >>> [q.id for q in questions(case, case.truth)]
-    ['lowest_appeal_rate', 'logged_share', 'on_time_share', 'ml_request_over_limit', 'retention']
+    >>> [q.id for q in questions(case, case.truth)][-3:]
+    ['revocation_hours', 'ml_request_over_limit', 'retention']
 
     Introduced in notebooks/09-design-for-the-audit.ipynb.
     """
@@ -417,6 +417,7 @@ TAGS = {
     "lowest_appeal_rate": ("liability mapping", "regulatory reflex"),
     "logged_share": ("liability mapping", "regulatory reflex"),
     "on_time_share": ("liability mapping", "regulatory reflex"),
+    "revocation_hours": ("liability mapping", "regulatory reflex"),
     "decision": ("constraint prioritisation", "regulatory reflex"),
     "ml_request_over_limit": ("constraint prioritisation", "optionality preservation"),
     "retention": ("constraint prioritisation", "optionality preservation"),

@@ -81,6 +81,11 @@ def on_time(case) -> float:
     return float(rv["honoured_within_limit"].sum() / rv["revocations"].sum())
 
 
+def revocation_hours(case) -> float:
+    rv = _recent(case.tables["revocations_daily"])
+    return float((rv["mean_hours_to_honour"] * rv["revocations"]).sum() / rv["revocations"].sum())
+
+
 def overturns(case) -> tuple[str, float, float]:
     """(band whose QA overturn share rose most across the deploy, that ratio, its appeal ratio)."""
     dec, ap = case.tables["decisions_daily"], case.tables["appeals_daily"]
@@ -184,6 +189,7 @@ def model_answers(case, truth) -> dict:
         "lowest_appeal_rate": rate,
         "logged_share": as_percent(logged),
         "on_time_share": as_percent(on_time(case)),
+        "revocation_hours": revocation_hours(case),
         "decision": DECISION[diagnosis][constraint(case)],
         "ml_request_over_limit": snap["requested"] * 24 / snap["limit"],
         "retention": retention(case),
