@@ -201,6 +201,29 @@ FEEDBACK_LOOPS: dict[str, dict[str, Callable[[Truth], str]]] = {
             f"expires on {t['expires_on']}."
         ),
     },
+    "regulatory_reflex": {
+        "appeal_entry_point_lost": lambda t: (
+            "In-app appeals per 1,000 restrictions by platform and app version, alerting on any "
+            f"cohort under a third of the rest: {t['lowest_cohort']} fell to "
+            f"{t['lowest_appeal_rate']:.1f} within a day of the release."
+        ),
+        "audit_trail_gap": lambda t: (
+            "The logged-reason share by region as a gate on every pipeline change: "
+            f"{t['worst_region']} fell to {_pct(t['worst_logged_share'])} the day the pipeline "
+            "moved, weeks before an auditor would have asked."
+        ),
+        "snapshots_block_revocation": lambda t: (
+            "Revocations honoured within the limit, checked daily against the rule's "
+            f"{t['limit_hours']:.0f} hours: only {_pct(t['on_time_share'])} were, from the days "
+            "after the pipeline change; a design review of snapshot retention would have caught "
+            "it before it shipped."
+        ),
+        "classifier_overblocks_group": lambda t: (
+            "QA overturns per age band after every model deploy (a canary per band): the "
+            f"{t['overturn_band']} band went from {_pct(t['overturn_before'])} to "
+            f"{_pct(t['overturn_after'])} within QA's two-day review, before complaints rose."
+        ),
+    },
 }
 
 

@@ -40,6 +40,7 @@ NOTEBOOKS = {
     "fraud_cost_asymmetry": "06-fraud-cost-asymmetry",
     "metric_puzzles": "07-metric-puzzles",
     "capstone": "08-capstone",
+    "regulatory_reflex": "09-design-for-the-audit",
 }
 
 
