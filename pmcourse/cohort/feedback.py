@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pmcourse.answers import Question
+from pmcourse.answers.memo import typed_fields
+from pmcourse.answers.memo_case import MemoForm
 from pmcourse.cohort.checks import REJECTION_REASONS
 from pmcourse.cohort.course import Course, make_private_dir, open_course, write_private
 from pmcourse.cohort.gradebook import Gradebook, normalize_db_url
-from pmcourse.cohort.review import attach_review_texts
+from pmcourse.cohort.review import attach_review_texts, memo_feedback
 from pmcourse.cohort.scoring import brier_score, rescore_grades
 from pmcourse.exceptions import CohortError
 from pmcourse.scenarios import NOTEBOOKS
@@ -142,7 +143,9 @@ def describe_value(value, qkey: dict) -> str:
     if kind == "memo" and isinstance(value, dict):
         fields = {**(qkey.get("fields") or {}), **(qkey.get("extra_fields") or {})}
         filled = sum(1 for k in fields if str(value.get(k) or "").strip())
-        return f"a memo with {filled} of {len(fields)} fields filled"
+        typed = list(typed_fields(MemoForm.from_dict(qkey["form"]))) if qkey.get("form") else []
+        done = f"{sum(1 for k in typed if str(value.get(k) or '').strip())} of {len(typed)} typed"
+        return f"a memo with {done + ' and ' if typed else ''}{filled} of {len(fields)} prose fields filled"
     if kind == "kill_criterion" and isinstance(value, dict):
         metric = labels.get(str(value.get("metric")), "an unlisted metric")
         unit = qkey.get("threshold_unit") or ""
@@ -164,10 +167,7 @@ def describe_value(value, qkey: dict) -> str:
 
 def _memo_checks(qkey: dict, value) -> str:
     """Which structural checks of a memo failed, in the fields' own words."""
-    try:
-        message = Question.from_key(qkey).check(value).message
-    except Exception:  # noqa: BLE001 - a value the memo cannot read: say so, never a traceback
-        return "The memo could not be read as its fields."
+    message = memo_feedback(qkey, value)
     fields = {**(qkey.get("fields") or {}), **(qkey.get("extra_fields") or {})}
     for fid, label in sorted(fields.items(), key=lambda kv: -len(kv[0])):
         message = message.replace(fid, f"'{label}'")

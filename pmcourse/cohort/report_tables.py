@@ -63,7 +63,7 @@ def _answer_outcome(row: dict, qkey: dict) -> tuple[str, str]:
     if kind == "numeric":
         return outcome, _numeric_miss(value, qkey) if outcome != "right" else "right number"
     if kind == "memo":
-        return outcome, "memo: every check passed" if outcome == "right" else "memo: a check failed"
+        return outcome, "memo: typed fields right" if outcome == "right" else "memo: a typed field off"
     return outcome, describe_value(value, qkey)
 
 

@@ -32,6 +32,7 @@ from pmcourse.cohort.scoring import current_reviews, memo_digest
 from pmcourse.exceptions import CohortError
 
 __all__ = [
+    "memo_feedback",
     "MemoForReview",
     "Review",
     "open_review",
@@ -227,7 +228,8 @@ def _prose(value: Mapping[str, Any], qkey: Mapping[str, Any]) -> tuple[tuple[str
     )
 
 
-def _auto_feedback(qkey: Mapping[str, Any], value: Any) -> str:
+def memo_feedback(qkey: Mapping[str, Any], value: Any) -> str:
+    """The memo's automatic feedback on ``value`` (typed fields), or why it cannot be read."""
     try:
         return Question.from_key(qkey).check(value).message
     except Exception:  # noqa: BLE001 - a value the memo cannot read: say so, never a traceback
@@ -284,7 +286,7 @@ def load_memos(course: Course, *, db: str | None = None) -> list[MemoForReview]:
                 facts=_facts(key, qkey),
                 typed=_typed(value, qkey, _option_labels(key)),
                 auto_score=float(auto),
-                auto_feedback=_auto_feedback(qkey, value) if qkey else "",
+                auto_feedback=memo_feedback(qkey, value) if qkey else "",
                 prose=_prose(value, qkey),
                 student_id=sid,
                 question_id=qid,
