@@ -53,7 +53,7 @@ def memo_faults(answer: dict, key: MemoKey, form: MemoForm) -> list[str]:
         faults.append(f"threshold {threshold} fires on noise (edge {edge:.4g})")
     if not (signal.harm - threshold) * signal.direction > 0:
         faults.append(f"threshold {threshold} is at or beyond the harm {signal.harm}")
-    window = float(answer["window_days"])
+    window = float(str(answer["window_days"]).split()[0])
     if not signal.delay_days <= window <= key.horizon_days:
         faults.append(f"window {window} outside [{signal.delay_days}, {key.horizon_days}] days")
     if answer["action"] not in key.on_trigger[option]:

@@ -8,19 +8,23 @@ answer a wrong decision with the fact of this case that rules it out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from pmcourse.answers.memo_case import MemoForm, MemoKey, SignalKey
 from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios._perception_vs_behaviour_draw import SURFACES
 
 __all__ = [
     "BASELINE_WEEKS",
+    "MEMO_FORM",
+    "REVIEW_DAYS",
     "RECENT_WEEKS",
     "case_facts",
     "compute_window_facts",
+    "memo_key",
     "not_audit",
     "not_fix_model",
     "not_normalise",
@@ -28,6 +32,7 @@ __all__ = [
     "not_switch_off",
     "times",
     "tolerance_and_wrong_values",
+    "weekly_signals",
 ]
 
 Facts = Mapping[str, Any]
@@ -321,4 +326,190 @@ def not_audit(t: Facts) -> str:
     return (
         f"The audit's question is answered: {_rates(t)}; perception came first and behaviour "
         "followed, so act now."
+    )
+
+
+#: Days from the briefing's date to the trust review it names ("eight weeks from today").
+REVIEW_DAYS = 56
+
+#: The memo's typed fields, the same in every variant: what users say (raw and per exposure),
+#: what they do (exits) and what the survey says, all for female-coded names.
+MEMO_FORM = MemoForm(
+    signals={
+        "complaints_per_exposure": (
+            "Tone complaints per 1,000 feedback exposures, female-coded names (weekly)",
+            "complaints per 1,000 exposures",
+        ),
+        "raw_complaints": ("Tone complaints per week, female-coded names", "complaints/week"),
+        "exit_rate": (
+            "Account exits per 1,000 active accounts, female-coded names (weekly)",
+            "exits per 1,000 accounts",
+        ),
+        "sentiment": ("Survey sentiment, female-coded names (weekly mean)", "score 1-5"),
+    },
+    actions={
+        "roll_back_model": "Roll the tone model back to its previous version",
+        "switch_off": "Switch the tone rewrite off for everyone by its flag",
+        "reopen": "Reopen the investigation: audit outputs and interview users",
+        "public_update": "Publish an update to our public statement",
+        "keep_course": "Keep the current plan unchanged",
+    },
+    undo={
+        "previous_model": "Redeploy the tone model version we replaced",
+        "flag_on": "Turn the tone rewrite flag back on",
+        "old_dashboard": "Show the raw complaint count on the dashboard again",
+        "nothing_shipped": "Nothing changed in production: close the audit",
+        "cannot_undo": "It cannot be undone: a published statement stays published",
+    },
+)
+_UNDO = {
+    "fix_the_model": ("previous_model",),
+    "switch_off_rewrites": ("flag_on",),
+    "respond_and_monitor": ("cannot_undo",),
+    "normalise_the_metric": ("old_dashboard",),
+    "audit_and_interview": ("nothing_shipped",),
+}
+_ON_TRIGGER = {
+    "fix_the_model": ("switch_off", "reopen"),
+    "switch_off_rewrites": ("reopen",),
+    "respond_and_monitor": ("roll_back_model", "switch_off"),
+    "normalise_the_metric": ("reopen", "roll_back_model"),
+    "audit_and_interview": ("roll_back_model", "switch_off"),
+}
+#: Which signals carry each cause's harm (the others stay in their normal range, or move
+#: without harm, as raw complaints do when the feedback control is shown more often).
+_MOVES = {
+    "vocal_perception_event": ("complaints_per_exposure", "raw_complaints", "sentiment"),
+    "new_feedback_surface": ("complaints_per_exposure",),
+    "silent_behaviour_churn": ("exit_rate",),
+    "real_deference_problem": (
+        "complaints_per_exposure",
+        "raw_complaints",
+        "sentiment",
+        "exit_rate",
+    ),
+}
+
+
+def weekly_signals(case, group: str = "female-coded") -> pd.DataFrame:
+    """The memo's four signals for ``group``, one row per week (``week_start`` index).
+
+    A week's exposures are the mean over its logged days (every surface logged) times seven; lost
+    log days are left out, never read as zero.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> w = weekly_signals(load_case("perception_vs_behaviour", seed=1))
+    >>> list(w.columns), len(w)
+    (['complaints_per_exposure', 'raw_complaints', 'exit_rate', 'sentiment'], 22)
+    """
+    t = case.tables
+    fb = t["feedback_weekly"].loc[lambda d: d["name_group"] == group].set_index("week_start")
+    rt = t["retention_weekly"].loc[lambda d: d["name_group"] == group].set_index("week_start")
+    ex = t["feedback_exposure"].loc[lambda d: d["name_group"] == group]
+    day = ex.groupby("date")["exposures"].sum(min_count=len(SURFACES)).dropna()
+    monday = day.index - pd.to_timedelta(day.index.day_of_week, unit="D")
+    exposures = day.groupby(monday).mean() * 7
+    return pd.DataFrame(
+        {
+            "complaints_per_exposure": fb["tone_complaints"] / exposures * 1000,
+            "raw_complaints": fb["tone_complaints"].astype(float),
+            "exit_rate": rt["exits"] / rt["active_accounts"] * 1000,
+            "sentiment": fb["mean_sentiment"],
+        }
+    )
+
+
+def _first_break(values: pd.Series, base: float, noise: float, direction: int):
+    """The first week from which two weeks in a row sit beyond ``base ± noise`` toward harm."""
+    out = ((values - base) * direction > noise).to_numpy()
+    for i in range(len(out) - 1):
+        if out[i] and out[i + 1]:
+            return values.index[i]
+    return None
+
+
+def memo_key(case, truth: Facts, *, causes: Sequence = ()) -> MemoKey:
+    """This case's key for the memo's typed fields, computed from its tables and facts.
+
+    Baseline and noise (two standard deviations) are the female-coded weekly values of the first
+    8 weeks; the harm level is the mean of the last 6 weeks where the cause moves the signal. A
+    new feedback control harms no one: there the harm is where complaints per exposure would sit
+    if the raw rise were real. Weekly signals show a failure a week late; in a real problem exits
+    lag complaints by as many days again as the tables show between their breaks.
+
+    Parameters
+    ----------
+    case : Case
+        The case (its tables are read).
+    truth : dict
+        The case's truth (``decision``, ``cause``, ``complaint_count_ratio``).
+    causes : sequence of Cause
+        The spec's causes, for the partial credit of second-best options.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("perception_vs_behaviour", seed=1, variant="silent_behaviour_churn")
+    >>> key = memo_key(case, case.truth)
+    >>> [s for s, k in key.signals.items() if k.detects], key.horizon_days
+    (['exit_rate'], 56)
+    """
+    weekly = weekly_signals(case)
+    base_w, recent_w = weekly.iloc[:BASELINE_WEEKS], weekly.iloc[-RECENT_WEEKS:]
+    cause = truth["cause"]
+    signals, breaks = {}, {}
+    for sid in weekly.columns:
+        base = float(base_w[sid].mean())
+        noise = float(2 * base_w[sid].std(ddof=1))
+        harm = float(recent_w[sid].mean())
+        if cause == "new_feedback_surface" and sid == "complaints_per_exposure":
+            harm = base * truth["complaint_count_ratio"]
+        direction = -1 if sid == "sentiment" else 1
+        moved = (harm - base) * direction > noise
+        detects = sid in _MOVES[cause] and moved
+        breaks[sid] = _first_break(weekly[sid].iloc[BASELINE_WEEKS:], base, noise, direction)
+        if detects:
+            why = f"normal {base:.2f} ± {noise:.2f} over the first 8 weeks; harm takes it to {harm:.2f}"
+        elif sid == "raw_complaints" and cause == "new_feedback_surface":
+            why = "it rose because the control is shown more often, not because more people object"
+        else:
+            why = (
+                f"it stays near {base:.2f} (± {noise:.2f}) here: this case's harm does not move it"
+            )
+        signals[sid] = [base, noise, harm, 7.0, detects, why]
+    first, late = breaks["complaints_per_exposure"], breaks["exit_rate"]
+    if cause == "real_deference_problem" and first is not None and late is not None:
+        lag = max(0, (late - first).days)
+        signals["exit_rate"][3] = 7.0 + lag
+        signals["exit_rate"][5] += f"; exits broke {lag} days after complaints per exposure"
+    keys = {
+        sid: SignalKey(round(b, 4), round(n, 4), round(h, 4), d, det, why)
+        for sid, (b, n, h, d, det, why) in signals.items()
+    }
+    today = weekly.index[-1] + pd.Timedelta(days=7)
+    partial = next((c.partial_for(truth) for c in causes if c.id == cause), {})
+    fastest = min((sid for sid, k in keys.items() if k.detects), key=lambda s: keys[s].delay_days)
+    return MemoKey(
+        decision=truth["decision"],
+        partial=partial,
+        reversible={o: o != "respond_and_monitor" for o in _UNDO},
+        undo_ok=_UNDO,
+        on_trigger=_ON_TRIGGER,
+        signals=keys,
+        decided_on=today.strftime("%Y-%m-%d"),
+        horizon_days=REVIEW_DAYS,
+        facts={
+            "decided_on": f"The briefing is dated {today:%Y-%m-%d}; the trust review meets eight "
+            "weeks later.",
+            "cause": truth["cause_label"],
+            "constraint": truth["constraint"].replace("_", " "),
+            "said": f"Complaints per 1,000 exposures went {times(truth['per_exposure_ratio'])}; "
+            f"raw complaints {times(truth['complaint_count_ratio'])}.",
+            "did": f"The female-coded exit rate went {times(truth['exit_rate_ratio'])}, "
+            f"{times(truth['exit_gap'])} the male-coded change.",
+            "fastest_signal": f"{MEMO_FORM.signals[fastest][0]}: {keys[fastest].why}",
+            "statement": "A public statement, once published, cannot be withdrawn.",
+        },
     )
