@@ -189,11 +189,13 @@ def test_downhill_layers():
     assert not wrong, "\n".join(sorted(wrong))
 
 
-SIBLING_KINDS = ("draw", "judge")
+#: A scenario's private siblings: how its data is drawn, what its questions judge and say, and
+#: (where the judge has no room left under the module-size rule) its memo's form and key.
+SIBLING_KINDS = ("draw", "judge", "memo")
 
 
 def _misnamed_siblings(names: list[str]) -> list[str]:
-    """Private modules of pmcourse/scenarios not named ``_<scenario>_draw`` or ``_<scenario>_judge``."""
+    """Private modules of pmcourse/scenarios not named ``_<scenario>_<kind>`` (SIBLING_KINDS)."""
     public = {n for n in names if not n.startswith("_")}
     return sorted(
         n
@@ -207,11 +209,12 @@ def _misnamed_siblings(names: list[str]) -> list[str]:
 
 
 def test_scenario_siblings_have_one_naming():
-    """A scenario module's helpers are ``_<name>_draw.py`` (how the data is drawn) and
-    ``_<name>_judge.py`` (what its questions judge and say), nothing else."""
+    """A scenario module's helpers are ``_<name>_draw.py`` (how the data is drawn),
+    ``_<name>_judge.py`` (what its questions judge and say) and ``_<name>_memo.py`` (its memo's
+    form and key), nothing else."""
     names = [p.stem for p in (PACKAGE / "scenarios").glob("*.py")]
     wrong = _misnamed_siblings(names)
-    assert not wrong, f"rename {wrong} to _<scenario>_draw.py or _<scenario>_judge.py"
+    assert not wrong, f"rename {wrong} to _<scenario>_draw.py, _judge.py or _memo.py"
 
 
 def test_the_sibling_check_finds_a_misnamed_sibling():

@@ -63,6 +63,7 @@ from pmcourse.scenarios._fraud_cost_asymmetry_judge import (
     numeric_keys,
     numeric_solutions,
 )
+from pmcourse.scenarios._fraud_cost_asymmetry_memo import MEMO_FORM, memo_key
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Draw, Option, ScenarioSpec, Size
 
@@ -500,12 +501,15 @@ SPEC = ScenarioSpec(
         solution=decision_solution,
     ),
     memo=Ask(
-        "Write the memo for the risk committee: the threshold you keep, the errors you accept and "
-        "the appeal path.",
+        "Write the memo for the risk committee: the action you take, who bears each kind of "
+        "error and what recourse they have, the signal that would tell you the action failed "
+        "(its level, window and what you then do), when it expires and how it is undone.",
         extra_fields={
             "appeal_path": "The appeal path: who can appeal, the SLA in days, what happens to the "
             "funds meanwhile",
         },
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
         hints=(Hint("Name the segment and its payment cycle in the appeal path.", safe=True),),
         solution=(
             "Bias toward letting borderline invoices through when a wrong block hurts a person more "
