@@ -414,6 +414,7 @@ def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
         assert key.signals["confirmed_fraud"].delay_days == 7 + lag
         assert not key.signals["confirmed_fraud"].detects
         assert not key.signals["invoices_issued"].detects
+        assert not key.signals["median_amount"].detects
         assert key.signals["upheld_appeals"].detects == (
             variant == "threshold_tightened_on_freelancers"
         )

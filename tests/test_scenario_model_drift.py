@@ -286,6 +286,7 @@ def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
         assert key.decision == case.truth["decision"]
         assert not key.signals["cards_served"].detects
         assert not key.signals["user_job_minutes"].detects
+        assert not key.signals["export_rows"].detects
         assert key_shape_faults(key, MEMO_FORM, DECISIONS) == []
 
 

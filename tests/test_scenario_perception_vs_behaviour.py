@@ -253,22 +253,29 @@ def _key(case):
 
 
 def _by_hand(case) -> pd.DataFrame:
-    """Female-coded weekly signals: complaints per 1,000 exposures (a week's exposures are the
-    mean of its fully logged days times 7), raw complaints, exits per 1,000 active, sentiment."""
+    """Weekly signals: complaints per 1,000 exposures (a week's exposures are the mean of its fully
+    logged days times 7), raw complaints, exits per 1,000 active, other feedback and exposures, all
+    female-coded; drafts rewritten for all users (mean of logged days times 7)."""
     t = case.tables
     fb = t["feedback_weekly"].query("name_group == 'female-coded'").set_index("week_start")
     rt = t["retention_weekly"].query("name_group == 'female-coded'").set_index("week_start")
     ex = t["feedback_exposure"].query("name_group == 'female-coded'")
     wide = ex.pivot_table(index="date", columns="surface", values="exposures", dropna=False)
     per_day = wide.dropna().sum(axis=1)
-    monday = per_day.index - pd.to_timedelta(per_day.index.day_of_week, unit="D")
-    week = per_day.groupby(monday).mean() * 7
+    week = per_day.groupby(per_day.index.to_period("W-SUN").start_time).mean() * 7
+    usage = t["usage_daily"].pivot_table(
+        index="date", columns="name_group", values="drafts_generated", dropna=False
+    )
+    drafts = usage.dropna().sum(axis=1)
+    drafts_week = drafts.groupby(drafts.index.to_period("W-SUN").start_time).mean() * 7
     return pd.DataFrame(
         {
             "complaints_per_exposure": fb["tone_complaints"] / week * 1000,
             "raw_complaints": fb["tone_complaints"],
             "exit_rate": rt["exits"] / rt["active_accounts"] * 1000,
-            "sentiment": fb["mean_sentiment"],
+            "other_feedback": fb["other_feedback"],
+            "exposures": week,
+            "drafts_rewritten": drafts_week,
         }
     )
 
@@ -291,13 +298,15 @@ def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
             harm = key.signals["complaints_per_exposure"].harm
             assert harm == pytest.approx(base["complaints_per_exposure"].mean() * raw, rel=1e-3)
         detecting = {sid for sid, s in key.signals.items() if s.detects}
-        expected = {
-            "vocal_perception_event": {"complaints_per_exposure", "raw_complaints"},
-            "new_feedback_surface": {"complaints_per_exposure"},
-            "silent_behaviour_churn": {"exit_rate"},
-            "real_deference_problem": {"complaints_per_exposure", "raw_complaints", "exit_rate"},
-        }[variant]
-        assert expected <= detecting <= expected | {"sentiment"}, (variant, seed, detecting)
+        assert (
+            detecting
+            == {
+                "vocal_perception_event": {"complaints_per_exposure"},
+                "new_feedback_surface": {"complaints_per_exposure"},
+                "silent_behaviour_churn": {"exit_rate"},
+                "real_deference_problem": {"complaints_per_exposure", "exit_rate"},
+            }[variant]
+        ), (variant, seed, detecting)
         if variant == "real_deference_problem":  # exits lag complaints by weeks
             assert 14 <= key.signals["exit_rate"].delay_days - 7 <= 35
         today = pd.Timestamp(case.tables["usage_daily"]["date"].max()) + pd.Timedelta(days=1)

@@ -23,39 +23,38 @@ __all__ = ["MEMO_FORM", "REVIEW_DAYS", "memo_key", "weekly_signals"]
 #: Days from the briefing's date to the risk committee's next review ("in twelve weeks").
 REVIEW_DAYS = 84
 
-#: The memo's typed fields, the same in every variant.
+#: The memo's typed fields, the same in every variant. No choice's position in one list matches
+#: its partner's in another (the first option, action, undo, party and recourse never go together).
 MEMO_FORM = MemoForm(
     signals={
-        "block_rate": (
-            "Invoices blocked per 1,000 issued, over the last four weeks (reported weekly)",
-            "blocked per 1,000 invoices",
-        ),
-        "mean_score": (
-            "Mean fraud score of invoices issued, in log-odds (weekly)",
-            "log-odds",
-        ),
-        "upheld_appeals": (
-            "Upheld appeals per 1,000 invoices issued (weekly, by invoice week)",
-            "upheld per 1,000 invoices",
-        ),
         "confirmed_fraud": (
             "Confirmed fraud per 1,000 invoices issued (weekly, by invoice week)",
             "fraud per 1,000 invoices",
         ),
         "invoices_issued": ("Invoices issued per week", "invoices/week"),
+        "upheld_appeals": (
+            "Upheld appeals per 1,000 invoices issued (weekly, by invoice week)",
+            "upheld per 1,000 invoices",
+        ),
+        "block_rate": (
+            "Invoices blocked per 1,000 issued, over the last four weeks (reported weekly)",
+            "blocked per 1,000 invoices",
+        ),
+        "mean_score": ("Mean fraud score of invoices issued, in log-odds (weekly)", "log-odds"),
+        "median_amount": ("Median invoice amount (weekly)", "USD"),
     },
     actions={
+        "tighten": "Tighten the global threshold",
         "restore_threshold": "Move the global threshold back to the cost threshold",
         "add_appeal_staff": "Add appeal staff until the queue is inside the payment cycle",
-        "corridor_threshold": "Set a lower threshold for the affected corridor only",
         "reopen": "Reopen the diagnosis with the risk committee",
-        "tighten": "Tighten the global threshold",
         "keep_course": "Keep the current plan unchanged",
+        "corridor_threshold": "Set a lower threshold for the affected corridor only",
     },
     undo={
-        "threshold_back": "Set the global threshold back to its previous value",
         "rules_off": "Switch the corridor rules off",
         "corridor_threshold_off": "Remove the corridor's own threshold",
+        "threshold_back": "Set the global threshold back to its previous value",
         "old_report": "Report fraud on every invoice again, matured or not",
     },
     errors={
@@ -63,14 +62,14 @@ MEMO_FORM = MemoForm(
         "false_negative": "A fraudulent invoice is paid out",
     },
     parties={
-        "seller": "The seller who issued the invoice",
-        "platform": "The platform",
         "buyer": "The buyer who was invoiced",
+        "platform": "The platform",
+        "seller": "The seller who issued the invoice",
     },
     recourse={
         "appeal_in_time": "Appeal, decided before the payment is due",
-        "appeal_too_late": "Appeal, but decided after the payment was due",
         "dispute_charge": "Dispute the charge with their card issuer",
+        "appeal_too_late": "Appeal, but decided after the payment was due",
         "none": "None: the loss is absorbed",
     },
 )
@@ -121,7 +120,7 @@ def weekly_signals(case: Case, review: pd.Timestamp) -> pd.DataFrame:
     >>> case = load_case("fraud_cost_asymmetry", seed=1)
     >>> w = weekly_signals(case, pd.Timestamp(case.params["review_date"]))
     >>> list(w.columns), len(w)
-    (['invoices', 'blocked', 'upheld', 'fraud', 'log_odds'], 34)
+    (['invoices', 'blocked', 'upheld', 'fraud', 'log_odds', 'median_amount'], 34)
     """
     inv = case.tables["invoices"]
     upheld = case.tables["appeals"].loc[lambda a: a["decision"] == "upheld", "invoice_id"]
@@ -133,6 +132,7 @@ def weekly_signals(case: Case, review: pd.Timestamp) -> pd.DataFrame:
             "upheld": inv["invoice_id"].isin(upheld).groupby(week).sum(),
             "fraud": (inv["outcome"] == "fraud").groupby(week).sum(),
             "log_odds": _log_odds(inv["score"]).groupby(week).mean(),
+            "median_amount": inv.groupby(week)["amount_usd"].median(),
         }
     ).astype(float)
 
@@ -216,16 +216,24 @@ def memo_key(case: Case, truth: Mapping[str, Any]) -> MemoKey:
         float((inv.loc[after, "outcome"] == "fraud").mean() * 1000),
         7.0 + lag,
     )
+    after_weeks = weekly.index >= review + pd.Timedelta(days=11)
+    signals["median_amount"] = (
+        float(pre["median_amount"].mean()),
+        float(2 * pre["median_amount"].std(ddof=1)),
+        float(weekly.loc[after_weeks, "median_amount"].mean()),
+        7.0,
+    )
     signals["invoices_issued"] = (
         float(pre["invoices"].mean()),
         float(2 * pre["invoices"].std(ddof=1)),
-        float(weekly.loc[weekly.index >= review + pd.Timedelta(days=11), "invoices"].mean()),
+        float(weekly.loc[after_weeks, "invoices"].mean()),
         7.0,
     )
     why = {
         "confirmed_fraud": f"outcomes arrive a median {lag:.0f} days after the invoice: recent "
         "weeks look clean because they are still pending",
         "invoices_issued": "volume: sellers invoice as before whatever the threshold does",
+        "median_amount": "what sellers invoice, not what the model or the threshold does",
     }
     keys = {}
     for sid, (b, n, h, d) in signals.items():

@@ -344,32 +344,34 @@ def diagnosis_solution(truth: dict | None) -> str:
 REVIEW_DAYS = 42
 
 #: The memo's typed fields: the same in every variant. Signals include a counting-sensitive
-#: ratio, a weekly input check and two decoys (volume, and a job's run time that moves with
-#: every pipeline change whether or not quality does).
+#: ratio, a weekly input check and three decoys (volume, and two pipeline jobs' figures that move
+#: with every pipeline change whether or not quality does). No choice's position in one list
+#: matches its partner's in another (the first signal, action and undo never go together).
 MEMO_FORM = MemoForm(
     signals={
-        "clicks_per_card": ("Clicks per 1,000 served cards (daily, all item ages)", "clicks"),
-        "dashboard_ctr": ("Dashboard CTR: clicks per 1,000 logged impressions (daily)", "clicks"),
+        "cards_served": ("Cards the feed served per day", "cards/day"),
+        "user_job_minutes": ("Run time of the user-features pipeline job (daily)", "minutes"),
         "max_weekly_psi": (
             "Largest PSI of any feature, weekly serving sample against training",
             "PSI",
         ),
-        "cards_served": ("Cards the feed served per day", "cards/day"),
-        "user_job_minutes": ("Run time of the user-features pipeline job (daily)", "minutes"),
+        "clicks_per_card": ("Clicks per 1,000 served cards (daily, all item ages)", "clicks"),
+        "dashboard_ctr": ("Dashboard CTR: clicks per 1,000 logged impressions (daily)", "clicks"),
+        "export_rows": ("Rows the training-data export writes per day", "rows/day"),
     },
     actions={
+        "keep_course": "Keep the current plan unchanged",
+        "roll_back_pipeline": "Roll back the latest pipeline change",
         "revert_decision": "Undo what we shipped (the decision's own undo path)",
         "escalate": "Reopen the diagnosis: escalate to the ML team with the new numbers",
-        "roll_back_pipeline": "Roll back the latest pipeline change",
         "retrain_model": "Retrain the model on recent weeks",
-        "keep_course": "Keep the current plan unchanged",
     },
     undo={
-        "config_flip": "Flip the pipeline configuration back",
-        "previous_model": "Redeploy the previous model version",
-        "old_metric": "Restore the old CTR definition on the dashboard beside the new one",
-        "flag_off": "Turn the exploration slot's flag off",
         "nothing_shipped": "Nothing changed in production: drop or resume the plan",
+        "old_metric": "Restore the old CTR definition on the dashboard beside the new one",
+        "config_flip": "Flip the pipeline configuration back",
+        "flag_off": "Turn the exploration slot's flag off",
+        "previous_model": "Redeploy the previous model version",
     },
 )
 _UNDO = {
@@ -498,16 +500,26 @@ def memo_key(case, truth: Facts, *, causes: Sequence = ()) -> MemoKey:
         f"the feed serves about {base:,.0f} cards a day before and after: volume is not quality",
     )
     runs = case.tables["pipeline_runs"]
-    minutes = runs.loc[runs["job"] == "user_features"].set_index("date")["run_minutes"]
-    base, noise = _band(minutes[minutes.index < start + pd.Timedelta(days=21)])
-    signals["user_job_minutes"] = SignalKey(
-        round(base, 2),
-        round(noise, 2),
-        round(float(minutes[minutes.index > end - pd.Timedelta(days=14)].mean()), 2),
-        1,
-        False,
-        "the job runs faster after its migration whatever happens to clicks",
-    )
+    for sid, job, column, why in (
+        (
+            "user_job_minutes",
+            "user_features",
+            "run_minutes",
+            "the job runs faster after its migration whatever happens to clicks",
+        ),
+        (
+            "export_rows",
+            "training_export",
+            "rows_out",
+            "the export grows with the catalogue whatever happens to clicks",
+        ),
+    ):
+        daily_job = runs.loc[runs["job"] == job].set_index("date")[column].dropna()
+        base, noise = _band(daily_job[daily_job.index < start + pd.Timedelta(days=21)])
+        late_level = float(daily_job[daily_job.index > end - pd.Timedelta(days=14)].mean())
+        signals[sid] = SignalKey(
+            round(base, 2), round(noise, 2), round(late_level, 2), 1, False, why
+        )
     partial = next((c.partial_for(truth) for c in causes if c.id == cause), {})
     decided = end.strftime("%Y-%m-%d")
     return MemoKey(

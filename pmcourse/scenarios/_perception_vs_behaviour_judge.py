@@ -332,34 +332,41 @@ def not_audit(t: Facts) -> str:
 #: Days from the briefing's date to the trust review it names ("eight weeks from today").
 REVIEW_DAYS = 56
 
-#: The memo's typed fields, the same in every variant: what users say (raw and per exposure),
-#: what they do (exits) and what the survey says, all for female-coded names.
+#: The memo's typed fields, the same in every variant: what users say (raw and per exposure) and
+#: do (exits) for female-coded names, and three decoys (volumes that move with the week, with
+#: sign-ups or with where the feedback control is shown). No choice's position in one list matches
+#: its partner's in another.
 MEMO_FORM = MemoForm(
     signals={
+        "raw_complaints": ("Tone complaints per week, female-coded names", "complaints/week"),
+        "drafts_rewritten": ("Drafts the assistant rewrote per week, all users", "drafts/week"),
+        "other_feedback": ("Other feedback submissions per week, female-coded names", "per week"),
         "complaints_per_exposure": (
             "Tone complaints per 1,000 feedback exposures, female-coded names (weekly)",
             "complaints per 1,000 exposures",
         ),
-        "raw_complaints": ("Tone complaints per week, female-coded names", "complaints/week"),
         "exit_rate": (
             "Account exits per 1,000 active accounts, female-coded names (weekly)",
             "exits per 1,000 accounts",
         ),
-        "sentiment": ("Survey sentiment, female-coded names (weekly mean)", "score 1-5"),
+        "exposures": (
+            "Feedback control exposures per week, female-coded names",
+            "exposures/week",
+        ),
     },
     actions={
         "roll_back_model": "Roll the tone model back to its previous version",
         "switch_off": "Switch the tone rewrite off for everyone by its flag",
         "reopen": "Reopen the investigation: audit outputs and interview users",
-        "public_update": "Publish an update to our public statement",
         "keep_course": "Keep the current plan unchanged",
+        "public_update": "Publish an update to our public statement",
     },
     undo={
-        "previous_model": "Redeploy the tone model version we replaced",
         "flag_on": "Turn the tone rewrite flag back on",
-        "old_dashboard": "Show the raw complaint count on the dashboard again",
+        "previous_model": "Redeploy the tone model version we replaced",
         "nothing_shipped": "Nothing changed in production: close the audit",
         "cannot_undo": "It cannot be undone: a published statement stays published",
+        "old_dashboard": "Show the raw complaint count on the dashboard again",
     },
 )
 _UNDO = {
@@ -376,49 +383,58 @@ _ON_TRIGGER = {
     "normalise_the_metric": ("reopen", "roll_back_model"),
     "audit_and_interview": ("roll_back_model", "switch_off"),
 }
-#: Which signals carry each cause's harm (the others stay in their normal range, or move
-#: without harm, as raw complaints do when the feedback control is shown more often).
+#: Which signals carry each cause's harm. Raw complaints never do: a count moves with how often
+#: the control is shown, so it cannot tell more objections from more asking.
 _MOVES = {
-    "vocal_perception_event": ("complaints_per_exposure", "raw_complaints", "sentiment"),
+    "vocal_perception_event": ("complaints_per_exposure",),
     "new_feedback_surface": ("complaints_per_exposure",),
     "silent_behaviour_churn": ("exit_rate",),
-    "real_deference_problem": (
-        "complaints_per_exposure",
-        "raw_complaints",
-        "sentiment",
-        "exit_rate",
-    ),
+    "real_deference_problem": ("complaints_per_exposure", "exit_rate"),
+}
+#: Why each decoy cannot show this case's harm.
+_DECOY = {
+    "raw_complaints": "a count moves with how often the control is shown: it cannot tell more "
+    "objections from more asking",
+    "drafts_rewritten": "a volume of all users: it moves with the week, holidays and sign-ups",
+    "other_feedback": "other feedback moves with where the control is shown, not with tone",
+    "exposures": "how often the control is shown is a product choice, not a reaction",
 }
 
 
 def weekly_signals(case, group: str = "female-coded") -> pd.DataFrame:
-    """The memo's four signals for ``group``, one row per week (``week_start`` index).
+    """The memo's six signals for ``group``, one row per week (``week_start`` index).
 
     A week's exposures are the mean over its logged days (every surface logged) times seven; lost
-    log days are left out, never read as zero.
+    log days are left out, never read as zero. Drafts are all users' (lost days left out, times 7).
 
     Examples
     --------
     >>> from pmcourse.scenarios import load_case
     >>> w = weekly_signals(load_case("perception_vs_behaviour", seed=1))
-    >>> list(w.columns), len(w)
-    (['complaints_per_exposure', 'raw_complaints', 'exit_rate', 'sentiment'], 22)
+    >>> list(w.columns) == list(MEMO_FORM.signals), len(w)
+    (True, 22)
     """
     t = case.tables
     fb = t["feedback_weekly"].loc[lambda d: d["name_group"] == group].set_index("week_start")
     rt = t["retention_weekly"].loc[lambda d: d["name_group"] == group].set_index("week_start")
     ex = t["feedback_exposure"].loc[lambda d: d["name_group"] == group]
     day = ex.groupby("date")["exposures"].sum(min_count=len(SURFACES)).dropna()
-    monday = day.index - pd.to_timedelta(day.index.day_of_week, unit="D")
-    exposures = day.groupby(monday).mean() * 7
+    exposures = day.groupby(_monday(day.index)).mean() * 7
+    drafts = t["usage_daily"].groupby("date")["drafts_generated"].sum(min_count=3).dropna()
     return pd.DataFrame(
         {
-            "complaints_per_exposure": fb["tone_complaints"] / exposures * 1000,
             "raw_complaints": fb["tone_complaints"].astype(float),
+            "drafts_rewritten": drafts.groupby(_monday(drafts.index)).mean() * 7,
+            "other_feedback": fb["other_feedback"].astype(float),
+            "complaints_per_exposure": fb["tone_complaints"] / exposures * 1000,
             "exit_rate": rt["exits"] / rt["active_accounts"] * 1000,
-            "sentiment": fb["mean_sentiment"],
+            "exposures": exposures,
         }
     )
+
+
+def _monday(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return days - pd.to_timedelta(days.day_of_week, unit="D")
 
 
 def _first_break(values: pd.Series, base: float, noise: float, direction: int):
@@ -466,14 +482,12 @@ def memo_key(case, truth: Facts, *, causes: Sequence = ()) -> MemoKey:
         harm = float(recent_w[sid].mean())
         if cause == "new_feedback_surface" and sid == "complaints_per_exposure":
             harm = base * truth["complaint_count_ratio"]
-        direction = -1 if sid == "sentiment" else 1
-        moved = (harm - base) * direction > noise
-        detects = sid in _MOVES[cause] and moved
-        breaks[sid] = _first_break(weekly[sid].iloc[BASELINE_WEEKS:], base, noise, direction)
+        detects = sid in _MOVES[cause] and harm - base > noise
+        breaks[sid] = _first_break(weekly[sid].iloc[BASELINE_WEEKS:], base, noise, 1)
         if detects:
             why = f"normal {base:.2f} ± {noise:.2f} over the first 8 weeks; harm takes it to {harm:.2f}"
-        elif sid == "raw_complaints" and cause == "new_feedback_surface":
-            why = "it rose because the control is shown more often, not because more people object"
+        elif sid in _DECOY:
+            why = _DECOY[sid]
         else:
             why = (
                 f"it stays near {base:.2f} (± {noise:.2f}) here: this case's harm does not move it"
