@@ -580,8 +580,8 @@ SPEC = ScenarioSpec(
         memo_key=partial(memo_key, causes=CAUSES),
         hints=(
             Hint(
-                "Pick a signal the changed impression count cannot fool, and a level its normal "
-                "day-to-day wobble does not reach.",
+                "Pick a signal a change in how impressions are counted could not fool, and a level "
+                "its normal day-to-day wobble does not reach.",
                 safe=True,
             ),
         ),
