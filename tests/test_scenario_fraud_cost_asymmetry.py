@@ -10,12 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from memo_checks import band_faults, key_shape_faults, memo_faults
 from solvers import fraud_cost_asymmetry as solver
 
 from pmcourse.diagnose import cost_curve, cost_threshold, expected_cost
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
+from pmcourse.scenarios._fraud_cost_asymmetry_memo import MEMO_FORM
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.contract import as_graded
+from pmcourse.scenarios.fraud_cost_asymmetry import DECISIONS, SPEC
 from pmcourse.scenarios.image_tagger import TAGGER_GROUPS, TAGGER_HIDING, make_tagger_table
 
 NAME = "fraud_cost_asymmetry"
@@ -371,3 +374,102 @@ def test_tolerances_refuse_the_known_wrong_computations(sample):
         assert questions["cost_threshold"].score(swapped) == 0.0
         tagger = questions["tagger_aggregate_accuracy"]
         assert tagger.score(1 - t["tagger"]["aggregate_accuracy"]) == 0.0
+
+
+# ---- the memo's typed fields, scored against the case (issue 12) ------------------------------
+
+
+def _key(case):
+    return SPEC.memo.memo_key(case, case.truth)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        key = _key(case)
+        inv, costs = case.tables["invoices"], case.tables["costs"]
+        review = _review(case)
+        before = inv[inv["date"] < review - pd.Timedelta(days=7)]
+        after = inv[inv["date"] >= review + pd.Timedelta(days=11)]
+        block = key.signals["block_rate"]
+        assert block.baseline == pytest.approx(
+            before["blocked"].sum() / len(before) * 1000, abs=1e-3
+        )
+        fraud_fall = (after["outcome"] == "fraud").mean() / (before["outcome"] == "fraud").mean()
+        if variant == "chargeback_lag_artifact":
+            assert block.harm == pytest.approx(block.baseline * fraud_fall, abs=1e-3)
+        else:
+            assert block.harm == pytest.approx(after["blocked"].mean() * 1000, abs=1e-3)
+        # the four-week block rate's noise: weekly sums, four-week windows ending before the review
+        weeks = inv.assign(week=inv["date"].dt.to_period("W-SUN").dt.start_time)
+        by_week = weeks.groupby("week").agg(n=("blocked", "size"), b=("blocked", "sum"))
+        four = by_week.rolling(4).sum().dropna()
+        early = four[four.index + pd.Timedelta(days=6) < review - pd.Timedelta(days=7)]
+        assert block.noise == pytest.approx(2 * (early["b"] / early["n"] * 1000).std(), abs=1e-3)
+        odds = _logit(before["score"]).mean()
+        assert key.signals["mean_score"].baseline == pytest.approx(odds, abs=1e-3)
+        fraud = inv[inv["outcome"] == "fraud"]
+        lag = (fraud["outcome_date"] - fraud["date"]).dt.days.median()
+        assert key.signals["confirmed_fraud"].delay_days == 7 + lag
+        assert not key.signals["confirmed_fraud"].detects
+        assert not key.signals["invoices_issued"].detects
+        assert not key.signals["median_amount"].detects
+        assert key.signals["upheld_appeals"].detects == (
+            variant == "threshold_tightened_on_freelancers"
+        )
+        # who bears each error: the party with the largest cost per error in finance's table
+        by_party = costs.groupby(["error", "borne_by"])["usd_per_invoice"].sum()
+        assert key.errors["false_positive"].bearer == by_party["false_positive"].idxmax()
+        assert key.errors["false_negative"].bearer == by_party["false_negative"].idxmax()
+        harmed, cycle = case.truth["harmed_segment"], case.truth["appeal_sla_days"]
+        ap = case.tables["appeals"].merge(inv[["invoice_id", "date"]], on="invoice_id")
+        ap = ap[(ap["seller_segment"] == harmed) & (ap["date"] >= review)]
+        late = (ap.loc[ap["decision"] != "pending", "resolution_days"] > cycle).mean()
+        expected = "appeal_too_late" if late > 0.5 else "appeal_in_time"
+        assert key.errors["false_positive"].recourse == expected
+        today = inv["date"].max() + pd.Timedelta(days=1)
+        assert key.decided_on == today.strftime("%Y-%m-%d")
+        assert key.horizon_days == 84 and "again in twelve weeks" in case.briefing
+        assert key.decision == case.truth["decision"]
+        assert key_shape_faults(key, MEMO_FORM, DECISIONS) == []
+
+
+def test_wrong_blocks_outrun_their_payment_cycle_when_the_threshold_fell(cases):
+    for seed in SEEDS:
+        key = _key(cases[("threshold_tightened_on_freelancers", seed)])
+        assert key.errors["false_positive"].recourse == "appeal_too_late"
+
+
+@pytest.mark.slow  # 800 cases: make test runs it, test-fast does not
+def test_memo_band_is_real_for_every_seed():
+    faults = {}
+    for seed in range(200):
+        for variant in VARIANTS:
+            bad = band_faults(_key(load_case(NAME, seed=seed, variant=variant)))
+            if bad:
+                faults[(variant, seed)] = bad
+    assert faults == {}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_solver_memo_meets_every_rule_from_the_tables_alone(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        typed = solver.memo_typed(as_graded(case))
+        assert memo_faults(typed, _key(case), MEMO_FORM) == [], (variant, seed)
+
+
+def test_solver_memo_scores_full_marks(cases):
+    case = cases[("threshold_tightened_on_freelancers", 1)]
+    memo = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "memo")
+    assert memo.score(solver.model_answers(case, case.truth)["memo"]) >= 0.9
+
+
+def test_memo_prompt_dictates_no_field_value():
+    text = SPEC.memo.prompt
+    for sid, (label, _) in MEMO_FORM.signals.items():
+        assert sid not in text and label not in text
+    for party in MEMO_FORM.parties:
+        assert party not in text
+    assert not any(ch.isdigit() for ch in text)

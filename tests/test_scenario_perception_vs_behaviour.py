@@ -6,12 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from memo_checks import band_faults, key_shape_faults, memo_faults
 from solvers import perception_vs_behaviour as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios import fairplay as fp
 from pmcourse.scenarios._perception_vs_behaviour_draw import CONSTRAINT_TEXT
-from pmcourse.scenarios.perception_vs_behaviour import CONSTRAINTS, compute_window_facts
+from pmcourse.scenarios._perception_vs_behaviour_judge import MEMO_FORM
+from pmcourse.scenarios.contract import as_graded
+from pmcourse.scenarios.perception_vs_behaviour import (
+    CONSTRAINTS,
+    DECISIONS,
+    SPEC,
+    compute_window_facts,
+)
 
 NAME = "perception_vs_behaviour"
 SCENARIO = SCENARIOS[NAME]
@@ -172,6 +180,8 @@ def test_tempting_wrong_answers_lose_marks(cases, variant):
     )
     assert decision.score(wrong_decision) == 0.0
     memo = dict(answers["memo"], what_would_change_my_mind="")
+    if "signal" in memo:  # a typed memo: prose goes to review, a date past the review costs marks
+        memo["expiry"] = "2099-01-01"
     assert questions["memo"].score(memo) < 1.0
 
 
@@ -233,3 +243,107 @@ def test_known_wrong_computations_are_named(cases, variant):
         feedback = q.answer(round(upside_down, 4))
         assert feedback.score == 0.0 and "upside down" in feedback.message
     assert q.score(round(case.truth["per_exposure_ratio"], 3)) == 1.0
+
+
+# ---- the memo's typed fields, scored against the case (issue 12) ------------------------------
+
+
+def _key(case):
+    return SPEC.memo.memo_key(case, case.truth)
+
+
+def _by_hand(case) -> pd.DataFrame:
+    """Weekly signals: complaints per 1,000 exposures (a week's exposures are the mean of its fully
+    logged days times 7), raw complaints, exits per 1,000 active, other feedback and exposures, all
+    female-coded; drafts rewritten for all users (mean of logged days times 7)."""
+    t = case.tables
+    fb = t["feedback_weekly"].query("name_group == 'female-coded'").set_index("week_start")
+    rt = t["retention_weekly"].query("name_group == 'female-coded'").set_index("week_start")
+    ex = t["feedback_exposure"].query("name_group == 'female-coded'")
+    wide = ex.pivot_table(index="date", columns="surface", values="exposures", dropna=False)
+    per_day = wide.dropna().sum(axis=1)
+    week = per_day.groupby(per_day.index.to_period("W-SUN").start_time).mean() * 7
+    usage = t["usage_daily"].pivot_table(
+        index="date", columns="name_group", values="drafts_generated", dropna=False
+    )
+    drafts = usage.dropna().sum(axis=1)
+    drafts_week = drafts.groupby(drafts.index.to_period("W-SUN").start_time).mean() * 7
+    return pd.DataFrame(
+        {
+            "complaints_per_exposure": fb["tone_complaints"] / week * 1000,
+            "raw_complaints": fb["tone_complaints"],
+            "exit_rate": rt["exits"] / rt["active_accounts"] * 1000,
+            "other_feedback": fb["other_feedback"],
+            "exposures": week,
+            "drafts_rewritten": drafts_week,
+        }
+    )
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        key = _key(case)
+        weekly = _by_hand(case)
+        base, recent = weekly.iloc[:8], weekly.iloc[-6:]
+        for sid in weekly.columns:
+            s = key.signals[sid]
+            assert s.baseline == pytest.approx(base[sid].mean(), abs=1e-3), sid
+            assert s.noise == pytest.approx(2 * base[sid].std(), abs=1e-3), sid
+            if not (variant == "new_feedback_surface" and sid == "complaints_per_exposure"):
+                assert s.harm == pytest.approx(recent[sid].mean(), abs=1e-3), sid
+        if variant == "new_feedback_surface":
+            raw = recent["raw_complaints"].mean() / base["raw_complaints"].mean()
+            harm = key.signals["complaints_per_exposure"].harm
+            assert harm == pytest.approx(base["complaints_per_exposure"].mean() * raw, rel=1e-3)
+        detecting = {sid for sid, s in key.signals.items() if s.detects}
+        assert (
+            detecting
+            == {
+                "vocal_perception_event": {"complaints_per_exposure"},
+                "new_feedback_surface": {"complaints_per_exposure"},
+                "silent_behaviour_churn": {"exit_rate"},
+                "real_deference_problem": {"complaints_per_exposure", "exit_rate"},
+            }[variant]
+        ), (variant, seed, detecting)
+        if variant == "real_deference_problem":  # exits lag complaints by weeks
+            assert 14 <= key.signals["exit_rate"].delay_days - 7 <= 35
+        today = pd.Timestamp(case.tables["usage_daily"]["date"].max()) + pd.Timedelta(days=1)
+        assert key.decided_on == today.strftime("%Y-%m-%d")
+        assert key.horizon_days == 56 and "eight weeks from today" in case.briefing
+        assert key.decision == case.truth["decision"]
+        assert key.reversible["respond_and_monitor"] is False
+        assert key_shape_faults(key, MEMO_FORM, DECISIONS) == []
+
+
+@pytest.mark.slow  # 800 cases: make test runs it, test-fast does not
+def test_memo_band_is_real_for_every_seed():
+    faults = {}
+    for seed in range(200):
+        for variant in VARIANTS:
+            bad = band_faults(_key(load_case(NAME, seed=seed, variant=variant)))
+            if bad:
+                faults[(variant, seed)] = bad
+    assert faults == {}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_solver_memo_meets_every_rule_from_the_tables_alone(cases, variant):
+    for seed in SEEDS:
+        case = cases[(variant, seed)]
+        typed = solver.memo_typed(as_graded(case))
+        assert memo_faults(typed, _key(case), MEMO_FORM) == [], (variant, seed)
+
+
+def test_solver_memo_scores_full_marks(cases):
+    case = cases[("real_deference_problem", 1)]
+    memo = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "memo")
+    assert memo.score(solver.model_answers(case, case.truth)["memo"]) >= 0.9
+
+
+def test_memo_prompt_dictates_no_field_value():
+    text = SPEC.memo.prompt
+    for sid, (label, _) in MEMO_FORM.signals.items():
+        assert sid not in text and label not in text
+    assert not any(ch.isdigit() for ch in text)

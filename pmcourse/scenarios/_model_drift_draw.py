@@ -428,7 +428,8 @@ def briefing(*, n_weeks: int, constraint: str) -> str:
         f"You have {n_weeks} weeks of daily quality by item age, feature samples (the training "
         "reference and one sample of served requests per week), an offline evaluation, and the "
         "pipeline's daily runs. Find the cause, then choose what to do within what this month "
-        "allows, and back it with drift evidence."
+        "allows, and back it with drift evidence. Whatever you decide comes back to the quality "
+        "review in six weeks, counted from the last day of your data."
     )
 
 

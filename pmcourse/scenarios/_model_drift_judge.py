@@ -7,19 +7,24 @@ decision with the fact of this case that rules it out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from pmcourse.answers import Hint
+from pmcourse.answers.memo_case import MemoForm, MemoKey, SignalKey
 from pmcourse.diagnose import compare_windows, drift_report, psi
 
 __all__ = [
+    "MEMO_FORM",
+    "REVIEW_DAYS",
     "compute_signals",
     "ctr_change",
     "ctr_solution",
     "diagnosis_solution",
     "fall_signature",
+    "memo_key",
     "not_build",
     "not_fix_metric",
     "not_hold",
@@ -28,6 +33,7 @@ __all__ = [
     "pct",
     "psi_solution",
     "tolerance_and_wrong_values",
+    "weekly_max_psi",
 ]
 
 Facts = Mapping[str, Any]
@@ -333,3 +339,222 @@ def diagnosis_solution(truth: dict | None) -> str:
         f"{truth['new_share_gain'] * 100:+.1f} points; {truth['n_moved']} features are above PSI "
         f"0.1 (largest {truth['max_psi']:.2f}, {truth['max_psi_feature']}); {fall_signature(truth)}."
     )
+
+
+#: Days from the decision to the quality review the briefing names ("in six weeks").
+REVIEW_DAYS = 42
+
+#: The memo's typed fields: the same in every variant. Signals include a counting-sensitive
+#: ratio, a weekly input check and three decoys (volume, and two pipeline jobs' figures that move
+#: with every pipeline change whether or not quality does). No choice's position in one list
+#: matches its partner's in another (the first signal, action and undo never go together).
+MEMO_FORM = MemoForm(
+    signals={
+        "cards_served": ("Cards the feed served per day", "cards/day"),
+        "user_job_minutes": ("Run time of the user-features pipeline job (daily)", "minutes"),
+        "max_weekly_psi": (
+            "Largest PSI of any feature, weekly serving sample against training",
+            "PSI",
+        ),
+        "clicks_per_card": ("Clicks per 1,000 served cards (daily, all item ages)", "clicks"),
+        "dashboard_ctr": ("Dashboard CTR: clicks per 1,000 logged impressions (daily)", "clicks"),
+        "export_rows": ("Rows the training-data export writes per day", "rows/day"),
+    },
+    actions={
+        "keep_course": "Keep the current plan unchanged",
+        "roll_back_pipeline": "Roll back the latest pipeline change",
+        "revert_decision": "Undo what we shipped (the decision's own undo path)",
+        "escalate": "Reopen the diagnosis: escalate to the ML team with the new numbers",
+        "retrain_model": "Retrain the model on recent weeks",
+    },
+    undo={
+        "nothing_shipped": "Nothing changed in production: drop or resume the plan",
+        "old_metric": "Restore the old CTR definition on the dashboard beside the new one",
+        "config_flip": "Flip the pipeline configuration back",
+        "flag_off": "Turn the exploration slot's flag off",
+        "previous_model": "Redeploy the previous model version",
+    },
+)
+_UNDO = {
+    "roll_back": ("config_flip",),
+    "retrain": ("previous_model",),
+    "fix_metric": ("old_metric",),
+    "build_cold_start": ("flag_off",),
+    "hold_and_plan": ("nothing_shipped",),
+}
+_ON_TRIGGER = {
+    "roll_back": ("revert_decision", "escalate"),
+    "retrain": ("revert_decision", "escalate"),
+    "fix_metric": ("escalate",),
+    "build_cold_start": ("revert_decision", "escalate"),
+    "hold_and_plan": ("escalate",),
+}
+
+
+def _band(values: pd.Series) -> tuple[float, float]:
+    """Mean and two standard deviations of a signal's values."""
+    return float(values.mean()), float(2 * values.std(ddof=1))
+
+
+def _daily_per_1000(daily: pd.DataFrame, numerator: str, denominator: str) -> pd.Series:
+    """A daily ratio per 1,000 over all item ages (lost log days dropped)."""
+    day = daily.groupby("date")[[numerator, denominator]].sum(min_count=1).dropna()
+    return day[numerator] / day[denominator] * 1000
+
+
+def weekly_max_psi(features: pd.DataFrame) -> pd.Series:
+    """The largest PSI of any feature for each weekly serving sample against training.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> f = load_case("model_drift", seed=1, variant="serving_feature_skew").tables["features"]
+    >>> w = weekly_max_psi(f)
+    >>> len(w), bool(w.iloc[0] < 0.1 < w.iloc[-1])
+    (10, True)
+    """
+    cols = [c for c in features.columns if c != "snapshot"]
+    ref = features[features["snapshot"] == "training"]
+    weeks = sorted(
+        (s for s in features["snapshot"].unique() if s != "training"),
+        key=lambda s: int(s.split()[-1]),
+    )
+    return pd.Series(
+        {
+            w: max(psi(ref[c], features.loc[features["snapshot"] == w, c]) for c in cols)
+            for w in weeks
+        }
+    )
+
+
+def memo_key(case, truth: Facts, *, causes: Sequence = ()) -> MemoKey:
+    """This case's key for the memo's typed fields, computed from its tables and facts.
+
+    Baselines and noise (two standard deviations) come from the first three weeks, before any
+    pipeline change; a daily signal shows a failure a day later, the weekly PSI a week later.
+    The harm level of a quality signal is where it sits if the fall the dashboard shows is real
+    (baseline times one plus the CTR change); of the PSI, where the latest week sits.
+
+    Parameters
+    ----------
+    case : Case
+        The case (its tables are read).
+    truth : dict
+        The case's truth (``decision``, ``cause``, ``constraint``, ``ctr_change``, ``max_psi``).
+    causes : sequence of Cause
+        The spec's causes, for the partial credit of second-best options.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("model_drift", seed=1, variant="impression_definition_change")
+    >>> key = memo_key(case, case.truth)
+    >>> key.decision, key.signals["dashboard_ctr"].detects, key.horizon_days
+    ('fix_metric', False, 42)
+    """
+    daily = case.tables["daily_quality"]
+    cause = truth["cause"]
+    start, end = daily["date"].min(), daily["date"].max()
+    early = daily[daily["date"] < start + pd.Timedelta(days=21)]
+    late = daily[daily["date"] > end - pd.Timedelta(days=14)]
+    fall = 1 + truth["ctr_change"]
+    signals = {}
+    for sid, num, den in (
+        ("clicks_per_card", "clicks", "cards_served"),
+        ("dashboard_ctr", "clicks", "impressions"),
+    ):
+        base, noise = _band(_daily_per_1000(early, num, den))
+        real = sid == "clicks_per_card" or cause != "impression_definition_change"
+        signals[sid] = SignalKey(
+            round(base, 4),
+            round(noise, 4),
+            round(base * fall, 4),
+            1,
+            real,
+            f"the first three weeks average {base:.1f} (± {noise:.1f}); the dashboard's "
+            f"{pct(truth['ctr_change'])} fall would take it to {base * fall:.1f}"
+            if real
+            else "it falls when the app counts more impressions per card, so it cannot tell a "
+            "real loss from a counting change",
+        )
+    weekly = weekly_max_psi(case.tables["features"])
+    base, noise = _band(weekly.iloc[:3])
+    detects = cause != "impression_definition_change"
+    signals["max_weekly_psi"] = SignalKey(
+        round(base, 4),
+        round(noise, 4),
+        round(float(weekly.iloc[-1]), 4),
+        7,
+        detects,
+        f"the first three weekly samples sit at {base:.3f} (± {noise:.3f}), the latest at "
+        f"{weekly.iloc[-1]:.3f}; one sample a week"
+        + ("" if detects else ": the inputs did not move in this case"),
+    )
+    cards = early.groupby("date")["cards_served"].sum()
+    base, noise = _band(cards)
+    signals["cards_served"] = SignalKey(
+        float(round(base)),
+        float(round(noise)),
+        float(round(late.groupby("date")["cards_served"].sum().mean())),
+        1,
+        False,
+        f"the feed serves about {base:,.0f} cards a day before and after: volume is not quality",
+    )
+    runs = case.tables["pipeline_runs"]
+    for sid, job, column, why in (
+        (
+            "user_job_minutes",
+            "user_features",
+            "run_minutes",
+            "the job runs faster after its migration whatever happens to clicks",
+        ),
+        (
+            "export_rows",
+            "training_export",
+            "rows_out",
+            "the export grows with the catalogue whatever happens to clicks",
+        ),
+    ):
+        daily_job = runs.loc[runs["job"] == job].set_index("date")[column].dropna()
+        base, noise = _band(daily_job[daily_job.index < start + pd.Timedelta(days=21)])
+        late_level = float(daily_job[daily_job.index > end - pd.Timedelta(days=14)].mean())
+        signals[sid] = SignalKey(
+            round(base, 2), round(noise, 2), round(late_level, 2), 1, False, why
+        )
+    partial = next((c.partial_for(truth) for c in causes if c.id == cause), {})
+    decided = end.strftime("%Y-%m-%d")
+    return MemoKey(
+        decision=truth["decision"],
+        partial=partial,
+        reversible=dict.fromkeys(_UNDO, True),
+        undo_ok=_UNDO,
+        on_trigger=_ON_TRIGGER,
+        signals=signals,
+        decided_on=decided,
+        horizon_days=REVIEW_DAYS,
+        facts={
+            "decided_on": f"The data end on {decided}; the quality review meets six weeks later.",
+            "cause": truth["cause_label"],
+            "constraint": truth["constraint"].replace("_", " "),
+            "dashboard": f"Dashboard CTR moved {pct(truth['ctr_change'])} (first two weeks "
+            "against the last two).",
+            "clicks_per_card": signals["clicks_per_card"].why,
+            "psi": signals["max_weekly_psi"].why,
+            "fastest_signal": "clicks per served card, daily: it does not depend on how "
+            "impressions are counted",
+        },
+    )
+
+
+#: The memo question's hints and debrief (its prompt and form are in the spec).
+MEMO_HINTS = (
+    Hint(
+        "Pick a signal a change in how impressions are counted could not fool, and a level "
+        "its normal day-to-day wobble does not reach.",
+        safe=True,
+    ),
+)
+MEMO_SOLUTION = (
+    "A drift memo names the features that moved and by how much, the remedy, and the "
+    "level of a fast quality signal that would show, before the review, that it failed."
+)

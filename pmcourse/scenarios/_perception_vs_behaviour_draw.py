@@ -307,7 +307,8 @@ def briefing(*, today: pd.Timestamp, n_weeks: int, constraint: str) -> str:
         "names (female-coded, male-coded, unclassified): weekly tone complaints and survey "
         "sentiment, weekly account exits, daily usage, and the daily log of how often the feedback "
         "control was shown (exposures), by surface. Before you choose a response, find out whether "
-        "users are *saying* something different, *doing* something different, or both."
+        "users are *saying* something different, *doing* something different, or both. Whatever "
+        "you decide comes back to the trust review eight weeks from today."
     )
 
 

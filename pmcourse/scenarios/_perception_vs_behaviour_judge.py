@@ -8,19 +8,24 @@ answer a wrong decision with the fact of this case that rules it out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from pmcourse.answers import Hint
+from pmcourse.answers.memo_case import MemoForm, MemoKey, SignalKey
 from pmcourse.diagnose import compare_windows
 from pmcourse.scenarios._perception_vs_behaviour_draw import SURFACES
 
 __all__ = [
     "BASELINE_WEEKS",
+    "MEMO_FORM",
+    "REVIEW_DAYS",
     "RECENT_WEEKS",
     "case_facts",
     "compute_window_facts",
+    "memo_key",
     "not_audit",
     "not_fix_model",
     "not_normalise",
@@ -28,6 +33,7 @@ __all__ = [
     "not_switch_off",
     "times",
     "tolerance_and_wrong_values",
+    "weekly_signals",
 ]
 
 Facts = Mapping[str, Any]
@@ -322,3 +328,218 @@ def not_audit(t: Facts) -> str:
         f"The audit's question is answered: {_rates(t)}; perception came first and behaviour "
         "followed, so act now."
     )
+
+
+#: Days from the briefing's date to the trust review it names ("eight weeks from today").
+REVIEW_DAYS = 56
+
+#: The memo's typed fields, the same in every variant: what users say (raw and per exposure) and
+#: do (exits) for female-coded names, and three decoys (volumes that move with the week, with
+#: sign-ups or with where the feedback control is shown). No choice's position in one list matches
+#: its partner's in another.
+MEMO_FORM = MemoForm(
+    signals={
+        "raw_complaints": ("Tone complaints per week, female-coded names", "complaints/week"),
+        "drafts_rewritten": ("Drafts the assistant rewrote per week, all users", "drafts/week"),
+        "other_feedback": ("Other feedback submissions per week, female-coded names", "per week"),
+        "complaints_per_exposure": (
+            "Tone complaints per 1,000 feedback exposures, female-coded names (weekly)",
+            "complaints per 1,000 exposures",
+        ),
+        "exit_rate": (
+            "Account exits per 1,000 active accounts, female-coded names (weekly)",
+            "exits per 1,000 accounts",
+        ),
+        "exposures": (
+            "Feedback control exposures per week, female-coded names",
+            "exposures/week",
+        ),
+    },
+    actions={
+        "roll_back_model": "Roll the tone model back to its previous version",
+        "switch_off": "Switch the tone rewrite off for everyone by its flag",
+        "reopen": "Reopen the investigation: audit outputs and interview users",
+        "keep_course": "Keep the current plan unchanged",
+        "public_update": "Publish an update to our public statement",
+    },
+    undo={
+        "flag_on": "Turn the tone rewrite flag back on",
+        "previous_model": "Redeploy the tone model version we replaced",
+        "nothing_shipped": "Nothing changed in production: close the audit",
+        "cannot_undo": "It cannot be undone: a published statement stays published",
+        "old_dashboard": "Show the raw complaint count on the dashboard again",
+    },
+)
+_UNDO = {
+    "fix_the_model": ("previous_model",),
+    "switch_off_rewrites": ("flag_on",),
+    "respond_and_monitor": ("cannot_undo",),
+    "normalise_the_metric": ("old_dashboard",),
+    "audit_and_interview": ("nothing_shipped",),
+}
+_ON_TRIGGER = {
+    "fix_the_model": ("switch_off", "reopen"),
+    "switch_off_rewrites": ("reopen",),
+    "respond_and_monitor": ("roll_back_model", "switch_off"),
+    "normalise_the_metric": ("reopen", "roll_back_model"),
+    "audit_and_interview": ("roll_back_model", "switch_off"),
+}
+#: Which signals carry each cause's harm. Raw complaints never do: a count moves with how often
+#: the control is shown, so it cannot tell more objections from more asking.
+_MOVES = {
+    "vocal_perception_event": ("complaints_per_exposure",),
+    "new_feedback_surface": ("complaints_per_exposure",),
+    "silent_behaviour_churn": ("exit_rate",),
+    "real_deference_problem": ("complaints_per_exposure", "exit_rate"),
+}
+#: Why each decoy cannot show this case's harm.
+_DECOY = {
+    "raw_complaints": "a count moves with how often the control is shown: it cannot tell more "
+    "objections from more asking",
+    "drafts_rewritten": "a volume of all users: it moves with the week, holidays and sign-ups",
+    "other_feedback": "other feedback moves with where the control is shown, not with tone",
+    "exposures": "how often the control is shown is a product choice, not a reaction",
+}
+
+
+def weekly_signals(case, group: str = "female-coded") -> pd.DataFrame:
+    """The memo's six signals for ``group``, one row per week (``week_start`` index).
+
+    A week's exposures are the mean over its logged days (every surface logged) times seven; lost
+    log days are left out, never read as zero. Drafts are all users' (lost days left out, times 7).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> w = weekly_signals(load_case("perception_vs_behaviour", seed=1))
+    >>> list(w.columns) == list(MEMO_FORM.signals), len(w)
+    (True, 22)
+    """
+    t = case.tables
+    fb = t["feedback_weekly"].loc[lambda d: d["name_group"] == group].set_index("week_start")
+    rt = t["retention_weekly"].loc[lambda d: d["name_group"] == group].set_index("week_start")
+    ex = t["feedback_exposure"].loc[lambda d: d["name_group"] == group]
+    day = ex.groupby("date")["exposures"].sum(min_count=len(SURFACES)).dropna()
+    exposures = day.groupby(_monday(day.index)).mean() * 7
+    drafts = t["usage_daily"].groupby("date")["drafts_generated"].sum(min_count=3).dropna()
+    return pd.DataFrame(
+        {
+            "raw_complaints": fb["tone_complaints"].astype(float),
+            "drafts_rewritten": drafts.groupby(_monday(drafts.index)).mean() * 7,
+            "other_feedback": fb["other_feedback"].astype(float),
+            "complaints_per_exposure": fb["tone_complaints"] / exposures * 1000,
+            "exit_rate": rt["exits"] / rt["active_accounts"] * 1000,
+            "exposures": exposures,
+        }
+    )
+
+
+def _monday(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return days - pd.to_timedelta(days.day_of_week, unit="D")
+
+
+def _first_break(values: pd.Series, base: float, noise: float, direction: int):
+    """The first week from which two weeks in a row sit beyond ``base ± noise`` toward harm."""
+    out = ((values - base) * direction > noise).to_numpy()
+    for i in range(len(out) - 1):
+        if out[i] and out[i + 1]:
+            return values.index[i]
+    return None
+
+
+def memo_key(case, truth: Facts, *, causes: Sequence = ()) -> MemoKey:
+    """This case's key for the memo's typed fields, computed from its tables and facts.
+
+    Baseline and noise (two standard deviations) are the female-coded weekly values of the first
+    8 weeks; the harm level is the mean of the last 6 weeks where the cause moves the signal. A
+    new feedback control harms no one: there the harm is where complaints per exposure would sit
+    if the raw rise were real. Weekly signals show a failure a week late; in a real problem exits
+    lag complaints by as many days again as the tables show between their breaks.
+
+    Parameters
+    ----------
+    case : Case
+        The case (its tables are read).
+    truth : dict
+        The case's truth (``decision``, ``cause``, ``complaint_count_ratio``).
+    causes : sequence of Cause
+        The spec's causes, for the partial credit of second-best options.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("perception_vs_behaviour", seed=1, variant="silent_behaviour_churn")
+    >>> key = memo_key(case, case.truth)
+    >>> [s for s, k in key.signals.items() if k.detects], key.horizon_days
+    (['exit_rate'], 56)
+    """
+    weekly = weekly_signals(case)
+    base_w, recent_w = weekly.iloc[:BASELINE_WEEKS], weekly.iloc[-RECENT_WEEKS:]
+    cause = truth["cause"]
+    signals, breaks = {}, {}
+    for sid in weekly.columns:
+        base = float(base_w[sid].mean())
+        noise = float(2 * base_w[sid].std(ddof=1))
+        harm = float(recent_w[sid].mean())
+        if cause == "new_feedback_surface" and sid == "complaints_per_exposure":
+            harm = base * truth["complaint_count_ratio"]
+        detects = sid in _MOVES[cause] and harm - base > noise
+        breaks[sid] = _first_break(weekly[sid].iloc[BASELINE_WEEKS:], base, noise, 1)
+        if detects:
+            why = f"normal {base:.2f} ± {noise:.2f} over the first 8 weeks; harm takes it to {harm:.2f}"
+        elif sid in _DECOY:
+            why = _DECOY[sid]
+        else:
+            why = (
+                f"it stays near {base:.2f} (± {noise:.2f}) here: this case's harm does not move it"
+            )
+        signals[sid] = [base, noise, harm, 7.0, detects, why]
+    first, late = breaks["complaints_per_exposure"], breaks["exit_rate"]
+    if cause == "real_deference_problem" and first is not None and late is not None:
+        lag = max(0, (late - first).days)
+        signals["exit_rate"][3] = 7.0 + lag
+        signals["exit_rate"][5] += f"; exits broke {lag} days after complaints per exposure"
+    keys = {
+        sid: SignalKey(round(b, 4), round(n, 4), round(h, 4), d, det, why)
+        for sid, (b, n, h, d, det, why) in signals.items()
+    }
+    today = weekly.index[-1] + pd.Timedelta(days=7)
+    partial = next((c.partial_for(truth) for c in causes if c.id == cause), {})
+    fastest = min((sid for sid, k in keys.items() if k.detects), key=lambda s: keys[s].delay_days)
+    return MemoKey(
+        decision=truth["decision"],
+        partial=partial,
+        reversible={o: o != "respond_and_monitor" for o in _UNDO},
+        undo_ok=_UNDO,
+        on_trigger=_ON_TRIGGER,
+        signals=keys,
+        decided_on=today.strftime("%Y-%m-%d"),
+        horizon_days=REVIEW_DAYS,
+        facts={
+            "decided_on": f"The briefing is dated {today:%Y-%m-%d}; the trust review meets eight "
+            "weeks later.",
+            "cause": truth["cause_label"],
+            "constraint": truth["constraint"].replace("_", " "),
+            "said": f"Complaints per 1,000 exposures went {times(truth['per_exposure_ratio'])}; "
+            f"raw complaints {times(truth['complaint_count_ratio'])}.",
+            "did": f"The female-coded exit rate went {times(truth['exit_rate_ratio'])}, "
+            f"{times(truth['exit_gap'])} the male-coded change.",
+            "fastest_signal": f"{MEMO_FORM.signals[fastest][0]}: {keys[fastest].why}",
+            "statement": "A public statement, once published, cannot be withdrawn.",
+        },
+    )
+
+
+#: The memo question's hints and debrief (its prompt and form are in the spec).
+MEMO_HINTS = (
+    Hint(
+        "Watch a rate, not a count: a count rises when the control is shown more often. "
+        "And ask which signal moves first when the harm is real.",
+        safe=True,
+    ),
+)
+MEMO_SOLUTION = (
+    "A strong memo says which of perception and behaviour moved, what the chosen response "
+    "gives up, who carries the risk if you are wrong, the rate you will watch and the "
+    "value that would make you escalate or stand down."
+)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers import Choice, Hint, Numeric
+from pmcourse.scenarios import _fraud_cost_asymmetry_memo as memo_part
 from pmcourse.scenarios import image_tagger, synth
 from pmcourse.scenarios._fraud_cost_asymmetry_draw import (
     CONSTRAINTS,
@@ -513,18 +514,17 @@ SPEC = ScenarioSpec(
         solution=decision_solution,
     ),
     memo=Ask(
-        "Write the memo for the risk committee: the threshold you keep, the errors you accept and "
-        "the appeal path.",
+        "Write the memo for the risk committee: the action you take, who bears each kind of "
+        "error and what recourse they have, the signal that would tell you the action failed "
+        "(its level, window and what you then do), when it expires and how it is undone.",
         extra_fields={
             "appeal_path": "The appeal path: who can appeal, the SLA in days, what happens to the "
             "funds meanwhile",
         },
-        hints=(Hint("Name the segment and its payment cycle in the appeal path.", safe=True),),
-        solution=(
-            "Bias toward letting borderline invoices through when a wrong block hurts a person more "
-            "than a missed fraud hurts the balance sheet, and make the appeal faster than the pay "
-            "cycle so the errors you accept are recoverable."
-        ),
+        memo_form=memo_part.MEMO_FORM,
+        memo_key=memo_part.memo_key,
+        hints=memo_part.MEMO_HINTS,
+        solution=memo_part.MEMO_SOLUTION,
     ),
     tables={
         "invoices": TableDoc(

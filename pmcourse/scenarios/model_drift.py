@@ -30,6 +30,8 @@ The naive reading blames the model's age and retrains.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -47,11 +49,15 @@ from pmcourse.scenarios._model_drift_draw import (
     timeline,
 )
 from pmcourse.scenarios._model_drift_judge import (
+    MEMO_FORM,
+    MEMO_HINTS,
+    MEMO_SOLUTION,
     compute_signals,
     ctr_change,  # noqa: F401 (public since notebook 04; its home moved)
     ctr_solution,
     diagnosis_solution,
     fall_signature,
+    memo_key,
     not_build,
     not_fix_metric,
     not_hold,
@@ -576,20 +582,14 @@ SPEC = ScenarioSpec(
         solution=_decision_solution,
     ),
     memo=Ask(
-        "Write the decision memo: what you do, what it trades away, who bears the cost, how "
-        "you will know it failed, how you undo it, when you revisit, and the drift evidence "
-        "(PSI per feature) behind it.",
+        "Write the decision memo for the quality review: the option you take, the one signal "
+        "that would tell you it failed (with the level, the window and what you then do), when "
+        "the decision expires and how you undo it, and the drift evidence behind it.",
         extra_fields={"drift_evidence": "Drift evidence (PSI per feature and what it shows)"},
-        hints=(
-            Hint(
-                "Name a date to revisit and the signal that would make you change course.",
-                safe=True,
-            ),
-        ),
-        solution=(
-            "A drift memo names the features that moved and by how much, the remedy, and the "
-            "date by which the metric should have recovered if the diagnosis is right."
-        ),
+        memo_form=MEMO_FORM,
+        memo_key=partial(memo_key, causes=CAUSES),
+        hints=MEMO_HINTS,
+        solution=MEMO_SOLUTION,
     ),
     tables=TABLES,
     naive_reading="Quality slid for weeks while the model aged: it has gone stale, retrain it.",

@@ -21,6 +21,8 @@ The naive reading treats raw complaint counts as the truth about the model.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -36,10 +38,14 @@ from pmcourse.scenarios._perception_vs_behaviour_draw import (
 )
 from pmcourse.scenarios._perception_vs_behaviour_judge import (
     BASELINE_WEEKS,  # noqa: F401 (public: the windows the questions use; their home moved)
+    MEMO_FORM,
+    MEMO_HINTS,
+    MEMO_SOLUTION,
     RECENT_WEEKS,  # noqa: F401
     Facts,
     case_facts,
     compute_window_facts,  # noqa: F401 (public since notebook 05; its home moved)
+    memo_key,
     not_audit,
     not_fix_model,
     not_normalise,
@@ -572,22 +578,16 @@ SPEC = ScenarioSpec(
         solution=_decision_solution,
     ),
     memo=Ask(
-        "Write your decision memo. Add what evidence would change your mind.",
+        "Write your decision memo for the trust review: the response you choose, the signal "
+        "that would tell you it was wrong (with its level, window and what you then do), when "
+        "the decision expires, how it is undone, and what evidence would change your mind.",
         extra_fields={
             "what_would_change_my_mind": "What would change my mind (a signal and a threshold)",
         },
-        hints=(
-            Hint(
-                "Name a metric and a number for what would change your mind, e.g. the "
-                "female-coded exit rate over the male-coded one.",
-                safe=True,
-            ),
-        ),
-        solution=(
-            "A strong memo says which of perception and behaviour moved, what the chosen response "
-            "gives up, who carries the risk if you are wrong, the rate you will watch and the "
-            "value that would make you escalate or stand down."
-        ),
+        memo_form=MEMO_FORM,
+        memo_key=partial(memo_key, causes=CAUSES),
+        hints=MEMO_HINTS,
+        solution=MEMO_SOLUTION,
     ),
     tables=TABLES,
     naive_reading="Tone complaints rose for female-coded names, so the model has become biased and "

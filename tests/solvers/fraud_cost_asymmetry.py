@@ -6,12 +6,14 @@ the graded question, as a learner reads them).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose import cost_threshold
 from pmcourse.scenarios import SCENARIOS
-from solvers import as_percent
+from solvers import as_percent, memo_answer
 
 CUTOFF_FALL = 0.8  # lowest blocked score after / before the review
 SHIFT_EVERYWHERE = 0.5  # median corridor change of mean logit score
@@ -221,11 +223,92 @@ def model_answers(case, truth) -> dict:
         "appeal_sla": cycle,
         "late_appeal_share": as_percent(late),
         "decision": DECISION[diagnosis][constraint(case)],
-        "memo": memo,
+        "memo": memo_answer(memo, memo_typed(case)),
         "tagger_group": _option_id(case, "tagger_group", tagger["group"]),
         "tagger_aggregate_accuracy": as_percent(tagger["aggregate_accuracy"]),
         "tagger_group_error_rate": as_percent(tagger["error_rate"]),
         "tagger_hiding": solve_tagger_hiding(case),
         "tagger_recourse": tagger["recourse"],
         "tagger_launch": "group_bound_and_recourse",
+    }
+
+
+#: What each action does when its kill signal fires, and how it is undone.
+ON_TRIGGER = {
+    "restore_threshold_fast_appeals": "add_appeal_staff",
+    "restore_threshold_staff_appeals": "add_appeal_staff",
+    "corridor_rules": "corridor_threshold",
+    "corridor_threshold_manual_review": "reopen",
+    "keep_threshold_report_matured": "reopen",
+}
+UNDO = {
+    "restore_threshold_fast_appeals": "threshold_back",
+    "restore_threshold_staff_appeals": "threshold_back",
+    "corridor_rules": "rules_off",
+    "corridor_threshold_manual_review": "corridor_threshold_off",
+    "keep_threshold_report_matured": "old_report",
+}
+WORDS = {"eight": 8, "ten": 10, "twelve": 12, "sixteen": 16}
+
+
+def memo_typed(case) -> dict:
+    """The memo's typed fields from the tables, timeline and briefing.
+
+    The kill signal is the fastest one the story moves: blocks over four weeks when a threshold
+    or a ring moved them, the mean log-odds of the score when fraud pressure moved or (a lag)
+    would have to move for the dashboards to be right. The threshold sits halfway between the
+    weeks before the review (mean ± 2 sd) and the level since (or the level the dashboards' fall
+    in confirmed fraud implies). Who bears each error is read from the costs table; the seller's
+    recourse from how fast the harmed segment's appeals were decided against its payment cycle.
+    """
+    cause = solve(case)
+    option = DECISION[cause][constraint(case)]
+    inv = case.tables["invoices"]
+    review = _review(case)
+    before = inv["date"] < review - pd.Timedelta(days=7)
+    after = inv["date"] >= review + pd.Timedelta(days=11)
+    fraud_fall = (inv.loc[after, "outcome"] == "fraud").mean() / (
+        inv.loc[before, "outcome"] == "fraud"
+    ).mean()
+    monday = inv["date"] - pd.to_timedelta(inv["date"].dt.day_of_week, unit="D")
+    early_weeks = monday + pd.Timedelta(days=6) < review - pd.Timedelta(days=7)
+    if cause in ("threshold_tightened_on_freelancers", "corridor_fraud_ring"):
+        signal = "block_rate"
+        weekly = inv.groupby(monday)["blocked"].agg(["sum", "size"])
+        rolled = weekly.rolling(4).sum().dropna()
+        rate = rolled["sum"] / rolled["size"] * 1000
+        pre = rate[rate.index.isin(monday[early_weeks])]
+        level = inv.loc[before, "blocked"].mean() * 1000
+        noise = 2 * pre.std()
+        harm = inv.loc[after, "blocked"].mean() * 1000
+    else:
+        signal = "mean_score"
+        p = inv["score"].clip(1e-4, 1 - 1e-4)
+        odds = np.log(p / (1 - p))
+        pre = odds[early_weeks].groupby(monday[early_weeks]).mean()
+        level, noise = odds[before].mean(), 2 * pre.std()
+        harm = odds[after].mean()
+        if cause == "chargeback_lag_artifact":
+            harm = level + np.log(fraud_fall)
+    up = harm > level
+    edge = level + noise if up else level - noise
+    _, _, fp_bearer = costs(case)
+    fn = case.tables["costs"].query("error == 'false_negative'")
+    fn_bearer = fn.groupby("borne_by")["usd_per_invoice"].sum().idxmax()
+    _, _, late = appeals_since_review(case)
+    weeks = re.search(r"again in (\w+) weeks", case.briefing).group(1)
+    today = inv["date"].max() + pd.Timedelta(days=1)
+    return {
+        "option": option,
+        "signal": signal,
+        "comparator": ">" if up else "<",
+        "threshold": f"{(edge + harm) / 2:.4f}",
+        "window_days": "28",
+        "action": ON_TRIGGER[option],
+        "expiry": (today + pd.Timedelta(weeks=WORDS[weeks])).strftime("%Y-%m-%d"),
+        "undo": UNDO[option],
+        "bearer_false_positive": fp_bearer,
+        "recourse_false_positive": "appeal_too_late" if late > 0.5 else "appeal_in_time",
+        "bearer_false_negative": fn_bearer,
+        "recourse_false_negative": "none",
     }

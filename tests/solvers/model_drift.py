@@ -12,10 +12,12 @@ tables make true, except the one every story shares.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, psi
-from solvers import as_percent
+from solvers import as_percent, memo_answer
 
 SKEW = "serving_feature_skew"
 METRIC = "impression_definition_change"
@@ -161,13 +163,62 @@ def model_answers(case, truth) -> dict:
         "max_psi": float(psis.max()),
         "ctr_change": as_percent(_ctr_change(case)),
         "decision": decide(cause, constraint(case)),
-        "memo": {
-            "we_trade_away": "two weeks of the current dashboard baseline and the option of a bigger model change this quarter",
-            "who_bears_the_cost": "feed users who see weaker recommendations until the fix lands, and the analyst who re-baselines",
-            "how_we_detect_failure": "CTR per served card by item age, and PSI per feature above 0.25 in the weekly sample",
-            "how_we_undo_it": "flip the configuration back to the previous model version or pipeline setting",
-            "when_we_revisit": "in 14 days, at the weekly quality review",
-            "drift_evidence": f"PSI in the last week against training: {top}",
-            "notes": truth["cause_label"] if truth else "",
-        },
+        "memo": memo_answer(
+            {
+                "we_trade_away": "two weeks of the current dashboard baseline and the option of a bigger model change this quarter",
+                "who_bears_the_cost": "feed users who see weaker recommendations until the fix lands, and the analyst who re-baselines",
+                "how_we_detect_failure": "clicks per 1,000 served cards, daily, against the first three weeks' level",
+                "how_we_undo_it": "flip the configuration back to the previous model version or pipeline setting",
+                "when_we_revisit": "at the quality review six weeks after the data end",
+                "drift_evidence": f"PSI in the last week against training: {top}",
+                "notes": truth["cause_label"] if truth else "",
+            },
+            memo_typed(case),
+        ),
+    }
+
+
+#: What each decision does when its kill signal fires, and how it is undone.
+ON_TRIGGER = {
+    "roll_back": "revert_decision",
+    "retrain": "revert_decision",
+    "fix_metric": "escalate",
+    "build_cold_start": "revert_decision",
+    "hold_and_plan": "escalate",
+}
+UNDO = {
+    "roll_back": "config_flip",
+    "retrain": "previous_model",
+    "fix_metric": "old_metric",
+    "build_cold_start": "flag_off",
+    "hold_and_plan": "nothing_shipped",
+}
+WORDS = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+
+
+def memo_typed(case) -> dict:
+    """The memo's typed fields from the tables and the briefing.
+
+    The kill signal is clicks per served card (daily, blind to how impressions are counted); its
+    threshold sits halfway between the first three weeks' normal range (mean - 2 sd) and the
+    level the dashboard's fall would put it at if the fall is real; expiry is the review date.
+    """
+    option = decide(solve(case), constraint(case))
+    daily = case.tables["daily_quality"]
+    day = daily.groupby("date")[["clicks", "cards_served"]].sum(min_count=1).dropna()
+    per_card = day["clicks"] / day["cards_served"] * 1000
+    early = per_card[per_card.index < daily["date"].min() + pd.Timedelta(days=21)]
+    floor = early.mean() - 2 * early.std()
+    harm = early.mean() * (1 + _ctr_change(case))
+    weeks = re.search(r"review in (\w+) weeks", case.briefing).group(1)
+    expiry = daily["date"].max() + pd.Timedelta(weeks=WORDS[weeks])
+    return {
+        "option": option,
+        "signal": "clicks_per_card",
+        "comparator": "<",
+        "threshold": f"{(floor + harm) / 2:.2f}",
+        "window_days": "7",
+        "action": ON_TRIGGER[option],
+        "expiry": expiry.strftime("%Y-%m-%d"),
+        "undo": UNDO[option],
     }

@@ -7,9 +7,12 @@ statement of the evidence question the tables make true, except the one every st
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows
+from solvers import memo_answer
 
 RATE_UP = 1.4  # complaints per exposure, recent / baseline
 EXIT_UP = 1.2  # female-coded exit-rate ratio over the male-coded one
@@ -186,5 +189,81 @@ def model_answers(case, truth) -> dict:
         "per_exposure_ratio": f["per_exposure_ratio"],
         "exit_rate_ratio": f["exit_ratio"],
         "decision": decide(diagnosis, constraint(case)),
-        "memo": dict(_MEMOS[diagnosis]),
+        "memo": memo_answer(_MEMOS[diagnosis], memo_typed(case)),
+    }
+
+
+#: The fastest signal that carries each story's harm, what each decision does when it fires, and
+#: how each decision is undone (a public statement cannot be).
+SIGNAL = {
+    "vocal_perception_event": "complaints_per_exposure",
+    "new_feedback_surface": "complaints_per_exposure",
+    "silent_behaviour_churn": "exit_rate",
+    "real_deference_problem": "complaints_per_exposure",
+}
+ON_TRIGGER = {
+    "fix_the_model": "switch_off",
+    "switch_off_rewrites": "reopen",
+    "respond_and_monitor": "switch_off",
+    "normalise_the_metric": "reopen",
+    "audit_and_interview": "switch_off",
+}
+UNDO = {
+    "fix_the_model": "previous_model",
+    "switch_off_rewrites": "flag_on",
+    "respond_and_monitor": "cannot_undo",
+    "normalise_the_metric": "old_dashboard",
+    "audit_and_interview": "nothing_shipped",
+}
+WORDS = {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+
+
+def _weekly(case, group: str = "female-coded") -> pd.DataFrame:
+    fb, rt, ex = (
+        case.tables[k] for k in ("feedback_weekly", "retention_weekly", "feedback_exposure")
+    )
+    fb = fb[fb["name_group"] == group].set_index("week_start")
+    rt = rt[rt["name_group"] == group].set_index("week_start")
+    ex = ex[ex["name_group"] == group]
+    daily = ex.groupby("date")["exposures"].sum(min_count=ex["surface"].nunique()).dropna()
+    week_of = daily.index.to_period("W-SUN").start_time
+    per_week = daily.groupby(week_of).mean() * 7
+    return pd.DataFrame(
+        {
+            "complaints_per_exposure": fb["tone_complaints"] / per_week * 1000,
+            "raw_complaints": fb["tone_complaints"],
+            "exit_rate": rt["exits"] / rt["active_accounts"] * 1000,
+        }
+    )
+
+
+def memo_typed(case) -> dict:
+    """The memo's typed fields from the tables and the briefing.
+
+    The signal is the rate that moved first in the story the tables tell (complaints per
+    exposure, or exits when only exits moved); the threshold sits halfway between the first 8
+    weeks' normal range (mean + 2 sd) and the last 6 weeks' level, or, when only the raw count
+    rose, the level the count's rise would mean if it were real.
+    """
+    cause = solve(case)
+    option = decide(cause, constraint(case))
+    weekly = _weekly(case)
+    base, recent = weekly.iloc[:BASELINE_WEEKS], weekly.iloc[-RECENT_WEEKS:]
+    signal = SIGNAL[cause]
+    edge = base[signal].mean() + 2 * base[signal].std()
+    harm = recent[signal].mean()
+    if cause == "new_feedback_surface":
+        rise = recent["raw_complaints"].mean() / base["raw_complaints"].mean()
+        harm = base[signal].mean() * rise
+    weeks = re.search(r"review (\w+) weeks from today", case.briefing).group(1)
+    today = weekly.index[-1] + pd.Timedelta(days=7)
+    return {
+        "option": option,
+        "signal": signal,
+        "comparator": ">",
+        "threshold": f"{(edge + harm) / 2:.3f}",
+        "window_days": "14 days",
+        "action": ON_TRIGGER[option],
+        "expiry": (today + pd.Timedelta(weeks=WORDS[weeks])).strftime("%Y-%m-%d"),
+        "undo": UNDO[option],
     }
