@@ -50,6 +50,7 @@ from pmcourse.scenarios._usage_drop_judge import (
     tolerance,
     where_feedback,
 )
+from pmcourse.scenarios._usage_drop_memo import CAMPAIGN_PARTIAL, MEMO_FORM, memo_key
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Evidence, Option, ScenarioSpec
 
@@ -141,7 +142,7 @@ CAUSES = (
         "User mix: a growth campaign brought many new, low-intent users; no segment's usage "
         "rate changed.",
         decision="report_by_tenure",
-        partial={"annotate_and_wait": 0.25},
+        partial=CAMPAIGN_PARTIAL,
         why_not=partial(rules_out, "campaign_low_intent_mix"),
     ),
 )
@@ -464,12 +465,29 @@ SPEC = ScenarioSpec(
         solution=_decision_solution,
     ),
     memo=Ask(
-        "Write the memo to the head of AI: the cause, the evidence, the decision, and how you "
-        "will know if you were wrong.",
-        hints=(Hint("Name a measurable signal and a date for the revisit.", safe=True),),
-        solution="A good memo names the cause and the two or three findings that rule out "
-        "the look-alikes, states the action and its cost, the signal that would "
-        "show the diagnosis wrong, and when you will look again.",
+        "Write the decision memo to the head of AI (the diagnosis and its evidence are asked "
+        "above): the action you take within the release calendar, and the kill criterion that "
+        "would tell you before the review in the briefing that you were wrong: which of this "
+        "case's metrics you watch, the level and the window that would trigger it, what you do "
+        "then, when the decision expires, and how it is undone.",
+        hints=(
+            Hint(
+                "A kill signal earns its place by moving soon after the failure does; some of "
+                "this case's metrics follow days later, and some never move.",
+                safe=True,
+            ),
+            Hint(
+                "Put the threshold where normal day-to-day variation would not reach it, but "
+                "short of the level the fall itself reached.",
+                safe=True,
+            ),
+        ),
+        solution="A good memo states the action and its cost, the one signal that would show "
+        "the diagnosis wrong soonest (with a level beyond its normal variation and a window no "
+        "shorter than its delay), what happens then, how the action is undone, and the date it "
+        "expires: no later than the review.",
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
     ),
     tables={
         "daily": TableDoc(

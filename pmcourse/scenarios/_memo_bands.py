@@ -1,0 +1,138 @@
+"""Signal bands for memo keys: a daily signal's baseline, noise and harm, read the analyst's way.
+
+Shared by the scenarios' ``_judge`` modules when they build a
+:class:`~pmcourse.answers.memo_case.MemoKey`: the baseline is the signal's mean over the days
+before the change (or in the unaffected group), the noise two standard deviations of its daily
+values there, the harm the level it reaches under this case's failure. A signal "detects" only
+when its harm lies clearly beyond the noise band, so every detecting signal leaves a threshold
+that fires neither on noise nor too late.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmcourse.answers.memo_case import SignalKey
+
+__all__ = [
+    "NOISE_SDS",
+    "SEPARATION",
+    "daily_ratio",
+    "first_crossing",
+    "signal_band",
+    "weekday_adjusted",
+]
+
+#: The noise band is this many standard deviations of the baseline's daily values.
+NOISE_SDS = 2.0
+#: A signal detects only if its harm sits at least this many noise bands from the baseline.
+SEPARATION = 1.25
+
+
+def daily_ratio(df: pd.DataFrame, num: str, den: str | None = None) -> pd.Series:
+    """One value per day: ``sum(num) / sum(den)`` over the rows of that day (or ``sum(num)``).
+
+    Days whose ``num`` or ``den`` is missing (a lost log day) are skipped, never read as 0.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date": pd.to_datetime(["2026-05-01"] * 2 + ["2026-05-02"]),
+    ...                    "a": [1.0, 3.0, float("nan")], "b": [10.0, 10.0, 5.0]})
+    >>> daily_ratio(df, "a", "b").round(2).tolist()
+    [0.2]
+    """
+    cols = [num] if den is None else [num, den]
+    ok = df.dropna(subset=cols)
+    sums = ok.groupby("date")[cols].sum()
+    out = sums[num] if den is None else sums[num] / sums[den]
+    return out.astype(float)
+
+
+def weekday_adjusted(series: pd.Series, baseline: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
+    """Daily values divided by their weekday's factor in the baseline window (weekly rhythm out).
+
+    The factor of a weekday is its mean in the baseline over the baseline's mean, so the adjusted
+    series keeps the baseline's level and its daily noise is not the weekend's dip.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-05-04", periods=14)
+    >>> s = pd.Series([1.0, 1, 1, 1, 1, 0.5, 0.5] * 2, index=days)
+    >>> weekday_adjusted(s, (days[0], days[6])).round(3).unique().tolist()
+    [0.857]
+    """
+    inside = series[(series.index >= baseline[0]) & (series.index <= baseline[1])]
+    factor = inside.groupby(inside.index.day_of_week).mean() / inside.mean()
+    return series / factor.reindex(series.index.day_of_week).to_numpy()
+
+
+def signal_band(
+    baseline_days: pd.Series,
+    harm: float,
+    delay_days: float,
+    *,
+    detects: bool = True,
+    why: str = "",
+) -> SignalKey:
+    """A :class:`SignalKey` from a signal's daily values before the change and its harm level.
+
+    Parameters
+    ----------
+    baseline_days : Series
+        The signal's daily values in the baseline (before the change, or an unaffected group).
+    harm : float
+        The level the signal reaches (or would reach) under this case's failure.
+    delay_days : float
+        Days from a failure until this signal shows it.
+    detects : bool
+        ``False`` for a signal that cannot detect the failure whatever its numbers (a vanity
+        metric); otherwise the signal detects when ``harm`` lies at least
+        :data:`SEPARATION` noise bands from the baseline.
+    why : str
+        This case's fact about the signal, for feedback.
+
+    Returns
+    -------
+    SignalKey
+        Rounded to six significant places (feedback prints fewer).
+
+    Examples
+    --------
+    >>> key = signal_band(pd.Series([10.0, 11.0, 9.0, 10.0]), harm=6.0, delay_days=1)
+    >>> key.baseline, round(key.noise, 3), key.detects, key.direction
+    (10.0, 1.633, True, -1)
+    >>> signal_band(pd.Series([10.0, 11.0, 9.0, 10.0]), harm=10.5, delay_days=1).detects
+    False
+    """
+    values = baseline_days.dropna().astype(float)
+    baseline = float(values.mean())
+    noise = NOISE_SDS * float(values.std(ddof=1))
+    moved = abs(float(harm) - baseline) > SEPARATION * noise
+    return SignalKey(
+        baseline=float(f"{baseline:.6g}"),
+        noise=float(f"{noise:.6g}"),
+        harm=float(f"{float(harm):.6g}"),
+        delay_days=float(delay_days),
+        detects=bool(detects and moved),
+        why=why,
+    )
+
+
+def first_crossing(
+    series: pd.Series, key: SignalKey, start: pd.Timestamp, *, smooth: int = 3
+) -> pd.Timestamp | None:
+    """The first day on or after ``start`` whose ``smooth``-day mean leaves the noise band
+    toward the harm, or ``None`` if it never does.
+
+    Examples
+    --------
+    >>> s = pd.Series([10.0, 10.0, 10.0, 6.0, 6.0, 6.0],
+    ...               index=pd.date_range("2026-05-01", periods=6))
+    >>> key = signal_band(pd.Series([10.0, 11.0, 9.0, 10.0]), harm=6.0, delay_days=1)
+    >>> first_crossing(s, key, pd.Timestamp("2026-05-01"), smooth=1).strftime("%m-%d")
+    '05-04'
+    """
+    rolled = series[series.index >= start].rolling(smooth, min_periods=1).mean()
+    edge = key.baseline + key.direction * key.noise
+    beyond = rolled[(rolled - edge) * key.direction > 0]
+    return None if beyond.empty else pd.Timestamp(beyond.index[0])
