@@ -40,10 +40,12 @@ from pmcourse.scenarios._regret_signal_draw import (
 )
 from pmcourse.scenarios._regret_signal_judge import (
     FAILURES,
+    MEMO_FORM,
     decision_solution,
     diagnosis_solution,
     evidence_solution,
     fix_why_not,
+    memo_key,
     numeric_keys,
     restate_why_not,
     rollback_why_not,
@@ -531,17 +533,20 @@ SPEC = ScenarioSpec(
         solution=lambda truth: decision_solution(truth, DECISIONS, CONSTRAINTS),
     ),
     memo=Ask(
-        "Write the memo to the VP: what drove the rise, what to do, and your proposal for "
-        "the north star with its caveats.",
+        "Write the memo to the VP: what you do this month and the signal, level, window and "
+        "expiry that would show it wrong; then your proposal for the north star, with caveats.",
         extra_fields={"caveats": "Caveats of the regret rate as a north star"},
         hints=(
             Hint(
-                "Name the window, the exclusions and the segment breakdown you would require.",
+                "Watch a signal that only a failing answer moves, at a level day-to-day noise "
+                "does not reach.",
                 safe=True,
             ),
         ),
-        solution="A good memo separates the incident (its cause and fix) from the metric "
-        "(its definition, its guards, and the signal that would show it misleads).",
+        solution="A good memo separates the incident (its cause, fix and kill signal) from the "
+        "metric (its definition, its guards, and the signal that would show it misleads).",
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
     ),
     tables={
         "events": TableDoc(
