@@ -10,7 +10,7 @@ from memo_check import TYPED_MEMO, broken_rules
 from solvers import usage_drop as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
-from pmcourse.scenarios._usage_drop_memo import MEMO_FORM, memo_key
+from pmcourse.scenarios._usage_drop_judge import MEMO_SIGNALS, memo_key
 from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.fairplay import (
     check_briefing_hides_answers,
@@ -18,7 +18,7 @@ from pmcourse.scenarios.fairplay import (
     check_wrong_option_feedback,
     zero_analysis_scores,
 )
-from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, SPEC
+from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, MEMO_FORM, SPEC
 
 SCENARIO = SCENARIOS["usage_drop"]
 SEEDS = (3, 41, 2026)
@@ -338,9 +338,10 @@ def test_memo_key_numbers_are_the_tables(variant):
     assert key.decided_on == f"{last:%Y-%m-%d}"
     assert key.horizon_days == (review - last).days
     assert review == pd.Timestamp(c.truth["next_app_release"]) + pd.Timedelta(days=28)
+    assert c.truth["review_date"] == f"{review:%Y-%m-%d}"
     assert key.decision == c.truth["decision"]
     assert not key.signals["active_users"].detects
-    assert set(key.signals) == set(MEMO_FORM.signals)
+    assert set(key.signals) == set(MEMO_FORM.signals) == set(MEMO_SIGNALS)
     assert all(key.undo_ok[d.id] and key.on_trigger[d.id] for d in SPEC.decisions)
 
 

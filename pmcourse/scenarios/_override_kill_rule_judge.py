@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.answers.memo_case import MemoError, MemoForm, MemoKey
-from pmcourse.scenarios._memo_bands import daily_ratio, signal_band, weekday_adjusted
 from pmcourse.scenarios.base import Case
+from pmcourse.scenarios.memo_bands import daily_ratio, signal_band, weekday_adjusted
 from pmcourse.scenarios.spec import Evidence
 
 __all__ = [

@@ -15,7 +15,6 @@ import pandas as pd
 
 from pmcourse.answers.memo_case import MemoForm, MemoKey
 from pmcourse.diagnose import regret_rate
-from pmcourse.scenarios._memo_bands import signal_band
 from pmcourse.scenarios._regret_signal_draw import (
     DESIGNED,
     DEVICES,
@@ -26,6 +25,7 @@ from pmcourse.scenarios._regret_signal_draw import (
     copies,
 )
 from pmcourse.scenarios.base import Case
+from pmcourse.scenarios.memo_bands import signal_band
 
 __all__ = [
     "FAILURES",

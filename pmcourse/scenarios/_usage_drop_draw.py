@@ -414,7 +414,12 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         if constraint == "release_train_open"
         else 7 * int(rng.integers(4, 7))
     )
-    facts.update(constraint=constraint, next_app_release=ship_day.strftime("%Y-%m-%d"))
+    review = ship_day + pd.Timedelta(days=REVIEW_AFTER_RELEASE_DAYS)
+    facts.update(
+        constraint=constraint,
+        next_app_release=ship_day.strftime("%Y-%m-%d"),
+        review_date=review.strftime("%Y-%m-%d"),
+    )
     facts.update(findings(daily, win))
     params = {
         "onset": onset.strftime("%Y-%m-%d"),

@@ -1,6 +1,6 @@
 """Signal bands for memo keys: a daily signal's baseline, noise and harm, read the analyst's way.
 
-Shared by the scenarios' ``_judge`` modules when they build a
+Shared (like :mod:`pmcourse.scenarios.synth` for generators) by the scenarios' ``_judge`` modules when they build a
 :class:`~pmcourse.answers.memo_case.MemoKey`: the baseline is the signal's mean over the days
 before the change (or in the unaffected group), the noise two standard deviations of its daily
 values there, the harm the level it reaches under this case's failure. A signal "detects" only
@@ -20,6 +20,7 @@ __all__ = [
     "daily_ratio",
     "first_crossing",
     "signal_band",
+    "weekday_bands",
     "weekday_adjusted",
 ]
 
@@ -119,10 +120,16 @@ def signal_band(
 
 
 def first_crossing(
-    series: pd.Series, key: SignalKey, start: pd.Timestamp, *, smooth: int = 3
+    series: pd.Series,
+    key: SignalKey,
+    start: pd.Timestamp,
+    *,
+    smooth: int = 3,
+    weekly: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> pd.Timestamp | None:
     """The first day on or after ``start`` whose ``smooth``-day mean leaves the noise band
-    toward the harm, or ``None`` if it never does.
+    toward the harm, or ``None`` if it never does (``weekly``: the baseline window whose
+    weekday rhythm is taken out first, as :func:`weekday_bands` does).
 
     Examples
     --------
@@ -132,7 +139,62 @@ def first_crossing(
     >>> first_crossing(s, key, pd.Timestamp("2026-05-01"), smooth=1).strftime("%m-%d")
     '05-04'
     """
+    if weekly is not None:
+        series = weekday_adjusted(series, weekly)
     rolled = series[series.index >= start].rolling(smooth, min_periods=1).mean()
     edge = key.baseline + key.direction * key.noise
     beyond = rolled[(rolled - edge) * key.direction > 0]
     return None if beyond.empty else pd.Timestamp(beyond.index[0])
+
+
+def weekday_bands(
+    series: dict[str, pd.Series],
+    baseline: tuple[pd.Timestamp, pd.Timestamp],
+    harm: tuple[pd.Timestamp, pd.Timestamp],
+    names: dict[str, str],
+    *,
+    delays: dict[str, float] | None = None,
+    decoys: tuple[str, ...] = (),
+) -> dict[str, SignalKey]:
+    """One :class:`SignalKey` per daily series: weekly rhythm out, baseline and noise over the
+    ``baseline`` window, harm = the mean over the ``harm`` window, the feedback sentence named.
+
+    Parameters
+    ----------
+    series : dict of str to Series
+        Signal id -> daily values (a DatetimeIndex).
+    baseline, harm : tuple of Timestamp
+        First and last day (inclusive) of each window.
+    names : dict of str to str
+        Signal id -> the metric's name in the feedback sentence.
+    delays : dict of str to float, optional
+        Signal id -> days late it shows a failure (default 1: a daily metric).
+    decoys : tuple of str
+        Signals that cannot detect the failure whatever their numbers (vanity metrics).
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-05-04", periods=21)
+    >>> s = pd.Series([10.0, 11, 9, 10, 11, 9, 10, 9, 10, 11, 10, 9, 11, 10] + [6.0] * 7,
+    ...               index=days)
+    >>> key = weekday_bands({"x": s}, (days[0], days[13]), (days[14], days[20]), {"x": "X"})["x"]
+    >>> key.detects, key.direction, key.why.split(",")[0]
+    (True, -1, 'X: 10 ± 1.5 in the baseline')
+    """
+    out = {}
+    for sid, raw in series.items():
+        values = weekday_adjusted(raw, baseline)
+        before = values[(values.index >= baseline[0]) & (values.index <= baseline[1])]
+        level = float(values[(values.index >= harm[0]) & (values.index <= harm[1])].mean())
+        key = signal_band(before, level, (delays or {}).get(sid, 1), detects=sid not in decoys)
+        seen = (
+            f"it shows a failure {key.delay_days:g} day(s) late"
+            if key.detects
+            else "it does not move as a failure would here"
+        )
+        why = (
+            f"{names[sid]}: {key.baseline:.4g} ± {key.noise:.2g} in the baseline, "
+            f"{key.harm:.4g} in the harm window; {seen}."
+        )
+        out[sid] = SignalKey(key.baseline, key.noise, key.harm, key.delay_days, key.detects, why)
+    return out
