@@ -30,12 +30,14 @@ from pmcourse.scenarios.memo_bands import signal_band
 __all__ = [
     "FAILURES",
     "MEMO_FORM",
+    "decide",
     "decision_solution",
     "diagnosis_solution",
     "evidence_solution",
     "fix_why_not",
     "memo_key",
     "numeric_keys",
+    "partial_credit",
     "restate_why_not",
     "rollback_why_not",
     "ruled_out",
@@ -51,6 +53,34 @@ FAILURES = (
     "single_intent_nlu_confusion",
     "latency_timeout_retries",
 )
+
+
+def decide(cause: str, facts) -> str:
+    """The right action for ``cause`` under the month's constraint.
+
+    Examples
+    --------
+    >>> decide("latency_timeout_retries", {"constraint": "code_freeze"})
+    'rollback_release'
+    >>> decide("duplicate_event_logging", {"constraint": "code_freeze"})
+    'restate_metric'
+    """
+    if cause not in FAILURES:
+        return "restate_metric"
+    return "rollback_release" if facts["constraint"] == "code_freeze" else "fix_forward"
+
+
+def partial_credit(cause: str, facts) -> dict:
+    """Partial credit for a defensible second-best action under ``cause``.
+
+    Examples
+    --------
+    >>> partial_credit("latency_timeout_retries", {"constraint": "engineers_free"})
+    {'rollback_release': 0.5}
+    """
+    # with engineers free a rollback still stops the failures: second best
+    second = cause in FAILURES and facts["constraint"] == "engineers_free"
+    return {"rollback_release": 0.5} if second else {}
 
 
 def signature(t) -> str:
@@ -475,7 +505,7 @@ def memo_key(case: Case, truth: dict) -> MemoKey:
     fix = ("roll_back",) if freeze else ("escalate_fix", "roll_back")
     return MemoKey(
         decision=truth["decision"],
-        partial={"rollback_release": 0.5} if failing and not freeze else {},
+        partial=partial_credit(truth["cause"], truth),
         reversible=dict.fromkeys(_UNDO, True),
         undo_ok={d: (u,) for d, u in _UNDO.items()},
         on_trigger={
