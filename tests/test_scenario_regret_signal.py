@@ -255,7 +255,7 @@ def test_zero_analysis_learner_scores_under_the_bar():
 
 # ---- the memo's typed fields, checked against the case ----------------------------------------
 def _regret_by_hand(events: pd.DataFrame) -> pd.Series:
-    """Per day, % of requests the same user repeats (same intent) within 60 s; copies (the
+    """Per day, the share of requests the same user repeats (same intent) within 60 s; copies (the
     previous row of that user and intent again under a second later, same latency and ASR
     confidence) and designed repeats dropped."""
     ev = events.sort_values(["user_id", "intent", "ts"], kind="stable")
@@ -271,7 +271,7 @@ def _regret_by_hand(events: pd.DataFrame) -> pd.Series:
         ev["intent"] == ev["intent"].shift(-1)
     )
     repeated = next_same & (ev["ts"].shift(-1) - ev["ts"] <= pd.Timedelta("60s"))
-    return 100 * repeated.groupby(ev["ts"].dt.floor("D")).mean()
+    return repeated.groupby(ev["ts"].dt.floor("D")).mean()
 
 
 def _first_last(series: pd.Series) -> tuple[float, float, float]:
@@ -286,11 +286,11 @@ def test_memo_key_numbers_are_the_tables(variant):
     key = memo_key(c, c.truth)
     ev = c.tables["events"]
     day = ev["ts"].dt.floor("D")
-    slow = 100 * (ev["latency_ms"] > 8000).groupby(day).mean()
+    slow = (ev["latency_ms"] > 8000).groupby(day).mean()
     far = ev[ev["device_type"].isin(FAR_FIELD)]
     asr = far.groupby(far["ts"].dt.floor("D"))["asr_confidence"].mean()
     board = c.tables["dashboard"].dropna().set_index("date")
-    dashboard = 100 * board["repeated_requests"] / board["requests"]
+    dashboard = board["repeated_requests"] / board["requests"]
     clean = _first_last(_regret_by_hand(ev))
     if variant in ("intentional_repeat_intents", "duplicate_event_logging"):
         clean = (clean[0], clean[1], _first_last(dashboard)[2])

@@ -318,13 +318,13 @@ def debrief(general: str, truth) -> str:
 #: one confound, and none measures harm.
 MEMO_FORM = MemoForm(
     signals={
-        "task_failure_rate": (
-            "Task failure rate (tasks abandoned or redone within 24 h), all eligible users",
-            "%",
-        ),
         "override_rate_pooled": ("Override rate, all users pooled (the original rule)", "%"),
         "override_rate_settled": (
             "Override rate of users past their first week of exposure",
+            "%",
+        ),
+        "task_failure_rate": (
+            "Task failure rate (tasks abandoned or redone within 24 h), all eligible users",
             "%",
         ),
         "override_rate_launch_mix": (
@@ -333,17 +333,17 @@ MEMO_FORM = MemoForm(
         ),
     },
     actions={
+        "keep_watching": "Keep the suggestions as they are and keep watching",
+        "pause_new": "Pause the rollout to new users",
         "switch_off": "Switch the suggestions off for everyone",
         "rollback": "Roll back to the previous suggestion model",
-        "pause_new": "Pause the rollout to new users",
         "switch_back_on": "Switch the suggestions back on and look for the real cause",
-        "keep_watching": "Keep the suggestions as they are and keep watching",
     },
     undo={
-        "flag_on": "Switch the suggestions back on with the feature flag",
         "flag_off": "Switch the suggestions off with the feature flag",
-        "redeploy_v2": "Deploy the v2 model again (a configuration change)",
         "resume_rollout": "Resume the rollout to new users",
+        "redeploy_v2": "Deploy the v2 model again (a configuration change)",
+        "flag_on": "Switch the suggestions back on with the feature flag",
     },
     errors={
         "worse_kept": "The suggestions really are worse and stay live",
@@ -351,16 +351,20 @@ MEMO_FORM = MemoForm(
         "new_users_held": "New users are held back while their own habits keep the pooled rate up",
     },
     parties={
+        "director": "The director who signs the decision off",
+        "team": "The team that owns the suggestions",
         "users": "Users who have the suggestions",
         "new_users": "New users still waiting for the rollout",
-        "team": "The team that owns the suggestions",
-        "director": "The director who signs the decision off",
+        "support": "The support desk that fields complaints",
     },
     recourse={
+        "appeal": "Complain to support and wait for an answer",
+        "wait_review": "Wait for the quarterly review",
         "model_rollback": "The previous model, one configuration change away",
         "switch_off": "Only switching the suggestions off for everyone",
         "flag_on": "The feature flag turns them back on",
         "none": "None: nothing brings it back for them",
+        "own_settings": "Turn the suggestions off in their own settings",
     },
 )
 _UNDO = {

@@ -396,29 +396,32 @@ def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
 # ---- the memo: its typed fields and what they are checked against in this case -----------------
 MEMO_FORM = MemoForm(
     signals={
-        "regret_dashboard": ("Regret rate as the dashboard counts it (60 s, raw events)", "%"),
-        "regret_clean": (
-            "Regret rate without designed repeats (timer, next track) and duplicate events",
-            "%",
-        ),
+        "asr_far_field": ("Speech-recognition confidence on far-field devices", "0-1"),
+        "timeout_share": ("Share of answers that hit the timeout", "fraction"),
         "regret_top_intent": (
             "Regret rate of the intent whose repeats rose most (designed repeats excluded)",
-            "%",
+            "fraction",
         ),
-        "asr_far_field": ("Speech-recognition confidence on far-field devices", "0-1"),
-        "timeout_share": ("Share of answers that hit the timeout", "%"),
+        "regret_clean": (
+            "Regret rate without designed repeats (timer, next track) and duplicate events",
+            "fraction",
+        ),
+        "regret_dashboard": (
+            "Regret rate as the dashboard counts it (60 s, raw events)",
+            "fraction",
+        ),
     },
     actions={
-        "roll_back": "Roll back the release behind the rise",
+        "keep_dashboard": "Keep the dashboard and the product as they are, and keep watching",
         "escalate_fix": "Put engineers on a fix for the failing answers",
         "reopen_diagnosis": "Reopen the diagnosis: test the next rival cause",
-        "keep_dashboard": "Keep the dashboard and the product as they are, and keep watching",
+        "roll_back": "Roll back the release behind the rise",
     },
     undo={
-        "redeploy_release": "Deploy the rolled-back release again",
-        "revert_fix": "Roll the fix back with the next rollback",
         "dashboard_back": "Switch the dashboard back to the raw count",
+        "redeploy_release": "Deploy the rolled-back release again",
         "nothing_changed": "Nothing to undo: nothing was changed",
+        "revert_fix": "Roll the fix back with the next rollback",
     },
 )
 _UNDO = {
@@ -434,7 +437,7 @@ HORIZON_DAYS = 28
 
 def _daily_regret(events: pd.DataFrame) -> pd.Series:
     day = events.assign(date=events["ts"].dt.floor("D"))
-    return 100 * regret_rate(day, window="60s", by="date").by_segment["rate"].astype(float)
+    return regret_rate(day, window="60s", by="date").by_segment["rate"].astype(float)
 
 
 def memo_series(events: pd.DataFrame, top_intent: str) -> dict[str, pd.Series]:
@@ -456,7 +459,7 @@ def memo_series(events: pd.DataFrame, top_intent: str) -> dict[str, pd.Series]:
         "regret_clean": _daily_regret(clean),
         "regret_top_intent": _daily_regret(clean[clean["intent"] == top_intent]),
         "asr_far_field": events.loc[far, "asr_confidence"].groupby(day[far]).mean(),
-        "timeout_share": 100 * (events["latency_ms"] > TIMEOUT_MS).groupby(day).mean(),
+        "timeout_share": (events["latency_ms"] > TIMEOUT_MS).groupby(day).mean().astype(float),
     }
 
 
@@ -494,7 +497,10 @@ def memo_key(case: Case, truth: dict) -> MemoKey:
         said["regret_clean"] = "if every repeat the dashboard now counts were regret"
     signals = {}
     for sid in series:
-        key = signal_band(before[sid], harm[sid], 1, detects=failing or sid == "regret_clean")
+        up = -1 if sid == "asr_far_field" else 1  # a failing answer lowers ASR confidence
+        key = signal_band(
+            before[sid], harm[sid], 1, detects=failing or sid == "regret_clean", worse=up
+        )
         signals[sid] = replace(
             key,
             why=f"{MEMO_FORM.signals[sid][0]}: {key.baseline:.3g} ± {key.noise:.2g} a day over "

@@ -73,6 +73,7 @@ def signal_band(
     delay_days: float,
     *,
     detects: bool = True,
+    worse: int = 0,
     why: str = "",
 ) -> SignalKey:
     """A :class:`SignalKey` from a signal's daily values before the change and its harm level.
@@ -89,6 +90,9 @@ def signal_band(
         ``False`` for a signal that cannot detect the failure whatever its numbers (a vanity
         metric); otherwise the signal detects when ``harm`` lies at least
         :data:`SEPARATION` noise bands from the baseline.
+    worse : int
+        The direction a failure moves the signal (+1 up, -1 down): a signal that moved the
+        other way detects nothing. 0: either way.
     why : str
         This case's fact about the signal, for feedback.
 
@@ -104,11 +108,14 @@ def signal_band(
     (10.0, 1.633, True, -1)
     >>> signal_band(pd.Series([10.0, 11.0, 9.0, 10.0]), harm=10.5, delay_days=1).detects
     False
+    >>> signal_band(pd.Series([10.0, 11.0, 9.0, 10.0]), harm=6.0, delay_days=1, worse=1).detects
+    False
     """
     values = baseline_days.dropna().astype(float)
     baseline = float(values.mean())
     noise = NOISE_SDS * float(values.std(ddof=1))
-    moved = abs(float(harm) - baseline) > SEPARATION * noise
+    shift = float(harm) - baseline
+    moved = (shift * worse if worse else abs(shift)) > SEPARATION * noise
     return SignalKey(
         baseline=float(f"{baseline:.6g}"),
         noise=float(f"{noise:.6g}"),
@@ -155,6 +162,7 @@ def weekday_bands(
     *,
     delays: dict[str, float] | None = None,
     decoys: tuple[str, ...] = (),
+    worse: dict[str, int] | None = None,
 ) -> dict[str, SignalKey]:
     """One :class:`SignalKey` per daily series: weekly rhythm out, baseline and noise over the
     ``baseline`` window, harm = the mean over the ``harm`` window, the feedback sentence named.
@@ -171,6 +179,8 @@ def weekday_bands(
         Signal id -> days late it shows a failure (default 1: a daily metric).
     decoys : tuple of str
         Signals that cannot detect the failure whatever their numbers (vanity metrics).
+    worse : dict of str to int, optional
+        Signal id -> the direction a failure moves it (see :func:`signal_band`).
 
     Examples
     --------
@@ -186,7 +196,13 @@ def weekday_bands(
         values = weekday_adjusted(raw, baseline)
         before = values[(values.index >= baseline[0]) & (values.index <= baseline[1])]
         level = float(values[(values.index >= harm[0]) & (values.index <= harm[1])].mean())
-        key = signal_band(before, level, (delays or {}).get(sid, 1), detects=sid not in decoys)
+        key = signal_band(
+            before,
+            level,
+            (delays or {}).get(sid, 1),
+            detects=sid not in decoys,
+            worse=(worse or {}).get(sid, 0),
+        )
         seen = (
             f"it shows a failure {key.delay_days:g} day(s) late"
             if key.detects

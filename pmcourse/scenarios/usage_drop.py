@@ -198,6 +198,11 @@ DECISIONS = (
 #: daily active users is the vanity decoy.
 MEMO_FORM = MemoForm(
     signals={
+        "active_users": ("Daily active users of the app", "users per day"),
+        "requests_per_call": (
+            "Client-logged requests per server summary call, where the fall is",
+            "requests per call",
+        ),
         "requests_per_user": (
             "Summaries requested per active user (client-logged), where the fall is",
             "requests per user per day",
@@ -206,29 +211,24 @@ MEMO_FORM = MemoForm(
             "Server summary calls per active user, where the fall is",
             "calls per user per day",
         ),
-        "requests_per_call": (
-            "Client-logged requests per server summary call, where the fall is",
-            "requests per call",
-        ),
         "accept_rate": (
             "Accept rate (summaries kept per summary requested), where the fall is",
-            "fraction (0-1)",
+            "fraction",
         ),
-        "active_users": ("Daily active users of the app", "users per day"),
     },
     actions={
+        "keep_course": "Keep today's decision and look again at the next review",
+        "roll_back_everything": "Roll back everything that shipped near the onset",
         "reopen_diagnosis": "Reopen the diagnosis: test the next rival cause with the same cuts",
         "escalate_fix": "Escalate to a product fix in the affected segment",
         "undo_decision": "Undo today's decision (the way the undo field says)",
-        "keep_course": "Keep today's decision and look again at the next review",
-        "roll_back_everything": "Roll back everything that shipped near the onset",
     },
     undo={
-        "flag_back": "Flip the remote-config flag back",
         "server_redeploy": "Redeploy the previous server-side model",
-        "next_release": "Revert the change in the next app release",
-        "report_back": "Switch the dashboard or report back to its old definition",
         "stop_market_work": "Stop the in-market onboarding and positioning work",
+        "report_back": "Switch the dashboard or report back to its old definition",
+        "next_release": "Revert the change in the next app release",
+        "flag_back": "Flip the remote-config flag back",
     },
 )
 CONSTRAINTS = (

@@ -170,19 +170,19 @@ def memo_typed(case) -> dict:
         far = events["device_type"].isin(FAR_FIELD)
         signal, daily = "asr_far_field", _per_day(events.loc[far, "asr_confidence"], day[far])
     elif cause == "latency_timeout_retries":
-        signal, daily = "timeout_share", 100 * _per_day(events["latency_ms"] > TIMEOUT_MS, day)
+        signal, daily = "timeout_share", _per_day(events["latency_ms"] > TIMEOUT_MS, day)
     else:
         rows = events[clean]
         if cause == "single_intent_nlu_confusion":
             rows = rows[rows["intent"] == where(case, cause)]
         signal = "regret_top_intent" if cause == "single_intent_nlu_confusion" else "regret_clean"
         dated = rows.assign(date=rows["ts"].dt.floor("D"))
-        daily = 100 * regret_rate(dated, window="60s", by="date").by_segment["rate"]
+        daily = regret_rate(dated, window="60s", by="date").by_segment["rate"]
     first = daily[daily.index < daily.index.min() + pd.Timedelta(days=10)]
     level = daily[daily.index > daily.index.max() - pd.Timedelta(days=10)].mean()
     if cause not in FAILURES:
         shown = dashboard[dashboard["date"] > dashboard["date"].max() - pd.Timedelta(days=10)]
-        level = 100 * shown["regret_rate"].mean()
+        level = shown["regret_rate"].mean()
     up = level > first.mean()
     edge = first.mean() + (2 if up else -2) * first.std()
     freeze = "code freeze" in case.briefing
@@ -199,7 +199,7 @@ def memo_typed(case) -> dict:
         "option": chosen,
         "signal": signal,
         "comparator": ">" if up else "<",
-        "threshold": f"{(edge + level) / 2:.4g}",
+        "threshold": f"{(edge + level) / 2:.5f}",
         "window_days": "7",
         "action": action,
         # the briefing's constraint runs four weeks from the day after the data ends
