@@ -560,8 +560,9 @@ def memo_key(case: Case, truth: Facts) -> MemoKey:
     win = windows(days)
     series = {s: daily_ratio(daily, n, d) for s, (n, d, _) in MEMO_SIGNALS.items()}
     names = {s: name for s, (_, _, name) in MEMO_SIGNALS.items()}
-    falls = {"decoys": ("active_users",), "worse": dict.fromkeys(MEMO_SIGNALS, -1)}
-    bands = weekday_bands(series, win["baseline"], win["flagged"], names, **falls)
+    said, down = ("in the baseline weeks", "in the flagged week"), dict.fromkeys(MEMO_SIGNALS, -1)
+    how = {"decoys": ("active_users",), "worse": down, "said": said}  # every signal here falls
+    bands = weekday_bands(series, win["baseline"], win["flagged"], names, **how)
     if cause == "locale_model_regression":  # usage follows the accept rate days later
         tl, base = case.timeline, win["baseline"]
         start = pd.Timestamp(tl.loc[tl["kind"] == "deploy", "date"].iloc[0])
@@ -571,7 +572,7 @@ def memo_key(case: Case, truth: Facts) -> MemoKey:
             for s in ("accept_rate", *usage)
         }
         lags = {s: max(2, (seen[s] - seen["accept_rate"]).days + 1) for s in usage}
-        bands = weekday_bands(series, base, win["flagged"], names, delays=lags, **falls)
+        bands = weekday_bands(series, base, win["flagged"], names, delays=lags, **how)
     partial = CAMPAIGN_PARTIAL if cause == "campaign_low_intent_mix" else {}
     if cause in ("nav_refresh_hid_entry_point", "client_sdk_event_loss"):
         partial = second_best(cause, truth)

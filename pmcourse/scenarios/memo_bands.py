@@ -154,6 +154,11 @@ def first_crossing(
     return None if beyond.empty else pd.Timestamp(beyond.index[0])
 
 
+def _num(x: float, digits: int = 4) -> str:
+    """A number as feedback prints it: counts with thousands separators, rates to ``digits``."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.{digits}g}"
+
+
 def weekday_bands(
     series: dict[str, pd.Series],
     baseline: tuple[pd.Timestamp, pd.Timestamp],
@@ -163,6 +168,7 @@ def weekday_bands(
     delays: dict[str, float] | None = None,
     decoys: tuple[str, ...] = (),
     worse: dict[str, int] | None = None,
+    said: tuple[str, str] = ("in the baseline", "in the harm window"),
 ) -> dict[str, SignalKey]:
     """One :class:`SignalKey` per daily series: weekly rhythm out, baseline and noise over the
     ``baseline`` window, harm = the mean over the ``harm`` window, the feedback sentence named.
@@ -181,6 +187,8 @@ def weekday_bands(
         Signals that cannot detect the failure whatever their numbers (vanity metrics).
     worse : dict of str to int, optional
         Signal id -> the direction a failure moves it (see :func:`signal_band`).
+    said : tuple of str
+        How the feedback sentence names the two windows.
 
     Examples
     --------
@@ -209,8 +217,8 @@ def weekday_bands(
             else "it does not move as a failure would here"
         )
         why = (
-            f"{names[sid]}: {key.baseline:.4g} ± {key.noise:.2g} in the baseline, "
-            f"{key.harm:.4g} in the harm window; {seen}."
+            f"{names[sid]}: {_num(key.baseline)} ± {_num(key.noise, 2)} {said[0]}, "
+            f"{_num(key.harm)} {said[1]}; {seen}."
         )
         out[sid] = SignalKey(key.baseline, key.noise, key.harm, key.delay_days, key.detects, why)
     return out
