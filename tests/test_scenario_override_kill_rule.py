@@ -6,11 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from memo_check import TYPED_MEMO, broken_rules
 from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
 
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
-from pmcourse.scenarios.override_kill_rule import LOOKS, THRESHOLD, pooled_daily
+from pmcourse.scenarios._override_kill_rule_judge import MEMO_FORM, memo_key
+from pmcourse.scenarios.contract import as_graded
+from pmcourse.scenarios.override_kill_rule import LOOKS, SPEC, THRESHOLD, pooled_daily
 
 NAME = "override_kill_rule"
 SCENARIO = SCENARIOS[NAME]
@@ -244,3 +247,80 @@ def test_kill_criterion_line_and_window_come_from_the_case(cases):
 def test_zero_analysis_learner_scores_under_the_bar():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, result
+
+
+# ---- the memo's typed fields, checked against the case ----------------------------------------
+def _failures_by_hand(case):
+    """Pre-launch daily task failure rate (%), each day over its weekday's share, and the
+    director's ceiling: a quarter above the pre-launch pooled rate."""
+    out = case.tables["outcomes"].dropna(subset=["tasks_failed", "tasks_started"])
+    launch = case.tables["overrides"]["date"].min()
+    pre = out[out["date"] < launch].groupby("date")[["tasks_failed", "tasks_started"]].sum()
+    daily = 100 * pre["tasks_failed"] / pre["tasks_started"]
+    weekday = daily.groupby([d.weekday() for d in daily.index]).mean() / daily.mean()
+    adjusted = daily / np.array([weekday[d.weekday()] for d in daily.index])
+    ceiling = 125 * pre["tasks_failed"].sum() / pre["tasks_started"].sum()
+    return adjusted.mean(), 2 * adjusted.std(), ceiling
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_memo_key_numbers_are_the_tables(cases, variant):
+    case = cases[(variant, 2)]
+    key = memo_key(case, case.truth)
+    fail = key.signals["task_failure_rate"]
+    assert (fail.baseline, fail.noise, fail.harm) == pytest.approx(
+        _failures_by_hand(case), rel=1e-5
+    )
+    assert round(fail.harm, 1) == case.truth["harm_threshold"]
+    assert fail.detects and fail.delay_days == 1
+    pooled = key.signals["override_rate_pooled"]
+    last_week = pooled_daily(case.tables["overrides"]).dropna().iloc[-7:]
+    rates = 100 * last_week["suggestions_overridden"] / last_week["suggestions_shown"]
+    assert pooled.harm == pytest.approx(rates.mean(), rel=1e-5)
+    assert not any(key.signals[s].detects for s in MEMO_FORM.signals if s.startswith("override"))
+    last = case.tables["outcomes"]["date"].max()
+    assert key.decided_on == f"{last:%Y-%m-%d}"
+    assert key.horizon_days == (pd.Timestamp(case.truth["review_date"]) - last).days
+    assert key.decision == case.truth["decision"]
+    live = case.truth["constraint"] == "previous_model_live"
+    assert key.errors["worse_kept"].recourse == ("model_rollback" if live else "switch_off")
+    assert set(key.undo_ok) == {d.id for d in SPEC.decisions}
+
+
+@pytest.mark.slow
+def test_the_harm_signal_leaves_a_band_over_200_seeds():
+    for seed in range(200):
+        case = load_case(NAME, seed=seed)
+        fail = memo_key(case, case.truth).signals["task_failure_rate"]
+        assert fail.detects, seed
+        assert fail.baseline + fail.noise < fail.harm, (seed, fail)
+
+
+def test_the_solver_memo_keeps_every_rule_of_the_design(cases):
+    for (variant, seed), case in cases.items():
+        memo = solver.memo_typed(as_graded(case))
+        assert broken_rules(memo, memo_key(case, case.truth), MEMO_FORM) == [], (variant, seed)
+
+
+def test_a_memo_on_the_original_rule_breaks_the_rules(cases):
+    case = cases[("novelty_wears_off", 1)]
+    memo = {
+        **solver.memo_typed(as_graded(case)),
+        "signal": "override_rate_pooled",
+        "threshold": "15",
+        "action": "keep_watching",
+        "expiry": "2099-01-01",
+        "bearer_worse_kept": "team",
+    }
+    broken = " | ".join(broken_rules(memo, memo_key(case, case.truth), MEMO_FORM))
+    for rule in ("signal", "action", "expiry", "bearer of 'worse_kept'"):
+        assert rule in broken, broken
+
+
+@pytest.mark.skipif(
+    not TYPED_MEMO, reason="the Memo engine that reads typed fields lands separately"
+)
+def test_the_memo_scores_the_solver_memo_high(cases):
+    for case in cases.values():
+        memo = {q.id: q for q in SCENARIO.questions(case, case.truth)}["memo"]
+        assert memo.score(solver.model_answers(as_graded(case), None)["memo"]) >= 0.9

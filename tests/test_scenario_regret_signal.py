@@ -6,11 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from memo_check import TYPED_MEMO, broken_rules
 from solvers import regret_signal as solver
 
 from pmcourse.diagnose import regret_rate
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios._regret_signal_draw import DESIGNED, DEVICES, FAR_FIELD
+from pmcourse.scenarios._regret_signal_judge import MEMO_FORM, memo_key
+from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.regret_signal import SPEC
 
 SCENARIO = SCENARIOS["regret_signal"]
@@ -248,3 +251,101 @@ def test_numeric_answers_name_the_known_wrong_computations(sample):
 def test_zero_analysis_learner_scores_under_the_bar():
     result = fairplay.zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, result
+
+
+# ---- the memo's typed fields, checked against the case ----------------------------------------
+def _regret_by_hand(events: pd.DataFrame) -> pd.Series:
+    """Per day, the share of requests the same user repeats (same intent) within 60 s; copies (the
+    previous row of that user and intent again under a second later, same latency and ASR
+    confidence) and designed repeats dropped."""
+    ev = events.sort_values(["user_id", "intent", "ts"], kind="stable")
+    prev_same = (ev["user_id"] == ev["user_id"].shift()) & (ev["intent"] == ev["intent"].shift())
+    copy = (
+        prev_same
+        & (ev["ts"] - ev["ts"].shift() < pd.Timedelta("1s"))
+        & (ev["latency_ms"] == ev["latency_ms"].shift())
+        & (ev["asr_confidence"] == ev["asr_confidence"].shift())
+    )
+    ev = ev[~copy & ~ev["intent"].isin(DESIGNED)]
+    next_same = (ev["user_id"] == ev["user_id"].shift(-1)) & (
+        ev["intent"] == ev["intent"].shift(-1)
+    )
+    repeated = next_same & (ev["ts"].shift(-1) - ev["ts"] <= pd.Timedelta("60s"))
+    return repeated.groupby(ev["ts"].dt.floor("D")).mean()
+
+
+def _first_last(series: pd.Series) -> tuple[float, float, float]:
+    first = series[series.index < series.index.min() + pd.Timedelta(days=10)]
+    last = series[series.index > series.index.max() - pd.Timedelta(days=10)]
+    return first.mean(), 2 * first.std(), last.mean()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_memo_key_numbers_are_the_tables(variant):
+    c = case(variant, seed=41)
+    key = memo_key(c, c.truth)
+    ev = c.tables["events"]
+    day = ev["ts"].dt.floor("D")
+    slow = (ev["latency_ms"] > 8000).groupby(day).mean()
+    far = ev[ev["device_type"].isin(FAR_FIELD)]
+    asr = far.groupby(far["ts"].dt.floor("D"))["asr_confidence"].mean()
+    board = c.tables["dashboard"].dropna().set_index("date")
+    dashboard = board["repeated_requests"] / board["requests"]
+    clean = _first_last(_regret_by_hand(ev))
+    if variant in ("intentional_repeat_intents", "duplicate_event_logging"):
+        clean = (clean[0], clean[1], _first_last(dashboard)[2])
+    expected = {
+        "timeout_share": _first_last(slow),
+        "asr_far_field": _first_last(asr),
+        "regret_dashboard": _first_last(dashboard),
+        "regret_clean": clean,
+    }
+    for sid, numbers in expected.items():
+        got = key.signals[sid]
+        assert (got.baseline, got.noise, got.harm) == pytest.approx(numbers, rel=1e-4), sid
+    assert key.signals["regret_dashboard"].detects == (variant in solver.FAILURES)
+    assert key.decided_on == f"{board.index.max():%Y-%m-%d}" and key.horizon_days == 28
+    assert key.decision == c.truth["decision"]
+    assert set(key.undo_ok) == {d.id for d in SPEC.decisions}
+
+
+@pytest.mark.slow
+def test_every_case_has_a_detecting_memo_signal_with_a_band_over_200_seeds():
+    for seed in range(200):
+        c = load_case("regret_signal", seed=seed)
+        detecting = {s: k for s, k in memo_key(c, c.truth).signals.items() if k.detects}
+        assert detecting, (seed, c.truth["cause"])
+        for sid, k in detecting.items():
+            assert (k.harm - (k.baseline + k.direction * k.noise)) * k.direction > 0, (seed, sid)
+
+
+MEMO_SAMPLE = {(v, s): case(v, s) for v in VARIANTS for s in (3, 41)}
+
+
+def test_the_solver_memo_keeps_every_rule_of_the_design():
+    for (variant, seed), c in MEMO_SAMPLE.items():
+        memo = solver.memo_typed(as_graded(c))
+        assert broken_rules(memo, memo_key(c, c.truth), MEMO_FORM) == [], (variant, seed)
+
+
+def test_a_memo_on_the_raw_dashboard_breaks_the_rules():
+    c = MEMO_SAMPLE[("duplicate_event_logging", 3)]
+    memo = {
+        **solver.memo_typed(as_graded(c)),
+        "signal": "regret_dashboard",
+        "action": "keep_dashboard",
+        "expiry": "2099-01-01",
+        "undo": "redeploy_release",
+    }
+    broken = " | ".join(broken_rules(memo, memo_key(c, c.truth), MEMO_FORM))
+    for rule in ("signal", "action", "expiry", "undo"):
+        assert f"{rule} " in broken, broken
+
+
+@pytest.mark.skipif(
+    not TYPED_MEMO, reason="the Memo engine that reads typed fields lands separately"
+)
+def test_the_memo_scores_the_solver_memo_high():
+    for c in MEMO_SAMPLE.values():
+        memo = {q.id: q for q in SCENARIO.questions(c, c.truth)}["memo"]
+        assert memo.score(solver.model_answers(as_graded(c), c.truth)["memo"]) >= 0.9

@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
+from memo_check import TYPED_MEMO, broken_rules
 from solvers import usage_drop as solver
 
 from pmcourse.scenarios import SCENARIOS, load_case
+from pmcourse.scenarios._usage_drop_judge import MEMO_SIGNALS, memo_key
 from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.fairplay import (
     check_briefing_hides_answers,
@@ -16,7 +18,7 @@ from pmcourse.scenarios.fairplay import (
     check_wrong_option_feedback,
     zero_analysis_scores,
 )
-from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, SPEC
+from pmcourse.scenarios.usage_drop import CLIENT_COLUMNS, MEMO_FORM, SPEC
 
 SCENARIO = SCENARIOS["usage_drop"]
 SEEDS = (3, 41, 2026)
@@ -295,3 +297,106 @@ def test_the_solver_answers_every_question_from_a_graded_copy():
 def test_a_learner_who_does_no_analysis_scores_under_the_bar():
     result = zero_analysis_scores(SCENARIO, solver, seeds=200)
     assert result.passed, (result.total, result.by_strategy)
+
+
+# ---- the memo's typed fields, checked against the case ----------------------------------------
+MEMO_COLUMNS = {
+    "requests_per_user": ("summaries_requested", "active_users"),
+    "server_calls_per_user": ("server_summary_calls", "active_users"),
+    "requests_per_call": ("summaries_requested", "server_summary_calls"),
+    "accept_rate": ("summaries_accepted", "summaries_requested"),
+}
+
+
+def _memo_by_hand(c, num, den):
+    """Baseline, noise and flagged level of num/den per day in the segment the fall hit, each
+    day divided by its weekday's share of the baseline weeks."""
+    daily, where = c.tables["daily"], c.truth["where"]
+    if where != "spread":
+        daily = daily[(daily["platform"] == where) | (daily["locale"] == where)]
+    per_day = daily.dropna(subset=[num, den]).groupby("date")[[num, den]].sum()
+    ratio = per_day[num] / per_day[den]
+    days = pd.DatetimeIndex(sorted(c.tables["daily"]["date"].unique()))[-70:]
+    base = ratio[ratio.index.isin(days[7:35])]
+    weekday = base.groupby([d.weekday() for d in base.index]).mean() / base.mean()
+    adjusted = ratio / np.array([weekday[d.weekday()] for d in ratio.index])
+    inside = adjusted[adjusted.index.isin(days[7:35])]
+    return inside.mean(), 2 * inside.std(), adjusted[adjusted.index.isin(days[49:56])].mean()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_memo_key_numbers_are_the_tables(variant):
+    c = case(variant, seed=41)
+    key = memo_key(c, c.truth)
+    for sid, (num, den) in MEMO_COLUMNS.items():
+        base, noise, harm = _memo_by_hand(c, num, den)
+        got = key.signals[sid]
+        assert (got.baseline, got.noise, got.harm) == pytest.approx((base, noise, harm), rel=1e-5)
+        assert got.detects == (base - harm > 1.25 * noise)  # every signal here falls
+    last = c.tables["daily"]["date"].max()
+    review = pd.Timestamp(c.briefing.split("review whatever you decide on **")[1][:10])
+    assert key.decided_on == f"{last:%Y-%m-%d}"
+    assert key.horizon_days == (review - last).days
+    assert review == pd.Timestamp(c.truth["next_app_release"]) + pd.Timedelta(days=28)
+    assert c.truth["review_date"] == f"{review:%Y-%m-%d}"
+    assert key.decision == c.truth["decision"]
+    assert not key.signals["active_users"].detects
+    assert set(key.signals) == set(MEMO_FORM.signals) == set(MEMO_SIGNALS)
+    assert all(key.undo_ok[d.id] and key.on_trigger[d.id] for d in SPEC.decisions)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_memo_signals_detect_what_each_cause_breaks(seed):
+    model = memo_key(c := case("locale_model_regression", seed), c.truth).signals
+    assert model["accept_rate"].detects and model["accept_rate"].delay_days == 1
+    assert model["requests_per_user"].delay_days >= 2  # usage follows the quality days later
+    sdk = memo_key(c := case("client_sdk_event_loss", seed), c.truth).signals
+    assert sdk["requests_per_call"].detects and not sdk["server_calls_per_user"].detects
+    nav = memo_key(c := case("nav_refresh_hid_entry_point", seed), c.truth).signals
+    assert nav["server_calls_per_user"].detects and not nav["requests_per_call"].detects
+
+
+@pytest.mark.slow
+def test_every_detecting_memo_signal_leaves_a_band_over_200_seeds():
+    for seed in range(200):
+        c = load_case("usage_drop", seed=seed)
+        key = memo_key(c, c.truth)
+        detecting = {s: k for s, k in key.signals.items() if k.detects}
+        assert "requests_per_user" in detecting, (seed, c.truth["cause"])
+        for sid, k in detecting.items():
+            edge = k.baseline + k.direction * k.noise
+            assert (k.harm - edge) * k.direction > 0, (seed, sid, k)
+        assert key.horizon_days >= 28
+
+
+def test_the_solver_memo_keeps_every_rule_of_the_design():
+    for (variant, seed), c in SAMPLE.items():
+        memo = solver.memo_typed(as_graded(c))
+        assert broken_rules(memo, memo_key(c, c.truth), MEMO_FORM) == [], (variant, seed)
+
+
+def test_a_hollow_memo_breaks_the_rules():
+    c = SAMPLE[("nav_refresh_hid_entry_point", 3)]
+    key = memo_key(c, c.truth)
+    hollow = {
+        "option": "roll_back_model",
+        "signal": "active_users",
+        "comparator": ">",
+        "threshold": "0",
+        "window_days": "0",
+        "action": "keep_course",
+        "expiry": "2099-01-01",
+        "undo": "server_redeploy",
+    }
+    broken = " | ".join(broken_rules(hollow, key, MEMO_FORM))
+    for rule in ("option", "signal", "threshold", "window", "action", "expiry"):
+        assert f"{rule} " in broken, broken
+
+
+@pytest.mark.skipif(
+    not TYPED_MEMO, reason="the Memo engine that reads typed fields lands separately"
+)
+def test_the_memo_scores_the_solver_memo_high():
+    for c in SAMPLE.values():
+        memo = {q.id: q for q in SCENARIO.questions(c, c.truth)}["memo"]
+        assert memo.score(solver.model_answers(as_graded(c), None)["memo"]) >= 0.9

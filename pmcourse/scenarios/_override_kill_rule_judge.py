@@ -8,16 +8,24 @@ computations. Every text reads the truth (facts computed from the tables by
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+
+from pmcourse.answers.memo_case import MemoError, MemoForm, MemoKey
+from pmcourse.scenarios.base import Case
+from pmcourse.scenarios.memo_bands import daily_ratio, signal_band, weekday_adjusted
 from pmcourse.scenarios.spec import Evidence
 
 __all__ = [
     "DEGRADED",
     "EVIDENCE",
+    "MEMO_FORM",
     "debrief",
     "decide",
     "keep_why_not",
+    "memo_key",
     "numeric_keys",
     "partial_credit",
     "pause_why_not",
@@ -318,4 +326,188 @@ def debrief(general: str, truth) -> str:
     return (
         f"Here {signature(truth)}. True here and telling this story from a rival: {cited}. "
         f"{general}"
+    )
+
+
+# ---- the memo: its typed fields and what they are checked against in this case -----------------
+#: The override rates the kill-criterion question offers are the memo's decoys too: each fixes
+#: one confound, and none measures harm.
+MEMO_FORM = MemoForm(
+    signals={
+        "override_rate_pooled": ("Override rate, all users pooled (the original rule)", "%"),
+        "override_rate_settled": (
+            "Override rate of users past their first week of exposure",
+            "%",
+        ),
+        "task_failure_rate": (
+            "Task failure rate (tasks abandoned or redone within 24 h), all eligible users",
+            "%",
+        ),
+        "override_rate_launch_mix": (
+            "Override rate reweighted to the launch-week tenure mix",
+            "%",
+        ),
+    },
+    actions={
+        "keep_watching": "Keep the suggestions as they are and keep watching",
+        "pause_new": "Pause the rollout to new users",
+        "switch_off": "Switch the suggestions off for everyone",
+        "rollback": "Roll back to the previous suggestion model",
+        "switch_back_on": "Switch the suggestions back on and look for the real cause",
+    },
+    undo={
+        "flag_off": "Switch the suggestions off with the feature flag",
+        "resume_rollout": "Resume the rollout to new users",
+        "redeploy_v2": "Deploy the v2 model again (a configuration change)",
+        "flag_on": "Switch the suggestions back on with the feature flag",
+    },
+    errors={
+        "worse_kept": "The suggestions really are worse and stay live",
+        "good_reverted": "Harmless suggestions are switched off on the override rate's alarm",
+        "new_users_held": "New users are held back while their own habits keep the pooled rate up",
+    },
+    parties={
+        "director": "The director who signs the decision off",
+        "team": "The team that owns the suggestions",
+        "users": "Users who have the suggestions",
+        "new_users": "New users still waiting for the rollout",
+        "support": "The support desk that fields complaints",
+    },
+    recourse={
+        "appeal": "Complain to support and wait for an answer",
+        "wait_review": "Wait for the quarterly review",
+        "model_rollback": "The previous model, one configuration change away",
+        "switch_off": "Only switching the suggestions off for everyone",
+        "flag_on": "The feature flag turns them back on",
+        "none": "None: nothing brings it back for them",
+        "own_settings": "Turn the suggestions off in their own settings",
+    },
+)
+_UNDO = {
+    "revert": "flag_on",
+    "rollback_model": "redeploy_v2",
+    "keep_and_rewrite": "flag_off",
+    "pause_rollout": "resume_rollout",
+}
+
+
+def _override_series(overrides: pd.DataFrame) -> dict[str, pd.Series]:
+    """The three override rates per day, in percent (lost days skipped)."""
+    ov = overrides.dropna(subset=["suggestions_shown", "suggestions_overridden"])
+    settled = ov[ov["exposure_days"].isin(["8-14", "15+"])]
+    by = ov.groupby(["date", "tenure_cohort"])[["suggestions_shown", "suggestions_overridden"]]
+    cohort = by.sum()
+    rate = (cohort["suggestions_overridden"] / cohort["suggestions_shown"]).unstack()
+    first = cohort["suggestions_shown"].unstack()
+    first = first[first.index < first.index.min() + pd.Timedelta(days=7)].sum()
+    mix = first / first.sum()
+    return {
+        "override_rate_pooled": 100
+        * daily_ratio(ov, "suggestions_overridden", "suggestions_shown"),
+        "override_rate_settled": 100
+        * daily_ratio(settled, "suggestions_overridden", "suggestions_shown"),
+        "override_rate_launch_mix": 100 * (rate.fillna(0) * mix).sum(axis=1),
+    }
+
+
+def memo_key(case: Case, truth: dict) -> MemoKey:
+    """What the memo's typed fields are checked against in ``case``, from its tables.
+
+    The task failure rate is the one signal of harm: baseline and noise from the two weeks
+    before launch (daily, weekly rhythm out), harm = the director's ceiling (a quarter above the
+    pre-launch rate), shown a day late (a failure is a task abandoned or redone within 24 h).
+    The override rates are proxies that novelty, the rollout mix and a cheaper override button
+    move as well: they do not detect harm. The rule runs from the last day of data to the
+    quarterly review the briefing names. Liability: users bear a worse model kept live, with
+    the way back the constraint leaves; users bear a needless revert (the flag undoes it); new
+    users bear a pause their own habits keep in place, with no recourse.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("override_kill_rule", seed=1)
+    >>> key = memo_key(case, case.truth)
+    >>> key.decision, key.signals["task_failure_rate"].detects
+    ('keep_and_rewrite', True)
+    >>> round(key.signals["task_failure_rate"].harm, 1) == case.truth["harm_threshold"]
+    True
+    """
+    tables = case.tables
+    outcomes, overrides = tables["outcomes"], tables["overrides"]
+    launch = overrides["date"].min()
+    last = max(outcomes["date"].max(), overrides["date"].max())
+    pre = outcomes[outcomes["date"] < launch].dropna(subset=["tasks_failed", "tasks_started"])
+    ceiling = 125 * float(pre["tasks_failed"].sum() / pre["tasks_started"].sum())
+    failures = weekday_adjusted(
+        100 * daily_ratio(outcomes, "tasks_failed", "tasks_started"),
+        (outcomes["date"].min(), launch - pd.Timedelta(days=1)),
+    )
+    fail = signal_band(failures[failures.index < launch], ceiling, 1)
+    recent = failures[failures.index > last - pd.Timedelta(days=14)].mean()
+    signals = {
+        "task_failure_rate": replace(
+            fail,
+            why=(
+                f"Task failures: {fail.baseline:.2f}% ± {fail.noise:.2f} a day before launch; "
+                f"the director's ceiling is {fail.harm:.2f}%; {recent:.2f}% in the last two "
+                "weeks. A failed task shows within a day."
+            ),
+        )
+    }
+    for sid, series in _override_series(overrides).items():
+        week = series[series.index < launch + pd.Timedelta(days=7)]
+        if week.dropna().size < 2:
+            week = series.dropna().iloc[:7]
+        key = signal_band(week, float(series.iloc[-7:].mean()), 1, detects=False)
+        signals[sid] = replace(
+            key,
+            why=(
+                f"{MEMO_FORM.signals[sid][0]}: {key.baseline:.1f}% in its first week, "
+                f"{key.harm:.1f}% in the last; novelty, the rollout mix and the override button "
+                "move it as well as harm, so it cannot tell harm apart."
+            ),
+        )
+    live = truth["constraint"] == "previous_model_live"
+    review = pd.Timestamp(truth["review_date"])
+    switch = ("switch_off", "rollback") if live else ("switch_off",)
+    return MemoKey(
+        decision=truth["decision"],
+        partial={"revert": 0.5} if truth["cause"] == DEGRADED and live else {},
+        reversible=dict.fromkeys(_UNDO, True),
+        undo_ok={d: (u,) for d, u in _UNDO.items()},
+        on_trigger={
+            "revert": ("switch_back_on",),
+            "rollback_model": ("switch_off",),
+            "keep_and_rewrite": switch,
+            "pause_rollout": switch,
+        },
+        signals=signals,
+        decided_on=f"{last:%Y-%m-%d}",
+        horizon_days=int((review - last).days),
+        errors={
+            "worse_kept": MemoError(
+                "users",
+                "model_rollback" if live else "switch_off",
+                "The previous model is still deployable."
+                if live
+                else "The previous model was retired: the only way back is switching off.",
+            ),
+            "good_reverted": MemoError(
+                "users", "flag_on", "Switching off is a flag; the flag switches them back on."
+            ),
+            "new_users_held": MemoError(
+                "new_users",
+                "none",
+                f"New users override {truth['new_vs_veteran']:.1f} times as often as veterans: "
+                "a pause on the pooled rate holds them back for as long as they are new.",
+            ),
+        },
+        facts={
+            "cause": truth["cause_label"],
+            "harm": signals["task_failure_rate"].why,
+            "way_back": "The previous model is still deployable."
+            if live
+            else "The previous model was retired: the only way back is switching off.",
+            "review": f"The rule expires at the quarterly review on {truth['review_date']}.",
+        },
     )

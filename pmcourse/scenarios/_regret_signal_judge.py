@@ -8,17 +8,36 @@ the debriefs. Every text reads the truth (facts computed from the tables by
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
 
-from pmcourse.scenarios._regret_signal_draw import DEVICES, NLU_TARGETS
+import numpy as np
+import pandas as pd
+
+from pmcourse.answers.memo_case import MemoForm, MemoKey
+from pmcourse.diagnose import regret_rate
+from pmcourse.scenarios._regret_signal_draw import (
+    DESIGNED,
+    DEVICES,
+    FAR_FIELD,
+    NLU_TARGETS,
+    PERIOD_DAYS,
+    TIMEOUT_MS,
+    copies,
+)
+from pmcourse.scenarios.base import Case
+from pmcourse.scenarios.memo_bands import signal_band
 
 __all__ = [
     "FAILURES",
+    "MEMO_FORM",
+    "decide",
     "decision_solution",
     "diagnosis_solution",
     "evidence_solution",
     "fix_why_not",
+    "memo_key",
     "numeric_keys",
+    "partial_credit",
     "restate_why_not",
     "rollback_why_not",
     "ruled_out",
@@ -34,6 +53,34 @@ FAILURES = (
     "single_intent_nlu_confusion",
     "latency_timeout_retries",
 )
+
+
+def decide(cause: str, facts) -> str:
+    """The right action for ``cause`` under the month's constraint.
+
+    Examples
+    --------
+    >>> decide("latency_timeout_retries", {"constraint": "code_freeze"})
+    'rollback_release'
+    >>> decide("duplicate_event_logging", {"constraint": "code_freeze"})
+    'restate_metric'
+    """
+    if cause not in FAILURES:
+        return "restate_metric"
+    return "rollback_release" if facts["constraint"] == "code_freeze" else "fix_forward"
+
+
+def partial_credit(cause: str, facts) -> dict:
+    """Partial credit for a defensible second-best action under ``cause``.
+
+    Examples
+    --------
+    >>> partial_credit("latency_timeout_retries", {"constraint": "engineers_free"})
+    {'rollback_release': 0.5}
+    """
+    # with engineers free a rollback still stops the failures: second best
+    second = cause in FAILURES and facts["constraint"] == "engineers_free"
+    return {"rollback_release": 0.5} if second else {}
 
 
 def signature(t) -> str:
@@ -344,3 +391,143 @@ def numeric_keys(truth: dict | None) -> dict[str, tuple[float, dict]]:
             0.001,
         ),
     }
+
+
+# ---- the memo: its typed fields and what they are checked against in this case -----------------
+MEMO_FORM = MemoForm(
+    signals={
+        "asr_far_field": ("Speech-recognition confidence on far-field devices", "0-1"),
+        "timeout_share": ("Share of answers that hit the timeout", "fraction"),
+        "regret_top_intent": (
+            "Regret rate of the intent whose repeats rose most (designed repeats excluded)",
+            "fraction",
+        ),
+        "regret_clean": (
+            "Regret rate without designed repeats (timer, next track) and duplicate events",
+            "fraction",
+        ),
+        "regret_dashboard": (
+            "Regret rate as the dashboard counts it (60 s, raw events)",
+            "fraction",
+        ),
+    },
+    actions={
+        "keep_dashboard": "Keep the dashboard and the product as they are, and keep watching",
+        "escalate_fix": "Put engineers on a fix for the failing answers",
+        "reopen_diagnosis": "Reopen the diagnosis: test the next rival cause",
+        "roll_back": "Roll back the release behind the rise",
+    },
+    undo={
+        "dashboard_back": "Switch the dashboard back to the raw count",
+        "redeploy_release": "Deploy the rolled-back release again",
+        "nothing_changed": "Nothing to undo: nothing was changed",
+        "revert_fix": "Roll the fix back with the next rollback",
+    },
+)
+_UNDO = {
+    "rollback_release": "redeploy_release",
+    "fix_forward": "revert_fix",
+    "restate_metric": "dashboard_back",
+    "wait_and_watch": "nothing_changed",
+}
+#: The case's horizon: the month the constraint covers (a four-week freeze, or four weeks of
+#: two free engineers), as the briefing says.
+HORIZON_DAYS = 28
+
+
+def _daily_regret(events: pd.DataFrame) -> pd.Series:
+    day = events.assign(date=events["ts"].dt.floor("D"))
+    return regret_rate(day, window="60s", by="date").by_segment["rate"].astype(float)
+
+
+def memo_series(events: pd.DataFrame, top_intent: str) -> dict[str, pd.Series]:
+    """Each memo signal per day, from the request log (a lost day is simply absent).
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("regret_signal", seed=1)
+    >>> series = memo_series(case.tables["events"], case.truth["top_intent"])
+    >>> sorted(series) == sorted(MEMO_FORM.signals)
+    True
+    """
+    day = events["ts"].dt.floor("D")
+    clean = events[~events["intent"].isin(DESIGNED) & ~copies(events)]
+    far = events["device_type"].isin(FAR_FIELD)
+    return {
+        "regret_dashboard": _daily_regret(events),
+        "regret_clean": _daily_regret(clean),
+        "regret_top_intent": _daily_regret(clean[clean["intent"] == top_intent]),
+        "asr_far_field": events.loc[far, "asr_confidence"].groupby(day[far]).mean(),
+        "timeout_share": (events["latency_ms"] > TIMEOUT_MS).groupby(day).mean().astype(float),
+    }
+
+
+def memo_key(case: Case, truth: dict) -> MemoKey:
+    """What the memo's typed fields are checked against in ``case``, from its request log.
+
+    Every signal is read per day: baseline and noise over the log's first ten days (before any
+    onset), harm = its level over the last ten. Where no answer fails (designed repeats,
+    duplicate logging) the dashboard's rise is no failure, so it detects nothing, and the clean
+    regret rate's harm is the level the dashboard shows now: were every repeat it counts regret. A day's requests
+    show on the next day's dashboard: every signal is a day late. The decision lives for the
+    month the constraint covers.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("regret_signal", seed=1, variant="latency_timeout_retries")
+    >>> key = memo_key(case, case.truth)
+    >>> key.signals["timeout_share"].detects, key.signals["asr_far_field"].detects
+    (True, False)
+    """
+    events = case.tables["events"]
+    first = events["ts"].min().floor("D") + pd.Timedelta(days=PERIOD_DAYS)
+    last_day = events["ts"].max().floor("D")
+    last = last_day - pd.Timedelta(days=PERIOD_DAYS)
+    failing = truth["cause"] in FAILURES
+    series = memo_series(events, truth["top_intent"])
+    before = {sid: x[x.index < first] for sid, x in series.items()}
+    harm = {sid: float(x[x.index > last].mean()) for sid, x in series.items()}
+    said = dict.fromkeys(series, "over the last ten days")
+    if not failing:
+        # no answer fails: the clean rate is wrong to ignore the rise if it reaches the level
+        # the dashboard shows now (every repeat it counts, regret)
+        harm["regret_clean"] = harm["regret_dashboard"]
+        said["regret_clean"] = "if every repeat the dashboard now counts were regret"
+    signals = {}
+    for sid in series:
+        up = -1 if sid == "asr_far_field" else 1  # a failing answer lowers ASR confidence
+        key = signal_band(
+            before[sid], harm[sid], 1, detects=failing or sid == "regret_clean", worse=up
+        )
+        signals[sid] = replace(
+            key,
+            why=f"{MEMO_FORM.signals[sid][0]}: {key.baseline:.3g} ± {key.noise:.2g} a day over "
+            f"the first ten days, {key.harm:.3g} {said[sid]}"
+            + ("." if key.detects else "; it cannot tell a failing answer here."),
+        )
+    freeze = truth["constraint"] == "code_freeze"
+    fix = ("roll_back",) if freeze else ("escalate_fix", "roll_back")
+    return MemoKey(
+        decision=truth["decision"],
+        partial=partial_credit(truth["cause"], truth),
+        reversible=dict.fromkeys(_UNDO, True),
+        undo_ok={d: (u,) for d, u in _UNDO.items()},
+        on_trigger={
+            "rollback_release": ("reopen_diagnosis",),
+            "fix_forward": ("roll_back",),
+            "restate_metric": fix,
+            "wait_and_watch": fix,
+        },
+        signals=signals,
+        decided_on=f"{last_day:%Y-%m-%d}",
+        horizon_days=HORIZON_DAYS,
+        facts={
+            "cause": truth["cause_label"],
+            "signature": signature(truth),
+            "constraint": "A four-week code freeze: only rollbacks and configuration ship."
+            if freeze
+            else "Two engineers are free for four weeks; the release owners prefer a fix forward.",
+        },
+    )

@@ -40,6 +40,8 @@ COMPETITORS = ("Brieflet", "Skimwise", "Docsy", "Gistly")
 CAMPAIGNS = ("free 50 GB for a year", "three months of Pro free", "a referral bonus")
 #: What the team can ship before the decision bites; drawn last, so the data never depends on it.
 CONSTRAINTS = ("release_train_open", "app_release_freeze")
+#: The head of AI reviews the decision this many days after the next app release ships.
+REVIEW_AFTER_RELEASE_DAYS = 28
 
 
 def windows(index: pd.DatetimeIndex) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
@@ -412,7 +414,12 @@ def generate(rng: np.random.Generator, variant: str, size: Size) -> Draw:
         if constraint == "release_train_open"
         else 7 * int(rng.integers(4, 7))
     )
-    facts.update(constraint=constraint, next_app_release=ship_day.strftime("%Y-%m-%d"))
+    review = ship_day + pd.Timedelta(days=REVIEW_AFTER_RELEASE_DAYS)
+    facts.update(
+        constraint=constraint,
+        next_app_release=ship_day.strftime("%Y-%m-%d"),
+        review_date=review.strftime("%Y-%m-%d"),
+    )
     facts.update(findings(daily, win))
     params = {
         "onset": onset.strftime("%Y-%m-%d"),
@@ -481,7 +488,9 @@ def _briefing(win: dict, last: pd.Timestamp, ship_day: pd.Timestamp) -> str:
         f"**Release calendar:** the next iOS and Android app release goes out on "
         f"**{ship_day:%Y-%m-%d}**; until then only server-side changes and remote-config flags "
         "can ship. Both app releases' navigation redesign sits behind a remote-config flag that "
-        "turns the old navigation back on.\n\n"
+        "turns the old navigation back on. The head of AI will review whatever you decide on "
+        f"**{ship_day + pd.Timedelta(days=REVIEW_AFTER_RELEASE_DAYS):%Y-%m-%d}**, four weeks "
+        "after that release.\n\n"
         f"You have daily data through **{last:%Y-%m-%d}** by platform, locale, app version and "
         "user tenure (`daily`), each platform's app-version adoption (`app_versions`), and the "
         "timeline of everything that shipped or happened. Find out what moved the metric, show "

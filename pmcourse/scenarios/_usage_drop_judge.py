@@ -13,8 +13,10 @@ import weakref
 
 import pandas as pd
 
+from pmcourse.answers.memo_case import MemoKey
 from pmcourse.scenarios._usage_drop_draw import COUNTRY, PLATFORM_NAME, findings, windows
 from pmcourse.scenarios.base import Case
+from pmcourse.scenarios.memo_bands import daily_ratio, first_crossing, weekday_bands
 
 #: A fall "concentrates" in a segment when it is at least this many times the next one's.
 CONCENTRATION = 3.0
@@ -513,3 +515,83 @@ def second_best(cause: str, truth: Facts) -> dict[str, float]:
     {'ship_app_fix': 0.25}
     """
     return _partial_nav(truth) if cause == "nav_refresh_hid_entry_point" else _partial_sdk(truth)
+
+
+# ---- the memo's key: what its typed fields are checked against in this case ---------------------
+#: Memo signal id -> (numerator, denominator) columns of ``daily`` (None: the daily sum), name.
+MEMO_SIGNALS = {
+    "requests_per_user": ("summaries_requested", "active_users", "Requests per active user"),
+    "server_calls_per_user": ("server_summary_calls", "active_users", "Server calls per user"),
+    "requests_per_call": ("summaries_requested", "server_summary_calls", "Requests per call"),
+    "accept_rate": ("summaries_accepted", "summaries_requested", "Accept rate"),
+    "active_users": ("active_users", None, "Daily active users"),
+}
+#: Decision -> (its undo, actions when its kill signal fires: a fix reopens, no change escalates).
+MEMO_PLAN = {
+    "ship_app_fix": ("next_release", ("reopen_diagnosis", "undo_decision")),
+    "flag_old_navigation": ("flag_back", ("reopen_diagnosis", "undo_decision")),
+    "restate_from_server": ("report_back", ("escalate_fix", "reopen_diagnosis")),
+    "roll_back_model": ("server_redeploy", ("reopen_diagnosis", "undo_decision")),
+    "annotate_and_wait": ("report_back", ("escalate_fix", "reopen_diagnosis")),
+    "respond_in_market": ("stop_market_work", ("reopen_diagnosis", "undo_decision")),
+    "report_by_tenure": ("report_back", ("escalate_fix", "reopen_diagnosis")),
+}
+#: Partial credit of the one cause whose second-best action does not depend on the calendar.
+CAMPAIGN_PARTIAL = {"annotate_and_wait": 0.25}
+
+
+def memo_key(case: Case, truth: Facts) -> MemoKey:
+    """The memo's key from the tables: each signal per day in the segment the fall hit, weekly
+    rhythm out, baseline weeks against the flagged week (usage lags the accept rate under a
+    model regression); the review, four weeks after the next app release, ends the horizon.
+
+    Examples
+    --------
+    >>> from pmcourse.scenarios import load_case
+    >>> case = load_case("usage_drop", seed=3, variant="locale_model_regression")
+    >>> key = memo_key(case, case.truth)
+    >>> key.decision, key.signals["accept_rate"].detects, key.signals["active_users"].detects
+    ('roll_back_model', True, False)
+    """
+    daily, where, cause = case.tables["daily"], truth["where"], truth["cause"]
+    if where != "spread":
+        daily = daily[daily["platform" if where in PLATFORM_NAME else "locale"] == where]
+    days = pd.DatetimeIndex(sorted(case.tables["daily"]["date"].unique()))
+    win = windows(days)
+    series = {s: daily_ratio(daily, n, d) for s, (n, d, _) in MEMO_SIGNALS.items()}
+    names = {s: name for s, (_, _, name) in MEMO_SIGNALS.items()}
+    said, down = ("in the baseline weeks", "in the flagged week"), dict.fromkeys(MEMO_SIGNALS, -1)
+    how = {"decoys": ("active_users",), "worse": down, "said": said}  # every signal here falls
+    bands = weekday_bands(series, win["baseline"], win["flagged"], names, **how)
+    if cause == "locale_model_regression":  # usage follows the accept rate days later
+        tl, base = case.timeline, win["baseline"]
+        start = pd.Timestamp(tl.loc[tl["kind"] == "deploy", "date"].iloc[0])
+        usage = ("requests_per_user", "server_calls_per_user")
+        seen = {
+            s: first_crossing(series[s], bands[s], start, weekly=base) or win["flagged"][0]
+            for s in ("accept_rate", *usage)
+        }
+        lags = {s: max(2, (seen[s] - seen["accept_rate"]).days + 1) for s in usage}
+        bands = weekday_bands(series, base, win["flagged"], names, delays=lags, **how)
+    partial = CAMPAIGN_PARTIAL if cause == "campaign_low_intent_mix" else {}
+    if cause in ("nav_refresh_hid_entry_point", "client_sdk_event_loss"):
+        partial = second_best(cause, truth)
+    review = pd.Timestamp(truth["review_date"])
+    fastest = min((k for k in bands.values() if k.detects), key=lambda k: k.delay_days)
+    return MemoKey(
+        decision=truth["decision"],
+        partial=partial,
+        reversible=dict.fromkeys(MEMO_PLAN, True),
+        undo_ok={d: (undo,) for d, (undo, _) in MEMO_PLAN.items()},
+        on_trigger={d: then for d, (_, then) in MEMO_PLAN.items()},
+        signals=bands,
+        decided_on=f"{days[-1]:%Y-%m-%d}",
+        horizon_days=int((review - days[-1]).days),
+        facts={
+            "cause": truth["cause_label"],
+            "where": f"In {'all segments' if where == 'spread' else segment(where)}: "
+            f"requests per active user {pct(truth['headline_change'])} in the flagged week.",
+            "calendar": f"App release {truth['next_app_release']}, review {review:%Y-%m-%d}.",
+            "fastest_signal": fastest.why,
+        },
+    )

@@ -42,9 +42,11 @@ from pmcourse.scenarios._override_kill_rule_draw import pooled_daily as pooled_d
 from pmcourse.scenarios._override_kill_rule_judge import (
     DEGRADED,
     EVIDENCE,
+    MEMO_FORM,
     debrief,
     decide,
     keep_why_not,
+    memo_key,
     numeric_keys,
     partial_credit,
     pause_why_not,
@@ -521,20 +523,22 @@ SPEC = ScenarioSpec(
         ),
     ),
     memo=Ask(
-        "Write the decision memo for the director: what you recommend, what it trades away, "
-        "who bears the cost, how you will detect failure, how you undo it, and when the rule "
-        "expires and is revisited.",
+        "Write the decision memo for the director: what you recommend; the rule you hold it "
+        "to until the review in the briefing (signal, level, window, what happens when it "
+        "fires, expiry); how it is undone; and who bears the cost of each wrong call, with "
+        "what recourse.",
         hints=(
             Hint(
-                "Name the date the new rule expires, and the flag or rollback that undoes "
-                "the decision.",
+                "A rule on harm fires when harm happens: short of the director's limit, beyond "
+                "the day-to-day variation before launch. The way back decides the recourse.",
                 safe=True,
             ),
         ),
-        solution=(
-            "A good memo commits to a measurable trigger on harm, a date it stops applying, and "
-            "the mechanism (a feature flag) that reverses the call in minutes."
-        ),
+        solution="A good memo commits to a trigger on harm (beyond normal variation, short of "
+        "the director's limit), an expiry, the flag or configuration change that reverses the "
+        "call, and who pays for each wrong call.",
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
     ),
     tables={
         "overrides": TableDoc(

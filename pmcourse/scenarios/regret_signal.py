@@ -39,12 +39,15 @@ from pmcourse.scenarios._regret_signal_draw import (
     readings,
 )
 from pmcourse.scenarios._regret_signal_judge import (
-    FAILURES,
+    MEMO_FORM,
+    decide,
     decision_solution,
     diagnosis_solution,
     evidence_solution,
     fix_why_not,
+    memo_key,
     numeric_keys,
+    partial_credit,
     restate_why_not,
     rollback_why_not,
     ruled_out,
@@ -67,18 +70,6 @@ CONSTRAINTS = (
         "prefer a fix forward: a rollback would also take back each release's other changes.",
     ),
 )
-
-
-def _decide(cause: str, facts) -> str:
-    if cause not in FAILURES:
-        return "restate_metric"
-    return "rollback_release" if facts["constraint"] == "code_freeze" else "fix_forward"
-
-
-def _partial(cause: str, facts) -> dict:
-    # with engineers free a rollback still stops the failures: second best
-    second = cause in FAILURES and facts["constraint"] == "engineers_free"
-    return {"rollback_release": 0.5} if second else {}
 
 
 CAUSES = (
@@ -109,8 +100,8 @@ CAUSES = (
 CAUSES = tuple(
     replace(
         c,
-        decision=partial_fn(_decide, c.id),
-        partial=partial_fn(_partial, c.id),
+        decision=partial_fn(decide, c.id),
+        partial=partial_fn(partial_credit, c.id),
         why_not=partial_fn(ruled_out, c.id),
     )
     for c in CAUSES
@@ -542,17 +533,16 @@ SPEC = ScenarioSpec(
         solution=lambda truth: decision_solution(truth, DECISIONS, CONSTRAINTS),
     ),
     memo=Ask(
-        "Write the memo to the VP: what drove the rise, what to do, and your proposal for "
-        "the north star with its caveats.",
+        "Write the memo to the VP: what you do this month and the signal, level, window and "
+        "expiry that would show it wrong; then your proposal for the north star, with caveats.",
         extra_fields={"caveats": "Caveats of the regret rate as a north star"},
         hints=(
-            Hint(
-                "Name the window, the exclusions and the segment breakdown you would require.",
-                safe=True,
-            ),
+            Hint("Watch what only a failing answer moves, beyond day-to-day noise.", safe=True),
         ),
-        solution="A good memo separates the incident (its cause and fix) from the metric "
-        "(its definition, its guards, and the signal that would show it misleads).",
+        solution="A good memo separates the incident (its cause, fix and kill signal) from the "
+        "metric (its definition, its guards, and the signal that would show it misleads).",
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
     ),
     tables={
         "events": TableDoc(

@@ -27,6 +27,7 @@ from __future__ import annotations
 from functools import partial
 
 from pmcourse.answers import Choice, Hint, Numeric
+from pmcourse.answers.memo_case import MemoForm
 from pmcourse.scenarios._usage_drop_draw import (
     CLIENT_COLUMNS,
     COUNTRY,
@@ -36,11 +37,13 @@ from pmcourse.scenarios._usage_drop_draw import (
     generate,
 )
 from pmcourse.scenarios._usage_drop_judge import (
+    CAMPAIGN_PARTIAL,
     action_feedback,
     decide,
     first,
     frozen,
     holds,
+    memo_key,
     pct,
     rules_out,
     second,
@@ -53,7 +56,7 @@ from pmcourse.scenarios._usage_drop_judge import (
 from pmcourse.scenarios.base import Case, TableDoc
 from pmcourse.scenarios.spec import Ask, Cause, Evidence, Option, ScenarioSpec
 
-__all__ = ["SPEC", "SCENARIO", "CLIENT_COLUMNS", "generate", "questions"]
+__all__ = ["SPEC", "SCENARIO", "CLIENT_COLUMNS", "MEMO_FORM", "generate", "questions"]
 
 EVIDENCE = (
     Evidence(
@@ -141,7 +144,7 @@ CAUSES = (
         "User mix: a growth campaign brought many new, low-intent users; no segment's usage "
         "rate changed.",
         decision="report_by_tenure",
-        partial={"annotate_and_wait": 0.25},
+        partial=CAMPAIGN_PARTIAL,
         why_not=partial(rules_out, "campaign_low_intent_mix"),
     ),
 )
@@ -190,6 +193,43 @@ DECISIONS = (
         "the campaign on its own cohort's retention.",
         why_not=partial(action_feedback, "report_by_tenure"),
     ),
+)
+#: The memo's typed fields, the same in every variant (``memo_key`` reads this case's key);
+#: daily active users is the vanity decoy.
+MEMO_FORM = MemoForm(
+    signals={
+        "active_users": ("Daily active users of the app", "users per day"),
+        "requests_per_call": (
+            "Client-logged requests per server summary call, where the fall is",
+            "requests per call",
+        ),
+        "requests_per_user": (
+            "Summaries requested per active user (client-logged), where the fall is",
+            "requests per user per day",
+        ),
+        "server_calls_per_user": (
+            "Server summary calls per active user, where the fall is",
+            "calls per user per day",
+        ),
+        "accept_rate": (
+            "Accept rate (summaries kept per summary requested), where the fall is",
+            "fraction",
+        ),
+    },
+    actions={
+        "keep_course": "Keep today's decision and look again at the next review",
+        "roll_back_everything": "Roll back everything that shipped near the onset",
+        "reopen_diagnosis": "Reopen the diagnosis: test the next rival cause with the same cuts",
+        "escalate_fix": "Escalate to a product fix in the affected segment",
+        "undo_decision": "Undo today's decision (the way the undo field says)",
+    },
+    undo={
+        "server_redeploy": "Redeploy the previous server-side model",
+        "stop_market_work": "Stop the in-market onboarding and positioning work",
+        "report_back": "Switch the dashboard or report back to its old definition",
+        "next_release": "Revert the change in the next app release",
+        "flag_back": "Flip the remote-config flag back",
+    },
 )
 CONSTRAINTS = (
     Option(
@@ -473,12 +513,23 @@ SPEC = ScenarioSpec(
         solution=_decision_solution,
     ),
     memo=Ask(
-        "Write the memo to the head of AI: the cause, the evidence, the decision, and how you "
-        "will know if you were wrong.",
-        hints=(Hint("Name a measurable signal and a date for the revisit.", safe=True),),
-        solution="A good memo names the cause and the two or three findings that rule out "
-        "the look-alikes, states the action and its cost, the signal that would "
-        "show the diagnosis wrong, and when you will look again.",
+        "Write the decision memo to the head of AI (the diagnosis and its evidence are asked "
+        "above): the action you take within the release calendar, and the kill criterion that "
+        "would show you wrong before the review in the briefing: which of this case's metrics "
+        "you watch, the level and window that trigger it, what you do then, when the decision "
+        "expires, and how it is undone.",
+        hints=(
+            Hint(
+                "Watch a metric that moves soon after the failure does, at a level normal "
+                "day-to-day variation does not reach but short of where the fall itself went.",
+                safe=True,
+            ),
+        ),
+        solution="A good memo states the action and its cost, the signal that would show the "
+        "diagnosis wrong soonest (a level beyond its normal variation, a window no shorter than "
+        "its delay), what happens then, how the action is undone, and an expiry by the review.",
+        memo_form=MEMO_FORM,
+        memo_key=memo_key,
     ),
     tables={
         "daily": TableDoc(

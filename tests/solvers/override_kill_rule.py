@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from memo_check import TYPED_MEMO
 
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from solvers import as_percent
@@ -134,6 +135,57 @@ def kill_criterion(case) -> dict:
     }
 
 
+#: What each decision does when its harm rule fires (with the old model deployable, or not),
+#: and how the decision itself is undone.
+MEMO_ACTION = {
+    "keep_and_rewrite": ("rollback", "switch_off", "flag_off"),
+    "rollback_model": ("switch_off", "switch_off", "redeploy_v2"),
+    "revert": ("switch_back_on", "switch_back_on", "flag_on"),
+}
+
+
+def decision_of(case, cause: str) -> str:
+    """The action the cause and the briefing's way back call for."""
+    if cause != DEGRADED:
+        return "keep_and_rewrite"
+    return "revert" if "retired" in case.briefing else "rollback_model"
+
+
+def memo_typed(case) -> dict:
+    """The memo's typed fields from the tables and the briefing: a rule on task failures with
+    its threshold halfway between the pre-launch days' normal variation (same weekday) and the
+    director's ceiling, a week's window, expiring at the review; who bears each wrong call."""
+    out = case.tables["outcomes"]
+    launch = _event(case, "AI suggestions launch")
+    pre = out[out["date"] < launch].dropna()
+    rate = 100 * pre["tasks_failed"] / pre["tasks_started"]
+    weekday = pd.Series(rate.to_numpy(), index=[d.weekday() for d in pre["date"]])
+    factor = weekday.groupby(level=0).mean() / rate.mean()
+    adjusted = weekday / factor.reindex(weekday.index).to_numpy()
+    ceiling = 125 * pre["tasks_failed"].sum() / pre["tasks_started"].sum()
+    edge = adjusted.mean() + 2 * adjusted.std()
+    decision = decision_of(case, solve(case))
+    live = "still deployable" in case.briefing
+    on_live, on_retired, undo = MEMO_ACTION.get(decision, ("switch_off", "switch_off", "flag_off"))
+    review = re.search(r"review on \*\*(\d{4}-\d\d-\d\d)", case.briefing)[1]
+    return {
+        "option": decision,
+        "signal": "task_failure_rate",
+        "comparator": ">",
+        "threshold": f"{(edge + ceiling) / 2:.3f}",
+        "window_days": "7",
+        "action": on_live if live else on_retired,
+        "expiry": review,
+        "undo": undo,
+        "bearer_worse_kept": "users",
+        "recourse_worse_kept": "model_rollback" if live else "switch_off",
+        "bearer_good_reverted": "users",
+        "recourse_good_reverted": "flag_on",
+        "bearer_new_users_held": "new_users",
+        "recourse_new_users_held": "none",
+    }
+
+
 def model_answers(case, truth) -> dict:
     """The right answer to every question of the notebook, computed from the tables."""
     ov = case.tables["overrides"]
@@ -157,11 +209,8 @@ def model_answers(case, truth) -> dict:
         seed=0,
     )
     cause = solve(case)
-    if cause != DEGRADED:
-        decision = "keep_and_rewrite"
-    else:
-        decision = "revert" if "retired" in case.briefing else "rollback_model"
-    return {
+    decision = decision_of(case, cause)
+    answers = {
         "diagnosis": cause,
         "evidence": statements(case),
         "wilson_low_day21": as_percent(res.table["wilson_low"].iloc[-1]),
@@ -194,6 +243,9 @@ def model_answers(case, truth) -> dict:
             ),
         },
     }
+    if TYPED_MEMO:
+        answers["memo"].update(memo_typed(case))
+    return answers
 
 
 def _debug(case):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from memo_check import TYPED_MEMO
 
 from pmcourse.diagnose import compare_windows, regret_rate
 from solvers import as_percent
@@ -150,6 +151,63 @@ def decision(case, cause: str) -> str:
     return "rollback_release" if "code freeze" in case.briefing else "fix_forward"
 
 
+def _per_day(values: pd.Series, day: pd.Series) -> pd.Series:
+    return values.groupby(day).mean()
+
+
+def memo_typed(case) -> dict:
+    """The memo's typed fields from the log and the briefing: the signal that only this cause's
+    failing answers move (ASR confidence on far-field devices, answers over the timeout, the
+    broken intent's regret rate), or, where nothing fails, the regret rate without designed
+    repeats and copies, which must not reach the dashboard's current level; a threshold
+    halfway between the first ten days' normal variation and the last ten days' level."""
+    events, dashboard = case.tables["events"], case.tables["dashboard"]
+    cause = solve(case)
+    chosen = decision(case, cause)
+    day = events["ts"].dt.floor("D")
+    clean = ~events["intent"].isin(DESIGNED) & ~sub_second_copies(events)
+    if cause == "far_field_asr_misrecognition":
+        far = events["device_type"].isin(FAR_FIELD)
+        signal, daily = "asr_far_field", _per_day(events.loc[far, "asr_confidence"], day[far])
+    elif cause == "latency_timeout_retries":
+        signal, daily = "timeout_share", _per_day(events["latency_ms"] > TIMEOUT_MS, day)
+    else:
+        rows = events[clean]
+        if cause == "single_intent_nlu_confusion":
+            rows = rows[rows["intent"] == where(case, cause)]
+        signal = "regret_top_intent" if cause == "single_intent_nlu_confusion" else "regret_clean"
+        dated = rows.assign(date=rows["ts"].dt.floor("D"))
+        daily = regret_rate(dated, window="60s", by="date").by_segment["rate"]
+    first = daily[daily.index < daily.index.min() + pd.Timedelta(days=10)]
+    level = daily[daily.index > daily.index.max() - pd.Timedelta(days=10)].mean()
+    if cause not in FAILURES:
+        shown = dashboard[dashboard["date"] > dashboard["date"].max() - pd.Timedelta(days=10)]
+        level = shown["regret_rate"].mean()
+    up = level > first.mean()
+    edge = first.mean() + (2 if up else -2) * first.std()
+    freeze = "code freeze" in case.briefing
+    action = {
+        "rollback_release": "reopen_diagnosis",
+        "fix_forward": "roll_back",
+    }.get(chosen, "roll_back" if freeze else "escalate_fix")
+    undo = {
+        "rollback_release": "redeploy_release",
+        "fix_forward": "revert_fix",
+        "restate_metric": "dashboard_back",
+    }.get(chosen, "nothing_changed")
+    return {
+        "option": chosen,
+        "signal": signal,
+        "comparator": ">" if up else "<",
+        "threshold": f"{(edge + level) / 2:.5f}",
+        "window_days": "7",
+        "action": action,
+        # the briefing's constraint runs four weeks from the day after the data ends
+        "expiry": f"{dashboard['date'].max() + pd.Timedelta(days=28):%Y-%m-%d}",
+        "undo": undo,
+    }
+
+
 def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 02, computed from the case's tables."""
     events, dashboard = case.tables["events"], case.tables["dashboard"]
@@ -189,5 +247,5 @@ def model_answers(case, truth) -> dict:
         "decision": decision(case, cause),
         # raw, the rate counts copies, designed repeats and whatever the window sweeps in
         "north_star": "adopt_with_guards",
-        "memo": memo,
+        "memo": {**memo, **memo_typed(case)} if TYPED_MEMO else memo,
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from memo_check import TYPED_MEMO
 
 from pmcourse.diagnose import mix_rate, same_weekday_baseline
 from solvers import as_percent
@@ -188,6 +189,71 @@ def _where(cause: str, base: pd.DataFrame, flag: pd.DataFrame) -> str:
     return "spread"
 
 
+#: The action of each decision when its kill signal fires, and how the decision is undone.
+MEMO_ACTION = {
+    "ship_app_fix": ("reopen_diagnosis", "next_release"),
+    "flag_old_navigation": ("reopen_diagnosis", "flag_back"),
+    "restate_from_server": ("escalate_fix", "report_back"),
+    "roll_back_model": ("reopen_diagnosis", "server_redeploy"),
+    "annotate_and_wait": ("escalate_fix", "report_back"),
+    "respond_in_market": ("reopen_diagnosis", "stop_market_work"),
+    "report_by_tenure": ("escalate_fix", "report_back"),
+}
+MEMO_SIGNALS = {
+    "accept_rate": ("summaries_accepted", "summaries_requested"),
+    "requests_per_call": ("summaries_requested", "server_summary_calls"),
+    "requests_per_user": ("summaries_requested", "active_users"),
+}
+
+
+def _segment_daily(daily: pd.DataFrame, where: str, num: str, den: str) -> pd.Series:
+    rows = (
+        daily if where == "spread" else daily[daily[["platform", "locale"]].eq(where).any(axis=1)]
+    )
+    sums = rows.dropna(subset=[num, den]).groupby("date")[[num, den]].sum()
+    return sums[num] / sums[den]
+
+
+def _memo_signal(daily: pd.DataFrame, where: str) -> tuple[str, float]:
+    days = pd.DatetimeIndex(sorted(daily["date"].unique()))[-70:]
+    base_days, flag_days = days[7:35], days[49:56]
+    for signal, (num, den) in MEMO_SIGNALS.items():
+        values = _segment_daily(daily, where, num, den)
+        base = values.reindex(base_days)
+        weekday = base.groupby(base.index.day_of_week).mean() / base.mean()
+        values = values / weekday.reindex(values.index.day_of_week).to_numpy()
+        base = values.reindex(base_days)
+        harm = values.reindex(flag_days).mean()
+        if harm < base.mean() - 2.5 * base.std() or signal == "requests_per_user":
+            return signal, (base.mean() - 2 * base.std() + harm) / 2
+    raise AssertionError("unreachable: requests_per_user always returns")
+
+
+def memo_typed(case) -> dict:
+    """The memo's typed fields from the tables and the briefing: the solver's decision; the first
+    signal (quality, then measurement, then usage) that left its normal same-weekday variation
+    in the flagged week, in the segment the fall hit; a threshold halfway between that variation
+    and the flagged week's level; a week's window; an expiry on the briefing's review date."""
+    cause = solve(case)
+    w = _windows(case.tables["daily"])
+    decision = DECISION[cause][frozen(case)]
+    signal, threshold = _memo_signal(
+        case.tables["daily"], _where(cause, w["baseline"], w["flagged"])
+    )
+    action, undo = MEMO_ACTION[decision]
+    review = re.search(r"review whatever you decide on \*\*(\d{4}-\d{2}-\d{2})", case.briefing)
+    return {
+        "option": decision,
+        "signal": signal,
+        "comparator": "<",
+        "threshold": f"{threshold:.6g}",
+        "window_days": "7 days",
+        "action": action,
+        "expiry": review.group(1),
+        "undo": undo,
+    }
+
+
 def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 01, computed from the tables and the
     briefing's release calendar alone (``truth`` only labels the memo's notes)."""
@@ -214,6 +280,8 @@ def model_answers(case, truth) -> dict:
         "when_we_revisit": "In 14 days, after two full weeks of data.",
         "notes": f"Cause: {truth['cause_label'] if truth else cause}.",
     }
+    if TYPED_MEMO:
+        memo.update(memo_typed(case))
     return {
         "diagnosis": cause,
         "where": _where(cause, base, flag),
