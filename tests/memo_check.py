@@ -10,12 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pmcourse.answers import memo as memo_module
 from pmcourse.answers.memo_case import MemoForm, MemoKey
-
-#: Whether this pmcourse's Memo reads typed fields (issue 12's engine, landing from its own
-#: branch); until it does, a solver's memo answer carries its prose only. Remove once merged.
-TYPED_MEMO = hasattr(memo_module, "typed_fields")
 
 
 def _days(text: str) -> float:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
-from memo_check import TYPED_MEMO, broken_rules
+from memo_check import broken_rules
 from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
 
@@ -317,9 +317,6 @@ def test_a_memo_on_the_original_rule_breaks_the_rules(cases):
         assert rule in broken, broken
 
 
-@pytest.mark.skipif(
-    not TYPED_MEMO, reason="the Memo engine that reads typed fields lands separately"
-)
 def test_the_memo_scores_the_solver_memo_high(cases):
     for case in cases.values():
         memo = {q.id: q for q in SCENARIO.questions(case, case.truth)}["memo"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
-from memo_check import TYPED_MEMO, broken_rules
+from memo_check import broken_rules
 from solvers import regret_signal as solver
 
 from pmcourse.diagnose import regret_rate
@@ -342,9 +342,6 @@ def test_a_memo_on_the_raw_dashboard_breaks_the_rules():
         assert f"{rule} " in broken, broken
 
 
-@pytest.mark.skipif(
-    not TYPED_MEMO, reason="the Memo engine that reads typed fields lands separately"
-)
 def test_the_memo_scores_the_solver_memo_high():
     for c in MEMO_SAMPLE.values():
         memo = {q.id: q for q in SCENARIO.questions(c, c.truth)}["memo"]

@@ -11,7 +11,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from memo_check import TYPED_MEMO
 
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
 from solvers import as_percent
@@ -243,8 +242,7 @@ def model_answers(case, truth) -> dict:
             ),
         },
     }
-    if TYPED_MEMO:
-        answers["memo"].update(memo_typed(case))
+    answers["memo"].update(memo_typed(case))
     return answers
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from memo_check import TYPED_MEMO
 
 from pmcourse.diagnose import compare_windows, regret_rate
 from solvers import as_percent
@@ -247,5 +246,5 @@ def model_answers(case, truth) -> dict:
         "decision": decision(case, cause),
         # raw, the rate counts copies, designed repeats and whatever the window sweeps in
         "north_star": "adopt_with_guards",
-        "memo": {**memo, **memo_typed(case)} if TYPED_MEMO else memo,
+        "memo": {**memo, **memo_typed(case)},
     }

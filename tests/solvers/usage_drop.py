@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from memo_check import TYPED_MEMO
 
 from pmcourse.diagnose import mix_rate, same_weekday_baseline
 from solvers import as_percent
@@ -280,8 +279,7 @@ def model_answers(case, truth) -> dict:
         "when_we_revisit": "In 14 days, after two full weeks of data.",
         "notes": f"Cause: {truth['cause_label'] if truth else cause}.",
     }
-    if TYPED_MEMO:
-        memo.update(memo_typed(case))
+    memo.update(memo_typed(case))
     return {
         "diagnosis": cause,
         "where": _where(cause, base, flag),
