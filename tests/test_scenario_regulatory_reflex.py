@@ -15,7 +15,12 @@ from solvers import regulatory_reflex as solver
 from pmcourse.answers.memo_case import MemoForm, MemoKey
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case, synth
 from pmcourse.scenarios._regulatory_reflex_draw import CONSTRAINTS, WINDOW_DAYS
-from pmcourse.scenarios._regulatory_reflex_judge import MEMO_FORM, memo_key
+from pmcourse.scenarios._regulatory_reflex_judge import (
+    DECISION_TABLE,
+    MEMO_FORM,
+    PARTIAL,
+    memo_key,
+)
 from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.spec import DIMENSIONS, SKILLS
 
@@ -315,6 +320,51 @@ def test_broken_recourse_shows_in_the_key(cases):
     t = cases[("snapshots_block_revocation", 2)].truth
     key = memo_key(cases[("snapshots_block_revocation", 2)], t)
     assert key.errors["late_revocation"].recourse == "regulator_complaint_only"
+
+
+#: Seeds beyond the fixture's, both constraints among them, for the solver's memo.
+MEMO_SEEDS = (4, 5, 8, 10, 11)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_engine_scores_the_solver_memo_high(variant):
+    constraints = set()
+    for seed in MEMO_SEEDS:
+        case = load_case(NAME, seed=seed, variant=variant)
+        memo = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "memo")
+        answer = solver.model_answers(as_graded(case), None)["memo"]
+        checks = memo.checks(answer)
+        assert [f for f in memo.typed if not answer.get(f)] == []  # every typed field answered
+        assert not [c.contradiction for c in checks if c.contradiction], seed
+        assert memo.score(answer) >= 0.9, (seed, [c.message for c in checks if c.credit < 1])
+        constraints.add(case.truth["constraint"])
+    assert constraints == set(CONSTRAINTS)
+
+
+def test_no_same_position_memo_is_coherent(cases):
+    """The n-th signal, action and undo never fit the n-th decision, from either end."""
+    key = memo_key(cases[(VARIANTS[0], 1)], cases[(VARIANTS[0], 1)].truth)
+    signal_of_cause = {
+        "appeal_entry_point_lost": "in_app_appeal_rate",
+        "audit_trail_gap": "logged_reason_share",
+        "snapshots_block_revocation": "revocations_on_time",
+        "classifier_overblocks_group": "qa_overturn_share",
+    }
+    # decision -> the signals of the causes it answers (right or partly right)
+    answers = {d.id: set() for d in SCENARIO.spec.decisions}
+    for cause, by_constraint in DECISION_TABLE.items():
+        for constraint, decision in by_constraint.items():
+            for option in (decision, *PARTIAL.get((cause, constraint), {})):
+                answers[option].add(signal_of_cause[cause])
+    options = list(answers)
+    signals, actions, undo = (
+        list(m) for m in (MEMO_FORM.signals, MEMO_FORM.actions, MEMO_FORM.undo)
+    )
+    for n in range(-len(options), len(options)):
+        option = options[n % len(options)]
+        assert signals[n % len(signals)] not in answers[option], (n, option)
+        assert actions[n % len(actions)] not in key.on_trigger[option], (n, option)
+        assert undo[n % len(undo)] not in key.undo_ok[option], (n, option)
 
 
 # ---- tags ---------------------------------------------------------------------------------------

@@ -393,34 +393,36 @@ def decision_solution(t) -> str:
 
 # ---- the liability memo ------------------------------------------------------------------------
 
-#: The memo's typed fields: the same for every case (labels name metrics, never numbers).
+#: The memo's typed fields: the same for every case (labels name metrics, never numbers). The
+#: choices' order mirrors no option's (the decisions keep the spec's order): the n-th signal,
+#: action and undo of the lists never fit the n-th decision, whichever end n counts from.
 MEMO_FORM = MemoForm(
     signals={
+        "revocations_on_time": ("Share of consent revocations honoured within the limit", "%"),
+        "logged_reason_share": ("Share of restrictions with a logged reason, per region", "%"),
         "in_app_appeal_rate": (
             "In-app appeals per thousand restrictions, per platform and app version",
             "per 1,000",
         ),
-        "logged_reason_share": ("Share of restrictions with a logged reason, per region", "%"),
-        "revocations_on_time": ("Share of consent revocations honoured within the limit", "%"),
         "qa_overturn_share": ("Share of QA-sampled restrictions overturned, per age band", "%"),
         "complaints_per_day": ("Complaints about the filter per day", "complaints per day"),
     },
     actions={
+        "disclose_to_auditor": "Write to the auditor with the gap's dates and size",
+        "purge_revoked_data": "Purge revoked users from every snapshot now",
         "roll_back_app_version": "Roll the affected app version back",
         "pause_group_restrictions": "Stop automatic restrictions for the affected group until a "
         "person reviews them",
-        "disclose_to_auditor": "Write to the auditor with the gap's dates and size",
-        "purge_revoked_data": "Purge revoked users from every snapshot now",
         "retrain_model": "Retrain the classifier",
         "keep_as_is": "Keep the decision as it is",
     },
     undo={
-        "revert_release": "Ship the previous app version again",
-        "close_review_lane": "Close the review lane and return to the normal queue",
-        "restore_previous_model": "Serve the previous model version again",
-        "restore_retention_setting": "Set snapshot retention back (a configuration value)",
-        "revert_logging_change": "Revert the logging pipeline change",
         "cannot_undo": "It cannot be undone",
+        "revert_logging_change": "Revert the logging pipeline change",
+        "revert_release": "Ship the previous app version again",
+        "restore_retention_setting": "Set snapshot retention back (a configuration value)",
+        "restore_previous_model": "Serve the previous model version again",
+        "close_review_lane": "Close the review lane and return to the normal queue",
     },
     errors={
         "wrong_restriction": "A user's content is restricted wrongly",
@@ -428,10 +430,10 @@ MEMO_FORM = MemoForm(
         "late_revocation": "A user's data is still used for training after they revoked consent",
     },
     parties={
-        "restricted_user": "The restricted user (a teen, or an adult taken for one)",
-        "revoking_user": "The user who revoked consent",
         "platform": "The platform, before the auditor",
         "ml_team": "The ML team",
+        "restricted_user": "The restricted user (a teen, or an adult taken for one)",
+        "revoking_user": "The user who revoked consent",
     },
     recourse={
         "appeal_in_app": "Appeal in the app and be corrected",
