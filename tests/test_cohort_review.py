@@ -13,7 +13,6 @@ import csv
 import json
 import os
 import sqlite3
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -21,7 +20,6 @@ from click.testing import CliRunner
 from cohort_support import answer_notebook, model_answers, read_key, templates_dir, write_roster
 from statsmodels.stats import inter_rater
 
-import pmcourse.answers.submission as submission_module
 from pmcourse.answers.memo_case import REVIEW_LEVELS, RUBRIC, combine_memo_score
 from pmcourse.answers.submission import compute_digest
 from pmcourse.cli import main as cli_main
@@ -50,17 +48,6 @@ def _levels(reviewer: str, i: int) -> dict[str, float]:
     return out
 
 
-@contextmanager
-def _self_assessment_events():
-    """Submissions may carry the ``self_assessment`` event kind (added by the memo helper's
-    practice-mode self-assessment, issue 12 part 3; not yet in this branch's schema)."""
-    with pytest.MonkeyPatch.context() as mp:
-        kinds = dict(submission_module._EVENT_KINDS)
-        kinds[2] = (*kinds[2], "self_assessment")
-        mp.setattr(submission_module, "_EVENT_KINDS", kinds)
-        yield
-
-
 def _with_self_assessment(path, ticks: dict) -> None:
     """Add a ``self_assessment`` event (the memo helper's event) and re-sign the file."""
     data = json.loads(path.read_text())
@@ -82,8 +69,10 @@ def _build(tmp, db: str | None):
         key = read_key(course.path, sid, NB)
         case = load_case(key["scenario"], seed=key["seed"], variant=key["variant"])
         answers = model_answers(key["scenario"], case, case.truth, key)
-        if i % 3 == 2:  # a hollow memo: the automatic part is low, people read it anyway
-            answers["memo"] = {k: "lorem ipsum dolor" for k in answers["memo"]}
+        if i % 3 == 2:  # a hollow memo: typed fields empty, prose lorem ipsum; people read it
+            qkey = next(q for q in key["questions"] if q["id"] == "memo")
+            prose = {**(qkey.get("fields") or {}), **(qkey.get("extra_fields") or {})}
+            answers["memo"] = dict.fromkeys(prose, "lorem ipsum dolor")
         session = answer_notebook(course.path / "students" / sid, NB, answers, store=tmp / "a.db")
         path = session.submit(inbox / sid / f"submission-{NB}.json")
         if sid in SELF:
@@ -173,13 +162,12 @@ def _check_cohort(tmp, course, db):
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("review")
-    with _self_assessment_events():
-        course, inbox = _build(tmp, None)
-        with open(course.path / "grades.csv") as fh:
-            before = {r["student_id"]: r for r in csv.DictReader(fh)}
-        write_feedback(course.path)
-        before["feedback"] = (course.path / "feedback" / "r03.md").read_text()
-        _review_and_regrade(tmp, course, inbox, None)
+    course, inbox = _build(tmp, None)
+    with open(course.path / "grades.csv") as fh:
+        before = {r["student_id"]: r for r in csv.DictReader(fh)}
+    write_feedback(course.path)
+    before["feedback"] = (course.path / "feedback" / "r03.md").read_text()
+    _review_and_regrade(tmp, course, inbox, None)
     return tmp, course, inbox, before
 
 
@@ -334,8 +322,7 @@ def test_an_old_gradebook_without_memo_reviews_opens_and_upgrades(reviewed, tmp_
     """A gradebook written before this change (no memo_reviews, no new columns) still reads."""
     _, course, inbox, _ = reviewed
     path = tmp_path / "old.sqlite"
-    with _self_assessment_events():
-        grade(course.path, inbox, db=str(path))
+    grade(course.path, inbox, db=str(path))
     con = sqlite3.connect(path)
     con.execute("DROP TABLE memo_reviews")
     for table, col in (("question_scores", "auto_score"),
@@ -370,9 +357,8 @@ def test_the_same_cohort_on_postgresql(tmp_path):
     pg = Gradebook(url)
     pg.drop()
     try:
-        with _self_assessment_events():
-            course, inbox = _build(tmp_path, url)
-            _review_and_regrade(tmp_path, course, inbox, url)
+        course, inbox = _build(tmp_path, url)
+        _review_and_regrade(tmp_path, course, inbox, url)
         _check_cohort(tmp_path, course, url)
     finally:
         pg.drop()
