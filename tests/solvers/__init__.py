@@ -6,10 +6,6 @@ analysis, using only ``case.tables`` and ``case.timeline``) and ``naive(case) ->
 scenario's stated naive reading).
 """
 
-import inspect
-
-from pmcourse.answers.memo import Memo
-
 
 def as_percent(fraction: float) -> str:
     """A fraction typed as a learner types it into a field labelled % (``-0.2031`` -> ``"-20.31%"``).
@@ -21,11 +17,5 @@ def as_percent(fraction: float) -> str:
 
 
 def memo_answer(prose: dict, typed: dict) -> dict:
-    """A memo answer: the prose fields, plus the typed fields once the Memo engine reads them.
-
-    The Memo before issue 12 takes prose only and rejects any other key; the typed memo engine
-    takes ``form=`` and scores the typed fields. The solvers answer whichever engine is installed,
-    so their model answers score full marks under both.
-    """
-    typed_engine = "form" in inspect.signature(Memo).parameters
-    return {**prose, **typed} if typed_engine else dict(prose)
+    """A memo answer: the prose fields (for review) and the typed fields (scored against the case)."""
+    return {**prose, **typed}
