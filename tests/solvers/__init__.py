@@ -6,6 +6,8 @@ analysis, using only ``case.tables`` and ``case.timeline``) and ``naive(case) ->
 scenario's stated naive reading).
 """
 
+from pmcourse.scenarios import SCENARIOS
+
 
 def as_percent(fraction: float) -> str:
     """A fraction typed as a learner types it into a field labelled % (``-0.2031`` -> ``"-20.31%"``).
@@ -14,6 +16,11 @@ def as_percent(fraction: float) -> str:
     would.
     """
     return f"{float(fraction) * 100:.10g}%"
+
+
+def cause_label(scenario: str, cause: str) -> str:
+    """The label the scenario gives the cause a solver diagnosed (its own finding, not the truth)."""
+    return SCENARIOS[scenario].variant_labels[cause]
 
 
 def memo_answer(prose: dict, typed: dict) -> dict:
