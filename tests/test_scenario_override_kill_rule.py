@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
-from memo_check import broken_rules
 from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
+from typed_memo_rules import broken_rules
 
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios._override_kill_rule_judge import MEMO_FORM, memo_key

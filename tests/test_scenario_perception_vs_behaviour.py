@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
-from memo_checks import band_faults, key_shape_faults, memo_faults
 from solvers import perception_vs_behaviour as solver
+from typed_memo_rules import band_faults, broken_rules, key_shape_faults
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios import fairplay as fp
@@ -333,7 +333,7 @@ def test_solver_memo_meets_every_rule_from_the_tables_alone(cases, variant):
     for seed in SEEDS:
         case = cases[(variant, seed)]
         typed = solver.memo_typed(as_graded(case))
-        assert memo_faults(typed, _key(case), MEMO_FORM) == [], (variant, seed)
+        assert broken_rules(typed, _key(case), MEMO_FORM) == [], (variant, seed)
 
 
 def test_solver_memo_scores_full_marks(cases):

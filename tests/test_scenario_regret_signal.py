@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
-from memo_check import broken_rules
 from solvers import regret_signal as solver
+from typed_memo_rules import broken_rules
 
 from pmcourse.diagnose import regret_rate
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pmcourse.answers import Choice, Numeric
+from pmcourse.answers.memo_case import MemoForm, MemoKey, SignalKey
 from pmcourse.exceptions import ScenarioError
 from pmcourse.scenarios import NOTEBOOKS, SCENARIOS
 from pmcourse.scenarios.base import Case, Scenario, TableDoc
@@ -45,6 +46,35 @@ def _generate(rng, variant, size):
 def _own(case, truth):
     t = truth or {}
     return [Numeric("mean_users", "Mean users per day?", answer=t.get("mean_users"), tolerance=0.5)]
+
+
+#: The tiny case's memo: its one real signal is daily users (a decoy, weekly NPS, cannot see it).
+TINY_FORM = MemoForm(
+    signals={"weekly_nps": ("Weekly NPS", "points"), "users": ("Daily users", "users")},
+    actions={"escalate": "Escalate", "act_now": "Act now"},
+    undo={"cannot_undo": "It cannot be undone", "revert": "Revert the change"},
+)
+
+
+def _tiny_memo_key(case, truth) -> MemoKey:
+    """The tiny case's memo key from its table: users before the release, half of that is harm."""
+    daily = case.tables["daily"]
+    before = daily["users"][daily["date"] < daily["date"].iloc[2]]
+    baseline = float(before.mean())
+    decisions = ("act_now", "wait", "escalate")
+    return MemoKey(
+        decision=truth["decision"],
+        partial={},
+        reversible={d: True for d in decisions},
+        undo_ok={d: ("revert",) for d in decisions},
+        on_trigger={"act_now": ("escalate",), "wait": ("act_now",), "escalate": ("act_now",)},
+        signals={
+            "users": SignalKey(baseline, 2 * float(before.std()), baseline / 2, 1),
+            "weekly_nps": SignalKey(40.0, 6.0, 35.0, 7, detects=False),
+        },
+        decided_on=(daily["date"].max() + pd.Timedelta(days=1)).date().isoformat(),
+        horizon_days=30,
+    )
 
 
 def _tags(*qids: str) -> dict[str, tuple[str, str]]:
@@ -92,7 +122,12 @@ def _spec(**overrides) -> ScenarioSpec:
             "Which findings?", solution=lambda t: "see " + ",".join(t["evidence"]) if t else "-"
         ),
         ask_decision=Ask("What now?"),
-        memo=Ask("Memo.", extra_fields={"expires_on": "When it expires"}),
+        memo=Ask(
+            "Memo.",
+            extra_fields={"expires_on": "When it expires"},
+            memo_form=TINY_FORM,
+            memo_key=_tiny_memo_key,
+        ),
     )
     base.update(overrides)
     return ScenarioSpec(**base)
@@ -302,8 +337,9 @@ def test_a_spec_that_asks_no_evidence_or_decision_still_records_them_in_the_trut
         evidence=(),
         ask_evidence=None,
         ask_decision=None,
-        order=("diagnosis", "mean_users", "memo"),
-        tags=_tags("diagnosis", "mean_users", "memo"),
+        memo=None,  # a typed memo offers the decisions; with none declared there is no memo
+        order=("diagnosis", "mean_users"),
+        tags=_tags("diagnosis", "mean_users"),
     )
     case = _case(spec, variant="alpha_cause")
     assert case.truth["evidence"] == ["same_weekday"] and case.truth["decision"] == "investigate"
@@ -511,15 +547,16 @@ def test_a_typed_memo_gets_its_key_in_practice_and_only_its_form_in_graded_mode(
 def test_a_memo_with_half_a_typed_form_fails_the_check():
     import memo_support
 
-    half = replace(_spec().memo, memo_form=memo_support.FORM)
-    with pytest.raises(ScenarioError, match="sets one of memo_form and memo_key"):
-        _spec(memo=half).check()
+    for half in (
+        replace(_spec().memo, memo_form=memo_support.FORM, memo_key=None),
+        replace(_spec().memo, memo_form=None),
+    ):
+        with pytest.raises(ScenarioError, match="sets one of memo_form and memo_key"):
+            _spec(memo=half).check()
 
 
-def test_the_lead_can_require_every_memo_to_be_typed(monkeypatch):
-    from pmcourse.scenarios import spec as spec_module
-
-    _spec().check()  # today a prose-only memo passes (REQUIRE_MEMO_FORM is False)
-    monkeypatch.setattr(spec_module, "REQUIRE_MEMO_FORM", True)
-    with pytest.raises(ScenarioError, match="lacks memo_form and memo_key"):
-        _spec().check()
+def test_every_memo_must_be_typed():
+    _spec().check()
+    prose_only = replace(_spec().memo, memo_form=None, memo_key=None)
+    with pytest.raises(ScenarioError, match="lacks memo_form and memo_key.*docs/authoring.md"):
+        _spec(memo=prose_only).check()

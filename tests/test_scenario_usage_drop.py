@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scenario_cases
-from memo_check import broken_rules
 from solvers import usage_drop as solver
+from typed_memo_rules import broken_rules
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios._usage_drop_judge import MEMO_SIGNALS, memo_key

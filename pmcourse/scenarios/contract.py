@@ -431,8 +431,7 @@ def check_questions(scenario: Scenario, sample: dict) -> list[str]:
         faults += [
             f"{variant}/{seed}: {q.id} has no expected answer in practice mode"
             for q in practice
-            # a memo without typed fields has nothing automatic to score (spec.REQUIRE_MEMO_FORM)
-            if not q.has_key and not (isinstance(q, Memo) and q.form is None)
+            if not q.has_key
         ]
         for q in graded:
             if q.expected is not None or q.to_key().get("expected") is not None:

@@ -40,16 +40,11 @@ __all__ = [
     "EVIDENCE_RULE",
     "Evidence",
     "Option",
-    "REQUIRE_MEMO_FORM",
     "SKILLS",
     "ScenarioSpec",
     "Size",
 ]
 
-#: Whether :meth:`ScenarioSpec.check` requires a memo's Ask to set ``memo_form`` and
-#: ``memo_key`` (issue 12). False until every scenario's memo is ported to typed fields; flip it
-#: to True then, so that no memo falls back to prose only (which has no automatic score).
-REQUIRE_MEMO_FORM = False
 #: Truth keys the engine writes from the spec; a generator's facts may not set them.
 ENGINE_TRUTH_KEYS = ("cause", "cause_label", "evidence", "decision")
 
@@ -440,7 +435,7 @@ class ScenarioSpec:
             if qid not in order:
                 faults.append(f"question order lacks the {kind} question {qid!r}")
         faults += tag_faults(order, self.tags)
-        faults += memo_faults(self.memo, self.decisions, REQUIRE_MEMO_FORM)
+        faults += memo_faults(self.memo, self.decisions)
         if faults:
             raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(faults) + ".")
 

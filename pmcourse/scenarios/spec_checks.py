@@ -26,19 +26,17 @@ SKILLS = (
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def memo_faults(ask: Any, decisions: Sequence[Any], required: bool) -> list[str]:
-    """Faults in a memo's typed form: both halves given (or, when ``required``, present)."""
+def memo_faults(ask: Any, decisions: Sequence[Any]) -> list[str]:
+    """Faults in a memo's typed form: a memo's Ask must set both ``memo_form`` and ``memo_key``."""
     if ask is None:
         return []
     if (ask.memo_form is None) != (ask.memo_key is None):
         return ["the memo sets one of memo_form and memo_key; a typed memo needs both"]
     if ask.memo_form is None:
-        if required:
-            return [
-                "the memo's Ask lacks memo_form and memo_key: every memo's decidable parts are "
-                "typed fields scored against the case (see docs/authoring.md, 'The memo')"
-            ]
-        return []
+        return [
+            "the memo's Ask lacks memo_form and memo_key: every memo's decidable parts are "
+            "typed fields scored against the case (see docs/authoring.md, 'The memo')"
+        ]
     if not isinstance(ask.memo_form, MemoForm):
         return [f"memo_form must be a MemoForm, got {type(ask.memo_form).__name__}"]
     if not callable(ask.memo_key):

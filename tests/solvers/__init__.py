@@ -6,9 +6,7 @@ analysis, using only ``case.tables`` and ``case.timeline``) and ``naive(case) ->
 scenario's stated naive reading).
 """
 
-import inspect
-
-from pmcourse.answers.memo import Memo
+from pmcourse.scenarios import SCENARIOS
 
 
 def as_percent(fraction: float) -> str:
@@ -20,12 +18,11 @@ def as_percent(fraction: float) -> str:
     return f"{float(fraction) * 100:.10g}%"
 
 
-def memo_answer(prose: dict, typed: dict) -> dict:
-    """A memo answer: the prose fields, plus the typed fields once the Memo engine reads them.
+def cause_label(scenario: str, cause: str) -> str:
+    """The label the scenario gives the cause a solver diagnosed (its own finding, not the truth)."""
+    return SCENARIOS[scenario].variant_labels[cause]
 
-    The Memo before issue 12 takes prose only and rejects any other key; the typed memo engine
-    takes ``form=`` and scores the typed fields. The solvers answer whichever engine is installed,
-    so their model answers score full marks under both.
-    """
-    typed_engine = "form" in inspect.signature(Memo).parameters
-    return {**prose, **typed} if typed_engine else dict(prose)
+
+def memo_answer(prose: dict, typed: dict) -> dict:
+    """A memo answer: the prose fields (for review) and the typed fields (scored against the case)."""
+    return {**prose, **typed}

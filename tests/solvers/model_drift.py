@@ -17,7 +17,7 @@ import re
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, psi
-from solvers import as_percent, memo_answer
+from solvers import as_percent, cause_label, memo_answer
 
 SKEW = "serving_feature_skew"
 METRIC = "impression_definition_change"
@@ -171,7 +171,7 @@ def model_answers(case, truth) -> dict:
                 "how_we_undo_it": "flip the configuration back to the previous model version or pipeline setting",
                 "when_we_revisit": "at the quality review six weeks after the data end",
                 "drift_evidence": f"PSI in the last week against training: {top}",
-                "notes": truth["cause_label"] if truth else "",
+                "notes": cause_label("model_drift", cause),
             },
             memo_typed(case),
         ),

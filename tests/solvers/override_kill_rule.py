@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose import evaluate_kill_rule, simulate_kill_rule
-from solvers import as_percent
+from solvers import as_percent, cause_label
 
 DEGRADED = "suggestions_truly_degraded"
 NOVELTY = "novelty_wears_off"
@@ -235,11 +235,8 @@ def model_answers(case, truth) -> dict:
                 "model version stays deployable"
             ),
             "when_we_revisit": "in 21 days, when the rule expires, at the review after the day-21 look",
-            "notes": (
-                ("Act now: " if cause == DEGRADED else "Keep live: ") + truth["cause_label"]
-                if truth
-                else "See the evidence above."
-            ),
+            "notes": ("Act now: " if cause == DEGRADED else "Keep live: ")
+            + cause_label("override_kill_rule", cause),
         },
     }
     answers["memo"].update(memo_typed(case))

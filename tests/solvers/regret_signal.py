@@ -3,8 +3,8 @@
 The solver reads only ``case.tables`` and ``case.timeline``. It checks, in the order the notebook
 teaches: copies under a second apart (measurement), answers over the timeout (latency), the share of
 intents repeated on purpose (design), ASR confidence on far-field devices (speech); what is left is
-one intent's understanding. ``model_answers`` answers every question from the same tables (the truth
-only phrases the memo's free-text notes).
+one intent's understanding. ``model_answers`` answers every question from the same tables, the
+memo's notes included (they name the cause the solver found).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pmcourse.diagnose import compare_windows, regret_rate
-from solvers import as_percent
+from solvers import as_percent, cause_label
 
 FAR_FIELD = ("smart_speaker", "smart_display")
 DESIGNED = ("timer", "music_next")
@@ -232,7 +232,7 @@ def model_answers(case, truth) -> dict:
         "when_we_revisit": "In 30 days, after the fix has had four full weeks of data.",
         "caveats": "The window changes the number; intents repeated on purpose and logging "
         "copies inflate it; a repeat says an answer failed, not why.",
-        "notes": f"Cause: {truth['cause_label']} Decision: {truth['decision']}.",
+        "notes": f"Cause: {cause_label('regret_signal', cause)} Decision: {decision(case, cause)}.",
     }
     return {
         "diagnosis": cause,

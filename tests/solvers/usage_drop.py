@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from pmcourse.diagnose import mix_rate, same_weekday_baseline
-from solvers import as_percent
+from solvers import as_percent, cause_label
 
 NAIVE_MAP = {
     "release": "nav_refresh_hid_entry_point",
@@ -255,7 +255,7 @@ def memo_typed(case) -> dict:
 
 def model_answers(case, truth) -> dict:
     """The right answer to every question of notebook 01, computed from the tables and the
-    briefing's release calendar alone (``truth`` only labels the memo's notes)."""
+    briefing's release calendar alone."""
     cause = solve(case)
     w = _windows(case.tables["daily"])
     base, flag = w["baseline"], w["flagged"]
@@ -277,7 +277,7 @@ def model_answers(case, truth) -> dict:
         "how_we_undo_it": "The fix ships behind a remote feature flag; turning the flag off "
         "restores today's behaviour within a day.",
         "when_we_revisit": "In 14 days, after two full weeks of data.",
-        "notes": f"Cause: {truth['cause_label'] if truth else cause}.",
+        "notes": f"Cause: {cause_label('usage_drop', cause)}.",
     }
     memo.update(memo_typed(case))
     return {
