@@ -63,7 +63,10 @@ def _answer_outcome(row: dict, qkey: dict) -> tuple[str, str]:
     if kind == "numeric":
         return outcome, _numeric_miss(value, qkey) if outcome != "right" else "right number"
     if kind == "memo":
-        return outcome, "memo: typed fields right" if outcome == "right" else "memo: a typed field off"
+        return (
+            outcome,
+            "memo: typed fields right" if outcome == "right" else "memo: a typed field off",
+        )
     return outcome, describe_value(value, qkey)
 
 
