@@ -57,7 +57,7 @@ test: $(DEV_STAMP)
 
 # The inner loop: everything but notebooks, browser tests and sweeps (marked slow).
 test-fast: $(DEV_STAMP)
-	PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadfile --doctest-modules \
+	PMCOURSE_FAST=1 PMCOURSE_HOME=$$(mktemp -d) $(PY) -m pytest -n 2 --dist loadfile --doctest-modules \
 		-m "not slow and not browser and not notebooks" tests pmcourse $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)

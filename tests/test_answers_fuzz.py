@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import Counter
 
 import numpy as np
@@ -21,7 +22,8 @@ from test_answers_questions import make_questions
 
 from pmcourse.answers import KILL_ACTIONS, MEMO_FIELDS, Feedback, Question
 
-EXAMPLES = 400
+#: Examples per question type: 400 in `make test`; `make test-fast` sets PMCOURSE_FAST for 100.
+EXAMPLES = 100 if os.environ.get("PMCOURSE_FAST") else 400
 COUNTS: Counter[str] = Counter()
 SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, database=None,

@@ -171,6 +171,7 @@ print(f"{time.perf_counter() - t0:.3f}")
 """
 
 
+@pytest.mark.slow  # seconds: make test runs it, the inner loop does not
 def test_two_processes_appending_at_once_lose_nothing(tmp_path):
     """Two kernels write hundreds of answers each at the same moment; every one is in the log."""
     home, n = tmp_path / "home", 400

@@ -28,6 +28,10 @@ from pmcourse.cohort import Gradebook
 from pmcourse.cohort.report import FIGURE_IDS
 from pmcourse.scenarios import SCENARIOS, load_case
 
+#: A whole cohort prepared, answered, graded and reported: seconds, so with the sweeps in
+#: `make test`; tests/test_cohort_review.py keeps a smaller cohort end to end in the inner loop.
+pytestmark = pytest.mark.slow
+
 IDS = ["e1", "e2", "e3"]
 NBS = available_notebooks()
 SKIPPED = ("e3", NBS[-1])  # this student never submits their last notebook

@@ -86,6 +86,7 @@ def test_variants_are_balanced_per_notebook(prepared):
         assert result.counts[nb] == dict(got)
 
 
+@pytest.mark.slow  # seconds: make test runs it, the inner loop does not
 def test_leak_scan_of_every_prepared_file(prepared):
     """An independent scan: secret, each student's seeds and truth labels, every variant id."""
     course, _, _, _ = prepared
@@ -165,6 +166,7 @@ def test_notebook_equals_papermill_prepare_only(prepared, tmp_path):
         assert set(re.findall(r"^(\w+) =", injected.source, re.M)) == set(PARAMETERS)
 
 
+@pytest.mark.slow  # seconds: make test runs it, the inner loop does not
 def test_rerun_is_deterministic_and_keeps_existing_folders(prepared, tmp_path):
     course, _, tdir, roster = prepared
     before = _hashes(course.path / "students") | {
@@ -286,6 +288,7 @@ def test_withdrawn_students_are_skipped_and_left_out_of_the_balance(tmp_path):
     assert sorted(_variants(course, first[1:] + ["b1"], KILL).values()) == [1, 1, 1, 1]
 
 
+@pytest.mark.slow  # seconds: make test runs it, the inner loop does not
 def test_forced_rerun_of_a_template_without_cell_ids_is_byte_identical(tmp_path):
     tdir = templates_dir(tmp_path, [KILL, "04-model-drift"])
     # the case this test is about: a template saved without cell ids (nbformat 4.4 and older)

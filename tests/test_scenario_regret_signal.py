@@ -226,6 +226,7 @@ def test_every_wrong_option_is_answered_with_this_cases_numbers(sample):
     assert fairplay.check_wrong_option_feedback(SCENARIO, sample) == []
 
 
+@pytest.mark.slow  # seconds: make test runs it, the inner loop does not
 def test_evidence_statements_vary_within_a_cause():
     # not a fixed pair per cause: some statement is true in one case of a cause, false in another
     seen = {}

@@ -252,6 +252,7 @@ def test_second_best_actions_earn_partial_credit_with_the_reason():
     assert 0 < feedback.score < 1 and c.truth["next_app_release"] in feedback.message
 
 
+@pytest.mark.slow  # seconds: make test runs it, the inner loop does not
 def test_evidence_differs_within_a_cause_and_shared_findings_cost():
     sets = {
         frozenset(

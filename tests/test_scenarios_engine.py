@@ -226,6 +226,7 @@ def test_scenario_is_declared_completely(name):
     assert contract.check_declaration(scenario) == []
 
 
+@pytest.mark.slow  # seconds per scenario; make test runs it, the inner loop does not
 @pytest.mark.parametrize("name", NAMES, scope="module")
 def test_every_variant_is_deterministic_byte_for_byte(name):
     assert contract.check_determinism(SCENARIOS[name], 1) == []
