@@ -209,3 +209,17 @@ def test_self_assessment_is_logged_with_every_rubric_line():
         rejected = memo.self_assess(bad)
         assert not rejected.valid and "self-assessment" in rejected.message
     assert len([e for e in memo._log.events if e["kind"] == "self_assessment"]) == 1
+
+
+def test_a_callable_key_is_computed_once_and_only_when_needed():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return KEY
+
+    memo = Memo("memo", "Write it", form=FORM, memo_key=compute, options=OPTIONS)
+    assert memo.has_key and calls == []  # building the question costs nothing
+    assert memo.to_key()["memo_key"] == KEY.to_dict()
+    assert memo.score(GOOD_MEMO) == make_memo().score(GOOD_MEMO)
+    assert calls == [1]

@@ -113,8 +113,9 @@ class Memo(Question):
         See :class:`Question`.
     form : MemoForm or dict, optional
         The typed fields' choices (the same for every variant). None: a prose-only memo.
-    memo_key : MemoKey or dict, optional
-        This case's key; None in graded mode (and in keys written before typed fields).
+    memo_key : MemoKey, dict or callable, optional
+        This case's key, or a callable returning it (computed on first use); None in graded
+        mode (and in keys written before typed fields).
     options : dict of str to str, optional
         The scenario's decision options (id -> label) the ``option`` field offers; defaults to
         the options the key knows (``memo_key.reversible``). Required with a ``form``.
@@ -181,7 +182,9 @@ class Memo(Question):
         )
         self.extra_fields = check_labels(extra_fields or {}, f"extra_fields of {id!r}", 0)
         self._form = as_form(form)
-        self._memo_key = as_key(memo_key)
+        # a callable key is computed on first use (building a case's questions stays cheap)
+        self._key_source = memo_key if callable(memo_key) else None
+        self._memo_key = None if callable(memo_key) else as_key(memo_key)
         if options is None and self._memo_key is not None:
             options = {o: o for o in self._memo_key.reversible}
         self.options = check_labels(options or {}, f"options of {id!r}", 0)
@@ -200,6 +203,15 @@ class Memo(Question):
         if self._memo_key is not None and self._form is not None:
             self._check_key_matches_form()
         self._expected = None
+
+    def _key(self) -> MemoKey | None:
+        """This case's key, computing it first if it was given as a callable."""
+        if self._key_source is not None:
+            source, self._key_source = self._key_source, None
+            self._memo_key = as_key(source())
+            if self._memo_key is not None and self._form is not None:
+                self._check_key_matches_form()
+        return self._memo_key
 
     def _check_key_matches_form(self) -> None:
         form, key = self._form, self._memo_key
@@ -232,11 +244,12 @@ class Memo(Question):
                 f"The key of memo {self.id!r} stays hidden; once you have answered it, "
                 f"session.model_memo({self.id!r}) shows a model memo for this case."
             )
-        return self._memo_key
+        return self._key()
 
     @property
     def has_key(self) -> bool:
-        return self._memo_key is not None
+        # a key still to be computed counts: building it is deferred, not absent
+        return self._key_source is not None or self._memo_key is not None
 
     @property
     def required(self) -> dict[str, str]:
@@ -253,7 +266,7 @@ class Memo(Question):
             "fields": self.fields,
             "extra_fields": self.extra_fields,
             "form": None if self._form is None else self._form.to_dict(),
-            "memo_key": None if self._memo_key is None else self._memo_key.to_dict(),
+            "memo_key": None if self._key() is None else self._key().to_dict(),
             "options": self.options,
         }
 
@@ -345,7 +358,7 @@ class Memo(Question):
     # ---- scoring the typed fields ---------------------------------------------------------
 
     def _checks(self, canonical: dict[str, Any]) -> list[MemoCheck]:
-        if self._memo_key is None or self._form is None:
+        if self._key() is None or self._form is None:
             return []
         return MemoChecker(self._form, self._memo_key, self.options).checks(canonical)
 
@@ -462,7 +475,7 @@ class Memo(Question):
         Traceback (most recent call last):
         pmcourse.exceptions.TruthHiddenError: Memo 'memo' has no key ...
         """
-        if self._memo_key is None or self._form is None:
+        if self._key() is None or self._form is None:
             raise TruthHiddenError(
                 f"Memo {self.id!r} has no key in this notebook (graded mode, or a memo without "
                 "typed fields): there is no model memo to show."
@@ -473,7 +486,7 @@ class Memo(Question):
             )
         return model_memo(
             self._form,
-            self._memo_key,
+            self._key(),
             fields=self.fields,
             extra_fields=self.extra_fields,
             options=self.options,

@@ -6,6 +6,7 @@ sit beside them in the order its spec states.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from pmcourse.answers import Choice, Memo, MultiChoice
@@ -140,13 +141,14 @@ def decision_question(self: ScenarioSpec, truth: dict | None) -> Choice:
 def memo_question(self: ScenarioSpec, case: Case, truth: dict | None) -> Memo:
     """The memo: the spec's prose fields, its typed form, and this case's key (practice only).
 
-    ``ask.memo_key(case, truth)`` is called only when ``truth`` is known: in graded mode the memo
-    has its form but no key, and records.
+    ``ask.memo_key(case, truth)`` is called only when ``truth`` is known (in graded mode the memo
+    has its form but no key, and records), and only when the memo first needs it: to score, to
+    write the answer key, or to show the model memo.
     """
     ask = self.memo
     memo_key = None
     if truth is not None and ask.memo_form is not None and ask.memo_key is not None:
-        memo_key = ask.memo_key(case, truth)
+        memo_key = functools.partial(ask.memo_key, case, truth)
     return Memo(
         ask.id or "memo",
         ask.prompt,
