@@ -38,6 +38,11 @@ def cases_fixture(name: str, seeds: tuple[int, ...] = SAMPLE_SEEDS):
     return cases
 
 
+def memo_key(case):
+    """The key ``case``'s memo is scored against: its scenario's ``spec.memo.memo_key`` on its truth."""
+    return SCENARIOS[case.scenario].spec.memo.memo_key(case, case.truth)
+
+
 #: What a graded student sees of a case, and every text in it: the contract's own definitions.
 as_graded = contract.as_graded
 student_text = contract.student_text

@@ -95,10 +95,6 @@ def _memo_id(name: str) -> str:
     return SCENARIOS[name].spec.standard_ids()["memo"]
 
 
-def _key(name: str, case) -> MemoKey:
-    return SCENARIOS[name].spec.memo.memo_key(case, case.truth)
-
-
 @functools.cache
 def _memo_sample(name: str) -> dict:
     """(variant, seed) -> case: the shared sample, plus the first later seed of every (variant,
@@ -142,7 +138,7 @@ def test_the_key_fits_its_form_and_the_options(name):
     assert MemoForm.from_dict(form.to_dict()) == form
     for (variant, seed), case in _memo_sample(name).items():
         where = (variant, seed)
-        key = _key(name, case)
+        key = scenario_cases.memo_key(case)
         assert key_shape_faults(key, form, spec.decisions) == [], where
         assert MemoKey.from_dict(key.to_dict()) == key, where
         assert key.decision == case.truth["decision"], where
@@ -175,7 +171,11 @@ def test_the_prompt_dictates_no_field_value(name):
     ids = [*form.signals, *form.actions, *form.undo, *form.recourse, *form.tradeoff]
     # the parties who bear an error in any case are answers: the prompt never names them
     ids += sorted(
-        {e.bearer for c in _memo_sample(name).values() for e in _key(name, c).errors.values()}
+        {
+            e.bearer
+            for c in _memo_sample(name).values()
+            for e in scenario_cases.memo_key(c).errors.values()
+        }
     )
     named = [i for i in ids if re.search(rf"\b{re.escape(i)}\b", text, flags=re.IGNORECASE)]
     assert named == [], text
@@ -186,7 +186,7 @@ def test_the_solver_memo_meets_every_rule_from_the_tables_alone(name):
     form = SCENARIOS[name].spec.memo.memo_form
     for (variant, seed), case in _memo_sample(name).items():
         memo = _solver_memo(name, variant, seed)
-        assert broken_rules(memo, _key(name, case), form) == [], (variant, seed)
+        assert broken_rules(memo, scenario_cases.memo_key(case), form) == [], (variant, seed)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -208,7 +208,7 @@ def test_a_tempting_wrong_memo_breaks_the_rules(name):
     case = scenario_cases.case(name, variant, seed)
     memo = {**_solver_memo(name, variant, seed), **changes}
     form = SCENARIOS[name].spec.memo.memo_form
-    broken = " | ".join(broken_rules(memo, _key(name, case), form))
+    broken = " | ".join(broken_rules(memo, scenario_cases.memo_key(case), form))
     for rule in rules:
         assert f"{rule} " in broken, (rule, broken)
 
@@ -237,7 +237,7 @@ def test_the_memo_band_is_real_for_every_seed(name, variant):
     faults = {}
     for seed in SWEEP_SEEDS:
         case = load_case(name, seed=seed, variant=variant)  # not cached: 200 cases
-        key = _key(name, case)
+        key = scenario_cases.memo_key(case)
         bad = _sweep_faults(name, key) + key_shape_faults(key, spec.memo.memo_form, spec.decisions)
         if bad:
             faults[seed] = bad

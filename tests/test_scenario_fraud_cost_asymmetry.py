@@ -16,7 +16,6 @@ from pmcourse.diagnose import cost_curve, cost_threshold, expected_cost
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios.casefile import frame_to_csv
 from pmcourse.scenarios.contract import as_graded
-from pmcourse.scenarios.fraud_cost_asymmetry import SPEC
 from pmcourse.scenarios.image_tagger import TAGGER_GROUPS, TAGGER_HIDING, make_tagger_table
 
 NAME = "fraud_cost_asymmetry"
@@ -378,15 +377,11 @@ def test_tolerances_refuse_the_known_wrong_computations(sample):
 # This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
-def _key(case):
-    return SPEC.memo.memo_key(case, case.truth)
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
     for seed in SEEDS:
         case = cases[(variant, seed)]
-        key = _key(case)
+        key = scenario_cases.memo_key(case)
         inv, costs = case.tables["invoices"], case.tables["costs"]
         review = _review(case)
         before = inv[inv["date"] < review - pd.Timedelta(days=7)]
@@ -434,5 +429,5 @@ def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
 
 def test_wrong_blocks_outrun_their_payment_cycle_when_the_threshold_fell(cases):
     for seed in SEEDS:
-        key = _key(cases[("threshold_tightened_on_freelancers", seed)])
+        key = scenario_cases.memo_key(cases[("threshold_tightened_on_freelancers", seed)])
         assert key.errors["false_positive"].recourse == "appeal_too_late"

@@ -12,7 +12,7 @@ from pmcourse.diagnose import drift_report, psi
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios import fairplay as fp
 from pmcourse.scenarios._model_drift_draw import CONSTRAINT_TEXT
-from pmcourse.scenarios.model_drift import CONSTRAINTS, FEATURES, N_WEEKS, SPEC
+from pmcourse.scenarios.model_drift import CONSTRAINTS, FEATURES, N_WEEKS
 
 NAME = "model_drift"
 SCENARIO = SCENARIOS[NAME]
@@ -250,15 +250,11 @@ def test_known_wrong_computations_are_named(cases, variant):
 # This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
-def _key(case):
-    return SPEC.memo.memo_key(case, case.truth)
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
     for seed in SEEDS:
         case = cases[(variant, seed)]
-        key = _key(case)
+        key = scenario_cases.memo_key(case)
         d = case.tables["daily_quality"]
         per_day = d.groupby("date")[["clicks", "cards_served", "impressions"]].sum(min_count=1)
         first3 = per_day[per_day.index < per_day.index.min() + pd.Timedelta(days=21)].dropna()
@@ -287,5 +283,5 @@ def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
 
 
 def test_memo_key_partial_credit_is_the_causes(cases):
-    key = _key(cases[("impression_definition_change", 1)])
+    key = scenario_cases.memo_key(cases[("impression_definition_change", 1)])
     assert key.partial == {"hold_and_plan": 0.25}

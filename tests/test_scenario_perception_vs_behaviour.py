@@ -13,7 +13,6 @@ from pmcourse.scenarios import fairplay as fp
 from pmcourse.scenarios._perception_vs_behaviour_draw import CONSTRAINT_TEXT
 from pmcourse.scenarios.perception_vs_behaviour import (
     CONSTRAINTS,
-    SPEC,
     compute_window_facts,
 )
 
@@ -245,10 +244,6 @@ def test_known_wrong_computations_are_named(cases, variant):
 # This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
-def _key(case):
-    return SPEC.memo.memo_key(case, case.truth)
-
-
 def _by_hand(case) -> pd.DataFrame:
     """Weekly signals: complaints per 1,000 exposures (a week's exposures are the mean of its fully
     logged days times 7), raw complaints, exits per 1,000 active, other feedback and exposures, all
@@ -281,7 +276,7 @@ def _by_hand(case) -> pd.DataFrame:
 def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
     for seed in SEEDS:
         case = cases[(variant, seed)]
-        key = _key(case)
+        key = scenario_cases.memo_key(case)
         weekly = _by_hand(case)
         base, recent = weekly.iloc[:8], weekly.iloc[-6:]
         for sid in weekly.columns:
