@@ -296,26 +296,23 @@ def test_memo_key_numbers_are_the_tables_numbers(cases):
             assert got.harm == pytest.approx(failed.mean(), abs=1e-4), (variant, seed, sid)
         # the trade-off's measure: the traded metric's change between the two windows
         before, after = _windows(case)
-        if memo_key.traded == "conversion":
-            change = (after["conversions"].sum() / after["visits"].sum()) / (
-                before["conversions"].sum() / before["visits"].sum()
-            )
-        elif memo_key.traded == "feed_ctr":
-            fd = case.tables["feed_daily"].dropna(subset=["clicks"])
-            b, a = fd[fd["date"] <= first], fd[fd["date"] >= last]
-            change = (a["clicks"].sum() / a["impressions"].sum()) / (
-                b["clicks"].sum() / b["impressions"].sum()
-            )
-        elif memo_key.traded == "revenue_per_visit":
-            change = (after["order_value"].sum() / after["visits"].sum()) / (
-                before["order_value"].sum() / before["visits"].sum()
-            )
-        elif memo_key.traded == "return_7d":
-            fd = case.tables["feed_daily"].dropna(subset=["returned_7d"])
-            b, a = fd[fd["date"] <= first], fd[fd["date"] >= last]
-            change = (a["returned_7d"].sum() / a["feed_users"].sum()) / (
-                b["returned_7d"].sum() / b["feed_users"].sum()
-            )
+        fd = case.tables["feed_daily"]
+        ctr, back = fd.dropna(subset=["clicks"]), fd.dropna(subset=["returned_7d"])
+        # each traded ratio: its columns, and its rows before and after (feed days logged only)
+        ratios = {
+            "conversion": ("conversions", "visits", before, after),
+            "revenue_per_visit": ("order_value", "visits", before, after),
+            "feed_ctr": ("clicks", "impressions", ctr[ctr.date <= first], ctr[ctr.date >= last]),
+            "return_7d": (
+                "returned_7d",
+                "feed_users",
+                back[back.date <= first],
+                back[back.date >= last],
+            ),
+        }
+        if memo_key.traded in ratios:
+            num, den, b, a = ratios[memo_key.traded]
+            change = (a[num].sum() / a[den].sum()) / (b[num].sum() / b[den].sum())
         else:
             assert memo_key.traded == "partner_visits"
             share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
