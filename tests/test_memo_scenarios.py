@@ -105,6 +105,8 @@ def _memo_sample(name: str) -> dict:
     wanted = {(v, c) for v in scenario.variants for c in constraints}
     wanted -= {(v, case.truth.get("constraint")) for (v, _), case in sample.items()}
     for seed in range(max(scenario_cases.SAMPLE_SEEDS) + 1, LAST_SEED + 1):
+        if not wanted:
+            break
         for variant in sorted({v for v, _ in wanted}):
             case = scenario_cases.case(name, variant, seed)
             if (variant, case.truth.get("constraint")) in wanted:
