@@ -230,7 +230,7 @@ def _sweep_faults(name: str, key: MemoKey) -> list[str]:
     return faults
 
 
-@pytest.mark.slow  # about 4,000 cases: make test runs it, test-fast does not
+@pytest.mark.slow  # 200 cases per variant, 8,000 in all: make test runs it, test-fast does not
 @pytest.mark.parametrize(
     ("name", "variant"), [(n, v) for n in NAMES for v in SCENARIOS[n].variants]
 )
