@@ -38,6 +38,19 @@ def cases_fixture(name: str, seeds: tuple[int, ...] = SAMPLE_SEEDS):
     return cases
 
 
+#: id(case) -> (case, its memo key); the case is kept so its id is never reused.
+_MEMO_KEYS: dict[int, tuple] = {}
+
+
+def memo_key(case):
+    """The key ``case``'s memo is scored against: its scenario's ``spec.memo.memo_key`` on its
+    truth, computed once per case (pass the shared cases; a sweep over fresh cases should call
+    the spec itself, or every case it draws stays in memory)."""
+    if id(case) not in _MEMO_KEYS:
+        _MEMO_KEYS[id(case)] = (case, SCENARIOS[case.scenario].spec.memo.memo_key(case, case.truth))
+    return _MEMO_KEYS[id(case)][1]
+
+
 #: What a graded student sees of a case, and every text in it: the contract's own definitions.
 as_graded = contract.as_graded
 student_text = contract.student_text

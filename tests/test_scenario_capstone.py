@@ -7,11 +7,9 @@ import pandas as pd
 import pytest
 import scenario_cases
 from solvers import capstone as solver
-from typed_memo_rules import broken_rules
 
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios.capstone import BASELINE, EXPIRY_DAYS
-from pmcourse.scenarios.contract import as_graded
 
 NAME = "capstone"
 SCENARIO = SCENARIOS[NAME]
@@ -316,6 +314,7 @@ def test_known_wrong_computations_are_named(cases):
 
 
 # ---- the decision memo's typed fields (issue 12) -----------------------------------------------
+# This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
 def _complaint_weeks_by_hand(case):
@@ -370,57 +369,15 @@ def test_memo_key_numbers_are_the_tables_numbers(cases):
         assert key.decided_on == f"{td['date'].max() + pd.Timedelta(days=1):%Y-%m-%d}"
 
 
-def test_memo_form_and_key_agree_on_every_option(cases):
+def test_memo_form_asks_who_bears_a_wrong_reply_and_one_option_is_irreversible(cases):
     form = SCENARIO.spec.memo.memo_form
-    options = {d.id for d in SCENARIO.spec.decisions}
     assert form.liability and not form.trade_off
     assert set(form.errors) == {"wrong_reply_sent"}
     case = cases[(VARIANTS[0], 1)]
     key = SCENARIO.spec.memo.memo_key(case, case.truth)
-    assert set(key.undo_ok) == set(key.on_trigger) == set(key.reversible) == options
-    assert {u for v in key.undo_ok.values() for u in v} <= set(form.undo)
-    assert {a for v in key.on_trigger.values() for a in v} <= set(form.actions)
     # only the launch to every tenant without a flag cannot be undone in time
     assert [o for o, ok in key.reversible.items() if not ok] == ["ship_to_all_remove_review"]
-    assert all(("cannot_undo" in key.undo_ok[o]) != key.reversible[o] for o in options)
-    assert type(key).from_dict(key.to_dict()) == key
     assert SCENARIO.spec.memo.memo_key(case, None) is None
     # labels name metrics, never numbers
     labels = [label for label, _ in form.signals.values()]
     assert not [label for label in labels if any(ch.isdigit() for ch in label)]
-
-
-@pytest.mark.slow  # 800 cases: make test runs it, test-fast does not
-def test_memo_band_is_real_for_every_seed():
-    empty = []
-    for seed in range(200):
-        for variant in VARIANTS:
-            case = load_case(NAME, seed=seed, variant=variant)
-            key = SCENARIO.spec.memo.memo_key(case, case.truth)
-            k = key.signals["complaints_per_1k"]
-            if not k.baseline + k.noise < k.harm:
-                empty.append((variant, seed, "band"))
-            if not k.delay_days <= key.horizon_days:
-                empty.append((variant, seed, "the signal arrives after the decision expires"))
-    assert empty == []
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_solver_memo_keeps_every_rule_of_the_design(cases, variant):
-    for seed in SEEDS:
-        case = cases[(variant, seed)]
-        graded = as_graded(case)
-        got = solver.numbers(graded)
-        action = solver.decide(
-            solver.solve(graded), solver.constraint(graded), got["detected_in_time"]
-        )
-        memo = solver.typed_memo(graded, action)
-        key = SCENARIO.spec.memo.memo_key(case, case.truth)
-        assert broken_rules(memo, key, SCENARIO.spec.memo.memo_form) == [], (variant, seed)
-
-
-def test_the_memo_scores_the_solver_memo(cases):
-    for (variant, seed), case in cases.items():
-        q = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "decision_memo")
-        memo = solver.model_answers(as_graded(case), None)["decision_memo"]
-        assert q.score(memo) >= 0.9, (variant, seed)

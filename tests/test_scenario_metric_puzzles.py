@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import scenario_cases
 from solvers import metric_puzzles as solver
-from typed_memo_rules import broken_rules
 
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios import _metric_puzzles_memo as memo_module
@@ -246,6 +245,7 @@ def test_tolerances_refuse_the_known_wrong_computations(cases):
 
 
 # ---- the trade-off memo's typed fields (issue 12) ----------------------------------------------
+# This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
 def _daily_by_hand(case) -> dict[str, pd.Series]:
@@ -296,26 +296,23 @@ def test_memo_key_numbers_are_the_tables_numbers(cases):
             assert got.harm == pytest.approx(failed.mean(), abs=1e-4), (variant, seed, sid)
         # the trade-off's measure: the traded metric's change between the two windows
         before, after = _windows(case)
-        if memo_key.traded == "conversion":
-            change = (after["conversions"].sum() / after["visits"].sum()) / (
-                before["conversions"].sum() / before["visits"].sum()
-            )
-        elif memo_key.traded == "feed_ctr":
-            fd = case.tables["feed_daily"].dropna(subset=["clicks"])
-            b, a = fd[fd["date"] <= first], fd[fd["date"] >= last]
-            change = (a["clicks"].sum() / a["impressions"].sum()) / (
-                b["clicks"].sum() / b["impressions"].sum()
-            )
-        elif memo_key.traded == "revenue_per_visit":
-            change = (after["order_value"].sum() / after["visits"].sum()) / (
-                before["order_value"].sum() / before["visits"].sum()
-            )
-        elif memo_key.traded == "return_7d":
-            fd = case.tables["feed_daily"].dropna(subset=["returned_7d"])
-            b, a = fd[fd["date"] <= first], fd[fd["date"] >= last]
-            change = (a["returned_7d"].sum() / a["feed_users"].sum()) / (
-                b["returned_7d"].sum() / b["feed_users"].sum()
-            )
+        fd = case.tables["feed_daily"]
+        ctr, back = fd.dropna(subset=["clicks"]), fd.dropna(subset=["returned_7d"])
+        # each traded ratio: its columns, and its rows before and after (feed days logged only)
+        ratios = {
+            "conversion": ("conversions", "visits", before, after),
+            "revenue_per_visit": ("order_value", "visits", before, after),
+            "feed_ctr": ("clicks", "impressions", ctr[ctr.date <= first], ctr[ctr.date >= last]),
+            "return_7d": (
+                "returned_7d",
+                "feed_users",
+                back[back.date <= first],
+                back[back.date >= last],
+            ),
+        }
+        if memo_key.traded in ratios:
+            num, den, b, a = ratios[memo_key.traded]
+            change = (a[num].sum() / a[den].sum()) / (b[num].sum() / b[den].sum())
         else:
             assert memo_key.traded == "partner_visits"
             share_b = before.groupby("channel")["visits"].sum() / before["visits"].sum()
@@ -342,29 +339,7 @@ def test_memo_key_detects_only_with_this_storys_signals(cases):
         assert key.signals[fast[variant]].detects, (variant, seed)
         # CTR is never the verdict, nor a count of clicks, nor the metric that "improved"
         assert not any(key.signals[s].detects for s in ("feed_ctr", "feed_clicks", "conversion"))
-        assert key.decision == case.truth["decision"]
-        assert key.traded in SCENARIO.spec.memo.memo_form.tradeoff
-        assert type(key).from_dict(key.to_dict()) == key
         assert SCENARIO.spec.memo.memo_key(case, None) is None
-
-
-@pytest.mark.slow  # 1,000 cases: make test runs it, test-fast does not
-def test_memo_band_is_real_for_every_seed():
-    empty = []
-    for seed in range(200):
-        for variant in VARIANTS:
-            case = load_case(NAME, seed=seed, variant=variant)
-            key = SCENARIO.spec.memo.memo_key(case, case.truth)
-            detecting = {s: k for s, k in key.signals.items() if k.detects}
-            if not detecting:
-                empty.append((variant, seed, "no signal detects"))
-            for sid, k in detecting.items():
-                edge = k.baseline + k.direction * k.noise
-                if not k.direction * (k.harm - edge) > 0:
-                    empty.append((variant, seed, sid))
-                if k.delay_days > key.horizon_days:
-                    empty.append((variant, seed, sid, "later than the horizon"))
-    assert empty == []
 
 
 def test_memo_options_all_have_an_undo_and_an_action():
@@ -381,22 +356,3 @@ def test_memo_options_all_have_an_undo_and_an_action():
     # labels name metrics, never numbers
     labels = [lab for lab, _ in form.signals.values()] + list(form.tradeoff.values())
     assert not [lab for lab in labels if any(ch.isdigit() for ch in lab.replace("7-day", ""))]
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_solver_memo_keeps_every_rule_of_the_design(cases, variant):
-    for seed in SEEDS:
-        case = cases[(variant, seed)]
-        graded = as_graded(case)
-        cause = solver.solve(graded)
-        decision = solver.DECISION[cause][solver.constraint(graded)]
-        memo = solver.typed_memo(graded, cause, decision)
-        key = SCENARIO.spec.memo.memo_key(case, case.truth)
-        assert broken_rules(memo, key, SCENARIO.spec.memo.memo_form) == [], (variant, seed)
-
-
-def test_the_memo_scores_the_solver_memo(cases):
-    for (variant, seed), case in cases.items():
-        q = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "tradeoff_memo")
-        memo = solver.model_answers(as_graded(case), None)["tradeoff_memo"]
-        assert q.score(memo) >= 0.9, (variant, seed)

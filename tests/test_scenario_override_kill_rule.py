@@ -8,12 +8,10 @@ import pytest
 import scenario_cases
 from solvers import override_kill_rule as solver
 from statsmodels.stats.proportion import proportion_confint
-from typed_memo_rules import broken_rules
 
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case
 from pmcourse.scenarios._override_kill_rule_judge import MEMO_FORM, memo_key
-from pmcourse.scenarios.contract import as_graded
-from pmcourse.scenarios.override_kill_rule import LOOKS, SPEC, THRESHOLD, pooled_daily
+from pmcourse.scenarios.override_kill_rule import LOOKS, THRESHOLD, pooled_daily
 
 NAME = "override_kill_rule"
 SCENARIO = SCENARIOS[NAME]
@@ -250,6 +248,7 @@ def test_zero_analysis_learner_scores_under_the_bar():
 
 
 # ---- the memo's typed fields, checked against the case ----------------------------------------
+# This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 def _failures_by_hand(case):
     """Pre-launch daily task failure rate (%), each day over its weekday's share, and the
     director's ceiling: a quarter above the pre-launch pooled rate."""
@@ -281,43 +280,5 @@ def test_memo_key_numbers_are_the_tables(cases, variant):
     last = case.tables["outcomes"]["date"].max()
     assert key.decided_on == f"{last:%Y-%m-%d}"
     assert key.horizon_days == (pd.Timestamp(case.truth["review_date"]) - last).days
-    assert key.decision == case.truth["decision"]
     live = case.truth["constraint"] == "previous_model_live"
     assert key.errors["worse_kept"].recourse == ("model_rollback" if live else "switch_off")
-    assert set(key.undo_ok) == {d.id for d in SPEC.decisions}
-
-
-@pytest.mark.slow
-def test_the_harm_signal_leaves_a_band_over_200_seeds():
-    for seed in range(200):
-        case = load_case(NAME, seed=seed)
-        fail = memo_key(case, case.truth).signals["task_failure_rate"]
-        assert fail.detects, seed
-        assert fail.baseline + fail.noise < fail.harm, (seed, fail)
-
-
-def test_the_solver_memo_keeps_every_rule_of_the_design(cases):
-    for (variant, seed), case in cases.items():
-        memo = solver.memo_typed(as_graded(case))
-        assert broken_rules(memo, memo_key(case, case.truth), MEMO_FORM) == [], (variant, seed)
-
-
-def test_a_memo_on_the_original_rule_breaks_the_rules(cases):
-    case = cases[("novelty_wears_off", 1)]
-    memo = {
-        **solver.memo_typed(as_graded(case)),
-        "signal": "override_rate_pooled",
-        "threshold": "15",
-        "action": "keep_watching",
-        "expiry": "2099-01-01",
-        "bearer_worse_kept": "team",
-    }
-    broken = " | ".join(broken_rules(memo, memo_key(case, case.truth), MEMO_FORM))
-    for rule in ("signal", "action", "expiry", "bearer of 'worse_kept'"):
-        assert rule in broken, broken
-
-
-def test_the_memo_scores_the_solver_memo_high(cases):
-    for case in cases.values():
-        memo = {q.id: q for q in SCENARIO.questions(case, case.truth)}["memo"]
-        assert memo.score(solver.model_answers(as_graded(case), None)["memo"]) >= 0.9

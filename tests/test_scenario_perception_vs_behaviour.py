@@ -7,17 +7,12 @@ import pandas as pd
 import pytest
 import scenario_cases
 from solvers import perception_vs_behaviour as solver
-from typed_memo_rules import band_faults, broken_rules, key_shape_faults
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios import fairplay as fp
 from pmcourse.scenarios._perception_vs_behaviour_draw import CONSTRAINT_TEXT
-from pmcourse.scenarios._perception_vs_behaviour_judge import MEMO_FORM
-from pmcourse.scenarios.contract import as_graded
 from pmcourse.scenarios.perception_vs_behaviour import (
     CONSTRAINTS,
-    DECISIONS,
-    SPEC,
     compute_window_facts,
 )
 
@@ -246,10 +241,7 @@ def test_known_wrong_computations_are_named(cases, variant):
 
 
 # ---- the memo's typed fields, scored against the case (issue 12) ------------------------------
-
-
-def _key(case):
-    return SPEC.memo.memo_key(case, case.truth)
+# This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
 def _by_hand(case) -> pd.DataFrame:
@@ -284,7 +276,7 @@ def _by_hand(case) -> pd.DataFrame:
 def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
     for seed in SEEDS:
         case = cases[(variant, seed)]
-        key = _key(case)
+        key = scenario_cases.memo_key(case)
         weekly = _by_hand(case)
         base, recent = weekly.iloc[:8], weekly.iloc[-6:]
         for sid in weekly.columns:
@@ -312,38 +304,4 @@ def test_memo_key_numbers_are_what_the_tables_show(cases, variant):
         today = pd.Timestamp(case.tables["usage_daily"]["date"].max()) + pd.Timedelta(days=1)
         assert key.decided_on == today.strftime("%Y-%m-%d")
         assert key.horizon_days == 56 and "eight weeks from today" in case.briefing
-        assert key.decision == case.truth["decision"]
         assert key.reversible["respond_and_monitor"] is False
-        assert key_shape_faults(key, MEMO_FORM, DECISIONS) == []
-
-
-@pytest.mark.slow  # 800 cases: make test runs it, test-fast does not
-def test_memo_band_is_real_for_every_seed():
-    faults = {}
-    for seed in range(200):
-        for variant in VARIANTS:
-            bad = band_faults(_key(load_case(NAME, seed=seed, variant=variant)))
-            if bad:
-                faults[(variant, seed)] = bad
-    assert faults == {}
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_solver_memo_meets_every_rule_from_the_tables_alone(cases, variant):
-    for seed in SEEDS:
-        case = cases[(variant, seed)]
-        typed = solver.memo_typed(as_graded(case))
-        assert broken_rules(typed, _key(case), MEMO_FORM) == [], (variant, seed)
-
-
-def test_solver_memo_scores_full_marks(cases):
-    case = cases[("real_deference_problem", 1)]
-    memo = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "memo")
-    assert memo.score(solver.model_answers(case, case.truth)["memo"]) >= 0.9
-
-
-def test_memo_prompt_dictates_no_field_value():
-    text = SPEC.memo.prompt
-    for sid, (label, _) in MEMO_FORM.signals.items():
-        assert sid not in text and label not in text
-    assert not any(ch.isdigit() for ch in text)

@@ -12,7 +12,6 @@ import pytest
 import scenario_cases
 from solvers import regulatory_reflex as solver
 
-from pmcourse.answers.memo_case import MemoForm, MemoKey
 from pmcourse.scenarios import SCENARIOS, fairplay, load_case, synth
 from pmcourse.scenarios._regulatory_reflex_draw import CONSTRAINTS, WINDOW_DAYS
 from pmcourse.scenarios._regulatory_reflex_judge import (
@@ -183,11 +182,11 @@ def test_retention_answer_depends_on_a_working_purge():
 
 
 # ---- the liability memo: form and key ----------------------------------------------------------
+# This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 
 
 def test_memo_form_is_a_liability_form_that_names_no_number():
     assert MEMO_FORM.liability and not MEMO_FORM.trade_off
-    assert MemoForm.from_dict(MEMO_FORM.to_dict()) == MEMO_FORM
     labels = [
         *(label for label, _ in MEMO_FORM.signals.values()),
         *MEMO_FORM.actions.values(),
@@ -274,14 +273,12 @@ def test_memo_key_numbers_match_an_independent_computation(cases, variant):
     for seed in SEEDS:
         case = cases[(variant, seed)]
         key = memo_key(case, case.truth)
-        assert MemoKey.from_dict(key.to_dict()) == key
         expected = _independent_key_numbers(case)
         for sid, sk in key.signals.items():
             base, noise, harm = expected[sid]
             assert sk.baseline == pytest.approx(base, abs=1e-3), sid
             assert sk.noise == pytest.approx(noise, abs=1e-3), sid
             assert sk.harm == pytest.approx(harm, abs=1e-3), sid
-        assert set(key.signals) == set(MEMO_FORM.signals)
         # the cause's own signal detects it, beyond its noise band and fastest; complaints lag
         own = key.signals[signal_of_cause[variant]]
         assert own.detects and abs(own.harm - own.baseline) > own.noise
@@ -300,16 +297,12 @@ def test_memo_key_numbers_match_an_independent_computation(cases, variant):
                 ("late_revocation", "revoking_user"),
             )
         }
-        assert set(key.errors) == set(MEMO_FORM.errors)
-        assert {k.recourse for k in key.errors.values()} <= set(MEMO_FORM.recourse)
         # the decision and its horizon: today is the day after the data, the audit is weeks off
-        assert key.decision == case.truth["decision"]
         today = case.tables["decisions_daily"]["date"].max() + pd.Timedelta(days=1)
         assert key.decided_on == today.strftime("%Y-%m-%d")
         assert f"**{key.horizon:%Y-%m-%d}**" in case.briefing
-        assert set(key.undo_ok) == {d.id for d in SCENARIO.spec.decisions}
         for option, actions in key.on_trigger.items():
-            assert set(actions) <= set(MEMO_FORM.actions) and "keep_as_is" not in actions, option
+            assert "keep_as_is" not in actions, option
 
 
 def test_broken_recourse_shows_in_the_key(cases):
@@ -320,25 +313,6 @@ def test_broken_recourse_shows_in_the_key(cases):
     t = cases[("snapshots_block_revocation", 2)].truth
     key = memo_key(cases[("snapshots_block_revocation", 2)], t)
     assert key.errors["late_revocation"].recourse == "regulator_complaint_only"
-
-
-#: Seeds beyond the fixture's, both constraints among them, for the solver's memo.
-MEMO_SEEDS = (4, 5, 8, 10, 11)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_the_engine_scores_the_solver_memo_high(variant):
-    constraints = set()
-    for seed in MEMO_SEEDS:
-        case = load_case(NAME, seed=seed, variant=variant)
-        memo = next(q for q in SCENARIO.questions(case, case.truth) if q.id == "memo")
-        answer = solver.model_answers(as_graded(case), None)["memo"]
-        checks = memo.checks(answer)
-        assert [f for f in memo.typed if not answer.get(f)] == []  # every typed field answered
-        assert not [c.contradiction for c in checks if c.contradiction], seed
-        assert memo.score(answer) >= 0.9, (seed, [c.message for c in checks if c.credit < 1])
-        constraints.add(case.truth["constraint"])
-    assert constraints == set(CONSTRAINTS)
 
 
 def test_no_same_position_memo_is_coherent(cases):

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import scenario_cases
 from solvers import usage_drop as solver
-from typed_memo_rules import broken_rules
 
 from pmcourse.scenarios import SCENARIOS, load_case
 from pmcourse.scenarios._usage_drop_judge import MEMO_SIGNALS, memo_key
@@ -301,6 +300,7 @@ def test_a_learner_who_does_no_analysis_scores_under_the_bar():
 
 
 # ---- the memo's typed fields, checked against the case ----------------------------------------
+# This scenario's numbers and facts; the rules every typed memo shares: tests/test_memo_scenarios.py.
 MEMO_COLUMNS = {
     "requests_per_user": ("summaries_requested", "active_users"),
     "server_calls_per_user": ("server_summary_calls", "active_users"),
@@ -340,10 +340,8 @@ def test_memo_key_numbers_are_the_tables(variant):
     assert key.horizon_days == (review - last).days
     assert review == pd.Timestamp(c.truth["next_app_release"]) + pd.Timedelta(days=28)
     assert c.truth["review_date"] == f"{review:%Y-%m-%d}"
-    assert key.decision == c.truth["decision"]
     assert not key.signals["active_users"].detects
-    assert set(key.signals) == set(MEMO_FORM.signals) == set(MEMO_SIGNALS)
-    assert all(key.undo_ok[d.id] and key.on_trigger[d.id] for d in SPEC.decisions)
+    assert set(MEMO_FORM.signals) == set(MEMO_SIGNALS)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -355,46 +353,3 @@ def test_memo_signals_detect_what_each_cause_breaks(seed):
     assert sdk["requests_per_call"].detects and not sdk["server_calls_per_user"].detects
     nav = memo_key(c := case("nav_refresh_hid_entry_point", seed), c.truth).signals
     assert nav["server_calls_per_user"].detects and not nav["requests_per_call"].detects
-
-
-@pytest.mark.slow
-def test_every_detecting_memo_signal_leaves_a_band_over_200_seeds():
-    for seed in range(200):
-        c = load_case("usage_drop", seed=seed)
-        key = memo_key(c, c.truth)
-        detecting = {s: k for s, k in key.signals.items() if k.detects}
-        assert "requests_per_user" in detecting, (seed, c.truth["cause"])
-        for sid, k in detecting.items():
-            edge = k.baseline + k.direction * k.noise
-            assert (k.harm - edge) * k.direction > 0, (seed, sid, k)
-        assert key.horizon_days >= 28
-
-
-def test_the_solver_memo_keeps_every_rule_of_the_design():
-    for (variant, seed), c in SAMPLE.items():
-        memo = solver.memo_typed(as_graded(c))
-        assert broken_rules(memo, memo_key(c, c.truth), MEMO_FORM) == [], (variant, seed)
-
-
-def test_a_hollow_memo_breaks_the_rules():
-    c = SAMPLE[("nav_refresh_hid_entry_point", 3)]
-    key = memo_key(c, c.truth)
-    hollow = {
-        "option": "roll_back_model",
-        "signal": "active_users",
-        "comparator": ">",
-        "threshold": "0",
-        "window_days": "0",
-        "action": "keep_course",
-        "expiry": "2099-01-01",
-        "undo": "server_redeploy",
-    }
-    broken = " | ".join(broken_rules(hollow, key, MEMO_FORM))
-    for rule in ("option", "signal", "threshold", "window", "action", "expiry"):
-        assert f"{rule} " in broken, broken
-
-
-def test_the_memo_scores_the_solver_memo_high():
-    for c in SAMPLE.values():
-        memo = {q.id: q for q in SCENARIO.questions(c, c.truth)}["memo"]
-        assert memo.score(solver.model_answers(as_graded(c), None)["memo"]) >= 0.9

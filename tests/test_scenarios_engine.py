@@ -155,6 +155,7 @@ def test_unknown_table_message_lists_tables():
 # Everything every scenario must satisfy lives here, parametrised over SCENARIOS.available()
 # and, where it needs the reference solver, over the scenarios with tests/solvers/<name>.py
 # (SOLVED: solve and naive) or with its model_answers (ANSWERED).
+# The typed memo's shared rules run in tests/test_memo_scenarios.py.
 
 #: Limits on a default-size case (what a notebook loads and `pmcourse data export` writes).
 MAX_ROWS, MAX_CSV_BYTES = contract.MAX_ROWS, contract.MAX_CSV_BYTES

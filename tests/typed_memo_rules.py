@@ -1,8 +1,9 @@
 """The typed-memo design's rules (issue 12), written out for the scenario tests.
 
 The memo engine (:mod:`pmcourse.answers.memo`) scores a memo's typed fields against a case's
-:class:`~pmcourse.answers.memo_case.MemoKey`. The scenario tests check their key and their
-reference solver's memo against the same rules, written here independently of the engine:
+:class:`~pmcourse.answers.memo_case.MemoKey`. ``tests/test_memo_scenarios.py`` checks every
+scenario's key and its reference solver's memo against the same rules, written here independently
+of the engine:
 
 - :func:`key_shape_faults`: where a key and its form disagree;
 - :func:`band_faults`: detecting signals that leave no threshold between noise and harm;
