@@ -108,11 +108,14 @@ def _dropdown(options: list[tuple[str, Any]], description: str) -> widgets.Dropd
     )
 
 
-def _text(description: str, placeholder: str) -> widgets.Text:
+def _text(description: str, placeholder: str, *, longest: str = "") -> widgets.Text:
+    """A text box at least :data:`TEXT_WIDTH` wide, and wide enough for its placeholder (or the
+    ``longest`` one it will show), so no hint is cut."""
+    chars = max(len(placeholder), len(longest))
     return widgets.Text(
         description=description,
         placeholder=placeholder,
-        layout=widgets.Layout(width=TEXT_WIDTH),
+        layout=widgets.Layout(width=f"max({TEXT_WIDTH}, calc({chars}ch + 2em))"),
     )
 
 
@@ -230,7 +233,7 @@ def _memo_inputs(question: Memo) -> Inputs:
             choices[f"recourse_{eid}"] = form.recourse
         placeholders = {
             "threshold": "a number, in the signal's unit",
-            "window_days": "e.g. 14",
+            "window_days": "a number of days",
             "expiry": "YYYY-MM-DD",
             "trade_measure": f"a number, in {form.trade_unit}" if form.trade_unit else "a number",
         }
@@ -239,7 +242,16 @@ def _memo_inputs(question: Memo) -> Inputs:
                 options = [("—", None)] + [(text, key) for key, text in choices[name].items()]
                 typed[name] = _field(_dropdown(options, label), name, optional=True)
             else:
-                typed[name] = _field(_text(label, placeholders[name]), name, optional=True)
+                longest = max(
+                    (f"a number, in {unit}" for _, unit in form.signals.values()), key=len
+                )
+                typed[name] = _field(
+                    _text(
+                        label, placeholders[name], longest=longest if name == "threshold" else ""
+                    ),
+                    name,
+                    optional=True,
+                )
 
         def show_unit(change):
             # the threshold is read in the unit of the chosen signal: say which
