@@ -112,10 +112,10 @@ def _text(description: str, placeholder: str, *, longest: str = "") -> widgets.T
     """A text box at least :data:`TEXT_WIDTH` wide, and wide enough for its placeholder (or the
     ``longest`` one it will show), so no hint is cut."""
     chars = max(len(placeholder), len(longest))
+    # 14em holds about 22 characters of hint; a longer one widens the box to fit
+    width = TEXT_WIDTH if chars <= 22 else f"calc({chars}ch + 2em)"
     return widgets.Text(
-        description=description,
-        placeholder=placeholder,
-        layout=widgets.Layout(width=f"max({TEXT_WIDTH}, calc({chars}ch + 2em))"),
+        description=description, placeholder=placeholder, layout=widgets.Layout(width=width)
     )
 
 
