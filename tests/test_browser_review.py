@@ -76,8 +76,11 @@ def test_a_reviewer_scores_one_memo_through_the_widgets(lab, lab_page, tmp_path)
     page.screenshot(path=str(ARTIFACTS / "review" / "review-notebook.png"), full_page=True)
     comment.press("Tab")  # the comment, then Save & next: Enter saves and moves on
     page.keyboard.press("Enter")
+    # the progress line and the status line reach the page as two updates: wait for both
     page.wait_for_function(
-        "() => document.querySelector('.pmcourse-review').innerText.includes('memo 2 of 2')"
+        "code => { const t = document.querySelector('.pmcourse-review').innerText;"
+        " return t.includes('memo 2 of 2') && t.includes('Saved ' + code); }",
+        arg=code,
     )
     assert "Saved " + code in form.inner_text()
     gb = Gradebook(course.default_db)
