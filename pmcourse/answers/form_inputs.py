@@ -188,7 +188,7 @@ def _kill_criterion_inputs(question: KillCriterion) -> Inputs:
         ),
         "comparator": _dropdown([("—", None)] + [(c, c) for c in COMPARATORS], "Comparator"),
         "threshold": _text(f"Threshold ({question.threshold_unit})", f"{low:g} to {high:g}"),
-        "window_days": _text("Window (days)", "e.g. 21"),
+        "window_days": _text("Window (days)", "a number of days"),
     }
     for name, w in parts.items():
         _field(w, name)
