@@ -23,6 +23,7 @@ from pmcourse import scenarios
 from pmcourse.answers.binding import LogBinding
 from pmcourse.answers.explorer import Explorer
 from pmcourse.answers.feedback import Feedback
+from pmcourse.answers.log_format import REVEAL_ALL
 from pmcourse.answers.memo import Memo
 from pmcourse.answers.questions import Question
 from pmcourse.answers.store import SUBMITTED_KINDS, AnswerStore, default_learner
@@ -38,8 +39,6 @@ from pmcourse.exceptions import (
 
 __all__ = ["Session", "start", "submit", "current_session", "REVEAL_ALL"]
 
-#: The question id under which ``session.reveal()`` (the whole case's answer) is logged.
-REVEAL_ALL = "*case*"
 
 _CURRENT: Session | None = None
 

@@ -23,11 +23,21 @@ from pathlib import Path
 
 from pmcourse.exceptions import AnswerStoreError
 
-__all__ = ["COLUMNS", "EVENT_KINDS", "SUBMITTED_KINDS", "SCHEMA_VERSION", "file_version", "prepare"]
+__all__ = [
+    "COLUMNS",
+    "EVENT_KINDS",
+    "REVEAL_ALL",
+    "SCHEMA_VERSION",
+    "SUBMITTED_KINDS",
+    "file_version",
+    "prepare",
+]
 
 #: The kinds of event the log holds (``draft`` and ``explore`` since format version 2,
 #: ``self_assessment`` since 3).
 EVENT_KINDS = ("answer", "check", "hint", "solution", "draft", "explore", "self_assessment")
+#: The question id under which ``session.reveal()`` (the whole case's answer) is logged.
+REVEAL_ALL = "*case*"
 #: The kinds a submission carries (everything but unchecked drafts).
 SUBMITTED_KINDS = ("answer", "check", "hint", "solution", "explore", "self_assessment")
 #: The format version this module writes; it reads versions 1 and 2 (migrated on open) and 3.

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from pmcourse.answers.explorer import EXPLORE_QUESTION
+from pmcourse.answers.log_format import REVEAL_ALL
 from pmcourse.answers.store import AnswerStore, default_learner, default_store_path
 from pmcourse.exceptions import AnswerStoreError, ScenarioError
 from pmcourse.scenarios import scenario_for_notebook
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: The question id under which ``session.reveal()`` (the whole case's answer) is logged.
-CASE_REVEALED = "*case*"
+CASE_REVEALED = REVEAL_ALL
 _PRACTICE_KEY = re.compile(r"^seed=(?P<seed>-?\d+)(?:;variant=(?P<variant>[a-z][a-z0-9_]*))?$")
 QUESTION_COLUMNS = (
     "notebook", "case", "question", "dimension", "skill", "answered", "score", "correct",
